@@ -1,0 +1,178 @@
+"""The one source of truth for field names, vocabularies, thresholds and their labels.
+
+Stored values of the controlled vocabularies are the Chinese labels exactly as township staff
+type them in spreadsheets (see shared/DOMAIN.md); English labels are for display only.
+"""
+from dataclasses import dataclass
+from enum import Enum
+
+SCHEMA_VERSION = 1
+
+# 1 亩 = 10000/15 m²
+M2_PER_MU = 10000.0 / 15.0
+
+# CGCS2000 ellipsoid (official areas are computed on it)
+CGCS2000_ELLIPSOID = "EPSG:7019"  # GRS 1980; CGCS2000 differs only in the 4th decimal of 1/f
+CGCS2000_A = 6378137.0
+CGCS2000_INV_F = 298.257222101
+CGCS2000_GEOGRAPHIC = "EPSG:4490"
+# CGCS2000 3-degree Gauss-Krüger zones without zone prefix: EPSG:4534 (CM 75°E) .. 4554 (CM 135°E)
+GK3_FIRST_EPSG = 4534
+GK3_FIRST_CM = 75
+GK3_LAST_CM = 135
+
+
+class Labeled(Enum):
+    """An enum whose value is the stored (Chinese) label and which also carries an English one."""
+
+    def __new__(cls, zh, en):
+        member = object.__new__(cls)
+        member._value_ = zh
+        member.en = en
+        return member
+
+    @property
+    def zh(self):
+        return self.value
+
+    @classmethod
+    def values(cls):
+        return [m.value for m in cls]
+
+    @classmethod
+    def parse(cls, text):
+        """Return the member for a hand-typed label, tolerating blanks and full-width spaces."""
+        if text is None:
+            return None
+        cleaned = str(text).replace("\u3000", " ").strip()
+        if not cleaned:
+            return None
+        for member in cls:
+            if cleaned == member.value:
+                return member
+        raise ValueError(cleaned)
+
+
+class Verdict(Labeled):
+    LAWFUL = ("合法", "Lawful")
+    UNLAWFUL = ("违法", "Unlawful")
+    OTHER = ("其他", "Other")
+
+
+class LandUse(Labeled):
+    CONSTRUCTION = ("建设用地", "Construction land")
+    FACILITY_FARMLAND = ("设施农用地", "Facility farmland")
+    TEMPORARY = ("临时用地", "Temporary land")
+    OTHER = ("其他", "Other")
+
+
+class LawfulKind(Labeled):
+    APPROVED_CONSTRUCTION = ("批准建设用地", "Approved construction land")
+    ADVANCE_USE = ("先行用地", "Advance land use")
+    FACILITY_FILED = ("设施农用地备案", "Facility farmland filed")
+    TEMPORARY_APPROVED = ("临时用地批准", "Temporary land approved")
+    RURAL_HOUSING = ("农村宅基地批准", "Rural housing approved")
+    OTHER = ("其他合法", "Other lawful")
+
+
+class ViolationType(Labeled):
+    BUILT_WITHOUT_APPROVAL = ("未批先建", "Built without approval")
+    APPROVED_LESS_USED_MORE = ("批少占多", "Approved less, used more")
+    APPROVED_A_USED_B = ("批甲占乙", "Approved A, used B")
+    USED_BEFORE_SUPPLY = ("未供即用", "Used before supply")
+    ILLEGAL_MINING = ("非法采矿", "Illegal mining")
+    GREENHOUSE_HOUSING = ("大棚房", "Greenhouse housing")
+    OTHER = ("其他违法", "Other violation")
+
+
+class OtherKind(Labeled):
+    FALSE_CHANGE = ("伪变化", "False change")
+    NO_CHANGE = ("未变化", "No change")
+    FARM_STRUCTURE = ("农业结构调整", "Farm structure adjustment")
+    OTHER = ("其他", "Other")
+
+
+class RectificationStatus(Labeled):
+    NOT_STARTED = ("未整改", "Not started")
+    IN_PROGRESS = ("整改中", "In progress")
+    DONE = ("已整改", "Rectified")
+
+
+class Measure(Labeled):
+    DEMOLISH_RESTORE = ("拆除复耕", "Demolish and restore cultivation")
+    CONFISCATE = ("没收", "Confiscate")
+    RETROACTIVE_PERMIT = ("补办手续", "Retroactive permit")
+    FINE = ("罚款", "Fine")
+    TRANSFER = ("移送", "Transfer")
+    OTHER = ("其他", "Other")
+
+
+class CaseFiled(Labeled):
+    YES = ("是", "Yes")
+    NO = ("否", "No")
+
+
+class LeadSource(Labeled):
+    SATELLITE = ("卫片", "Satellite patches")
+    PATROL = ("巡查", "Patrol")
+    VILLAGE_REPORT = ("村级报告", "Village report")
+    PUBLIC_REPORT = ("群众举报", "Public report")
+    MEDIA = ("媒体曝光", "Media")
+    ASSIGNED_FROM_ABOVE = ("上级交办", "Assigned from above")
+
+
+@dataclass(frozen=True)
+class Field:
+    """A canonical field of the task database."""
+
+    name: str
+    zh: str
+    en: str
+    kind: str  # "str", "int", "real", "date", "datetime"
+    synonyms: tuple = ()
+
+
+# Canonical patch fields mapped from the source at import. Synonyms are compared case-insensitively.
+JCBH = Field("jcbh", "监测编号", "Monitoring number", "str",
+             ("JCBH", "监测编号", "TBBH", "图斑编号", "BH", "编号", "TBYBH", "监测图斑编号"))
+XZQDM = Field("xzqdm", "行政区代码", "Admin code", "str",
+              ("XZQDM", "行政区代码", "行政区划代码", "XZQHDM", "XZDM", "QHDM"))
+XZQMC = Field("xzqmc", "行政区名称", "Admin name", "str",
+              ("XZQMC", "行政区名称", "行政区划名称", "XZQHMC", "XZMC", "QHMC"))
+TBMJ = Field("tbmj", "图斑面积", "Patch area (source)", "real",
+             ("TBMJ", "图斑面积", "JCMJ", "监测面积", "MJ", "面积"))
+QSX = Field("qsx", "前时相", "Earlier image date", "str",
+            ("QSX", "前时相", "QSXSJ", "前时相时间"))
+HSX = Field("hsx", "后时相", "Later image date", "str",
+            ("HSX", "后时相", "HSXSJ", "后时相时间"))
+BHLX = Field("bhlx", "变化类型", "Change type", "str",
+             ("BHLX", "变化类型", "BHLB", "TBLX", "图斑类型"))
+PC = Field("pc", "批次", "Batch", "str", ("PC", "批次", "PCH", "批次号"))
+
+PATCH_SOURCE_FIELDS = (JCBH, XZQDM, XZQMC, TBMJ, QSX, HSX, BHLX, PC)
+REQUIRED_SOURCE_FIELDS = (JCBH,)
+
+# Fields the plugin adds to every patch.
+BATCH = Field("batch", "导入批次", "Import batch", "str")
+SRC_ATTRS = Field("src_attrs", "源属性", "Source attributes (JSON)", "str")
+IMPORT_NOTE = Field("import_note", "导入说明", "Import note", "str")
+REPAIRED = Field("geom_repaired", "几何已修复", "Geometry repaired", "int")
+IMPORTED_AT = Field("imported_at", "导入时间", "Imported at", "datetime")
+
+PATCH_FIELDS = PATCH_SOURCE_FIELDS + (BATCH, SRC_ATTRS, IMPORT_NOTE, REPAIRED, IMPORTED_AT)
+
+# Layer and table names in the task database.
+PATCHES_LAYER = "patches"
+PATCHES_SOURCE_LAYER = "patches_source"  # the same patches in the source geometry and CRS
+VERIFICATIONS_TABLE = "verifications"
+AUDIT_TABLE = "audit_log"
+META_TABLE = "task_meta"
+SOURCE_FILES_TABLE = "source_files"
+IMPORT_ISSUES_TABLE = "import_issues"
+
+# Thresholds (seed values; every one is a user setting).
+UNLAWFUL_CULTIVATED_RATIO_LIMIT = 0.15  # yuanqu_2023
+WARNING_PBF_MU = 5.0  # yiyuan_2019
+WARNING_GENERAL_CULTIVATED_MU = 10.0  # yiyuan_2019
+
+CULTIVATED_DLBM = ("0101", "0102", "0103")

@@ -1,0 +1,457 @@
+"""The task database behind one narrow interface.
+
+A task is one county + batch season of enforcement work. `TaskStore` is what the rest of the
+plugin talks to; `GeoPackageTaskStore` keeps it in one GeoPackage file that also opens in plain
+QGIS. A PostGIS store will implement the same interface for multi-user bureaus.
+
+Every write happens inside `transaction()`: either all of an import lands, or none of it.
+"""
+import getpass
+import hashlib
+import json
+import os
+from abc import ABC, abstractmethod
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from osgeo import gdal, ogr, osr
+
+from . import schema
+from .errors import LandEnforcementError
+
+gdal.UseExceptions()
+ogr.UseExceptions()
+osr.UseExceptions()
+
+
+def now_iso():
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+@dataclass
+class PatchRecord:
+    """One patch ready to be written: canonical values, geometries as WKB."""
+
+    jcbh: str
+    values: dict  # canonical field name -> value (schema.PATCH_SOURCE_FIELDS)
+    src_attrs: dict
+    wkb: bytes  # repaired MultiPolygon in the working CRS
+    source_wkb: bytes  # as delivered, in the source CRS
+    note: str = ""
+    repaired: bool = False
+
+
+@dataclass
+class SourceFile:
+    path: str
+    sha256: str
+    size: int
+    encoding: str
+    source_crs: str
+    layer: str
+    mapping: dict
+    feature_count: int
+
+
+@dataclass
+class ImportIssue:
+    row: int  # 1-based feature order in the source; 0 for a file-level issue
+    jcbh: str
+    severity: str  # "rejected", "repaired", "note"
+    code: str
+    zh: str
+    en: str
+    area_before: float = None
+    area_after: float = None
+
+
+@dataclass
+class MergeSummary:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept_absent: list = field(default_factory=list)  # earlier patches of the batch not in this file
+
+
+@dataclass
+class TaskSummary:
+    path: str
+    county_code: str
+    county_name: str
+    batches: list
+    working_crs: str
+    patch_count: int
+    verified_count: int
+    schema_version: int
+
+
+class TaskStore(ABC):
+    """What the plugin needs from a task database, whatever holds it."""
+
+    @abstractmethod
+    def meta(self) -> dict: ...
+
+    @abstractmethod
+    def set_meta(self, **values): ...
+
+    @abstractmethod
+    def summary(self) -> TaskSummary: ...
+
+    @abstractmethod
+    def source_file_known(self, sha256) -> bool: ...
+
+    @abstractmethod
+    def apply_import(self, batch, records, source, issues) -> MergeSummary: ...
+
+    @abstractmethod
+    def latest_import_issues(self) -> list: ...
+
+    @abstractmethod
+    def audit_entries(self, jcbh=None) -> list: ...
+
+    @abstractmethod
+    def uri(self, table) -> str:
+        """A QGIS data source URI for a layer or table of the task."""
+
+    @abstractmethod
+    def close(self): ...
+
+
+# Columns of the tables that carry no geometry: name -> OGR field type.
+_VERIFICATION_COLUMNS = {
+    "jcbh": ogr.OFTString, "verdict": ogr.OFTString, "land_use": ogr.OFTString,
+    "lawful_kind": ogr.OFTString, "violation_type": ogr.OFTString, "other_kind": ogr.OFTString,
+    "approval_no": ogr.OFTString, "rect_status": ogr.OFTString, "rect_measures": ogr.OFTString,
+    "case_filed": ogr.OFTString, "lead_source": ogr.OFTString, "inspector": ogr.OFTString,
+    "verify_date": ogr.OFTString, "notes": ogr.OFTString, "updated_at": ogr.OFTString,
+    "updated_by": ogr.OFTString,
+}
+_AUDIT_COLUMNS = {
+    "ts": ogr.OFTString, "user_name": ogr.OFTString, "action": ogr.OFTString,
+    "entity": ogr.OFTString, "jcbh": ogr.OFTString, "field": ogr.OFTString,
+    "old_value": ogr.OFTString, "new_value": ogr.OFTString, "detail": ogr.OFTString,
+}
+_META_COLUMNS = {"key": ogr.OFTString, "value": ogr.OFTString}
+_SOURCE_FILE_COLUMNS = {
+    "path": ogr.OFTString, "file_name": ogr.OFTString, "sha256": ogr.OFTString,
+    "size_bytes": ogr.OFTInteger64, "batch": ogr.OFTString, "layer": ogr.OFTString,
+    "encoding": ogr.OFTString, "source_crs": ogr.OFTString, "mapping": ogr.OFTString,
+    "feature_count": ogr.OFTInteger, "imported_at": ogr.OFTString,
+}
+_ISSUE_COLUMNS = {
+    "source_file_id": ogr.OFTInteger64, "row_no": ogr.OFTInteger, "jcbh": ogr.OFTString,
+    "severity": ogr.OFTString, "code": ogr.OFTString, "message_zh": ogr.OFTString,
+    "message_en": ogr.OFTString, "area_before_m2": ogr.OFTReal, "area_after_m2": ogr.OFTReal,
+}
+_OGR_TYPES = {"str": ogr.OFTString, "int": ogr.OFTInteger, "real": ogr.OFTReal,
+              "date": ogr.OFTString, "datetime": ogr.OFTString}
+# Compared to decide whether a re-imported patch changed.
+_COMPARED = [f.name for f in schema.PATCH_SOURCE_FIELDS] + [schema.SRC_ATTRS.name]
+
+
+def _create_table(ds, name, columns):
+    layer = ds.CreateLayer(name, geom_type=ogr.wkbNone, options=["FID=fid"])
+    for column, kind in columns.items():
+        layer.CreateField(ogr.FieldDefn(column, kind))
+    return layer
+
+
+def _migrate_to_1(ds, meta):
+    srs = osr.SpatialReference()
+    srs.SetFromUserInput(meta["working_crs"])
+    patches = ds.CreateLayer(schema.PATCHES_LAYER, srs, ogr.wkbMultiPolygon,
+                             options=["FID=fid", "GEOMETRY_NAME=geom", "SPATIAL_INDEX=YES"])
+    for f in schema.PATCH_FIELDS:
+        patches.CreateField(ogr.FieldDefn(f.name, _OGR_TYPES[f.kind]))
+    patches.CreateField(ogr.FieldDefn("geom_sha256", ogr.OFTString))
+    _create_table(ds, schema.VERIFICATIONS_TABLE, _VERIFICATION_COLUMNS)
+    _create_table(ds, schema.AUDIT_TABLE, _AUDIT_COLUMNS)
+    _create_table(ds, schema.META_TABLE, _META_COLUMNS)
+    _create_table(ds, schema.SOURCE_FILES_TABLE, _SOURCE_FILE_COLUMNS)
+    _create_table(ds, schema.IMPORT_ISSUES_TABLE, _ISSUE_COLUMNS)
+    ds.ExecuteSQL(f"CREATE UNIQUE INDEX idx_patches_jcbh ON {schema.PATCHES_LAYER}(jcbh)")
+    ds.ExecuteSQL(f"CREATE UNIQUE INDEX idx_verif_jcbh ON {schema.VERIFICATIONS_TABLE}(jcbh)")
+    ds.ExecuteSQL(f"CREATE UNIQUE INDEX idx_meta_key ON {schema.META_TABLE}(key)")
+    ds.ExecuteSQL(f"CREATE INDEX idx_audit_jcbh ON {schema.AUDIT_TABLE}(jcbh)")
+
+
+# version -> function bringing a database from version-1 to version. Append, never edit.
+MIGRATIONS = {1: _migrate_to_1}
+assert max(MIGRATIONS) == schema.SCHEMA_VERSION
+
+
+def _sql_quote(value):
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+class GeoPackageTaskStore(TaskStore):
+    """A task database in one GeoPackage file."""
+
+    def __init__(self, path, ds):
+        self.path = path
+        self._ds = ds
+        self._in_transaction = False
+
+    # -- opening ---------------------------------------------------------------------------
+    @classmethod
+    def create(cls, path, working_crs, county_code="", county_name="", batch=""):
+        if os.path.exists(path):
+            raise LandEnforcementError(f"任务库已存在：{path}", f"Task database already exists: {path}")
+        ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
+        store = cls(path, ds)
+        meta = {"working_crs": working_crs, "county_code": county_code,
+                "county_name": county_name, "batches": json.dumps([batch] if batch else [], ensure_ascii=False),
+                "created_at": now_iso(), "schema_version": "0"}
+        try:
+            with store.transaction():
+                _migrate_to_1(ds, meta)
+                store._write_meta(meta)
+                store._set_version(1)
+                store._migrate()
+        except Exception:
+            ds = store._ds = None
+            os.remove(path)
+            raise
+        return store
+
+    @classmethod
+    def open(cls, path):
+        if not os.path.exists(path):
+            raise LandEnforcementError(f"任务库不存在：{path}", f"Task database not found: {path}")
+        try:
+            ds = gdal.OpenEx(path, gdal.OF_VECTOR | gdal.OF_UPDATE, allowed_drivers=["GPKG"])
+        except RuntimeError as exc:
+            raise LandEnforcementError(f"无法打开任务库（不是 GeoPackage？）：{path}",
+                                       f"Cannot open the task database (not a GeoPackage?): {path}") from exc
+        if ds.GetLayerByName(schema.META_TABLE) is None:
+            raise LandEnforcementError(f"该 GeoPackage 不是卫片执法任务库：{path}",
+                                       f"This GeoPackage is not a land-enforcement task database: {path}")
+        store = cls(path, ds)
+        store._migrate()
+        return store
+
+    def _migrate(self):
+        version = int(self.meta().get("schema_version", 0))
+        if version > schema.SCHEMA_VERSION:
+            raise LandEnforcementError(
+                f"任务库版本 {version} 比插件新（{schema.SCHEMA_VERSION}），请升级插件",
+                f"Task database version {version} is newer than the plugin's "
+                f"({schema.SCHEMA_VERSION}); please upgrade the plugin")
+        for target in range(version + 1, schema.SCHEMA_VERSION + 1):
+            with self.transaction():
+                MIGRATIONS[target](self._ds, self.meta())
+                self._set_version(target)
+
+    def _set_version(self, version):
+        self._write_meta({"schema_version": str(version)})
+
+    def close(self):
+        self._ds = None
+
+    # -- transactions ----------------------------------------------------------------------
+    @contextmanager
+    def transaction(self):
+        """All writes inside land together or not at all."""
+        if self._in_transaction:
+            yield
+            return
+        self._ds.StartTransaction(force=True)
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self._ds.RollbackTransaction()
+            raise
+        else:
+            self._ds.CommitTransaction()
+        finally:
+            self._in_transaction = False
+
+    def _query(self, sql):
+        """Rows of a SELECT as dicts."""
+        result = self._ds.ExecuteSQL(sql)
+        if result is None:
+            return []
+        try:
+            defn = result.GetLayerDefn()
+            names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
+            rows = [dict(zip(names, (feat.GetField(i) for i in range(len(names))))) for feat in result]
+            if result.GetFIDColumn():  # OGR turns a selected primary key into the feature id
+                result.ResetReading()
+                for row, feat in zip(rows, result):
+                    row[result.GetFIDColumn()] = feat.GetFID()
+            return rows
+        finally:
+            self._ds.ReleaseResultSet(result)
+
+    def _insert(self, table, values):
+        layer = self._ds.GetLayerByName(table)
+        feat = ogr.Feature(layer.GetLayerDefn())
+        for key, value in values.items():
+            if value is not None:
+                feat.SetField(key, value)
+        layer.CreateFeature(feat)
+        return feat.GetFID()
+
+    # -- metadata --------------------------------------------------------------------------
+    def meta(self):
+        return {row["key"]: row["value"] for row in self._query(f"SELECT key, value FROM {schema.META_TABLE}")}
+
+    def _write_meta(self, values):
+        for key, value in values.items():
+            self._ds.ExecuteSQL(
+                f"INSERT INTO {schema.META_TABLE}(key, value) VALUES ({_sql_quote(key)}, {_sql_quote(value)}) "
+                f"ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+
+    def set_meta(self, **values):
+        with self.transaction():
+            old = self.meta()
+            self._write_meta(values)
+            for key, value in values.items():
+                if old.get(key) != str(value):
+                    self._audit("set_meta", "task", None, key, old.get(key), value)
+
+    def summary(self):
+        meta = self.meta()
+        patch_count = self._query(f"SELECT count(*) AS n FROM {schema.PATCHES_LAYER}")[0]["n"]
+        verified = self._query(
+            f"SELECT count(*) AS n FROM {schema.VERIFICATIONS_TABLE} WHERE verdict IS NOT NULL AND verdict <> ''")[0]["n"]
+        return TaskSummary(self.path, meta.get("county_code", ""), meta.get("county_name", ""),
+                           json.loads(meta.get("batches", "[]")), meta["working_crs"],
+                           patch_count, verified, int(meta["schema_version"]))
+
+    # -- audit -----------------------------------------------------------------------------
+    def _audit(self, action, entity, jcbh, field_name=None, old=None, new=None, detail=None):
+        self._insert(schema.AUDIT_TABLE, {
+            "ts": now_iso(), "user_name": getpass.getuser(), "action": action, "entity": entity,
+            "jcbh": jcbh, "field": field_name,
+            "old_value": None if old is None else str(old),
+            "new_value": None if new is None else str(new), "detail": detail})
+
+    def audit_entries(self, jcbh=None):
+        where = f" WHERE jcbh = {_sql_quote(jcbh)}" if jcbh is not None else ""
+        return self._query(f"SELECT * FROM {schema.AUDIT_TABLE}{where} ORDER BY fid")
+
+    # -- patches ---------------------------------------------------------------------------
+    def source_file_known(self, sha256):
+        return bool(self._query(
+            f"SELECT fid FROM {schema.SOURCE_FILES_TABLE} WHERE sha256 = {_sql_quote(sha256)}"))
+
+    def _existing_patches(self):
+        columns = ", ".join(_COMPARED + ["geom_sha256", "batch"])
+        return {row["jcbh"]: row for row in self._query(f"SELECT fid, {columns} FROM {schema.PATCHES_LAYER}")}
+
+    def _source_layer(self, source_crs):
+        """The layer keeping delivered geometries in their own CRS: one per source CRS."""
+        srs = osr.SpatialReference()
+        srs.SetFromUserInput(source_crs)
+        code = srs.GetAuthorityCode(None) or "custom"
+        name = f"{schema.PATCHES_SOURCE_LAYER}_{code}"
+        layer = self._ds.GetLayerByName(name)
+        if layer is None:
+            layer = self._ds.CreateLayer(name, srs, ogr.wkbUnknown,
+                                         options=["FID=fid", "GEOMETRY_NAME=geom"])
+            for column in ("jcbh", "batch"):
+                layer.CreateField(ogr.FieldDefn(column, ogr.OFTString))
+            self._ds.ExecuteSQL(f"CREATE UNIQUE INDEX idx_{name}_jcbh ON {name}(jcbh)")
+        return layer
+
+    def apply_import(self, batch, records, source, issues):
+        """Merge patches by JCBH. Verification records are keyed by JCBH in their own table
+        and are never touched here, so a re-import can neither lose nor duplicate them."""
+        summary = MergeSummary()
+        with self.transaction():
+            existing = self._existing_patches()
+            patches = self._ds.GetLayerByName(schema.PATCHES_LAYER)
+            source_layer = self._source_layer(source.source_crs)
+            imported_at = now_iso()
+            for record in records:
+                row = self._patch_row(record, batch, imported_at)
+                old = existing.get(record.jcbh)
+                if old is None:
+                    self._write_patch(patches, None, row, record.wkb)
+                    self._audit("insert", "patch", record.jcbh, detail=f"batch={batch}")
+                    summary.inserted += 1
+                elif self._patch_changed(old, row):
+                    self._write_patch(patches, old["fid"], row, record.wkb)
+                    for name in _COMPARED + ["geom_sha256"]:
+                        if old.get(name) != row.get(name):
+                            self._audit("update", "patch", record.jcbh, name, old.get(name), row.get(name))
+                    summary.updated += 1
+                else:
+                    summary.unchanged += 1
+                self._replace_source_geometry(source_layer, record, batch)
+            imported = {r.jcbh for r in records}
+            summary.kept_absent = sorted(j for j, row in existing.items()
+                                         if row["batch"] == batch and j not in imported)
+            source_id = self._insert(schema.SOURCE_FILES_TABLE, {
+                "path": source.path, "file_name": os.path.basename(source.path),
+                "sha256": source.sha256, "size_bytes": source.size, "batch": batch,
+                "layer": source.layer, "encoding": source.encoding, "source_crs": source.source_crs,
+                "mapping": json.dumps(source.mapping, ensure_ascii=False),
+                "feature_count": source.feature_count, "imported_at": imported_at})
+            for issue in issues:
+                self._insert(schema.IMPORT_ISSUES_TABLE, {
+                    "source_file_id": source_id, "row_no": issue.row, "jcbh": issue.jcbh,
+                    "severity": issue.severity, "code": issue.code, "message_zh": issue.zh,
+                    "message_en": issue.en, "area_before_m2": issue.area_before,
+                    "area_after_m2": issue.area_after})
+            batches = json.loads(self.meta().get("batches", "[]"))
+            if batch not in batches:
+                self._write_meta({"batches": json.dumps(batches + [batch], ensure_ascii=False)})
+            self._audit("import", "source_file", None, detail=json.dumps(
+                {"file": source.path, "sha256": source.sha256, "batch": batch,
+                 "inserted": summary.inserted, "updated": summary.updated,
+                 "unchanged": summary.unchanged, "rejected": sum(i.severity == "rejected" for i in issues)},
+                ensure_ascii=False))
+        return summary
+
+    @staticmethod
+    def _patch_row(record, batch, imported_at):
+        row = {f.name: record.values.get(f.name) for f in schema.PATCH_SOURCE_FIELDS}
+        row.update({
+            schema.BATCH.name: batch,
+            schema.SRC_ATTRS.name: json.dumps(record.src_attrs, ensure_ascii=False, sort_keys=True),
+            schema.IMPORT_NOTE.name: record.note or None,
+            schema.REPAIRED.name: int(record.repaired),
+            schema.IMPORTED_AT.name: imported_at,
+            "geom_sha256": hashlib.sha256(record.wkb).hexdigest(),
+        })
+        return row
+
+    @staticmethod
+    def _patch_changed(old, row):
+        return any(old.get(name) != row.get(name) for name in _COMPARED + ["geom_sha256"])
+
+    @staticmethod
+    def _write_patch(layer, fid, row, wkb):
+        feat = ogr.Feature(layer.GetLayerDefn())
+        for key, value in row.items():
+            if value is not None:
+                feat.SetField(key, value)
+        feat.SetGeometry(ogr.CreateGeometryFromWkb(wkb))
+        if fid is None:
+            layer.CreateFeature(feat)
+        else:
+            feat.SetFID(fid)
+            layer.SetFeature(feat)
+
+    def _replace_source_geometry(self, layer, record, batch):
+        self._ds.ExecuteSQL(f"DELETE FROM {layer.GetName()} WHERE jcbh = {_sql_quote(record.jcbh)}")
+        feat = ogr.Feature(layer.GetLayerDefn())
+        feat.SetField("jcbh", record.jcbh)
+        feat.SetField("batch", batch)
+        feat.SetGeometry(ogr.CreateGeometryFromWkb(record.source_wkb))
+        layer.CreateFeature(feat)
+
+    def latest_import_issues(self):
+        last = self._query(f"SELECT max(fid) AS id FROM {schema.SOURCE_FILES_TABLE}")[0]["id"]
+        if last is None:
+            return []
+        rows = self._query(f"SELECT * FROM {schema.IMPORT_ISSUES_TABLE} WHERE source_file_id = {last} ORDER BY fid")
+        return [ImportIssue(r["row_no"], r["jcbh"], r["severity"], r["code"], r["message_zh"],
+                            r["message_en"], r["area_before_m2"], r["area_after_m2"]) for r in rows]
+
+    def uri(self, table):
+        return f"{self.path}|layername={table}"

@@ -1,0 +1,236 @@
+"""The task dock: which task is open, what it holds, and what the last import reported."""
+import os
+
+from qgis.core import QgsProject, QgsVectorLayer
+from qgis.gui import QgsDockWidget
+from qgis.PyQt.QtCore import Qt, pyqtSignal
+from qgis.PyQt.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
+                                 QLabel, QProgressBar, QPushButton, QTableWidget, QTableWidgetItem,
+                                 QVBoxLayout, QWidget)
+
+from ..core import importing, schema
+from ..core.store import GeoPackageTaskStore
+from . import background
+from .icons import icon
+from .import_dialog import ImportPatchesDialog
+from .messages import error_text, ui_is_chinese
+
+_PROJECT_SCOPE = "land_enforcement"
+_PROJECT_TASK_KEY = "task_path"
+
+
+class TaskDock(QgsDockWidget):
+    """Shows the open task; starts imports as background tasks with progress and cancel."""
+
+    task_changed = pyqtSignal(str)
+    message = pyqtSignal(str, int)  # text, Qgis.MessageLevel; the plugin shows it in the message bar
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("LandEnforcementTaskDock")
+        self.setWindowTitle(self.tr("Land enforcement task"))
+        self.task_path = None
+        self._running = None
+
+        self.path_label = QLabel(self.tr("No task open"))
+        self.path_label.setWordWrap(True)
+        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.open_button = QPushButton(icon("task"), self.tr("Open task…"))
+        self.open_button.clicked.connect(self.choose_task)
+        self.import_button = QPushButton(icon("import"), self.tr("Import patches…"))
+        self.import_button.clicked.connect(self.import_patches)
+        self.layers_button = QPushButton(self.tr("Add to map"))
+        self.layers_button.clicked.connect(self.add_layers_to_map)
+        buttons = QHBoxLayout()
+        for button in (self.open_button, self.import_button, self.layers_button):
+            buttons.addWidget(button)
+
+        self.values = {}
+        summary_box = QGroupBox(self.tr("Task"))
+        form = QFormLayout(summary_box)
+        for key, label in (("county", self.tr("County code")), ("batches", self.tr("Batches")),
+                           ("crs", self.tr("Working CRS")), ("patches", self.tr("Patches")),
+                           ("verified", self.tr("Verified")), ("version", self.tr("Schema version"))):
+            self.values[key] = QLabel("-")
+            form.addRow(label, self.values[key])
+
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.setVisible(False)
+        self.cancel_button.clicked.connect(self.cancel_running)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_button)
+
+        report_box = QGroupBox(self.tr("Last import: validation report"))
+        report_layout = QVBoxLayout(report_box)
+        self.report_summary = QLabel("-")
+        self.report_summary.setWordWrap(True)
+        self.report_table = QTableWidget(0, 5)
+        self.report_table.setHorizontalHeaderLabels(
+            [self.tr("Row"), self.tr("Monitoring no."), self.tr("Result"), self.tr("Reason"), self.tr("Area m² before → after")])
+        self.report_table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.report_table.verticalHeader().setVisible(False)
+        self.report_table.setSortingEnabled(True)
+        report_layout.addWidget(self.report_summary)
+        report_layout.addWidget(self.report_table)
+
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.addWidget(self.path_label)
+        layout.addLayout(buttons)
+        layout.addWidget(summary_box)
+        layout.addLayout(progress_row)
+        layout.addWidget(report_box, 1)
+        self.setWidget(body)
+        self._update_enabled()
+
+    # -- task --------------------------------------------------------------------------------
+    def choose_task(self):
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Open or create a task database"), self.task_path or "",
+            self.tr("Task database (*.gpkg)"), options=QFileDialog.Option.DontConfirmOverwrite)
+        if path:
+            if not path.lower().endswith(".gpkg"):
+                path += ".gpkg"
+            self.set_task(path)
+
+    def set_task(self, path):
+        """Open a task (an absent file becomes a new task on the first import)."""
+        self.task_path = path
+        QgsProject.instance().writeEntry(_PROJECT_SCOPE, _PROJECT_TASK_KEY, path)
+        self.refresh()
+        self.task_changed.emit(path)
+
+    def restore_from_project(self, *_):
+        path, ok = QgsProject.instance().readEntry(_PROJECT_SCOPE, _PROJECT_TASK_KEY, "")
+        if ok and path:
+            self.task_path = path
+            self.refresh()
+
+    def refresh(self):
+        self.path_label.setText(self.task_path or self.tr("No task open"))
+        for label in self.values.values():
+            label.setText("-")
+        self.report_table.setRowCount(0)
+        self.report_summary.setText("-")
+        if self.task_path and os.path.exists(self.task_path):
+            try:
+                store = GeoPackageTaskStore.open(self.task_path)
+            except Exception as exc:  # shown, not raised: the dock must stay usable
+                self.path_label.setText(f"{self.task_path}\n{error_text(exc)}")
+                self._update_enabled()
+                return
+            try:
+                summary = store.summary()
+                issues = store.latest_import_issues()
+            finally:
+                store.close()
+            self.values["county"].setText(summary.county_code or "-")
+            self.values["batches"].setText("、".join(summary.batches) or "-")
+            self.values["crs"].setText(summary.working_crs)
+            self.values["patches"].setText(str(summary.patch_count))
+            self.values["verified"].setText(f"{summary.verified_count} / {summary.patch_count}")
+            self.values["version"].setText(str(summary.schema_version))
+            self.show_issues(issues)
+        self._update_enabled()
+
+    def _update_enabled(self):
+        idle = self._running is None
+        self.open_button.setEnabled(idle)
+        self.import_button.setEnabled(idle and bool(self.task_path))
+        self.layers_button.setEnabled(bool(self.task_path) and os.path.exists(self.task_path or ""))
+
+    def _task_crs(self):
+        if not (self.task_path and os.path.exists(self.task_path)):
+            return None
+        store = GeoPackageTaskStore.open(self.task_path)
+        try:
+            return store.meta()["working_crs"]
+        finally:
+            store.close()
+
+    # -- import ------------------------------------------------------------------------------
+    def import_patches(self, source_path=None):
+        dialog = ImportPatchesDialog(self._task_crs(), self)
+        if source_path:
+            dialog.set_source(source_path)
+        if dialog.exec():
+            self.run_import(dialog.options())
+
+    def run_import(self, options):
+        path = self.task_path
+
+        def work(feedback):
+            return importing.import_patches(path, options, feedback)
+
+        self._start(self.tr("Importing change patches"), work, self._import_done)
+
+    def _import_done(self, result, error):
+        self._finish_running()
+        if error is not None:
+            self.message.emit(error_text(error), 2)
+            return
+        self.refresh()
+        self.report_summary.setText(self._summary_text(result))
+        level = 1 if result.rejected else 0
+        self.message.emit(self._summary_text(result), level)
+        self.task_changed.emit(self.task_path)
+
+    def _summary_text(self, result):
+        return self.tr("Read {read}: {inserted} new, {updated} updated, {unchanged} unchanged, "
+                       "{rejected} rejected, {repaired} geometries repaired").format(
+            read=result.read, inserted=result.inserted, updated=result.updated, unchanged=result.unchanged,
+            rejected=len(result.rejected), repaired=len(result.repaired))
+
+    def show_issues(self, issues):
+        zh = ui_is_chinese()
+        severities = {"rejected": self.tr("Rejected"), "repaired": self.tr("Repaired"), "note": self.tr("Note")}
+        self.report_table.setSortingEnabled(False)
+        self.report_table.setRowCount(len(issues))
+        for row, issue in enumerate(issues):
+            areas = "" if issue.area_before is None else f"{issue.area_before:.2f} → {issue.area_after:.2f}"
+            cells = [issue.row, issue.jcbh or "", severities.get(issue.severity, issue.severity),
+                     issue.zh if zh else issue.en, areas]
+            for column, value in enumerate(cells):
+                item = QTableWidgetItem()
+                item.setData(Qt.ItemDataRole.DisplayRole, value)
+                self.report_table.setItem(row, column, item)
+        self.report_table.setSortingEnabled(True)
+        self.report_table.resizeColumnsToContents()
+
+    # -- running work ------------------------------------------------------------------------
+    def _start(self, description, work, done):
+        task = background.CoreTask(description, work, done)
+        task.progressChanged.connect(lambda value: self.progress.setValue(int(value)))
+        self._running = task
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self._update_enabled()
+        background.start(task)
+
+    def cancel_running(self):
+        if self._running is not None:
+            self._running.cancel()
+
+    def _finish_running(self):
+        self._running = None
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self._update_enabled()
+
+    # -- map ---------------------------------------------------------------------------------
+    def add_layers_to_map(self):
+        store = GeoPackageTaskStore.open(self.task_path)
+        try:
+            uri = store.uri(schema.PATCHES_LAYER)
+        finally:
+            store.close()
+        layer = QgsVectorLayer(uri, self.tr("Change patches"), "ogr")
+        if not layer.isValid():
+            self.message.emit(self.tr("Cannot load the patches layer from {path}").format(path=self.task_path), 2)
+            return None
+        QgsProject.instance().addMapLayer(layer)
+        return layer

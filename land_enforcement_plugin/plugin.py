@@ -1,0 +1,106 @@
+"""Wiring only: translations, Processing provider, toolbar, menu, dock. No domain logic here."""
+import os
+
+from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsProject, QgsSettings
+from qgis.PyQt.QtCore import QCoreApplication, QLocale, Qt, QTranslator
+from qgis.PyQt.QtWidgets import QAction
+
+from . import dependencies
+
+PLUGIN_DIR = os.path.dirname(__file__)
+MENU = "&Land enforcement"
+LOG_TAG = "Land enforcement"
+
+
+def tr(text):
+    return QCoreApplication.translate("LandEnforcementPlugin", text)
+
+
+def _install_translator():
+    """Follow QGIS's locale (its override setting first), as QGIS itself does."""
+    if QgsSettings().value("locale/overrideFlag", False, type=bool):
+        locale = str(QgsSettings().value("locale/userLocale", ""))
+    else:
+        locale = QLocale().name()
+    path = os.path.join(PLUGIN_DIR, "i18n", f"land_enforcement_plugin_{locale[:5]}.qm")
+    if not os.path.exists(path):
+        path = os.path.join(PLUGIN_DIR, "i18n", f"land_enforcement_plugin_{locale[:2]}.qm")
+    if not os.path.exists(path):
+        return None
+    translator = QTranslator()
+    if translator.load(path):
+        QCoreApplication.installTranslator(translator)
+        return translator
+    return None
+
+
+class LandEnforcementPlugin:
+    def __init__(self, iface):
+        self.iface = iface
+        self.translator = _install_translator()
+        self.provider = None
+        self.dock = None
+        self.actions = []
+        self.toolbar = None
+
+    # Called by qgis_process too (with no iface): only the provider, nothing graphical.
+    def initProcessing(self):  # noqa: N802 (QGIS API name)
+        from .processing.provider import LandEnforcementProvider
+
+        self.provider = LandEnforcementProvider()
+        QgsApplication.processingRegistry().addProvider(self.provider)
+
+    def initGui(self):  # noqa: N802 (QGIS API name)
+        missing = dependencies.missing_message()
+        if missing:
+            # Say exactly what is missing; the features that do not need it still load.
+            self.iface.messageBar().pushMessage(tr("Land enforcement"), missing, Qgis.Warning, 0)
+            QgsMessageLog.logMessage(missing, LOG_TAG, Qgis.Warning)
+        self.initProcessing()
+
+        from .gui.icons import icon, plugin_icon
+        from .gui.task_dock import TaskDock
+
+        self.dock = TaskDock(self.iface.mainWindow())
+        self.dock.message.connect(self._show_message)
+        self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.dock.restore_from_project()
+        QgsProject.instance().readProject.connect(self.dock.restore_from_project)
+
+        self.toolbar = self.iface.addToolBar(tr("Land enforcement"))
+        self.toolbar.setObjectName("LandEnforcementToolbar")
+        dock_action = self.dock.toggleViewAction()
+        dock_action.setIcon(plugin_icon())
+        dock_action.setText(tr("Land enforcement task panel"))
+        self._add_action(dock_action)
+        self._add_action(QAction(icon("task"), tr("Open task…"), self.iface.mainWindow()), self.dock.choose_task)
+        self._add_action(QAction(icon("import"), tr("Import change patches…"), self.iface.mainWindow()),
+                         self.dock.import_patches)
+
+    def _add_action(self, action, slot=None):
+        if slot is not None:
+            action.triggered.connect(lambda _checked=False: slot())
+        self.toolbar.addAction(action)
+        self.iface.addPluginToMenu(tr(MENU), action)
+        self.actions.append(action)
+
+    def _show_message(self, text, level):
+        self.iface.messageBar().pushMessage(tr("Land enforcement"), text, Qgis.MessageLevel(level), 10)
+
+    def unload(self):
+        for action in self.actions:
+            self.iface.removePluginMenu(tr(MENU), action)
+        self.actions = []
+        if self.toolbar is not None:
+            self.toolbar.deleteLater()
+            self.toolbar = None
+        if self.dock is not None:
+            QgsProject.instance().readProject.disconnect(self.dock.restore_from_project)
+            self.iface.removeDockWidget(self.dock)
+            self.dock.deleteLater()
+            self.dock = None
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None
+        if self.translator is not None:
+            QCoreApplication.removeTranslator(self.translator)

@@ -1,0 +1,26 @@
+"""The `landenforcement` Processing provider: the headless face of core/."""
+from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtCore import QCoreApplication
+
+from ..gui.icons import plugin_icon
+from .import_patches import ImportPatchesAlgorithm
+
+PROVIDER_ID = "landenforcement"
+
+
+class LandEnforcementProvider(QgsProcessingProvider):
+    def loadAlgorithms(self):
+        for algorithm in (ImportPatchesAlgorithm(),):
+            self.addAlgorithm(algorithm)
+
+    def id(self):
+        return PROVIDER_ID
+
+    def name(self):
+        return QCoreApplication.translate("LandEnforcementProvider", "Land enforcement")
+
+    def longName(self):
+        return self.name()
+
+    def icon(self):
+        return plugin_icon()

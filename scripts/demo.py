@@ -1,0 +1,96 @@
+"""`make demo`: build the demo county and run the headless pipeline on it, as a bureau would.
+
+The plugin is installed into a private QGIS profile under the output folder and driven through
+`qgis_process`, exactly the way the province's and the city's scripts will call it; the user's
+own QGIS profile is left alone.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from demodata.generator import generate_county  # noqa: E402
+
+
+def qgis_process(profile, *args):
+    env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=profile, QT_QPA_PLATFORM="offscreen")
+    completed = subprocess.run(["qgis_process", *args], env=env, capture_output=True, text=True)
+    if completed.returncode != 0:
+        sys.stderr.write(completed.stdout + completed.stderr)
+        raise SystemExit(f"qgis_process {' '.join(args[:2])} failed")
+    return completed.stdout
+
+
+def run_algorithm(profile, algorithm, **parameters):
+    arguments = [f"--{name}={value}" for name, value in parameters.items()]
+    output = qgis_process(profile, "--json", "run", algorithm, "--", *arguments)
+    return json.loads(output[output.index("{"):])["results"]
+
+
+def install_plugin(profile):
+    plugins_dir = os.path.join(profile, "profiles", "default", "python", "plugins")
+    env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=profile)
+    subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "build.py"), "install",
+                    "--plugins-dir", plugins_dir, "--quiet"], check=True, env=env)
+
+
+def write_project(out, demo, task_path):
+    """A QGIS project with the task's patches over the red lines, for `make qgis`."""
+    from qgis.core import QgsApplication, QgsProject, QgsVectorLayer
+
+    app = QgsApplication([], False)
+    app.initQgis()
+    project = QgsProject.instance()
+    redlines = demo["redlines"]
+    for layer_name, title in (("townships", "乡镇界"), ("cultivated", "耕地（三调）"), ("pbf", "永久基本农田"),
+                              ("eco_redline", "生态保护红线")):
+        project.addMapLayer(QgsVectorLayer(f"{redlines}|layername={layer_name}", title, "ogr"))
+    patches = QgsVectorLayer(f"{task_path}|layername=patches", "卫片图斑", "ogr")
+    project.addMapLayer(patches)
+    project.setCrs(patches.crs())
+    project.writeEntry("land_enforcement", "task_path", task_path)
+    path = os.path.join(out, "demo.qgz")
+    project.write(path)
+    app.exitQgis()
+    return path
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default="build/demo")
+    parser.add_argument("--county", default="370323")
+    parser.add_argument("--size", default="small", choices=["small", "large"])
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    out = os.path.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+
+    demo = generate_county(out, county_code=args.county, size=args.size, seed=args.seed)
+    print(f"demo county {args.county} ({args.size}): {out}")
+
+    profile = os.path.join(out, "qgis-profile")
+    install_plugin(profile)
+
+    task_path = os.path.join(out, f"task_{args.county}_2024.gpkg")
+    if os.path.exists(task_path):
+        os.remove(task_path)  # the demo always starts from a fresh task
+    result = run_algorithm(profile, "landenforcement:importpatches", INPUT=demo["patches"], DATABASE=task_path)
+    print(f"importpatches: {result['INSERTED']} inserted, {result['REJECTED']} rejected, "
+          f"{result['REPAIRED']} geometries repaired")
+    for line in result["REPORT"].splitlines()[1:]:
+        print("   ", line)
+
+    project = write_project(out, demo, task_path)
+    print("outputs:")
+    print(f"  task database   {task_path}")
+    print(f"  red lines       {demo['redlines']}")
+    print(f"  change patches  {demo['patches']}")
+    print(f"  QGIS project    {project}   (make qgis opens it)")
+
+
+if __name__ == "__main__":
+    main()

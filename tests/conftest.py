@@ -1,0 +1,113 @@
+"""Shared builders for hand-made patch files with known contents."""
+import glob
+import os
+import sys
+
+import pytest
+from osgeo import gdal, ogr, osr
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+# A 100 m x 100 m-ish square near 118.1°E 36.1°N (沂源县), and friends, in EPSG:4490.
+SQUARE = "POLYGON((118.100 36.100,118.101 36.100,118.101 36.101,118.100 36.101,118.100 36.100))"
+BOWTIE = "POLYGON((118.110 36.100,118.111 36.101,118.111 36.100,118.110 36.101,118.110 36.100))"
+HOLED = ("POLYGON((118.120 36.100,118.123 36.100,118.123 36.103,118.120 36.103,118.120 36.100),"
+         "(118.121 36.101,118.122 36.101,118.122 36.102,118.121 36.102,118.121 36.101))")
+MULTI = ("MULTIPOLYGON(((118.130 36.100,118.131 36.100,118.131 36.101,118.130 36.100)),"
+         "((118.132 36.100,118.133 36.100,118.133 36.101,118.132 36.100)))")
+
+DRIVERS = {".shp": "ESRI Shapefile", ".gpkg": "GPKG", ".geojson": "GeoJSON", ".gdb": "OpenFileGDB"}
+
+
+def write_patches(path, rows, fields=("JCBH", "XZQDM", "XZQMC", "TBMJ", "QSX", "HSX", "PC"),
+                  epsg=4490, encoding="CP936", keep_cpg=False, geom_type=ogr.wkbUnknown):
+    """Write rows (dicts with field values and 'wkt') as a delivered patch file."""
+    # QGIS's OGR provider sets SHAPE_ENCODING="" process-wide, which would defeat ENCODING below.
+    saved = gdal.GetConfigOption("SHAPE_ENCODING")
+    gdal.SetConfigOption("SHAPE_ENCODING", None)
+    try:
+        _write(path, rows, fields, epsg, encoding, geom_type)
+    finally:
+        gdal.SetConfigOption("SHAPE_ENCODING", saved)
+    if path.endswith(".shp"):
+        if not keep_cpg:
+            for cpg in glob.glob(os.path.splitext(path)[0] + ".cpg"):
+                os.remove(cpg)
+        if not epsg:
+            for prj in glob.glob(os.path.splitext(path)[0] + ".prj"):
+                os.remove(prj)
+    return path
+
+
+def _write(path, rows, fields, epsg, encoding, geom_type):
+    driver = ogr.GetDriverByName(DRIVERS[os.path.splitext(path)[1]])
+    ds = driver.CreateDataSource(path)
+    srs = None
+    if epsg:
+        srs = osr.SpatialReference()
+        srs.ImportFromEPSG(epsg)
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    options = [f"ENCODING={encoding}"] if path.endswith(".shp") else []
+    if path.endswith(".gdb"):  # FileGDB layers need one geometry type
+        geom_type = ogr.wkbMultiPolygon
+    layer = ds.CreateLayer("wptb", srs, geom_type, options=options)
+    for name in fields:
+        layer.CreateField(ogr.FieldDefn(name, ogr.OFTReal if name == "TBMJ" else ogr.OFTString))
+    for row in rows:
+        feature = ogr.Feature(layer.GetLayerDefn())
+        for name in fields:
+            if row.get(name) is not None:
+                feature.SetField(name, row[name])
+        if row.get("wkt"):
+            geometry = ogr.CreateGeometryFromWkt(row["wkt"])
+            if geom_type == ogr.wkbMultiPolygon:
+                geometry = ogr.ForceToMultiPolygon(geometry)
+            feature.SetGeometry(geometry)
+        layer.CreateFeature(feature)
+    ds = None
+
+
+def patch_row(jcbh, wkt=SQUARE, xzqmc="城关镇", xzqdm="370323101000", **extra):
+    row = {"JCBH": jcbh, "XZQDM": xzqdm, "XZQMC": xzqmc, "TBMJ": 15.2, "QSX": "2023-10-01",
+           "HSX": "2024-04-01", "PC": "2024年度", "wkt": wkt}
+    row.update(extra)
+    return row
+
+
+def shift(wkt, dx):
+    """The same WKT moved dx degrees east (for distinct, non-overlapping patches)."""
+    geom = ogr.CreateGeometryFromWkt(wkt)
+    out = ogr.Geometry(ogr.wkbMultiPolygon)
+    parts = [geom] if geom.GetGeometryType() == ogr.wkbPolygon else [geom.GetGeometryRef(i) for i in range(geom.GetGeometryCount())]
+    for part in parts:
+        polygon = ogr.Geometry(ogr.wkbPolygon)
+        for r in range(part.GetGeometryCount()):
+            ring = part.GetGeometryRef(r)
+            moved = ogr.Geometry(ogr.wkbLinearRing)
+            for i in range(ring.GetPointCount()):
+                x, y = ring.GetPoint_2D(i)
+                moved.AddPoint_2D(x + dx, y)
+            polygon.AddGeometry(moved)
+        out.AddGeometry(polygon)
+    return out.ExportToWkt()
+
+
+@pytest.fixture
+def task_path(tmp_path):
+    return str(tmp_path / "task.gpkg")
+
+
+@pytest.fixture
+def plugin_iface(qgis_iface, qgis_new_project, monkeypatch):
+    """pytest-qgis's interface, plus the menu calls its stub lacks, recording the plugin menu."""
+    menus = {}
+    monkeypatch.setattr(qgis_iface, "addPluginToMenu",
+                        lambda name, action: menus.setdefault(name, []).append(action), raising=False)
+    monkeypatch.setattr(qgis_iface, "removePluginMenu",
+                        lambda name, action: menus[name].remove(action), raising=False)
+    monkeypatch.setattr(qgis_iface, "removeDockWidget", lambda dock: dock.hide(), raising=False)
+    qgis_iface.plugin_menus = menus
+    yield qgis_iface
+    del qgis_iface.plugin_menus

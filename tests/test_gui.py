@@ -1,0 +1,101 @@
+"""The plugin in a (pytest-qgis) QGIS: toolbar, dock, an import run as a background task."""
+import time
+
+import pytest
+from conftest import BOWTIE, SQUARE, patch_row, shift, write_patches
+from qgis.core import QgsApplication, QgsProject
+from qgis.PyQt.QtWidgets import QDockWidget
+
+import land_enforcement_plugin
+from land_enforcement_plugin.core import importing
+from land_enforcement_plugin.gui.import_dialog import ImportPatchesDialog
+
+
+def wait_for(condition, timeout=30):
+    deadline = time.time() + timeout
+    while not condition():
+        QgsApplication.processEvents()
+        if time.time() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def plugin(plugin_iface):
+    plugin = land_enforcement_plugin.classFactory(plugin_iface)
+    plugin.initGui()
+    yield plugin
+    plugin.unload()
+
+
+def test_plugin_registers_dock_toolbar_menu_and_provider(plugin, plugin_iface):
+    dock = plugin_iface.mainWindow().findChild(QDockWidget, "LandEnforcementTaskDock")
+    assert dock is plugin.dock
+    assert len(plugin.toolbar.actions()) == 3
+    (menu_actions,) = plugin_iface.plugin_menus.values()
+    assert menu_actions == plugin.toolbar.actions()
+    assert QgsApplication.processingRegistry().providerById("landenforcement") is not None
+
+
+def test_unload_removes_everything(plugin_iface):
+    plugin = land_enforcement_plugin.classFactory(plugin_iface)
+    plugin.initGui()
+    plugin.unload()
+    assert all(not actions for actions in plugin_iface.plugin_menus.values())
+    assert QgsApplication.processingRegistry().providerById("landenforcement") is None
+    assert plugin.dock is None and plugin.toolbar is None
+
+
+def test_dock_imports_in_background_and_shows_report(plugin, tmp_path, task_path):
+    src = write_patches(str(tmp_path / "wptb.shp"),
+                        [patch_row("A1"), patch_row("BOW", wkt=BOWTIE), patch_row("A1", wkt=shift(SQUARE, 0.01))])
+    dock = plugin.dock
+    dock.set_task(task_path)
+    assert QgsProject.instance().readEntry("land_enforcement", "task_path")[0] == task_path
+    dock.run_import(importing.ImportOptions(src))
+    assert not dock.progress.isHidden() and not dock.import_button.isEnabled()
+    wait_for(lambda: dock._running is None)
+    assert dock.values["patches"].text() == "2"
+    assert dock.values["batches"].text() == "2024年度"
+    assert dock.values["crs"].text() == "EPSG:4548"
+    assert dock.report_table.rowCount() == 2
+    reasons = {dock.report_table.item(r, 1).text(): dock.report_table.item(r, 2).text()
+               for r in range(dock.report_table.rowCount())}
+    assert set(reasons) == {"BOW", "A1"}
+    assert "1 rejected" in dock.report_summary.text() or "拒绝 1" in dock.report_summary.text()
+    layer = dock.add_layers_to_map()
+    assert layer.featureCount() == 2
+
+
+def test_dock_reports_errors_without_raising(plugin, tmp_path, task_path):
+    src = write_patches(str(tmp_path / "noprj.shp"), [patch_row("A1")], epsg=None)
+    messages = []
+    plugin.dock.message.connect(lambda text, level: messages.append((text, level)))
+    plugin.dock.set_task(task_path)
+    plugin.dock.run_import(importing.ImportOptions(src))
+    wait_for(lambda: plugin.dock._running is None)
+    assert messages and messages[-1][1] == 2
+    assert "CRS" in messages[-1][0] or "坐标系" in messages[-1][0]
+
+
+def test_import_dialog_detects_encoding_mapping_and_crs(qgis_parent, tmp_path):
+    src = write_patches(str(tmp_path / "wptb.shp"), [patch_row("A1", xzqmc="南麻街道")])
+    dialog = ImportPatchesDialog(None, qgis_parent)
+    dialog.set_source(src)
+    options = dialog.options()
+    assert options.encoding == importing.ENCODING_AUTO
+    assert "CP936" in dialog.encoding_label.text()
+    assert options.field_mapping["jcbh"] == "JCBH" and options.field_mapping["xzqmc"] == "XZQMC"
+    assert options.source_crs == "EPSG:4490"
+    assert options.working_crs == "EPSG:4548"
+    assert options.batch == "2024年度"
+    dialog._mapping_combos["jcbh"].setCurrentIndex(0)  # (not mapped)
+    assert "jcbh" not in dialog.options().field_mapping
+
+
+def test_import_dialog_keeps_task_crs(qgis_parent, tmp_path):
+    src = write_patches(str(tmp_path / "wptb.shp"), [patch_row("A1")])
+    dialog = ImportPatchesDialog("EPSG:4527", qgis_parent)
+    dialog.set_source(src)
+    assert not dialog.working_crs.isEnabled()
+    assert dialog.options().working_crs is None

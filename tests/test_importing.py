@@ -1,0 +1,274 @@
+"""Importing change patches: every bad-input case gives a clear message and loses nothing."""
+import json
+import os
+
+import pytest
+from conftest import BOWTIE, HOLED, MULTI, SQUARE, patch_row, shift, write_patches
+from osgeo import ogr
+from qgis.core import QgsFeedback, QgsGeometry, QgsVectorLayer
+
+from land_enforcement_plugin.core import importing, schema
+from land_enforcement_plugin.core.errors import LandEnforcementError
+from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.store import GeoPackageTaskStore
+
+
+def patches_of(task_path):
+    layer = QgsVectorLayer(f"{task_path}|layername=patches", "p", "ogr")
+    assert layer.isValid()
+    return {f["jcbh"]: f for f in layer.getFeatures()}
+
+
+def accounted(result):
+    """Every source row is imported or rejected: nothing vanishes."""
+    rejected_rows = {i.row for i in result.rejected}
+    return result.inserted + result.updated + result.unchanged + len(rejected_rows)
+
+
+def test_gbk_shapefile_without_cpg_keeps_chinese(tmp_path, task_path):
+    src = write_patches(str(tmp_path / "wptb.shp"), [patch_row("A1", xzqmc="南麻街道")])
+    assert not os.path.exists(tmp_path / "wptb.cpg")
+    raw = open(tmp_path / "wptb.dbf", "rb").read()
+    assert "南麻街道".encode("gbk") in raw
+
+    assert importing.detect_shapefile_encoding(src) == (importing.GBK, "bytes")
+    result = import_patches(task_path, ImportOptions(src))
+    assert result.encoding == importing.GBK
+    feature = patches_of(task_path)["A1"]
+    assert feature["xzqmc"] == "南麻街道"
+    assert json.loads(feature["src_attrs"])["XZQMC"] == "南麻街道"
+    assert result.batch == "2024年度"  # taken from the PC field
+
+
+def test_utf8_shapefile_with_cpg(tmp_path, task_path):
+    src = write_patches(str(tmp_path / "u.shp"), [patch_row("A1", xzqmc="悦庄镇")], encoding="UTF-8", keep_cpg=True)
+    assert importing.detect_shapefile_encoding(src) == (importing.UTF8, "cpg")
+    import_patches(task_path, ImportOptions(src))
+    assert patches_of(task_path)["A1"]["xzqmc"] == "悦庄镇"
+
+
+def test_utf8_shapefile_without_cpg_is_detected(tmp_path):
+    src = write_patches(str(tmp_path / "u.shp"), [patch_row("A1", xzqmc="悦庄镇")], encoding="UTF-8")
+    assert importing.detect_shapefile_encoding(src) == (importing.UTF8, "bytes")
+
+
+@pytest.mark.parametrize("ext", [".gpkg", ".geojson", ".gdb"])
+def test_other_formats(tmp_path, task_path, ext):
+    src = write_patches(str(tmp_path / f"wptb{ext}"), [patch_row("A1"), patch_row("A2", wkt=shift(SQUARE, 0.01))])
+    result = import_patches(task_path, ImportOptions(src, batch="2025Q2"))
+    assert result.inserted == 2
+    assert set(patches_of(task_path)) == {"A1", "A2"}
+    assert patches_of(task_path)["A1"]["xzqmc"] == "城关镇"
+
+
+def test_working_crs_from_longitude_and_source_geometry_kept(tmp_path, task_path):
+    src = write_patches(str(tmp_path / "p.shp"), [patch_row("A1")])
+    result = import_patches(task_path, ImportOptions(src))
+    # 118.1°E is nearest to the 117°E central meridian: CGCS2000 3-degree GK CM 117E.
+    assert result.working_crs == "EPSG:4548"
+    layer = QgsVectorLayer(f"{task_path}|layername=patches_source_4490", "s", "ogr")
+    assert layer.crs().authid() == "EPSG:4490"
+    source = next(layer.getFeatures()).geometry()
+    assert source.boundingBox().xMinimum() == pytest.approx(118.1)
+    working = patches_of(task_path)["A1"].geometry()
+    # 1.1° east of the central meridian, plus the 500 km false easting.
+    assert 595000 < working.boundingBox().xMinimum() < 605000
+
+
+def test_gk_zone_choice():
+    assert importing.gk3_zone_crs(118.1).authid() == "EPSG:4548"
+    assert importing.gk3_zone_crs(111.6).authid() == "EPSG:4546"  # 垣曲 / 五寨: CM 111E
+    with pytest.raises(LandEnforcementError, match="outside China"):
+        importing.gk3_zone_crs(10.0)
+
+
+def test_working_crs_override(tmp_path, task_path):
+    src = write_patches(str(tmp_path / "p.shp"), [patch_row("A1")])
+    result = import_patches(task_path, ImportOptions(src, working_crs="EPSG:4527"))
+    assert result.working_crs == "EPSG:4527"
+    src2 = write_patches(str(tmp_path / "q.shp"), [patch_row("A2")])
+    with pytest.raises(LandEnforcementError, match="working CRS is EPSG:4527"):
+        import_patches(task_path, ImportOptions(src2, working_crs="EPSG:4548"))
+
+
+def test_missing_crs_is_an_error_not_a_guess(tmp_path, task_path):
+    src = write_patches(str(tmp_path / "noprj.shp"), [patch_row("A1")], epsg=None)
+    with pytest.raises(LandEnforcementError) as info:
+        import_patches(task_path, ImportOptions(src))
+    assert "坐标系" in info.value.zh and "coordinate reference system" in info.value.en
+    assert not os.path.exists(task_path)
+    result = import_patches(task_path, ImportOptions(src, source_crs="EPSG:4490"))
+    assert result.inserted == 1
+
+
+def test_invalid_geometry_is_repaired_and_listed(tmp_path, task_path):
+    src = write_patches(str(tmp_path / "p.shp"), [patch_row("A1"), patch_row("BOW", wkt=BOWTIE)])
+    result = import_patches(task_path, ImportOptions(src))
+    assert [i.jcbh for i in result.repaired] == ["BOW"]
+    issue = result.repaired[0]
+    assert issue.row == 2 and "修复" in issue.zh and "repaired" in issue.en
+    assert issue.area_after > 4000  # two triangles of a ~100 m square, not the ~0 of the bow-tie
+    assert abs(issue.area_before) < issue.area_after
+    feature = patches_of(task_path)["BOW"]
+    assert feature["geom_repaired"] == 1
+    assert feature.geometry().isGeosValid()
+    assert feature.geometry().area() == pytest.approx(issue.area_after)
+    stored = GeoPackageTaskStore.open(task_path).latest_import_issues()
+    assert [(i.jcbh, i.severity) for i in stored] == [("BOW", "repaired")]
+
+
+def test_bad_rows_are_listed_never_dropped(tmp_path, task_path):
+    rows = [patch_row("A1"), patch_row("A1", wkt=shift(SQUARE, 0.01)), patch_row(None, wkt=shift(SQUARE, 0.02)),
+            patch_row("   ", wkt=shift(SQUARE, 0.03)), patch_row("EMPTY", wkt=None),
+            patch_row("A4", wkt=shift(SQUARE, 0.04))]
+    src = write_patches(str(tmp_path / "p.shp"), rows)
+    result = import_patches(task_path, ImportOptions(src))
+    assert result.read == 6
+    assert accounted(result) == 6
+    rejected = {(i.row, i.code) for i in result.rejected}
+    assert rejected == {(2, "duplicate_jcbh"), (3, "missing_jcbh"), (4, "missing_jcbh"), (5, "empty_geometry")}
+    duplicate = next(i for i in result.rejected if i.code == "duplicate_jcbh")
+    assert "第 1 行" in duplicate.zh and "row 1" in duplicate.en
+    assert set(patches_of(task_path)) == {"A1", "A4"}
+    # The first A1 (row 1) is the one kept.
+    assert patches_of(task_path)["A1"].geometry().boundingBox().xMinimum() < 600000
+
+
+def test_non_polygon_rejected(tmp_path, task_path):
+    src = write_patches(str(tmp_path / "p.gpkg"), [patch_row("A1"), patch_row("L1", wkt="LINESTRING(118.1 36.1,118.2 36.2)")])
+    result = import_patches(task_path, ImportOptions(src))
+    assert [(i.jcbh, i.code) for i in result.rejected] == [("L1", "not_polygon")]
+    assert accounted(result) == 2
+
+
+def test_zm_dropped_multipart_and_holes_kept(tmp_path, task_path):
+    z_square = ogr.CreateGeometryFromWkt(shift(SQUARE, 0.05))
+    z_square.Set3D(True)
+    rows = [patch_row("Z1", wkt=z_square.ExportToIsoWkt()), patch_row("M1", wkt=MULTI), patch_row("H1", wkt=HOLED)]
+    src = write_patches(str(tmp_path / "p.gpkg"), rows)
+    result = import_patches(task_path, ImportOptions(src))
+    assert result.inserted == 3
+    assert [(i.jcbh, i.code) for i in result.issues if i.severity == "note"] == [("Z1", "zm_dropped")]
+    features = patches_of(task_path)
+    assert not features["Z1"].geometry().constGet().is3D()
+    assert features["M1"].geometry().constGet().numGeometries() == 2
+    assert features["H1"].geometry().constGet().geometryN(0).numInteriorRings() == 1
+    assert "Z/M" in features["Z1"]["import_note"]
+
+
+def test_field_mapping_detected_and_confirmed(tmp_path, task_path):
+    fields = ("监测编号", "行政区代码", "图斑面积")
+    rows = [{"监测编号": "X1", "行政区代码": "370323101000", "图斑面积": 3.5, "wkt": SQUARE}]
+    src = write_patches(str(tmp_path / "cn.gpkg"), rows, fields=fields)
+    info = importing.inspect_source(src)
+    assert info.mapping == {"jcbh": "监测编号", "xzqdm": "行政区代码", "tbmj": "图斑面积"}
+    import_patches(task_path, ImportOptions(src, batch="2024年度"))
+    feature = patches_of(task_path)["X1"]
+    assert feature["xzqdm"] == "370323101000" and feature["tbmj"] == 3.5
+
+
+def test_missing_required_field_in_mapping(tmp_path, task_path):
+    src = write_patches(str(tmp_path / "nojcbh.gpkg"), [{"NAME": "x", "wkt": SQUARE}], fields=("NAME",))
+    with pytest.raises(LandEnforcementError) as info:
+        import_patches(task_path, ImportOptions(src, batch="2024年度"))
+    assert "监测编号" in info.value.zh and "required" in info.value.en
+    assert not os.path.exists(task_path)
+    # The user maps it by hand.
+    result = import_patches(task_path, ImportOptions(src, batch="2024年度", field_mapping={"jcbh": "NAME"}))
+    assert result.inserted == 1
+    with pytest.raises(LandEnforcementError, match="not in the source data"):
+        import_patches(task_path, ImportOptions(src, batch="2024年度", field_mapping={"jcbh": "NOPE"}))
+
+
+def test_mapping_profiles_and_headless_parsing():
+    importing.save_mapping_profile("山东2024", {"jcbh": "TBBH", "xzqdm": "XZDM"})
+    assert importing.parse_field_mapping("山东2024") == {"jcbh": "TBBH", "xzqdm": "XZDM"}
+    assert importing.parse_field_mapping('{"jcbh": "ID"}') == {"jcbh": "ID"}
+    assert importing.parse_field_mapping("") is None
+    with pytest.raises(LandEnforcementError, match="No field-mapping profile"):
+        importing.parse_field_mapping("不存在")
+    with pytest.raises(LandEnforcementError, match="Unknown target fields"):
+        importing.parse_field_mapping('{"idx": "ID"}')
+    importing.delete_mapping_profile("山东2024")
+    assert "山东2024" not in importing.mapping_profiles()
+
+
+def test_batch_required_when_unknown(tmp_path, task_path):
+    src = write_patches(str(tmp_path / "p.gpkg"), [patch_row("A1")], fields=("JCBH",))
+    with pytest.raises(LandEnforcementError, match="batch"):
+        import_patches(task_path, ImportOptions(src))
+
+
+def test_dates_and_numbers_normalised_with_notes(tmp_path, task_path):
+    rows = [patch_row("A1", QSX="2023/9/5", HSX="20240401"), patch_row("A2", wkt=shift(SQUARE, 0.01), QSX="去年秋天")]
+    src = write_patches(str(tmp_path / "p.gpkg"), rows)
+    result = import_patches(task_path, ImportOptions(src))
+    features = patches_of(task_path)
+    assert (features["A1"]["qsx"], features["A1"]["hsx"]) == ("2023-09-05", "2024-04-01")
+    assert features["A2"]["qsx"] == "去年秋天"
+    assert [(i.jcbh, i.code) for i in result.issues] == [("A2", "bad_date")]
+
+
+def test_reimport_merges_and_keeps_verification(tmp_path, task_path):
+    src = write_patches(str(tmp_path / "q1.shp"), [patch_row("A1"), patch_row("A2", wkt=shift(SQUARE, 0.01))])
+    import_patches(task_path, ImportOptions(src))
+    store = GeoPackageTaskStore.open(task_path)
+    with store.transaction():
+        store._insert(schema.VERIFICATIONS_TABLE, {"jcbh": "A1", "verdict": "违法", "inspector": "张三"})
+    store.close()
+
+    # Same file again: nothing changes.
+    again = import_patches(task_path, ImportOptions(src))
+    assert (again.inserted, again.updated, again.unchanged, again.file_seen_before) == (0, 0, 2, True)
+
+    # A corrected delivery of the same batch: A1's area changed, A2 missing, A3 new.
+    fixed = write_patches(str(tmp_path / "q1b.shp"), [patch_row("A1", TBMJ=99.0), patch_row("A3", wkt=shift(SQUARE, 0.02))])
+    result = import_patches(task_path, ImportOptions(fixed))
+    assert (result.inserted, result.updated, result.unchanged) == (1, 1, 0)
+    assert result.kept_absent == ["A2"]
+    features = patches_of(task_path)
+    assert set(features) == {"A1", "A2", "A3"}
+    assert features["A1"]["tbmj"] == 99.0
+
+    # Next quarter into the same task.
+    q2 = write_patches(str(tmp_path / "q2.shp"), [patch_row("B1", wkt=shift(SQUARE, 0.03), PC="2025Q1")])
+    import_patches(task_path, ImportOptions(q2))
+    store = GeoPackageTaskStore.open(task_path)
+    verifications = store._query(f"SELECT jcbh, verdict, inspector FROM {schema.VERIFICATIONS_TABLE}")
+    assert verifications == [{"jcbh": "A1", "verdict": "违法", "inspector": "张三"}]
+    summary = store.summary()
+    assert summary.batches == ["2024年度", "2025Q1"]
+    assert summary.patch_count == 4 and summary.verified_count == 1
+    changes = [(e["action"], e["jcbh"], e["field"]) for e in store.audit_entries("A1")]
+    assert ("update", "A1", "tbmj") in changes and ("insert", "A1", None) in changes
+    files = store._query(f"SELECT file_name, sha256 FROM {schema.SOURCE_FILES_TABLE}")
+    assert [f["file_name"] for f in files] == ["q1.shp", "q1.shp", "q1b.shp", "q2.shp"]
+    assert all(len(f["sha256"]) == 64 for f in files)
+    store.close()
+
+
+def test_cancel_leaves_nothing(tmp_path, task_path):
+    src = write_patches(str(tmp_path / "p.shp"), [patch_row(f"A{i}", wkt=shift(SQUARE, 0.01 * i)) for i in range(5)])
+    feedback = QgsFeedback()
+    feedback.cancel()
+    with pytest.raises(importing.ImportCancelled):
+        import_patches(task_path, ImportOptions(src), feedback)
+    assert not os.path.exists(task_path)
+
+
+def test_unknown_file_and_unreadable_file(tmp_path, task_path):
+    with pytest.raises(LandEnforcementError, match="File not found"):
+        import_patches(task_path, ImportOptions(str(tmp_path / "nothing.shp")))
+    junk = tmp_path / "junk.geojson"
+    junk.write_text("this is not json")
+    with pytest.raises(LandEnforcementError, match="Cannot read vector data"):
+        import_patches(task_path, ImportOptions(str(junk)))
+
+
+def test_geometry_area_in_working_crs_matches_source(tmp_path, task_path):
+    src = write_patches(str(tmp_path / "p.shp"), [patch_row("A1")])
+    import_patches(task_path, ImportOptions(src))
+    working = patches_of(task_path)["A1"].geometry()
+    # 0.001° x 0.001° at 36.1°N: about 111 m x 90 m.
+    assert 9000 < working.area() < 10500
+    assert isinstance(working, QgsGeometry)

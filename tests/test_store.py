@@ -1,0 +1,109 @@
+"""The GeoPackage task database: transactions, schema version, metadata, audit."""
+import os
+
+import pytest
+from conftest import SQUARE, patch_row, shift, write_patches
+from osgeo import ogr
+from qgis.core import QgsVectorLayer
+
+from land_enforcement_plugin.core import schema
+from land_enforcement_plugin.core.errors import LandEnforcementError
+from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.store import GeoPackageTaskStore
+
+
+def test_new_task_is_a_plain_geopackage_with_every_table(task_path):
+    store = GeoPackageTaskStore.create(task_path, "EPSG:4548", "370323", "沂源县", "2024年度")
+    store.close()
+    for table in (schema.PATCHES_LAYER, schema.VERIFICATIONS_TABLE, schema.AUDIT_TABLE, schema.META_TABLE,
+                  schema.SOURCE_FILES_TABLE, schema.IMPORT_ISSUES_TABLE):
+        layer = QgsVectorLayer(f"{task_path}|layername={table}", table, "ogr")
+        assert layer.isValid(), table
+    patches = QgsVectorLayer(f"{task_path}|layername=patches", "p", "ogr")
+    assert patches.crs().authid() == "EPSG:4548"
+    assert {f.name for f in schema.PATCH_FIELDS} <= set(patches.fields().names())
+    summary = GeoPackageTaskStore.open(task_path).summary()
+    assert (summary.county_code, summary.county_name, summary.batches, summary.schema_version) == (
+        "370323", "沂源县", ["2024年度"], schema.SCHEMA_VERSION)
+
+
+def test_create_refuses_to_overwrite(task_path):
+    GeoPackageTaskStore.create(task_path, "EPSG:4548").close()
+    with pytest.raises(LandEnforcementError, match="already exists"):
+        GeoPackageTaskStore.create(task_path, "EPSG:4548")
+
+
+def test_open_rejects_foreign_files(tmp_path):
+    with pytest.raises(LandEnforcementError, match="not found"):
+        GeoPackageTaskStore.open(str(tmp_path / "none.gpkg"))
+    other = write_patches(str(tmp_path / "other.gpkg"), [patch_row("A1")])
+    with pytest.raises(LandEnforcementError, match="not a land-enforcement task"):
+        GeoPackageTaskStore.open(other)
+    text = tmp_path / "text.gpkg"
+    text.write_text("hello")
+    with pytest.raises(LandEnforcementError, match="Cannot open"):
+        GeoPackageTaskStore.open(str(text))
+
+
+def test_newer_schema_is_refused(task_path):
+    store = GeoPackageTaskStore.create(task_path, "EPSG:4548")
+    store.set_meta(schema_version=schema.SCHEMA_VERSION + 1)
+    store.close()
+    with pytest.raises(LandEnforcementError, match="newer than the plugin"):
+        GeoPackageTaskStore.open(task_path)
+
+
+def test_failed_import_writes_nothing(tmp_path, task_path, monkeypatch):
+    first = write_patches(str(tmp_path / "a.shp"), [patch_row("A1")])
+    import_patches(task_path, ImportOptions(first))
+    second = write_patches(str(tmp_path / "b.shp"), [patch_row(f"B{i}", wkt=shift(SQUARE, 0.01 * i)) for i in range(1, 6)])
+
+    calls = {"n": 0}
+    original = GeoPackageTaskStore._audit
+
+    def failing_audit(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:  # after two patches were written
+            raise OSError("disk full")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(GeoPackageTaskStore, "_audit", failing_audit)
+    with pytest.raises(OSError):
+        import_patches(task_path, ImportOptions(second))
+    monkeypatch.undo()
+    store = GeoPackageTaskStore.open(task_path)
+    assert store.summary().patch_count == 1
+    assert len(store._query(f"SELECT * FROM {schema.SOURCE_FILES_TABLE}")) == 1
+    assert [e["action"] for e in store.audit_entries()] == ["insert", "import"]
+
+
+def test_failed_first_import_leaves_no_task(tmp_path, task_path, monkeypatch):
+    src = write_patches(str(tmp_path / "a.shp"), [patch_row("A1")])
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(GeoPackageTaskStore, "apply_import", broken)
+    with pytest.raises(OSError):
+        import_patches(task_path, ImportOptions(src))
+    assert not os.path.exists(task_path)
+
+
+def test_meta_changes_are_audited(task_path):
+    store = GeoPackageTaskStore.create(task_path, "EPSG:4548", "370323")
+    store.set_meta(county_name="沂源县")
+    entry = store.audit_entries()[-1]
+    assert (entry["action"], entry["field"], entry["old_value"], entry["new_value"]) == (
+        "set_meta", "county_name", "", "沂源县")
+
+
+def test_patch_jcbh_is_unique_in_the_database(task_path):
+    store = GeoPackageTaskStore.create(task_path, "EPSG:4548")
+    layer = store._ds.GetLayerByName(schema.PATCHES_LAYER)
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            for _ in range(2):
+                feature = ogr.Feature(layer.GetLayerDefn())
+                feature.SetField("jcbh", "SAME")
+                layer.CreateFeature(feature)
+    assert store.summary().patch_count == 0
