@@ -107,3 +107,21 @@ def test_patch_jcbh_is_unique_in_the_database(task_path):
                 feature.SetField("jcbh", "SAME")
                 layer.CreateFeature(feature)
     assert store.summary().patch_count == 0
+
+
+def test_older_task_is_migrated_without_losing_data(tmp_path, task_path, monkeypatch):
+    src = write_patches(str(tmp_path / "a.shp"), [patch_row("A1")])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 1)
+    import_patches(task_path, ImportOptions(src))
+    old = QgsVectorLayer(f"{task_path}|layername=patches", "p", "ogr")
+    assert "area_m2" not in old.fields().names()
+    del old
+    monkeypatch.undo()
+
+    store = GeoPackageTaskStore.open(task_path)
+    assert store.summary().schema_version == schema.SCHEMA_VERSION
+    store.close()
+    layer = QgsVectorLayer(f"{task_path}|layername=patches", "p", "ogr")
+    assert {f.name for f in schema.OVERLAY_PATCH_FIELDS} <= set(layer.fields().names())
+    assert [f["jcbh"] for f in layer.getFeatures()] == ["A1"]
+    assert QgsVectorLayer(f"{task_path}|layername={schema.PATCH_TOWNSHIPS_TABLE}", "t", "ogr").isValid()

@@ -6,7 +6,7 @@ type them in spreadsheets (see shared/DOMAIN.md); English labels are for display
 from dataclasses import dataclass
 from enum import Enum
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # 1 亩 = 10000/15 m²
 M2_PER_MU = 10000.0 / 15.0
@@ -176,3 +176,25 @@ WARNING_PBF_MU = 5.0  # yiyuan_2019
 WARNING_GENERAL_CULTIVATED_MU = 10.0  # yiyuan_2019
 
 CULTIVATED_DLBM = ("0101", "0102", "0103")
+
+# Overlay results on each patch (m², full precision) and in the township split table.
+AREA_M2 = Field("area_m2", "图斑面积(椭球)", "Patch area", "real")
+CULTIVATED_M2 = Field("cultivated_m2", "占耕地面积", "Cultivated land", "real")
+PBF_M2 = Field("pbf_m2", "占永久基本农田面积", "Permanent basic farmland", "real")
+GENERAL_CULTIVATED_M2 = Field("general_cultivated_m2", "占一般耕地面积", "General cultivated land", "real")
+ECO_M2 = Field("eco_m2", "占生态保护红线面积", "Ecological red line", "real")
+APPROVED_M2 = Field("approved_m2", "已批准面积", "Approved", "real")
+OVERLAY_AREA_FIELDS = (AREA_M2, CULTIVATED_M2, PBF_M2, GENERAL_CULTIVATED_M2, ECO_M2, APPROVED_M2)
+
+SUGGESTED_VERDICT = Field("suggested_verdict", "建议判定", "Suggested verdict", "str")
+SUGGESTED_APPROVAL = Field("suggested_approval_no", "建议批准文号", "Suggested approval number", "str")
+PRIORITY = Field("high_priority", "重点图斑", "High priority", "int")
+SUGGESTION_REASONS = Field("suggestion_reasons", "预判依据", "Pre-judgement reasons (JSON)", "str")
+OVERLAY_MODE = Field("area_mode", "面积算法", "Area mode", "str")
+OVERLAY_FINGERPRINT = Field("overlay_fingerprint", "比对输入指纹", "Overlay input fingerprint", "str")
+OVERLAY_AT = Field("overlay_at", "比对时间", "Overlay computed at", "datetime")
+OVERLAY_PATCH_FIELDS = OVERLAY_AREA_FIELDS + (SUGGESTED_VERDICT, SUGGESTED_APPROVAL, PRIORITY, SUGGESTION_REASONS,
+                                              OVERLAY_MODE, OVERLAY_FINGERPRINT, OVERLAY_AT)
+
+PATCH_TOWNSHIPS_TABLE = "patch_townships"
+OVERLAY_RUNS_TABLE = "overlay_runs"

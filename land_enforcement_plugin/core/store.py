@@ -111,6 +111,13 @@ class TaskStore(ABC):
     def audit_entries(self, jcbh=None) -> list: ...
 
     @abstractmethod
+    def patch_geometries(self) -> list:
+        """(jcbh, WKB in the working CRS, overlay fingerprint or None) of every patch."""
+
+    @abstractmethod
+    def write_overlay(self, patch_values, township_rows, run): ...
+
+    @abstractmethod
     def uri(self, table) -> str:
         """A QGIS data source URI for a layer or table of the task."""
 
@@ -176,13 +183,37 @@ def _migrate_to_1(ds, meta):
     ds.ExecuteSQL(f"CREATE INDEX idx_audit_jcbh ON {schema.AUDIT_TABLE}(jcbh)")
 
 
+def _migrate_to_2(ds, meta):
+    """Overlay results: areas and the pre-judgement on each patch, the township split, the runs."""
+    patches = ds.GetLayerByName(schema.PATCHES_LAYER)
+    for f in schema.OVERLAY_PATCH_FIELDS:
+        patches.CreateField(ogr.FieldDefn(f.name, _OGR_TYPES[f.kind]))
+    columns = {"jcbh": ogr.OFTString, "xzqdm": ogr.OFTString, "xzqmc": ogr.OFTString}
+    columns.update({f.name: ogr.OFTReal for f in schema.OVERLAY_AREA_FIELDS})
+    _create_table(ds, schema.PATCH_TOWNSHIPS_TABLE, columns)
+    ds.ExecuteSQL(f"CREATE INDEX idx_patch_townships_jcbh ON {schema.PATCH_TOWNSHIPS_TABLE}(jcbh)")
+    _create_table(ds, schema.OVERLAY_RUNS_TABLE, {
+        "started_at": ogr.OFTString, "area_mode": ogr.OFTString, "layers": ogr.OFTString,
+        "recomputed": ogr.OFTInteger, "reused": ogr.OFTInteger, "repairs": ogr.OFTString})
+
+
 # version -> function bringing a database from version-1 to version. Append, never edit.
-MIGRATIONS = {1: _migrate_to_1}
+MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2}
 assert max(MIGRATIONS) == schema.SCHEMA_VERSION
 
 
 def _sql_quote(value):
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def _sql_value(value):
+    if value is None:
+        return "NULL"
+    if isinstance(value, float):
+        return repr(value)  # full precision
+    if isinstance(value, int):  # bool too
+        return str(int(value))
+    return _sql_quote(value)
 
 
 class GeoPackageTaskStore(TaskStore):
@@ -452,6 +483,32 @@ class GeoPackageTaskStore(TaskStore):
         rows = self._query(f"SELECT * FROM {schema.IMPORT_ISSUES_TABLE} WHERE source_file_id = {last} ORDER BY fid")
         return [ImportIssue(r["row_no"], r["jcbh"], r["severity"], r["code"], r["message_zh"],
                             r["message_en"], r["area_before_m2"], r["area_after_m2"]) for r in rows]
+
+    # -- overlay ---------------------------------------------------------------------------
+    def patch_geometries(self):
+        layer = self._ds.GetLayerByName(schema.PATCHES_LAYER)
+        layer.ResetReading()
+        out = [(f.GetField("jcbh"), f.GetGeometryRef().ExportToIsoWkb(), f.GetField(schema.OVERLAY_FINGERPRINT.name))
+               for f in layer]
+        layer.ResetReading()
+        return out
+
+    def write_overlay(self, patch_values, township_rows, run):
+        """Store recomputed patches' areas and suggestions and their township split in one go.
+
+        patch_values: jcbh -> {overlay field: value}; township_rows: dicts for patch_townships,
+        replacing every earlier row of those patches; run: what the overlay_runs row records.
+        """
+        with self.transaction():
+            for jcbh, values in patch_values.items():
+                assignments = ", ".join(f"{name} = {_sql_value(value)}" for name, value in values.items())
+                self._ds.ExecuteSQL(f"UPDATE {schema.PATCHES_LAYER} SET {assignments} WHERE jcbh = {_sql_quote(jcbh)}")
+                self._ds.ExecuteSQL(f"DELETE FROM {schema.PATCH_TOWNSHIPS_TABLE} WHERE jcbh = {_sql_quote(jcbh)}")
+            for row in township_rows:
+                self._insert(schema.PATCH_TOWNSHIPS_TABLE, row)
+            self._insert(schema.OVERLAY_RUNS_TABLE, run)
+            self._audit("overlay", "task", None, detail=json.dumps(
+                {k: run[k] for k in ("area_mode", "recomputed", "reused")}, ensure_ascii=False))
 
     def uri(self, table):
         return f"{self.path}|layername={table}"
