@@ -7,7 +7,8 @@ plugin can call it before anything else and show the message itself::
 
     missing = dependencies.find_missing()
     if missing:
-        iface.messageBar().pushWarning(title, dependencies.missing_message(missing))
+        iface.messageBar().pushMessage(title, dependencies.missing_summary(missing),
+                                       dependencies.missing_message(missing), Qgis.Warning, 0)
 """
 import configparser
 import importlib.metadata
@@ -223,6 +224,16 @@ def missing_message(missing=None, platform=None):
         affected_en = "Some features are unavailable until then."
     return (f"卫片执法插件缺少运行所需的 Python 包：{listed_zh}。{affected_zh}\n{how_zh}\n"
             f"Land Enforcement plugin: missing Python packages: {listed_en}. {affected_en}\n{how_en}")
+
+
+def missing_summary(missing=None, platform=None):
+    """One line for the message bar (with missing_message() behind its "more" button); "" if none."""
+    if missing is None:
+        missing = find_missing()
+    if not missing:
+        return ""
+    names = ", ".join(package.requirement for package in missing)
+    return f"缺少 Python 包 {names}，安装方法见详情。 Missing Python packages {names}: see details to install."
 
 
 def check(metadata=None, platform=None):

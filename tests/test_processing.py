@@ -40,4 +40,24 @@ def test_import_algorithm_mapping_and_errors(provider, tmp_path, task_path):
 
 def test_ids_are_stable(provider):
     ids = {alg.id() for alg in provider.algorithms()}
-    assert "landenforcement:importpatches" in ids
+    assert {"landenforcement:importpatches", "landenforcement:importverification"} <= ids
+
+
+def test_import_verification_algorithm(provider, tmp_path, task_path):
+    import openpyxl
+    import processing
+
+    src = write_patches(str(tmp_path / "wptb.shp"), [patch_row("A1")])
+    processing.run("landenforcement:importpatches", {"INPUT": src, "DATABASE": task_path})
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["监测编号", "判定结果", "用地类型", "线索来源", "核查人", "核查日期"])
+    workbook.active.append(["A1", "其他", "其他", "卫片", "张三", "2024-05-08"])
+    workbook.active.append(["ZZ", "其他", "其他", "卫片", "张三", "2024-05-08"])
+    xlsx = str(tmp_path / "v.xlsx")
+    workbook.save(xlsx)
+    result = processing.run("landenforcement:importverification", {"INPUT": xlsx, "DATABASE": task_path})
+    assert (result["ACCEPTED"], result["REJECTED"], result["CHANGED"]) == (1, 1, 0)
+    assert "ZZ" in result["REPORT"]
+    result = processing.run("landenforcement:importverification",
+                            {"INPUT": xlsx, "DATABASE": task_path, "ACCEPT_PARTIAL": True})
+    assert result["CHANGED"] == 1

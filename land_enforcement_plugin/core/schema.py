@@ -198,3 +198,53 @@ OVERLAY_PATCH_FIELDS = OVERLAY_AREA_FIELDS + (SUGGESTED_VERDICT, SUGGESTED_APPRO
 
 PATCH_TOWNSHIPS_TABLE = "patch_townships"
 OVERLAY_RUNS_TABLE = "overlay_runs"
+
+# Verification records (现场核查结果): one per patch, keyed by JCBH.
+# name, spreadsheet header (kept exactly as township staff know it), English, vocabulary.
+@dataclass(frozen=True)
+class VerificationField:
+    name: str
+    zh: str
+    en: str
+    vocabulary: type = None  # a Labeled enum, or None for free text
+    multiple: bool = False  # several vocabulary values, separated by 、 ， , ； ;
+    kind: str = "str"
+
+
+V_JCBH = VerificationField("jcbh", "监测编号", "Monitoring number")
+V_TOWNSHIP = VerificationField("xzqmc", "乡镇名称", "Township")
+V_VERDICT = VerificationField("verdict", "判定结果", "Verdict", Verdict)
+V_LAND_USE = VerificationField("land_use", "用地类型", "Land use", LandUse)
+V_LAWFUL_KIND = VerificationField("lawful_kind", "合法类型", "Lawful kind", LawfulKind)
+V_VIOLATION = VerificationField("violation_type", "违法类型", "Violation type", ViolationType)
+V_OTHER_KIND = VerificationField("other_kind", "其他类型", "Other kind", OtherKind)
+V_APPROVAL_NO = VerificationField("approval_no", "批准文号", "Approval number")
+V_RECT_STATUS = VerificationField("rect_status", "整改状态", "Rectification status", RectificationStatus)
+V_MEASURES = VerificationField("rect_measures", "整改措施", "Rectification measures", Measure, multiple=True)
+V_CASE_FILED = VerificationField("case_filed", "是否立案", "Case filed", CaseFiled)
+V_LEAD_SOURCE = VerificationField("lead_source", "线索来源", "Lead source", LeadSource)
+V_INSPECTOR = VerificationField("inspector", "核查人", "Inspector")
+V_DATE = VerificationField("verify_date", "核查日期", "Verification date", kind="date")
+V_NOTES = VerificationField("notes", "备注", "Notes")
+
+# The spreadsheet template's columns, in order (合法类型 / 其他类型 are accepted when present).
+SPREADSHEET_FIELDS = (V_JCBH, V_TOWNSHIP, V_VERDICT, V_LAND_USE, V_VIOLATION, V_APPROVAL_NO, V_RECT_STATUS,
+                      V_MEASURES, V_CASE_FILED, V_LEAD_SOURCE, V_INSPECTOR, V_DATE, V_NOTES)
+VERIFICATION_FIELDS = (V_VERDICT, V_LAND_USE, V_LAWFUL_KIND, V_VIOLATION, V_OTHER_KIND, V_APPROVAL_NO,
+                       V_RECT_STATUS, V_MEASURES, V_CASE_FILED, V_LEAD_SOURCE, V_INSPECTOR, V_DATE, V_NOTES)
+OPTIONAL_SPREADSHEET_FIELDS = (V_LAWFUL_KIND, V_OTHER_KIND)
+
+# What each verdict requires (DOMAIN.md; issue: the verdict form).
+REQUIRED_FOR_ALL = (V_INSPECTOR, V_DATE, V_LEAD_SOURCE)
+REQUIRED_BY_VERDICT = {
+    Verdict.LAWFUL: (V_APPROVAL_NO,),
+    Verdict.UNLAWFUL: (V_VIOLATION, V_RECT_STATUS, V_CASE_FILED),
+    Verdict.OTHER: (),
+}
+# Measures are required once rectification has started.
+MEASURES_REQUIRED_UNLESS = RectificationStatus.NOT_STARTED
+
+# How a verification change reached the database (recorded in the audit log).
+CHANNEL_FORM = "form"
+CHANNEL_SPREADSHEET = "spreadsheet"
+CHANNEL_QFIELD = "qfield"

@@ -111,6 +111,15 @@ class TaskStore(ABC):
     def audit_entries(self, jcbh=None) -> list: ...
 
     @abstractmethod
+    def patch_index(self) -> dict: ...
+
+    @abstractmethod
+    def verifications(self) -> dict: ...
+
+    @abstractmethod
+    def apply_verifications(self, changes, channel, detail=None) -> int: ...
+
+    @abstractmethod
     def patch_geometries(self) -> list:
         """(jcbh, WKB in the working CRS, overlay fingerprint or None) of every patch."""
 
@@ -137,7 +146,8 @@ _VERIFICATION_COLUMNS = {
 _AUDIT_COLUMNS = {
     "ts": ogr.OFTString, "user_name": ogr.OFTString, "action": ogr.OFTString,
     "entity": ogr.OFTString, "jcbh": ogr.OFTString, "field": ogr.OFTString,
-    "old_value": ogr.OFTString, "new_value": ogr.OFTString, "detail": ogr.OFTString,
+    "old_value": ogr.OFTString, "new_value": ogr.OFTString, "channel": ogr.OFTString,
+    "detail": ogr.OFTString,
 }
 _META_COLUMNS = {"key": ogr.OFTString, "value": ogr.OFTString}
 _SOURCE_FILE_COLUMNS = {
@@ -223,6 +233,7 @@ class GeoPackageTaskStore(TaskStore):
         self.path = path
         self._ds = ds
         self._in_transaction = False
+        self.user = getpass.getuser()  # the GUI sets the QGIS user name when it has one
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -353,12 +364,12 @@ class GeoPackageTaskStore(TaskStore):
                            patch_count, verified, int(meta["schema_version"]))
 
     # -- audit -----------------------------------------------------------------------------
-    def _audit(self, action, entity, jcbh, field_name=None, old=None, new=None, detail=None):
+    def _audit(self, action, entity, jcbh, field_name=None, old=None, new=None, detail=None, channel=None):
         self._insert(schema.AUDIT_TABLE, {
-            "ts": now_iso(), "user_name": getpass.getuser(), "action": action, "entity": entity,
+            "ts": now_iso(), "user_name": self.user, "action": action, "entity": entity,
             "jcbh": jcbh, "field": field_name,
             "old_value": None if old is None else str(old),
-            "new_value": None if new is None else str(new), "detail": detail})
+            "new_value": None if new is None else str(new), "channel": channel, "detail": detail})
 
     def audit_entries(self, jcbh=None):
         where = f" WHERE jcbh = {_sql_quote(jcbh)}" if jcbh is not None else ""
@@ -483,6 +494,46 @@ class GeoPackageTaskStore(TaskStore):
         rows = self._query(f"SELECT * FROM {schema.IMPORT_ISSUES_TABLE} WHERE source_file_id = {last} ORDER BY fid")
         return [ImportIssue(r["row_no"], r["jcbh"], r["severity"], r["code"], r["message_zh"],
                             r["message_en"], r["area_before_m2"], r["area_after_m2"]) for r in rows]
+
+    # -- verification ----------------------------------------------------------------------
+    def patch_index(self):
+        """jcbh -> (xzqdm, xzqmc) of every patch."""
+        return {r["jcbh"]: (r["xzqdm"], r["xzqmc"])
+                for r in self._query(f"SELECT jcbh, xzqdm, xzqmc FROM {schema.PATCHES_LAYER} ORDER BY jcbh")}
+
+    def verifications(self):
+        """jcbh -> {verification field: value} of every recorded verification."""
+        names = ["jcbh"] + [f.name for f in schema.VERIFICATION_FIELDS]
+        rows = self._query(f"SELECT {', '.join(names)} FROM {schema.VERIFICATIONS_TABLE}")
+        return {row.pop("jcbh"): row for row in rows}
+
+    def apply_verifications(self, changes, channel, detail=None):
+        """Write verification values (jcbh -> {field: value}); every changed field is audited.
+
+        Returns the number of patches whose record changed. Values equal to the stored ones
+        change nothing, so applying the same input twice is harmless.
+        """
+        changed = 0
+        with self.transaction():
+            current = self.verifications()
+            stamp = now_iso()
+            for jcbh, values in changes.items():
+                old = current.get(jcbh)
+                diffs = {k: v for k, v in values.items() if (old or {}).get(k) != v}
+                if old is not None and not diffs:
+                    continue
+                for name, value in diffs.items():
+                    self._audit("update" if old else "insert", "verification", jcbh, name,
+                                (old or {}).get(name), value, detail, channel)
+                row = dict(values, updated_at=stamp, updated_by=self.user)
+                if old is None:
+                    self._insert(schema.VERIFICATIONS_TABLE, dict(row, jcbh=jcbh))
+                else:
+                    assignments = ", ".join(f"{k} = {_sql_value(v)}" for k, v in row.items())
+                    self._ds.ExecuteSQL(f"UPDATE {schema.VERIFICATIONS_TABLE} SET {assignments} "
+                                        f"WHERE jcbh = {_sql_quote(jcbh)}")
+                changed += 1
+        return changed
 
     # -- overlay ---------------------------------------------------------------------------
     def patch_geometries(self):

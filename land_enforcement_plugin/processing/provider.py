@@ -4,13 +4,14 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from ..gui.icons import plugin_icon
 from .import_patches import ImportPatchesAlgorithm
+from .import_verification import ImportVerificationAlgorithm
 
 PROVIDER_ID = "landenforcement"
 
 
 class LandEnforcementProvider(QgsProcessingProvider):
     def loadAlgorithms(self):
-        for algorithm in (ImportPatchesAlgorithm(),):
+        for algorithm in (ImportPatchesAlgorithm(), ImportVerificationAlgorithm()):
             self.addAlgorithm(algorithm)
 
     def id(self):
