@@ -6,7 +6,7 @@ type them in spreadsheets (see shared/DOMAIN.md); English labels are for display
 from dataclasses import dataclass
 from enum import Enum
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # 1 亩 = 10000/15 m²
 M2_PER_MU = 10000.0 / 15.0
@@ -248,3 +248,52 @@ MEASURES_REQUIRED_UNLESS = RectificationStatus.NOT_STARTED
 CHANNEL_FORM = "form"
 CHANNEL_SPREADSHEET = "spreadsheet"
 CHANNEL_QFIELD = "qfield"
+
+# Township metrics (乡镇统计与问责预警): one row per township plus the county row.
+TOWNSHIP_METRICS_TABLE = "township_metrics"
+COUNTY_ROW_SUFFIX = "000000"  # county row xzqdm = 6-digit county code + this
+
+# Lead sources that count as found by daily enforcement rather than by the satellite alone.
+DAILY_ENFORCEMENT_SOURCES = (LeadSource.PATROL, LeadSource.VILLAGE_REPORT, LeadSource.PUBLIC_REPORT,
+                             LeadSource.MEDIA, LeadSource.ASSIGNED_FROM_ABOVE)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Accountability thresholds; the defaults are the seed documents' values."""
+
+    unlawful_cultivated_ratio: float = UNLAWFUL_CULTIVATED_RATIO_LIMIT  # flagged above (yuanqu_2023)
+    warning_pbf_mu: float = WARNING_PBF_MU  # flagged at or above (yiyuan_2019)
+    warning_general_cultivated_mu: float = WARNING_GENERAL_CULTIVATED_MU  # at or above (yiyuan_2019)
+
+
+# name, zh, en, kind of every township_metrics column, in table order.
+METRIC_FIELDS = (
+    Field("xzqdm", "行政区代码", "Admin code", "str"),
+    Field("xzqmc", "行政区名称", "Admin name", "str"),
+    Field("patch_count", "图斑数", "Patches", "int"),
+    Field("patch_mu", "图斑面积(亩)", "Patch area (mu)", "real"),
+    Field("verified_count", "已核查数", "Verified", "int"),
+    Field("unverified_count", "未核查数", "Not yet verified", "int"),
+    Field("lawful_count", "合法数", "Lawful", "int"),
+    Field("lawful_mu", "合法面积(亩)", "Lawful area (mu)", "real"),
+    Field("unlawful_count", "违法数", "Unlawful", "int"),
+    Field("unlawful_mu", "违法面积(亩)", "Unlawful area (mu)", "real"),
+    Field("other_count", "其他数", "Other", "int"),
+    Field("other_mu", "其他面积(亩)", "Other area (mu)", "real"),
+    Field("construction_cultivated_mu", "新增建设用地占用耕地(亩)", "New construction land on cultivated land (mu)", "real"),
+    Field("unlawful_cultivated_mu", "违法占用耕地(亩)", "Unlawful cultivated land (mu)", "real"),
+    Field("unlawful_pbf_mu", "违法占用永久基本农田(亩)", "Unlawful permanent basic farmland (mu)", "real"),
+    Field("unlawful_general_cultivated_mu", "违法占用一般耕地(亩)", "Unlawful general cultivated land (mu)", "real"),
+    Field("unlawful_eco_mu", "违法占用生态保护红线(亩)", "Unlawful ecological red line (mu)", "real"),
+    Field("unlawful_cultivated_ratio", "违法占用耕地面积比例", "Unlawful cultivated ratio", "real"),
+    Field("ratio_flag", "比例超标", "Ratio above limit", "int"),
+    Field("interview_flag", "约谈预警", "Warning interview", "int"),
+    Field("rectified_area_mu", "已整改面积(亩)", "Rectified (mu)", "real"),
+    Field("rectifying_area_mu", "整改中面积(亩)", "Rectification in progress (mu)", "real"),
+    Field("unrectified_area_mu", "未整改面积(亩)", "Not rectified (mu)", "real"),
+    Field("rectification_rate", "整改率", "Rectification rate", "real"),
+    Field("unrectified_cultivated_mu", "未整改违法占用耕地(亩)", "Unrectified unlawful cultivated land (mu)", "real"),
+    Field("daily_found_count", "日常执法发现数", "Unlawful found by daily enforcement", "int"),
+    Field("daily_found_share", "日常执法发现比例", "Share found by daily enforcement", "real"),
+)

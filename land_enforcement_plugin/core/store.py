@@ -127,6 +127,12 @@ class TaskStore(ABC):
     def write_overlay(self, patch_values, township_rows, run): ...
 
     @abstractmethod
+    def township_parts(self) -> list: ...
+
+    @abstractmethod
+    def write_township_metrics(self, rows): ...
+
+    @abstractmethod
     def uri(self, table) -> str:
         """A QGIS data source URI for a layer or table of the task."""
 
@@ -207,8 +213,13 @@ def _migrate_to_2(ds, meta):
         "recomputed": ogr.OFTInteger, "reused": ogr.OFTInteger, "repairs": ogr.OFTString})
 
 
+def _migrate_to_3(ds, meta):
+    """Township metrics, one row per township plus the county row."""
+    _create_table(ds, schema.TOWNSHIP_METRICS_TABLE, {f.name: _OGR_TYPES[f.kind] for f in schema.METRIC_FIELDS})
+
+
 # version -> function bringing a database from version-1 to version. Append, never edit.
-MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2}
+MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3}
 assert max(MIGRATIONS) == schema.SCHEMA_VERSION
 
 
@@ -560,6 +571,18 @@ class GeoPackageTaskStore(TaskStore):
             self._insert(schema.OVERLAY_RUNS_TABLE, run)
             self._audit("overlay", "task", None, detail=json.dumps(
                 {k: run[k] for k in ("area_mode", "recomputed", "reused")}, ensure_ascii=False))
+
+    def township_parts(self):
+        """Every patch_townships row (the overlay's split of each patch by township)."""
+        columns = ["jcbh", "xzqdm", "xzqmc"] + [f.name for f in schema.OVERLAY_AREA_FIELDS]
+        return self._query(f"SELECT {', '.join(columns)} FROM {schema.PATCH_TOWNSHIPS_TABLE}")
+
+    # -- metrics ---------------------------------------------------------------------------
+    def write_township_metrics(self, rows):
+        with self.transaction():
+            self._ds.ExecuteSQL(f"DELETE FROM {schema.TOWNSHIP_METRICS_TABLE}")
+            for row in rows:
+                self._insert(schema.TOWNSHIP_METRICS_TABLE, row)
 
     def uri(self, table):
         return f"{self.path}|layername={table}"
