@@ -13,7 +13,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from demodata.generator import generate_county  # noqa: E402
+from demodata.county import generate_county  # noqa: E402
 
 
 def qgis_process(profile, *args):
@@ -26,7 +26,7 @@ def qgis_process(profile, *args):
 
 
 def run_algorithm(profile, algorithm, **parameters):
-    arguments = [f"--{name}={value}" for name, value in parameters.items()]
+    arguments = [f"{name}={value}" for name, value in parameters.items()]
     output = qgis_process(profile, "--json", "run", algorithm, "--", *arguments)
     return json.loads(output[output.index("{"):])["results"]
 
@@ -35,7 +35,7 @@ def install_plugin(profile):
     plugins_dir = os.path.join(profile, "profiles", "default", "python", "plugins")
     env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=profile)
     subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "build.py"), "install",
-                    "--plugins-dir", plugins_dir, "--quiet"], check=True, env=env)
+                    "--plugins-dir", plugins_dir], check=True, env=env, stdout=subprocess.DEVNULL)
 
 
 def write_project(out, demo, task_path):

@@ -1,0 +1,1 @@
+"""Deterministic demo-county data for the demo, the tests and the benchmarks."""

@@ -1,0 +1,541 @@
+"""A plausible, deterministic demo county built on a real boundary (shared/data/counties).
+
+Everything a bureau receives or produces in a season, synthesised: townships, a 三调-style
+land-use tiling, permanent basic farmland, ecological red line, approvals, the ministry's change
+patches (a GBK shapefile without .cpg, in EPSG:4490, as real deliveries come), field photos with
+EXIF and the verification spreadsheet township staff return. Same seed, same data.
+"""
+import datetime
+import glob
+import json
+import math
+import os
+import struct
+
+import numpy as np
+from osgeo import gdal, ogr, osr
+from qgis.core import QgsGeometry, QgsPointXY, QgsRectangle, QgsWkbTypes
+
+gdal.UseExceptions()
+ogr.UseExceptions()
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COUNTIES_DIR = os.path.join(os.path.dirname(ROOT), "shared", "data", "counties")
+
+SIZES = {
+    # townships, land-use parcels (approximate), change patches, patches with photos
+    "small": {"townships": 6, "parcels": 3000, "patches": 120, "photo_patches": 30, "pbf_blocks": 60},
+    "large": {"townships": 12, "parcels": 420000, "patches": 20000, "photo_patches": 30, "pbf_blocks": 3000},
+}
+TOWNSHIP_NAMES = ["城关镇", "南麻街道", "悦庄镇", "东里镇", "西里镇", "张家坡镇", "燕崖镇", "中庄镇",
+                  "石桥镇", "鲁村镇", "大张庄镇", "南鲁山镇", "历山街道", "新城镇", "古城镇", "王庄乡"]
+LAND_USES = [("0101", "水田"), ("0102", "水浇地"), ("0103", "旱地"), ("0201", "果园"), ("0301", "乔木林地"),
+             ("0404", "其他草地"), ("0702", "农村宅基地"), ("1003", "公路用地"), ("1101", "河流水面"),
+             ("1202", "设施农用地")]
+# Cumulative shares of LAND_USES along the land-use noise field (half cultivated).
+LAND_USE_CUTS = [0.08, 0.22, 0.50, 0.60, 0.75, 0.83, 0.91, 0.94, 0.97, 1.0]
+APPROVAL_LAYERS = [("approvals_nzy", "农转用"), ("approvals_zs", "征收"), ("approvals_gd", "供地"),
+                   ("approvals_ssny", "设施农用地备案"), ("approvals_lsyd", "临时用地")]
+BHLX = ["新增建设用地", "推填土", "其他"]
+WORK_EPSG = 4548  # CGCS2000 3-degree GK, CM 117E (no zone prefix), for 370323
+FIXED_DATE = "2024-06-01T00:00:00Z"
+
+
+def _gk_epsg(longitude, prefixed):
+    zone = int(round(longitude / 3.0))
+    return (4513 + zone - 25) if prefixed else (4534 + zone - 25)
+
+
+def _srs(epsg):
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
+    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    return srs
+
+
+def _transform(points, source_epsg, target_epsg):
+    """(n, 2) array of x, y from one EPSG code to another."""
+    if source_epsg == target_epsg or len(points) == 0:
+        return np.asarray(points, dtype=float)
+    ct = osr.CoordinateTransformation(_srs(source_epsg), _srs(target_epsg))
+    return np.array(ct.TransformPoints(np.asarray(points, dtype=float).tolist()))[:, :2]
+
+
+def _transform_geometry(geometry, source_epsg, target_epsg):
+    ogr_geometry = ogr.CreateGeometryFromWkb(bytes(geometry.asWkb()))
+    ogr_geometry.AssignSpatialReference(_srs(source_epsg))
+    ogr_geometry.TransformTo(_srs(target_epsg))
+    return ogr_geometry
+
+
+def _polygon(coords, holes=()):
+    rings = [[QgsPointXY(x, y) for x, y in ring] for ring in (coords, *holes)]
+    return QgsGeometry.fromPolygonXY(rings)
+
+
+# -- the county and its townships ----------------------------------------------------------------
+def county_boundary(county_code):
+    """The county polygon in the working GK plane (EPSG:WORK) and the zone it lies in."""
+    path = os.path.join(COUNTIES_DIR, f"{county_code}.geojson")
+    geometry = ogr.CreateGeometryFromJson(open(path, encoding="utf-8").read())
+    centroid = geometry.Centroid()
+    work_epsg = _gk_epsg(centroid.GetX(), prefixed=False)
+    geometry.AssignSpatialReference(_srs(4490))
+    geometry.TransformTo(_srs(work_epsg))
+    county = QgsGeometry.fromWkt(geometry.ExportToWkt()).makeValid()
+    return county, work_epsg, centroid.GetX()
+
+
+def _random_points_inside(rng, polygon, count):
+    engine = QgsGeometry.createGeometryEngine(polygon.constGet())
+    engine.prepareGeometry()
+    box = polygon.boundingBox()
+    points = []
+    while len(points) < count:
+        x = rng.uniform(box.xMinimum(), box.xMaximum())
+        y = rng.uniform(box.yMinimum(), box.yMaximum())
+        point = QgsGeometry.fromPointXY(QgsPointXY(x, y))
+        if engine.contains(point.constGet()):
+            points.append((x, y))
+    return points
+
+
+def townships(rng, county, count, county_code):
+    """Voronoi cells of random seeds, clipped to the county: an exact tiling."""
+    seeds = _random_points_inside(rng, county, count)
+    seeds.sort(key=lambda p: (-p[1], p[0]))  # codes run north to south, like a real list
+    box = county.boundingBox()
+    box.grow(1000)
+    cells = QgsGeometry.fromMultiPointXY([QgsPointXY(*p) for p in seeds]).voronoiDiagram(QgsGeometry.fromRect(box))
+    result = []
+    for index, seed in enumerate(seeds):
+        cell = next(c for c in cells.asGeometryCollection()
+                    if c.contains(QgsGeometry.fromPointXY(QgsPointXY(*seed))))
+        result.append({"XZQDM": f"{county_code}{100 + index:03d}000", "XZQMC": TOWNSHIP_NAMES[index],
+                       "geometry": cell.intersection(county)})
+    return result
+
+
+# -- land use tiling -----------------------------------------------------------------------------
+def _noise(rng, x, y, scale):
+    """A smooth random field in [0, 1): land use comes in patches, not salt and pepper."""
+    total = np.zeros_like(x)
+    for _ in range(6):
+        angle, phase = rng.uniform(0, 2 * math.pi, 2)
+        wavelength = scale * rng.uniform(0.5, 2.0)
+        total += np.sin((x * math.cos(angle) + y * math.sin(angle)) * 2 * math.pi / wavelength + phase)
+    ranks = total.argsort().argsort()
+    return ranks / len(ranks)
+
+
+def _quad_wkb(corners):
+    """WKB polygons for (n, 4, 2) quad corners, built at once (the large county has 400,000)."""
+    closed = np.concatenate([corners, corners[:, :1]], axis=1).reshape(len(corners), 10)
+    header = struct.pack("<BIII", 1, 3, 1, 5)
+    return [header + row.tobytes() for row in closed.astype("<f8")]
+
+
+def land_use_parcels(rng, county, target):
+    """A jittered grid with shared corners (so no gaps or overlaps), clipped to the county."""
+    box = county.boundingBox()
+    cell = math.sqrt(county.area() / target)
+    nx, ny = int(box.width() / cell) + 2, int(box.height() / cell) + 2
+    gx = box.xMinimum() - cell / 2 + np.arange(nx + 1) * cell
+    gy = box.yMinimum() - cell / 2 + np.arange(ny + 1) * cell
+    xs, ys = np.meshgrid(gx, gy)
+    jitter = rng.uniform(-0.3, 0.3, (2, ny + 1, nx + 1)) * cell
+    xs, ys = xs + jitter[0], ys + jitter[1]
+    corners = np.stack([np.stack([xs[:-1, :-1], ys[:-1, :-1]], -1), np.stack([xs[:-1, 1:], ys[:-1, 1:]], -1),
+                        np.stack([xs[1:, 1:], ys[1:, 1:]], -1), np.stack([xs[1:, :-1], ys[1:, :-1]], -1)], 2)
+    corners = corners.reshape(-1, 4, 2)
+    centres = corners.mean(axis=1)
+    field = _noise(rng, centres[:, 0], centres[:, 1], cell * 25)
+    classes = np.searchsorted(LAND_USE_CUTS, field, side="right")
+    engine = QgsGeometry.createGeometryEngine(county.constGet())
+    engine.prepareGeometry()
+    parcels = []
+    for wkb, land_use in zip(_quad_wkb(corners), classes):
+        geometry = QgsGeometry()
+        geometry.fromWkb(wkb)
+        if engine.contains(geometry.constGet()):
+            parcels.append((geometry, land_use))
+        elif engine.intersects(geometry.constGet()):
+            clipped = geometry.intersection(county)
+            clipped.convertGeometryCollectionToSubclass(QgsWkbTypes.PolygonGeometry)
+            if not clipped.isEmpty() and clipped.area() > 0:
+                parcels.append((clipped, land_use))
+    return parcels, cell
+
+
+# -- red lines -----------------------------------------------------------------------------------
+def _blob(rng, x, y, radius, vertices=10, irregularity=0.35):
+    angles = np.sort(rng.uniform(0, 2 * math.pi, vertices))
+    radii = radius * (1 + rng.uniform(-irregularity, irregularity, vertices))
+    return [(x + r * math.cos(a), y + r * math.sin(a)) for a, r in zip(angles, radii)] + [
+        (x + radii[0] * math.cos(angles[0]), y + radii[0] * math.sin(angles[0]))]
+
+
+def pbf_blocks(rng, parcels, count):
+    """Blocks on cultivated land; one in seven is drawn twice, overlapping its twin."""
+    cultivated = [g for g, use in parcels if use <= 2]
+    blocks = []
+    for index in rng.choice(len(cultivated), size=min(count, len(cultivated)), replace=False):
+        centre = cultivated[index].centroid().asPoint()
+        block = _polygon(_blob(rng, centre.x(), centre.y(), rng.uniform(120, 500)))
+        blocks.append(block)
+        if len(blocks) % 7 == 0:
+            twin = _polygon(_blob(rng, centre.x() + 80, centre.y() + 60, rng.uniform(120, 400)))
+            blocks.append(twin)
+    return blocks
+
+
+def eco_red_lines(rng, county):
+    """A few large areas; the last is delivered invalid (a self-intersecting ring)."""
+    centres = _random_points_inside(rng, county, 4)
+    areas = [_polygon(_blob(rng, x, y, rng.uniform(1500, 4000), vertices=16)).intersection(county)
+             for x, y in centres[:3]]
+    x, y = centres[3]
+    bow_tie = [(x - 800, y - 600), (x + 800, y + 600), (x + 800, y - 600), (x - 800, y + 600), (x - 800, y - 600)]
+    areas.append(_polygon(bow_tie))
+    return areas
+
+
+# -- change patches --------------------------------------------------------------------------------
+def _patch_shape(rng, x, y, kind):
+    area = math.exp(rng.uniform(math.log(400), math.log(15000)))
+    radius = math.sqrt(area / math.pi)
+    outer = _blob(rng, x, y, radius, vertices=int(rng.integers(6, 11)), irregularity=0.25)
+    if kind == "hole":
+        inner = [(x + (px - x) * 0.3, y + (py - y) * 0.3) for px, py in reversed(outer)]
+        return _polygon(outer, [inner])
+    if kind == "multipart":
+        second = _blob(rng, x + 3 * radius, y, radius * 0.6, vertices=6, irregularity=0.2)
+        return QgsGeometry.fromMultiPolygonXY([[[QgsPointXY(*p) for p in outer]],
+                                               [[QgsPointXY(*p) for p in second]]])
+    if kind == "invalid":
+        half = radius * 0.9
+        return _polygon([(x - half, y - half), (x + half, y + half), (x + half, y - half), (x - half, y + half),
+                         (x - half, y - half)])
+    return _polygon(outer)
+
+
+def _boundary_points(township_rows, county, shared_by):
+    """Points where `shared_by` townships meet, away from the county border."""
+    counts = {}
+    for row in township_rows:
+        for polygon in row["geometry"].asMultiPolygon() if row["geometry"].isMultipart() else [row["geometry"].asPolygon()]:
+            for x, y in polygon[0]:
+                key = (round(x, 3), round(y, 3))
+                counts.setdefault(key, set()).add(row["XZQDM"])
+    inner = county.buffer(-300, 4)
+    return [p for p, codes in sorted(counts.items()) if len(codes) >= shared_by
+            and inner.contains(QgsGeometry.fromPointXY(QgsPointXY(*p)))]
+
+
+def _edge_midpoints(township_rows, county):
+    """Midpoints of township borders (where exactly two townships meet)."""
+    points = []
+    inner = county.buffer(-300, 4)
+    for a in range(len(township_rows)):
+        for b in range(a + 1, len(township_rows)):
+            shared = township_rows[a]["geometry"].intersection(township_rows[b]["geometry"])
+            if shared.isEmpty() or shared.length() < 1000:
+                continue
+            middle = shared.interpolate(shared.length() / 2)
+            if inner.contains(middle):
+                point = middle.asPoint()
+                points.append((point.x(), point.y()))
+    return points
+
+
+def change_patches(rng, county, township_rows, parcels, count, county_code):
+    """Patches mostly on cultivated land, some across townships, with holes, multipart, invalid."""
+    cultivated = [g for g, use in parcels if use <= 2]
+    kinds = ["plain"] * count
+    special = {"cross2": max(3, count // 40), "cross3": 1, "hole": max(3, count // 40),
+               "multipart": max(3, count // 40), "invalid": max(3, count // 100)}
+    order = rng.permutation(count)
+    cursor = 0
+    for kind, n in special.items():
+        for index in order[cursor:cursor + n]:
+            kinds[index] = kind
+        cursor += n
+    edges = _edge_midpoints(township_rows, county)
+    triples = _boundary_points(township_rows, county, 3)
+    engines = [(row, QgsGeometry.createGeometryEngine(row["geometry"].constGet())) for row in township_rows]
+    for _, engine in engines:
+        engine.prepareGeometry()
+    patches = []
+    for serial, kind in enumerate(kinds, start=1):
+        if kind == "cross2" and edges:
+            x, y = edges[int(rng.integers(len(edges)))]
+        elif kind == "cross3" and triples:
+            x, y = triples[int(rng.integers(len(triples)))]
+        else:
+            centre = cultivated[int(rng.integers(len(cultivated)))].centroid().asPoint()
+            x, y = centre.x() + rng.uniform(-20, 20), centre.y() + rng.uniform(-20, 20)
+        shape = _patch_shape(rng, x, y, "plain" if kind.startswith("cross") else kind)
+        point = QgsGeometry.fromPointXY(QgsPointXY(x, y))
+        home = next((row for row, engine in engines if engine.intersects(point.constGet())), township_rows[0])
+        earlier = datetime.date(2023, 9, 1) + datetime.timedelta(days=int(rng.integers(0, 60)))
+        later = datetime.date(2024, 3, 1) + datetime.timedelta(days=int(rng.integers(0, 60)))
+        patches.append({"JCBH": f"{county_code}2024{serial:06d}", "XZQDM": home["XZQDM"], "XZQMC": home["XZQMC"],
+                        "TBMJ": round(abs(shape.area()) / (10000 / 15), 2), "QSX": earlier.isoformat(),
+                        "HSX": later.isoformat(), "BHLX": BHLX[int(rng.integers(len(BHLX)))], "PC": "2024年度",
+                        "kind": kind, "geometry": shape})
+    return patches
+
+
+def approvals(rng, patches):
+    """Approval polygons: some cover a patch fully, some half; most patches have none.
+    Returns the layers and, for the fully covered patches, their document number."""
+    layers = {name: [] for name, _ in APPROVAL_LAYERS}
+    covered = {}
+    for number, patch in enumerate(p for p in patches if p["kind"] == "plain"):
+        draw = rng.uniform()
+        if draw > 0.15:
+            continue
+        name, kind = APPROVAL_LAYERS[int(rng.integers(len(APPROVAL_LAYERS)))]
+        shape = patch["geometry"]
+        if draw < 0.1:
+            cover = shape.buffer(5, 4)
+        else:
+            box = shape.boundingBox()
+            cover = QgsGeometry.fromRect(QgsRectangle(box.xMinimum() - 5, box.yMinimum() - 5,
+                                                      box.center().x(), box.yMaximum() + 5))
+        year = 2022 + int(rng.integers(0, 3))
+        document = f"鲁政土字〔{year}〕{number + 1}号"
+        layers[name].append({"PZWH": document, "PZLX": kind,
+                             "PZRQ": f"{year}-{int(rng.integers(1, 13)):02d}-15", "geometry": cover})
+        if draw < 0.1:
+            covered[patch["JCBH"]] = document
+    return layers, covered
+
+
+# -- writing ---------------------------------------------------------------------------------------
+def _write_layer(ds, name, epsg, rows, fields, source_epsg, geom_type=ogr.wkbMultiPolygon):
+    """A small GeoPackage layer, reprojected from the working plane to `epsg`."""
+    layer = ds.CreateLayer(name, _srs(epsg), geom_type, options=["FID=fid", "SPATIAL_INDEX=YES"])
+    for field_name, kind in fields:
+        layer.CreateField(ogr.FieldDefn(field_name, kind))
+    ds.StartTransaction()
+    defn = layer.GetLayerDefn()
+    for row in rows:
+        feature = ogr.Feature(defn)
+        for field_name, _ in fields:
+            feature.SetField(field_name, row[field_name])
+        geometry = _transform_geometry(row["geometry"], source_epsg, epsg)
+        if geom_type == ogr.wkbMultiPolygon and geometry.GetGeometryType() == ogr.wkbPolygon:
+            geometry = ogr.ForceToMultiPolygon(geometry)
+        feature.SetGeometry(geometry)
+        layer.CreateFeature(feature)
+    ds.CommitTransaction()
+
+
+def _write_parcels(ds, parcels, work_epsg, parcel_epsg):
+    """The big layer: written with the WKB moved by the zone prefix's false easting, no per-feature CRS work."""
+    layer = ds.CreateLayer("cultivated", _srs(parcel_epsg), ogr.wkbMultiPolygon,
+                           options=["FID=fid", "SPATIAL_INDEX=YES"])
+    for field_name, kind in (("DLBM", ogr.OFTString), ("DLMC", ogr.OFTString), ("TBMJ", ogr.OFTReal)):
+        layer.CreateField(ogr.FieldDefn(field_name, kind))
+    shift = (int(round(_central_meridian(work_epsg) / 3)) * 1000000) if parcel_epsg != work_epsg else 0
+    defn = layer.GetLayerDefn()
+    ds.StartTransaction()
+    for geometry, land_use in parcels:
+        feature = ogr.Feature(defn)
+        code, name = LAND_USES[land_use]
+        feature.SetField("DLBM", code)
+        feature.SetField("DLMC", name)
+        feature.SetField("TBMJ", round(geometry.area(), 2))
+        moved = QgsGeometry(geometry)
+        moved.translate(shift, 0)
+        ogr_geometry = ogr.CreateGeometryFromWkb(bytes(moved.asWkb()))
+        feature.SetGeometry(ogr.ForceToMultiPolygon(ogr_geometry))
+        layer.CreateFeature(feature)
+    ds.CommitTransaction()
+
+
+def _central_meridian(gk_epsg):
+    return 75 + 3 * (gk_epsg - 4534)
+
+
+def write_patch_shapefile(path, patches, work_epsg):
+    """GBK DBF, EPSG:4490 .prj, and no .cpg: as the ministry's deliveries come."""
+    # QGIS's OGR provider sets SHAPE_ENCODING="" process-wide, which would defeat ENCODING=CP936.
+    saved = gdal.GetConfigOption("SHAPE_ENCODING")
+    gdal.SetConfigOption("SHAPE_ENCODING", None)
+    try:
+        for old in glob.glob(os.path.splitext(path)[0] + ".*"):
+            os.remove(old)
+        ds = ogr.GetDriverByName("ESRI Shapefile").CreateDataSource(path)
+        fields = [("JCBH", ogr.OFTString), ("XZQDM", ogr.OFTString), ("XZQMC", ogr.OFTString),
+                  ("TBMJ", ogr.OFTReal), ("QSX", ogr.OFTString), ("HSX", ogr.OFTString),
+                  ("BHLX", ogr.OFTString), ("PC", ogr.OFTString)]
+        layer = ds.CreateLayer(os.path.splitext(os.path.basename(path))[0], _srs(4490), ogr.wkbPolygon,
+                               options=["ENCODING=CP936"])
+        for name, kind in fields:
+            field_defn = ogr.FieldDefn(name, kind)
+            if kind == ogr.OFTReal:
+                field_defn.SetWidth(12)
+                field_defn.SetPrecision(2)
+            layer.CreateField(field_defn)
+        for patch in patches:
+            feature = ogr.Feature(layer.GetLayerDefn())
+            for name, _ in fields:
+                feature.SetField(name, patch[name])
+            feature.SetGeometry(_transform_geometry(patch["geometry"], work_epsg, 4490))
+            layer.CreateFeature(feature)
+        ds = None
+    finally:
+        gdal.SetConfigOption("SHAPE_ENCODING", saved)
+    for cpg in glob.glob(os.path.splitext(path)[0] + ".cpg"):
+        os.remove(cpg)
+
+
+def write_photos(rng, out_dir, patches, count, work_epsg):
+    """JPEGs with EXIF GPS position, time and direction; a few far from their patch or too early."""
+    from PIL import Image, ImageDraw
+    import piexif
+
+    os.makedirs(out_dir, exist_ok=True)
+    written = []
+    chosen = [patches[i] for i in sorted(rng.choice(len(patches), size=min(count, len(patches)), replace=False))]
+    for index, patch in enumerate(chosen):
+        centre = patch["geometry"].centroid().asPoint()
+        for n in range(1, int(rng.integers(1, 4)) + 1):
+            far = index % 10 == 3 and n == 1
+            dx, dy = (600.0, 0.0) if far else rng.uniform(-15, 15, 2)
+            lon, lat = _transform([(centre.x() + dx, centre.y() + dy)], work_epsg, 4490)[0]
+            early = index % 10 == 7 and n == 1
+            taken = datetime.datetime.fromisoformat(patch["HSX"]) + datetime.timedelta(
+                days=-30 if early else 40 + int(rng.integers(0, 30)), hours=9 + n)
+            direction = float(rng.uniform(0, 360))
+            image = Image.new("RGB", (320, 240), (150, 190, 120))
+            draw = ImageDraw.Draw(image)
+            draw.rectangle([90, 80, 230, 200], fill=(170, 150, 130))
+            draw.polygon([(80, 80), (160, 30), (240, 80)], fill=(140, 60, 50))
+            draw.text((8, 8), f"{patch['JCBH']} #{n}", fill=(0, 0, 0))
+            exif = {"0th": {piexif.ImageIFD.Make: b"DemoCam"},
+                    "Exif": {piexif.ExifIFD.DateTimeOriginal: taken.strftime("%Y:%m:%d %H:%M:%S").encode()},
+                    "GPS": {piexif.GPSIFD.GPSLatitudeRef: b"N", piexif.GPSIFD.GPSLatitude: _dms(lat),
+                            piexif.GPSIFD.GPSLongitudeRef: b"E", piexif.GPSIFD.GPSLongitude: _dms(lon),
+                            piexif.GPSIFD.GPSImgDirectionRef: b"T",
+                            piexif.GPSIFD.GPSImgDirection: (int(direction * 100), 100)}}
+            path = os.path.join(out_dir, f"{patch['JCBH']}_{n}.jpg")
+            image.save(path, "JPEG", quality=80, exif=piexif.dump(exif))
+            written.append({"path": path, "jcbh": patch["JCBH"], "far": far, "before_later_image": early})
+    return written
+
+
+def _dms(value):
+    degrees = int(value)
+    minutes = int((value - degrees) * 60)
+    seconds = round(((value - degrees) * 60 - minutes) * 60 * 10000)
+    return ((degrees, 1), (minutes, 1), (seconds, 10000))
+
+
+SPREADSHEET_HEADERS = ["监测编号", "乡镇名称", "判定结果", "用地类型", "违法类型", "批准文号", "整改状态", "整改措施",
+                       "是否立案", "线索来源", "核查人", "核查日期", "备注"]
+
+
+def write_verification_sheet(rng, path, patches, approval_numbers):
+    """The sheet township staff return: about 70 % filled, a few hand-typing quirks, 3 bad rows."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "核查结果"
+    sheet.append(SPREADSHEET_HEADERS)
+    inspectors = ["张伟", "王芳", "李强", "刘洋", "陈静"]
+    for patch in patches:
+        if rng.uniform() > 0.7:
+            continue
+        inspector = inspectors[int(rng.integers(len(inspectors)))]
+        date = (datetime.date.fromisoformat(patch["HSX"]) + datetime.timedelta(days=int(rng.integers(20, 60)))).isoformat()
+        lead = "卫片" if rng.uniform() < 0.7 else ["巡查", "村级报告", "群众举报"][int(rng.integers(3))]
+        row = dict.fromkeys(SPREADSHEET_HEADERS)
+        row.update({"监测编号": patch["JCBH"], "乡镇名称": patch["XZQMC"], "线索来源": lead, "核查人": inspector,
+                    "核查日期": date})
+        if patch["JCBH"] in approval_numbers:
+            row.update({"判定结果": "合法", "用地类型": "建设用地", "批准文号": approval_numbers[patch["JCBH"]]})
+        elif rng.uniform() < 0.55:
+            status = ["未整改", "整改中", "已整改"][int(rng.integers(3))]
+            row.update({"判定结果": "违法", "用地类型": "建设用地", "违法类型": "未批先建", "整改状态": status,
+                        "整改措施": None if status == "未整改" else "拆除复耕", "是否立案": "是" if rng.uniform() < 0.5 else "否"})
+        else:
+            row.update({"判定结果": "其他", "用地类型": "其他", "备注": "伪变化"})
+        if rng.uniform() < 0.1:  # hand-typed: surrounding full-width spaces
+            row["判定结果"] = f"\u3000{row['判定结果']} "
+        sheet.append([row[h] for h in SPREADSHEET_HEADERS])
+    bad = [{"row": sheet.max_row + 1, "problem": "unknown JCBH"},
+           {"row": sheet.max_row + 2, "problem": "unknown code"},
+           {"row": sheet.max_row + 3, "problem": "bad date"}]
+    first = patches[0]
+    sheet.append(["999999202499999", first["XZQMC"], "其他", "其他", None, None, None, None, None, "卫片", "张伟", "2024-05-08", None])
+    sheet.append([patches[1]["JCBH"], first["XZQMC"], "违规", "建设用地", None, None, None, None, None, "卫片", "张伟", "2024-05-08", None])
+    sheet.append([patches[2]["JCBH"], first["XZQMC"], "其他", "其他", None, None, None, None, None, "卫片", "张伟", "五月八号", None])
+    sheet.freeze_panes = "A2"
+    workbook.save(path)
+    return bad
+
+
+# -- the whole county ------------------------------------------------------------------------------
+def generate_county(out_dir, county_code="370323", size="small", seed=1):
+    """Write the demo county into out_dir; returns the paths, counts and the deliberately bad items."""
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {sorted(SIZES)}")
+    spec = SIZES[size]
+    rng = np.random.default_rng(seed)
+    gdal.SetConfigOption("OGR_CURRENT_DATE", FIXED_DATE)  # reproducible gpkg_contents timestamps
+    os.makedirs(out_dir, exist_ok=True)
+    county, work_epsg, longitude = county_boundary(county_code)
+    parcel_epsg = _gk_epsg(longitude, prefixed=True)
+
+    township_rows = townships(rng, county, spec["townships"], county_code)
+    parcels, cell = land_use_parcels(rng, county, spec["parcels"])
+    blocks = pbf_blocks(rng, parcels, spec["pbf_blocks"])
+    eco = eco_red_lines(rng, county)
+    patches = change_patches(rng, county, township_rows, parcels, spec["patches"], county_code)
+    approval_rows, approval_numbers = approvals(rng, patches)
+
+    redlines = os.path.join(out_dir, "redlines.gpkg")
+    if os.path.exists(redlines):
+        os.remove(redlines)
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(redlines)
+    _write_layer(ds, "townships", 4490, township_rows, [("XZQDM", ogr.OFTString), ("XZQMC", ogr.OFTString)], work_epsg)
+    _write_parcels(ds, parcels, work_epsg, parcel_epsg)
+    _write_layer(ds, "pbf", parcel_epsg,
+                 [{"JBNTBH": f"JB{i + 1:05d}", "MJ": round(b.area(), 2), "geometry": b} for i, b in enumerate(blocks)],
+                 [("JBNTBH", ogr.OFTString), ("MJ", ogr.OFTReal)], work_epsg)
+    _write_layer(ds, "eco_redline", 4490,
+                 [{"HXMC": f"生态保护红线区{i + 1}", "HXBH": f"STHX{i + 1:03d}", "geometry": g} for i, g in enumerate(eco)],
+                 [("HXMC", ogr.OFTString), ("HXBH", ogr.OFTString)], work_epsg)
+    for name, _kind in APPROVAL_LAYERS:
+        _write_layer(ds, name, parcel_epsg, approval_rows[name],
+                     [("PZWH", ogr.OFTString), ("PZLX", ogr.OFTString), ("PZRQ", ogr.OFTString)], work_epsg)
+    ds = None
+
+    patch_dir = os.path.join(out_dir, "patches")
+    os.makedirs(patch_dir, exist_ok=True)
+    patch_path = os.path.join(patch_dir, f"wptb_{county_code}_2024.shp")
+    write_patch_shapefile(patch_path, patches, work_epsg)
+    photos = write_photos(rng, os.path.join(out_dir, "photos"), patches, spec["photo_patches"], work_epsg)
+    sheet_path = os.path.join(out_dir, "verification.xlsx")
+    bad_rows = write_verification_sheet(rng, sheet_path, patches, approval_numbers)
+
+    result = {
+        "county_code": county_code, "size": size, "seed": seed, "working_epsg": work_epsg,
+        "parcel_epsg": parcel_epsg, "redlines": redlines, "patches": patch_path,
+        "photos_dir": os.path.join(out_dir, "photos"), "verification_xlsx": sheet_path,
+        "counts": {"townships": len(township_rows), "parcels": len(parcels), "pbf_blocks": len(blocks),
+                   "eco_redline": len(eco), "patches": len(patches), "photos": len(photos),
+                   "approvals": {name: len(rows) for name, rows in approval_rows.items()}},
+        "special_patches": {kind: [p["JCBH"] for p in patches if p["kind"] == kind]
+                            for kind in ("cross2", "cross3", "hole", "multipart", "invalid")},
+        "bad_spreadsheet_rows": bad_rows,
+        "photos": photos,
+        "parcel_size_m": round(cell, 1),
+    }
+    with open(os.path.join(out_dir, "demo.json"), "w", encoding="utf-8") as f:
+        json.dump(result, f, ensure_ascii=False, indent=1)
+    return result
