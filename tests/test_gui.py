@@ -99,3 +99,35 @@ def test_import_dialog_keeps_task_crs(qgis_parent, tmp_path):
     dialog.set_source(src)
     assert not dialog.working_crs.isEnabled()
     assert dialog.options().working_crs is None
+
+
+def test_overlay_panel_remembers_layers_and_runs_in_background(plugin, tmp_path):
+    from qgis.core import QgsVectorLayer
+
+    from demodata.county import generate_county
+
+    demo = generate_county(str(tmp_path / "demo"), size="small", seed=2)
+    task = str(tmp_path / "task.gpkg")
+    importing.import_patches(task, importing.ImportOptions(demo["patches"]))
+    project = QgsProject.instance()
+    layers = {name: QgsVectorLayer(f"{demo['redlines']}|layername={name}", name, "ogr")
+              for name in ("townships", "cultivated", "pbf", "eco_redline", "approvals_nzy")}
+    project.addMapLayers(list(layers.values()))
+    panel = plugin.dock.overlay_panel
+    panel.combos["townships"].setLayer(layers["townships"])
+    panel.combos["cultivated"].setLayer(layers["cultivated"])
+    panel.combos["permanent_farmland"].setLayer(layers["pbf"])
+    panel.approvals.setCheckedItems(["approvals_nzy"])
+    # Remembered in the project: a fresh panel restores the same choice.
+    assert project.readEntry("land_enforcement", "overlay/townships")[0] == layers["townships"].id()
+    panel.restore_from_project()
+    assert panel.combos["permanent_farmland"].currentLayer() is layers["pbf"]
+    assert panel.inputs().approvals == [layers["approvals_nzy"]]
+
+    plugin.dock.set_task(task)
+    panel.run_button.click()
+    assert not panel.run_button.isEnabled()
+    wait_for(lambda: plugin.dock._running is None, timeout=60)
+    assert "120" in panel.status.text()
+    patches = QgsVectorLayer(f"{task}|layername=patches", "p", "ogr")
+    assert all(f["area_m2"] > 0 for f in patches.getFeatures())

@@ -1,26 +1,14 @@
 """Office comparison (内业比对): pick the red-line layers, run the overlay in the background."""
-from qgis.core import QgsFeatureRequest, QgsMapLayerProxyModel, QgsProject, QgsVectorLayer, QgsWkbTypes
+from qgis.core import QgsMapLayerProxyModel, QgsProject, QgsVectorLayer, QgsWkbTypes
 from qgis.gui import QgsCheckableComboBox, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import pyqtSignal
 from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ..core.area import AreaMode
+from ..core.ellipsoid import AreaMode
 from ..core.overlay_run import OverlayInputs
 
 _SCOPE = "land_enforcement"
 _ROLES = ("townships", "cultivated", "permanent_farmland", "eco_redline")
-
-
-def detached_copy(layer):
-    """A layer the worker thread may read on its own: reopened from its source, or a snapshot
-    of a memory layer (project layers belong to the main thread)."""
-    if layer is None:
-        return None
-    if layer.providerType() == "memory":
-        return layer.materialize(QgsFeatureRequest())
-    copy = QgsVectorLayer(layer.source(), layer.name(), layer.providerType())
-    copy.setSubsetString(layer.subsetString())
-    return copy
 
 
 class OverlayPanel(QWidget):

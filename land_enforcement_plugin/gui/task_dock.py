@@ -5,15 +5,17 @@ from qgis.core import QgsProject, QgsVectorLayer
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-                                 QLabel, QProgressBar, QPushButton, QTableWidget, QTableWidgetItem,
-                                 QVBoxLayout, QWidget)
+                                 QLabel, QProgressBar, QPushButton, QTabWidget, QTableWidget,
+                                 QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..core import importing, schema
+from ..core.overlay_run import OverlayInputs, detached, run_overlay
 from ..core.store import GeoPackageTaskStore
 from . import background
 from .icons import icon
 from .import_dialog import ImportPatchesDialog
 from .messages import error_text, ui_is_chinese
+from .overlay_panel import OverlayPanel
 
 _PROJECT_SCOPE = "land_enforcement"
 _PROJECT_TASK_KEY = "task_path"
@@ -76,13 +78,22 @@ class TaskDock(QgsDockWidget):
         report_layout.addWidget(self.report_summary)
         report_layout.addWidget(self.report_table)
 
+        task_page = QWidget()
+        layout = QVBoxLayout(task_page)
+        layout.addWidget(summary_box)
+        layout.addWidget(report_box, 1)
+        self.overlay_panel = OverlayPanel()
+        self.overlay_panel.run_requested.connect(self.run_overlay)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(task_page, self.tr("Task"))
+        self.tabs.addTab(self.overlay_panel, self.tr("Office comparison"))
+
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.addWidget(self.path_label)
         layout.addLayout(buttons)
-        layout.addWidget(summary_box)
         layout.addLayout(progress_row)
-        layout.addWidget(report_box, 1)
+        layout.addWidget(self.tabs, 1)
         self.setWidget(body)
         self._update_enabled()
 
@@ -138,8 +149,10 @@ class TaskDock(QgsDockWidget):
 
     def _update_enabled(self):
         idle = self._running is None
+        exists = bool(self.task_path) and os.path.exists(self.task_path)
         self.open_button.setEnabled(idle)
         self.import_button.setEnabled(idle and bool(self.task_path))
+        self.overlay_panel.set_running(not (idle and exists))
         self.layers_button.setEnabled(bool(self.task_path) and os.path.exists(self.task_path or ""))
 
     def _task_crs(self):
@@ -199,6 +212,36 @@ class TaskDock(QgsDockWidget):
                 self.report_table.setItem(row, column, item)
         self.report_table.setSortingEnabled(True)
         self.report_table.resizeColumnsToContents()
+
+    # -- overlay -----------------------------------------------------------------------------
+    def run_overlay(self, inputs):
+        if inputs.townships is None:
+            self.message.emit(self.tr("Choose the townships layer"), 1)
+            return
+        # The worker thread reads its own copies of the layers; project layers stay on this thread.
+        own = OverlayInputs(detached(inputs.townships), detached(inputs.cultivated),
+                            detached(inputs.permanent_farmland), detached(inputs.eco_redline),
+                            [detached(layer) for layer in inputs.approvals], inputs.area_mode)
+        path = self.task_path
+
+        def work(feedback):
+            return run_overlay(path, own, feedback)
+
+        self._start(self.tr("Office comparison"), work, self._overlay_done)
+
+    def _overlay_done(self, result, error):
+        self._finish_running()
+        if error is not None:
+            self.message.emit(error_text(error), 2)
+            return
+        if result is None:
+            self.overlay_panel.status.setText(self.tr("Cancelled: the task database is unchanged"))
+            return
+        zh = ui_is_chinese()
+        self.overlay_panel.status.setText("\n".join(line.split(" / ")[0 if zh else 1] for line in result.lines()))
+        self.message.emit(self.tr("Office comparison: {n} patches recomputed, {m} unchanged").format(
+            n=result.recomputed, m=result.reused), 0)
+        self.task_changed.emit(self.task_path)
 
     # -- running work ------------------------------------------------------------------------
     def _start(self, description, work, done):

@@ -5,13 +5,14 @@ from qgis.PyQt.QtCore import QCoreApplication
 from ..gui.icons import plugin_icon
 from .import_patches import ImportPatchesAlgorithm
 from .import_verification import ImportVerificationAlgorithm
+from .overlay import OverlayAlgorithm
 
 PROVIDER_ID = "landenforcement"
 
 
 class LandEnforcementProvider(QgsProcessingProvider):
     def loadAlgorithms(self):
-        for algorithm in (ImportPatchesAlgorithm(), ImportVerificationAlgorithm()):
+        for algorithm in (ImportPatchesAlgorithm(), OverlayAlgorithm(), ImportVerificationAlgorithm()):
             self.addAlgorithm(algorithm)
 
     def id(self):

@@ -1,0 +1,317 @@
+"""Office comparison (内业比对): red lines over the patches, areas, township split, pre-judgement.
+
+Each area is that of the patch's intersection with the *union* of a layer's polygons: overlapping
+source polygons never count twice. Red-line layers are read once, only where patches are: each
+feature is tested against an index of the patches, reprojected and repaired only when it touches
+one, clipped to that patch, and the clipped pieces are unioned per patch.
+"""
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsCoordinateTransformContext,
+                       QgsFeatureRequest, QgsGeometry, QgsRectangle, QgsSpatialIndex, QgsWkbTypes)
+
+from . import schema
+from .ellipsoid import AreaCalculator, AreaMode
+from .errors import LandEnforcementError
+
+# Field spellings of the source layers (mapped, never one hard-coded spelling).
+TOWNSHIP_CODE_FIELDS = ("XZQDM", "行政区代码", "XZDM", "QHDM")
+TOWNSHIP_NAME_FIELDS = ("XZQMC", "行政区名称", "XZMC", "QHMC")
+DLBM_FIELDS = ("DLBM", "地类编码")
+APPROVAL_NUMBER_FIELDS = ("PZWH", "批准文号", "WH", "文号", "BAH", "备案号")
+APPROVAL_KIND_FIELDS = ("PZLX", "批准类型", "LX")
+DEFAULT_APPROVED_SHARE = 0.9  # approved share that suggests 合法 (a setting)
+
+
+def find_field(layer, candidates):
+    names = {name.upper(): name for name in layer.fields().names()}
+    return next((names[c.upper()] for c in candidates if c.upper() in names), None)
+
+
+@dataclass
+class RedLineRepair:
+    layer: str
+    feature_id: int
+    area_before: float
+    area_after: float
+
+
+@dataclass
+class PatchOverlay:
+    jcbh: str
+    areas: dict  # OVERLAY_AREA_FIELDS names -> m²
+    townships: list  # dicts: xzqdm, xzqmc and the same areas
+    suggested_verdict: str = None
+    suggested_approval_no: str = None
+    high_priority: bool = False
+    reasons: list = field(default_factory=list)  # (zh, en)
+
+
+@dataclass
+class OverlaySettings:
+    area_mode: AreaMode = AreaMode.ELLIPSOIDAL
+    cultivated_codes: tuple = schema.CULTIVATED_DLBM
+    approved_share: float = DEFAULT_APPROVED_SHARE
+
+
+class _Pieces:
+    """Per patch: the pieces of one layer clipped to it, each with its feature's label."""
+
+    def __init__(self):
+        self.by_patch = defaultdict(list)  # patch index -> [(geometry, label)]
+
+    def add(self, index, geometry, label):
+        self.by_patch[index].append((geometry, label))
+
+    def labels(self, index):
+        return sorted({label for _, label in self.by_patch.get(index, []) if label})
+
+    def union(self, index):
+        pieces = [geometry for geometry, _ in self.by_patch.get(index, [])]
+        if not pieces:
+            return None
+        return pieces[0] if len(pieces) == 1 else _polygonal(QgsGeometry.unaryUnion(pieces))
+
+
+def _polygonal(geometry):
+    """Only the areal part of a clip or union result (touching shapes leave lines and points)."""
+    if geometry is None or geometry.isEmpty():
+        return None
+    kind = QgsWkbTypes.geometryType(geometry.wkbType())
+    if kind == QgsWkbTypes.PolygonGeometry:
+        return geometry
+    if QgsWkbTypes.flatType(geometry.wkbType()) == QgsWkbTypes.GeometryCollection:
+        geometry.convertGeometryCollectionToSubclass(QgsWkbTypes.PolygonGeometry)
+        if not geometry.isEmpty() and QgsWkbTypes.geometryType(geometry.wkbType()) == QgsWkbTypes.PolygonGeometry:
+            return geometry
+    return None
+
+
+class _PatchSet:
+    """The patches in the working CRS with a spatial index and prepared engines."""
+
+    def __init__(self, patches, feedback):
+        self.jcbh = []
+        self.geometries = []
+        self.engines = []
+        self.index = QgsSpatialIndex()
+        for number, (jcbh, geometry) in enumerate(patches):
+            self.jcbh.append(jcbh)
+            self.geometries.append(geometry)
+            engine = QgsGeometry.createGeometryEngine(geometry.constGet())
+            engine.prepareGeometry()
+            self.engines.append(engine)
+            self.index.addFeature(number, geometry.boundingBox())
+            if feedback is not None and feedback.isCanceled():
+                return
+
+    def __len__(self):
+        return len(self.jcbh)
+
+    def extent(self):
+        box = QgsRectangle(self.geometries[0].boundingBox())
+        for geometry in self.geometries[1:]:
+            box.combineExtentWith(geometry.boundingBox())
+        return box
+
+
+def _read_layer(layer, patch_set, working_crs, pieces, repairs, feedback, progress, attributes=(), accept=None):
+    """One pass over the features of `layer` in the patches' extent, clipped to the patches they touch."""
+    to_working = QgsCoordinateTransform(layer.crs(), working_crs, QgsCoordinateTransformContext())
+    extent = to_working.transformBoundingBox(patch_set.extent(), QgsCoordinateTransform.ReverseTransform)
+    request = QgsFeatureRequest().setFilterRect(extent)
+    request.setSubsetOfAttributes([a for a in attributes if a], layer.fields())
+    total = max(layer.featureCount(), 1)
+    for count, feature in enumerate(layer.getFeatures(request)):
+        if count % 2000 == 0:
+            if feedback is not None and feedback.isCanceled():
+                return
+            progress(count / total)
+        if accept is not None and not accept(feature):
+            continue
+        geometry = feature.geometry()
+        if geometry.isEmpty():
+            continue
+        geometry.transform(to_working)
+        hits = patch_set.index.intersects(geometry.boundingBox())
+        if not hits:
+            continue
+        if not geometry.isGeosValid():
+            before = geometry.area()
+            geometry = _polygonal(geometry.makeValid())
+            repairs.append(RedLineRepair(layer.name(), feature.id(), before, geometry.area() if geometry else 0.0))
+            if geometry is None:
+                continue
+        label = _label(feature, attributes)
+        engine = None
+        for hit in hits:
+            patch_engine = patch_set.engines[hit]
+            if not patch_engine.intersects(geometry.constGet()):
+                continue
+            if patch_engine.contains(geometry.constGet()):
+                piece = QgsGeometry(geometry)
+            else:
+                if engine is None:
+                    engine = QgsGeometry.createGeometryEngine(geometry.constGet())
+                    engine.prepareGeometry()
+                if engine.contains(patch_set.geometries[hit].constGet()):
+                    piece = QgsGeometry(patch_set.geometries[hit])
+                else:
+                    piece = _polygonal(patch_set.geometries[hit].intersection(geometry))
+            if piece is not None:
+                pieces.add(hit, piece, label)
+
+
+def _label(feature, attributes):
+    values = [feature[a] for a in attributes if a]
+    return tuple("" if v is None else str(v) for v in values) if values else None
+
+
+@dataclass
+class RedLineLayers:
+    townships: object
+    cultivated: object = None
+    permanent_farmland: object = None
+    eco_redline: object = None
+    approvals: list = field(default_factory=list)
+
+
+def layers_fingerprint(layers, settings):
+    """Changes whenever a layer's source, subset, size or extent, or a setting, changes."""
+    parts = [settings.area_mode.value, ",".join(settings.cultivated_codes), repr(settings.approved_share)]
+    for layer in [layers.townships, layers.cultivated, layers.permanent_farmland, layers.eco_redline, *layers.approvals]:
+        if layer is None:
+            parts.append("-")
+        else:
+            parts.append(f"{layer.source()}|{layer.subsetString()}|{layer.featureCount()}|"
+                         f"{layer.extent().toString(6)}|{layer.crs().authid()}")
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def patch_fingerprint(wkb, layers_print):
+    return hashlib.sha256(wkb + layers_print.encode("ascii")).hexdigest()
+
+
+def compute_overlay(patches, working_crs, layers, settings=OverlaySettings(), feedback=None):
+    """patches: iterable of (jcbh, QgsGeometry in working_crs). Returns ([PatchOverlay], [RedLineRepair])."""
+    if layers.townships is None:
+        raise LandEnforcementError("请选择乡镇界图层", "Choose the townships layer")
+    code_field = find_field(layers.townships, TOWNSHIP_CODE_FIELDS)
+    name_field = find_field(layers.townships, TOWNSHIP_NAME_FIELDS)
+    if code_field is None:
+        raise LandEnforcementError(f"乡镇界图层“{layers.townships.name()}”缺少行政区代码字段（XZQDM）",
+                                   f"The townships layer '{layers.townships.name()}' has no XZQDM field")
+    patch_set = _PatchSet(list(patches), feedback)
+    if not len(patch_set):
+        return [], []
+    calculator = AreaCalculator(working_crs, settings.area_mode)
+    repairs = []
+
+    steps = [("townships", layers.townships), ("cultivated", layers.cultivated),
+             ("pbf", layers.permanent_farmland), ("eco", layers.eco_redline)] + [
+        (f"approval{i}", layer) for i, layer in enumerate(layers.approvals)]
+    steps = [(key, layer) for key, layer in steps if layer is not None]
+    collected = {}
+    for step, (key, layer) in enumerate(steps):
+        pieces = _Pieces()
+        attributes, accept = (), None
+        if key == "townships":
+            attributes = (code_field, name_field)
+        elif key == "cultivated":
+            dlbm = find_field(layer, DLBM_FIELDS)
+            if dlbm is not None:  # a full land-use layer: only cultivated codes count
+                codes = set(settings.cultivated_codes)
+                attributes = (dlbm,)
+                accept = lambda feature, f=dlbm: str(feature[f]) in codes  # noqa: E731
+        elif key.startswith("approval"):
+            attributes = (find_field(layer, APPROVAL_NUMBER_FIELDS), find_field(layer, APPROVAL_KIND_FIELDS))
+
+        def progress(fraction, step=step):
+            if feedback is not None:
+                feedback.setProgress(100.0 * (step + fraction) / (len(steps) + 1))
+
+        _read_layer(layer, patch_set, working_crs, pieces, repairs, feedback, progress, attributes, accept)
+        if feedback is not None and feedback.isCanceled():
+            return [], repairs
+        collected[key] = pieces
+
+    results = []
+    for index in range(len(patch_set)):
+        if feedback is not None and index % 500 == 0:
+            if feedback.isCanceled():
+                return [], repairs
+            feedback.setProgress(100.0 * (len(steps) + index / len(patch_set)) / (len(steps) + 1))
+        results.append(_patch_result(index, patch_set, collected, calculator, settings))
+    return results, repairs
+
+
+def _patch_result(index, patch_set, collected, calculator, settings):
+    patch = patch_set.geometries[index]
+    union = {key: pieces.union(index) for key, pieces in collected.items()}
+    approvals = [union[key] for key in collected if key.startswith("approval") and union[key] is not None]
+    approved = approvals[0] if len(approvals) == 1 else (QgsGeometry.unaryUnion(approvals) if approvals else None)
+    layers = {"cultivated_m2": union.get("cultivated"), "pbf_m2": union.get("pbf"), "eco_m2": union.get("eco"),
+              "approved_m2": approved}
+    cultivated, pbf = layers["cultivated_m2"], layers["pbf_m2"]
+    if cultivated is not None and pbf is not None:
+        layers["general_cultivated_m2"] = _polygonal(cultivated.difference(pbf))
+    else:
+        layers["general_cultivated_m2"] = cultivated
+
+    townships = _township_parts(index, patch, collected["townships"], layers, calculator)
+    areas = {f.name: sum(part[f.name] for part in townships) for f in schema.OVERLAY_AREA_FIELDS}
+    result = PatchOverlay(patch_set.jcbh[index], areas, townships)
+    _prejudge(result, collected, index, settings)
+    return result
+
+
+def _township_parts(index, patch, township_pieces, layers, calculator):
+    """The patch split by township. Whatever lies outside every township goes to the largest
+    part, so that the parts add up to the whole patch."""
+    whole = {name: calculator.area(geometry) for name, geometry in layers.items()}
+    whole["area_m2"] = calculator.area(patch)
+    by_code = defaultdict(list)
+    for geometry, label in township_pieces.by_patch.get(index, []):
+        by_code[label or ("", "")].append(geometry)
+    if len(by_code) <= 1:
+        code, name = next(iter(by_code), ("", ""))
+        return [dict(whole, xzqdm=code, xzqmc=name)]
+    parts = []
+    for (code, name), geometries in sorted(by_code.items()):
+        part_geometry = geometries[0] if len(geometries) == 1 else _polygonal(QgsGeometry.unaryUnion(geometries))
+        row = {"xzqdm": code, "xzqmc": name, "area_m2": calculator.area(part_geometry)}
+        for key, geometry in layers.items():
+            row[key] = calculator.area(_polygonal(geometry.intersection(part_geometry))) if geometry else 0.0
+        parts.append(row)
+    largest = max(parts, key=lambda p: (p["area_m2"], p["xzqdm"]))
+    for key, value in whole.items():
+        largest[key] += value - sum(p[key] for p in parts)
+    return parts
+
+
+def _prejudge(result, collected, index, settings):
+    """A suggestion, stored beside (never over) the human verdict, with its reasons."""
+    area = result.areas["area_m2"]
+    approved_share = result.areas["approved_m2"] / area if area else 0.0
+    if approved_share >= settings.approved_share and approved_share > 0:
+        numbers = sorted({label[0] for key in collected if key.startswith("approval")
+                          for label in collected[key].labels(index) if label[0]})
+        result.suggested_verdict = schema.Verdict.LAWFUL.value
+        result.suggested_approval_no = "；".join(numbers) or None
+        result.reasons.append((f"已批准面积占 {approved_share:.1%}（{result.suggested_approval_no or '无文号'}）",
+                               f"{approved_share:.1%} of the patch is approved ({result.suggested_approval_no or 'no number'})"))
+    if result.areas["pbf_m2"] > 0:
+        result.high_priority = True
+        result.reasons.append((f"占用永久基本农田 {result.areas['pbf_m2']:.2f} m²",
+                               f"Touches permanent basic farmland: {result.areas['pbf_m2']:.2f} m²"))
+    if result.areas["eco_m2"] > 0:
+        result.high_priority = True
+        result.reasons.append((f"占用生态保护红线 {result.areas['eco_m2']:.2f} m²",
+                               f"Touches the ecological red line: {result.areas['eco_m2']:.2f} m²"))
+
+
+def reasons_json(reasons):
+    return json.dumps([{"zh": zh, "en": en} for zh, en in reasons], ensure_ascii=False)

@@ -1,0 +1,120 @@
+"""The overlay as a task step: only patches whose inputs changed are recomputed, results stored.
+
+A patch's fingerprint hashes its geometry with the red-line layers and settings used; a re-run
+recomputes the patches whose fingerprint differs (new, re-imported with another shape, or all of
+them when a layer or setting changed) and keeps the rest.
+"""
+import json
+from dataclasses import asdict, dataclass, field
+
+from qgis.core import QgsCoordinateReferenceSystem, QgsFeatureRequest, QgsGeometry, QgsVectorLayer
+
+from . import schema
+from .ellipsoid import AreaMode
+from .office_comparison import (OverlaySettings, RedLineLayers, compute_overlay, layers_fingerprint,
+                                patch_fingerprint, reasons_json)
+from .store import GeoPackageTaskStore, now_iso
+
+
+@dataclass
+class OverlayInputs:
+    townships: object
+    cultivated: object = None
+    permanent_farmland: object = None
+    eco_redline: object = None
+    approvals: list = field(default_factory=list)
+    area_mode: AreaMode = AreaMode.ELLIPSOIDAL
+    cultivated_codes: tuple = schema.CULTIVATED_DLBM
+    approved_share: float = OverlaySettings.approved_share
+
+    def layers(self):
+        return RedLineLayers(self.townships, self.cultivated, self.permanent_farmland, self.eco_redline,
+                             list(self.approvals))
+
+    def settings(self):
+        return OverlaySettings(self.area_mode, tuple(self.cultivated_codes), self.approved_share)
+
+
+@dataclass
+class OverlayRun:
+    recomputed: int
+    reused: int
+    repairs: list
+    area_mode: str
+
+    def lines(self):
+        out = [f"重算 {self.recomputed} 个图斑，沿用 {self.reused} 个（{self.area_mode}） / "
+               f"recomputed {self.recomputed} patches, reused {self.reused} ({self.area_mode})"]
+        out += [f"已修复红线图层“{r.layer}”要素 {r.feature_id}：{r.area_before:.2f} → {r.area_after:.2f} m² / "
+                f"repaired feature {r.feature_id} of '{r.layer}'" for r in self.repairs]
+        return out
+
+
+def detached(layer):
+    """A copy of a layer that a worker thread may read on its own (project layers belong to the
+    main thread): reopened from its source, or a snapshot of a memory layer."""
+    if layer is None:
+        return None
+    if layer.providerType() == "memory":
+        return layer.materialize(QgsFeatureRequest())
+    copy = QgsVectorLayer(layer.source(), layer.name(), layer.providerType())
+    copy.setSubsetString(layer.subsetString())
+    return copy
+
+
+def _geometry(wkb):
+    geometry = QgsGeometry()
+    geometry.fromWkb(wkb)
+    return geometry
+
+
+def task_patches(task_path):
+    """([(jcbh, QgsGeometry)], working CRS) of every patch in the task."""
+    store = GeoPackageTaskStore.open(task_path)
+    try:
+        crs = QgsCoordinateReferenceSystem(store.meta()["working_crs"])
+        return [(jcbh, _geometry(wkb)) for jcbh, wkb, _ in store.patch_geometries()], crs
+    finally:
+        store.close()
+
+
+def run_overlay(task_path, inputs, feedback=None):
+    layers, settings = inputs.layers(), inputs.settings()
+    layers_print = layers_fingerprint(layers, settings)
+    store = GeoPackageTaskStore.open(task_path)
+    try:
+        crs = QgsCoordinateReferenceSystem(store.meta()["working_crs"])
+        stale, prints = [], {}
+        rows = store.patch_geometries()
+        for jcbh, wkb, stored_print in rows:
+            prints[jcbh] = patch_fingerprint(wkb, layers_print)
+            if stored_print != prints[jcbh]:
+                stale.append((jcbh, _geometry(wkb)))
+        results, repairs = compute_overlay(stale, crs, layers, settings, feedback)
+        if feedback is not None and feedback.isCanceled():
+            return None
+        stamp = now_iso()
+        patch_values, township_rows = {}, []
+        for result in results:
+            values = dict(result.areas)
+            values.update({
+                schema.SUGGESTED_VERDICT.name: result.suggested_verdict,
+                schema.SUGGESTED_APPROVAL.name: result.suggested_approval_no,
+                schema.PRIORITY.name: int(result.high_priority),
+                schema.SUGGESTION_REASONS.name: reasons_json(result.reasons),
+                schema.OVERLAY_MODE.name: settings.area_mode.value,
+                schema.OVERLAY_FINGERPRINT.name: prints[result.jcbh],
+                schema.OVERLAY_AT.name: stamp})
+            patch_values[result.jcbh] = values
+            township_rows += [dict(part, jcbh=result.jcbh) for part in result.townships]
+        used = {role: getattr(layers, role).source() if getattr(layers, role) is not None else None
+                for role in ("townships", "cultivated", "permanent_farmland", "eco_redline")}
+        used["approvals"] = [layer.source() for layer in layers.approvals]
+        store.write_overlay(patch_values, township_rows, {
+            "started_at": stamp, "area_mode": settings.area_mode.value,
+            "layers": json.dumps(used, ensure_ascii=False), "recomputed": len(results),
+            "reused": len(rows) - len(results),
+            "repairs": json.dumps([asdict(r) for r in repairs], ensure_ascii=False)})
+        return OverlayRun(len(results), len(rows) - len(results), repairs, settings.area_mode.value)
+    finally:
+        store.close()

@@ -1,0 +1,192 @@
+"""Overlay: hand-built geometries with exactly known answers, increments, and a cross-check
+against QGIS's own native:intersection + QgsDistanceArea on the demo county."""
+from collections import defaultdict
+
+import pytest
+from conftest import write_patches
+from qgis.core import (NULL, QgsCoordinateReferenceSystem, QgsCoordinateTransformContext, QgsDistanceArea, QgsFeature,
+                       QgsGeometry, QgsVectorLayer)
+
+from land_enforcement_plugin.core import schema
+from land_enforcement_plugin.core.ellipsoid import AreaMode
+from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.overlay_run import OverlayInputs, run_overlay
+from land_enforcement_plugin.core.store import GeoPackageTaskStore
+
+X0, Y0 = 600000.0, 4000000.0  # in EPSG:4548 (CGCS2000 GK CM 117E)
+PREFIX = 39000000.0  # the same plane in EPSG:4527 (zone-prefixed false easting)
+
+
+def rect(x1, y1, x2, y2, dx=0.0):
+    return (f"POLYGON(({X0 + x1 + dx} {Y0 + y1},{X0 + x2 + dx} {Y0 + y1},{X0 + x2 + dx} {Y0 + y2},"
+            f"{X0 + x1 + dx} {Y0 + y2},{X0 + x1 + dx} {Y0 + y1}))")
+
+
+def layer(name, epsg, rows, fields=()):
+    """A memory layer of (wkt, {field: value}) rows."""
+    spec = "&".join(f"field={f}:string" for f in fields)
+    result = QgsVectorLayer(f"Polygon?crs=EPSG:{epsg}&{spec}", name, "memory")
+    features = []
+    for wkt, values in rows:
+        feature = QgsFeature(result.fields())
+        feature.setGeometry(QgsGeometry.fromWkt(wkt))
+        for key, value in values.items():
+            feature[key] = value
+        features.append(feature)
+    result.dataProvider().addFeatures(features)
+    return result
+
+
+def townships():
+    return layer("townships", 4548, [(rect(0, 0, 100, 100), {"XZQDM": "370323101000", "XZQMC": "甲镇"}),
+                                     (rect(100, 0, 200, 100), {"XZQDM": "370323102000", "XZQMC": "乙镇"}),
+                                     (rect(0, 100, 200, 200), {"XZQDM": "370323103000", "XZQMC": "丙镇"})],
+                 ("XZQDM", "XZQMC"))
+
+
+def hand_built_inputs(mode=AreaMode.PLANAR):
+    cultivated = layer("cultivated", 4548, [(rect(0, 0, 120, 200), {"DLBM": "0103"}),
+                                            (rect(80, 0, 200, 120), {"DLBM": "0101"}),  # overlaps the first
+                                            (rect(0, 0, 200, 200), {"DLBM": "0301"})],  # forest: not counted
+                       ("DLBM",))
+    pbf = layer("pbf", 4527, [(rect(50, 50, 100, 100, dx=PREFIX), {})])  # another CRS
+    bow_tie = (f"POLYGON(({X0 + PREFIX} {Y0},{X0 + PREFIX + 200} {Y0 + 200},{X0 + PREFIX + 200} {Y0},"
+               f"{X0 + PREFIX} {Y0 + 200},{X0 + PREFIX} {Y0}))")
+    eco = layer("eco", 4527, [(bow_tie, {})])  # invalid
+    approvals = layer("nzy", 4548, [(rect(40, 40, 160, 160), {"PZWH": "鲁政土字〔2023〕7号", "PZLX": "农转用"})],
+                      ("PZWH", "PZLX"))
+    return OverlayInputs(townships(), cultivated, pbf, eco, [approvals], mode)
+
+
+@pytest.fixture
+def hand_task(tmp_path, task_path):
+    rows = [{"JCBH": "P1", "XZQDM": "370323101000", "wkt": rect(50, 50, 150, 150)},
+            {"JCBH": "P2", "XZQDM": "370323101000",
+             "wkt": f"POLYGON(({X0 + 10} {Y0 + 10},{X0 + 40} {Y0 + 10},{X0 + 40} {Y0 + 40},{X0 + 10} {Y0 + 40},"
+                    f"{X0 + 10} {Y0 + 10}),({X0 + 20} {Y0 + 20},{X0 + 20} {Y0 + 30},{X0 + 30} {Y0 + 30},"
+                    f"{X0 + 30} {Y0 + 20},{X0 + 20} {Y0 + 20}))"},
+            {"JCBH": "P3", "XZQDM": "370323102000",
+             "wkt": f"MULTIPOLYGON((({X0 + 110} {Y0 + 10},{X0 + 120} {Y0 + 10},{X0 + 120} {Y0 + 20},"
+                    f"{X0 + 110} {Y0 + 20},{X0 + 110} {Y0 + 10})),(({X0 + 130} {Y0 + 10},{X0 + 140} {Y0 + 10},"
+                    f"{X0 + 140} {Y0 + 20},{X0 + 130} {Y0 + 20},{X0 + 130} {Y0 + 10})))"}]
+    src = write_patches(str(tmp_path / "p.gpkg"), rows, fields=("JCBH", "XZQDM"), epsg=4548)
+    import_patches(task_path, ImportOptions(src, batch="2024年度"))
+    return task_path
+
+
+def stored_patches(task_path):
+    layer_ = QgsVectorLayer(f"{task_path}|layername=patches", "p", "ogr")
+    return {f["jcbh"]: f for f in layer_.getFeatures()}
+
+
+def stored_parts(task_path):
+    store = GeoPackageTaskStore.open(task_path)
+    try:
+        parts = defaultdict(dict)
+        for row in store.township_parts():
+            parts[row["jcbh"]][row["xzqmc"]] = row
+        return parts
+    finally:
+        store.close()
+
+
+def test_hand_built_areas_are_exact(hand_task):
+    run = run_overlay(hand_task, hand_built_inputs())
+    assert (run.recomputed, run.reused) == (3, 0)
+    assert [(r.layer, r.area_after) for r in run.repairs] == [("eco", pytest.approx(20000))]
+    p = stored_patches(hand_task)
+    # Overlapping cultivated polygons count once: 7000 + 4900 - 2800, not 11900.
+    expected = {"area_m2": 10000, "cultivated_m2": 9100, "pbf_m2": 2500, "general_cultivated_m2": 6600,
+                "eco_m2": 5000, "approved_m2": 10000}
+    assert {k: p["P1"][k] for k in expected} == pytest.approx(expected)
+    assert (p["P2"]["area_m2"], p["P2"]["cultivated_m2"]) == pytest.approx((800, 800))  # the hole excluded
+    assert (p["P3"]["area_m2"], p["P3"]["cultivated_m2"]) == pytest.approx((200, 200))  # both parts
+    assert p["P1"]["area_mode"] == "planar"
+
+
+def test_patch_across_three_townships_adds_up(hand_task):
+    run_overlay(hand_task, hand_built_inputs())
+    parts = stored_parts(hand_task)["P1"]
+    assert set(parts) == {"甲镇", "乙镇", "丙镇"}
+    assert {k: parts[k]["area_m2"] for k in parts} == pytest.approx({"甲镇": 2500, "乙镇": 2500, "丙镇": 5000})
+    assert {k: parts[k]["cultivated_m2"] for k in parts} == pytest.approx({"甲镇": 2500, "乙镇": 2500, "丙镇": 4100})
+    assert {k: parts[k]["eco_m2"] for k in parts} == pytest.approx({"甲镇": 1250, "乙镇": 1250, "丙镇": 2500})
+    assert {k: parts[k]["general_cultivated_m2"] for k in parts} == pytest.approx(
+        {"甲镇": 0, "乙镇": 2500, "丙镇": 4100}, abs=1e-6)
+    whole = stored_patches(hand_task)["P1"]
+    for f in schema.OVERLAY_AREA_FIELDS:
+        assert sum(part[f.name] for part in parts.values()) == pytest.approx(whole[f.name], abs=1e-6)
+
+
+def test_prejudgement_is_a_suggestion_with_reasons(hand_task):
+    store = GeoPackageTaskStore.open(hand_task)
+    store.apply_verifications({"P1": {"verdict": "违法"}}, schema.CHANNEL_FORM)
+    store.close()
+    run_overlay(hand_task, hand_built_inputs())
+    p1 = stored_patches(hand_task)["P1"]
+    assert p1["suggested_verdict"] == "合法" and p1["suggested_approval_no"] == "鲁政土字〔2023〕7号"
+    assert p1["high_priority"] == 1
+    assert "永久基本农田" in p1["suggestion_reasons"] and "ecological red line" in p1["suggestion_reasons"]
+    store = GeoPackageTaskStore.open(hand_task)
+    assert store.verifications()["P1"]["verdict"] == "违法"  # the human verdict stands
+    store.close()
+    assert stored_patches(hand_task)["P2"]["suggested_verdict"] == NULL  # no approval there
+
+
+def test_rerun_recomputes_only_what_changed(tmp_path, hand_task):
+    inputs = hand_built_inputs()
+    run_overlay(hand_task, inputs)
+    assert (run_overlay(hand_task, inputs).recomputed, run_overlay(hand_task, inputs).reused) == (0, 3)
+    extra = write_patches(str(tmp_path / "q.gpkg"), [{"JCBH": "P4", "wkt": rect(160, 160, 170, 170)}],
+                          fields=("JCBH",), epsg=4548)
+    import_patches(hand_task, ImportOptions(extra, batch="2025Q1"))
+    run = run_overlay(hand_task, inputs)
+    assert (run.recomputed, run.reused) == (1, 3)
+    assert stored_parts(hand_task)["P4"]["丙镇"]["area_m2"] == pytest.approx(100)
+    ellipsoidal = OverlayInputs(**{**inputs.__dict__, "area_mode": AreaMode.ELLIPSOIDAL})
+    assert run_overlay(hand_task, ellipsoidal).recomputed == 4
+
+
+def test_ellipsoidal_differs_from_planar_by_the_scale_factor(hand_task):
+    run_overlay(hand_task, hand_built_inputs(AreaMode.ELLIPSOIDAL))
+    area = stored_patches(hand_task)["P1"]["area_m2"]
+    # 100 km east of the central meridian the GK scale is about 1 + 100²/(2·6371²): ~1.2e-4 bigger.
+    assert 10000 * (1 - 3e-4) < area < 10000 * (1 - 1e-4)
+
+
+def test_missing_township_code_is_a_clear_error(hand_task):
+    inputs = hand_built_inputs()
+    inputs.townships = layer("towns", 4548, [(rect(0, 0, 200, 200), {"NAME": "x"})], ("NAME",))
+    with pytest.raises(Exception, match="XZQDM"):
+        run_overlay(hand_task, inputs)
+
+
+def test_demo_county_matches_native_intersection(qgis_processing, tmp_path):
+    """Cultivated area per patch equals native:intersection + QgsDistanceArea within 0.01 m²."""
+    import processing
+
+    from demodata.county import generate_county
+
+    demo = generate_county(str(tmp_path / "demo"), size="small", seed=3)
+    task = str(tmp_path / "task.gpkg")
+    import_patches(task, ImportOptions(demo["patches"]))
+    redlines = demo["redlines"]
+    cultivated = QgsVectorLayer(f"{redlines}|layername=cultivated", "cultivated", "ogr")
+    cultivated.setSubsetString("DLBM IN ('0101','0102','0103')")
+    inputs = OverlayInputs(QgsVectorLayer(f"{redlines}|layername=townships", "t", "ogr"), cultivated)
+    run_overlay(task, inputs)
+    ours = {jcbh: f["cultivated_m2"] for jcbh, f in stored_patches(task).items()}
+
+    pieces = processing.run("native:intersection", {
+        "INPUT": f"{task}|layername=patches", "OVERLAY": cultivated, "INPUT_FIELDS": ["jcbh"],
+        "OVERLAY_FIELDS": ["DLBM"], "OUTPUT": "TEMPORARY_OUTPUT"})["OUTPUT"]
+    measure = QgsDistanceArea()
+    measure.setSourceCrs(QgsCoordinateReferenceSystem("EPSG:4548"), QgsCoordinateTransformContext())
+    measure.setEllipsoid("EPSG:7019")
+    theirs = defaultdict(float)
+    for feature in pieces.getFeatures():
+        theirs[feature["jcbh"]] += measure.measureArea(feature.geometry())
+    assert len(ours) == 120
+    worst = max(abs(ours[j] - theirs.get(j, 0.0)) for j in ours)
+    assert worst < 0.01
+    assert sum(ours.values()) > 100000  # the check is not vacuous
