@@ -74,11 +74,16 @@ def run_native(out):
     from processing.core.Processing import Processing
 
     Processing.initialize()
+    from qgis.core import QgsVectorLayer
+
     task = os.path.join(out, "task.gpkg")
     redlines = os.path.join(out, "redlines.gpkg")
+    # Cultivated land alone, as a bureau would prepare it: the land-use layer filtered to DLBM 01xx.
+    cultivated = QgsVectorLayer(f"{redlines}|layername=cultivated", "cultivated", "ogr")
+    cultivated.setSubsetString("DLBM IN ('0101','0102','0103')")
     started = time.perf_counter()
     result = processing.run("native:intersection", {
-        "INPUT": f"{task}|layername=patches", "OVERLAY": f"{redlines}|layername=cultivated",
+        "INPUT": f"{task}|layername=patches", "OVERLAY": cultivated,
         "INPUT_FIELDS": ["jcbh"], "OVERLAY_FIELDS": ["DLBM"], "OUTPUT": "TEMPORARY_OUTPUT"})
     return time.perf_counter() - started, result["OUTPUT"].featureCount()
 

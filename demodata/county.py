@@ -447,8 +447,13 @@ def write_verification_sheet(rng, path, patches, approval_numbers):
     sheet.title = "核查结果"
     sheet.append(SPREADSHEET_HEADERS)
     inspectors = ["张伟", "王芳", "李强", "刘洋", "陈静"]
+    townships = sorted({p["XZQDM"] for p in patches})
+    # Some townships keep their land clean, others do not: the figures should differ.
+    unlawful_share = {code: 0.05 + 0.5 * i / max(len(townships) - 1, 1) for i, code in enumerate(townships)}
+    unfilled = []
     for patch in patches:
         if rng.uniform() > 0.7:
+            unfilled.append(patch)
             continue
         inspector = inspectors[int(rng.integers(len(inspectors)))]
         date = (datetime.date.fromisoformat(patch["HSX"]) + datetime.timedelta(days=int(rng.integers(20, 60)))).isoformat()
@@ -458,10 +463,13 @@ def write_verification_sheet(rng, path, patches, approval_numbers):
                     "核查日期": date})
         if patch["JCBH"] in approval_numbers:
             row.update({"判定结果": "合法", "用地类型": "建设用地", "批准文号": approval_numbers[patch["JCBH"]]})
-        elif rng.uniform() < 0.55:
+        elif rng.uniform() < unlawful_share[patch["XZQDM"]]:
             status = ["未整改", "整改中", "已整改"][int(rng.integers(3))]
             row.update({"判定结果": "违法", "用地类型": "建设用地", "违法类型": "未批先建", "整改状态": status,
                         "整改措施": None if status == "未整改" else "拆除复耕", "是否立案": "是" if rng.uniform() < 0.5 else "否"})
+        elif rng.uniform() < 0.7:  # lawful construction whose approval is not in the approval layers
+            row.update({"判定结果": "合法", "用地类型": "建设用地",
+                        "批准文号": f"沂政土字〔2023〕{int(rng.integers(1, 300))}号"})
         else:
             row.update({"判定结果": "其他", "用地类型": "其他", "备注": "伪变化"})
         if rng.uniform() < 0.1:  # hand-typed: surrounding full-width spaces
@@ -470,10 +478,13 @@ def write_verification_sheet(rng, path, patches, approval_numbers):
     bad = [{"row": sheet.max_row + 1, "problem": "unknown JCBH"},
            {"row": sheet.max_row + 2, "problem": "unknown code"},
            {"row": sheet.max_row + 3, "problem": "bad date"}]
-    first = patches[0]
-    sheet.append(["999999202499999", first["XZQMC"], "其他", "其他", None, None, None, None, None, "卫片", "张伟", "2024-05-08", None])
-    sheet.append([patches[1]["JCBH"], first["XZQMC"], "违规", "建设用地", None, None, None, None, None, "卫片", "张伟", "2024-05-08", None])
-    sheet.append([patches[2]["JCBH"], first["XZQMC"], "其他", "其他", None, None, None, None, None, "卫片", "张伟", "五月八号", None])
+    first, second = unfilled[0], unfilled[1]
+    sheet.append(["999999202499999", first["XZQMC"], "其他", "其他", None, None, None, None, None, "卫片", "张伟",
+                  "2024-05-08", None])
+    sheet.append([first["JCBH"], first["XZQMC"], "违规", "建设用地", None, None, None, None, None, "卫片", "张伟",
+                  "2024-05-08", None])
+    sheet.append([second["JCBH"], second["XZQMC"], "其他", "其他", None, None, None, None, None, "卫片", "张伟",
+                  "五月八号", None])
     sheet.freeze_panes = "A2"
     workbook.save(path)
     return bad

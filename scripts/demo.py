@@ -13,7 +13,9 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from demodata.county import generate_county  # noqa: E402
+from demodata.county import APPROVAL_LAYERS as APPROVAL_LAYER_KINDS, generate_county  # noqa: E402
+
+APPROVAL_LAYERS = [name for name, _ in APPROVAL_LAYER_KINDS]
 
 
 def qgis_process(profile, *args):
@@ -26,7 +28,9 @@ def qgis_process(profile, *args):
 
 
 def run_algorithm(profile, algorithm, **parameters):
-    arguments = [f"{name}={value}" for name, value in parameters.items()]
+    # A list is passed as the parameter repeated, qgis_process's way for multiple layers.
+    arguments = [f"{name}={item}" for name, value in parameters.items()
+                 for item in (value if isinstance(value, list) else [value])]
     output = qgis_process(profile, "--json", "run", algorithm, "--", *arguments)
     return json.loads(output[output.index("{"):])["results"]
 
@@ -84,11 +88,36 @@ def main():
     for line in result["REPORT"].splitlines()[1:]:
         print("   ", line)
 
+    redlines = demo["redlines"]
+    overlay = run_algorithm(
+        profile, "landenforcement:overlay", DATABASE=task_path, TOWNSHIPS=f"{redlines}|layername=townships",
+        CULTIVATED=f"{redlines}|layername=cultivated", PERMANENT_FARMLAND=f"{redlines}|layername=pbf",
+        ECO_REDLINE=f"{redlines}|layername=eco_redline",
+        APPROVALS=[f"{redlines}|layername={name}" for name in APPROVAL_LAYERS])
+    print(f"overlay: {overlay['RECOMPUTED']} patches computed, {overlay['REPAIRED']} red-line features repaired")
+
+    # Township staff's sheet has bad rows: the import refuses it whole and says why; the user
+    # reads the report and accepts the valid rows.
+    sheet = demo["verification_xlsx"]
+    refused = run_algorithm(profile, "landenforcement:importverification", INPUT=sheet, DATABASE=task_path)
+    print(f"importverification: {refused['ACCEPTED']} rows valid, {refused['REJECTED']} rejected, "
+          f"{refused['CHANGED']} written (all-or-nothing)")
+    for line in refused["REPORT"].splitlines()[1:]:
+        print("   ", line)
+    accepted = run_algorithm(profile, "landenforcement:importverification", INPUT=sheet, DATABASE=task_path,
+                             ACCEPT_PARTIAL="true")
+    print(f"importverification (partial accepted): {accepted['CHANGED']} verification records written")
+
+    workbook = os.path.join(out, "township_metrics.xlsx")
+    metrics = run_algorithm(profile, "landenforcement:townshipmetrics", DATABASE=task_path, OUTPUT=workbook)
+    print(f"townshipmetrics: {metrics['TOWNSHIPS']} townships, {metrics['FLAGGED_TOWNSHIPS']} flagged")
+
     project = write_project(out, demo, task_path)
     print("outputs:")
     print(f"  task database   {task_path}")
     print(f"  red lines       {demo['redlines']}")
     print(f"  change patches  {demo['patches']}")
+    print(f"  metrics         {workbook}")
     print(f"  QGIS project    {project}   (make qgis opens it)")
 
 

@@ -166,3 +166,39 @@ def township_metrics(store, thresholds=schema.Thresholds()):
     result = compute_metrics(parts, store.verifications(), county_code, thresholds)
     store.write_township_metrics(result.rows)
     return result
+
+
+def write_metrics_workbook(result, path):
+    """The township table as .xlsx: Chinese headers, frozen header, areas in 亩 with two decimals."""
+    import openpyxl
+    from openpyxl.styles import Font, PatternFill
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "乡镇统计"
+    sheet.append([f.zh for f in schema.METRIC_FIELDS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    flagged = PatternFill("solid", fgColor="F8CBAD")
+    for row in result.rows:
+        sheet.append([row[f.name] for f in schema.METRIC_FIELDS])
+        for column, spec in enumerate(schema.METRIC_FIELDS, start=1):
+            cell = sheet.cell(sheet.max_row, column)
+            if spec.name.endswith("_mu"):
+                cell.number_format = "0.00"
+            elif spec.name.endswith(("_ratio", "_rate", "_share")):
+                cell.number_format = "0.00%"
+            elif spec.kind == "str":
+                cell.number_format = "@"
+        for name in ("ratio_flag", "interview_flag"):
+            if row[name]:
+                sheet.cell(sheet.max_row, [f.name for f in schema.METRIC_FIELDS].index(name) + 1).fill = flagged
+    sheet.freeze_panes = "C2"
+    for column in range(1, len(schema.METRIC_FIELDS) + 1):
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width = 14
+    cases = workbook.create_sheet("约谈线索")
+    cases.append(["监测编号", "乡镇代码", "乡镇名称", "违法占用永久基本农田(亩)", "违法占用一般耕地(亩)"])
+    for case in result.flagged_patches:
+        cases.append([case["jcbh"], case["xzqdm"], case["xzqmc"], case["unlawful_pbf_mu"],
+                      case["unlawful_general_cultivated_mu"]])
+    workbook.save(path)

@@ -6,13 +6,15 @@ from ..gui.icons import plugin_icon
 from .import_patches import ImportPatchesAlgorithm
 from .import_verification import ImportVerificationAlgorithm
 from .overlay import OverlayAlgorithm
+from .township_metrics import TownshipMetricsAlgorithm
 
 PROVIDER_ID = "landenforcement"
 
 
 class LandEnforcementProvider(QgsProcessingProvider):
     def loadAlgorithms(self):
-        for algorithm in (ImportPatchesAlgorithm(), OverlayAlgorithm(), ImportVerificationAlgorithm()):
+        for algorithm in (ImportPatchesAlgorithm(), OverlayAlgorithm(), ImportVerificationAlgorithm(),
+                          TownshipMetricsAlgorithm()):
             self.addAlgorithm(algorithm)
 
     def id(self):
