@@ -8,7 +8,7 @@ DEMO_DIR ?= build/demo
 QGIS_PLUGINS_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default/python/plugins
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup test demo bench package install qgis compile clean
+.PHONY: setup test demo bench package install qgis compile clean translations desktop-check
 
 setup:
 	bash scripts/setup.sh
@@ -23,11 +23,26 @@ test: compile
 demo: compile
 	$(PY) scripts/demo.py --out $(DEMO_DIR)
 
+# Large county (>= 400,000 parcels, 20,000 patches; generated once into build/bench): the plugin's
+# overlay against QGIS's native:intersection of one layer, with the ratio and peak memory.
+bench: compile
+	$(PY) bench/overlay_bench.py --out build/bench
+
 package: compile
 	$(PY) scripts/build.py package --dist dist
 
 install: compile
 	$(PY) scripts/build.py install --plugins-dir "$(QGIS_PLUGINS_DIR)"
+
+# Update i18n/*.ts from the plugin's sources (pylupdate5), keeping the translations made so far;
+# lists what is left untranslated. FILL=file.json fills strings in ({source: text}).
+translations: setup
+	$(PY) scripts/build.py translations $(if $(FILL),--fill $(FILL))
+
+# Real QGIS desktop under Xvfb with the plugin installed in a throw-away profile (Chinese UI):
+# screenshot and report in build/desktop_check/. DESKTOP_PROJECT=x.qgz opens a project.
+desktop-check: compile
+	$(PY) scripts/desktop_check.py $(if $(DESKTOP_PROJECT),--project "$(DESKTOP_PROJECT)")
 
 qgis: install demo
 	QT_QPA_PLATFORM= qgis --project $(DEMO_DIR)/demo.qgz
