@@ -16,15 +16,21 @@ def tr(text):
     return QCoreApplication.translate("LandEnforcementPlugin", text)
 
 
+def _translation_name(locale):
+    """QGIS names Simplified Chinese zh_CN, zh-Hans or plain zh: all take the zh_CN translation."""
+    locale = locale.replace("-", "_")
+    if locale.startswith("zh") and not locale.startswith(("zh_TW", "zh_HK", "zh_Hant")):
+        return "zh_CN"
+    return locale[:5]
+
+
 def _install_translator():
     """Follow QGIS's locale (its override setting first), as QGIS itself does."""
     if QgsSettings().value("locale/overrideFlag", False, type=bool):
         locale = str(QgsSettings().value("locale/userLocale", ""))
     else:
         locale = QLocale().name()
-    path = os.path.join(PLUGIN_DIR, "i18n", f"land_enforcement_plugin_{locale[:5]}.qm")
-    if not os.path.exists(path):
-        path = os.path.join(PLUGIN_DIR, "i18n", f"land_enforcement_plugin_{locale[:2]}.qm")
+    path = os.path.join(PLUGIN_DIR, "i18n", f"land_enforcement_plugin_{_translation_name(locale)}.qm")
     if not os.path.exists(path):
         return None
     translator = QTranslator()

@@ -42,19 +42,41 @@ def install_plugin(profile):
                     "--plugins-dir", plugins_dir], check=True, env=env, stdout=subprocess.DEVNULL)
 
 
+def _styled(layer, fill, outline, width=0.2, opacity=1.0):
+    from qgis.core import QgsFillSymbol, QgsSingleSymbolRenderer
+
+    symbol = QgsFillSymbol.createSimple({"color": fill, "outline_color": outline, "outline_width": str(width)})
+    symbol.setOpacity(opacity)
+    layer.setRenderer(QgsSingleSymbolRenderer(symbol))
+    return layer
+
+
 def write_project(out, demo, task_path):
     """A QGIS project with the task's patches over the red lines, for `make qgis`."""
-    from qgis.core import QgsApplication, QgsProject, QgsVectorLayer
+    from qgis.core import (QgsApplication, QgsPalLayerSettings, QgsProject, QgsVectorLayer,
+                           QgsVectorLayerSimpleLabeling)
 
     app = QgsApplication([], False)
     app.initQgis()
     project = QgsProject.instance()
     redlines = demo["redlines"]
-    for layer_name, title in (("townships", "乡镇界"), ("cultivated", "耕地（三调）"), ("pbf", "永久基本农田"),
-                              ("eco_redline", "生态保护红线")):
-        project.addMapLayer(QgsVectorLayer(f"{redlines}|layername={layer_name}", title, "ogr"))
-    patches = QgsVectorLayer(f"{task_path}|layername=patches", "卫片图斑", "ogr")
-    project.addMapLayer(patches)
+
+    def layer(name, title):
+        return QgsVectorLayer(f"{redlines}|layername={name}", title, "ogr")
+
+    cultivated = layer("cultivated", "耕地（三调 0101/0102/0103）")
+    cultivated.setSubsetString("DLBM IN ('0101','0102','0103')")
+    townships = _styled(layer("townships", "乡镇界"), "0,0,0,0", "40,40,40", 0.6)
+    labels = QgsPalLayerSettings()
+    labels.fieldName = "XZQMC"
+    townships.setLabeling(QgsVectorLayerSimpleLabeling(labels))
+    townships.setLabelsEnabled(True)
+    patches = _styled(QgsVectorLayer(f"{task_path}|layername=patches", "卫片图斑", "ogr"), "230,30,30,90", "200,0,0", 0.5)
+    for item in (_styled(cultivated, "245,235,200", "220,205,170", 0.1),
+                 _styled(layer("pbf", "永久基本农田"), "230,190,60", "200,150,20", 0.2, 0.6),
+                 _styled(layer("eco_redline", "生态保护红线"), "90,170,90", "40,120,40", 0.3, 0.5),
+                 townships, patches):
+        project.addMapLayer(item)
     project.setCrs(patches.crs())
     project.writeEntry("land_enforcement", "task_path", task_path)
     path = os.path.join(out, "demo.qgz")

@@ -145,6 +145,8 @@ class TaskDock(QgsDockWidget):
             self.values["verified"].setText(f"{summary.verified_count} / {summary.patch_count}")
             self.values["version"].setText(str(summary.schema_version))
             self.show_issues(issues)
+            counts = {kind: sum(1 for i in issues if i.severity == kind) for kind in ("rejected", "repaired", "note")}
+            self.report_summary.setText(self.tr("{rejected} rejected, {repaired} repaired, {note} notes").format(**counts))
         self._update_enabled()
 
     def _update_enabled(self):
