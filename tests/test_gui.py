@@ -131,3 +131,21 @@ def test_overlay_panel_remembers_layers_and_runs_in_background(plugin, tmp_path)
     assert "120" in panel.status.text()
     patches = QgsVectorLayer(f"{task}|layername=patches", "p", "ogr")
     assert all(f["area_m2"] > 0 for f in patches.getFeatures())
+
+
+def test_missing_package_is_named_in_the_message_bar_and_the_plugin_still_loads(plugin_iface, monkeypatch):
+    from qgis.core import Qgis
+
+    from land_enforcement_plugin import dependencies
+
+    monkeypatch.setattr(dependencies, "read_requirements", lambda path=None: ["openpyxl>=3.0", "no-such-package-xyz>=1"])
+    before = len(plugin_iface.messageBar().get_messages(Qgis.Warning))
+    plugin = land_enforcement_plugin.classFactory(plugin_iface)
+    plugin.initGui()
+    try:
+        (message,) = plugin_iface.messageBar().get_messages(Qgis.Warning)[before:]
+        assert "no-such-package-xyz" in message and "pip install" in message and "openpyxl" not in message
+        assert plugin.dock is not None
+        assert QgsApplication.processingRegistry().providerById("landenforcement") is not None
+    finally:
+        plugin.unload()
