@@ -10,7 +10,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsCoordinateTransformContext,
+from qgis.core import (NULL, QgsCoordinateTransform, QgsCoordinateTransformContext,
                        QgsFeatureRequest, QgsGeometry, QgsRectangle, QgsSpatialIndex, QgsWkbTypes)
 
 from . import schema
@@ -145,7 +145,7 @@ def _read_layer(layer, patch_set, working_crs, pieces, repairs, feedback, progre
             repairs.append(RedLineRepair(layer.name(), feature.id(), before, geometry.area() if geometry else 0.0))
             if geometry is None:
                 continue
-        label = _label(feature, attributes)
+        label = _label(feature, attributes, layer.name())
         engine = None
         for hit in hits:
             patch_engine = patch_set.engines[hit]
@@ -165,9 +165,14 @@ def _read_layer(layer, patch_set, working_crs, pieces, repairs, feedback, progre
                 pieces.add(hit, piece, label)
 
 
-def _label(feature, attributes):
-    values = [feature[a] for a in attributes if a]
-    return tuple("" if v is None else str(v) for v in values) if values else None
+def _label(feature, attributes, layer_name):
+    """The feature's identifying values; an approval's kind defaults to its layer's name."""
+    if not attributes:
+        return None
+    values = tuple("" if not a or feature[a] is None or feature[a] == NULL else str(feature[a]) for a in attributes)
+    if len(values) == 2 and not values[1]:
+        values = (values[0], layer_name)
+    return values
 
 
 @dataclass
@@ -297,12 +302,14 @@ def _prejudge(result, collected, index, settings):
     area = result.areas["area_m2"]
     approved_share = result.areas["approved_m2"] / area if area else 0.0
     if approved_share >= settings.approved_share and approved_share > 0:
-        numbers = sorted({label[0] for key in collected if key.startswith("approval")
-                          for label in collected[key].labels(index) if label[0]})
+        approvals = sorted({label for key in collected if key.startswith("approval")
+                            for label in collected[key].labels(index)})
+        numbers = [number for number, _ in approvals if number]
+        cited = "；".join(f"{kind} {number}".strip() for number, kind in approvals)
         result.suggested_verdict = schema.Verdict.LAWFUL.value
         result.suggested_approval_no = "；".join(numbers) or None
-        result.reasons.append((f"已批准面积占 {approved_share:.1%}（{result.suggested_approval_no or '无文号'}）",
-                               f"{approved_share:.1%} of the patch is approved ({result.suggested_approval_no or 'no number'})"))
+        result.reasons.append((f"已批准面积占 {approved_share:.1%}（{cited or '无文号'}）",
+                               f"{approved_share:.1%} of the patch is approved ({cited or 'no number'})"))
     if result.areas["pbf_m2"] > 0:
         result.high_priority = True
         result.reasons.append((f"占用永久基本农田 {result.areas['pbf_m2']:.2f} m²",
