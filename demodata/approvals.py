@@ -28,7 +28,7 @@ def _date(rng):
 
 
 def _covering(rng, patch):
-    return patch.geometry_gk.ConvexHull().Buffer(float(rng.uniform(4, 20)), 4)
+    return geo.as_multipolygon(patch.geometry_gk.ConvexHull().Buffer(float(rng.uniform(4, 20)), 4))
 
 
 def _half_plane_cut(rng, patch, polygon):

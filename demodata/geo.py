@@ -106,8 +106,12 @@ def rings_multipolygon_wkb(rings):
 
 
 def shoelace(rings):
-    """Planar areas of (n, k, 2) closed rings (absolute values)."""
-    x, y = rings[..., 0], rings[..., 1]
+    """Planar areas of (n, k, 2) closed rings (absolute values).
+
+    Coordinates are taken relative to each ring's first vertex: GK eastings with the zone prefix
+    are ~4e7, and the raw products would lose centimetres² to rounding."""
+    local = rings - rings[:, :1, :]
+    x, y = local[..., 0], local[..., 1]
     return 0.5 * np.abs(np.sum(x[:, :-1] * y[:, 1:] - x[:, 1:] * y[:, :-1], axis=1))
 
 

@@ -74,8 +74,9 @@ def _scaled_to(ring, centre, area):
 def star(rng, centre, area, vertices=None, roughness=0.18):
     """An irregular star-shaped ring (simple by construction: angles strictly increase)."""
     vertices = vertices or int(rng.integers(7, 15))
-    angles = np.sort(rng.uniform(0, 2 * np.pi, vertices))
-    angles += np.linspace(0, 0.3, vertices)  # keep neighbours apart
+    # Angles strictly increasing over less than one turn, none too close to the next.
+    gaps = rng.uniform(0.5, 1.5, vertices)
+    angles = rng.uniform(0, 2 * np.pi) + 2 * np.pi * np.cumsum(gaps) / gaps.sum()
     radius = np.ones(vertices)
     for k in (1, 2, 3):
         radius += roughness * rng.normal() / k * np.cos(k * angles + rng.uniform(0, 2 * np.pi))
@@ -181,7 +182,7 @@ def _contains(geometry, xy):
 
 
 def place_patches(rng, plan, county_gk, grid, pbf, eco_areas, straddle2_gk, straddle3_gk):
-    """All patches with their shapes (GK), before numbering."""
+    """All patches with their shapes (GK), before numbering, and the unused slots (shuffled)."""
     patches = [Patch([[star(rng, c, patch_area(rng, 6000, MAX_AREA))]], c, "straddle3")
                for c in straddle3_gk[:plan.straddle3]]
     patches += [Patch([[star(rng, c, patch_area(rng, 4000, MAX_AREA))]], c, "straddle2")
@@ -229,7 +230,11 @@ def place_patches(rng, plan, county_gk, grid, pbf, eco_areas, straddle2_gk, stra
         cj, ci = grid.cell_of(patch.centre)
         patch.land_use = names.LAND_USE_CODES[grid.classes[cj, ci]]
         patch.on_pbf = bool(pbf.cell_block[cj, ci] >= 0)
-    return patches
+    used = np.zeros(len(slots), dtype=bool)
+    used[pick] = True
+    used[np.asarray(eco_pick, dtype=int)] = True
+    spare = slots[~used]
+    return patches, spare[rng.permutation(len(spare))]
 
 
 # -- attributes --------------------------------------------------------------------------------

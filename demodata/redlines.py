@@ -65,6 +65,7 @@ class EcoArea:
     code: str
     geometry_gk: object  # ogr MultiPolygon
     valid: bool
+    geometry_ll: object = None
 
 
 def blob(rng, centre, radius, vertices=48, roughness=0.25):
