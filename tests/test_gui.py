@@ -128,7 +128,7 @@ def test_overlay_panel_remembers_layers_and_runs_in_background(plugin, tmp_path)
     panel.run_button.click()
     assert not panel.run_button.isEnabled()
     wait_for(lambda: plugin.dock._running is None, timeout=60)
-    assert "120" in panel.status.text()
+    assert "120" in panel.status.text() and ("亩" in panel.status.text() or " mu" in panel.status.text())
     patches = QgsVectorLayer(f"{task}|layername=patches", "p", "ogr")
     assert all(f["area_m2"] > 0 for f in patches.getFeatures())
 

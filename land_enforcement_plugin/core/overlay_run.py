@@ -41,10 +41,13 @@ class OverlayRun:
     reused: int
     repairs: list
     area_mode: str
+    totals_m2: dict  # OVERLAY_AREA_FIELDS name -> county total over every patch
 
     def lines(self):
         out = [f"重算 {self.recomputed} 个图斑，沿用 {self.reused} 个（{self.area_mode}） / "
                f"recomputed {self.recomputed} patches, reused {self.reused} ({self.area_mode})"]
+        out += [f"{f.zh}：{self.totals_m2[f.name] / schema.M2_PER_MU:.2f} 亩 / "
+                f"{f.en}: {self.totals_m2[f.name] / schema.M2_PER_MU:.2f} mu" for f in schema.OVERLAY_AREA_FIELDS]
         out += [f"已修复红线图层“{r.layer}”要素 {r.feature_id}：{r.area_before:.2f} → {r.area_after:.2f} m² / "
                 f"repaired feature {r.feature_id} of '{r.layer}'" for r in self.repairs]
         return out
@@ -115,6 +118,7 @@ def run_overlay(task_path, inputs, feedback=None):
             "layers": json.dumps(used, ensure_ascii=False), "recomputed": len(results),
             "reused": len(rows) - len(results),
             "repairs": json.dumps([asdict(r) for r in repairs], ensure_ascii=False)})
-        return OverlayRun(len(results), len(rows) - len(results), repairs, settings.area_mode.value)
+        totals = {f.name: sum(part[f.name] for part in store.township_parts()) for f in schema.OVERLAY_AREA_FIELDS}
+        return OverlayRun(len(results), len(rows) - len(results), repairs, settings.area_mode.value, totals)
     finally:
         store.close()

@@ -2,8 +2,9 @@
 from qgis.core import QgsMapLayerProxyModel, QgsProject, QgsVectorLayer, QgsWkbTypes
 from qgis.gui import QgsCheckableComboBox, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import pyqtSignal
-from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from ..core import schema
 from ..core.ellipsoid import AreaMode
 from ..core.overlay_run import OverlayInputs
 
@@ -33,6 +34,10 @@ class OverlayPanel(QWidget):
         self.approvals = QgsCheckableComboBox()
         self.approvals.checkedItemsChanged.connect(self._remember)
         form.addRow(self.tr("Approvals"), self.approvals)
+        self.cultivated_codes = QLineEdit(",".join(schema.CULTIVATED_DLBM))
+        self.cultivated_codes.setToolTip(self.tr("When the cultivated layer is a full land-use layer (DLBM), "
+                                                 "only these codes count"))
+        form.addRow(self.tr("Cultivated DLBM codes"), self.cultivated_codes)
         self.area_mode = QComboBox()
         self.area_mode.addItem(self.tr("Ellipsoidal (CGCS2000, official)"), AreaMode.ELLIPSOIDAL)
         self.area_mode.addItem(self.tr("Planar (working CRS)"), AreaMode.PLANAR)
@@ -92,7 +97,8 @@ class OverlayPanel(QWidget):
             permanent_farmland=self.combos["permanent_farmland"].currentLayer(),
             eco_redline=self.combos["eco_redline"].currentLayer(),
             approvals=[project.mapLayer(i) for i in self.approvals.checkedItemsData() if project.mapLayer(i)],
-            area_mode=self.area_mode.currentData())
+            area_mode=self.area_mode.currentData(),
+            cultivated_codes=tuple(c.strip() for c in self.cultivated_codes.text().split(",") if c.strip()))
 
     def _request_run(self):
         self.run_requested.emit(self.inputs())

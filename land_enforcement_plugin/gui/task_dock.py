@@ -223,7 +223,8 @@ class TaskDock(QgsDockWidget):
         # The worker thread reads its own copies of the layers; project layers stay on this thread.
         own = OverlayInputs(detached(inputs.townships), detached(inputs.cultivated),
                             detached(inputs.permanent_farmland), detached(inputs.eco_redline),
-                            [detached(layer) for layer in inputs.approvals], inputs.area_mode)
+                            [detached(layer) for layer in inputs.approvals], inputs.area_mode,
+                            inputs.cultivated_codes)
         path = self.task_path
 
         def work(feedback):
