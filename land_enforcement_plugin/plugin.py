@@ -46,6 +46,7 @@ class LandEnforcementPlugin:
         self.translator = _install_translator()
         self.provider = None
         self.dock = None
+        self.review = None
         self.actions = []
         self.toolbar = None
 
@@ -65,13 +66,20 @@ class LandEnforcementPlugin:
         self.initProcessing()
 
         from .gui.icons import icon, plugin_icon
+        from .gui.review_dock import ReviewDock
         from .gui.task_dock import TaskDock
 
         self.dock = TaskDock(self.iface.mainWindow())
         self.dock.message.connect(self._show_message)
         self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        self.dock.restore_from_project()
-        QgsProject.instance().readProject.connect(self.dock.restore_from_project)
+        self.review = ReviewDock(self.iface, self.iface.mainWindow())
+        self.review.message.connect(self._show_message)
+        self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.review)
+        self.dock.task_changed.connect(self.review.set_task)
+        self.review.saved.connect(lambda _jcbh: self.dock.refresh())
+        self.iface.mapCanvas().selectionChanged.connect(self.review.map_selection_changed)
+        self._restore_task()
+        QgsProject.instance().readProject.connect(self._restore_task)
 
         self.toolbar = self.iface.addToolBar(tr("Land enforcement"))
         self.toolbar.setObjectName("LandEnforcementToolbar")
@@ -82,6 +90,16 @@ class LandEnforcementPlugin:
         self._add_action(QAction(icon("task"), tr("Open task…"), self.iface.mainWindow()), self.dock.choose_task)
         self._add_action(QAction(icon("import"), tr("Import change patches…"), self.iface.mainWindow()),
                          self.dock.import_patches)
+        review_action = self.review.toggleViewAction()
+        review_action.setText(tr("Patch review panel"))
+        self._add_action(review_action)
+        self._add_action(QAction(tr("Next unverified patch"), self.iface.mainWindow()),
+                         lambda: self.review.step_unverified(1) and self.review.zoom_to_selected())
+        self._add_action(QAction(tr("Verdict form…"), self.iface.mainWindow()), self.review.open_form)
+
+    def _restore_task(self, *_):
+        self.dock.restore_from_project()
+        self.review.set_task(self.dock.task_path)
 
     def _add_action(self, action, slot=None):
         if slot is not None:
@@ -101,10 +119,12 @@ class LandEnforcementPlugin:
             self.toolbar.deleteLater()
             self.toolbar = None
         if self.dock is not None:
-            QgsProject.instance().readProject.disconnect(self.dock.restore_from_project)
-            self.iface.removeDockWidget(self.dock)
-            self.dock.deleteLater()
-            self.dock = None
+            QgsProject.instance().readProject.disconnect(self._restore_task)
+            self.iface.mapCanvas().selectionChanged.disconnect(self.review.map_selection_changed)
+            for dock in (self.dock, self.review):
+                self.iface.removeDockWidget(dock)
+                dock.deleteLater()
+            self.dock = self.review = None
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None

@@ -29,9 +29,9 @@ def plugin(plugin_iface):
 
 
 def test_plugin_registers_dock_toolbar_menu_and_provider(plugin, plugin_iface):
-    dock = plugin_iface.mainWindow().findChild(QDockWidget, "LandEnforcementTaskDock")
-    assert dock is plugin.dock
-    assert len(plugin.toolbar.actions()) == 3
+    assert plugin.dock in plugin_iface.mainWindow().findChildren(QDockWidget, "LandEnforcementTaskDock")
+    assert plugin.review in plugin_iface.mainWindow().findChildren(QDockWidget, "LandEnforcementReviewDock")
+    assert len(plugin.toolbar.actions()) == 6
     (menu_actions,) = plugin_iface.plugin_menus.values()
     assert menu_actions == plugin.toolbar.actions()
     assert QgsApplication.processingRegistry().providerById("landenforcement") is not None

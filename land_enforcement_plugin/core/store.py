@@ -114,6 +114,9 @@ class TaskStore(ABC):
     def patch_index(self) -> dict: ...
 
     @abstractmethod
+    def review_rows(self) -> list: ...
+
+    @abstractmethod
     def verifications(self) -> dict: ...
 
     @abstractmethod
@@ -511,6 +514,14 @@ class GeoPackageTaskStore(TaskStore):
         """jcbh -> (xzqdm, xzqmc) of every patch."""
         return {r["jcbh"]: (r["xzqdm"], r["xzqmc"])
                 for r in self._query(f"SELECT jcbh, xzqdm, xzqmc FROM {schema.PATCHES_LAYER} ORDER BY jcbh")}
+
+    def review_rows(self):
+        """One row per patch for the review list: where it is, what the overlay says, its verdict."""
+        return self._query(
+            f"SELECT p.fid AS patch_fid, p.jcbh, p.xzqdm, p.xzqmc, p.area_m2, p.high_priority, "
+            f"p.suggested_verdict, v.verdict, v.rect_status, v.inspector, v.verify_date "
+            f"FROM {schema.PATCHES_LAYER} p LEFT JOIN {schema.VERIFICATIONS_TABLE} v ON v.jcbh = p.jcbh "
+            f"ORDER BY p.jcbh")
 
     def verifications(self):
         """jcbh -> {verification field: value} of every recorded verification."""

@@ -1,0 +1,293 @@
+"""The review dock: the patch list (filter, sort, counts), next unverified, zoom, the verdict form."""
+from qgis.core import QgsProject, QgsVectorLayer
+from qgis.gui import QgsDockWidget
+from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, pyqtSignal
+from qgis.PyQt.QtGui import QBrush, QColor, QKeySequence
+from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit,
+                                 QPushButton, QShortcut, QTableView, QVBoxLayout, QWidget)
+
+from ..core import schema
+from ..core.store import GeoPackageTaskStore
+from .messages import error_text
+from .verdict_form import VerdictForm
+
+_COLUMNS = ("jcbh", "xzqmc", "area_mu", "verdict", "suggested_verdict", "high_priority", "rect_status", "inspector")
+
+
+class PatchListModel(QAbstractTableModel):
+    """All patches of the task, read once per refresh: sorting and filtering stay in memory,
+    so 20,000 rows scroll smoothly."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows = []
+        self.headers = [self.tr("Monitoring no."), self.tr("Township"), self.tr("Area (mu)"), self.tr("Verdict"),
+                        self.tr("Suggested"), self.tr("Priority"), self.tr("Rectification"), self.tr("Inspector")]
+
+    def load(self, rows):
+        self.beginResetModel()
+        self.rows = [dict(r, area_mu=(r["area_m2"] or 0.0) / schema.M2_PER_MU) for r in rows]
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()):  # noqa: N802 (Qt API)
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()):  # noqa: N802 (Qt API)
+        return len(_COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 (Qt API)
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        row = self.rows[index.row()]
+        column = _COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = row.get(column)
+            if column == "area_mu":
+                return f"{value:.2f}"
+            if column == "high_priority":
+                return "★" if value else ""
+            return value
+        if role == Qt.ItemDataRole.UserRole:  # sort key
+            return row.get(column) if row.get(column) is not None else ""
+        if role == Qt.ItemDataRole.BackgroundRole and row.get("verdict") == schema.Verdict.UNLAWFUL.value:
+            return QBrush(QColor(250, 225, 225))
+        return None
+
+
+class PatchFilter(QSortFilterProxyModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.township = None
+        self.verdict = None
+        self.status = None  # "verified" / "unverified"
+        self.priority_only = False
+        self.text = ""
+        self.setSortRole(Qt.ItemDataRole.UserRole)
+
+    def update(self, **criteria):
+        for key, value in criteria.items():
+            setattr(self, key, value)
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row, source_parent):  # noqa: N802 (Qt API)
+        row = self.sourceModel().rows[source_row]
+        if self.township and row["xzqdm"] != self.township:
+            return False
+        if self.verdict and row.get("verdict") != self.verdict:
+            return False
+        if self.status == "verified" and not row.get("verdict"):
+            return False
+        if self.status == "unverified" and row.get("verdict"):
+            return False
+        if self.priority_only and not row.get("high_priority"):
+            return False
+        return not self.text or self.text.upper() in row["jcbh"].upper()
+
+
+class ReviewDock(QgsDockWidget):
+    message = pyqtSignal(str, int)
+    patch_selected = pyqtSignal(str)
+    saved = pyqtSignal(str)
+
+    def __init__(self, iface, parent=None):
+        super().__init__(parent)
+        self.iface = iface
+        self.setObjectName("LandEnforcementReviewDock")
+        self.setWindowTitle(self.tr("Patch review"))
+        self.task_path = None
+        self._syncing = False
+        self.model = PatchListModel(self)
+        self.proxy = PatchFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # Qt's default would be descending
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.selectionModel().selectionChanged.connect(self._list_selection_changed)
+        self.table.doubleClicked.connect(lambda _: self.open_form())
+
+        self.township = QComboBox()
+        self.verdict = QComboBox()
+        self.verdict.addItem(self.tr("All verdicts"), None)
+        for member in schema.Verdict:
+            self.verdict.addItem(member.zh, member.value)
+        self.status = QComboBox()
+        for label, value in ((self.tr("All"), None), (self.tr("Not verified"), "unverified"),
+                             (self.tr("Verified"), "verified")):
+            self.status.addItem(label, value)
+        self.priority = QCheckBox(self.tr("High priority"))
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.tr("Monitoring no. contains…"))
+        self.township.currentIndexChanged.connect(self._filter)
+        self.verdict.currentIndexChanged.connect(self._filter)
+        self.status.currentIndexChanged.connect(self._filter)
+        self.priority.toggled.connect(self._filter)
+        self.search.textChanged.connect(self._filter)
+        self.count = QLabel()
+
+        buttons = QHBoxLayout()
+        for label, slot, key in ((self.tr("◀ Previous unverified"), lambda: self.step_unverified(-1), "Ctrl+Alt+Left"),
+                                 (self.tr("Next unverified ▶"), lambda: self.step_unverified(1), "Ctrl+Alt+Right"),
+                                 (self.tr("Zoom"), self.zoom_to_selected, "Ctrl+Alt+Z"),
+                                 (self.tr("Verdict…"), self.open_form, "Ctrl+Alt+V")):
+            button = QPushButton(label)
+            button.setToolTip(key)
+            button.clicked.connect(slot)
+            QShortcut(QKeySequence(key), self, slot)
+            buttons.addWidget(button)
+
+        filters = QHBoxLayout()
+        for widget in (self.township, self.verdict, self.status, self.priority):
+            filters.addWidget(widget)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.addLayout(filters)
+        layout.addWidget(self.search)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count)
+        self.setWidget(body)
+
+    # -- data --------------------------------------------------------------------------------
+    def set_task(self, path):
+        self.task_path = path
+        self.refresh()
+
+    def refresh(self):
+        rows = []
+        if self.task_path:
+            try:
+                store = GeoPackageTaskStore.open(self.task_path)
+            except Exception as exc:  # shown, not raised: the dock must stay usable
+                self.message.emit(error_text(exc), 2)
+                store = None
+            if store is not None:
+                try:
+                    rows = store.review_rows()
+                finally:
+                    store.close()
+        selected = self.selected_jcbh()
+        self.model.load(rows)
+        current = self.township.currentData()
+        self.township.blockSignals(True)
+        self.township.clear()
+        self.township.addItem(self.tr("All townships"), None)
+        for code, name in sorted({(r["xzqdm"], r["xzqmc"]) for r in rows if r["xzqdm"]}):
+            self.township.addItem(f"{name} {code}", code)
+        self.township.setCurrentIndex(max(self.township.findData(current), 0))
+        self.township.blockSignals(False)
+        self._filter()
+        if selected:
+            self.select_jcbh(selected)
+
+    def _filter(self, *_):
+        self.proxy.update(township=self.township.currentData(), verdict=self.verdict.currentData(),
+                          status=self.status.currentData(), priority_only=self.priority.isChecked(),
+                          text=self.search.text().strip())
+        shown = self.proxy.rowCount()
+        verified = sum(1 for r in range(shown)
+                       if self.model.rows[self.proxy.mapToSource(self.proxy.index(r, 0)).row()].get("verdict"))
+        self.count.setText(self.tr("{shown} shown of {total}; {verified} verified, {left} not yet").format(
+            shown=shown, total=len(self.model.rows), verified=verified, left=shown - verified))
+
+    # -- selection ---------------------------------------------------------------------------
+    def selected_jcbh(self):
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows:
+            return None
+        return self.model.rows[self.proxy.mapToSource(rows[0]).row()]["jcbh"]
+
+    def select_jcbh(self, jcbh):
+        for proxy_row in range(self.proxy.rowCount()):
+            source = self.proxy.mapToSource(self.proxy.index(proxy_row, 0)).row()
+            if self.model.rows[source]["jcbh"] == jcbh:
+                self.table.selectRow(proxy_row)
+                self.table.scrollTo(self.proxy.index(proxy_row, 0))
+                return True
+        return False
+
+    def step_unverified(self, direction):
+        """Move to the previous / next patch without a verdict, in the list's current order."""
+        count = self.proxy.rowCount()
+        if not count:
+            return None
+        current = self.table.selectionModel().selectedRows()
+        start = current[0].row() if current else (-1 if direction > 0 else count)
+        row = start + direction
+        while 0 <= row < count:
+            if not self.model.rows[self.proxy.mapToSource(self.proxy.index(row, 0)).row()].get("verdict"):
+                self.table.selectRow(row)
+                self.table.scrollTo(self.proxy.index(row, 0))
+                return self.selected_jcbh()
+            row += direction
+        self.message.emit(self.tr("No more unverified patches in this direction"), 0)
+        return None
+
+    def patches_layer(self):
+        """The task's patches layer if it is in the project."""
+        for layer in QgsProject.instance().mapLayers().values():
+            if isinstance(layer, QgsVectorLayer) and self.task_path and layer.source().startswith(self.task_path) \
+                    and layer.source().endswith(f"layername={schema.PATCHES_LAYER}"):
+                return layer
+        return None
+
+    def _list_selection_changed(self, *_):
+        jcbh = self.selected_jcbh()
+        if jcbh is None or self._syncing:
+            return
+        layer = self.patches_layer()
+        if layer is not None:
+            self._syncing = True
+            layer.selectByExpression(f"\"jcbh\" = '{jcbh}'")
+            self._syncing = False
+        self.patch_selected.emit(jcbh)
+
+    def map_selection_changed(self, layer):
+        """Selecting a patch on the map selects it in the list."""
+        if self._syncing or layer is not self.patches_layer():
+            return
+        features = layer.selectedFeatures()
+        if features:
+            self._syncing = True
+            self.select_jcbh(features[0]["jcbh"])
+            self._syncing = False
+
+    def zoom_to_selected(self):
+        layer = self.patches_layer()
+        if layer is None or self.iface is None or not layer.selectedFeatureIds():
+            return
+        canvas = self.iface.mapCanvas()
+        canvas.zoomToSelected(layer)
+        canvas.zoomByFactor(1.5)
+        canvas.flashFeatureIds(layer, layer.selectedFeatureIds())
+
+    # -- the form ----------------------------------------------------------------------------
+    def open_form(self):
+        jcbh = self.selected_jcbh()
+        if jcbh is None:
+            return None
+        store = GeoPackageTaskStore.open(self.task_path)
+        try:
+            values = store.verifications().get(jcbh, {})
+            history = [e for e in store.audit_entries(jcbh) if e["entity"] == "verification"]
+        finally:
+            store.close()
+        form = VerdictForm(jcbh, values, history, self)
+        if form.exec():
+            self.save(jcbh, form.values())
+        return form
+
+    def save(self, jcbh, values):
+        store = GeoPackageTaskStore.open(self.task_path)
+        try:
+            store.apply_verifications({jcbh: values}, schema.CHANNEL_FORM)
+        finally:
+            store.close()
+        self.refresh()
+        self.saved.emit(jcbh)

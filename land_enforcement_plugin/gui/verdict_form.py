@@ -1,0 +1,92 @@
+"""The verdict form: controlled vocabularies, the fields each verdict requires, the patch's history."""
+from qgis.gui import QgsCheckableComboBox
+from qgis.PyQt.QtCore import QDate
+from qgis.PyQt.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
+                                 QListWidget, QPlainTextEdit, QVBoxLayout)
+
+from ..core import schema, verification
+from .messages import ui_is_chinese
+
+
+class VerdictForm(QDialog):
+    """Edits one patch's verification record. Save stays disabled while a required field is empty,
+    and the form names what is missing, so nothing half-valid is saved."""
+
+    def __init__(self, jcbh, values, history, parent=None):
+        super().__init__(parent)
+        self.setObjectName("LandEnforcementVerdictForm")
+        self.setWindowTitle(self.tr("Verification of {jcbh}").format(jcbh=jcbh))
+        self.jcbh = jcbh
+        zh = ui_is_chinese()
+        self.widgets = {}
+        form = QFormLayout()
+        for spec in schema.VERIFICATION_FIELDS:
+            widget = self._widget(spec, values.get(spec.name), zh)
+            self.widgets[spec] = widget
+            form.addRow(spec.zh if zh else spec.en, widget)
+        self.missing = QLabel()
+        self.missing.setStyleSheet("color: #b00020")
+        self.missing.setWordWrap(True)
+        self.history = QListWidget()
+        for entry in reversed(history):
+            self.history.addItem(f"{entry['ts']} {entry['user_name']} [{entry['channel'] or entry['action']}] "
+                                 f"{entry['field'] or ''}: {entry['old_value'] or '∅'} → {entry['new_value'] or '∅'}")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.missing)
+        layout.addWidget(QLabel(self.tr("History")))
+        layout.addWidget(self.history)
+        layout.addWidget(self.buttons)
+        self._check()
+
+    def _widget(self, spec, value, zh):
+        if spec.vocabulary is not None and spec.multiple:
+            widget = QgsCheckableComboBox()
+            for member in spec.vocabulary:
+                widget.addItemWithCheckState(member.zh if zh else member.en, 0, member.value)
+            chosen = set((value or "").split("、"))
+            widget.setCheckedItems([(m.zh if zh else m.en) for m in spec.vocabulary if m.value in chosen])
+            widget.checkedItemsChanged.connect(self._check)
+        elif spec.vocabulary is not None:
+            widget = QComboBox()
+            widget.addItem("", None)
+            for member in spec.vocabulary:
+                widget.addItem(member.zh if zh else member.en, member.value)
+            widget.setCurrentIndex(max(widget.findData(value), 0))
+            widget.currentIndexChanged.connect(self._check)
+        elif spec.kind == "date":
+            widget = QDateEdit()
+            widget.setCalendarPopup(True)
+            widget.setDisplayFormat("yyyy-MM-dd")
+            widget.setDate(QDate.fromString(value, "yyyy-MM-dd") if value else QDate.currentDate())
+        elif spec is schema.V_NOTES:
+            widget = QPlainTextEdit(value or "")
+            widget.setMaximumHeight(60)
+        else:
+            widget = QLineEdit(value or "")
+            widget.textChanged.connect(self._check)
+        return widget
+
+    def values(self):
+        out = {}
+        for spec, widget in self.widgets.items():
+            if isinstance(widget, QgsCheckableComboBox):
+                out[spec.name] = "、".join(widget.checkedItemsData()) or None
+            elif isinstance(widget, QComboBox):
+                out[spec.name] = widget.currentData()
+            elif isinstance(widget, QDateEdit):
+                out[spec.name] = widget.date().toString("yyyy-MM-dd")
+            elif isinstance(widget, QPlainTextEdit):
+                out[spec.name] = widget.toPlainText().strip() or None
+            else:
+                out[spec.name] = widget.text().strip() or None
+        return out
+
+    def _check(self, *_):
+        problems = verification.missing_required(self.values())
+        zh = ui_is_chinese()
+        self.missing.setText("；".join(p.zh for p in problems) if zh else "; ".join(p.en for p in problems))
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not problems)

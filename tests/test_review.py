@@ -1,0 +1,92 @@
+"""The review workbench: patch list filters and counts, next unverified, map sync, the verdict form."""
+import pytest
+from conftest import SQUARE, patch_row, shift, write_patches
+from qgis.core import QgsProject, QgsVectorLayer
+from qgis.PyQt.QtWidgets import QDialogButtonBox
+
+import land_enforcement_plugin
+from land_enforcement_plugin.core import schema
+from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.store import GeoPackageTaskStore
+from land_enforcement_plugin.gui.verdict_form import VerdictForm
+
+
+@pytest.fixture
+def plugin(plugin_iface, tmp_path, task_path):
+    rows = [patch_row(f"P{i}", wkt=shift(SQUARE, 0.01 * i), xzqdm="370323101000" if i < 3 else "370323102000",
+                      xzqmc="城关镇" if i < 3 else "南麻街道") for i in range(1, 6)]
+    import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows)))
+    store = GeoPackageTaskStore.open(task_path)
+    store.apply_verifications({"P2": {"verdict": "违法"}}, schema.CHANNEL_FORM)
+    store.close()
+    plugin = land_enforcement_plugin.classFactory(plugin_iface)
+    plugin.initGui()
+    plugin.dock.set_task(task_path)
+    yield plugin
+    plugin.unload()
+
+
+def test_list_filters_and_counts(plugin):
+    review = plugin.review
+    assert review.model.rowCount() == 5
+    review.status.setCurrentIndex(review.status.findData("unverified"))
+    assert review.proxy.rowCount() == 4
+    review.township.setCurrentIndex(review.township.findData("370323102000"))
+    assert review.proxy.rowCount() == 3
+    assert review.count.text().startswith("3 ") or "3" in review.count.text()
+    review.search.setText("p4")
+    assert review.proxy.rowCount() == 1
+    review.status.setCurrentIndex(0)
+    review.township.setCurrentIndex(0)
+    review.search.setText("")
+    review.verdict.setCurrentIndex(review.verdict.findData("违法"))
+    assert review.proxy.rowCount() == 1
+
+
+def test_next_unverified_skips_verified_and_selects_on_the_map(plugin):
+    review = plugin.review
+    layer = QgsVectorLayer(f"{plugin.dock.task_path}|layername=patches", "卫片图斑", "ogr")
+    QgsProject.instance().addMapLayer(layer)
+    assert review.step_unverified(1) == "P1"
+    assert review.step_unverified(1) == "P3"  # P2 has a verdict
+    assert [f["jcbh"] for f in layer.selectedFeatures()] == ["P3"]
+    assert review.step_unverified(-1) == "P1"
+    # And the other way round: a selection on the map selects the row.
+    layer.selectByExpression("\"jcbh\" = 'P5'")
+    review.map_selection_changed(layer)
+    assert review.selected_jcbh() == "P5"
+
+
+def test_form_names_missing_fields_and_saves_only_when_complete(plugin, qgis_parent):
+    form = VerdictForm("P1", {}, [], qgis_parent)
+    save = form.buttons.button(QDialogButtonBox.StandardButton.Save)
+    assert not save.isEnabled() and ("判定结果" in form.missing.text() or "verdict" in form.missing.text())
+    verdict = form.widgets[schema.V_VERDICT]
+    verdict.setCurrentIndex(verdict.findData("违法"))
+    assert not save.isEnabled()
+    assert "Violation" in form.missing.text() or "违法类型" in form.missing.text()
+    for spec, value in ((schema.V_VIOLATION, "未批先建"), (schema.V_RECT_STATUS, "整改中"), (schema.V_CASE_FILED, "是"),
+                        (schema.V_LEAD_SOURCE, "巡查")):
+        form.widgets[spec].setCurrentIndex(form.widgets[spec].findData(value))
+    form.widgets[schema.V_INSPECTOR].setText("张三")
+    assert not save.isEnabled()  # measures are required once rectification started
+    form.widgets[schema.V_MEASURES].setCheckedItems([form.widgets[schema.V_MEASURES].itemText(0)])
+    assert save.isEnabled()
+    values = form.values()
+    assert values["rect_measures"] == "拆除复耕" and values["verdict"] == "违法"
+
+    plugin.review.save("P1", values)
+    store = GeoPackageTaskStore.open(plugin.dock.task_path)
+    assert store.verifications()["P1"]["violation_type"] == "未批先建"
+    channels = {e["channel"] for e in store.audit_entries("P1") if e["entity"] == "verification"}
+    store.close()
+    assert channels == {"form"}
+    assert plugin.dock.values["verified"].text() == "2 / 5"  # the task dock follows
+
+
+def test_form_shows_history(plugin, qgis_parent):
+    store = GeoPackageTaskStore.open(plugin.dock.task_path)
+    history = [e for e in store.audit_entries("P2") if e["entity"] == "verification"]
+    store.close()
+    form = VerdictForm("P2", {"verdict": "违法"}, history, qgis_parent)
+    assert form.history.count() == 1 and "违法" in form.history.item(0).text()
