@@ -6,7 +6,7 @@ type them in spreadsheets (see shared/DOMAIN.md); English labels are for display
 from dataclasses import dataclass
 from enum import Enum
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # 1 亩 = 10000/15 m²
 M2_PER_MU = 10000.0 / 15.0
@@ -297,3 +297,7 @@ METRIC_FIELDS = (
     Field("daily_found_count", "日常执法发现数", "Unlawful found by daily enforcement", "int"),
     Field("daily_found_share", "日常执法发现比例", "Share found by daily enforcement", "real"),
 )
+
+# Field photos (现场照片), copied beside the task database and pointed at from the photos layer.
+PHOTOS_LAYER = "photos"
+PHOTO_MAX_DISTANCE_M = 100.0  # a photo farther than this from its patch is flagged (a setting)

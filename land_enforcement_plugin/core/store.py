@@ -221,8 +221,22 @@ def _migrate_to_3(ds, meta):
     _create_table(ds, schema.TOWNSHIP_METRICS_TABLE, {f.name: _OGR_TYPES[f.kind] for f in schema.METRIC_FIELDS})
 
 
+def _migrate_to_4(ds, meta):
+    """Field photos: a point layer (position, time, direction) whose rows point at the copied files."""
+    srs = osr.SpatialReference()
+    srs.SetFromUserInput(meta["working_crs"])
+    layer = ds.CreateLayer(schema.PHOTOS_LAYER, srs, ogr.wkbPoint,
+                           options=["FID=fid", "GEOMETRY_NAME=geom", "SPATIAL_INDEX=YES"])
+    for name, kind in (("jcbh", ogr.OFTString), ("file", ogr.OFTString), ("sha256", ogr.OFTString),
+                       ("taken_at", ogr.OFTString), ("direction", ogr.OFTReal), ("distance_m", ogr.OFTReal),
+                       ("warnings", ogr.OFTString), ("added_at", ogr.OFTString), ("added_by", ogr.OFTString)):
+        layer.CreateField(ogr.FieldDefn(name, kind))
+    ds.ExecuteSQL(f"CREATE INDEX idx_photos_jcbh ON {schema.PHOTOS_LAYER}(jcbh)")
+    ds.ExecuteSQL(f"CREATE UNIQUE INDEX idx_photos_sha ON {schema.PHOTOS_LAYER}(jcbh, sha256)")
+
+
 # version -> function bringing a database from version-1 to version. Append, never edit.
-MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3}
+MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4}
 assert max(MIGRATIONS) == schema.SCHEMA_VERSION
 
 
@@ -556,6 +570,47 @@ class GeoPackageTaskStore(TaskStore):
                                         f"WHERE jcbh = {_sql_quote(jcbh)}")
                 changed += 1
         return changed
+
+    # -- photos ----------------------------------------------------------------------------
+    def patch_geometry(self, jcbh):
+        """(WKB in the working CRS, later image date) of one patch, or None."""
+        rows = self._query(f"SELECT jcbh, hsx FROM {schema.PATCHES_LAYER} WHERE jcbh = {_sql_quote(jcbh)}")
+        if not rows:
+            return None
+        layer = self._ds.GetLayerByName(schema.PATCHES_LAYER)
+        layer.SetAttributeFilter(f"jcbh = {_sql_quote(jcbh)}")
+        feature = layer.GetNextFeature()
+        layer.SetAttributeFilter(None)
+        return feature.GetGeometryRef().ExportToIsoWkb(), rows[0]["hsx"]
+
+    def photos(self, jcbh=None):
+        where = f" WHERE jcbh = {_sql_quote(jcbh)}" if jcbh is not None else ""
+        return self._query(f"SELECT jcbh, file, sha256, taken_at, direction, distance_m, warnings "
+                           f"FROM {schema.PHOTOS_LAYER}{where} ORDER BY jcbh, file")
+
+    def add_photos(self, rows):
+        """rows: dicts with the photo fields and 'wkb' (a point in the working CRS, or None).
+        A photo already attached to the same patch (same content) is skipped."""
+        added = 0
+        with self.transaction():
+            known = {(r["jcbh"], r["sha256"]) for r in self.photos()}
+            layer = self._ds.GetLayerByName(schema.PHOTOS_LAYER)
+            for row in rows:
+                if (row["jcbh"], row["sha256"]) in known:
+                    continue
+                feature = ogr.Feature(layer.GetLayerDefn())
+                for key, value in row.items():
+                    if key != "wkb" and value is not None:
+                        feature.SetField(key, value)
+                feature.SetField("added_at", now_iso())
+                feature.SetField("added_by", self.user)
+                if row.get("wkb"):
+                    feature.SetGeometry(ogr.CreateGeometryFromWkb(row["wkb"]))
+                layer.CreateFeature(feature)
+                self._audit("insert", "photo", row["jcbh"], "file", None, row["file"])
+                known.add((row["jcbh"], row["sha256"]))
+                added += 1
+        return added
 
     # -- overlay ---------------------------------------------------------------------------
     def patch_geometries(self):

@@ -1,0 +1,164 @@
+"""Field photos: EXIF position, time and direction; matching files to patches; plausibility checks.
+
+Photos are copied into `<task>_photos/<JCBH>/` beside the task database (the originals are never
+moved or changed) and recorded in the `photos` point layer, so the task folder carries its
+evidence and the points show on the map with their direction.
+"""
+import datetime
+import hashlib
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+
+from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsCoordinateTransformContext,
+                       QgsGeometry, QgsPointXY)
+
+from . import schema
+from .errors import LandEnforcementError
+from .store import GeoPackageTaskStore
+
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".tif", ".tiff")
+_GPS_IFD = 0x8825
+_EXIF_IFD = 0x8769
+_DATETIME_ORIGINAL = 36867
+
+
+@dataclass
+class PhotoInfo:
+    path: str
+    longitude: float = None
+    latitude: float = None
+    taken_at: str = None  # ISO date-time as the camera wrote it (local time)
+    direction: float = None  # degrees clockwise from north
+
+
+@dataclass
+class AttachResult:
+    added: int
+    skipped: int
+    warnings: list = field(default_factory=list)  # (jcbh, file, zh, en)
+
+
+def _degrees(value, ref):
+    degrees, minutes, seconds = (float(v) for v in value)
+    result = degrees + minutes / 60 + seconds / 3600
+    return -result if ref in ("S", "W") else result
+
+
+def read_exif(path):
+    """Position, time and direction from a photo's EXIF; missing parts stay None."""
+    try:
+        from PIL import Image
+    except ImportError as exc:
+        raise LandEnforcementError("缺少 Python 包 Pillow，无法读取照片 EXIF",
+                                   "The Python package Pillow is missing; cannot read photo EXIF") from exc
+    info = PhotoInfo(path)
+    try:
+        with Image.open(path) as image:
+            exif = image.getexif()
+    except OSError:
+        return info  # not an image Pillow can read: attached without position
+    gps = exif.get_ifd(_GPS_IFD)
+    if 2 in gps and 4 in gps:
+        info.latitude = _degrees(gps[2], gps.get(1, "N"))
+        info.longitude = _degrees(gps[4], gps.get(3, "E"))
+    if 17 in gps:
+        info.direction = float(gps[17])
+    taken = exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL) or exif.get(306)
+    if taken:
+        try:
+            info.taken_at = datetime.datetime.strptime(str(taken).strip(), "%Y:%m:%d %H:%M:%S").isoformat()
+        except ValueError:
+            info.taken_at = None
+    return info
+
+
+def match_folder(folder, jcbhs):
+    """{jcbh: [photo paths]} for files whose name starts with a known JCBH (e.g. <JCBH>_1.jpg).
+    The longest matching JCBH wins, so 12 never takes 123's photos."""
+    ordered = sorted(jcbhs, key=len, reverse=True)
+    matches = {}
+    for root, _, names in os.walk(folder):
+        for name in sorted(names):
+            if not name.lower().endswith(PHOTO_SUFFIXES):
+                continue
+            stem = os.path.splitext(name)[0]
+            jcbh = next((j for j in ordered if stem == j or re.match(re.escape(j) + r"[-_ ()（）]", stem)), None)
+            if jcbh is not None:
+                matches.setdefault(jcbh, []).append(os.path.join(root, name))
+    return matches
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def photo_folder(task_path):
+    return os.path.splitext(task_path)[0] + "_photos"
+
+
+def _checks(info, point, patch, later_image_date, max_distance):
+    """(distance to the patch in m, warnings as (zh, en)) of one photo."""
+    warnings = []
+    distance = None
+    if point is None:
+        warnings.append(("照片没有 GPS 位置", "The photo has no GPS position"))
+    else:
+        distance = point.distance(patch)
+        if distance > max_distance:
+            warnings.append((f"照片距图斑 {distance:.0f} 米（超过 {max_distance:.0f} 米）",
+                             f"The photo is {distance:.0f} m from the patch (more than {max_distance:.0f} m)"))
+    if info.taken_at and later_image_date and info.taken_at[:10] < later_image_date:
+        warnings.append((f"拍摄时间 {info.taken_at[:10]} 早于后时相 {later_image_date}",
+                         f"Taken {info.taken_at[:10]}, before the later image date {later_image_date}"))
+    return distance, warnings
+
+
+def attach_photos(task_path, by_jcbh, max_distance=schema.PHOTO_MAX_DISTANCE_M):
+    """Copy and record photos: {jcbh: [paths]}. The same photo attached twice is skipped."""
+    store = GeoPackageTaskStore.open(task_path)
+    try:
+        working = QgsCoordinateReferenceSystem(store.meta()["working_crs"])
+        to_working = QgsCoordinateTransform(QgsCoordinateReferenceSystem(schema.CGCS2000_GEOGRAPHIC), working,
+                                            QgsCoordinateTransformContext())
+        rows, warnings, skipped = [], [], 0
+        for jcbh, paths in by_jcbh.items():
+            patch_info = store.patch_geometry(jcbh)
+            if patch_info is None:
+                raise LandEnforcementError(f"任务库中没有监测编号“{jcbh}”", f"Unknown monitoring number '{jcbh}'")
+            patch = QgsGeometry()
+            patch.fromWkb(patch_info[0])
+            target_dir = os.path.join(photo_folder(task_path), _safe(jcbh))
+            for path in paths:
+                info = read_exif(path)
+                point = None
+                if info.longitude is not None:
+                    point = QgsGeometry.fromPointXY(to_working.transform(QgsPointXY(info.longitude, info.latitude)))
+                distance, problems = _checks(info, point, patch, patch_info[1], max_distance)
+                digest = _sha256(path)
+                os.makedirs(target_dir, exist_ok=True)
+                name = f"{digest[:8]}_{os.path.basename(path)}"
+                target = os.path.join(target_dir, name)
+                if not os.path.exists(target):
+                    shutil.copy2(path, target)
+                warnings += [(jcbh, os.path.basename(path), zh, en) for zh, en in problems]
+                rows.append({"jcbh": jcbh, "file": os.path.relpath(target, os.path.dirname(task_path)),
+                             "sha256": digest, "taken_at": info.taken_at, "direction": info.direction,
+                             "distance_m": distance, "warnings": "；".join(zh for zh, _ in problems) or None,
+                             "wkb": bytes(point.asWkb()) if point is not None else None})
+        added = store.add_photos(rows)
+        skipped = len(rows) - added
+        return AttachResult(added, skipped, warnings)
+    finally:
+        store.close()
+
+
+def _safe(jcbh):
+    """A folder name from a JCBH: no separators, no parent references."""
+    cleaned = re.sub(r"[^0-9A-Za-z_\-\u4e00-\u9fff]", "_", jcbh)
+    return cleaned.strip(".") or "_"

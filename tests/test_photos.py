@@ -1,0 +1,65 @@
+"""Field photos: EXIF read, folder matching, copies beside the task, distance and date warnings."""
+import os
+
+import pytest
+from qgis.core import QgsVectorLayer
+
+from demodata.county import generate_county
+from land_enforcement_plugin.core import photos
+from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.store import GeoPackageTaskStore
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    result = generate_county(str(out), size="small", seed=5)
+    task = str(out / "task.gpkg")
+    import_patches(task, ImportOptions(result["patches"]))
+    result["task"] = task
+    return result
+
+
+def test_exif_position_time_and_direction(demo):
+    info = photos.read_exif(demo["photos"][0]["path"])
+    assert 117.9 < info.longitude < 118.6 and 35.9 < info.latitude < 36.4
+    assert info.taken_at.startswith("2024-") and 0 <= info.direction < 360
+
+
+def test_folder_matching_by_jcbh(demo, tmp_path):
+    store = GeoPackageTaskStore.open(demo["task"])
+    jcbhs = set(store.patch_index())
+    store.close()
+    matches = photos.match_folder(demo["photos_dir"], jcbhs)
+    assert sum(len(v) for v in matches.values()) == len(demo["photos"])
+    # Prefix clash: "12" must not take "123"'s photo.
+    (tmp_path / "123_1.jpg").write_bytes(b"x")
+    (tmp_path / "12-2.jpg").write_bytes(b"x")
+    (tmp_path / "notes.txt").write_bytes(b"x")
+    assert photos.match_folder(str(tmp_path), {"12", "123"}) == {
+        "123": [str(tmp_path / "123_1.jpg")], "12": [str(tmp_path / "12-2.jpg")]}
+
+
+def test_attach_copies_records_and_warns(demo):
+    store = GeoPackageTaskStore.open(demo["task"])
+    matches = photos.match_folder(demo["photos_dir"], set(store.patch_index()))
+    store.close()
+    result = photos.attach_photos(demo["task"], matches)
+    assert result.added == len(demo["photos"]) and result.skipped == 0
+    far = {p["jcbh"] for p in demo["photos"] if p["far"]}
+    early = {p["jcbh"] for p in demo["photos"] if p["before_later_image"]}
+    warned = {(w[0], "km" if "m from the patch" in w[3] else "date") for w in result.warnings}
+    assert {(j, "km") for j in far} <= warned and {(j, "date") for j in early} <= warned
+    layer = QgsVectorLayer(f"{demo['task']}|layername=photos", "photos", "ogr")
+    assert layer.featureCount() == len(demo["photos"])
+    first = next(layer.getFeatures())
+    assert os.path.exists(os.path.join(os.path.dirname(demo["task"]), first["file"]))
+    assert first["direction"] is not None and first.geometry().type() == 0  # a point
+    # Attaching the same photos again changes nothing.
+    again = photos.attach_photos(demo["task"], matches)
+    assert (again.added, again.skipped) == (0, len(demo["photos"]))
+
+
+def test_unknown_patch_is_refused(demo):
+    with pytest.raises(Exception, match="Unknown monitoring number"):
+        photos.attach_photos(demo["task"], {"NOPE": [demo["photos"][0]["path"]]})
