@@ -90,3 +90,23 @@ def test_form_shows_history(plugin, qgis_parent):
     store.close()
     form = VerdictForm("P2", {"verdict": "违法"}, history, qgis_parent)
     assert form.history.count() == 1 and "违法" in form.history.item(0).text()
+
+
+def test_dropped_photos_are_attached_and_shown(plugin, tmp_path):
+    from test_gui import wait_for
+
+
+    review = plugin.review
+    review.select_jcbh("P1")
+    source = tmp_path / "photo.jpg"
+    from PIL import Image
+    Image.new("RGB", (64, 48), (10, 120, 10)).save(source)
+    messages = []
+    review.message.connect(lambda text, level: messages.append((text, level)))
+    review.thumbnails.files_dropped.emit([str(source)])
+    wait_for(lambda: review._running is None)
+    assert review.thumbnails.count() == 1
+    assert "GPS" in messages[-1][0] and messages[-1][1] == 1  # no position: warned, still attached
+    assert review.model.rows[0]["photo_count"] == 1
+    review.has_photos.setChecked(True)
+    assert review.proxy.rowCount() == 1

@@ -533,7 +533,8 @@ class GeoPackageTaskStore(TaskStore):
         """One row per patch for the review list: where it is, what the overlay says, its verdict."""
         return self._query(
             f"SELECT p.fid AS patch_fid, p.jcbh, p.xzqdm, p.xzqmc, p.area_m2, p.high_priority, "
-            f"p.suggested_verdict, v.verdict, v.rect_status, v.inspector, v.verify_date "
+            f"p.suggested_verdict, v.verdict, v.rect_status, v.inspector, v.verify_date, "
+            f"(SELECT count(*) FROM {schema.PHOTOS_LAYER} ph WHERE ph.jcbh = p.jcbh) AS photo_count "
             f"FROM {schema.PATCHES_LAYER} p LEFT JOIN {schema.VERIFICATIONS_TABLE} v ON v.jcbh = p.jcbh "
             f"ORDER BY p.jcbh")
 

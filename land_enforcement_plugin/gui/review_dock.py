@@ -1,17 +1,22 @@
 """The review dock: the patch list (filter, sort, counts), next unverified, zoom, the verdict form."""
+import os
+
 from qgis.core import QgsProject, QgsVectorLayer
 from qgis.gui import QgsDockWidget
-from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, pyqtSignal
-from qgis.PyQt.QtGui import QBrush, QColor, QKeySequence
-from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit,
-                                 QPushButton, QShortcut, QTableView, QVBoxLayout, QWidget)
+from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, QSize, QSortFilterProxyModel, Qt, pyqtSignal
+from qgis.PyQt.QtGui import QBrush, QColor, QIcon, QKeySequence, QPixmap
+from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel,
+                                 QLineEdit, QListView, QListWidget, QListWidgetItem, QPushButton, QShortcut,
+                                 QTableView, QVBoxLayout, QWidget)
 
-from ..core import schema
+from ..core import photos, schema
 from ..core.store import GeoPackageTaskStore
-from .messages import error_text
+from . import background
+from .messages import error_text, ui_is_chinese
 from .verdict_form import VerdictForm
 
-_COLUMNS = ("jcbh", "xzqmc", "area_mu", "verdict", "suggested_verdict", "high_priority", "rect_status", "inspector")
+_COLUMNS = ("jcbh", "xzqmc", "area_mu", "verdict", "suggested_verdict", "high_priority", "photo_count", "rect_status",
+            "inspector")
 
 
 class PatchListModel(QAbstractTableModel):
@@ -22,7 +27,8 @@ class PatchListModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows = []
         self.headers = [self.tr("Monitoring no."), self.tr("Township"), self.tr("Area (mu)"), self.tr("Verdict"),
-                        self.tr("Suggested"), self.tr("Priority"), self.tr("Rectification"), self.tr("Inspector")]
+                        self.tr("Suggested"), self.tr("Priority"), self.tr("Photos"), self.tr("Rectification"),
+                        self.tr("Inspector")]
 
     def load(self, rows):
         self.beginResetModel()
@@ -64,6 +70,7 @@ class PatchFilter(QSortFilterProxyModel):
         self.verdict = None
         self.status = None  # "verified" / "unverified"
         self.priority_only = False
+        self.photos_only = False
         self.text = ""
         self.setSortRole(Qt.ItemDataRole.UserRole)
 
@@ -84,7 +91,49 @@ class PatchFilter(QSortFilterProxyModel):
             return False
         if self.priority_only and not row.get("high_priority"):
             return False
+        if self.photos_only and not row.get("photo_count"):
+            return False
         return not self.text or self.text.upper() in row["jcbh"].upper()
+
+
+class PhotoStrip(QListWidget):
+    """Thumbnails of the selected patch's photos; photo files dropped here are attached to it."""
+
+    files_dropped = pyqtSignal(list)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setIconSize(QSize(96, 72))
+        self.setMaximumHeight(120)
+        self.setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+
+    def show_photos(self, base_dir, rows):
+        self.clear()
+        for row in rows:
+            path = os.path.join(base_dir, row["file"])
+            item = QListWidgetItem(QIcon(QPixmap(path).scaled(96, 72, Qt.AspectRatioMode.KeepAspectRatio)),
+                                   (row["taken_at"] or "")[:16].replace("T", " "))
+            item.setToolTip("\n".join(filter(None, [row["file"], row["warnings"]])))
+            if row["warnings"]:
+                item.setForeground(QBrush(QColor(176, 0, 32)))
+            self.addItem(item)
+
+    def dragEnterEvent(self, event):  # noqa: N802 (Qt API)
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event):  # noqa: N802 (Qt API)
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):  # noqa: N802 (Qt API)
+        paths = [url.toLocalFile() for url in event.mimeData().urls()
+                 if url.toLocalFile().lower().endswith(photos.PHOTO_SUFFIXES)]
+        if paths:
+            self.files_dropped.emit(paths)
+            event.acceptProposedAction()
 
 
 class ReviewDock(QgsDockWidget):
@@ -122,6 +171,8 @@ class ReviewDock(QgsDockWidget):
                              (self.tr("Verified"), "verified")):
             self.status.addItem(label, value)
         self.priority = QCheckBox(self.tr("High priority"))
+        self.has_photos = QCheckBox(self.tr("Has photos"))
+        self.has_photos.toggled.connect(self._filter)
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("Monitoring no. contains…"))
         self.township.currentIndexChanged.connect(self._filter)
@@ -143,8 +194,17 @@ class ReviewDock(QgsDockWidget):
             buttons.addWidget(button)
 
         filters = QHBoxLayout()
-        for widget in (self.township, self.verdict, self.status, self.priority):
+        for widget in (self.township, self.verdict, self.status, self.priority, self.has_photos):
             filters.addWidget(widget)
+        self.thumbnails = PhotoStrip()
+        self.thumbnails.files_dropped.connect(self.attach_files)
+        attach = QPushButton(self.tr("Attach photos…"))
+        attach.clicked.connect(self.choose_photos)
+        match = QPushButton(self.tr("Match a photo folder…"))
+        match.clicked.connect(self.choose_photo_folder)
+        photo_buttons = QHBoxLayout()
+        photo_buttons.addWidget(attach)
+        photo_buttons.addWidget(match)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.addLayout(filters)
@@ -152,7 +212,10 @@ class ReviewDock(QgsDockWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.count)
+        layout.addWidget(self.thumbnails)
+        layout.addLayout(photo_buttons)
         self.setWidget(body)
+        self._running = None
 
     # -- data --------------------------------------------------------------------------------
     def set_task(self, path):
@@ -189,6 +252,7 @@ class ReviewDock(QgsDockWidget):
     def _filter(self, *_):
         self.proxy.update(township=self.township.currentData(), verdict=self.verdict.currentData(),
                           status=self.status.currentData(), priority_only=self.priority.isChecked(),
+                          photos_only=self.has_photos.isChecked(),
                           text=self.search.text().strip())
         shown = self.proxy.rowCount()
         verified = sum(1 for r in range(shown)
@@ -241,6 +305,7 @@ class ReviewDock(QgsDockWidget):
         jcbh = self.selected_jcbh()
         if jcbh is None or self._syncing:
             return
+        self.show_photos(jcbh)
         layer = self.patches_layer()
         if layer is not None:
             self._syncing = True
@@ -267,6 +332,68 @@ class ReviewDock(QgsDockWidget):
         canvas.zoomByFactor(1.5)
         canvas.flashFeatureIds(layer, layer.selectedFeatureIds())
 
+    # -- photos ------------------------------------------------------------------------------
+    def show_photos(self, jcbh):
+        store = GeoPackageTaskStore.open(self.task_path)
+        try:
+            rows = store.photos(jcbh)
+        finally:
+            store.close()
+        self.thumbnails.show_photos(os.path.dirname(self.task_path), rows)
+
+    def choose_photos(self):
+        if self.selected_jcbh() is None:
+            self.message.emit(self.tr("Select a patch first"), 1)
+            return
+        paths, _ = QFileDialog.getOpenFileNames(self, self.tr("Attach photos"), "",
+                                                self.tr("Photos (*.jpg *.jpeg *.png *.tif *.tiff *.heic)"))
+        if paths:
+            self.attach_files(paths)
+
+    def attach_files(self, paths):
+        """Photos picked or dropped: attached to the selected patch."""
+        jcbh = self.selected_jcbh()
+        if jcbh is None:
+            self.message.emit(self.tr("Select a patch first"), 1)
+            return
+        self._attach({jcbh: list(paths)})
+
+    def choose_photo_folder(self):
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder of photos named by monitoring number"))
+        if not folder:
+            return
+        jcbhs = {row["jcbh"] for row in self.model.rows}
+
+        def work(feedback):
+            return photos.attach_photos(self.task_path, photos.match_folder(folder, jcbhs))
+
+        self._run(self.tr("Attaching photos"), work)
+
+    def _attach(self, by_jcbh):
+        path = self.task_path
+        self._run(self.tr("Attaching photos"), lambda feedback: photos.attach_photos(path, by_jcbh))
+
+    def _run(self, description, work):
+        task = background.CoreTask(description, work, self._attached)
+        self._running = task
+        background.start(task)
+
+    def _attached(self, result, error):
+        self._running = None
+        if error is not None:
+            self.message.emit(error_text(error), 2)
+            return
+        zh = ui_is_chinese()
+        text = self.tr("{added} photos attached, {skipped} already there").format(
+            added=result.added, skipped=result.skipped)
+        for jcbh, name, warning_zh, warning_en in result.warnings:
+            text += f"\n{jcbh} {name}: {warning_zh if zh else warning_en}"
+        self.message.emit(text, 1 if result.warnings else 0)
+        self.refresh()
+        self.reload_task_layers()
+        if self.selected_jcbh():
+            self.show_photos(self.selected_jcbh())
+
     # -- the form ----------------------------------------------------------------------------
     def open_form(self):
         jcbh = self.selected_jcbh()
@@ -290,4 +417,12 @@ class ReviewDock(QgsDockWidget):
         finally:
             store.close()
         self.refresh()
+        self.reload_task_layers()
         self.saved.emit(jcbh)
+
+    def reload_task_layers(self):
+        """Layers of the task in the project show what was just written (styles follow verdicts)."""
+        for layer in QgsProject.instance().mapLayers().values():
+            if isinstance(layer, QgsVectorLayer) and self.task_path and layer.source().startswith(self.task_path):
+                layer.reload()
+                layer.triggerRepaint()

@@ -1,7 +1,7 @@
 """The task dock: which task is open, what it holds, and what the last import reported."""
 import os
 
-from qgis.core import QgsProject, QgsVectorLayer
+from qgis.core import QgsProject, QgsVectorLayer, QgsVectorLayerJoinInfo
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
@@ -11,7 +11,7 @@ from qgis.PyQt.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayou
 from ..core import importing, schema
 from ..core.overlay_run import OverlayInputs, detached, run_overlay
 from ..core.store import GeoPackageTaskStore
-from . import background
+from . import background, styles
 from .icons import icon
 from .import_dialog import ImportPatchesDialog
 from .messages import error_text, ui_is_chinese
@@ -269,14 +269,28 @@ class TaskDock(QgsDockWidget):
 
     # -- map ---------------------------------------------------------------------------------
     def add_layers_to_map(self):
+        """The task's patches (styled by verdict, with the verdict joined in) and photo points."""
         store = GeoPackageTaskStore.open(self.task_path)
         try:
-            uri = store.uri(schema.PATCHES_LAYER)
+            uris = {name: store.uri(name) for name in (schema.PATCHES_LAYER, schema.PHOTOS_LAYER,
+                                                       schema.VERIFICATIONS_TABLE)}
         finally:
             store.close()
-        layer = QgsVectorLayer(uri, self.tr("Change patches"), "ogr")
-        if not layer.isValid():
+        patches = QgsVectorLayer(uris[schema.PATCHES_LAYER], self.tr("Change patches"), "ogr")
+        if not patches.isValid():
             self.message.emit(self.tr("Cannot load the patches layer from {path}").format(path=self.task_path), 2)
             return None
-        QgsProject.instance().addMapLayer(layer)
-        return layer
+        verifications = QgsVectorLayer(uris[schema.VERIFICATIONS_TABLE], self.tr("Verification records"), "ogr")
+        photos = styles.style_photos(QgsVectorLayer(uris[schema.PHOTOS_LAYER], self.tr("Field photos"), "ogr"))
+        QgsProject.instance().addMapLayers([verifications, photos], False)
+        QgsProject.instance().addMapLayer(patches)
+        join = QgsVectorLayerJoinInfo()
+        join.setJoinLayer(verifications)
+        join.setJoinFieldName("jcbh")
+        join.setTargetFieldName("jcbh")
+        join.setJoinFieldNamesSubset(["verdict"])
+        join.setPrefix("")
+        patches.addJoin(join)
+        styles.style_patches(patches)
+        QgsProject.instance().layerTreeRoot().insertLayer(0, photos)
+        return patches
