@@ -1,6 +1,6 @@
-"""Deterministic demo-county generator for the land-enforcement plugin (not shipped in the zip).
+"""Deterministic demo-county data for the demo, the tests and the benchmarks (not shipped in the zip).
 
-    from demodata.generator import generate_county
+    from demodata.county import generate_county
     result = generate_county("build/demo", county_code="370323", size="small", seed=1)
 
 or `python -m demodata --out DIR --county 370323 --size small --seed 1`.
