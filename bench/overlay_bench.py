@@ -47,21 +47,60 @@ def prepare(out, size, seed):
     return task
 
 
-def run_plugin(out):
-    _qgis()
+def _red_lines(out):
     from qgis.core import QgsVectorLayer
 
-    from land_enforcement_plugin.core.office_comparison import RedLineLayers, compute_overlay
-    from land_enforcement_plugin.core.overlay_run import task_patches
+    from land_enforcement_plugin.core.office_comparison import RedLineLayers
 
     redlines = os.path.join(out, "redlines.gpkg")
 
     def layer(name):
         return QgsVectorLayer(f"{redlines}|layername={name}", name, "ogr")
 
+    return RedLineLayers(layer("townships"), layer("cultivated"), layer("pbf"), layer("eco_redline"),
+                         [layer(name) for name in APPROVALS])
+
+
+def prepare_metrics(out):
+    """The stored overlay and the returned verification sheet that the metrics are computed from."""
+    from land_enforcement_plugin.core import verification
+    from land_enforcement_plugin.core.overlay_run import OverlayInputs, run_overlay
+    from land_enforcement_plugin.core.store import GeoPackageTaskStore
+
+    task = os.path.join(out, "task.gpkg")
+    store = GeoPackageTaskStore.open(task)
+    done = bool(store.township_parts())
+    store.close()
+    if done:
+        return
+    _qgis()
+    layers = _red_lines(out)
+    run_overlay(task, OverlayInputs(layers.townships, layers.cultivated, layers.permanent_farmland,
+                                    layers.eco_redline, layers.approvals))
+    verification.import_spreadsheet(task, os.path.join(out, "verification.xlsx"), accept_partial=True)
+
+
+def run_metrics(out):
+    _qgis()
+    from land_enforcement_plugin.core.metrics import township_metrics
+    from land_enforcement_plugin.core.store import GeoPackageTaskStore
+
+    store = GeoPackageTaskStore.open(os.path.join(out, "task.gpkg"))
+    try:
+        started = time.perf_counter()
+        result = township_metrics(store)
+        return time.perf_counter() - started, result.rows[-1]["patch_count"]
+    finally:
+        store.close()
+
+
+def run_plugin(out):
+    _qgis()
+    from land_enforcement_plugin.core.office_comparison import compute_overlay
+    from land_enforcement_plugin.core.overlay_run import task_patches
+
     patches, working_crs = task_patches(os.path.join(out, "task.gpkg"))
-    layers = RedLineLayers(layer("townships"), layer("cultivated"), layer("pbf"), layer("eco_redline"),
-                           [layer(name) for name in APPROVALS])
+    layers = _red_lines(out)
     started = time.perf_counter()
     results, _ = compute_overlay(patches, working_crs, layers)
     return time.perf_counter() - started, len(results)
@@ -89,7 +128,7 @@ def run_native(out):
 
 
 def child(kind, out):
-    seconds, count = (run_plugin if kind == "plugin" else run_native)(out)
+    seconds, count = {"plugin": run_plugin, "native": run_native, "metrics": run_metrics}[kind](out)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "count": count, "peak_mib": peak_mib}))
 
@@ -105,7 +144,7 @@ def main():
     parser.add_argument("--out", default=os.path.join(ROOT, "build", "bench"))
     parser.add_argument("--size", default="large")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--child", choices=["plugin", "native"])
+    parser.add_argument("--child", choices=["plugin", "native", "metrics"])
     args = parser.parse_args()
     if args.child:
         child(args.child, args.out)
@@ -120,6 +159,9 @@ def main():
           f"({native['count']} pieces), peak {native['peak_mib']:.0f} MiB")
     print(f"ratio a/b = {plugin['seconds'] / native['seconds']:.2f}  (goal <= 1.0); "
           f"plugin peak memory {plugin['peak_mib'] / 1024:.2f} GiB (goal <= 1.5)")
+    prepare_metrics(args.out)
+    figures = measure("metrics", args.out)
+    print(f"township metrics for {figures['count']} patches: {figures['seconds']:.2f} s (goal well under 1 s)")
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ class LandEnforcementPlugin:
         self.provider = None
         self.dock = None
         self.review = None
+        self.metrics = None
         self.actions = []
         self.toolbar = None
 
@@ -66,6 +67,7 @@ class LandEnforcementPlugin:
         self.initProcessing()
 
         from .gui.icons import icon, plugin_icon
+        from .gui.metrics_dock import MetricsDock
         from .gui.review_dock import ReviewDock
         from .gui.task_dock import TaskDock
 
@@ -75,8 +77,14 @@ class LandEnforcementPlugin:
         self.review = ReviewDock(self.iface, self.iface.mainWindow())
         self.review.message.connect(self._show_message)
         self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.review)
+        self.metrics = MetricsDock(self.iface.mainWindow())
+        self.metrics.message.connect(self._show_message)
+        self.iface.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.metrics)
         self.dock.task_changed.connect(self.review.set_task)
+        self.dock.task_changed.connect(self.metrics.set_task)
         self.review.saved.connect(lambda _jcbh: self.dock.refresh())
+        self.review.saved.connect(self.metrics.recompute)
+        self.metrics.township_clicked.connect(self._show_township)
         self.iface.mapCanvas().selectionChanged.connect(self.review.map_selection_changed)
         self._restore_task()
         QgsProject.instance().readProject.connect(self._restore_task)
@@ -93,6 +101,9 @@ class LandEnforcementPlugin:
         review_action = self.review.toggleViewAction()
         review_action.setText(tr("Patch review panel"))
         self._add_action(review_action)
+        metrics_action = self.metrics.toggleViewAction()
+        metrics_action.setText(tr("Township metrics panel"))
+        self._add_action(metrics_action)
         self._add_action(QAction(tr("Next unverified patch"), self.iface.mainWindow()),
                          lambda: self.review.step_unverified(1) and self.review.zoom_to_selected())
         self._add_action(QAction(tr("Verdict form…"), self.iface.mainWindow()), self.review.open_form)
@@ -100,6 +111,22 @@ class LandEnforcementPlugin:
     def _restore_task(self, *_):
         self.dock.restore_from_project()
         self.review.set_task(self.dock.task_path)
+        self.metrics.set_task(self.dock.task_path)
+
+    def _show_township(self, code):
+        """From the metrics table: the township's patches in the list, the township on the map."""
+        self.review.township.setCurrentIndex(max(self.review.township.findData(code), 0))
+        project = QgsProject.instance()
+        layer = project.mapLayer(project.readEntry("land_enforcement", "overlay/townships", "")[0])
+        if layer is None:
+            return
+        code_field = next((n for n in layer.fields().names() if n.upper() == "XZQDM"), None)
+        if code_field is None:
+            return
+        layer.selectByExpression(f"\"{code_field}\" = '{code}'")
+        canvas = self.iface.mapCanvas()
+        canvas.zoomToSelected(layer)
+        canvas.flashFeatureIds(layer, layer.selectedFeatureIds())
 
     def _add_action(self, action, slot=None):
         if slot is not None:
@@ -121,10 +148,10 @@ class LandEnforcementPlugin:
         if self.dock is not None:
             QgsProject.instance().readProject.disconnect(self._restore_task)
             self.iface.mapCanvas().selectionChanged.disconnect(self.review.map_selection_changed)
-            for dock in (self.dock, self.review):
+            for dock in (self.dock, self.review, self.metrics):
                 self.iface.removeDockWidget(dock)
                 dock.deleteLater()
-            self.dock = self.review = None
+            self.dock = self.review = self.metrics = None
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None

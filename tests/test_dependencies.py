@@ -44,6 +44,14 @@ def test_fake_package_is_reported_with_how_to_install_it():
     assert "apt install" not in linux  # no Debian package is known for it
 
 
+def test_summary_is_one_line():
+    missing = dependencies.find_missing([f"{FAKE}>=1.0"])
+    summary = dependencies.missing_summary(missing)
+    assert "\n" not in summary and f"{FAKE}>=1.0" in summary
+    assert summary.index("缺少") < summary.index("Missing")
+    assert dependencies.missing_summary([]) == ""
+
+
 def test_too_old_version_is_reported_with_the_installed_one():
     import pytest as installed
 

@@ -31,7 +31,7 @@ def plugin(plugin_iface):
 def test_plugin_registers_dock_toolbar_menu_and_provider(plugin, plugin_iface):
     assert plugin.dock in plugin_iface.mainWindow().findChildren(QDockWidget, "LandEnforcementTaskDock")
     assert plugin.review in plugin_iface.mainWindow().findChildren(QDockWidget, "LandEnforcementReviewDock")
-    assert len(plugin.toolbar.actions()) == 6
+    assert len(plugin.toolbar.actions()) == 7
     (menu_actions,) = plugin_iface.plugin_menus.values()
     assert menu_actions == plugin.toolbar.actions()
     assert QgsApplication.processingRegistry().providerById("landenforcement") is not None

@@ -109,3 +109,18 @@ def test_township_rows_sum_to_the_county_row(patches):
         if field.name.endswith(("_count", "_mu")):
             assert county[field.name] == pytest.approx(sum(r[field.name] for r in townships), rel=1e-12, abs=1e-9)
     assert county["patch_count"] == len(patches)
+
+
+def test_task_thresholds_are_settings_saved_in_the_task(task_path):
+    from land_enforcement_plugin.core.metrics import set_task_thresholds, task_thresholds
+    from land_enforcement_plugin.core.store import GeoPackageTaskStore
+
+    store = GeoPackageTaskStore.create(task_path, "EPSG:4548", "370323")
+    assert task_thresholds(store) == schema.Thresholds()
+    set_task_thresholds(store, schema.Thresholds(unlawful_cultivated_ratio=0.2))
+    store.close()
+    store = GeoPackageTaskStore.open(task_path)
+    assert task_thresholds(store).unlawful_cultivated_ratio == 0.2
+    assert task_thresholds(store).warning_pbf_mu == 5.0
+    assert store.audit_entries()[-1]["field"] == "thresholds"
+    store.close()

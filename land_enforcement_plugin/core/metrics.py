@@ -5,6 +5,8 @@ gives each township its own part, so township areas add up to the county exactly
 the township holding the patch's largest part, so every patch is counted once.
 Formulas and their sources are in docs/metrics.md.
 """
+import dataclasses
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -153,8 +155,23 @@ def compute_metrics(parts, records, county_code, thresholds=schema.Thresholds())
     return MetricsResult(rows, sorted(flagged, key=lambda f: f["jcbh"]), thresholds)
 
 
-def township_metrics(store, thresholds=schema.Thresholds()):
-    """Compute from the task database and store the township_metrics table."""
+_THRESHOLDS_KEY = "thresholds"
+
+
+def task_thresholds(store):
+    """The task's thresholds: the seed defaults, overridden by what the bureau set for this task."""
+    saved = json.loads(store.meta().get(_THRESHOLDS_KEY) or "{}")
+    return dataclasses.replace(schema.Thresholds(), **{k: float(v) for k, v in saved.items()
+                                                       if k in schema.Thresholds.__dataclass_fields__})
+
+
+def set_task_thresholds(store, thresholds):
+    store.set_meta(**{_THRESHOLDS_KEY: json.dumps(dataclasses.asdict(thresholds))})
+
+
+def township_metrics(store, thresholds=None):
+    """Compute from the task database (with its thresholds unless given) and store township_metrics."""
+    thresholds = thresholds or task_thresholds(store)
     parts = store.township_parts()
     patches = store.patch_index()
     missing = sorted(set(patches) - {p["jcbh"] for p in parts})

@@ -1,0 +1,229 @@
+"""The accountability dashboard: township figures, over-threshold cells, a choropleth and a chart."""
+from qgis.core import (QgsFeature, QgsGraduatedSymbolRenderer, QgsPalLayerSettings, QgsProject,
+                       QgsRendererRange, QgsSymbol, QgsVectorLayer, QgsVectorLayerSimpleLabeling, QgsWkbTypes)
+from qgis.gui import QgsDockWidget
+from qgis.PyQt.QtCore import QRectF, Qt, pyqtSignal
+from qgis.PyQt.QtGui import QBrush, QColor, QPainter
+from qgis.PyQt.QtWidgets import (QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+                                 QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from ..core import metrics, schema
+from ..core.store import GeoPackageTaskStore
+from .messages import error_text, ui_is_chinese
+
+# (metric, shown as) in the table; the flags colour the cells that decide them.
+_SHOWN = ("xzqmc", "patch_count", "verified_count", "unlawful_count", "unlawful_mu", "construction_cultivated_mu",
+          "unlawful_cultivated_mu", "unlawful_cultivated_ratio", "unlawful_pbf_mu", "unlawful_general_cultivated_mu",
+          "rectification_rate", "unrectified_cultivated_mu", "daily_found_share")
+_FIELDS = {f.name: f for f in schema.METRIC_FIELDS}
+_OVER = QColor(248, 203, 173)
+CHOROPLETH_NAME = "乡镇违法占用耕地比例 Unlawful cultivated ratio"
+
+
+def _number_item(value, kind):
+    item = QTableWidgetItem()
+    if value is None:
+        item.setText("-")
+        return item
+    if kind == "ratio":
+        item.setData(Qt.ItemDataRole.DisplayRole, round(value * 100, 2))
+        item.setText(f"{value:.2%}")
+    else:
+        item.setData(Qt.ItemDataRole.DisplayRole, round(value, 2) if isinstance(value, float) else value)
+    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item
+
+
+class BarChart(QWidget):
+    """Unlawful area by township, as horizontal bars (no chart library needed)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.bars = []  # (label, value, flagged)
+        self.setMinimumHeight(120)
+
+    def set_bars(self, bars):
+        self.bars = bars
+        self.setMinimumHeight(24 + 18 * len(bars))
+        self.update()
+
+    def paintEvent(self, event):  # noqa: N802 (Qt API)
+        painter = QPainter(self)
+        top = max((value for _, value, _ in self.bars), default=0) or 1.0
+        label_width = 90
+        width = max(self.width() - label_width - 70, 10)
+        for row, (label, value, flagged) in enumerate(self.bars):
+            y = 8 + row * 18
+            painter.setPen(QColor(40, 40, 40))
+            painter.drawText(QRectF(0, y, label_width - 6, 16), Qt.AlignmentFlag.AlignRight, label)
+            painter.fillRect(QRectF(label_width, y + 2, width * value / top, 12),
+                             QColor(200, 40, 40) if flagged else QColor(90, 120, 170))
+            painter.drawText(QRectF(label_width + width * value / top + 4, y, 66, 16), Qt.AlignmentFlag.AlignLeft,
+                             f"{value:.2f}")
+        painter.end()
+
+
+class MetricsDock(QgsDockWidget):
+    township_clicked = pyqtSignal(str)  # xzqdm
+    message = pyqtSignal(str, int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("LandEnforcementMetricsDock")
+        self.setWindowTitle(self.tr("Township metrics"))
+        self.task_path = None
+        self.result = None
+        self.ratio = QDoubleSpinBox()
+        self.ratio.setSuffix(" %")
+        self.ratio.setRange(0, 100)
+        self.pbf = QDoubleSpinBox()
+        self.general = QDoubleSpinBox()
+        for box in (self.pbf, self.general):
+            box.setSuffix(" 亩")
+            box.setRange(0, 100000)
+        thresholds = QFormLayout()
+        thresholds.addRow(self.tr("Unlawful cultivated ratio above"), self.ratio)
+        thresholds.addRow(self.tr("Warning interview: permanent farmland from"), self.pbf)
+        thresholds.addRow(self.tr("Warning interview: general cultivated land from"), self.general)
+        self.recompute_button = QPushButton(self.tr("Recompute"))
+        self.recompute_button.clicked.connect(self.save_thresholds_and_recompute)
+        self.map_button = QPushButton(self.tr("Township map"))
+        self.map_button.clicked.connect(self.add_choropleth)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.table = QTableWidget(0, len(_SHOWN))
+        zh = ui_is_chinese()
+        self.table.setHorizontalHeaderLabels([_FIELDS[name].zh if zh else _FIELDS[name].en for name in _SHOWN])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSortingEnabled(True)
+        self.table.cellClicked.connect(self._clicked)
+        self.chart = BarChart()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.recompute_button)
+        buttons.addWidget(self.map_button)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.addLayout(thresholds)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(QLabel(self.tr("Unlawful area by township (mu)")))
+        layout.addWidget(self.chart)
+        self.setWidget(body)
+
+    def set_task(self, path):
+        self.task_path = path
+        self.recompute()
+
+    def _store(self):
+        return GeoPackageTaskStore.open(self.task_path)
+
+    def recompute(self, *_):
+        """Figures from the task as it is now (fast enough to run on every saved verdict)."""
+        self.table.setRowCount(0)
+        self.result = None
+        if not self.task_path:
+            return None
+        try:
+            store = self._store()
+            try:
+                thresholds = metrics.task_thresholds(store)
+                self._show_thresholds(thresholds)
+                self.result = metrics.township_metrics(store, thresholds)
+            finally:
+                store.close()
+        except Exception as exc:  # no overlay yet, or no task: said in the dock, not raised
+            self.status.setText(error_text(exc))
+            return None
+        self._fill(self.result)
+        return self.result
+
+    def _show_thresholds(self, thresholds):
+        self.ratio.setValue(thresholds.unlawful_cultivated_ratio * 100)
+        self.pbf.setValue(thresholds.warning_pbf_mu)
+        self.general.setValue(thresholds.warning_general_cultivated_mu)
+
+    def save_thresholds_and_recompute(self):
+        store = self._store()
+        try:
+            metrics.set_task_thresholds(store, schema.Thresholds(self.ratio.value() / 100, self.pbf.value(),
+                                                                 self.general.value()))
+        finally:
+            store.close()
+        self.recompute()
+
+    def _fill(self, result):
+        t = result.thresholds
+        over = {"unlawful_cultivated_ratio": lambda r: r["ratio_flag"],
+                "unlawful_pbf_mu": lambda r: r["unlawful_pbf_mu"] >= t.warning_pbf_mu,
+                "unlawful_general_cultivated_mu": lambda r: r["unlawful_general_cultivated_mu"]
+                >= t.warning_general_cultivated_mu}
+        self.table.setSortingEnabled(False)
+        self.table.setRowCount(len(result.rows))
+        for row_number, row in enumerate(result.rows):
+            for column, name in enumerate(_SHOWN):
+                kind = "ratio" if name.endswith(("_ratio", "_rate", "_share")) else "number"
+                item = QTableWidgetItem(row[name]) if name == "xzqmc" else _number_item(row[name], kind)
+                item.setData(Qt.ItemDataRole.UserRole, row["xzqdm"])
+                if name in over and over[name](row):
+                    item.setBackground(QBrush(_OVER))
+                self.table.setItem(row_number, column, item)
+        self.table.setSortingEnabled(True)
+        flagged = [r["xzqmc"] for r in result.rows[:-1] if r["ratio_flag"] or r["interview_flag"]]
+        self.status.setText(self.tr("{n} townships over a threshold: {names}; {cases} single cases").format(
+            n=len(flagged), names="、".join(flagged) or "-", cases=len(result.flagged_patches)))
+        self.chart.set_bars([(r["xzqmc"], r["unlawful_mu"], bool(r["ratio_flag"] or r["interview_flag"]))
+                             for r in result.rows[:-1]])
+
+    def _clicked(self, row, _column):
+        code = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        if code and not code.endswith(schema.COUNTY_ROW_SUFFIX):
+            self.township_clicked.emit(code)
+
+    # -- the choropleth ----------------------------------------------------------------------
+    def add_choropleth(self, townships_layer=None):
+        """A township layer coloured by the unlawful cultivated ratio, labelled with the figure."""
+        project = QgsProject.instance()
+        townships_layer = townships_layer or project.mapLayer(project.readEntry("land_enforcement",
+                                                                                "overlay/townships", "")[0])
+        if self.result is None or townships_layer is None:
+            self.message.emit(self.tr("Run the office comparison with a townships layer first"), 1)
+            return None
+        by_code = {row["xzqdm"]: row for row in self.result.rows}
+        code_field = next(n for n in townships_layer.fields().names() if n.upper() in ("XZQDM", "行政区代码"))
+        layer = QgsVectorLayer(f"MultiPolygon?crs={townships_layer.crs().authid()}&field=xzqdm:string"
+                               f"&field=xzqmc:string&field=ratio:double&field=unlawful_mu:double&field=label:string",
+                               CHOROPLETH_NAME, "memory")
+        features = []
+        for source in townships_layer.getFeatures():
+            row = by_code.get(str(source[code_field]))
+            if row is None:
+                continue
+            feature = QgsFeature(layer.fields())
+            geometry = source.geometry()
+            geometry.convertToMultiType()
+            feature.setGeometry(geometry)
+            ratio = row["unlawful_cultivated_ratio"]
+            feature.setAttributes([row["xzqdm"], row["xzqmc"], ratio, row["unlawful_mu"],
+                                   f"{row['xzqmc']}\n{'-' if ratio is None else f'{ratio:.1%}'}"])
+            features.append(feature)
+        layer.dataProvider().addFeatures(features)
+        limit = self.result.thresholds.unlawful_cultivated_ratio
+        ranges = []
+        for low, high, colour, label in ((0, limit / 3, "255,245,235", f"< {limit / 3:.0%}"),
+                                         (limit / 3, limit * 2 / 3, "253,208,162", ""),
+                                         (limit * 2 / 3, limit, "253,141,60", f"≤ {limit:.0%}"),
+                                         (limit, 1.0, "215,48,31", f"> {limit:.0%}")):
+            symbol = QgsSymbol.defaultSymbol(QgsWkbTypes.PolygonGeometry)
+            symbol.setColor(QColor(*(int(c) for c in colour.split(","))))
+            ranges.append(QgsRendererRange(low, high, symbol, label or f"{low:.0%}–{high:.0%}"))
+        layer.setRenderer(QgsGraduatedSymbolRenderer("ratio", ranges))
+        labels = QgsPalLayerSettings()
+        labels.fieldName = "label"
+        layer.setLabeling(QgsVectorLayerSimpleLabeling(labels))
+        layer.setLabelsEnabled(True)
+        for old in project.mapLayersByName(CHOROPLETH_NAME):
+            project.removeMapLayer(old.id())
+        project.addMapLayer(layer)
+        return layer
