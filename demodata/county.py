@@ -179,7 +179,7 @@ def pbf_blocks(rng, parcels, count):
     cultivated = [g for g, use in parcels if use <= 2]
     blocks = []
     for index in rng.choice(len(cultivated), size=min(count, len(cultivated)), replace=False):
-        centre = cultivated[index].centroid().asPoint()
+        centre = cultivated[index].pointOnSurface().asPoint()
         block = _polygon(_blob(rng, centre.x(), centre.y(), rng.uniform(120, 500)))
         blocks.append(block)
         if len(blocks) % 7 == 0:
@@ -271,7 +271,8 @@ def change_patches(rng, county, township_rows, parcels, count, county_code):
         elif kind == "cross3" and triples:
             x, y = triples[int(rng.integers(len(triples)))]
         else:
-            centre = cultivated[int(rng.integers(len(cultivated)))].centroid().asPoint()
+            # pointOnSurface, not centroid: a clipped parcel may be concave, its centroid outside the county
+            centre = cultivated[int(rng.integers(len(cultivated)))].pointOnSurface().asPoint()
             x, y = centre.x() + rng.uniform(-20, 20), centre.y() + rng.uniform(-20, 20)
         shape = _patch_shape(rng, x, y, "plain" if kind.startswith("cross") else kind)
         point = QgsGeometry.fromPointXY(QgsPointXY(x, y))

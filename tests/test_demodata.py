@@ -29,9 +29,11 @@ def test_townships_tile_the_county(demo):
     assert len(rows) == 6
     assert all(len(f["XZQDM"]) == 12 and f["XZQDM"].startswith("370323") and f["XZQDM"].endswith("000")
                for f in rows)
-    # In lon/lat: compare through a projection-free ratio of the union to the sum (no overlaps)...
     total = sum(f.geometry().area() for f in rows)
-    assert union_area([f.geometry() for f in rows]) == pytest.approx(total, rel=1e-9)
+    assert union_area([f.geometry() for f in rows]) == pytest.approx(total, rel=1e-9)  # no overlaps
+    # No gaps: every patch of the delivery touches a township.
+    patches = QgsVectorLayer(demo["patches"], "p", "ogr")
+    assert all(any(t.geometry().intersects(p.geometry()) for t in rows) for p in patches.getFeatures())
 
 
 def test_land_use_tiling_is_gap_free(demo):

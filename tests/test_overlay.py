@@ -190,3 +190,14 @@ def test_demo_county_matches_native_intersection(qgis_processing, tmp_path):
     worst = max(abs(ours[j] - theirs.get(j, 0.0)) for j in ours)
     assert worst < 0.01
     assert sum(ours.values()) > 100000  # the check is not vacuous
+
+
+def test_patch_outside_every_township_is_reported_not_dropped(tmp_path, hand_task):
+    extra = write_patches(str(tmp_path / "far.gpkg"), [{"JCBH": "FAR", "wkt": rect(500, 500, 510, 510)}],
+                          fields=("JCBH",), epsg=4548)
+    import_patches(hand_task, ImportOptions(extra, batch="2025Q1"))
+    run = run_overlay(hand_task, hand_built_inputs())
+    assert run.outside_townships == ["FAR"]
+    assert any("FAR" in line and "township" in line for line in run.lines())
+    (part,) = stored_parts(hand_task)["FAR"].values()
+    assert part["xzqdm"] == "" and part["area_m2"] == pytest.approx(100)

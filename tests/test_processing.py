@@ -40,7 +40,8 @@ def test_import_algorithm_mapping_and_errors(provider, tmp_path, task_path):
 
 def test_ids_are_stable(provider):
     ids = {alg.id() for alg in provider.algorithms()}
-    assert {"landenforcement:importpatches", "landenforcement:importverification"} <= ids
+    assert {"landenforcement:importpatches", "landenforcement:overlay", "landenforcement:importverification",
+            "landenforcement:townshipmetrics"} <= ids
 
 
 def test_import_verification_algorithm(provider, tmp_path, task_path):
@@ -61,3 +62,38 @@ def test_import_verification_algorithm(provider, tmp_path, task_path):
     result = processing.run("landenforcement:importverification",
                             {"INPUT": xlsx, "DATABASE": task_path, "ACCEPT_PARTIAL": True})
     assert result["CHANGED"] == 1
+
+
+def test_overlay_and_township_metrics_algorithms(provider, tmp_path, task_path):
+    import openpyxl
+    import processing
+
+    from demodata.county import generate_county
+
+    demo = generate_county(str(tmp_path / "demo"), size="small", seed=6)
+    processing.run("landenforcement:importpatches", {"INPUT": demo["patches"], "DATABASE": task_path})
+    with pytest.raises(QgsProcessingException, match="overlay"):
+        processing.run("landenforcement:townshipmetrics", {"DATABASE": task_path})
+    redlines = demo["redlines"]
+    result = processing.run("landenforcement:overlay", {
+        "DATABASE": task_path, "TOWNSHIPS": f"{redlines}|layername=townships",
+        "CULTIVATED": f"{redlines}|layername=cultivated", "PERMANENT_FARMLAND": f"{redlines}|layername=pbf",
+        "ECO_REDLINE": f"{redlines}|layername=eco_redline",
+        "APPROVALS": [f"{redlines}|layername=approvals_nzy", f"{redlines}|layername=approvals_gd"]})
+    assert (result["RECOMPUTED"], result["REUSED"]) == (120, 0)
+    again = processing.run("landenforcement:overlay", {"DATABASE": task_path,
+                                                       "TOWNSHIPS": f"{redlines}|layername=townships",
+                                                       "CULTIVATED": f"{redlines}|layername=cultivated",
+                                                       "PERMANENT_FARMLAND": f"{redlines}|layername=pbf",
+                                                       "ECO_REDLINE": f"{redlines}|layername=eco_redline",
+                                                       "APPROVALS": [f"{redlines}|layername=approvals_nzy",
+                                                                     f"{redlines}|layername=approvals_gd"]})
+    assert again["RECOMPUTED"] == 0
+    xlsx = str(tmp_path / "metrics.xlsx")
+    metrics = processing.run("landenforcement:townshipmetrics", {"DATABASE": task_path, "OUTPUT": xlsx})
+    assert metrics["TOWNSHIPS"] == 6
+    sheet = openpyxl.load_workbook(xlsx)["乡镇统计"]
+    assert sheet.cell(1, 1).value == "行政区代码" and sheet.max_row == 8
+    assert sheet.cell(8, 1).value == "370323000000" and sheet.cell(8, 3).value == 120
+    table = QgsVectorLayer(f"{task_path}|layername=township_metrics", "m", "ogr")
+    assert table.featureCount() == 7

@@ -24,6 +24,9 @@ DLBM_FIELDS = ("DLBM", "地类编码")
 APPROVAL_NUMBER_FIELDS = ("PZWH", "批准文号", "WH", "文号", "BAH", "备案号")
 APPROVAL_KIND_FIELDS = ("PZLX", "批准类型", "LX")
 DEFAULT_APPROVED_SHARE = 0.9  # approved share that suggests 合法 (a setting)
+# A patch that touches no township polygon (wrong township layer, or outside the county) keeps its
+# areas under this label, so that nothing drops out of the county figure; the run reports it.
+OUTSIDE_TOWNSHIPS = ("", "乡镇界外 outside townships")
 
 
 def find_field(layer, candidates):
@@ -282,7 +285,7 @@ def _township_parts(index, patch, township_pieces, layers, calculator):
     for geometry, label in township_pieces.by_patch.get(index, []):
         by_code[label or ("", "")].append(geometry)
     if len(by_code) <= 1:
-        code, name = next(iter(by_code), ("", ""))
+        code, name = next(iter(by_code), OUTSIDE_TOWNSHIPS)
         return [dict(whole, xzqdm=code, xzqmc=name)]
     parts = []
     for (code, name), geometries in sorted(by_code.items()):

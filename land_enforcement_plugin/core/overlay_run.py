@@ -42,10 +42,15 @@ class OverlayRun:
     repairs: list
     area_mode: str
     totals_m2: dict  # OVERLAY_AREA_FIELDS name -> county total over every patch
+    outside_townships: list  # JCBH of patches that touch no township polygon
 
     def lines(self):
         out = [f"重算 {self.recomputed} 个图斑，沿用 {self.reused} 个（{self.area_mode}） / "
                f"recomputed {self.recomputed} patches, reused {self.reused} ({self.area_mode})"]
+        if self.outside_townships:
+            out.append(f"{len(self.outside_townships)} 个图斑不在任何乡镇界内（如 {self.outside_townships[0]}），"
+                       f"请检查乡镇界图层 / {len(self.outside_townships)} patches touch no township "
+                       f"(e.g. {self.outside_townships[0]}); check the townships layer")
         out += [f"{f.zh}：{self.totals_m2[f.name] / schema.M2_PER_MU:.2f} 亩 / "
                 f"{f.en}: {self.totals_m2[f.name] / schema.M2_PER_MU:.2f} mu" for f in schema.OVERLAY_AREA_FIELDS]
         out += [f"已修复红线图层“{r.layer}”要素 {r.feature_id}：{r.area_before:.2f} → {r.area_after:.2f} m² / "
@@ -118,7 +123,9 @@ def run_overlay(task_path, inputs, feedback=None):
             "layers": json.dumps(used, ensure_ascii=False), "recomputed": len(results),
             "reused": len(rows) - len(results),
             "repairs": json.dumps([asdict(r) for r in repairs], ensure_ascii=False)})
-        totals = {f.name: sum(part[f.name] for part in store.township_parts()) for f in schema.OVERLAY_AREA_FIELDS}
-        return OverlayRun(len(results), len(rows) - len(results), repairs, settings.area_mode.value, totals)
+        parts = store.township_parts()
+        totals = {f.name: sum(part[f.name] for part in parts) for f in schema.OVERLAY_AREA_FIELDS}
+        outside = sorted(part["jcbh"] for part in parts if not part["xzqdm"])
+        return OverlayRun(len(results), len(rows) - len(results), repairs, settings.area_mode.value, totals, outside)
     finally:
         store.close()
