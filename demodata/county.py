@@ -168,7 +168,8 @@ def land_use_parcels(rng, county, target):
 
 # -- red lines -----------------------------------------------------------------------------------
 def _blob(rng, x, y, radius, vertices=10, irregularity=0.35):
-    angles = np.sort(rng.uniform(0, 2 * math.pi, vertices))
+    # Evenly spread angles (jittered): no gap over 180°, so the shape always surrounds its centre.
+    angles = (np.arange(vertices) + rng.uniform(-0.35, 0.35, vertices)) * 2 * math.pi / vertices
     radii = radius * (1 + rng.uniform(-irregularity, irregularity, vertices))
     return [(x + r * math.cos(a), y + r * math.sin(a)) for a, r in zip(angles, radii)] + [
         (x + radii[0] * math.cos(angles[0]), y + radii[0] * math.sin(angles[0]))]
