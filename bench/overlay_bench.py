@@ -41,8 +41,9 @@ def prepare(out, size, seed):
     print(f"generated {demo['counts']['parcels']} parcels, {demo['counts']['patches']} patches "
           f"in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
-    result = import_patches(task + ".part", ImportOptions(demo["patches"]))
-    os.replace(task + ".part", task)
+    partial = os.path.join(out, "task.partial.gpkg")  # renamed when complete: a killed run is redone
+    result = import_patches(partial, ImportOptions(demo["patches"]))
+    os.replace(partial, task)
     print(f"imported {result.inserted} patches in {time.perf_counter() - started:.1f} s")
     return task
 
