@@ -100,13 +100,15 @@ class LandEnforcementPlugin:
                          self.dock.import_patches)
         review_action = self.review.toggleViewAction()
         review_action.setText(tr("Patch review panel"))
+        review_action.setIcon(icon("review"))
         self._add_action(review_action)
         metrics_action = self.metrics.toggleViewAction()
         metrics_action.setText(tr("Township metrics panel"))
+        metrics_action.setIcon(icon("dock"))
         self._add_action(metrics_action)
-        self._add_action(QAction(tr("Next unverified patch"), self.iface.mainWindow()),
+        self._add_action(QAction(icon("next"), tr("Next unverified patch"), self.iface.mainWindow()),
                          lambda: self.review.step_unverified(1) and self.review.zoom_to_selected())
-        self._add_action(QAction(tr("Verdict form…"), self.iface.mainWindow()), self.review.open_form)
+        self._add_action(QAction(icon("verdict"), tr("Verdict form…"), self.iface.mainWindow()), self.review.open_form)
 
     def _restore_task(self, *_):
         self.dock.restore_from_project()
