@@ -9,7 +9,6 @@ Each runs in its own process so that peak memory is its own. Prints both times, 
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -130,7 +129,9 @@ def run_native(out):
 
 def child(kind, out):
     seconds, count = {"plugin": run_plugin, "native": run_native, "metrics": run_metrics}[kind](out)
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: the latter survives exec and would report the parent's peak.
+    with open("/proc/self/status") as status:
+        peak_mib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
     print(json.dumps({"seconds": seconds, "count": count, "peak_mib": peak_mib}))
 
 

@@ -240,6 +240,11 @@ MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_
 assert max(MIGRATIONS) == schema.SCHEMA_VERSION
 
 
+def _plain(value):
+    """Arrow values as Python ones: text arrives as UTF-8 bytes."""
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
 def _sql_quote(value):
     return "'" + str(value).replace("'", "''") + "'"
 
@@ -339,18 +344,22 @@ class GeoPackageTaskStore(TaskStore):
             self._in_transaction = False
 
     def _query(self, sql):
-        """Rows of a SELECT as dicts."""
+        """Rows of a SELECT as dicts, read column-wise through OGR's Arrow stream (several times
+        faster than feature by feature: metrics over 20,000 patches read ~60,000 rows)."""
         result = self._ds.ExecuteSQL(sql)
         if result is None:
             return []
         try:
+            fid_column = result.GetFIDColumn()
             defn = result.GetLayerDefn()
             names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
-            rows = [dict(zip(names, (feat.GetField(i) for i in range(len(names))))) for feat in result]
-            if result.GetFIDColumn():  # OGR turns a selected primary key into the feature id
-                result.ResetReading()
-                for row, feat in zip(rows, result):
-                    row[result.GetFIDColumn()] = feat.GetFID()
+            if fid_column:  # OGR turns a selected primary key into the feature id
+                names.append(fid_column)
+            rows = []
+            for batch in result.GetArrowStreamAsNumPy():
+                columns = [[_plain(v) for v in batch[name].tolist()] for name in names if name in batch]
+                present = [name for name in names if name in batch]
+                rows += [dict(zip(present, values)) for values in zip(*columns)]
             return rows
         finally:
             self._ds.ReleaseResultSet(result)
