@@ -1,21 +1,19 @@
 """landenforcement:importpatches — change patches into the task database."""
-from qgis.core import (QgsProcessingAlgorithm, QgsProcessingException,
-                       QgsProcessingOutputNumber, QgsProcessingOutputString,
+from qgis.core import (QgsProcessingOutputNumber, QgsProcessingOutputString,
                        QgsProcessingParameterCrs, QgsProcessingParameterEnum,
                        QgsProcessingParameterFile, QgsProcessingParameterString)
-from qgis.PyQt.QtCore import QCoreApplication
 
+from .base import LandEnforcementAlgorithm, tr
 from ..core import importing
-from ..core.errors import LandEnforcementError
 
 _ENCODINGS = [importing.ENCODING_AUTO, importing.UTF8, importing.GBK]
 
 
-def tr(text):
-    return QCoreApplication.translate("LandEnforcementAlgorithm", text)
 
+class ImportPatchesAlgorithm(LandEnforcementAlgorithm):
+    ALGORITHM_ID = "importpatches"
+    GROUP = "task"
 
-class ImportPatchesAlgorithm(QgsProcessingAlgorithm):
     INPUT = "INPUT"
     LAYER = "LAYER"
     DATABASE = "DATABASE"
@@ -25,17 +23,8 @@ class ImportPatchesAlgorithm(QgsProcessingAlgorithm):
     SOURCE_CRS = "SOURCE_CRS"
     WORKING_CRS = "WORKING_CRS"
 
-    def name(self):
-        return "importpatches"
-
     def displayName(self):
         return tr("Import change patches")
-
-    def group(self):
-        return tr("Task")
-
-    def groupId(self):
-        return "task"
 
     def shortHelpString(self):
         return tr("Imports satellite change patches (Shapefile in UTF-8 or GBK, GeoPackage, GeoJSON, "
@@ -43,9 +32,6 @@ class ImportPatchesAlgorithm(QgsProcessingAlgorithm):
                   "merged by monitoring number (JCBH): verification records already entered are kept. "
                   "Invalid geometries are repaired and listed; rows that cannot be imported are listed "
                   "with the reason.")
-
-    def createInstance(self):
-        return ImportPatchesAlgorithm()
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFile(
@@ -71,23 +57,20 @@ class ImportPatchesAlgorithm(QgsProcessingAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(name, label))
         self.addOutput(QgsProcessingOutputString("REPORT", tr("Validation report")))
 
-    def processAlgorithm(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         source_crs = self.parameterAsCrs(parameters, self.SOURCE_CRS, context)
         working_crs = self.parameterAsCrs(parameters, self.WORKING_CRS, context)
-        try:
-            options = importing.ImportOptions(
-                source_path=self.parameterAsFile(parameters, self.INPUT, context),
-                layer_name=self.parameterAsString(parameters, self.LAYER, context) or None,
-                encoding=_ENCODINGS[self.parameterAsEnum(parameters, self.ENCODING, context)],
-                field_mapping=importing.parse_field_mapping(
-                    self.parameterAsString(parameters, self.FIELD_MAPPING, context)),
-                batch=self.parameterAsString(parameters, self.BATCH, context) or None,
-                source_crs=(source_crs.authid() or source_crs.toWkt()) if source_crs.isValid() else None,
-                working_crs=working_crs.authid() if working_crs.isValid() else None)
-            result = importing.import_patches(
-                self.parameterAsFile(parameters, self.DATABASE, context), options, feedback)
-        except LandEnforcementError as exc:
-            raise QgsProcessingException(str(exc)) from exc
+        options = importing.ImportOptions(
+            source_path=self.parameterAsFile(parameters, self.INPUT, context),
+            layer_name=self.parameterAsString(parameters, self.LAYER, context) or None,
+            encoding=_ENCODINGS[self.parameterAsEnum(parameters, self.ENCODING, context)],
+            field_mapping=importing.parse_field_mapping(
+                self.parameterAsString(parameters, self.FIELD_MAPPING, context)),
+            batch=self.parameterAsString(parameters, self.BATCH, context) or None,
+            source_crs=(source_crs.authid() or source_crs.toWkt()) if source_crs.isValid() else None,
+            working_crs=working_crs.authid() if working_crs.isValid() else None)
+        result = importing.import_patches(
+            self.parameterAsFile(parameters, self.DATABASE, context), options, feedback)
         report = result.lines()
         for line in report:
             feedback.pushInfo(line)

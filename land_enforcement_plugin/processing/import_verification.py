@@ -1,32 +1,22 @@
 """landenforcement:importverification — a returned verification spreadsheet into the task."""
-from qgis.core import (QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingOutputNumber,
+from qgis.core import (QgsProcessingOutputNumber,
                        QgsProcessingOutputString, QgsProcessingParameterBoolean, QgsProcessingParameterFile)
-from qgis.PyQt.QtCore import QCoreApplication
 
+from .base import LandEnforcementAlgorithm, tr
 from ..core import verification
-from ..core.errors import LandEnforcementError
 
 
-def tr(text):
-    return QCoreApplication.translate("LandEnforcementAlgorithm", text)
 
+class ImportVerificationAlgorithm(LandEnforcementAlgorithm):
+    ALGORITHM_ID = "importverification"
+    GROUP = "verification"
 
-class ImportVerificationAlgorithm(QgsProcessingAlgorithm):
     INPUT = "INPUT"
     DATABASE = "DATABASE"
     ACCEPT_PARTIAL = "ACCEPT_PARTIAL"
 
-    def name(self):
-        return "importverification"
-
     def displayName(self):
         return tr("Import verification spreadsheet")
-
-    def group(self):
-        return tr("Verification")
-
-    def groupId(self):
-        return "verification"
 
     def shortHelpString(self):
         return tr("Imports a filled verification spreadsheet (.xlsx with the 监测编号 … 备注 headers) into the "
@@ -34,9 +24,6 @@ class ImportVerificationAlgorithm(QgsProcessingAlgorithm):
                   "missing required field); the file is imported all-or-nothing unless partial import is "
                   "accepted. Importing the same file twice changes nothing. Every changed field is written "
                   "to the audit log.")
-
-    def createInstance(self):
-        return ImportVerificationAlgorithm()
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFile(self.INPUT, tr("Verification spreadsheet (.xlsx)"),
@@ -50,14 +37,11 @@ class ImportVerificationAlgorithm(QgsProcessingAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(name, label))
         self.addOutput(QgsProcessingOutputString("REPORT", tr("Row report")))
 
-    def processAlgorithm(self, parameters, context, feedback):
-        try:
-            result = verification.import_spreadsheet(
-                self.parameterAsFile(parameters, self.DATABASE, context),
-                self.parameterAsFile(parameters, self.INPUT, context),
-                self.parameterAsBoolean(parameters, self.ACCEPT_PARTIAL, context), feedback)
-        except LandEnforcementError as exc:
-            raise QgsProcessingException(str(exc)) from exc
+    def execute(self, parameters, context, feedback):
+        result = verification.import_spreadsheet(
+            self.parameterAsFile(parameters, self.DATABASE, context),
+            self.parameterAsFile(parameters, self.INPUT, context),
+            self.parameterAsBoolean(parameters, self.ACCEPT_PARTIAL, context), feedback)
         report = result.lines()
         for line in report:
             feedback.pushInfo(line)

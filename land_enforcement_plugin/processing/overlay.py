@@ -1,35 +1,25 @@
 """landenforcement:overlay — red lines over the task's patches: areas, township split, pre-judgement."""
-from qgis.core import (QgsProcessing, QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingOutputNumber,
+from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingOutputNumber,
                        QgsProcessingOutputString, QgsProcessingParameterEnum, QgsProcessingParameterFile,
                        QgsProcessingParameterMultipleLayers, QgsProcessingParameterNumber,
                        QgsProcessingParameterString, QgsProcessingParameterVectorLayer)
-from qgis.PyQt.QtCore import QCoreApplication
 
+from .base import LandEnforcementAlgorithm, tr
 from ..core import schema
 from ..core.ellipsoid import AreaMode
-from ..core.errors import LandEnforcementError
 from ..core.office_comparison import DEFAULT_APPROVED_SHARE
 from ..core.overlay_run import OverlayInputs, detached, run_overlay
 
 _MODES = [AreaMode.ELLIPSOIDAL, AreaMode.PLANAR]
 
 
-def tr(text):
-    return QCoreApplication.translate("LandEnforcementAlgorithm", text)
 
-
-class OverlayAlgorithm(QgsProcessingAlgorithm):
-    def name(self):
-        return "overlay"
+class OverlayAlgorithm(LandEnforcementAlgorithm):
+    ALGORITHM_ID = "overlay"
+    GROUP = "task"
 
     def displayName(self):
         return tr("Overlay red lines (office comparison)")
-
-    def group(self):
-        return tr("Task")
-
-    def groupId(self):
-        return "task"
 
     def shortHelpString(self):
         return tr("Overlays the task's patches on cultivated land, permanent basic farmland, the ecological "
@@ -38,9 +28,6 @@ class OverlayAlgorithm(QgsProcessingAlgorithm):
                   "the layer's polygons, so overlaps never count twice. Suggests 合法 when the approved share "
                   "reaches the threshold and flags patches touching farmland or the ecological red line as "
                   "high priority, without touching any verdict. Re-running recomputes only what changed.")
-
-    def createInstance(self):
-        return OverlayAlgorithm()
 
     def initAlgorithm(self, config=None):
         polygons = [QgsProcessing.TypeVectorPolygon]
@@ -68,7 +55,7 @@ class OverlayAlgorithm(QgsProcessingAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(name, label))
         self.addOutput(QgsProcessingOutputString("REPORT", tr("Report")))
 
-    def processAlgorithm(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         def layer(name):
             return detached(self.parameterAsVectorLayer(parameters, name, context))
 
@@ -80,10 +67,7 @@ class OverlayAlgorithm(QgsProcessingAlgorithm):
             cultivated_codes=tuple(c.strip() for c in self.parameterAsString(parameters, "CULTIVATED_DLBM", context)
                                    .split(",") if c.strip()),
             approved_share=self.parameterAsDouble(parameters, "APPROVED_SHARE", context))
-        try:
-            run = run_overlay(self.parameterAsFile(parameters, "DATABASE", context), inputs, feedback)
-        except LandEnforcementError as exc:
-            raise QgsProcessingException(str(exc)) from exc
+        run = run_overlay(self.parameterAsFile(parameters, "DATABASE", context), inputs, feedback)
         if run is None:
             raise QgsProcessingException(tr("Cancelled: the task database is unchanged"))
         for line in run.lines():
