@@ -4,114 +4,304 @@
     <context>
         <name>@default</name>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="88" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="145" />
             <source>Land enforcement</source>
-            <translation type="unfinished" />
+            <translation>卫片执法</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="74" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="100" />
             <source>Land enforcement task panel</source>
-            <translation type="unfinished" />
+            <translation>卫片执法任务面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="76" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="102" />
             <source>Open task…</source>
-            <translation type="unfinished" />
+            <translation>打开任务库…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="77" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="103" />
             <source>Import change patches…</source>
-            <translation type="unfinished" />
+            <translation>导入卫片图斑…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="32" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="27" />
             <source>Import change patches</source>
-            <translation type="unfinished" />
+            <translation>导入卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="35" />
+            <location filename="../land_enforcement_plugin/processing/base.py" line="24" />
             <source>Task</source>
-            <translation type="unfinished" />
+            <translation>任务库</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="30" />
+            <source>Imports satellite change patches (Shapefile in UTF-8 or GBK, GeoPackage, GeoJSON, FileGDB) into the task GeoPackage, creating it when it does not exist. Patches are merged by monitoring number (JCBH): verification records already entered are kept. Invalid geometries are repaired and listed; rows that cannot be imported are listed with the reason.</source>
+            <translation>将卫片图斑（UTF-8 或 GBK 编码的 Shapefile、GeoPackage、GeoJSON、FileGDB）导入任务库 GeoPackage，任务库不存在时自动创建。图斑按监测编号（JCBH）合并：已录入的核查记录保持不变。无效几何会被修复并列出；无法导入的行会连同原因一并列出。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="37" />
+            <source>Change patch file (.shp, .gpkg, .geojson, .gdb)</source>
+            <translation>卫片图斑文件（.shp、.gpkg、.geojson、.gdb）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="40" />
+            <source>Layer name inside the file</source>
+            <translation>文件中的图层名</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/processing/import_patches.py" line="41" />
-            <source>Imports satellite change patches (Shapefile in UTF-8 or GBK, GeoPackage, GeoJSON, FileGDB) into the task GeoPackage, creating it when it does not exist. Patches are merged by monitoring number (JCBH): verification records already entered are kept. Invalid geometries are repaired and listed; rows that cannot be imported are listed with the reason.</source>
-            <translation type="unfinished" />
+            <source>Task database (GeoPackage; created when missing)</source>
+            <translation>任务库（GeoPackage；不存在时自动创建）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="51" />
-            <source>Change patch file (.shp, .gpkg, .geojson, .gdb)</source>
-            <translation type="unfinished" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="44" />
+            <source>Field mapping (JSON object or saved profile name; empty: detect)</source>
+            <translation>字段映射（JSON 对象或已保存的映射方案名；留空则自动识别）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="47" />
+            <source>Batch (e.g. 2024 annual)</source>
+            <translation>批次（如 2024年度）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="48" />
+            <source>Attribute encoding</source>
+            <translation>属性编码</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="48" />
+            <source>Detect</source>
+            <translation>自动识别</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="50" />
+            <source>Source CRS (when the file has none)</source>
+            <translation>源坐标系（文件未带坐标系时）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="52" />
+            <source>Working CRS of a new task (default: CGCS2000 3-degree zone)</source>
+            <translation>新任务库的工作坐标系（默认：CGCS2000 3 度带）</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/processing/import_patches.py" line="54" />
-            <source>Layer name inside the file</source>
-            <translation type="unfinished" />
+            <source>Patches inserted</source>
+            <translation>新增图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="55" />
-            <source>Task database (GeoPackage; created when missing)</source>
-            <translation type="unfinished" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="54" />
+            <source>Patches updated</source>
+            <translation>更新图斑</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="54" />
+            <source>Patches unchanged</source>
+            <translation>未变图斑</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="35" />
+            <source>Rows rejected</source>
+            <translation>拒绝导入的行</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="54" />
+            <source>Geometries repaired</source>
+            <translation>已修复的几何</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/processing/import_patches.py" line="58" />
-            <source>Field mapping (JSON object or saved profile name; empty: detect)</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="61" />
-            <source>Batch (e.g. 2024 annual)</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="62" />
-            <source>Attribute encoding</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="62" />
-            <source>Detect</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="64" />
-            <source>Source CRS (when the file has none)</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="66" />
-            <source>Working CRS of a new task (default: CGCS2000 3-degree zone)</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="68" />
-            <source>Patches inserted</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="68" />
-            <source>Patches updated</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="68" />
-            <source>Patches unchanged</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="68" />
-            <source>Rows rejected</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="68" />
-            <source>Geometries repaired</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="72" />
             <source>Validation report</source>
-            <translation type="unfinished" />
+            <translation>校验报告</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="19" />
+            <source>Import verification spreadsheet</source>
+            <translation>导入核查表</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/base.py" line="24" />
+            <source>Verification</source>
+            <translation>核查</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="22" />
+            <source>Imports a filled verification spreadsheet (.xlsx with the 监测编号 … 备注 headers) into the task database. Every row is checked (unknown monitoring number, unknown code, bad date, missing required field); the file is imported all-or-nothing unless partial import is accepted. Importing the same file twice changes nothing. Every changed field is written to the audit log.</source>
+            <translation>将填好的核查表（表头为 监测编号 … 备注 的 .xlsx）导入任务库。逐行检查（监测编号不存在、代码不存在、日期有误、必填项缺失）；除非允许部分导入，否则整个文件要么全部导入，要么全不导入。同一文件重复导入不会产生任何变化。每个被修改的字段都记入审计日志。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="29" />
+            <source>Verification spreadsheet (.xlsx)</source>
+            <translation>核查表（.xlsx）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="24" />
+            <source>Task database (GeoPackage)</source>
+            <translation>任务库（GeoPackage）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="33" />
+            <source>Import the valid rows even when some rows are rejected</source>
+            <translation>部分行被拒绝时仍导入有效行</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="35" />
+            <source>Rows accepted</source>
+            <translation>接受的行</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="35" />
+            <source>Rows unchanged</source>
+            <translation>未变的行</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="35" />
+            <source>Records written</source>
+            <translation>写入的记录</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="38" />
+            <source>Row report</source>
+            <translation>逐行报告</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="49" />
+            <source>Rows were rejected: nothing was written. Fix them, or accept a partial import.</source>
+            <translation>有行被拒绝：未写入任何内容。请修正这些行，或允许部分导入。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="22" />
+            <source>Overlay red lines (office comparison)</source>
+            <translation>红线叠加分析（内业比对）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="25" />
+            <source>Overlays the task's patches on cultivated land, permanent basic farmland, the ecological red line and approvals, and splits them by township. Areas are ellipsoidal on the CGCS2000 ellipsoid unless planar is chosen; each is the area of the intersection with the union of the layer's polygons, so overlaps never count twice. Suggests 合法 when the approved share reaches the threshold and flags patches touching farmland or the ecological red line as high priority, without touching any verdict. Re-running recomputes only what changed.</source>
+            <translation>将任务库中的卫片图斑与耕地、永久基本农田、生态保护红线和用地审批叠加，并按乡镇拆分。除非选择平面面积，面积均按 CGCS2000 椭球计算；每项面积是图斑与该图层多边形并集的相交面积，重叠部分不会重复计算。已批面积占比达到阈值时建议判定为“合法”，涉及基本农田或生态保护红线的图斑标记为重点图斑，不改动任何核查结论。重新运行时只重算有变化的部分。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="35" />
+            <source>Townships (XZQDM, XZQMC)</source>
+            <translation>乡镇（XZQDM、XZQMC）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="36" />
+            <source>Cultivated land</source>
+            <translation>耕地</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="37" />
+            <source>Permanent basic farmland</source>
+            <translation>永久基本农田</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="39" />
+            <source>Ecological red line</source>
+            <translation>生态保护红线</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="41" />
+            <source>Approvals (each with its document number field)</source>
+            <translation>用地审批（各带批文号字段）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="44" />
+            <source>Area</source>
+            <translation>面积</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="44" />
+            <source>Ellipsoidal (CGCS2000, official)</source>
+            <translation>椭球面积（CGCS2000，官方口径）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="44" />
+            <source>Planar (working CRS)</source>
+            <translation>平面面积（工作坐标系）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="47" />
+            <source>Land-use codes counted as cultivated (when the layer has DLBM)</source>
+            <translation>计为耕地的地类编码（图层有 DLBM 字段时）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="50" />
+            <source>Approved share that suggests lawful</source>
+            <translation>建议判定合法的已批面积占比</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="53" />
+            <source>Patches recomputed</source>
+            <translation>重算的图斑</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="53" />
+            <source>Patches reused</source>
+            <translation>沿用的图斑</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="53" />
+            <source>Red-line features repaired</source>
+            <translation>已修复的红线要素</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="56" />
+            <source>Report</source>
+            <translation>报告</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="72" />
+            <source>Cancelled: the task database is unchanged</source>
+            <translation>已取消：任务库未作改动</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="16" />
+            <source>Township metrics</source>
+            <translation>乡镇指标</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="19" />
+            <source>Computes per-township and county figures from the verdicts and the overlay areas (unlawful cultivated ratio, warning-interview flags, rectification) and writes them to the township_metrics table of the task database, and optionally to an .xlsx workbook.</source>
+            <translation>根据核查结论和叠加面积计算各乡镇及全县指标（违法占用耕地比例、预警约谈标记、整改情况），写入任务库的 township_metrics 表，也可另存为 .xlsx 工作簿。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="25" />
+            <source>Workbook</source>
+            <translation>工作簿</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="27" />
+            <source>Townships</source>
+            <translation>乡镇</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="28" />
+            <source>Townships flagged</source>
+            <translation>被标记的乡镇</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/plugin.py" line="106" />
+            <source>Patch review panel</source>
+            <translation>图斑核查面板</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/plugin.py" line="110" />
+            <source>Township metrics panel</source>
+            <translation>乡镇统计面板</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/plugin.py" line="113" />
+            <source>Next unverified patch</source>
+            <translation>下一个未核查图斑</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/plugin.py" line="115" />
+            <source>Verdict form…</source>
+            <translation>判定表单…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/plugin.py" line="20" />
+            <source>&amp;Land enforcement</source>
+            <translation>卫片执法(&amp;L)</translation>
         </message>
     </context>
     <context>
@@ -119,313 +309,633 @@
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="20" />
             <source>Import change patches</source>
-            <translation type="unfinished" />
+            <translation>导入卫片图斑</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="32" />
             <source>Detect</source>
-            <translation type="unfinished" />
+            <translation>自动识别</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="43" />
             <source>e.g. 2024 annual, 2025Q2</source>
-            <translation type="unfinished" />
+            <translation>如 2024年度、2025Q2</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="46" />
             <source>Patch file</source>
-            <translation type="unfinished" />
+            <translation>图斑文件</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="47" />
             <source>Layer</source>
-            <translation type="unfinished" />
+            <translation>图层</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="51" />
             <source>Attribute encoding</source>
-            <translation type="unfinished" />
+            <translation>属性编码</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="199" />
             <source>Source CRS</source>
-            <translation type="unfinished" />
+            <translation>源坐标系</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="53" />
             <source>Working CRS</source>
-            <translation type="unfinished" />
+            <translation>工作坐标系</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="202" />
             <source>Batch</source>
-            <translation type="unfinished" />
+            <translation>批次</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="57" />
             <source>Task field</source>
-            <translation type="unfinished" />
+            <translation>任务库字段</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="57" />
             <source>Source field</source>
-            <translation type="unfinished" />
+            <translation>源字段</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="70" />
             <source>Apply</source>
-            <translation type="unfinished" />
+            <translation>应用</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="72" />
             <source>Save as…</source>
-            <translation type="unfinished" />
+            <translation>另存为…</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="74" />
             <source>Delete</source>
-            <translation type="unfinished" />
+            <translation>删除</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="77" />
             <source>Profile</source>
-            <translation type="unfinished" />
+            <translation>映射方案</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="83" />
             <source>Field mapping (* required)</source>
-            <translation type="unfinished" />
+            <translation>字段映射（* 为必填）</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="89" />
             <source>Import</source>
-            <translation type="unfinished" />
+            <translation>导入</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="120" />
             <source>from the .cpg file</source>
-            <translation type="unfinished" />
+            <translation>来自 .cpg 文件</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="120" />
             <source>from the DBF header</source>
-            <translation type="unfinished" />
+            <translation>来自 DBF 文件头</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="121" />
             <source>detected from the text</source>
-            <translation type="unfinished" />
+            <translation>根据文本内容识别</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="121" />
             <source>plain ASCII</source>
-            <translation type="unfinished" />
+            <translation>纯 ASCII</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="122" />
             <source>format is UTF-8</source>
-            <translation type="unfinished" />
+            <translation>格式本身为 UTF-8</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="122" />
             <source>chosen</source>
-            <translation type="unfinished" />
+            <translation>手动选择</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="123" />
             <source>{n} features</source>
-            <translation type="unfinished" />
+            <translation>{n} 个要素</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="199" />
             <source>The file has no CRS: choose it</source>
-            <translation type="unfinished" />
+            <translation>文件未带坐标系：请选择</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="144" />
             <source>(not mapped)</source>
-            <translation type="unfinished" />
+            <translation>（未映射）</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="164" />
             <source>Save field mapping</source>
-            <translation type="unfinished" />
+            <translation>保存字段映射</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="164" />
             <source>Profile name</source>
-            <translation type="unfinished" />
+            <translation>映射方案名称</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="173" />
             <source>Delete profile</source>
-            <translation type="unfinished" />
+            <translation>删除映射方案</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="173" />
             <source>Delete the field-mapping profile “{name}”?</source>
-            <translation type="unfinished" />
+            <translation>删除字段映射方案“{name}”？</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="196" />
             <source>Field mapping</source>
-            <translation type="unfinished" />
+            <translation>字段映射</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="202" />
             <source>Enter the batch, e.g. 2024 annual</source>
-            <translation type="unfinished" />
+            <translation>请填写批次，如 2024年度</translation>
         </message>
     </context>
     <context>
         <name>LandEnforcementProvider</name>
         <message>
-            <location filename="../land_enforcement_plugin/processing/provider.py" line="20" />
+            <location filename="../land_enforcement_plugin/processing/provider.py" line="24" />
             <source>Land enforcement</source>
-            <translation type="unfinished" />
+            <translation>卫片执法</translation>
+        </message>
+    </context>
+    <context>
+        <name>MetricsDock</name>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="73" />
+            <source>Township metrics</source>
+            <translation>乡镇指标</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="85" />
+            <source>Unlawful cultivated ratio above</source>
+            <translation>违法占用耕地比例超过</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="86" />
+            <source>Warning interview: permanent farmland from</source>
+            <translation>约谈预警：永久基本农田达到</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="87" />
+            <source>Warning interview: general cultivated land from</source>
+            <translation>约谈预警：一般耕地达到</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="88" />
+            <source>Recompute</source>
+            <translation>重新统计</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="90" />
+            <source>Township map</source>
+            <translation>乡镇专题图</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="111" />
+            <source>Unlawful area by township (mu)</source>
+            <translation>各乡镇违法面积（亩）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="174" />
+            <source>{n} townships over a threshold: {names}; {cases} single cases</source>
+            <translation>{n} 个乡镇超过阈值：{names}；单宗超标 {cases} 宗</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="191" />
+            <source>Run the office comparison with a townships layer first</source>
+            <translation>请先使用乡镇界图层运行内业比对</translation>
+        </message>
+    </context>
+    <context>
+        <name>OverlayPanel</name>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="24" />
+            <source>Townships (XZQDM, XZQMC)</source>
+            <translation>乡镇（XZQDM、XZQMC）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="24" />
+            <source>Cultivated land</source>
+            <translation>耕地</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="25" />
+            <source>Permanent basic farmland</source>
+            <translation>永久基本农田</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="26" />
+            <source>Ecological red line</source>
+            <translation>生态保护红线</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="36" />
+            <source>Approvals</source>
+            <translation>用地审批</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="42" />
+            <source>Ellipsoidal (CGCS2000, official)</source>
+            <translation>椭球面积（CGCS2000，官方口径）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="43" />
+            <source>Planar (working CRS)</source>
+            <translation>平面面积（工作坐标系）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="44" />
+            <source>Area</source>
+            <translation>面积</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="45" />
+            <source>Run office comparison</source>
+            <translation>运行内业比对</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="38" />
+            <source>When the cultivated layer is a full land-use layer (DLBM), only these codes count</source>
+            <translation>耕地图层为完整土地利用现状图层（含 DLBM）时，仅统计这些地类编码</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="40" />
+            <source>Cultivated DLBM codes</source>
+            <translation>耕地地类编码</translation>
+        </message>
+    </context>
+    <context>
+        <name>PatchListModel</name>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="29" />
+            <source>Monitoring no.</source>
+            <translation>监测编号</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="29" />
+            <source>Township</source>
+            <translation>乡镇</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="29" />
+            <source>Area (mu)</source>
+            <translation>面积（亩）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="29" />
+            <source>Verdict</source>
+            <translation>判定结果</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <source>Suggested</source>
+            <translation>预判</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <source>Priority</source>
+            <translation>重点</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <source>Photos</source>
+            <translation>照片</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <source>Rectification</source>
+            <translation>整改状态</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
+            <source>Inspector</source>
+            <translation>核查人</translation>
+        </message>
+    </context>
+    <context>
+        <name>ReviewDock</name>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="148" />
+            <source>Patch review</source>
+            <translation>图斑核查</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="166" />
+            <source>All verdicts</source>
+            <translation>全部判定</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="170" />
+            <source>All</source>
+            <translation>全部</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="170" />
+            <source>Not verified</source>
+            <translation>未核查</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="170" />
+            <source>Verified</source>
+            <translation>已核查</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="173" />
+            <source>High priority</source>
+            <translation>重点图斑</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="174" />
+            <source>Has photos</source>
+            <translation>有照片</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="177" />
+            <source>Monitoring no. contains…</source>
+            <translation>监测编号包含…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="186" />
+            <source>◀ Previous unverified</source>
+            <translation>◀ 上一个未核查</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="186" />
+            <source>Next unverified ▶</source>
+            <translation>下一个未核查 ▶</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="186" />
+            <source>Zoom</source>
+            <translation>缩放</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="186" />
+            <source>Verdict…</source>
+            <translation>判定…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="201" />
+            <source>Attach photos…</source>
+            <translation>添加照片…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="203" />
+            <source>Match a photo folder…</source>
+            <translation>按文件夹匹配照片…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="243" />
+            <source>All townships</source>
+            <translation>全部乡镇</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="260" />
+            <source>{shown} shown of {total}; {verified} verified, {left} not yet</source>
+            <translation>显示 {shown} / 共 {total}；已核查 {verified}，未核查 {left}</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="293" />
+            <source>No more unverified patches in this direction</source>
+            <translation>此方向已没有未核查图斑</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="357" />
+            <source>Select a patch first</source>
+            <translation>请先选择图斑</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="348" />
+            <source>Attach photos</source>
+            <translation>添加照片</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="348" />
+            <source>Photos (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</source>
+            <translation>照片 (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="362" />
+            <source>Folder of photos named by monitoring number</source>
+            <translation>以监测编号命名的照片文件夹</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="374" />
+            <source>Attaching photos</source>
+            <translation>正在添加照片</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="387" />
+            <source>{added} photos attached, {skipped} already there</source>
+            <translation>已添加 {added} 张照片，{skipped} 张已存在</translation>
         </message>
     </context>
     <context>
         <name>TaskDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="31" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="33" />
             <source>Land enforcement task</source>
-            <translation type="unfinished" />
+            <translation>卫片执法任务</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="113" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="124" />
             <source>No task open</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="38" />
-            <source>Open task…</source>
-            <translation type="unfinished" />
+            <translation>未打开任务库</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/task_dock.py" line="40" />
-            <source>Import patches…</source>
-            <translation type="unfinished" />
+            <source>Open task…</source>
+            <translation>打开任务库…</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/task_dock.py" line="42" />
+            <source>Import patches…</source>
+            <translation>导入图斑…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="44" />
             <source>Add to map</source>
-            <translation type="unfinished" />
+            <translation>加载到地图</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="49" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="88" />
             <source>Task</source>
-            <translation type="unfinished" />
+            <translation>任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="51" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
             <source>County code</source>
-            <translation type="unfinished" />
+            <translation>县级行政区代码</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="51" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
             <source>Batches</source>
-            <translation type="unfinished" />
+            <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="51" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
             <source>Working CRS</source>
-            <translation type="unfinished" />
+            <translation>工作坐标系</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="51" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
             <source>Patches</source>
-            <translation type="unfinished" />
+            <translation>图斑数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="51" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
             <source>Verified</source>
-            <translation type="unfinished" />
+            <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="51" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
             <source>Schema version</source>
-            <translation type="unfinished" />
+            <translation>库结构版本</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="59" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="61" />
             <source>Cancel</source>
-            <translation type="unfinished" />
+            <translation>取消</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="66" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="68" />
             <source>Last import: validation report</source>
-            <translation type="unfinished" />
+            <translation>上次导入：校验报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="71" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="73" />
             <source>Row</source>
-            <translation type="unfinished" />
+            <translation>行号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="71" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="73" />
             <source>Monitoring no.</source>
-            <translation type="unfinished" />
+            <translation>监测编号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="71" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="73" />
             <source>Result</source>
-            <translation type="unfinished" />
+            <translation>结果</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="71" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="73" />
             <source>Reason</source>
-            <translation type="unfinished" />
+            <translation>原因</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="71" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="73" />
             <source>Area m² before → after</source>
-            <translation type="unfinished" />
+            <translation>面积 m²（修复前 → 修复后）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="91" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="102" />
             <source>Open or create a task database</source>
-            <translation type="unfinished" />
+            <translation>打开或新建任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="91" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="102" />
             <source>Task database (*.gpkg)</source>
-            <translation type="unfinished" />
+            <translation>任务库 (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="168" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="183" />
             <source>Importing change patches</source>
-            <translation type="unfinished" />
+            <translation>正在导入卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="182" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="197" />
             <source>Read {read}: {inserted} new, {updated} updated, {unchanged} unchanged, {rejected} rejected, {repaired} geometries repaired</source>
-            <translation type="unfinished" />
+            <translation>共读取 {read} 条：新增 {inserted}，更新 {updated}，未变 {unchanged}，拒绝 {rejected}，修复几何 {repaired}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="189" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="204" />
             <source>Rejected</source>
-            <translation type="unfinished" />
+            <translation>已拒绝</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="189" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="204" />
             <source>Repaired</source>
-            <translation type="unfinished" />
+            <translation>已修复</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="189" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="204" />
             <source>Note</source>
-            <translation type="unfinished" />
+            <translation>说明</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="231" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="279" />
             <source>Change patches</source>
-            <translation type="unfinished" />
+            <translation>卫片图斑</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="281" />
+            <source>Cannot load the patches layer from {path}</source>
+            <translation>无法从 {path} 加载图斑图层</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/task_dock.py" line="233" />
-            <source>Cannot load the patches layer from {path}</source>
-            <translation type="unfinished" />
+            <source>Office comparison</source>
+            <translation>内业比对</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="221" />
+            <source>Choose the townships layer</source>
+            <translation>请选择乡镇图层</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="241" />
+            <source>Cancelled: the task database is unchanged</source>
+            <translation>已取消：任务库未作改动</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="245" />
+            <source>Office comparison: {n} patches recomputed, {m} unchanged</source>
+            <translation>内业比对：重算 {n} 个图斑，{m} 个未变</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="149" />
+            <source>{rejected} rejected, {repaired} repaired, {note} notes</source>
+            <translation>拒绝 {rejected}，修复 {repaired}，说明 {note}</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="283" />
+            <source>Verification records</source>
+            <translation>核查记录</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="284" />
+            <source>Field photos</source>
+            <translation>现场照片</translation>
+        </message>
+    </context>
+    <context>
+        <name>VerdictForm</name>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="18" />
+            <source>Verification of {jcbh}</source>
+            <translation>图斑 {jcbh} 核查结果</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="40" />
+            <source>History</source>
+            <translation>修改记录</translation>
         </message>
     </context>
 </TS>

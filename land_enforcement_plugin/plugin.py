@@ -8,12 +8,16 @@ from qgis.PyQt.QtWidgets import QAction
 from . import dependencies
 
 PLUGIN_DIR = os.path.dirname(__file__)
-MENU = "&Land enforcement"
 LOG_TAG = "Land enforcement"
 
 
 def tr(text):
-    return QCoreApplication.translate("LandEnforcementPlugin", text)
+    # pylupdate files module-level tr() calls under @default: translate in that context.
+    return QCoreApplication.translate("@default", text)
+
+
+def menu_name():
+    return tr("&Land enforcement")
 
 
 def _translation_name(locale):
@@ -104,7 +108,7 @@ class LandEnforcementPlugin:
         self._add_action(review_action)
         metrics_action = self.metrics.toggleViewAction()
         metrics_action.setText(tr("Township metrics panel"))
-        metrics_action.setIcon(icon("dock"))
+        metrics_action.setIcon(icon("metrics"))
         self._add_action(metrics_action)
         self._add_action(QAction(icon("next"), tr("Next unverified patch"), self.iface.mainWindow()),
                          lambda: self.review.step_unverified(1) and self.review.zoom_to_selected())
@@ -134,7 +138,7 @@ class LandEnforcementPlugin:
         if slot is not None:
             action.triggered.connect(lambda _checked=False: slot())
         self.toolbar.addAction(action)
-        self.iface.addPluginToMenu(tr(MENU), action)
+        self.iface.addPluginToMenu(menu_name(), action)
         self.actions.append(action)
 
     def _show_message(self, text, level):
@@ -142,7 +146,7 @@ class LandEnforcementPlugin:
 
     def unload(self):
         for action in self.actions:
-            self.iface.removePluginMenu(tr(MENU), action)
+            self.iface.removePluginMenu(menu_name(), action)
         self.actions = []
         if self.toolbar is not None:
             self.toolbar.deleteLater()

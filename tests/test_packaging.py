@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = "land_enforcement_plugin"
 BUILD = [sys.executable, str(ROOT / "scripts" / "build.py")]
 TS = ROOT / "i18n" / f"{PLUGIN}_zh_CN.ts"
-ICONS = ("icon", "task", "import", "dock", "review", "next", "verdict", "photo")
+ICONS = ("icon", "task", "import", "dock", "review", "next", "verdict", "photo", "metrics")
 PYQT_IMPORT = re.compile(r"^\s*(from\s+PyQt[56]\b|import\s+PyQt[56]\b)", re.M)
 
 

@@ -6,7 +6,8 @@ from ..core.errors import LandEnforcementError
 
 
 def tr(text):
-    return QCoreApplication.translate("LandEnforcementAlgorithm", text)
+    # pylupdate files module-level tr() calls under @default: translate in that context.
+    return QCoreApplication.translate("@default", text)
 
 
 class LandEnforcementAlgorithm(QgsProcessingAlgorithm):
