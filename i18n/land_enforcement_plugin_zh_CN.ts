@@ -684,7 +684,7 @@
         <message>
             <location filename="../land_enforcement_plugin/gui/review_dock.py" line="186" />
             <source>Zoom</source>
-            <translation>缩放</translation>
+            <translation>定位</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/review_dock.py" line="186" />

@@ -111,3 +111,4 @@ def plugin_iface(qgis_iface, qgis_new_project, monkeypatch):
     qgis_iface.plugin_menus = menus
     yield qgis_iface
     del qgis_iface.plugin_menus
+
