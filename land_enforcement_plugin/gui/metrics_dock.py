@@ -5,7 +5,7 @@ from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import QRectF, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor, QPainter
 from qgis.PyQt.QtWidgets import (QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                                 QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                                 QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..core import metrics, schema
 from ..core.store import GeoPackageTaskStore
@@ -107,9 +107,16 @@ class MetricsDock(QgsDockWidget):
         layout.addLayout(thresholds)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(QLabel(self.tr("Unlawful area by township (mu)")))
-        layout.addWidget(self.chart)
+        chart_box = QWidget()
+        chart_layout = QVBoxLayout(chart_box)
+        chart_layout.addWidget(QLabel(self.tr("Unlawful area by township (mu)")))
+        chart_layout.addWidget(self.chart)
+        splitter = QSplitter(Qt.Orientation.Horizontal)  # the dock sits at the bottom: side by side
+        splitter.addWidget(self.table)
+        splitter.addWidget(chart_box)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout.addWidget(splitter, 1)
         self.setWidget(body)
 
     def set_task(self, path):
