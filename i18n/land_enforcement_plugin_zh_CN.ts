@@ -508,17 +508,17 @@
             <translation>乡镇专题图</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="111" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="112" />
             <source>Unlawful area by township (mu)</source>
             <translation>各乡镇违法面积（亩）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="174" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="181" />
             <source>{n} townships over a threshold: {names}; {cases} single cases</source>
             <translation>{n} 个乡镇超过阈值：{names}；单宗超标 {cases} 宗</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="191" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="198" />
             <source>Run the office comparison with a townships layer first</source>
             <translation>请先使用乡镇界图层运行内业比对</translation>
         </message>
@@ -584,47 +584,47 @@
     <context>
         <name>PatchListModel</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="29" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
             <source>Monitoring no.</source>
             <translation>监测编号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="29" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="29" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
             <source>Area (mu)</source>
             <translation>面积（亩）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="29" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
             <source>Verdict</source>
             <translation>判定结果</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
             <source>Suggested</source>
             <translation>预判</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
             <source>Priority</source>
             <translation>重点</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
             <source>Photos</source>
             <translation>照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
             <source>Rectification</source>
             <translation>整改状态</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
             <source>Inspector</source>
             <translation>核查人</translation>
         </message>
@@ -632,119 +632,167 @@
     <context>
         <name>ReviewDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="148" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="149" />
             <source>Patch review</source>
             <translation>图斑核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="166" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="167" />
             <source>All verdicts</source>
             <translation>全部判定</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="170" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="171" />
             <source>All</source>
             <translation>全部</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="170" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="171" />
             <source>Not verified</source>
             <translation>未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="170" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="171" />
             <source>Verified</source>
             <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="173" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="174" />
             <source>High priority</source>
             <translation>重点图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="174" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="175" />
             <source>Has photos</source>
             <translation>有照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="177" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="178" />
             <source>Monitoring no. contains…</source>
             <translation>监测编号包含…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="186" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="187" />
             <source>◀ Previous unverified</source>
             <translation>◀ 上一个未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="186" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="187" />
             <source>Next unverified ▶</source>
             <translation>下一个未核查 ▶</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="186" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="187" />
             <source>Zoom</source>
             <translation>定位</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="186" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="187" />
             <source>Verdict…</source>
             <translation>判定…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="201" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="202" />
             <source>Attach photos…</source>
             <translation>添加照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="203" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="204" />
             <source>Match a photo folder…</source>
             <translation>按文件夹匹配照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="243" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="252" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="260" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="269" />
             <source>{shown} shown of {total}; {verified} verified, {left} not yet</source>
             <translation>显示 {shown} / 共 {total}；已核查 {verified}，未核查 {left}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="293" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="302" />
             <source>No more unverified patches in this direction</source>
             <translation>此方向已没有未核查图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="357" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="366" />
             <source>Select a patch first</source>
             <translation>请先选择图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="348" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="357" />
             <source>Attach photos</source>
             <translation>添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="348" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="357" />
             <source>Photos (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</source>
             <translation>照片 (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="362" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="371" />
             <source>Folder of photos named by monitoring number</source>
             <translation>以监测编号命名的照片文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="374" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="383" />
             <source>Attaching photos</source>
             <translation>正在添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="387" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="396" />
             <source>{added} photos attached, {skipped} already there</source>
             <translation>已添加 {added} 张照片，{skipped} 张已存在</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="209" />
+            <source>Export township sheets…</source>
+            <translation>导出乡镇核查表…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="211" />
+            <source>Import returned sheet…</source>
+            <translation>导入回收核查表…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="408" />
+            <source>Folder for the township sheets</source>
+            <translation>乡镇核查表保存文件夹</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="411" />
+            <source>{n} township sheets written to {folder}</source>
+            <translation>已导出 {n} 个乡镇核查表到 {folder}</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="414" />
+            <source>Returned verification sheet</source>
+            <translation>回收的核查表</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="414" />
+            <source>Excel (*.xlsx)</source>
+            <translation>Excel 表格 (*.xlsx)</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="439" />
+            <source>Rows rejected</source>
+            <translation>拒绝导入的行</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="439" />
+            <source>{bad} rows were rejected, nothing was written:
+
+{report}
+
+Import the {good} valid rows anyway?</source>
+            <translation>有 {bad} 行被拒绝，尚未写入任何内容：
+
+{report}
+
+仍然导入其余 {good} 行有效数据？</translation>
         </message>
     </context>
     <context>

@@ -183,8 +183,18 @@ def _inside_qgis(config):
         report["screenshot_saved"] = window.grab().save(shot)
         report["screen_screenshot_saved"] = screen.grabWindow(0).save(config["screen_screenshot"])
         report["messages"] = list(messages)
-        with open(config["raw_report"], "w", encoding="utf-8") as handle:
+        with open(config["raw_report"] + ".tmp", "w", encoding="utf-8") as handle:
             json.dump(report, handle, ensure_ascii=False, indent=2)
+        os.replace(config["raw_report"] + ".tmp", config["raw_report"])
+
+    def quit_qgis():
+        # QGIS's own way out (File > Exit), which unloads the plugins; QgsApplication.exit() skips
+        # that and makes QGIS 3.40 crash while clearing a project's layer tree.
+        import qgis.utils as utils
+
+        QgsProject.instance().setDirty(False)  # no "save changes?" question
+        QTimer.singleShot(int(config.get("quit_timeout", 30) * 1000), lambda: QgsApplication.exit(4))
+        utils.iface.actionExit().trigger()
 
     def tick():
         if state["done"]:
@@ -213,7 +223,7 @@ def _inside_qgis(config):
                 if time.time() - state["ready_at"] >= config["settle"] and (not drawing or elapsed > config["load_timeout"]):
                     state["done"] = True
                     finish()
-                    QTimer.singleShot(200, lambda: QgsApplication.exit(0))
+                    QTimer.singleShot(200, quit_qgis)
         except Exception:  # report the check's own failure rather than hang
             state["done"] = True
             with open(config["raw_report"], "w", encoding="utf-8") as handle:
@@ -437,6 +447,9 @@ def main(argv=None):
                         f"ran; see {log_path}"]
         if exit_code is None and raw:
             warnings.append(f"QGIS did not quit by itself within {args.timeout:.0f}s (killed)")
+        elif exit_code and raw:
+            # File > Exit quits cleanly without the plugin, so a crash here is most likely its unload().
+            problems.append(f"QGIS crashed while quitting (exit code {exit_code}, plugin unload?); see {log_path}")
         ok = not problems and not (args.strict and warnings)
         report = {"ok": ok, "problems": problems, "warnings": warnings, "locale": args.locale,
                   "project": args.project, "screenshot": str(screenshot) if screenshot.exists() else None,

@@ -110,3 +110,26 @@ def test_dropped_photos_are_attached_and_shown(plugin, tmp_path):
     assert review.model.rows[0]["photo_count"] == 1
     review.has_photos.setChecked(True)
     assert review.proxy.rowCount() == 1
+
+
+def test_sheets_round_trip_from_the_dock(plugin, tmp_path):
+    import openpyxl
+
+    review = plugin.review
+    from land_enforcement_plugin.core import verification
+    paths = verification.export_templates(plugin.dock.task_path, str(tmp_path / "out"))
+    assert len(paths) == 2  # one per township
+    workbook = openpyxl.load_workbook(paths[0])
+    sheet = workbook["核查结果"]
+    headers = [c.value for c in sheet[1]]
+    sheet.cell(2, headers.index("判定结果") + 1).value = "其他"
+    for name, value in (("线索来源", "卫片"), ("核查人", "赵六"), ("核查日期", "2024-06-01")):
+        sheet.cell(2, headers.index(name) + 1).value = value
+    sheet.cell(3, headers.index("判定结果") + 1).value = "乱填"
+    workbook.save(paths[0])
+    asked = []
+    refused = review.import_sheet(paths[0], confirm_partial=lambda result: asked.append(result) or False)
+    assert len(asked) == 1 and not refused.applied
+    accepted = review.import_sheet(paths[0], confirm_partial=lambda result: True)
+    assert accepted.changed == 1
+    assert plugin.dock.values["verified"].text() == "2 / 5"

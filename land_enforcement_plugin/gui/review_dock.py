@@ -6,10 +6,11 @@ from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, QSize, QSortFilterProxyModel, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor, QIcon, QKeySequence, QPixmap
 from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel,
-                                 QLineEdit, QListView, QListWidget, QListWidgetItem, QPushButton, QShortcut,
+                                 QLineEdit, QListView, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
+                                 QShortcut,
                                  QTableView, QVBoxLayout, QWidget)
 
-from ..core import photos, schema
+from ..core import photos, schema, verification
 from ..core.store import GeoPackageTaskStore
 from . import background
 from .messages import error_text, ui_is_chinese
@@ -205,6 +206,13 @@ class ReviewDock(QgsDockWidget):
         photo_buttons = QHBoxLayout()
         photo_buttons.addWidget(attach)
         photo_buttons.addWidget(match)
+        export_sheets = QPushButton(self.tr("Export township sheets…"))
+        export_sheets.clicked.connect(self.export_sheets)
+        import_sheet = QPushButton(self.tr("Import returned sheet…"))
+        import_sheet.clicked.connect(self.choose_sheet)
+        sheet_buttons = QHBoxLayout()
+        sheet_buttons.addWidget(export_sheets)
+        sheet_buttons.addWidget(import_sheet)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.addLayout(filters)
@@ -214,6 +222,7 @@ class ReviewDock(QgsDockWidget):
         layout.addWidget(self.count)
         layout.addWidget(self.thumbnails)
         layout.addLayout(photo_buttons)
+        layout.addLayout(sheet_buttons)
         self.setWidget(body)
         self._running = None
 
@@ -393,6 +402,45 @@ class ReviewDock(QgsDockWidget):
         self.reload_task_layers()
         if self.selected_jcbh():
             self.show_photos(self.selected_jcbh())
+
+    # -- spreadsheets ------------------------------------------------------------------------
+    def export_sheets(self):
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder for the township sheets"))
+        if folder:
+            paths = verification.export_templates(self.task_path, folder)
+            self.message.emit(self.tr("{n} township sheets written to {folder}").format(n=len(paths), folder=folder), 0)
+
+    def choose_sheet(self):
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Returned verification sheet"), "",
+                                              self.tr("Excel (*.xlsx)"))
+        if path:
+            self.import_sheet(path)
+
+    def import_sheet(self, path, confirm_partial=None):
+        """All or nothing; when rows are rejected the report is shown and the user may accept the
+        valid rows (confirm_partial(result) -> bool; by default a question box)."""
+        try:
+            result = verification.import_spreadsheet(self.task_path, path)
+            if result.rejected and result.accepted:
+                ask = confirm_partial or self._ask_partial
+                if ask(result):
+                    result = verification.import_spreadsheet(self.task_path, path, accept_partial=True)
+        except Exception as exc:  # shown, not raised
+            self.message.emit(error_text(exc), 2)
+            return None
+        self.message.emit("\n".join(result.lines()[:12]), 1 if result.rejected else 0)
+        self.refresh()
+        self.reload_task_layers()
+        self.saved.emit("")
+        return result
+
+    def _ask_partial(self, result):
+        report = "\n".join(result.lines()[1:21])
+        return QMessageBox.question(
+            self, self.tr("Rows rejected"),
+            self.tr("{bad} rows were rejected, nothing was written:\n\n{report}\n\n"
+                    "Import the {good} valid rows anyway?").format(
+                bad=len(result.rejected), good=len(result.accepted), report=report)) == QMessageBox.StandardButton.Yes
 
     # -- the form ----------------------------------------------------------------------------
     def open_form(self):
