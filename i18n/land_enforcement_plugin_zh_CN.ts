@@ -702,47 +702,47 @@
             <translation>按文件夹匹配照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="252" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="256" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="269" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="273" />
             <source>{shown} shown of {total}; {verified} verified, {left} not yet</source>
             <translation>显示 {shown} / 共 {total}；已核查 {verified}，未核查 {left}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="302" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="306" />
             <source>No more unverified patches in this direction</source>
             <translation>此方向已没有未核查图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="366" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="370" />
             <source>Select a patch first</source>
             <translation>请先选择图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="357" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="361" />
             <source>Attach photos</source>
             <translation>添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="357" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="361" />
             <source>Photos (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</source>
             <translation>照片 (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="371" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="375" />
             <source>Folder of photos named by monitoring number</source>
             <translation>以监测编号命名的照片文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="383" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="387" />
             <source>Attaching photos</source>
             <translation>正在添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="396" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="400" />
             <source>{added} photos attached, {skipped} already there</source>
             <translation>已添加 {added} 张照片，{skipped} 张已存在</translation>
         </message>
@@ -757,32 +757,32 @@
             <translation>导入回收核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="408" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="412" />
             <source>Folder for the township sheets</source>
             <translation>乡镇核查表保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="411" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="415" />
             <source>{n} township sheets written to {folder}</source>
             <translation>已导出 {n} 个乡镇核查表到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="414" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="418" />
             <source>Returned verification sheet</source>
             <translation>回收的核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="414" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="418" />
             <source>Excel (*.xlsx)</source>
             <translation>Excel 表格 (*.xlsx)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="439" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="475" />
             <source>Rows rejected</source>
             <translation>拒绝导入的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="439" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="475" />
             <source>{bad} rows were rejected, nothing was written:
 
 {report}
@@ -793,6 +793,41 @@ Import the {good} valid rows anyway?</source>
 {report}
 
 仍然导入其余 {good} 行有效数据？</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="213" />
+            <source>Export QField projects…</source>
+            <translation>导出 QField 外业工程…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="215" />
+            <source>Merge QField package…</source>
+            <translation>合并 QField 回传数据…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="442" />
+            <source>Folder for the QField projects</source>
+            <translation>QField 外业工程保存文件夹</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="450" />
+            <source>{n} QField projects written to {folder}</source>
+            <translation>已导出 {n} 个 QField 外业工程到 {folder}</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="453" />
+            <source>Returned QField package</source>
+            <translation>回传的 QField 数据包</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="453" />
+            <source>GeoPackage (*.gpkg)</source>
+            <translation>GeoPackage (*.gpkg)</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="466" />
+            <source>Conflicts</source>
+            <translation>冲突</translation>
         </message>
     </context>
     <context>

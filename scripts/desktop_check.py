@@ -376,11 +376,12 @@ def main(argv=None):
     out = Path(args.out).absolute()
     out.mkdir(parents=True, exist_ok=True)
     screenshot, screen_shot = out / "desktop_check.png", out / "desktop_check_screen.png"
-    raw_report, report_path, log_path = out / "raw_report.json", out / "report.json", out / "qgis_output.log"
-    for path in (screenshot, screen_shot, raw_report, report_path):
+    report_path, log_path = out / "report.json", out / "qgis_output.log"
+    for path in (screenshot, screen_shot, report_path):
         path.unlink(missing_ok=True)
 
     tmp = Path(tempfile.mkdtemp(prefix="lep-desktop-check-"))
+    raw_report = tmp / "raw_report.json"  # per run, so that two checks at once cannot mix them up
     profile = tmp / "profiles" / "default"
     try:
         install = subprocess.run([sys.executable, str(ROOT / "scripts" / "build.py"), "install", "--plugins-dir",
@@ -457,7 +458,6 @@ def main(argv=None):
                   "qgis_exit_code": exit_code, "wall_time_s": elapsed, "lent_packages": linked,
                   "qgis_output_log": str(log_path), **raw}
         report_path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        raw_report.unlink(missing_ok=True)
 
         print(f"desktop_check: {'OK' if ok else 'FAILED'} in {elapsed}s; report {report_path}")
         if report["screenshot"]:
@@ -466,6 +466,10 @@ def main(argv=None):
             print(f"desktop_check: dock “{raw['dock']['title']}”")
         for problem in problems:
             print(f"  PROBLEM: {problem}")
+        if not raw and log_path.exists():
+            print("  last lines of the QGIS output:")
+            for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]:
+                print(f"    {line}")
         for warning in warnings:
             print(f"  warning: {warning}")
         return 0 if ok else 1

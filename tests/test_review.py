@@ -133,3 +133,25 @@ def test_sheets_round_trip_from_the_dock(plugin, tmp_path):
     accepted = review.import_sheet(paths[0], confirm_partial=lambda result: True)
     assert accepted.changed == 1
     assert plugin.dock.values["verified"].text() == "2 / 5"
+
+
+def test_qfield_round_trip_from_the_dock(plugin, tmp_path):
+    import os
+
+    from osgeo import ogr
+
+    from land_enforcement_plugin.core import fieldwork
+
+    folders = fieldwork.export_field_projects(plugin.dock.task_path, str(tmp_path / "field"))
+    gpkg = os.path.join(folders[0], "fieldwork.gpkg")
+    ds = ogr.Open(gpkg, 1)
+    layer = ds.GetLayerByName("patches")
+    feature = layer.GetNextFeature()
+    for key, value in (("verdict", "其他"), ("land_use", "其他"), ("lead_source", "卫片"), ("inspector", "外业"),
+                       ("verify_date", "2024-06-03")):
+        feature.SetField(key, value)
+    layer.SetFeature(feature)
+    ds = None
+    result = plugin.review.merge_field_package(gpkg)
+    assert result.applied == ["P1"]
+    assert plugin.dock.values["verified"].text() == "2 / 5"

@@ -10,7 +10,7 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileD
                                  QShortcut,
                                  QTableView, QVBoxLayout, QWidget)
 
-from ..core import photos, schema, verification
+from ..core import fieldwork, photos, schema, verification
 from ..core.store import GeoPackageTaskStore
 from . import background
 from .messages import error_text, ui_is_chinese
@@ -210,9 +210,13 @@ class ReviewDock(QgsDockWidget):
         export_sheets.clicked.connect(self.export_sheets)
         import_sheet = QPushButton(self.tr("Import returned sheet…"))
         import_sheet.clicked.connect(self.choose_sheet)
+        export_field = QPushButton(self.tr("Export QField projects…"))
+        export_field.clicked.connect(self.export_field_projects)
+        merge_field = QPushButton(self.tr("Merge QField package…"))
+        merge_field.clicked.connect(self.choose_field_package)
         sheet_buttons = QHBoxLayout()
-        sheet_buttons.addWidget(export_sheets)
-        sheet_buttons.addWidget(import_sheet)
+        for button in (export_sheets, import_sheet, export_field, merge_field):
+            sheet_buttons.addWidget(button)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.addLayout(filters)
@@ -429,6 +433,38 @@ class ReviewDock(QgsDockWidget):
             self.message.emit(error_text(exc), 2)
             return None
         self.message.emit("\n".join(result.lines()[:12]), 1 if result.rejected else 0)
+        self.refresh()
+        self.reload_task_layers()
+        self.saved.emit("")
+        return result
+
+    def export_field_projects(self):
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder for the QField projects"))
+        if not folder:
+            return
+        try:
+            folders = fieldwork.export_field_projects(self.task_path, folder)
+        except Exception as exc:  # shown, not raised
+            self.message.emit(error_text(exc), 2)
+            return
+        self.message.emit(self.tr("{n} QField projects written to {folder}").format(n=len(folders), folder=folder), 0)
+
+    def choose_field_package(self):
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Returned QField package"), "",
+                                              self.tr("GeoPackage (*.gpkg)"))
+        if path:
+            self.merge_field_package(path)
+
+    def merge_field_package(self, path):
+        """Conflicts are shown with both values and left as they are in the task."""
+        try:
+            result = fieldwork.merge_field_package(self.task_path, path)
+        except Exception as exc:  # shown, not raised
+            self.message.emit(error_text(exc), 2)
+            return None
+        if result.conflicts and self.isVisible():
+            QMessageBox.warning(self, self.tr("Conflicts"), "\n".join(result.lines()[:30]))
+        self.message.emit("\n".join(result.lines()[:12]), 1 if result.conflicts or result.rejected else 0)
         self.refresh()
         self.reload_task_layers()
         self.saved.emit("")
