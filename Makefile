@@ -40,9 +40,11 @@ translations: setup
 	$(PY) scripts/build.py translations $(if $(FILL),--fill $(FILL))
 
 # Real QGIS desktop under Xvfb with the plugin installed in a throw-away profile (Chinese UI):
-# screenshot and report in build/desktop_check/. DESKTOP_PROJECT=x.qgz opens a project.
+# screenshot and report in build/desktop_check/. DESKTOP_PROJECT=x.qgz opens a project;
+# DESKTOP_REVIEW_PHOTOS=build/demo/photos also records a verdict with photos on the next unverified patch.
 desktop-check: compile
-	$(PY) scripts/desktop_check.py $(if $(DESKTOP_PROJECT),--project "$(DESKTOP_PROJECT)")
+	$(PY) scripts/desktop_check.py $(if $(DESKTOP_PROJECT),--project "$(DESKTOP_PROJECT)") \
+		$(if $(DESKTOP_REVIEW_PHOTOS),--review-photos "$(DESKTOP_REVIEW_PHOTOS)")
 
 qgis: install demo
 	QT_QPA_PLATFORM= qgis --project $(DEMO_DIR)/demo.qgz

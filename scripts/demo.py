@@ -53,7 +53,7 @@ def _styled(layer, fill, outline, width=0.2, opacity=1.0):
 
 def write_project(out, demo, task_path):
     """A QGIS project with the task's patches over the red lines, for `make qgis`."""
-    from qgis.core import (QgsApplication, QgsPalLayerSettings, QgsProject, QgsVectorLayer,
+    from qgis.core import (QgsApplication, QgsPalLayerSettings, QgsProject, QgsReferencedRectangle, QgsVectorLayer,
                            QgsVectorLayerSimpleLabeling)
 
     app = QgsApplication([], False)
@@ -78,6 +78,8 @@ def write_project(out, demo, task_path):
                  townships, patches):
         project.addMapLayer(item)
     project.setCrs(patches.crs())
+    # Opens on the whole county rather than at 1:1.
+    project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(townships.extent(), townships.crs()))
     project.writeEntry("land_enforcement", "task_path", task_path)
     path = os.path.join(out, "demo.qgz")
     project.write(path)

@@ -171,6 +171,8 @@ def _inside_qgis(config):
                 hidden.append(entry["text"])
         report["message_bar"] = bar_items
         report["message_bar_hidden_for_screenshot"] = hidden
+        if config.get("review_photos"):
+            report["review_scenario"] = review_scenario(utils, config["review_photos"])
         modal = QApplication.activeModalWidget()
         report["modal_dialog"] = None if modal is None else {
             "class": type(modal).__name__, "title": modal.windowTitle(), "texts": visible_texts(modal)[:20]}
@@ -186,6 +188,46 @@ def _inside_qgis(config):
         with open(config["raw_report"] + ".tmp", "w", encoding="utf-8") as handle:
             json.dump(report, handle, ensure_ascii=False, indent=2)
         os.replace(config["raw_report"] + ".tmp", config["raw_report"])
+
+    def review_scenario(utils, photo_dir):
+        """The field workbench end to end, as a user would: the task's layers on the map, next
+        unverified patch (one the photo folder has photos for), its photos attached, a verdict saved."""
+        plugin = utils.plugins[PLUGIN]
+        core = sys.modules[type(plugin).__module__.rsplit(".", 1)[0] + ".core.photos"]
+        store_module = sys.modules[type(plugin).__module__.rsplit(".", 1)[0] + ".core.store"]
+        task = plugin.dock.task_path
+        plugin.dock.add_layers_to_map()
+        review = plugin.review
+        review.show()
+        review.refresh()
+        matches = core.match_folder(photo_dir, {row["jcbh"] for row in review.model.rows})
+        jcbh = None
+        for _ in range(len(review.model.rows)):
+            jcbh = review.step_unverified(1)
+            if jcbh is None or jcbh in matches:
+                break
+        if jcbh is None:
+            return {"error": "no unverified patch with photos"}
+        attached = core.attach_photos(task, {jcbh: matches[jcbh]})
+        review.save(jcbh, {"verdict": "违法", "land_use": "建设用地", "violation_type": "未批先建",
+                           "rect_status": "未整改", "case_filed": "是", "lead_source": "卫片",
+                           "inspector": "桌面测试", "verify_date": "2024-06-05"})
+        review.select_jcbh(jcbh)
+        review.show_photos(jcbh)
+        review.zoom_to_selected()
+        utils.iface.mapCanvas().zoomScale(2000)
+        utils.iface.mapCanvas().refresh()
+        utils.iface.mapCanvas().waitWhileRendering()
+        QApplication.processEvents()
+        store = store_module.GeoPackageTaskStore.open(task)
+        try:
+            saved = store.verifications().get(jcbh, {})
+            photo_rows = store.photos(jcbh)
+        finally:
+            store.close()
+        return {"jcbh": jcbh, "photos_attached": attached.added, "photo_points": len(photo_rows),
+                "verdict_saved": saved.get("verdict"), "thumbnails": review.thumbnails.count(),
+                "warnings": [w[3] for w in attached.warnings]}
 
     def quit_qgis():
         # QGIS's own way out (File > Exit), which unloads the plugins; QgsApplication.exit() skips
@@ -321,6 +363,10 @@ def judge(raw, args):
             warnings.append("English texts shown: " + ", ".join(translation["visible_untranslated"]))
     if not raw.get("screenshot_saved"):
         problems.append("the screenshot could not be saved")
+    scenario = raw.get("review_scenario")
+    if scenario is not None and not (scenario.get("verdict_saved") and scenario.get("photo_points")
+                                     and scenario.get("thumbnails")):
+        problems.append(f"review scenario incomplete: {scenario}")
     return problems, warnings
 
 
@@ -366,6 +412,8 @@ def main(argv=None):
                         help="do not lend QGIS the packages it lacks (see the missing-package message)")
     parser.add_argument("--keep-profile", action="store_true", help="keep the temporary profile folder")
     parser.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    parser.add_argument("--review-photos", help="run the review scenario (next unverified patch, photos from "
+                                                "this folder, verdict saved) before the screenshot")
     args = parser.parse_args(argv)
 
     if args.project and not Path(args.project).is_file():
@@ -410,6 +458,7 @@ def main(argv=None):
             "screenshot": str(screenshot), "screen_screenshot": str(screen_shot), "raw_report": str(raw_report),
             "project": args.project, "settle": args.settle, "load_timeout": max(30.0, args.timeout / 2),
             "extra_sys_path": extra, "ts": str(ROOT / "i18n" / f"{PLUGIN}_zh_CN.ts"),
+            "review_photos": str(Path(args.review_photos).absolute()) if args.review_photos else None,
         }
         runtime = tmp / "runtime"
         runtime.mkdir(mode=0o700)

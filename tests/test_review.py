@@ -155,3 +155,13 @@ def test_qfield_round_trip_from_the_dock(plugin, tmp_path):
     result = plugin.review.merge_field_package(gpkg)
     assert result.applied == ["P1"]
     assert plugin.dock.values["verified"].text() == "2 / 5"
+
+
+def test_saving_keeps_the_patch_selected_on_the_map(plugin):
+    layer = QgsVectorLayer(f"{plugin.dock.task_path}|layername=patches", "卫片图斑", "ogr")
+    QgsProject.instance().addMapLayer(layer)
+    review = plugin.review
+    jcbh = review.step_unverified(1)
+    review.save(jcbh, {"verdict": "其他", "land_use": "其他", "lead_source": "卫片", "inspector": "a",
+                       "verify_date": "2024-06-01"})
+    assert [f["jcbh"] for f in layer.selectedFeatures()] == [jcbh]

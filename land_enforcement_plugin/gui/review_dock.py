@@ -319,12 +319,15 @@ class ReviewDock(QgsDockWidget):
         if jcbh is None or self._syncing:
             return
         self.show_photos(jcbh)
+        self._select_on_map(jcbh)
+        self.patch_selected.emit(jcbh)
+
+    def _select_on_map(self, jcbh):
         layer = self.patches_layer()
         if layer is not None:
             self._syncing = True
             layer.selectByExpression(f"\"jcbh\" = '{jcbh}'")
             self._syncing = False
-        self.patch_selected.emit(jcbh)
 
     def map_selection_changed(self, layer):
         """Selecting a patch on the map selects it in the list."""
@@ -510,3 +513,5 @@ class ReviewDock(QgsDockWidget):
             if isinstance(layer, QgsVectorLayer) and self.task_path and layer.source().startswith(self.task_path):
                 layer.reload()
                 layer.triggerRepaint()
+        if self.selected_jcbh():  # a reload drops the map selection
+            self._select_on_map(self.selected_jcbh())
