@@ -47,6 +47,14 @@ class PatchListModel(QAbstractTableModel):
             return self.headers[section]
         return None
 
+    def sort(self, column, order=Qt.SortOrder.AscendingOrder):
+        """Sorted here in one Python sort: a proxy sort would call data() ~300,000 times for 20,000 rows."""
+        name = _COLUMNS[column]
+        self.layoutAboutToBeChanged.emit()
+        self.rows.sort(key=lambda row: (row.get(name) is None, row.get(name) if row.get(name) is not None else 0),
+                       reverse=order == Qt.SortOrder.DescendingOrder)
+        self.layoutChanged.emit()
+
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         row = self.rows[index.row()]
         column = _COLUMNS[index.column()]
@@ -57,8 +65,6 @@ class PatchListModel(QAbstractTableModel):
             if column == "high_priority":
                 return "★" if value else ""
             return value
-        if role == Qt.ItemDataRole.UserRole:  # sort key
-            return row.get(column) if row.get(column) is not None else ""
         if role == Qt.ItemDataRole.BackgroundRole and row.get("verdict") == schema.Verdict.UNLAWFUL.value:
             return QBrush(QColor(250, 225, 225))
         return None
@@ -73,7 +79,9 @@ class PatchFilter(QSortFilterProxyModel):
         self.priority_only = False
         self.photos_only = False
         self.text = ""
-        self.setSortRole(Qt.ItemDataRole.UserRole)
+
+    def sort(self, column, order=Qt.SortOrder.AscendingOrder):
+        self.sourceModel().sort(column, order)  # the proxy keeps the model's order
 
     def update(self, **criteria):
         for key, value in criteria.items():
@@ -81,7 +89,9 @@ class PatchFilter(QSortFilterProxyModel):
         self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row, source_parent):  # noqa: N802 (Qt API)
-        row = self.sourceModel().rows[source_row]
+        return self.accepts(self.sourceModel().rows[source_row])
+
+    def accepts(self, row):
         if self.township and row["xzqdm"] != self.township:
             return False
         if self.verdict and row.get("verdict") != self.verdict:
@@ -250,6 +260,8 @@ class ReviewDock(QgsDockWidget):
                     store.close()
         selected = self.selected_jcbh()
         self.model.load(rows)
+        header = self.table.horizontalHeader()
+        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())  # keep the user's order
         current = self.township.currentData()
         self.township.blockSignals(True)
         self.township.clear()
@@ -267,9 +279,9 @@ class ReviewDock(QgsDockWidget):
                           status=self.status.currentData(), priority_only=self.priority.isChecked(),
                           photos_only=self.has_photos.isChecked(),
                           text=self.search.text().strip())
-        shown = self.proxy.rowCount()
-        verified = sum(1 for r in range(shown)
-                       if self.model.rows[self.proxy.mapToSource(self.proxy.index(r, 0)).row()].get("verdict"))
+        shown_rows = [row for row in self.model.rows if self.proxy.accepts(row)]
+        shown = len(shown_rows)
+        verified = sum(1 for row in shown_rows if row.get("verdict"))
         self.count.setText(self.tr("{shown} shown of {total}; {verified} verified, {left} not yet").format(
             shown=shown, total=len(self.model.rows), verified=verified, left=shown - verified))
 
