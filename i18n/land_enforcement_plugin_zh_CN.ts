@@ -632,157 +632,157 @@
     <context>
         <name>ReviewDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="149" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="159" />
             <source>Patch review</source>
             <translation>图斑核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="167" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="177" />
             <source>All verdicts</source>
             <translation>全部判定</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="171" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="181" />
             <source>All</source>
             <translation>全部</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="171" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="181" />
             <source>Not verified</source>
             <translation>未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="171" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="181" />
             <source>Verified</source>
             <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="174" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="184" />
             <source>High priority</source>
             <translation>重点图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="175" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="185" />
             <source>Has photos</source>
             <translation>有照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="178" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="188" />
             <source>Monitoring no. contains…</source>
             <translation>监测编号包含…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="187" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="197" />
             <source>◀ Previous unverified</source>
             <translation>◀ 上一个未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="187" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="197" />
             <source>Next unverified ▶</source>
             <translation>下一个未核查 ▶</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="187" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="197" />
             <source>Zoom</source>
             <translation>定位</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="187" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="197" />
             <source>Verdict…</source>
             <translation>判定…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="202" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="212" />
             <source>Attach photos…</source>
             <translation>添加照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="204" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="214" />
             <source>Match a photo folder…</source>
             <translation>按文件夹匹配照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="256" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="281" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="273" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="298" />
             <source>{shown} shown of {total}; {verified} verified, {left} not yet</source>
             <translation>显示 {shown} / 共 {total}；已核查 {verified}，未核查 {left}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="306" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="331" />
             <source>No more unverified patches in this direction</source>
             <translation>此方向已没有未核查图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="370" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="408" />
             <source>Select a patch first</source>
             <translation>请先选择图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="361" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="399" />
             <source>Attach photos</source>
             <translation>添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="361" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="399" />
             <source>Photos (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</source>
             <translation>照片 (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="375" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="413" />
             <source>Folder of photos named by monitoring number</source>
             <translation>以监测编号命名的照片文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="387" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="425" />
             <source>Attaching photos</source>
             <translation>正在添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="400" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="438" />
             <source>{added} photos attached, {skipped} already there</source>
             <translation>已添加 {added} 张照片，{skipped} 张已存在</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="209" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="226" />
             <source>Export township sheets…</source>
             <translation>导出乡镇核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="211" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="228" />
             <source>Import returned sheet…</source>
             <translation>导入回收核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="412" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="450" />
             <source>Folder for the township sheets</source>
             <translation>乡镇核查表保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="415" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="453" />
             <source>{n} township sheets written to {folder}</source>
             <translation>已导出 {n} 个乡镇核查表到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="418" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="456" />
             <source>Returned verification sheet</source>
             <translation>回收的核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="418" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="456" />
             <source>Excel (*.xlsx)</source>
             <translation>Excel 表格 (*.xlsx)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="475" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="513" />
             <source>Rows rejected</source>
             <translation>拒绝导入的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="475" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="513" />
             <source>{bad} rows were rejected, nothing was written:
 
 {report}
@@ -795,39 +795,49 @@ Import the {good} valid rows anyway?</source>
 仍然导入其余 {good} 行有效数据？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="213" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="230" />
             <source>Export QField projects…</source>
             <translation>导出 QField 外业工程…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="215" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="232" />
             <source>Merge QField package…</source>
             <translation>合并 QField 回传数据…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="442" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="480" />
             <source>Folder for the QField projects</source>
             <translation>QField 外业工程保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="450" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="488" />
             <source>{n} QField projects written to {folder}</source>
             <translation>已导出 {n} 个 QField 外业工程到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="453" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="491" />
             <source>Returned QField package</source>
             <translation>回传的 QField 数据包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="453" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="491" />
             <source>GeoPackage (*.gpkg)</source>
             <translation>GeoPackage (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="466" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="504" />
             <source>Conflicts</source>
             <translation>冲突</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="219" />
+            <source>Photos farther than this from their patch are flagged</source>
+            <translation>照片距图斑超过此距离时标记提醒</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="224" />
+            <source>Flag beyond</source>
+            <translation>距离提醒</translation>
         </message>
     </context>
     <context>

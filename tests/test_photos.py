@@ -63,3 +63,21 @@ def test_attach_copies_records_and_warns(demo):
 def test_unknown_patch_is_refused(demo):
     with pytest.raises(Exception, match="Unknown monitoring number"):
         photos.attach_photos(demo["task"], {"NOPE": [demo["photos"][0]["path"]]})
+
+
+def test_photo_distance_is_a_task_setting(demo):
+    store = GeoPackageTaskStore.open(demo["task"])
+    assert photos.task_photo_distance(store) == 100.0
+    photos.set_task_photo_distance(store, 2000)
+    store.close()
+    far = [p for p in demo["photos"] if p["far"]][0]
+    store = GeoPackageTaskStore.open(demo["task"])
+    jcbhs = set(store.patch_index())
+    assert photos.task_photo_distance(store) == 2000.0
+    store.close()
+    assert far["jcbh"] in jcbhs
+    result = photos.attach_photos(demo["task"], {far["jcbh"]: [far["path"]]})
+    assert not [w for w in result.warnings if "m from the patch" in w[3]]
+    store = GeoPackageTaskStore.open(demo["task"])
+    photos.set_task_photo_distance(store, 100)
+    store.close()

@@ -119,10 +119,24 @@ def _checks(info, point, patch, later_image_date, max_distance):
     return distance, warnings
 
 
-def attach_photos(task_path, by_jcbh, max_distance=schema.PHOTO_MAX_DISTANCE_M):
-    """Copy and record photos: {jcbh: [paths]}. The same photo attached twice is skipped."""
+_DISTANCE_KEY = "photo_max_distance_m"
+
+
+def task_photo_distance(store):
+    """How far (m) a photo may lie from its patch before it is flagged: a per-task setting."""
+    return float(store.meta().get(_DISTANCE_KEY) or schema.PHOTO_MAX_DISTANCE_M)
+
+
+def set_task_photo_distance(store, metres):
+    store.set_meta(**{_DISTANCE_KEY: repr(float(metres))})
+
+
+def attach_photos(task_path, by_jcbh, max_distance=None):
+    """Copy and record photos: {jcbh: [paths]}. The same photo attached twice is skipped.
+    max_distance defaults to the task's setting."""
     store = GeoPackageTaskStore.open(task_path)
     try:
+        max_distance = max_distance if max_distance is not None else task_photo_distance(store)
         working = QgsCoordinateReferenceSystem(store.meta()["working_crs"])
         to_working = QgsCoordinateTransform(QgsCoordinateReferenceSystem(schema.CGCS2000_GEOGRAPHIC), working,
                                             QgsCoordinateTransformContext())

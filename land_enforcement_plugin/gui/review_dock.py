@@ -5,7 +5,7 @@ from qgis.core import QgsProject, QgsVectorLayer
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, QSize, QSortFilterProxyModel, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor, QIcon, QKeySequence, QPixmap
-from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel,
+from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel,
                                  QLineEdit, QListView, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
                                  QShortcut,
                                  QTableView, QVBoxLayout, QWidget)
@@ -213,9 +213,16 @@ class ReviewDock(QgsDockWidget):
         attach.clicked.connect(self.choose_photos)
         match = QPushButton(self.tr("Match a photo folder…"))
         match.clicked.connect(self.choose_photo_folder)
+        self.photo_distance = QDoubleSpinBox()
+        self.photo_distance.setRange(1, 100000)
+        self.photo_distance.setSuffix(" m")
+        self.photo_distance.setToolTip(self.tr("Photos farther than this from their patch are flagged"))
+        self.photo_distance.editingFinished.connect(self._save_photo_distance)
         photo_buttons = QHBoxLayout()
         photo_buttons.addWidget(attach)
         photo_buttons.addWidget(match)
+        photo_buttons.addWidget(QLabel(self.tr("Flag beyond")))
+        photo_buttons.addWidget(self.photo_distance)
         export_sheets = QPushButton(self.tr("Export township sheets…"))
         export_sheets.clicked.connect(self.export_sheets)
         import_sheet = QPushButton(self.tr("Import returned sheet…"))
@@ -259,6 +266,12 @@ class ReviewDock(QgsDockWidget):
                 finally:
                     store.close()
         selected = self.selected_jcbh()
+        if self.task_path and rows:
+            store = GeoPackageTaskStore.open(self.task_path)
+            try:
+                self.photo_distance.setValue(photos.task_photo_distance(store))
+            finally:
+                store.close()
         self.model.load(rows)
         header = self.table.horizontalHeader()
         self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())  # keep the user's order
@@ -368,6 +381,16 @@ class ReviewDock(QgsDockWidget):
         finally:
             store.close()
         self.thumbnails.show_photos(os.path.dirname(self.task_path), rows)
+
+    def _save_photo_distance(self):
+        if not self.task_path:
+            return
+        store = GeoPackageTaskStore.open(self.task_path)
+        try:
+            if photos.task_photo_distance(store) != self.photo_distance.value():
+                photos.set_task_photo_distance(store, self.photo_distance.value())
+        finally:
+            store.close()
 
     def choose_photos(self):
         if self.selected_jcbh() is None:
