@@ -236,6 +236,21 @@ def _inside_qgis(config):
 
         QgsProject.instance().setDirty(False)  # no "save changes?" question
         QTimer.singleShot(int(config.get("quit_timeout", 30) * 1000), lambda: QgsApplication.exit(4))
+
+        def confirm_close():
+            # Layer files under /tmp count as temporary layers: QGIS asks before closing the project.
+            from qgis.PyQt.QtWidgets import QMessageBox
+
+            box = QApplication.activeModalWidget()
+            if isinstance(box, QMessageBox) and box.button(QMessageBox.StandardButton.Yes) is not None:
+                box.button(QMessageBox.StandardButton.Yes).click()
+
+        import builtins
+
+        confirm_timer = QTimer()
+        confirm_timer.timeout.connect(confirm_close)
+        confirm_timer.start(500)
+        builtins._lep_desktop_check_confirm = confirm_timer  # keep it alive
         utils.iface.actionExit().trigger()
 
     def tick():

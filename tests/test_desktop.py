@@ -2,18 +2,14 @@
 recorded with photos and a verdict, saved; the screenshot shows the docks and the photo points."""
 import json
 import os
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 from conftest import ROOT
 
 
 def test_review_workflow_in_real_qgis_desktop(tmp_path):
-    # Not under /tmp: QGIS counts layers in the temp folder as temporary and asks on exit.
-    demo = Path(ROOT) / "build" / "test_desktop_demo"
-    shutil.rmtree(demo, ignore_errors=True)
+    demo = tmp_path / "demo"
     subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "demo.py"), "--out", str(demo)], check=True,
                    capture_output=True, cwd=ROOT)
     out = tmp_path / "desktop"
