@@ -200,7 +200,8 @@ def test_batch_required_when_unknown(tmp_path, task_path):
 
 
 def test_dates_and_numbers_normalised_with_notes(tmp_path, task_path):
-    rows = [patch_row("A1", QSX="2023/9/5", HSX="20240401"), patch_row("A2", wkt=shift(SQUARE, 0.01), QSX="去年秋天")]
+    rows = [patch_row("A1", QSX="2023/9/5", HSX="2024/04/01 00:00:00"),
+            patch_row("A2", wkt=shift(SQUARE, 0.01), QSX="去年秋天")]
     src = write_patches(str(tmp_path / "p.gpkg"), rows)
     result = import_patches(task_path, ImportOptions(src))
     features = patches_of(task_path)

@@ -4,11 +4,9 @@ Reads Shapefile (UTF-8 or GBK), GeoPackage, GeoJSON and FileGDB through OGR, so 
 under our control rather than guessed by a provider. Every source row ends up either imported
 (possibly with a note) or listed as rejected with its reason: nothing vanishes silently.
 """
-import datetime
 import hashlib
 import json
 import os
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -19,6 +17,7 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform,
 from . import schema
 from .errors import LandEnforcementError
 from .store import GeoPackageTaskStore, ImportIssue, PatchRecord, SourceFile
+from .verification import parse_date
 
 gdal.UseExceptions()
 
@@ -30,10 +29,6 @@ UTF8 = "UTF-8"
 _CPG_ALIASES = {"936": GBK, "CP936": GBK, "GBK": GBK, "GB2312": GBK, "GB18030": GBK,
                 "UTF-8": UTF8, "UTF8": UTF8, "65001": UTF8}
 _LDID_GBK = 0x4D
-
-_DATE_PATTERNS = (re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"),
-                  re.compile(r"^(\d{4})(\d{2})(\d{2})$"))
-
 
 class ImportCancelled(LandEnforcementError):
     def __init__(self):
@@ -286,18 +281,14 @@ def _text(value):
 
 
 def _date_text(value):
-    """Image dates as YYYY-MM-DD; returns (text, understood)."""
+    """Image dates as YYYY-MM-DD (the same rules as verification dates); returns (text, understood)."""
     text = _text(value)
     if text is None:
         return None, True
-    for pattern in _DATE_PATTERNS:
-        match = pattern.match(text)
-        if match:
-            try:
-                return datetime.date(*(int(g) for g in match.groups())).isoformat(), True
-            except ValueError:
-                break
-    return text, False
+    try:
+        return parse_date(text), True
+    except ValueError:
+        return text, False
 
 
 def _number(value):

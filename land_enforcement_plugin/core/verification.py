@@ -15,7 +15,8 @@ from .errors import LandEnforcementError
 from .store import GeoPackageTaskStore
 
 _SEPARATORS = re.compile(r"[、，,；;/]+")
-_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+# A time of day after the date (as OGR writes datetime fields) is allowed and dropped.
+_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
 _DATE_DIGITS = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _EXCEL_EPOCH = datetime.date(1899, 12, 30)
 # Excel serial numbers of plausible verification dates (1990 .. 2100).
