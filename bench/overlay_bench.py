@@ -50,21 +50,21 @@ def prepare(out, size, seed):
 def _red_lines(out):
     from qgis.core import QgsVectorLayer
 
-    from land_enforcement_plugin.core.office_comparison import RedLineLayers
+    from land_enforcement_plugin.core.office_comparison import OverlayInputs
 
     redlines = os.path.join(out, "redlines.gpkg")
 
     def layer(name):
         return QgsVectorLayer(f"{redlines}|layername={name}", name, "ogr")
 
-    return RedLineLayers(layer("townships"), layer("cultivated"), layer("pbf"), layer("eco_redline"),
+    return OverlayInputs(layer("townships"), layer("cultivated"), layer("pbf"), layer("eco_redline"),
                          [layer(name) for name in APPROVALS])
 
 
 def prepare_metrics(out):
     """The stored overlay and the returned verification sheet that the metrics are computed from."""
     from land_enforcement_plugin.core import verification
-    from land_enforcement_plugin.core.overlay_run import OverlayInputs, run_overlay
+    from land_enforcement_plugin.core.overlay_run import run_overlay
     from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
     task = os.path.join(out, "task.gpkg")
@@ -74,9 +74,7 @@ def prepare_metrics(out):
     if done:
         return
     _qgis()
-    layers = _red_lines(out)
-    run_overlay(task, OverlayInputs(layers.townships, layers.cultivated, layers.permanent_farmland,
-                                    layers.eco_redline, layers.approvals))
+    run_overlay(task, _red_lines(out))
     verification.import_spreadsheet(task, os.path.join(out, "verification.xlsx"), accept_partial=True)
 
 

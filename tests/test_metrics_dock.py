@@ -6,7 +6,8 @@ import land_enforcement_plugin
 from demodata.county import generate_county
 from land_enforcement_plugin.core import schema, verification
 from land_enforcement_plugin.core.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.overlay_run import OverlayInputs, run_overlay
+from land_enforcement_plugin.core.office_comparison import OverlayInputs
+from land_enforcement_plugin.core.overlay_run import run_overlay
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ from qgis.core import (NULL, QgsCoordinateReferenceSystem, QgsCoordinateTransfor
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.ellipsoid import AreaMode
 from land_enforcement_plugin.core.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.overlay_run import OverlayInputs, run_overlay
+from land_enforcement_plugin.core.office_comparison import OverlayInputs
+from land_enforcement_plugin.core.overlay_run import run_overlay
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 X0, Y0 = 600000.0, 4000000.0  # in EPSG:4548 (CGCS2000 GK CM 117E)

@@ -53,13 +53,6 @@ class PatchOverlay:
     reasons: list = field(default_factory=list)  # (zh, en)
 
 
-@dataclass
-class OverlaySettings:
-    area_mode: AreaMode = AreaMode.ELLIPSOIDAL
-    cultivated_codes: tuple = schema.CULTIVATED_DLBM
-    approved_share: float = DEFAULT_APPROVED_SHARE
-
-
 class _Pieces:
     """Per patch: the pieces of one layer clipped to it, each with its feature's label."""
 
@@ -179,18 +172,23 @@ def _label(feature, attributes, layer_name):
 
 
 @dataclass
-class RedLineLayers:
+class OverlayInputs:
+    """The red-line layers (QgsVectorLayer, any CRS; only townships required) and the settings."""
+
     townships: object
     cultivated: object = None
     permanent_farmland: object = None
     eco_redline: object = None
     approvals: list = field(default_factory=list)
+    area_mode: AreaMode = AreaMode.ELLIPSOIDAL
+    cultivated_codes: tuple = schema.CULTIVATED_DLBM
+    approved_share: float = DEFAULT_APPROVED_SHARE
 
 
-def layers_fingerprint(layers, settings):
+def layers_fingerprint(inputs):
     """Changes whenever a layer's source, subset, size or extent, or a setting, changes."""
-    parts = [settings.area_mode.value, ",".join(settings.cultivated_codes), repr(settings.approved_share)]
-    for layer in [layers.townships, layers.cultivated, layers.permanent_farmland, layers.eco_redline, *layers.approvals]:
+    parts = [inputs.area_mode.value, ",".join(inputs.cultivated_codes), repr(inputs.approved_share)]
+    for layer in [inputs.townships, inputs.cultivated, inputs.permanent_farmland, inputs.eco_redline, *inputs.approvals]:
         if layer is None:
             parts.append("-")
         else:
@@ -203,24 +201,24 @@ def patch_fingerprint(wkb, layers_print):
     return hashlib.sha256(wkb + layers_print.encode("ascii")).hexdigest()
 
 
-def compute_overlay(patches, working_crs, layers, settings=OverlaySettings(), feedback=None):
+def compute_overlay(patches, working_crs, inputs, feedback=None):
     """patches: iterable of (jcbh, QgsGeometry in working_crs). Returns ([PatchOverlay], [RedLineRepair])."""
-    if layers.townships is None:
+    if inputs.townships is None:
         raise LandEnforcementError("请选择乡镇界图层", "Choose the townships layer")
-    code_field = find_field(layers.townships, TOWNSHIP_CODE_FIELDS)
-    name_field = find_field(layers.townships, TOWNSHIP_NAME_FIELDS)
+    code_field = find_field(inputs.townships, TOWNSHIP_CODE_FIELDS)
+    name_field = find_field(inputs.townships, TOWNSHIP_NAME_FIELDS)
     if code_field is None:
-        raise LandEnforcementError(f"乡镇界图层“{layers.townships.name()}”缺少行政区代码字段（XZQDM）",
-                                   f"The townships layer '{layers.townships.name()}' has no XZQDM field")
+        raise LandEnforcementError(f"乡镇界图层“{inputs.townships.name()}”缺少行政区代码字段（XZQDM）",
+                                   f"The townships layer '{inputs.townships.name()}' has no XZQDM field")
     patch_set = _PatchSet(list(patches), feedback)
     if not len(patch_set):
         return [], []
-    calculator = AreaCalculator(working_crs, settings.area_mode)
+    calculator = AreaCalculator(working_crs, inputs.area_mode)
     repairs = []
 
-    steps = [("townships", layers.townships), ("cultivated", layers.cultivated),
-             ("pbf", layers.permanent_farmland), ("eco", layers.eco_redline)] + [
-        (f"approval{i}", layer) for i, layer in enumerate(layers.approvals)]
+    steps = [("townships", inputs.townships), ("cultivated", inputs.cultivated),
+             ("pbf", inputs.permanent_farmland), ("eco", inputs.eco_redline)] + [
+        (f"approval{i}", layer) for i, layer in enumerate(inputs.approvals)]
     steps = [(key, layer) for key, layer in steps if layer is not None]
     collected = {}
     for step, (key, layer) in enumerate(steps):
@@ -231,7 +229,7 @@ def compute_overlay(patches, working_crs, layers, settings=OverlaySettings(), fe
         elif key == "cultivated":
             dlbm = find_field(layer, DLBM_FIELDS)
             if dlbm is not None:  # a full land-use layer: only cultivated codes count
-                codes = set(settings.cultivated_codes)
+                codes = set(inputs.cultivated_codes)
                 attributes = (dlbm,)
                 accept = lambda feature, f=dlbm: str(feature[f]) in codes  # noqa: E731
         elif key.startswith("approval"):
@@ -252,7 +250,7 @@ def compute_overlay(patches, working_crs, layers, settings=OverlaySettings(), fe
             if feedback.isCanceled():
                 return [], repairs
             feedback.setProgress(100.0 * (len(steps) + index / len(patch_set)) / (len(steps) + 1))
-        results.append(_patch_result(index, patch_set, collected, calculator, settings))
+        results.append(_patch_result(index, patch_set, collected, calculator, inputs))
     return results, repairs
 
 

@@ -5,34 +5,14 @@ recomputes the patches whose fingerprint differs (new, re-imported with another 
 them when a layer or setting changed) and keeps the rest.
 """
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from qgis.core import QgsCoordinateReferenceSystem, QgsFeatureRequest, QgsGeometry, QgsVectorLayer
 
 from . import schema
-from .ellipsoid import AreaMode
-from .office_comparison import (OverlaySettings, RedLineLayers, compute_overlay, layers_fingerprint,
+from .office_comparison import (compute_overlay, layers_fingerprint,
                                 patch_fingerprint, reasons_json)
 from .store import GeoPackageTaskStore, now_iso
-
-
-@dataclass
-class OverlayInputs:
-    townships: object
-    cultivated: object = None
-    permanent_farmland: object = None
-    eco_redline: object = None
-    approvals: list = field(default_factory=list)
-    area_mode: AreaMode = AreaMode.ELLIPSOIDAL
-    cultivated_codes: tuple = schema.CULTIVATED_DLBM
-    approved_share: float = OverlaySettings.approved_share
-
-    def layers(self):
-        return RedLineLayers(self.townships, self.cultivated, self.permanent_farmland, self.eco_redline,
-                             list(self.approvals))
-
-    def settings(self):
-        return OverlaySettings(self.area_mode, tuple(self.cultivated_codes), self.approved_share)
 
 
 @dataclass
@@ -87,8 +67,7 @@ def task_patches(task_path):
 
 
 def run_overlay(task_path, inputs, feedback=None):
-    layers, settings = inputs.layers(), inputs.settings()
-    layers_print = layers_fingerprint(layers, settings)
+    layers_print = layers_fingerprint(inputs)
     store = GeoPackageTaskStore.open(task_path)
     try:
         crs = QgsCoordinateReferenceSystem(store.meta()["working_crs"])
@@ -98,7 +77,7 @@ def run_overlay(task_path, inputs, feedback=None):
             prints[jcbh] = patch_fingerprint(wkb, layers_print)
             if stored_print != prints[jcbh]:
                 stale.append((jcbh, _geometry(wkb)))
-        results, repairs = compute_overlay(stale, crs, layers, settings, feedback)
+        results, repairs = compute_overlay(stale, crs, inputs, feedback)
         if feedback is not None and feedback.isCanceled():
             return None
         stamp = now_iso()
@@ -110,22 +89,22 @@ def run_overlay(task_path, inputs, feedback=None):
                 schema.SUGGESTED_APPROVAL.name: result.suggested_approval_no,
                 schema.PRIORITY.name: int(result.high_priority),
                 schema.SUGGESTION_REASONS.name: reasons_json(result.reasons),
-                schema.OVERLAY_MODE.name: settings.area_mode.value,
+                schema.OVERLAY_MODE.name: inputs.area_mode.value,
                 schema.OVERLAY_FINGERPRINT.name: prints[result.jcbh],
                 schema.OVERLAY_AT.name: stamp})
             patch_values[result.jcbh] = values
             township_rows += [dict(part, jcbh=result.jcbh) for part in result.townships]
-        used = {role: getattr(layers, role).source() if getattr(layers, role) is not None else None
+        used = {role: getattr(inputs, role).source() if getattr(inputs, role) is not None else None
                 for role in ("townships", "cultivated", "permanent_farmland", "eco_redline")}
-        used["approvals"] = [layer.source() for layer in layers.approvals]
+        used["approvals"] = [layer.source() for layer in inputs.approvals]
         store.write_overlay(patch_values, township_rows, {
-            "started_at": stamp, "area_mode": settings.area_mode.value,
+            "started_at": stamp, "area_mode": inputs.area_mode.value,
             "layers": json.dumps(used, ensure_ascii=False), "recomputed": len(results),
             "reused": len(rows) - len(results),
             "repairs": json.dumps([asdict(r) for r in repairs], ensure_ascii=False)})
         parts = store.township_parts()
         totals = {f.name: sum(part[f.name] for part in parts) for f in schema.OVERLAY_AREA_FIELDS}
         outside = sorted(part["jcbh"] for part in parts if not part["xzqdm"])
-        return OverlayRun(len(results), len(rows) - len(results), repairs, settings.area_mode.value, totals, outside)
+        return OverlayRun(len(results), len(rows) - len(results), repairs, inputs.area_mode.value, totals, outside)
     finally:
         store.close()

@@ -8,7 +8,8 @@ from .base import LandEnforcementAlgorithm, tr
 from ..core import schema
 from ..core.ellipsoid import AreaMode
 from ..core.office_comparison import DEFAULT_APPROVED_SHARE
-from ..core.overlay_run import OverlayInputs, detached, run_overlay
+from ..core.office_comparison import OverlayInputs
+from ..core.overlay_run import detached, run_overlay
 
 _MODES = [AreaMode.ELLIPSOIDAL, AreaMode.PLANAR]
 
