@@ -15,6 +15,7 @@ need_apt() {
     command -v Xvfb >/dev/null 2>&1 || return 0
     command -v lrelease >/dev/null 2>&1 || return 0
     command -v pyrcc5 >/dev/null 2>&1 || return 0
+    command -v pdftoppm >/dev/null 2>&1 || return 0  # tests look at evidence PDFs as images
     fc-list 2>/dev/null | grep -qi "noto sans cjk" || return 0
     # The plugin's run-time packages, for QGIS's own Python (qgis_process, desktop).
     /usr/bin/python3 -c "import openpyxl, PIL" 2>/dev/null || return 0
@@ -56,7 +57,7 @@ if need_apt; then
     apt-get install -y -qq --no-install-recommends -t bookworm-backports \
         qgis python3-qgis qgis-providers
     apt-get install -y -qq --no-install-recommends \
-        xvfb xauth fonts-noto-cjk python3-venv qttools5-dev-tools pyqt5-dev-tools zip \
+        xvfb xauth fonts-noto-cjk python3-venv qttools5-dev-tools pyqt5-dev-tools zip poppler-utils \
         python3-openpyxl python3-pil
 fi
 

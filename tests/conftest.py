@@ -112,3 +112,12 @@ def plugin_iface(qgis_iface, qgis_new_project, monkeypatch):
     yield qgis_iface
     del qgis_iface.plugin_menus
 
+
+
+@pytest.fixture(scope="session")
+def season(tmp_path_factory):
+    """The demo county's task after import, overlay, the township sheet and photos (read-only:
+    tests that change it copy it first)."""
+    from demodata.season import processed_season
+
+    return processed_season(str(tmp_path_factory.mktemp("season")))

@@ -147,7 +147,7 @@ def attach_photos(task_path, by_jcbh, max_distance=None):
                 raise LandEnforcementError(f"任务库中没有监测编号“{jcbh}”", f"Unknown monitoring number '{jcbh}'")
             patch = QgsGeometry()
             patch.fromWkb(patch_info[0])
-            target_dir = os.path.join(photo_folder(task_path), _safe(jcbh))
+            target_dir = os.path.join(photo_folder(task_path), safe_name(jcbh))
             for path in paths:
                 info = read_exif(path)
                 point = None
@@ -172,7 +172,7 @@ def attach_photos(task_path, by_jcbh, max_distance=None):
         store.close()
 
 
-def _safe(jcbh):
+def safe_name(jcbh):
     """A folder name from a JCBH: no separators, no parent references."""
     cleaned = re.sub(r"[^0-9A-Za-z_\-\u4e00-\u9fff]", "_", jcbh)
     return cleaned.strip(".") or "_"

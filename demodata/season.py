@@ -1,0 +1,42 @@
+"""A demo task taken through the season in-process (import, overlay, verification, photos), for
+tests and benchmarks that need a task with everything in it. `make demo` does the same through
+qgis_process."""
+import os
+
+from land_enforcement_plugin.core import photos, verification
+from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.office_comparison import OverlayInputs
+from land_enforcement_plugin.core.overlay_run import run_overlay
+
+from .county import APPROVAL_LAYERS, generate_county
+
+
+def redline_inputs(redlines):
+    """OverlayInputs over every red-line layer of the demo's redlines.gpkg."""
+    from qgis.core import QgsVectorLayer
+
+    def layer(name):
+        return QgsVectorLayer(f"{redlines}|layername={name}", name, "ogr")
+
+    return OverlayInputs(layer("townships"), layer("cultivated"), layer("pbf"), layer("eco_redline"),
+                         [layer(name) for name, _ in APPROVAL_LAYERS])
+
+
+def processed_season(out_dir, size="small", seed=1):
+    """The demo county with a task database holding overlay results, the township sheet's valid
+    verdicts and the matching photos. Returns generate_county's dict plus 'task'."""
+    demo = generate_county(out_dir, size=size, seed=seed)
+    task = os.path.join(out_dir, f"task_{demo['county_code']}_2024.gpkg")
+    import_patches(task, ImportOptions(demo["patches"]))
+    run_overlay(task, redline_inputs(demo["redlines"]))
+    verification.import_spreadsheet(task, demo["verification_xlsx"], accept_partial=True)
+    from land_enforcement_plugin.core.store import GeoPackageTaskStore
+
+    store = GeoPackageTaskStore.open(task)
+    try:
+        jcbhs = list(store.patch_index())
+    finally:
+        store.close()
+    photos.attach_photos(task, photos.match_folder(demo["photos_dir"], jcbhs))
+    demo["task"] = task
+    return demo
