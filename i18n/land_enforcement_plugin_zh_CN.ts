@@ -169,87 +169,87 @@
             <translation>有行被拒绝：未写入任何内容。请修正这些行，或允许部分导入。</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="22" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="23" />
             <source>Overlay red lines (office comparison)</source>
             <translation>红线叠加分析（内业比对）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="25" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="26" />
             <source>Overlays the task's patches on cultivated land, permanent basic farmland, the ecological red line and approvals, and splits them by township. Areas are ellipsoidal on the CGCS2000 ellipsoid unless planar is chosen; each is the area of the intersection with the union of the layer's polygons, so overlaps never count twice. Suggests 合法 when the approved share reaches the threshold and flags patches touching farmland or the ecological red line as high priority, without touching any verdict. Re-running recomputes only what changed.</source>
             <translation>将任务库中的卫片图斑与耕地、永久基本农田、生态保护红线和用地审批叠加，并按乡镇拆分。除非选择平面面积，面积均按 CGCS2000 椭球计算；每项面积是图斑与该图层多边形并集的相交面积，重叠部分不会重复计算。已批面积占比达到阈值时建议判定为“合法”，涉及基本农田或生态保护红线的图斑标记为重点图斑，不改动任何核查结论。重新运行时只重算有变化的部分。</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="35" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="36" />
             <source>Townships (XZQDM, XZQMC)</source>
             <translation>乡镇（XZQDM、XZQMC）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="36" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="37" />
             <source>Cultivated land</source>
             <translation>耕地</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="37" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="38" />
             <source>Permanent basic farmland</source>
             <translation>永久基本农田</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="39" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="40" />
             <source>Ecological red line</source>
             <translation>生态保护红线</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="41" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="42" />
             <source>Approvals (each with its document number field)</source>
             <translation>用地审批（各带批文号字段）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="44" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="45" />
             <source>Area</source>
             <translation>面积</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="44" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="45" />
             <source>Ellipsoidal (CGCS2000, official)</source>
             <translation>椭球面积（CGCS2000，官方口径）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="44" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="45" />
             <source>Planar (working CRS)</source>
             <translation>平面面积（工作坐标系）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="47" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="48" />
             <source>Land-use codes counted as cultivated (when the layer has DLBM)</source>
             <translation>计为耕地的地类编码（图层有 DLBM 字段时）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="50" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="51" />
             <source>Approved share that suggests lawful</source>
             <translation>建议判定合法的已批面积占比</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="53" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="54" />
             <source>Patches recomputed</source>
             <translation>重算的图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="53" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="54" />
             <source>Patches reused</source>
             <translation>沿用的图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="53" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="54" />
             <source>Red-line features repaired</source>
             <translation>已修复的红线要素</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="56" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="88" />
             <source>Report</source>
             <translation>报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="72" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="73" />
             <source>Cancelled: the task database is unchanged</source>
             <translation>已取消：任务库未作改动</translation>
         </message>
@@ -302,6 +302,101 @@
             <location filename="../land_enforcement_plugin/plugin.py" line="20" />
             <source>&amp;Land enforcement</source>
             <translation>卫片执法(&amp;L)</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/base.py" line="24" />
+            <source>Submission</source>
+            <translation>成果上报</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="15" />
+            <source>Export submission package</source>
+            <translation>导出成果上报包</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="18" />
+            <source>Builds the provincial submission package (成果上报包) of a task as one zip: the patches with their overlay areas and verdicts as Shapefile (GBK by default, with a field dictionary) and GeoPackage, the workbook (汇总表, 明细表, 违法图斑整改台账, 问责线索), the photos renamed by monitoring number, an evidence sheet PDF per unlawful or high-priority patch, and manifest.json with every file's SHA-256. Blocking problems (unverified patches, lawful without approval number, unlawful without rectification status, missing photos) stop the export unless DRAFT is set; a draft says so in its name and manifest. An existing package is replaced only with OVERWRITE. The same task exported twice gives the same files.</source>
+            <translation>将任务导出为一个成果上报包（zip）：含叠加面积与判定结果的图斑（Shapefile，默认 GBK 编码并附字段对照表；以及 GeoPackage）、工作簿（汇总表、明细表、违法图斑整改台账、问责线索）、按监测编号重命名的照片、每个违法或重点图斑的举证材料 PDF，以及记录每个文件 SHA-256 的 manifest.json。存在阻断性问题（未核查图斑、合法缺批准文号、违法缺整改状态、缺少照片）时不导出，除非选择“草稿”；草稿在文件名和清单中注明。已有成果包只有选择“覆盖”时才会被替换。同一任务两次导出的文件完全相同。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="29" />
+            <source>Package (.zip; default: &lt;county&gt;_&lt;batch&gt;_成果包.zip beside the task)</source>
+            <translation>成果包（.zip；默认为任务库旁的 &lt;县代码&gt;_&lt;批次&gt;_成果包.zip）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="32" />
+            <source>Shapefile encoding</source>
+            <translation>Shapefile 编码</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="34" />
+            <source>Draft: export despite blocking problems</source>
+            <translation>草稿：存在阻断性问题也导出</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="36" />
+            <source>Evidence sheet PDFs</source>
+            <translation>举证材料 PDF</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="37" />
+            <source>Replace an existing package</source>
+            <translation>覆盖已有成果包</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="39" />
+            <source>Package</source>
+            <translation>成果包</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="40" />
+            <source>Blocking problems</source>
+            <translation>阻断性问题</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="40" />
+            <source>Warnings</source>
+            <translation>警告</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="40" />
+            <source>Files in the package</source>
+            <translation>成果包文件数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="40" />
+            <source>Evidence sheets</source>
+            <translation>举证材料数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="62" />
+            <source>Export cancelled; nothing was written.</source>
+            <translation>导出已取消，未写入任何文件。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="78" />
+            <source>Verify submission package</source>
+            <translation>校验成果上报包</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="81" />
+            <source>Checks a received submission package against its manifest.json: every file present and unchanged (SHA-256 and size), nothing extra, no unsafe paths; then re-reads its Shapefile and workbook and compares their counts with the manifest. Fails when anything differs.</source>
+            <translation>按 manifest.json 校验收到的成果上报包：每个文件都在且未被改动（SHA-256 与大小），没有多余文件，没有不安全路径；再重新读取其中的 Shapefile 和工作簿，与清单中的数量核对。任何不一致都会报错。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="86" />
+            <source>Submission package (.zip)</source>
+            <translation>成果上报包（.zip）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="87" />
+            <source>Files checked</source>
+            <translation>已校验文件数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="95" />
+            <source>The package does not match its manifest: </source>
+            <translation>成果包与其清单不一致：</translation>
         </message>
     </context>
     <context>
@@ -470,7 +565,7 @@
     <context>
         <name>LandEnforcementProvider</name>
         <message>
-            <location filename="../land_enforcement_plugin/processing/provider.py" line="24" />
+            <location filename="../land_enforcement_plugin/processing/provider.py" line="25" />
             <source>Land enforcement</source>
             <translation>卫片执法</translation>
         </message>
@@ -584,47 +679,47 @@
     <context>
         <name>PatchListModel</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="29" />
             <source>Monitoring no.</source>
             <translation>监测编号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="29" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="29" />
             <source>Area (mu)</source>
             <translation>面积（亩）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="29" />
             <source>Verdict</source>
             <translation>判定结果</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
             <source>Suggested</source>
             <translation>预判</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
             <source>Priority</source>
             <translation>重点</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
             <source>Photos</source>
             <translation>照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
             <source>Rectification</source>
             <translation>整改状态</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
             <source>Inspector</source>
             <translation>核查人</translation>
         </message>
@@ -632,157 +727,157 @@
     <context>
         <name>ReviewDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="159" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="158" />
             <source>Patch review</source>
             <translation>图斑核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="177" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="176" />
             <source>All verdicts</source>
             <translation>全部判定</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="181" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="180" />
             <source>All</source>
             <translation>全部</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="181" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="180" />
             <source>Not verified</source>
             <translation>未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="181" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="180" />
             <source>Verified</source>
             <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="184" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="183" />
             <source>High priority</source>
             <translation>重点图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="185" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="184" />
             <source>Has photos</source>
             <translation>有照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="188" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="187" />
             <source>Monitoring no. contains…</source>
             <translation>监测编号包含…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="197" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="196" />
             <source>◀ Previous unverified</source>
             <translation>◀ 上一个未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="197" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="196" />
             <source>Next unverified ▶</source>
             <translation>下一个未核查 ▶</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="197" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="196" />
             <source>Zoom</source>
             <translation>定位</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="197" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="196" />
             <source>Verdict…</source>
             <translation>判定…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="212" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="211" />
             <source>Attach photos…</source>
             <translation>添加照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="214" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="213" />
             <source>Match a photo folder…</source>
             <translation>按文件夹匹配照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="281" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="280" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="298" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="297" />
             <source>{shown} shown of {total}; {verified} verified, {left} not yet</source>
             <translation>显示 {shown} / 共 {total}；已核查 {verified}，未核查 {left}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="331" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="330" />
             <source>No more unverified patches in this direction</source>
             <translation>此方向已没有未核查图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="408" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="407" />
             <source>Select a patch first</source>
             <translation>请先选择图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="399" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="398" />
             <source>Attach photos</source>
             <translation>添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="399" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="398" />
             <source>Photos (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</source>
             <translation>照片 (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="413" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="412" />
             <source>Folder of photos named by monitoring number</source>
             <translation>以监测编号命名的照片文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="425" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="424" />
             <source>Attaching photos</source>
             <translation>正在添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="438" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="437" />
             <source>{added} photos attached, {skipped} already there</source>
             <translation>已添加 {added} 张照片，{skipped} 张已存在</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="226" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="225" />
             <source>Export township sheets…</source>
             <translation>导出乡镇核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="228" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="227" />
             <source>Import returned sheet…</source>
             <translation>导入回收核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="450" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="449" />
             <source>Folder for the township sheets</source>
             <translation>乡镇核查表保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="453" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="452" />
             <source>{n} township sheets written to {folder}</source>
             <translation>已导出 {n} 个乡镇核查表到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="456" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="455" />
             <source>Returned verification sheet</source>
             <translation>回收的核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="456" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="455" />
             <source>Excel (*.xlsx)</source>
             <translation>Excel 表格 (*.xlsx)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="513" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="512" />
             <source>Rows rejected</source>
             <translation>拒绝导入的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="513" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="512" />
             <source>{bad} rows were rejected, nothing was written:
 
 {report}
@@ -795,47 +890,47 @@ Import the {good} valid rows anyway?</source>
 仍然导入其余 {good} 行有效数据？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="230" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="229" />
             <source>Export QField projects…</source>
             <translation>导出 QField 外业工程…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="232" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="231" />
             <source>Merge QField package…</source>
             <translation>合并 QField 回传数据…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="480" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="479" />
             <source>Folder for the QField projects</source>
             <translation>QField 外业工程保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="488" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="487" />
             <source>{n} QField projects written to {folder}</source>
             <translation>已导出 {n} 个 QField 外业工程到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="491" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="490" />
             <source>Returned QField package</source>
             <translation>回传的 QField 数据包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="491" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="490" />
             <source>GeoPackage (*.gpkg)</source>
             <translation>GeoPackage (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="504" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="503" />
             <source>Conflicts</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="219" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="218" />
             <source>Photos farther than this from their patch are flagged</source>
             <translation>照片距图斑超过此距离时标记提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="224" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="223" />
             <source>Flag beyond</source>
             <translation>距离提醒</translation>
         </message>
@@ -843,177 +938,177 @@ Import the {good} valid rows anyway?</source>
     <context>
         <name>TaskDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="33" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="34" />
             <source>Land enforcement task</source>
             <translation>卫片执法任务</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="124" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="125" />
             <source>No task open</source>
             <translation>未打开任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="40" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="41" />
             <source>Open task…</source>
             <translation>打开任务库…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="42" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="43" />
             <source>Import patches…</source>
             <translation>导入图斑…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="44" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="45" />
             <source>Add to map</source>
             <translation>加载到地图</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="88" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="89" />
             <source>Task</source>
             <translation>任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="54" />
             <source>County code</source>
             <translation>县级行政区代码</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="54" />
             <source>Batches</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="54" />
             <source>Working CRS</source>
             <translation>工作坐标系</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="54" />
             <source>Patches</source>
             <translation>图斑数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="54" />
             <source>Verified</source>
             <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="54" />
             <source>Schema version</source>
             <translation>库结构版本</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="61" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="62" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="68" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="69" />
             <source>Last import: validation report</source>
             <translation>上次导入：校验报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="73" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="74" />
             <source>Row</source>
             <translation>行号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="73" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="74" />
             <source>Monitoring no.</source>
             <translation>监测编号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="73" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="74" />
             <source>Result</source>
             <translation>结果</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="73" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="74" />
             <source>Reason</source>
             <translation>原因</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="73" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="74" />
             <source>Area m² before → after</source>
             <translation>面积 m²（修复前 → 修复后）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="102" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="103" />
             <source>Open or create a task database</source>
             <translation>打开或新建任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="102" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="103" />
             <source>Task database (*.gpkg)</source>
             <translation>任务库 (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="183" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="184" />
             <source>Importing change patches</source>
             <translation>正在导入卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="197" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="198" />
             <source>Read {read}: {inserted} new, {updated} updated, {unchanged} unchanged, {rejected} rejected, {repaired} geometries repaired</source>
             <translation>共读取 {read} 条：新增 {inserted}，更新 {updated}，未变 {unchanged}，拒绝 {rejected}，修复几何 {repaired}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="204" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="205" />
             <source>Rejected</source>
             <translation>已拒绝</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="204" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="205" />
             <source>Repaired</source>
             <translation>已修复</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="204" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="205" />
             <source>Note</source>
             <translation>说明</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="279" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="280" />
             <source>Change patches</source>
             <translation>卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="281" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="282" />
             <source>Cannot load the patches layer from {path}</source>
             <translation>无法从 {path} 加载图斑图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="233" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="234" />
             <source>Office comparison</source>
             <translation>内业比对</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="221" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="222" />
             <source>Choose the townships layer</source>
             <translation>请选择乡镇图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="241" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="242" />
             <source>Cancelled: the task database is unchanged</source>
             <translation>已取消：任务库未作改动</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="245" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="246" />
             <source>Office comparison: {n} patches recomputed, {m} unchanged</source>
             <translation>内业比对：重算 {n} 个图斑，{m} 个未变</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="149" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="150" />
             <source>{rejected} rejected, {repaired} repaired, {note} notes</source>
             <translation>拒绝 {rejected}，修复 {repaired}，说明 {note}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="283" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="284" />
             <source>Verification records</source>
             <translation>核查记录</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="284" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="285" />
             <source>Field photos</source>
             <translation>现场照片</translation>
         </message>

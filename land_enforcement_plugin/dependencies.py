@@ -96,15 +96,24 @@ def split_requirements(text):
     return requirements
 
 
-def read_requirements(path=None):
-    """The requirement strings listed in metadata.txt (empty when the file or the key is absent)."""
+def _metadata_value(key, path=None):
     path = path or metadata_path()
     if not path or not os.path.isfile(path):
-        return []
+        return ""
     parser = configparser.ConfigParser(interpolation=None)
     with open(path, encoding="utf-8") as handle:
         parser.read_file(handle)
-    return split_requirements(parser.get("general", METADATA_KEY, fallback=""))
+    return parser.get("general", key, fallback="")
+
+
+def read_requirements(path=None):
+    """The requirement strings listed in metadata.txt (empty when the file or the key is absent)."""
+    return split_requirements(_metadata_value(METADATA_KEY, path))
+
+
+def plugin_version():
+    """The plugin's version as metadata.txt declares it (recorded in what it exports)."""
+    return _metadata_value("version") or "unknown"
 
 
 def parse_requirement(requirement):

@@ -10,7 +10,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from . import schema
+from . import schema, workbook
 from .errors import LandEnforcementError
 
 _V = schema.Verdict
@@ -43,7 +43,7 @@ class MetricsResult:
     thresholds: schema.Thresholds
 
 
-def _main_township(parts):
+def main_township(parts):
     """The township holding the largest part (ties: the smaller code, so the choice is stable)."""
     return min(parts, key=lambda p: (-p["area_m2"], p["xzqdm"]))["xzqdm"]
 
@@ -138,7 +138,7 @@ def compute_metrics(parts, records, county_code, thresholds=schema.Thresholds())
         record = records.get(jcbh, {})
         for part in patch_parts:
             _add_part(townships[part["xzqdm"]], part, record)
-        main = _main_township(patch_parts)
+        main = main_township(patch_parts)
         _count_patch(townships[main], record)
         if record.get("verdict") == _V.UNLAWFUL.value:
             pbf = mu(sum(p["pbf_m2"] for p in patch_parts))
@@ -185,37 +185,61 @@ def township_metrics(store, thresholds=None):
     return result
 
 
-def write_metrics_workbook(result, path):
-    """The township table as .xlsx: Chinese headers, frozen header, areas in 亩 with two decimals."""
-    import openpyxl
-    from openpyxl.styles import Font, PatternFill
+def _metric_format(spec):
+    if spec.name.endswith("_mu"):
+        return workbook.MU_FORMAT
+    if spec.name.endswith(("_ratio", "_rate", "_share")):
+        return workbook.PERCENT_FORMAT
+    return None
 
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "乡镇统计"
-    sheet.append([f.zh for f in schema.METRIC_FIELDS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    flagged = PatternFill("solid", fgColor="F8CBAD")
-    for row in result.rows:
-        sheet.append([row[f.name] for f in schema.METRIC_FIELDS])
-        for column, spec in enumerate(schema.METRIC_FIELDS, start=1):
-            cell = sheet.cell(sheet.max_row, column)
-            if spec.name.endswith("_mu"):
-                cell.number_format = "0.00"
-            elif spec.name.endswith(("_ratio", "_rate", "_share")):
-                cell.number_format = "0.00%"
-            elif spec.kind == "str":
-                cell.number_format = "@"
-        for name in ("ratio_flag", "interview_flag"):
-            if row[name]:
-                sheet.cell(sheet.max_row, [f.name for f in schema.METRIC_FIELDS].index(name) + 1).fill = flagged
-    sheet.freeze_panes = "C2"
-    for column in range(1, len(schema.METRIC_FIELDS) + 1):
-        sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width = 14
-    cases = workbook.create_sheet("约谈线索")
-    cases.append(["监测编号", "乡镇代码", "乡镇名称", "违法占用永久基本农田(亩)", "违法占用一般耕地(亩)"])
+
+def add_summary_sheet(book, result, title):
+    """The township table as the metrics dock shows it, over-threshold flags highlighted."""
+    columns = schema.METRIC_FIELDS
+    formats = {i: _metric_format(spec) for i, spec in enumerate(columns) if _metric_format(spec)}
+    sheet = workbook.add_table(book, title, [f.zh for f in columns],
+                               [[row[f.name] for f in columns] for row in result.rows], formats, first=True)
+    names = [f.name for f in columns]
+    for row_no, row in enumerate(result.rows, start=2):
+        for flag in ("ratio_flag", "interview_flag"):
+            if row[flag]:
+                workbook.highlight(sheet, row_no, names.index(flag) + 1)
+    sheet.freeze_panes = "C2"  # code and name stay in view
+    return sheet
+
+
+_ACCOUNTABILITY_HEADERS = ("类别", "行政区代码", "行政区名称", "监测编号", "违法占用耕地面积比例",
+                           "违法占用永久基本农田(亩)", "违法占用一般耕地(亩)", "依据")
+
+
+def accountability_rows(result):
+    """Townships over the ratio or interview thresholds, then single cases over them (问责线索)."""
+    limits = result.thresholds
+    rows = []
+    for row in result.rows[:-1]:
+        reasons = []
+        if row["ratio_flag"]:
+            reasons.append(f"违法占用耕地面积比例超过{limits.unlawful_cultivated_ratio:.0%}")
+        if row["interview_flag"]:
+            reasons.append(f"违法占用永久基本农田≥{limits.warning_pbf_mu:g}亩或一般耕地≥"
+                           f"{limits.warning_general_cultivated_mu:g}亩（警示约谈）")
+        if reasons:
+            rows.append(["乡镇", row["xzqdm"], row["xzqmc"], None, row["unlawful_cultivated_ratio"],
+                         row["unlawful_pbf_mu"], row["unlawful_general_cultivated_mu"], "；".join(reasons)])
     for case in result.flagged_patches:
-        cases.append([case["jcbh"], case["xzqdm"], case["xzqmc"], case["unlawful_pbf_mu"],
-                      case["unlawful_general_cultivated_mu"]])
-    workbook.save(path)
+        rows.append(["案件", case["xzqdm"], case["xzqmc"], case["jcbh"], None, case["unlawful_pbf_mu"],
+                     case["unlawful_general_cultivated_mu"], "单宗违法占地达到问责标准"])
+    return rows
+
+
+def add_accountability_sheet(book, result, title):
+    return workbook.add_table(book, title, _ACCOUNTABILITY_HEADERS, accountability_rows(result),
+                              {4: workbook.PERCENT_FORMAT, 5: workbook.MU_FORMAT, 6: workbook.MU_FORMAT})
+
+
+def write_metrics_workbook(result, path):
+    """The township table and the accountability leads as .xlsx."""
+    book = workbook.new_workbook()
+    add_summary_sheet(book, result, "乡镇统计")
+    add_accountability_sheet(book, result, "问责线索")
+    workbook.save(book, path)

@@ -5,7 +5,6 @@ moved or changed) and recorded in the `photos` point layer, so the task folder c
 evidence and the points show on the map with their direction.
 """
 import datetime
-import hashlib
 import os
 import re
 import shutil
@@ -16,6 +15,7 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, Qgs
 
 from . import schema
 from .errors import LandEnforcementError
+from .reproducible import file_sha256
 from .store import GeoPackageTaskStore
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".tif", ".tiff")
@@ -90,16 +90,18 @@ def match_folder(folder, jcbhs):
     return matches
 
 
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def photo_folder(task_path):
     return os.path.splitext(task_path)[0] + "_photos"
+
+
+def photo_path(task_path, file):
+    """Where a photo recorded as `file` (relative to the task's folder) is now. A task renamed
+    together with its photo folder still finds its photos."""
+    recorded = os.path.join(os.path.dirname(os.path.abspath(task_path)), file)
+    if os.path.exists(recorded):
+        return recorded
+    inside = file.replace("\\", "/").split("/", 1)[-1]  # the part below <old task name>_photos/
+    return os.path.join(photo_folder(os.path.abspath(task_path)), inside)
 
 
 def _checks(info, point, patch, later_image_date, max_distance):
@@ -154,7 +156,7 @@ def attach_photos(task_path, by_jcbh, max_distance=None):
                 if info.longitude is not None:
                     point = QgsGeometry.fromPointXY(to_working.transform(QgsPointXY(info.longitude, info.latitude)))
                 distance, problems = _checks(info, point, patch, patch_info[1], max_distance)
-                digest = _sha256(path)
+                digest = file_sha256(path)[0]
                 os.makedirs(target_dir, exist_ok=True)
                 name = f"{digest[:8]}_{os.path.basename(path)}"
                 target = os.path.join(target_dir, name)

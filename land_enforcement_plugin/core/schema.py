@@ -301,3 +301,44 @@ METRIC_FIELDS = (
 # Field photos (现场照片), copied beside the task database and pointed at from the photos layer.
 PHOTOS_LAYER = "photos"
 PHOTO_MAX_DISTANCE_M = 100.0  # a photo farther than this from its patch is flagged (a setting)
+
+# Provincial submission package (成果上报包).
+@dataclass(frozen=True)
+class ExportColumn:
+    """A column of the package's patch layers: its DBF name (at most 10 characters) and the
+    canonical field it comes from, whose labels the field dictionary shows."""
+
+    dbf: str
+    field: object  # a Field or VerificationField
+    kind: str = "str"  # "str", "int", or "area" (m², two decimals)
+
+    @property
+    def zh(self):
+        return self.field.zh
+
+    @property
+    def en(self):
+        return self.field.en
+
+
+PHOTO_COUNT = Field("photo_count", "照片数", "Photos", "int")
+EXPORT_COLUMNS = (
+    ExportColumn("JCBH", JCBH), ExportColumn("XZQDM", XZQDM), ExportColumn("XZQMC", XZQMC),
+    ExportColumn("TBMJ", TBMJ, "area"), ExportColumn("QSX", QSX), ExportColumn("HSX", HSX),
+    ExportColumn("BHLX", BHLX), ExportColumn("PC", PC),
+    ExportColumn("TQMJ", AREA_M2, "area"), ExportColumn("GDMJ", CULTIVATED_M2, "area"),
+    ExportColumn("JBNTMJ", PBF_M2, "area"), ExportColumn("YBGDMJ", GENERAL_CULTIVATED_M2, "area"),
+    ExportColumn("STHXMJ", ECO_M2, "area"), ExportColumn("PZMJ", APPROVED_M2, "area"),
+    ExportColumn("MJSF", OVERLAY_MODE), ExportColumn("JYPD", SUGGESTED_VERDICT), ExportColumn("ZDTB", PRIORITY, "int"),
+    ExportColumn("PDJG", V_VERDICT), ExportColumn("YDLX", V_LAND_USE), ExportColumn("HFLX", V_LAWFUL_KIND),
+    ExportColumn("WFLX", V_VIOLATION), ExportColumn("QTLX", V_OTHER_KIND), ExportColumn("PZWH", V_APPROVAL_NO),
+    ExportColumn("ZGZT", V_RECT_STATUS), ExportColumn("ZGCS", V_MEASURES), ExportColumn("SFLA", V_CASE_FILED),
+    ExportColumn("XSLY", V_LEAD_SOURCE), ExportColumn("HCR", V_INSPECTOR), ExportColumn("HCRQ", V_DATE),
+    ExportColumn("BZ", V_NOTES), ExportColumn("ZPS", PHOTO_COUNT, "int"),
+)
+assert all(len(c.dbf) <= 10 for c in EXPORT_COLUMNS) and len({c.dbf for c in EXPORT_COLUMNS}) == len(EXPORT_COLUMNS)
+
+# Field photos a verdict needs before the package can be filed (a photo proves the ground truth
+# of an unlawful patch and of its rectification).
+PHOTOS_REQUIRED_BY_VERDICT = {Verdict.UNLAWFUL: 1}
+SHAPEFILE_ENCODINGS = ("GBK", "UTF-8")

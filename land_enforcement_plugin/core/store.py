@@ -648,6 +648,12 @@ class GeoPackageTaskStore(TaskStore):
             self._audit("overlay", "task", None, detail=json.dumps(
                 {k: run[k] for k in ("area_mode", "recomputed", "reused")}, ensure_ascii=False))
 
+    def last_overlay_layers(self):
+        """The red-line layer URIs of the newest overlay run ({"townships": uri, ..., "approvals":
+        [uri, ...]}), or {} before the first run."""
+        rows = self._query(f"SELECT fid, layers FROM {schema.OVERLAY_RUNS_TABLE} ORDER BY fid DESC LIMIT 1")
+        return json.loads(rows[0]["layers"]) if rows and rows[0]["layers"] else {}
+
     def township_parts(self):
         """Every patch_townships row (the overlay's split of each patch by township)."""
         columns = ["jcbh", "xzqdm", "xzqmc"] + [f.name for f in schema.OVERLAY_AREA_FIELDS]
@@ -662,3 +668,20 @@ class GeoPackageTaskStore(TaskStore):
 
     def uri(self, table):
         return f"{self.path}|layername={table}"
+
+    # -- submission ------------------------------------------------------------------------
+    def export_patches(self):
+        """Every patch's attributes (source and overlay fields) and its geometry as ISO WKB in
+        the working CRS, in JCBH order: [(values, wkb)]."""
+        names = [f.name for f in schema.PATCH_SOURCE_FIELDS + schema.OVERLAY_PATCH_FIELDS]
+        layer = self._ds.GetLayerByName(schema.PATCHES_LAYER)
+        layer.ResetReading()
+        rows = [({name: feature.GetField(name) for name in names}, feature.GetGeometryRef().ExportToIsoWkb())
+                for feature in layer]
+        layer.ResetReading()
+        return sorted(rows, key=lambda row: row[0]["jcbh"])
+
+    def last_change(self):
+        """When anything in the task last changed (the newest audit entry): the package's
+        "as of" time, so exports of an unchanged task are identical."""
+        return self._query(f"SELECT max(ts) AS ts FROM {schema.AUDIT_TABLE}")[0]["ts"] or self.meta()["created_at"]

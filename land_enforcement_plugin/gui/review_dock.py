@@ -1,5 +1,4 @@
 """The review dock: the patch list (filter, sort, counts), next unverified, zoom, the verdict form."""
-import os
 
 from qgis.core import QgsProject, QgsVectorLayer
 from qgis.gui import QgsDockWidget
@@ -120,10 +119,10 @@ class PhotoStrip(QListWidget):
         self.setAcceptDrops(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
 
-    def show_photos(self, base_dir, rows):
+    def show_photos(self, task_path, rows):
         self.clear()
         for row in rows:
-            path = os.path.join(base_dir, row["file"])
+            path = photos.photo_path(task_path, row["file"])
             item = QListWidgetItem(QIcon(QPixmap(path).scaled(96, 72, Qt.AspectRatioMode.KeepAspectRatio)),
                                    (row["taken_at"] or "")[:16].replace("T", " "))
             item.setToolTip("\n".join(filter(None, [row["file"], row["warnings"]])))
@@ -380,7 +379,7 @@ class ReviewDock(QgsDockWidget):
             rows = store.photos(jcbh)
         finally:
             store.close()
-        self.thumbnails.show_photos(os.path.dirname(self.task_path), rows)
+        self.thumbnails.show_photos(self.task_path, rows)
 
     def _save_photo_distance(self):
         if not self.task_path:

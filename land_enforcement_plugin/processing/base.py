@@ -21,7 +21,7 @@ class LandEnforcementAlgorithm(QgsProcessingAlgorithm):
         return self.ALGORITHM_ID
 
     def group(self):
-        return {"task": tr("Task"), "verification": tr("Verification")}[self.GROUP]
+        return {"task": tr("Task"), "verification": tr("Verification"), "submission": tr("Submission")}[self.GROUP]
 
     def groupId(self):
         return self.GROUP

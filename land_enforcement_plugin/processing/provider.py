@@ -6,6 +6,7 @@ from ..gui.icons import plugin_icon
 from .import_patches import ImportPatchesAlgorithm
 from .import_verification import ImportVerificationAlgorithm
 from .overlay import OverlayAlgorithm
+from .submission import ExportPackageAlgorithm, VerifyPackageAlgorithm
 from .township_metrics import TownshipMetricsAlgorithm
 
 PROVIDER_ID = "landenforcement"
@@ -14,7 +15,7 @@ PROVIDER_ID = "landenforcement"
 class LandEnforcementProvider(QgsProcessingProvider):
     def loadAlgorithms(self):
         for algorithm in (ImportPatchesAlgorithm(), OverlayAlgorithm(), ImportVerificationAlgorithm(),
-                          TownshipMetricsAlgorithm()):
+                          TownshipMetricsAlgorithm(), ExportPackageAlgorithm(), VerifyPackageAlgorithm()):
             self.addAlgorithm(algorithm)
 
     def id(self):

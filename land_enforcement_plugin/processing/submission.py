@@ -1,0 +1,96 @@
+"""landenforcement:exportpackage and :verifypackage — the provincial submission package."""
+from qgis.core import (QgsProcessingException, QgsProcessingOutputFile, QgsProcessingOutputNumber,
+                       QgsProcessingOutputString, QgsProcessingParameterBoolean, QgsProcessingParameterEnum,
+                       QgsProcessingParameterFile, QgsProcessingParameterFileDestination)
+
+from .base import LandEnforcementAlgorithm, tr
+from ..core import schema, submission
+
+
+class ExportPackageAlgorithm(LandEnforcementAlgorithm):
+    ALGORITHM_ID = "exportpackage"
+    GROUP = "submission"
+
+    def displayName(self):
+        return tr("Export submission package")
+
+    def shortHelpString(self):
+        return tr("Builds the provincial submission package (成果上报包) of a task as one zip: the patches with "
+                  "their overlay areas and verdicts as Shapefile (GBK by default, with a field dictionary) and "
+                  "GeoPackage, the workbook (汇总表, 明细表, 违法图斑整改台账, 问责线索), the photos renamed by "
+                  "monitoring number, an evidence sheet PDF per unlawful or high-priority patch, and "
+                  "manifest.json with every file's SHA-256. Blocking problems (unverified patches, lawful "
+                  "without approval number, unlawful without rectification status, missing photos) stop the "
+                  "export unless DRAFT is set; a draft says so in its name and manifest. An existing package "
+                  "is replaced only with OVERWRITE. The same task exported twice gives the same files.")
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterFile("DATABASE", tr("Task database (GeoPackage)"), extension="gpkg"))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT", tr("Package (.zip; default: <county>_<batch>_成果包.zip beside the task)"), "Zip (*.zip)",
+            optional=True, createByDefault=False))
+        self.addParameter(QgsProcessingParameterEnum("ENCODING", tr("Shapefile encoding"),
+                                                     list(schema.SHAPEFILE_ENCODINGS), defaultValue=0))
+        self.addParameter(QgsProcessingParameterBoolean("DRAFT", tr("Draft: export despite blocking problems"),
+                                                        defaultValue=False))
+        self.addParameter(QgsProcessingParameterBoolean("EVIDENCE", tr("Evidence sheet PDFs"), defaultValue=True))
+        self.addParameter(QgsProcessingParameterBoolean("OVERWRITE", tr("Replace an existing package"),
+                                                        defaultValue=False))
+        self.addOutput(QgsProcessingOutputFile("OUTPUT", tr("Package")))
+        for name, label in (("BLOCKING", tr("Blocking problems")), ("WARNINGS", tr("Warnings")),
+                            ("FILES", tr("Files in the package")), ("EVIDENCE_SHEETS", tr("Evidence sheets"))):
+            self.addOutput(QgsProcessingOutputNumber(name, label))
+
+    def execute(self, parameters, context, feedback):
+        task_path = self.parameterAsFile(parameters, "DATABASE", context)
+        draft = self.parameterAsBoolean(parameters, "DRAFT", context)
+        options = submission.PackageOptions(
+            encoding=schema.SHAPEFILE_ENCODINGS[self.parameterAsEnum(parameters, "ENCODING", context)],
+            draft=draft, evidence=self.parameterAsBoolean(parameters, "EVIDENCE", context),
+            overwrite=self.parameterAsBoolean(parameters, "OVERWRITE", context))
+        output = (self.parameterAsFileOutput(parameters, "OUTPUT", context)
+                  or submission.default_package_name(task_path, draft))
+        findings = submission.check_package(task_path, options.encoding)
+        for finding in findings:
+            line = f"{finding.jcbh or ''} {finding.zh} / {finding.en}"
+            if finding.severity == submission.BLOCKING:
+                feedback.reportError(line)
+            else:
+                feedback.pushWarning(line)
+        result = submission.build_package(task_path, output, options, feedback)
+        if result.path is None:
+            raise QgsProcessingException(tr("Export cancelled; nothing was written."))
+        manifest = result.manifest
+        feedback.pushInfo(f"{result.path}: {len(manifest['files']) + 1} files, "
+                          f"{manifest['counts']['evidence_sheets']} evidence sheets"
+                          + (" (草稿 draft)" if manifest["draft"] else ""))
+        return {"OUTPUT": result.path,
+                "BLOCKING": sum(1 for f in findings if f.severity == submission.BLOCKING),
+                "WARNINGS": sum(1 for f in findings if f.severity == submission.WARNING),
+                "FILES": len(manifest["files"]) + 1, "EVIDENCE_SHEETS": manifest["counts"]["evidence_sheets"]}
+
+
+class VerifyPackageAlgorithm(LandEnforcementAlgorithm):
+    ALGORITHM_ID = "verifypackage"
+    GROUP = "submission"
+
+    def displayName(self):
+        return tr("Verify submission package")
+
+    def shortHelpString(self):
+        return tr("Checks a received submission package against its manifest.json: every file present and "
+                  "unchanged (SHA-256 and size), nothing extra, no unsafe paths; then re-reads its Shapefile "
+                  "and workbook and compares their counts with the manifest. Fails when anything differs.")
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterFile("INPUT", tr("Submission package (.zip)"), extension="zip"))
+        self.addOutput(QgsProcessingOutputNumber("FILES", tr("Files checked")))
+        self.addOutput(QgsProcessingOutputString("REPORT", tr("Report")))
+
+    def execute(self, parameters, context, feedback):
+        report = submission.verify_package(self.parameterAsFile(parameters, "INPUT", context), feedback)
+        for line in report.lines():
+            (feedback.pushInfo if report.ok else feedback.reportError)(line)
+        if not report.ok:
+            raise QgsProcessingException(tr("The package does not match its manifest: ") + report.lines()[0])
+        return {"FILES": report.checked_files, "REPORT": "\n".join(report.lines())}
