@@ -4,22 +4,22 @@
     <context>
         <name>@default</name>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="145" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="176" />
             <source>Land enforcement</source>
             <translation>卫片执法</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="100" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="102" />
             <source>Land enforcement task panel</source>
             <translation>卫片执法任务面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="102" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="104" />
             <source>Open task…</source>
             <translation>打开任务库…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="103" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="105" />
             <source>Import change patches…</source>
             <translation>导入卫片图斑…</translation>
         </message>
@@ -279,22 +279,22 @@
             <translation>被标记的乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="106" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="108" />
             <source>Patch review panel</source>
             <translation>图斑核查面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="110" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="112" />
             <source>Township metrics panel</source>
             <translation>乡镇统计面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="113" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="115" />
             <source>Next unverified patch</source>
             <translation>下一个未核查图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="115" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="117" />
             <source>Verdict form…</source>
             <translation>判定表单…</translation>
         </message>
@@ -397,6 +397,159 @@
             <location filename="../land_enforcement_plugin/processing/submission.py" line="95" />
             <source>The package does not match its manifest: </source>
             <translation>成果包与其清单不一致：</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/plugin.py" line="118" />
+            <source>Export submission package…</source>
+            <translation>导出成果上报包…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/plugin.py" line="126" />
+            <source>Open a task first</source>
+            <translation>请先打开任务</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/plugin.py" line="132" />
+            <source>Submission package written: {path}</source>
+            <translation>成果上报包已写入：{path}</translation>
+        </message>
+    </context>
+    <context>
+        <name>ExportPackageDialog</name>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="29" />
+            <source>Export submission package</source>
+            <translation>导出成果上报包</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="38" />
+            <source>Kind</source>
+            <translation>类别</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="38" />
+            <source>Monitoring number</source>
+            <translation>监测编号</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="38" />
+            <source>Problem</source>
+            <translation>问题</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="44" />
+            <source>Check again</source>
+            <translation>重新检查</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="51" />
+            <source>Draft (草稿): export despite blocking problems, marked as draft</source>
+            <translation>草稿：存在阻断性问题也导出，并标注为草稿</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="53" />
+            <source>Evidence sheet PDFs for unlawful and high-priority patches</source>
+            <translation>为违法图斑和重点图斑生成举证材料 PDF</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="62" />
+            <source>Shapefile encoding</source>
+            <translation>Shapefile 编码</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="65" />
+            <source>Package file</source>
+            <translation>成果包文件</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="73" />
+            <source>Export</source>
+            <translation>导出</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="75" />
+            <source>Verify a package…</source>
+            <translation>校验成果包…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="96" />
+            <source>Checking the task…</source>
+            <translation>正在检查任务…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="97" />
+            <source>Checking the submission package</source>
+            <translation>检查成果上报包</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="113" />
+            <source>Blocking</source>
+            <translation>阻断</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="113" />
+            <source>Warning</source>
+            <translation>警告</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="123" />
+            <source>{b} blocking problems and {w} warnings: fix them (double-click a row to show the patch) or export a draft.</source>
+            <translation>{b} 个阻断性问题、{w} 个警告：请逐一处理（双击一行可定位图斑），或导出草稿。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="126" />
+            <source>No blocking problems; {w} warnings. Ready to export.</source>
+            <translation>没有阻断性问题；{w} 个警告。可以导出。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="148" />
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="148" />
+            <source>Close</source>
+            <translation>关闭</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="166" />
+            <source>{path} exists. Replace it?</source>
+            <translation>{path} 已存在。是否覆盖？</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="173" />
+            <source>Writing {path}…</source>
+            <translation>正在写入 {path}…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="174" />
+            <source>Exporting the submission package</source>
+            <translation>导出成果上报包</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="182" />
+            <source>Cancelled: nothing was written.</source>
+            <translation>已取消：未写入任何文件。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="185" />
+            <source>Written {path}: {files} files, {photos} photos, {sheets} evidence sheets.</source>
+            <translation>已写入 {path}：{files} 个文件，{photos} 张照片，{sheets} 份举证材料。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="193" />
+            <source>Verify a submission package</source>
+            <translation>校验成果上报包</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="199" />
+            <source>Verifying {path}…</source>
+            <translation>正在校验 {path}…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="200" />
+            <source>Verifying the submission package</source>
+            <translation>校验成果上报包</translation>
         </message>
     </context>
     <context>
@@ -948,17 +1101,17 @@ Import the {good} valid rows anyway?</source>
             <translation>未打开任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="41" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="40" />
             <source>Open task…</source>
             <translation>打开任务库…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="43" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="42" />
             <source>Import patches…</source>
             <translation>导入图斑…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="45" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="44" />
             <source>Add to map</source>
             <translation>加载到地图</translation>
         </message>
@@ -968,37 +1121,37 @@ Import the {good} valid rows anyway?</source>
             <translation>任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="54" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
             <source>County code</source>
             <translation>县级行政区代码</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="54" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
             <source>Batches</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="54" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
             <source>Working CRS</source>
             <translation>工作坐标系</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="54" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
             <source>Patches</source>
             <translation>图斑数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="54" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
             <source>Verified</source>
             <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="54" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
             <source>Schema version</source>
             <translation>库结构版本</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="62" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="61" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
@@ -1048,52 +1201,52 @@ Import the {good} valid rows anyway?</source>
             <translation>正在导入卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="198" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="197" />
             <source>Read {read}: {inserted} new, {updated} updated, {unchanged} unchanged, {rejected} rejected, {repaired} geometries repaired</source>
             <translation>共读取 {read} 条：新增 {inserted}，更新 {updated}，未变 {unchanged}，拒绝 {rejected}，修复几何 {repaired}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="205" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="204" />
             <source>Rejected</source>
             <translation>已拒绝</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="205" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="204" />
             <source>Repaired</source>
             <translation>已修复</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="205" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="204" />
             <source>Note</source>
             <translation>说明</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="280" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="264" />
             <source>Change patches</source>
             <translation>卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="282" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="266" />
             <source>Cannot load the patches layer from {path}</source>
             <translation>无法从 {path} 加载图斑图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="234" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="233" />
             <source>Office comparison</source>
             <translation>内业比对</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="222" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="221" />
             <source>Choose the townships layer</source>
             <translation>请选择乡镇图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="242" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="240" />
             <source>Cancelled: the task database is unchanged</source>
             <translation>已取消：任务库未作改动</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="246" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="244" />
             <source>Office comparison: {n} patches recomputed, {m} unchanged</source>
             <translation>内业比对：重算 {n} 个图斑，{m} 个未变</translation>
         </message>
@@ -1103,12 +1256,12 @@ Import the {good} valid rows anyway?</source>
             <translation>拒绝 {rejected}，修复 {repaired}，说明 {note}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="284" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="268" />
             <source>Verification records</source>
             <translation>核查记录</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="285" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="269" />
             <source>Field photos</source>
             <translation>现场照片</translation>
         </message>

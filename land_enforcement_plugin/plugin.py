@@ -52,6 +52,7 @@ class LandEnforcementPlugin:
         self.dock = None
         self.review = None
         self.metrics = None
+        self.export_dialog = None
         self.actions = []
         self.toolbar = None
 
@@ -88,6 +89,7 @@ class LandEnforcementPlugin:
         self.dock.task_changed.connect(self.metrics.set_task)
         self.review.saved.connect(lambda _jcbh: self.dock.refresh())
         self.review.saved.connect(self.metrics.recompute)
+        self.review.saved.connect(self._recheck_export)
         self.metrics.township_clicked.connect(self._show_township)
         self.iface.mapCanvas().selectionChanged.connect(self.review.map_selection_changed)
         self._restore_task()
@@ -113,6 +115,35 @@ class LandEnforcementPlugin:
         self._add_action(QAction(icon("next"), tr("Next unverified patch"), self.iface.mainWindow()),
                          lambda: self.review.step_unverified(1) and self.review.zoom_to_selected())
         self._add_action(QAction(icon("verdict"), tr("Verdict form…"), self.iface.mainWindow()), self.review.open_form)
+        self._add_action(QAction(icon("package"), tr("Export submission package…"), self.iface.mainWindow()),
+                         self.export_package)
+
+    def export_package(self):
+        """The export dialog, left open (not modal) so that problems can be fixed while it shows them."""
+        from .gui.export_dialog import ExportPackageDialog
+
+        if not self.dock.task_path:
+            self._show_message(tr("Open a task first"), Qgis.Warning)
+            return None
+        if self.export_dialog is not None:
+            self.export_dialog.close()
+        self.export_dialog = ExportPackageDialog(self.dock.task_path, self.iface.mainWindow())
+        self.export_dialog.jcbh_activated.connect(self._show_patch)
+        self.export_dialog.exported.connect(
+            lambda path: self._show_message(tr("Submission package written: {path}").format(path=path), Qgis.Success))
+        self.export_dialog.show()
+        return self.export_dialog
+
+    def _recheck_export(self, *_):
+        dialog = self.export_dialog
+        if dialog is not None and dialog.isVisible() and dialog.runner.idle:
+            dialog.check()
+
+    def _show_patch(self, jcbh):
+        """From the export dialog's problem list: the patch in the review dock and on the map."""
+        self.review.show()
+        self.review.select_jcbh(jcbh)
+        self.review.zoom_to_selected()
 
     def _restore_task(self, *_):
         self.dock.restore_from_project()
@@ -148,6 +179,10 @@ class LandEnforcementPlugin:
         for action in self.actions:
             self.iface.removePluginMenu(menu_name(), action)
         self.actions = []
+        if self.export_dialog is not None:
+            self.export_dialog.close()
+            self.export_dialog.deleteLater()
+            self.export_dialog = None
         if self.toolbar is not None:
             self.toolbar.deleteLater()
             self.toolbar = None

@@ -31,7 +31,7 @@ def plugin(plugin_iface):
 def test_plugin_registers_dock_toolbar_menu_and_provider(plugin, plugin_iface):
     assert plugin.dock in plugin_iface.mainWindow().findChildren(QDockWidget, "LandEnforcementTaskDock")
     assert plugin.review in plugin_iface.mainWindow().findChildren(QDockWidget, "LandEnforcementReviewDock")
-    assert len(plugin.toolbar.actions()) == 7
+    assert len(plugin.toolbar.actions()) == 8
     (menu_actions,) = plugin_iface.plugin_menus.values()
     assert menu_actions == plugin.toolbar.actions()
     assert QgsApplication.processingRegistry().providerById("landenforcement") is not None
@@ -54,7 +54,7 @@ def test_dock_imports_in_background_and_shows_report(plugin, tmp_path, task_path
     assert QgsProject.instance().readEntry("land_enforcement", "task_path")[0] == task_path
     dock.run_import(importing.ImportOptions(src))
     assert not dock.progress.isHidden() and not dock.import_button.isEnabled()
-    wait_for(lambda: dock._running is None)
+    wait_for(lambda: dock.runner.idle)
     assert dock.values["patches"].text() == "2"
     assert dock.values["batches"].text() == "2024年度"
     assert dock.values["crs"].text() == "EPSG:4548"
@@ -73,7 +73,7 @@ def test_dock_reports_errors_without_raising(plugin, tmp_path, task_path):
     plugin.dock.message.connect(lambda text, level: messages.append((text, level)))
     plugin.dock.set_task(task_path)
     plugin.dock.run_import(importing.ImportOptions(src))
-    wait_for(lambda: plugin.dock._running is None)
+    wait_for(lambda: plugin.dock.runner.idle)
     assert messages and messages[-1][1] == 2
     assert "CRS" in messages[-1][0] or "坐标系" in messages[-1][0]
 
@@ -127,7 +127,7 @@ def test_overlay_panel_remembers_layers_and_runs_in_background(plugin, tmp_path)
     plugin.dock.set_task(task)
     panel.run_button.click()
     assert not panel.run_button.isEnabled()
-    wait_for(lambda: plugin.dock._running is None, timeout=60)
+    wait_for(lambda: plugin.dock.runner.idle, timeout=60)
     assert "120" in panel.status.text() and ("亩" in panel.status.text() or " mu" in panel.status.text())
     patches = QgsVectorLayer(f"{task}|layername=patches", "p", "ogr")
     assert all(f["area_m2"] > 0 for f in patches.getFeatures())

@@ -124,7 +124,7 @@ def default_package_name(task_path, draft=False):
                         safe_name(name + (f"_{DRAFT_MARK}" if draft else "")) + ".zip")
 
 
-def _draft_named(path):
+def draft_named(path):
     """A draft says so in its file name."""
     stem, ext = os.path.splitext(path)
     base = os.path.basename(stem)
@@ -458,7 +458,7 @@ def build_package(task_path, output, options=None, feedback=None):
                                    f"Unsupported encoding: {options.encoding} (GBK or UTF-8)")
     output = os.path.abspath(output if output.lower().endswith(".zip") else output + ".zip")
     if options.draft:
-        output = _draft_named(output)
+        output = draft_named(output)
     if os.path.exists(output) and not options.overwrite:
         raise LandEnforcementError(f"成果包已存在，未覆盖：{output}",
                                    f"The package already exists and was not overwritten: {output}")

@@ -36,3 +36,40 @@ class CoreTask(QgsTask):
 def start(task):
     QgsApplication.taskManager().addTask(task)
     return task
+
+
+class Runner:
+    """One background task at a time for a panel: its progress bar (and any widgets shown only
+    while work runs) follow the task; `changed` is called when work starts and when it ends, so the
+    panel can enable or disable its buttons."""
+
+    def __init__(self, progress_bar, changed, shown_while_running=()):
+        self.progress_bar = progress_bar
+        self.changed = changed
+        self.shown_while_running = shown_while_running
+        self.task = None
+
+    @property
+    def idle(self):
+        return self.task is None
+
+    def start(self, description, work, done):
+        """done(result, error) runs on the main thread after the bar is hidden again."""
+        def finished(result, error):
+            self.task = None
+            for widget in (self.progress_bar, *self.shown_while_running):
+                widget.setVisible(False)
+            done(result, error)
+            self.changed()
+
+        self.task = CoreTask(description, work, finished)
+        self.task.progressChanged.connect(lambda value: self.progress_bar.setValue(int(value)))
+        self.progress_bar.setValue(0)
+        for widget in (self.progress_bar, *self.shown_while_running):
+            widget.setVisible(True)
+        self.changed()
+        start(self.task)
+
+    def cancel(self):
+        if self.task is not None:
+            self.task.cancel()

@@ -33,7 +33,6 @@ class TaskDock(QgsDockWidget):
         self.setObjectName("LandEnforcementTaskDock")
         self.setWindowTitle(self.tr("Land enforcement task"))
         self.task_path = None
-        self._running = None
 
         self.path_label = QLabel(self.tr("No task open"))
         self.path_label.setWordWrap(True)
@@ -62,6 +61,7 @@ class TaskDock(QgsDockWidget):
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setVisible(False)
         self.cancel_button.clicked.connect(self.cancel_running)
+        self.runner = background.Runner(self.progress, self._update_enabled, (self.cancel_button,))
         progress_row = QHBoxLayout()
         progress_row.addWidget(self.progress, 1)
         progress_row.addWidget(self.cancel_button)
@@ -151,7 +151,7 @@ class TaskDock(QgsDockWidget):
         self._update_enabled()
 
     def _update_enabled(self):
-        idle = self._running is None
+        idle = self.runner.idle
         exists = bool(self.task_path) and os.path.exists(self.task_path)
         self.open_button.setEnabled(idle)
         self.import_button.setEnabled(idle and bool(self.task_path))
@@ -184,7 +184,6 @@ class TaskDock(QgsDockWidget):
         self._start(self.tr("Importing change patches"), work, self._import_done)
 
     def _import_done(self, result, error):
-        self._finish_running()
         if error is not None:
             self.message.emit(error_text(error), 2)
             return
@@ -234,7 +233,6 @@ class TaskDock(QgsDockWidget):
         self._start(self.tr("Office comparison"), work, self._overlay_done)
 
     def _overlay_done(self, result, error):
-        self._finish_running()
         if error is not None:
             self.message.emit(error_text(error), 2)
             return
@@ -249,24 +247,10 @@ class TaskDock(QgsDockWidget):
 
     # -- running work ------------------------------------------------------------------------
     def _start(self, description, work, done):
-        task = background.CoreTask(description, work, done)
-        task.progressChanged.connect(lambda value: self.progress.setValue(int(value)))
-        self._running = task
-        self.progress.setValue(0)
-        self.progress.setVisible(True)
-        self.cancel_button.setVisible(True)
-        self._update_enabled()
-        background.start(task)
+        self.runner.start(description, work, done)
 
     def cancel_running(self):
-        if self._running is not None:
-            self._running.cancel()
-
-    def _finish_running(self):
-        self._running = None
-        self.progress.setVisible(False)
-        self.cancel_button.setVisible(False)
-        self._update_enabled()
+        self.runner.cancel()
 
     # -- map ---------------------------------------------------------------------------------
     def add_layers_to_map(self):
