@@ -413,6 +413,41 @@
             <source>Submission package written: {path}</source>
             <translation>成果上报包已写入：{path}</translation>
         </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="15" />
+            <source>Attach field photos from a folder</source>
+            <translation>从文件夹挂接现场照片</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="18" />
+            <source>Attaches the photos in a folder (and its subfolders) to the patches whose monitoring number starts their file name (e.g. &lt;JCBH&gt;_1.jpg). EXIF position, time and direction are read; the photos are copied beside the task database (the originals are left as they are); a photo far from its patch or taken before the later image date is reported. Attaching the same photo twice changes nothing.</source>
+            <translation>将文件夹（含子文件夹）中的照片挂接到文件名以其监测编号开头的图斑（如 &lt;监测编号&gt;_1.jpg）。读取 EXIF 中的位置、时间和方向；照片复制到任务库旁（原文件不动）；离图斑过远或拍摄时间早于后时相的照片会被列出。同一照片重复挂接不会改变任何内容。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="25" />
+            <source>Photo folder</source>
+            <translation>照片文件夹</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="28" />
+            <source>Flag photos farther from their patch than (m; default: the task's setting)</source>
+            <translation>照片距图斑超过此距离时提示（米；默认按任务设置）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="31" />
+            <source>Photos attached</source>
+            <translation>已挂接照片数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="31" />
+            <source>Photos already attached</source>
+            <translation>已存在的照片数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="31" />
+            <source>Patches with new photos</source>
+            <translation>有新照片的图斑数</translation>
+        </message>
     </context>
     <context>
         <name>ExportPackageDialog</name>
@@ -718,7 +753,7 @@
     <context>
         <name>LandEnforcementProvider</name>
         <message>
-            <location filename="../land_enforcement_plugin/processing/provider.py" line="25" />
+            <location filename="../land_enforcement_plugin/processing/provider.py" line="27" />
             <source>Land enforcement</source>
             <translation>卫片执法</translation>
         </message>

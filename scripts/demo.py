@@ -7,6 +7,7 @@ own QGIS profile is left alone.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -18,20 +19,28 @@ from demodata.county import APPROVAL_LAYERS as APPROVAL_LAYER_KINDS, generate_co
 APPROVAL_LAYERS = [name for name, _ in APPROVAL_LAYER_KINDS]
 
 
-def qgis_process(profile, *args):
+def qgis_process(profile, *args, refused=False):
+    """stdout of a qgis_process call; with refused=True the call must fail, and what it said is returned."""
     env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=profile, QT_QPA_PLATFORM="offscreen")
     completed = subprocess.run(["qgis_process", *args], env=env, capture_output=True, text=True)
+    if refused:
+        if completed.returncode == 0:
+            raise SystemExit(f"qgis_process {' '.join(args[:2])} should have refused")
+        return completed.stdout + completed.stderr
     if completed.returncode != 0:
         sys.stderr.write(completed.stdout + completed.stderr)
         raise SystemExit(f"qgis_process {' '.join(args[:2])} failed")
     return completed.stdout
 
 
-def run_algorithm(profile, algorithm, **parameters):
+def _arguments(parameters):
     # A list is passed as the parameter repeated, qgis_process's way for multiple layers.
-    arguments = [f"{name}={item}" for name, value in parameters.items()
-                 for item in (value if isinstance(value, list) else [value])]
-    output = qgis_process(profile, "--json", "run", algorithm, "--", *arguments)
+    return [f"{name}={item}" for name, value in parameters.items()
+            for item in (value if isinstance(value, list) else [value])]
+
+
+def run_algorithm(profile, algorithm, **parameters):
+    output = qgis_process(profile, "--json", "run", algorithm, "--", *_arguments(parameters))
     return json.loads(output[output.index("{"):])["results"]
 
 
@@ -132,9 +141,31 @@ def main():
                              ACCEPT_PARTIAL="true")
     print(f"importverification (partial accepted): {accepted['CHANGED']} verification records written")
 
+    attached = run_algorithm(profile, "landenforcement:attachphotos", INPUT=demo["photos_dir"], DATABASE=task_path)
+    print(f"attachphotos: {attached['ATTACHED']} photos attached to {attached['PATCHES']} patches, "
+          f"{len(attached['REPORT'].splitlines())} warnings (photo far from its patch or taken too early)")
+
     workbook = os.path.join(out, "township_metrics.xlsx")
     metrics = run_algorithm(profile, "landenforcement:townshipmetrics", DATABASE=task_path, OUTPUT=workbook)
     print(f"townshipmetrics: {metrics['TOWNSHIPS']} townships, {metrics['FLAGGED_TOWNSHIPS']} flagged")
+
+    # Filing: the unverified patches and missing photos block a final package (the report lists
+    # them by JCBH); the bureau files a draft to show the province where it stands, then checks it.
+    package = os.path.join(out, f"{args.county}_2024年度_成果包.zip")
+    for stale in (package, package.replace(".zip", "_草稿.zip")):
+        if os.path.exists(stale):
+            os.remove(stale)
+    refused = qgis_process(profile, "run", "landenforcement:exportpackage", "--",
+                           *_arguments({"DATABASE": task_path, "OUTPUT": package}), refused=True)
+    blocking = re.search(r"(\d+) blocking problems", refused)
+    print(f"exportpackage: refused, {blocking.group(1) if blocking else 'some'} blocking problems listed by JCBH "
+          "(unverified patches, unlawful patches without photos)")
+    exported = run_algorithm(profile, "landenforcement:exportpackage", DATABASE=task_path, OUTPUT=package,
+                             DRAFT="true")
+    print(f"exportpackage (draft): {exported['FILES']} files, {exported['EVIDENCE_SHEETS']} evidence sheets, "
+          f"{exported['BLOCKING']} blocking problems, {exported['WARNINGS']} warnings")
+    verified = run_algorithm(profile, "landenforcement:verifypackage", INPUT=exported["OUTPUT"])
+    print(f"verifypackage: {verified['REPORT']}")
 
     project = write_project(out, demo, task_path)
     print("outputs:")
@@ -142,6 +173,7 @@ def main():
     print(f"  red lines       {demo['redlines']}")
     print(f"  change patches  {demo['patches']}")
     print(f"  metrics         {workbook}")
+    print(f"  package (draft) {exported['OUTPUT']}")
     print(f"  QGIS project    {project}   (make qgis opens it)")
 
 

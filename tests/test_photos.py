@@ -81,3 +81,25 @@ def test_photo_distance_is_a_task_setting(demo):
     store = GeoPackageTaskStore.open(demo["task"])
     photos.set_task_photo_distance(store, 100)
     store.close()
+
+
+def test_attach_photos_algorithm(tmp_path, qgis_processing):
+    import processing
+    from qgis.core import QgsApplication
+
+    from land_enforcement_plugin.processing.provider import LandEnforcementProvider
+
+    demo = generate_county(str(tmp_path), size="small", seed=7)
+    task = str(tmp_path / "task.gpkg")
+    import_patches(task, ImportOptions(demo["patches"]))
+    provider = LandEnforcementProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    try:
+        result = processing.run("landenforcement:attachphotos", {"INPUT": demo["photos_dir"], "DATABASE": task})
+        again = processing.run("landenforcement:attachphotos", {"INPUT": demo["photos_dir"], "DATABASE": task,
+                                                                "MAX_DISTANCE": 5000})
+    finally:
+        QgsApplication.processingRegistry().removeProvider(provider)
+    assert result["ATTACHED"] == len(demo["photos"]) and result["PATCHES"] == len({p["jcbh"] for p in demo["photos"]})
+    assert "m from the patch" in result["REPORT"]
+    assert (again["ATTACHED"], again["SKIPPED"]) == (0, len(demo["photos"]))

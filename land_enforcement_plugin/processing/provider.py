@@ -3,6 +3,7 @@ from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ..gui.icons import plugin_icon
+from .attach_photos import AttachPhotosAlgorithm
 from .import_patches import ImportPatchesAlgorithm
 from .import_verification import ImportVerificationAlgorithm
 from .overlay import OverlayAlgorithm
@@ -15,7 +16,8 @@ PROVIDER_ID = "landenforcement"
 class LandEnforcementProvider(QgsProcessingProvider):
     def loadAlgorithms(self):
         for algorithm in (ImportPatchesAlgorithm(), OverlayAlgorithm(), ImportVerificationAlgorithm(),
-                          TownshipMetricsAlgorithm(), ExportPackageAlgorithm(), VerifyPackageAlgorithm()):
+                          AttachPhotosAlgorithm(), TownshipMetricsAlgorithm(), ExportPackageAlgorithm(),
+                          VerifyPackageAlgorithm()):
             self.addAlgorithm(algorithm)
 
     def id(self):
