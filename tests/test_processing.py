@@ -41,7 +41,8 @@ def test_import_algorithm_mapping_and_errors(provider, tmp_path, task_path):
 def test_ids_are_stable(provider):
     ids = {alg.id() for alg in provider.algorithms()}
     assert {"landenforcement:importpatches", "landenforcement:overlay", "landenforcement:importverification",
-            "landenforcement:townshipmetrics"} <= ids
+            "landenforcement:townshipmetrics", "landenforcement:attachphotos", "landenforcement:exportpackage",
+            "landenforcement:verifypackage"} <= ids
 
 
 def test_import_verification_algorithm(provider, tmp_path, task_path):
