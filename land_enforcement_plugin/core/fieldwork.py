@@ -16,7 +16,7 @@ from qgis.core import NULL, QgsEditorWidgetSetup, QgsProject, QgsVectorLayer
 from . import schema, verification
 from .errors import LandEnforcementError
 from .photos import attach_photos
-from .store import GeoPackageTaskStore, now_iso
+from .store import now_iso, open_task
 
 LAYER = "patches"
 PHOTO_FIELD = "photo"
@@ -47,7 +47,7 @@ def _folder_name(xzqdm, xzqmc):
 
 def export_field_projects(task_path, out_dir, township=None):
     """One folder per township (or only `township`): fieldwork.gpkg and fieldwork.qgs for QField."""
-    store = GeoPackageTaskStore.open(task_path)
+    store = open_task(task_path)
     try:
         crs = store.meta()["working_crs"]
         patches = store.patch_index()
@@ -152,7 +152,7 @@ def _returned_rows(gpkg):
 def merge_field_package(task_path, gpkg):
     """Merge a returned field GeoPackage (and the photos its rows point at) into the task."""
     result = MergeResult()
-    store = GeoPackageTaskStore.open(task_path)
+    store = open_task(task_path)
     try:
         current = store.verifications()
         changes, photos = {}, {}

@@ -16,7 +16,7 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform,
 
 from . import schema
 from .errors import LandEnforcementError
-from .store import GeoPackageTaskStore, ImportIssue, PatchRecord, SourceFile
+from .store import ImportIssue, PatchRecord, SourceFile, create_task, open_task, task_exists
 from .verification import parse_date
 
 gdal.UseExceptions()
@@ -526,7 +526,7 @@ def import_patches(task_path, options, feedback=None):
     check_mapping(mapping, info.fields)
     source_crs = _resolve_source_crs(info, options)
 
-    store = GeoPackageTaskStore.open(task_path) if os.path.exists(task_path) else None
+    store = open_task(task_path) if task_exists(task_path) else None
     try:
         ds = _open_source(options.source_path, info.encoding)
         layer = ds.GetLayerByName(info.layer)
@@ -549,7 +549,7 @@ def import_patches(task_path, options, feedback=None):
             raise ImportCancelled()
         created = store is None
         if created:
-            store = GeoPackageTaskStore.create(task_path, working_crs.authid(), _county_code(options, records), "", batch)
+            store = create_task(task_path, working_crs.authid(), _county_code(options, records), "", batch)
         seen_before = store.source_file_known(sha256)
         source = SourceFile(options.source_path, sha256, size, info.encoding, source_crs.authid() or source_crs.toWkt(),
                             info.layer, mapping, layer.GetFeatureCount())
@@ -557,9 +557,8 @@ def import_patches(task_path, options, feedback=None):
             summary = store.apply_import(batch, records, source, issues)
         except BaseException:
             if created:  # a task that never received its first import is not left behind
-                store.close()
+                store.discard()
                 store = None
-                os.remove(task_path)
             raise
         if feedback is not None:
             feedback.setProgress(100)

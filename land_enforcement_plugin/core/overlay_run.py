@@ -12,7 +12,7 @@ from qgis.core import QgsCoordinateReferenceSystem, QgsFeatureRequest, QgsGeomet
 from . import schema
 from .office_comparison import (compute_overlay, layers_fingerprint,
                                 patch_fingerprint, reasons_json)
-from .store import GeoPackageTaskStore, now_iso
+from .store import now_iso, open_task
 
 
 @dataclass
@@ -58,7 +58,7 @@ def _geometry(wkb):
 
 def task_patches(task_path):
     """([(jcbh, QgsGeometry)], working CRS) of every patch in the task."""
-    store = GeoPackageTaskStore.open(task_path)
+    store = open_task(task_path)
     try:
         crs = QgsCoordinateReferenceSystem(store.meta()["working_crs"])
         return [(jcbh, _geometry(wkb)) for jcbh, wkb, _ in store.patch_geometries()], crs
@@ -68,7 +68,7 @@ def task_patches(task_path):
 
 def run_overlay(task_path, inputs, feedback=None):
     layers_print = layers_fingerprint(inputs)
-    store = GeoPackageTaskStore.open(task_path)
+    store = open_task(task_path)
     try:
         crs = QgsCoordinateReferenceSystem(store.meta()["working_crs"])
         stale, prints = [], {}

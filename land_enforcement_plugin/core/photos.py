@@ -16,7 +16,7 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, Qgs
 from . import schema
 from .errors import LandEnforcementError
 from .reproducible import file_sha256
-from .store import GeoPackageTaskStore
+from .store import open_task
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".tif", ".tiff")
 _GPS_IFD = 0x8825
@@ -136,7 +136,7 @@ def set_task_photo_distance(store, metres):
 def attach_photos(task_path, by_jcbh, max_distance=None):
     """Copy and record photos: {jcbh: [paths]}. The same photo attached twice is skipped.
     max_distance defaults to the task's setting."""
-    store = GeoPackageTaskStore.open(task_path)
+    store = open_task(task_path)
     try:
         max_distance = max_distance if max_distance is not None else task_photo_distance(store)
         working = QgsCoordinateReferenceSystem(store.meta()["working_crs"])

@@ -142,6 +142,10 @@ class TaskStore(ABC):
     @abstractmethod
     def close(self): ...
 
+    @abstractmethod
+    def discard(self):
+        """Close and delete the whole task (only for one that never got its first import)."""
+
 
 # Columns of the tables that carry no geometry: name -> OGR field type.
 _VERIFICATION_COLUMNS = {
@@ -259,52 +263,23 @@ def _sql_value(value):
     return _sql_quote(value)
 
 
-class GeoPackageTaskStore(TaskStore):
-    """A task database in one GeoPackage file."""
+class OgrTaskStore(TaskStore):
+    """The task database through OGR: the same tables and SQL whether they live in a GeoPackage
+    file (GeoPackageTaskStore) or a PostGIS schema (postgis_store.PostgisTaskStore)."""
 
     def __init__(self, path, ds):
-        self.path = path
+        self.path = path  # the task's location: a file path, or pg:<connection>/<schema>
         self._ds = ds
         self._in_transaction = False
         self.user = getpass.getuser()  # the GUI sets the QGIS user name when it has one
 
-    # -- opening ---------------------------------------------------------------------------
-    @classmethod
-    def create(cls, path, working_crs, county_code="", county_name="", batch=""):
-        if os.path.exists(path):
-            raise LandEnforcementError(f"任务库已存在：{path}", f"Task database already exists: {path}")
-        ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
-        store = cls(path, ds)
-        meta = {"working_crs": working_crs, "county_code": county_code,
-                "county_name": county_name, "batches": json.dumps([batch] if batch else [], ensure_ascii=False),
-                "created_at": now_iso(), "schema_version": "0"}
-        try:
-            with store.transaction():
-                _migrate_to_1(ds, meta)
-                store._write_meta(meta)
-                store._set_version(1)
-                store._migrate()
-        except Exception:
-            ds = store._ds = None
-            os.remove(path)
-            raise
-        return store
-
-    @classmethod
-    def open(cls, path):
-        if not os.path.exists(path):
-            raise LandEnforcementError(f"任务库不存在：{path}", f"Task database not found: {path}")
-        try:
-            ds = gdal.OpenEx(path, gdal.OF_VECTOR | gdal.OF_UPDATE, allowed_drivers=["GPKG"])
-        except RuntimeError as exc:
-            raise LandEnforcementError(f"无法打开任务库（不是 GeoPackage？）：{path}",
-                                       f"Cannot open the task database (not a GeoPackage?): {path}") from exc
-        if ds.GetLayerByName(schema.META_TABLE) is None:
-            raise LandEnforcementError(f"该 GeoPackage 不是卫片执法任务库：{path}",
-                                       f"This GeoPackage is not a land-enforcement task database: {path}")
-        store = cls(path, ds)
-        store._migrate()
-        return store
+    def _initialise(self, meta):
+        """Create the tables of a new task and bring it to the current schema version."""
+        with self.transaction():
+            _migrate_to_1(self._ds, meta)
+            self._write_meta(meta)
+            self._set_version(1)
+            self._migrate()
 
     def _migrate(self):
         version = int(self.meta().get("schema_version", 0))
@@ -666,9 +641,6 @@ class GeoPackageTaskStore(TaskStore):
             for row in rows:
                 self._insert(schema.TOWNSHIP_METRICS_TABLE, row)
 
-    def uri(self, table):
-        return f"{self.path}|layername={table}"
-
     # -- submission ------------------------------------------------------------------------
     def export_patches(self):
         """Every patch's attributes (source and overlay fields) and its geometry as ISO WKB in
@@ -685,3 +657,83 @@ class GeoPackageTaskStore(TaskStore):
         """When anything in the task last changed (the newest audit entry): the package's
         "as of" time, so exports of an unchanged task are identical."""
         return self._query(f"SELECT max(ts) AS ts FROM {schema.AUDIT_TABLE}")[0]["ts"] or self.meta()["created_at"]
+
+
+class GeoPackageTaskStore(OgrTaskStore):
+    """A task database in one GeoPackage file."""
+
+    @classmethod
+    def create(cls, path, working_crs, county_code="", county_name="", batch=""):
+        if os.path.exists(path):
+            raise LandEnforcementError(f"任务库已存在：{path}", f"Task database already exists: {path}")
+        ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
+        store = cls(path, ds)
+        ds = None
+        try:
+            store._initialise(new_task_meta(working_crs, county_code, county_name, batch))
+        except Exception:
+            store.discard()
+            raise
+        return store
+
+    def discard(self):
+        """Remove a task that never got its first import (creation is undone, not left behind)."""
+        self.close()
+        os.remove(self.path)
+
+    @classmethod
+    def open(cls, path):
+        if not os.path.exists(path):
+            raise LandEnforcementError(f"任务库不存在：{path}", f"Task database not found: {path}")
+        try:
+            ds = gdal.OpenEx(path, gdal.OF_VECTOR | gdal.OF_UPDATE, allowed_drivers=["GPKG"])
+        except RuntimeError as exc:
+            raise LandEnforcementError(f"无法打开任务库（不是 GeoPackage？）：{path}",
+                                       f"Cannot open the task database (not a GeoPackage?): {path}") from exc
+        if ds.GetLayerByName(schema.META_TABLE) is None:
+            raise LandEnforcementError(f"该 GeoPackage 不是卫片执法任务库：{path}",
+                                       f"This GeoPackage is not a land-enforcement task database: {path}")
+        store = cls(path, ds)
+        store._migrate()
+        return store
+
+    def uri(self, table):
+        return f"{self.path}|layername={table}"
+
+
+def new_task_meta(working_crs, county_code="", county_name="", batch=""):
+    return {"working_crs": working_crs, "county_code": county_code, "county_name": county_name,
+            "batches": json.dumps([batch] if batch else [], ensure_ascii=False),
+            "created_at": now_iso(), "schema_version": "0"}
+
+
+POSTGIS_PREFIX = "pg:"
+
+
+def is_postgis(location):
+    return str(location).startswith(POSTGIS_PREFIX)
+
+
+def open_task(location):
+    """The task at `location`: a GeoPackage path, or pg:<connection>/<schema> for PostGIS."""
+    if is_postgis(location):
+        from .postgis_store import PostgisTaskStore
+
+        return PostgisTaskStore.open(location)
+    return GeoPackageTaskStore.open(location)
+
+
+def task_exists(location):
+    if is_postgis(location):
+        from .postgis_store import PostgisTaskStore
+
+        return PostgisTaskStore.exists(location)
+    return os.path.exists(location)
+
+
+def create_task(location, working_crs, county_code="", county_name="", batch=""):
+    if is_postgis(location):
+        from .postgis_store import PostgisTaskStore
+
+        return PostgisTaskStore.create(location, working_crs, county_code, county_name, batch)
+    return GeoPackageTaskStore.create(location, working_crs, county_code, county_name, batch)

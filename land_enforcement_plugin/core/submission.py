@@ -28,7 +28,7 @@ from . import metrics, schema, workbook
 from .errors import LandEnforcementError
 from .photos import photo_path, safe_name
 from .reproducible import file_sha256, parse_stamp, stamp_dbf, write_zip
-from .store import GeoPackageTaskStore, now_iso
+from .store import now_iso, open_task
 from .verification import missing_required
 
 BLOCKING = "blocking"
@@ -83,7 +83,7 @@ class _Task:
 
 
 def _read_task(task_path):
-    store = GeoPackageTaskStore.open(task_path)
+    store = open_task(task_path)
     try:
         meta = store.meta()
         patches = store.export_patches()
@@ -114,7 +114,7 @@ def _package_root(meta, draft):
 
 def default_package_name(task_path, draft=False):
     """<county code>_<batch>_成果包[_草稿].zip, beside the task database."""
-    store = GeoPackageTaskStore.open(task_path)
+    store = open_task(task_path)
     try:
         meta = store.meta()
     finally:

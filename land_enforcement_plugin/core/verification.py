@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from . import schema
 from .errors import LandEnforcementError
-from .store import GeoPackageTaskStore
+from .store import open_task
 
 _SEPARATORS = re.compile(r"[、，,；;/]+")
 # A time of day after the date (as OGR writes datetime fields) is allowed and dropped.
@@ -212,7 +212,7 @@ def _parse_row(raw, known):
 def import_spreadsheet(task_path, path, accept_partial=False, feedback=None):
     """Import a returned verification spreadsheet. All-or-nothing unless accept_partial."""
     sheet, rows = read_spreadsheet(path)
-    store = GeoPackageTaskStore.open(task_path)
+    store = open_task(task_path)
     try:
         known = store.patch_index()
         current = store.verifications()
@@ -257,7 +257,7 @@ def export_templates(task_path, out_dir, township=None):
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    store = GeoPackageTaskStore.open(task_path)
+    store = open_task(task_path)
     try:
         patches = store.patch_index()
         recorded = store.verifications()

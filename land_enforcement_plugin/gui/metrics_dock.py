@@ -8,7 +8,7 @@ from qgis.PyQt.QtWidgets import (QDoubleSpinBox, QFormLayout, QHBoxLayout, QHead
                                  QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..core import metrics, schema
-from ..core.store import GeoPackageTaskStore
+from ..core.store import open_task
 from .messages import error_text, ui_is_chinese
 
 # (metric, shown as) in the table; the flags colour the cells that decide them.
@@ -124,7 +124,7 @@ class MetricsDock(QgsDockWidget):
         self.recompute()
 
     def _store(self):
-        return GeoPackageTaskStore.open(self.task_path)
+        return open_task(self.task_path)
 
     def recompute(self, *_):
         """Figures from the task as it is now (fast enough to run on every saved verdict)."""

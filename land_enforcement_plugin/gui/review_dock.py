@@ -10,7 +10,7 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubl
                                  QTableView, QVBoxLayout, QWidget)
 
 from ..core import fieldwork, photos, schema, verification
-from ..core.store import GeoPackageTaskStore
+from ..core.store import open_task
 from . import background
 from .messages import error_text, ui_is_chinese
 from .verdict_form import VerdictForm
@@ -255,7 +255,7 @@ class ReviewDock(QgsDockWidget):
         rows = []
         if self.task_path:
             try:
-                store = GeoPackageTaskStore.open(self.task_path)
+                store = open_task(self.task_path)
             except Exception as exc:  # shown, not raised: the dock must stay usable
                 self.message.emit(error_text(exc), 2)
                 store = None
@@ -266,7 +266,7 @@ class ReviewDock(QgsDockWidget):
                     store.close()
         selected = self.selected_jcbh()
         if self.task_path and rows:
-            store = GeoPackageTaskStore.open(self.task_path)
+            store = open_task(self.task_path)
             try:
                 self.photo_distance.setValue(photos.task_photo_distance(store))
             finally:
@@ -374,7 +374,7 @@ class ReviewDock(QgsDockWidget):
 
     # -- photos ------------------------------------------------------------------------------
     def show_photos(self, jcbh):
-        store = GeoPackageTaskStore.open(self.task_path)
+        store = open_task(self.task_path)
         try:
             rows = store.photos(jcbh)
         finally:
@@ -384,7 +384,7 @@ class ReviewDock(QgsDockWidget):
     def _save_photo_distance(self):
         if not self.task_path:
             return
-        store = GeoPackageTaskStore.open(self.task_path)
+        store = open_task(self.task_path)
         try:
             if photos.task_photo_distance(store) != self.photo_distance.value():
                 photos.set_task_photo_distance(store, self.photo_distance.value())
@@ -520,7 +520,7 @@ class ReviewDock(QgsDockWidget):
         jcbh = self.selected_jcbh()
         if jcbh is None:
             return None
-        store = GeoPackageTaskStore.open(self.task_path)
+        store = open_task(self.task_path)
         try:
             values = store.verifications().get(jcbh, {})
             history = [e for e in store.audit_entries(jcbh) if e["entity"] == "verification"]
@@ -532,7 +532,7 @@ class ReviewDock(QgsDockWidget):
         return form
 
     def save(self, jcbh, values):
-        store = GeoPackageTaskStore.open(self.task_path)
+        store = open_task(self.task_path)
         try:
             store.apply_verifications({jcbh: values}, schema.CHANNEL_FORM)
         finally:

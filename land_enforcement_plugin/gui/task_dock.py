@@ -11,7 +11,7 @@ from qgis.PyQt.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayou
 
 from ..core import importing, schema
 from ..core.overlay_run import detached, run_overlay
-from ..core.store import GeoPackageTaskStore
+from ..core.store import open_task
 from . import background, styles
 from .icons import icon
 from .import_dialog import ImportPatchesDialog
@@ -129,7 +129,7 @@ class TaskDock(QgsDockWidget):
         self.report_summary.setText("-")
         if self.task_path and os.path.exists(self.task_path):
             try:
-                store = GeoPackageTaskStore.open(self.task_path)
+                store = open_task(self.task_path)
             except Exception as exc:  # shown, not raised: the dock must stay usable
                 self.path_label.setText(f"{self.task_path}\n{error_text(exc)}")
                 self._update_enabled()
@@ -161,7 +161,7 @@ class TaskDock(QgsDockWidget):
     def _task_crs(self):
         if not (self.task_path and os.path.exists(self.task_path)):
             return None
-        store = GeoPackageTaskStore.open(self.task_path)
+        store = open_task(self.task_path)
         try:
             return store.meta()["working_crs"]
         finally:
@@ -255,7 +255,7 @@ class TaskDock(QgsDockWidget):
     # -- map ---------------------------------------------------------------------------------
     def add_layers_to_map(self):
         """The task's patches (styled by verdict, with the verdict joined in) and photo points."""
-        store = GeoPackageTaskStore.open(self.task_path)
+        store = open_task(self.task_path)
         try:
             uris = {name: store.uri(name) for name in (schema.PATCHES_LAYER, schema.PHOTOS_LAYER,
                                                        schema.VERIFICATIONS_TABLE)}

@@ -4,7 +4,7 @@ from qgis.core import (QgsProcessingOutputNumber, QgsProcessingOutputString, Qgs
 
 from .base import LandEnforcementAlgorithm, tr
 from ..core import photos
-from ..core.store import GeoPackageTaskStore
+from ..core.store import open_task
 
 
 class AttachPhotosAlgorithm(LandEnforcementAlgorithm):
@@ -35,7 +35,7 @@ class AttachPhotosAlgorithm(LandEnforcementAlgorithm):
 
     def execute(self, parameters, context, feedback):
         task_path = self.parameterAsFile(parameters, "DATABASE", context)
-        store = GeoPackageTaskStore.open(task_path)
+        store = open_task(task_path)
         try:
             jcbhs = list(store.patch_index())
         finally:

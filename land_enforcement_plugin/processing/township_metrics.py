@@ -4,7 +4,7 @@ from qgis.core import (QgsProcessingOutputNumber,
 
 from .base import LandEnforcementAlgorithm, tr
 from ..core import metrics
-from ..core.store import GeoPackageTaskStore
+from ..core.store import open_task
 
 
 
@@ -29,7 +29,7 @@ class TownshipMetricsAlgorithm(LandEnforcementAlgorithm):
 
     def execute(self, parameters, context, feedback):
         output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
-        store = GeoPackageTaskStore.open(self.parameterAsFile(parameters, "DATABASE", context))
+        store = open_task(self.parameterAsFile(parameters, "DATABASE", context))
         try:
             result = metrics.township_metrics(store)
         finally:
