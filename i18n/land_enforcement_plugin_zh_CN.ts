@@ -1122,6 +1122,16 @@ Import the {good} valid rows anyway?</source>
             <source>Flag beyond</source>
             <translation>距离提醒</translation>
         </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="547" />
+            <source>Saved by someone else</source>
+            <translation>已被他人保存</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="544" />
+            <source>{field}: theirs “{theirs}”, yours “{mine}”</source>
+            <translation>{field}：对方为“{theirs}”，您为“{mine}”</translation>
+        </message>
     </context>
     <context>
         <name>TaskDock</name>

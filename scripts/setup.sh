@@ -19,6 +19,9 @@ need_apt() {
     fc-list 2>/dev/null | grep -qi "noto sans cjk" || return 0
     # The plugin's run-time packages, for QGIS's own Python (qgis_process, desktop).
     /usr/bin/python3 -c "import openpyxl, PIL" 2>/dev/null || return 0
+    # PostgreSQL + PostGIS for tests/pg_cluster.py (a private throw-away cluster per session).
+    [ -x /usr/lib/postgresql/15/bin/initdb ] || return 0
+    [ -f /usr/share/postgresql/15/extension/postgis.control ] || return 0
     return 1
 }
 
@@ -58,7 +61,7 @@ if need_apt; then
         qgis python3-qgis qgis-providers
     apt-get install -y -qq --no-install-recommends \
         xvfb xauth fonts-noto-cjk python3-venv qttools5-dev-tools pyqt5-dev-tools zip poppler-utils \
-        python3-openpyxl python3-pil
+        python3-openpyxl python3-pil postgresql-15 postgresql-15-postgis-3
 fi
 
 if [ ! -x "$VENV/bin/python" ]; then

@@ -121,3 +121,27 @@ def season(tmp_path_factory):
     from demodata.season import processed_season
 
     return processed_season(str(tmp_path_factory.mktemp("season")))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A private PostgreSQL 15 + PostGIS cluster for the session (tests/pg_cluster.py): database
+    'lep' on 127.0.0.1, and PGSERVICEFILE pointing at its service file, so 'service=lep_test'
+    connects. Skips when PostgreSQL/PostGIS are not installed here."""
+    import pg_cluster as pg
+
+    reason = pg.unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    cluster = pg.PrivateCluster()
+    saved = os.environ.get("PGSERVICEFILE")
+    try:
+        cluster.start()
+        os.environ["PGSERVICEFILE"] = cluster.service_file
+        yield cluster
+    finally:
+        if saved is None:
+            os.environ.pop("PGSERVICEFILE", None)
+        else:
+            os.environ["PGSERVICEFILE"] = saved
+        cluster.stop()

@@ -125,3 +125,23 @@ def test_older_task_is_migrated_without_losing_data(tmp_path, task_path, monkeyp
     assert {f.name for f in schema.OVERLAY_PATCH_FIELDS} <= set(layer.fields().names())
     assert [f["jcbh"] for f in layer.getFeatures()] == ["A1"]
     assert QgsVectorLayer(f"{task_path}|layername={schema.PATCH_TOWNSHIPS_TABLE}", "t", "ogr").isValid()
+
+
+def test_saving_over_a_newer_record_is_a_conflict_not_a_lost_update(tmp_path, task_path):
+    from land_enforcement_plugin.core.store import VerificationConflict
+
+    import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "p.shp"), [patch_row("A1")])))
+    store = GeoPackageTaskStore.open(task_path)
+    try:
+        seen = store.verification_version("A1")  # two people open the form on A1
+        assert seen == 0
+        store.apply_verifications({"A1": {"verdict": "违法"}}, schema.CHANNEL_FORM, expected={"A1": seen})
+        with pytest.raises(VerificationConflict) as raised:
+            store.apply_verifications({"A1": {"verdict": "合法"}}, schema.CHANNEL_FORM, expected={"A1": seen})
+        assert raised.value.conflicts == [("A1", "verdict", "违法", "合法")]
+        assert store.verifications()["A1"]["verdict"] == "违法" and store.verification_version("A1") == 1
+        again = store.verification_version("A1")  # reopened: the second person sees 违法 and decides
+        store.apply_verifications({"A1": {"verdict": "合法"}}, schema.CHANNEL_FORM, expected={"A1": again})
+        assert store.verification_version("A1") == 2
+    finally:
+        store.close()

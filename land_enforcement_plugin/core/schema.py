@@ -6,7 +6,7 @@ type them in spreadsheets (see shared/DOMAIN.md); English labels are for display
 from dataclasses import dataclass
 from enum import Enum
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # 1 亩 = 10000/15 m²
 M2_PER_MU = 10000.0 / 15.0

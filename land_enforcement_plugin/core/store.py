@@ -240,7 +240,14 @@ def _migrate_to_4(ds, meta):
 
 
 # version -> function bringing a database from version-1 to version. Append, never edit.
-MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4}
+def _migrate_to_5(ds, meta):
+    """A version on every verification record, so that two people saving the same patch see a
+    conflict instead of one silently overwriting the other."""
+    ds.GetLayerByName(schema.VERIFICATIONS_TABLE).CreateField(ogr.FieldDefn("version", ogr.OFTInteger))
+    ds.ExecuteSQL(f"UPDATE {schema.VERIFICATIONS_TABLE} SET version = 1")
+
+
+MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4, 5: _migrate_to_5}
 assert max(MIGRATIONS) == schema.SCHEMA_VERSION
 
 
@@ -261,6 +268,19 @@ def _sql_value(value):
     if isinstance(value, int):  # bool too
         return str(int(value))
     return _sql_quote(value)
+
+
+class VerificationConflict(LandEnforcementError):
+    """Someone else saved the same patch since this edit began: their values and ours."""
+
+    def __init__(self, conflicts):
+        self.conflicts = conflicts  # (jcbh, field, theirs, mine)
+        first = conflicts[0]
+        super().__init__(
+            f"图斑 {first[0]} 已被他人修改：{len(conflicts)} 个字段不同（如 {first[1]}：对方为“{first[2]}”，"
+            f"您为“{first[3]}”），未保存",
+            f"Patch {first[0]} was changed by someone else: {len(conflicts)} fields differ (e.g. {first[1]}: "
+            f"theirs '{first[2]}', yours '{first[3]}'); nothing was saved")
 
 
 class OgrTaskStore(TaskStore):
@@ -528,25 +548,49 @@ class OgrTaskStore(TaskStore):
         rows = self._query(f"SELECT {', '.join(names)} FROM {schema.VERIFICATIONS_TABLE}")
         return {row.pop("jcbh"): row for row in rows}
 
-    def apply_verifications(self, changes, channel, detail=None):
+    def verification_version(self, jcbh):
+        """The version of a patch's verification record (0 when there is none yet): what an editor
+        read, handed back to apply_verifications(expected=...) when saving."""
+        rows = self._query(f"SELECT version FROM {schema.VERIFICATIONS_TABLE} WHERE jcbh = {_sql_quote(jcbh)}")
+        return int(rows[0]["version"] or 0) if rows else 0
+
+    def _lock_verifications(self, jcbhs):
+        """Hold the records until commit (a multi-user backend locks the rows; a file is locked whole)."""
+
+    def _audit_verification(self, jcbh, name, old, new, detail, channel, inserted):
+        self._audit("insert" if inserted else "update", "verification", jcbh, name, old, new, detail, channel)
+
+    def apply_verifications(self, changes, channel, detail=None, expected=None):
         """Write verification values (jcbh -> {field: value}); every changed field is audited.
 
-        Returns the number of patches whose record changed. Values equal to the stored ones
-        change nothing, so applying the same input twice is harmless.
+        expected: jcbh -> the version the user started from (verification_version). When a
+        record has moved on since, nothing is written and VerificationConflict names the fields
+        with both values. Returns the number of patches whose record changed. Values equal to the
+        stored ones change nothing, so applying the same input twice is harmless.
         """
         changed = 0
         with self.transaction():
+            self._lock_verifications(list(changes))
             current = self.verifications()
+            versions = {r["jcbh"]: int(r["version"] or 0) for r in self._query(
+                f"SELECT jcbh, version FROM {schema.VERIFICATIONS_TABLE}")}
+            conflicts = []
+            for jcbh, seen in (expected or {}).items():
+                if jcbh in changes and versions.get(jcbh, 0) != seen:
+                    theirs = current.get(jcbh) or {}
+                    conflicts += [(jcbh, name, theirs.get(name), value) for name, value in changes[jcbh].items()
+                                  if theirs.get(name) != value]
+            # Raised after the (read-only) transaction ends: a rollback here would cost GeoPackage
+            # its feature-count triggers.
             stamp = now_iso()
-            for jcbh, values in changes.items():
+            for jcbh, values in ([] if conflicts else changes.items()):
                 old = current.get(jcbh)
                 diffs = {k: v for k, v in values.items() if (old or {}).get(k) != v}
                 if old is not None and not diffs:
                     continue
                 for name, value in diffs.items():
-                    self._audit("update" if old else "insert", "verification", jcbh, name,
-                                (old or {}).get(name), value, detail, channel)
-                row = dict(values, updated_at=stamp, updated_by=self.user)
+                    self._audit_verification(jcbh, name, (old or {}).get(name), value, detail, channel, old is None)
+                row = dict(values, updated_at=stamp, updated_by=self.user, version=versions.get(jcbh, 0) + 1)
                 if old is None:
                     self._insert(schema.VERIFICATIONS_TABLE, dict(row, jcbh=jcbh))
                 else:
@@ -554,6 +598,8 @@ class OgrTaskStore(TaskStore):
                     self._ds.ExecuteSQL(f"UPDATE {schema.VERIFICATIONS_TABLE} SET {assignments} "
                                         f"WHERE jcbh = {_sql_quote(jcbh)}")
                 changed += 1
+        if conflicts:
+            raise VerificationConflict(conflicts)
         return changed
 
     # -- photos ----------------------------------------------------------------------------

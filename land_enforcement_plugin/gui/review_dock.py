@@ -10,7 +10,7 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubl
                                  QTableView, QVBoxLayout, QWidget)
 
 from ..core import fieldwork, photos, schema, verification
-from ..core.store import open_task
+from ..core.store import VerificationConflict, open_task
 from . import background
 from .messages import error_text, ui_is_chinese
 from .verdict_form import VerdictForm
@@ -523,23 +523,37 @@ class ReviewDock(QgsDockWidget):
         store = open_task(self.task_path)
         try:
             values = store.verifications().get(jcbh, {})
+            version = store.verification_version(jcbh)
             history = [e for e in store.audit_entries(jcbh) if e["entity"] == "verification"]
         finally:
             store.close()
         form = VerdictForm(jcbh, values, history, self)
         if form.exec():
-            self.save(jcbh, form.values())
+            self.save(jcbh, form.values(), version)
         return form
 
-    def save(self, jcbh, values):
+    def save(self, jcbh, values, version=None):
+        """Save a verdict; `version` is the record's version when editing began, so that a colleague's
+        save in between (shared PostGIS task) is shown as a conflict instead of being overwritten."""
         store = open_task(self.task_path)
         try:
-            store.apply_verifications({jcbh: values}, schema.CHANNEL_FORM)
+            store.apply_verifications({jcbh: values}, schema.CHANNEL_FORM,
+                                      expected=None if version is None else {jcbh: version})
+        except VerificationConflict as conflict:
+            zh = ui_is_chinese()
+            template = self.tr("{field}: theirs “{theirs}”, yours “{mine}”")
+            lines = [template.format(field=field, theirs=theirs or "", mine=mine or "")
+                     for _jcbh, field, theirs, mine in conflict.conflicts]
+            QMessageBox.warning(self, self.tr("Saved by someone else"),
+                                (conflict.zh if zh else conflict.en) + "\n\n" + "\n".join(lines))
+            self.refresh()
+            return False
         finally:
             store.close()
         self.refresh()
         self.reload_task_layers()
         self.saved.emit(jcbh)
+        return True
 
     def reload_task_layers(self):
         """Layers of the task in the project show what was just written (styles follow verdicts)."""
