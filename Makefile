@@ -8,7 +8,7 @@ DEMO_DIR ?= build/demo
 QGIS_PLUGINS_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default/python/plugins
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup test demo bench package install qgis compile clean translations desktop-check
+.PHONY: setup test demo bench package install qgis compile clean translations desktop-check postgis-roles
 
 setup:
 	bash scripts/setup.sh
@@ -45,6 +45,11 @@ translations: setup
 desktop-check: compile
 	$(PY) scripts/desktop_check.py $(if $(DESKTOP_PROJECT),--project "$(DESKTOP_PROJECT)") \
 		$(if $(DESKTOP_REVIEW_PHOTOS),--review-photos "$(DESKTOP_REVIEW_PHOTOS)")
+
+# Bureau mode: roles and logins in a PostGIS database, e.g.
+# make postgis-roles CONNECTION=service=bureau ROLES="--county wang --township li=370323101000 --reviewer city"
+postgis-roles: setup
+	$(PY) scripts/postgis_roles.py --connection "$(CONNECTION)" $(ROLES)
 
 qgis: install demo
 	QT_QPA_PLATFORM= qgis --project $(DEMO_DIR)/demo.qgz

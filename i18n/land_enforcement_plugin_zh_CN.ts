@@ -29,7 +29,7 @@
             <translation>导入卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/base.py" line="24" />
+            <location filename="../land_enforcement_plugin/processing/base.py" line="32" />
             <source>Task</source>
             <translation>任务库</translation>
         </message>
@@ -49,67 +49,62 @@
             <translation>文件中的图层名</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="41" />
-            <source>Task database (GeoPackage; created when missing)</source>
-            <translation>任务库（GeoPackage；不存在时自动创建）</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="44" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="42" />
             <source>Field mapping (JSON object or saved profile name; empty: detect)</source>
             <translation>字段映射（JSON 对象或已保存的映射方案名；留空则自动识别）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="47" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="45" />
             <source>Batch (e.g. 2024 annual)</source>
             <translation>批次（如 2024年度）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="48" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="46" />
             <source>Attribute encoding</source>
             <translation>属性编码</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="48" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="46" />
             <source>Detect</source>
             <translation>自动识别</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="50" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="48" />
             <source>Source CRS (when the file has none)</source>
             <translation>源坐标系（文件未带坐标系时）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="52" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="50" />
             <source>Working CRS of a new task (default: CGCS2000 3-degree zone)</source>
             <translation>新任务库的工作坐标系（默认：CGCS2000 3 度带）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="54" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="52" />
             <source>Patches inserted</source>
             <translation>新增图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="54" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="52" />
             <source>Patches updated</source>
             <translation>更新图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="54" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="52" />
             <source>Patches unchanged</source>
             <translation>未变图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="35" />
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="34" />
             <source>Rows rejected</source>
             <translation>拒绝导入的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="54" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="52" />
             <source>Geometries repaired</source>
             <translation>已修复的几何</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="58" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="56" />
             <source>Validation report</source>
             <translation>校验报告</translation>
         </message>
@@ -119,7 +114,7 @@
             <translation>导入核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/base.py" line="24" />
+            <location filename="../land_enforcement_plugin/processing/base.py" line="32" />
             <source>Verification</source>
             <translation>核查</translation>
         </message>
@@ -134,112 +129,107 @@
             <translation>核查表（.xlsx）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="24" />
-            <source>Task database (GeoPackage)</source>
-            <translation>任务库（GeoPackage）</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="33" />
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="32" />
             <source>Import the valid rows even when some rows are rejected</source>
             <translation>部分行被拒绝时仍导入有效行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="35" />
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="34" />
             <source>Rows accepted</source>
             <translation>接受的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="35" />
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="34" />
             <source>Rows unchanged</source>
             <translation>未变的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="35" />
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="34" />
             <source>Records written</source>
             <translation>写入的记录</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="38" />
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="37" />
             <source>Row report</source>
             <translation>逐行报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="49" />
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="48" />
             <source>Rows were rejected: nothing was written. Fix them, or accept a partial import.</source>
             <translation>有行被拒绝：未写入任何内容。请修正这些行，或允许部分导入。</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="23" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="22" />
             <source>Overlay red lines (office comparison)</source>
             <translation>红线叠加分析（内业比对）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="26" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="25" />
             <source>Overlays the task's patches on cultivated land, permanent basic farmland, the ecological red line and approvals, and splits them by township. Areas are ellipsoidal on the CGCS2000 ellipsoid unless planar is chosen; each is the area of the intersection with the union of the layer's polygons, so overlaps never count twice. Suggests 合法 when the approved share reaches the threshold and flags patches touching farmland or the ecological red line as high priority, without touching any verdict. Re-running recomputes only what changed.</source>
             <translation>将任务库中的卫片图斑与耕地、永久基本农田、生态保护红线和用地审批叠加，并按乡镇拆分。除非选择平面面积，面积均按 CGCS2000 椭球计算；每项面积是图斑与该图层多边形并集的相交面积，重叠部分不会重复计算。已批面积占比达到阈值时建议判定为“合法”，涉及基本农田或生态保护红线的图斑标记为重点图斑，不改动任何核查结论。重新运行时只重算有变化的部分。</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="36" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="35" />
             <source>Townships (XZQDM, XZQMC)</source>
             <translation>乡镇（XZQDM、XZQMC）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="37" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="36" />
             <source>Cultivated land</source>
             <translation>耕地</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="38" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="37" />
             <source>Permanent basic farmland</source>
             <translation>永久基本农田</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="40" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="39" />
             <source>Ecological red line</source>
             <translation>生态保护红线</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="42" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="41" />
             <source>Approvals (each with its document number field)</source>
             <translation>用地审批（各带批文号字段）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="45" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="44" />
             <source>Area</source>
             <translation>面积</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="45" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="44" />
             <source>Ellipsoidal (CGCS2000, official)</source>
             <translation>椭球面积（CGCS2000，官方口径）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="45" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="44" />
             <source>Planar (working CRS)</source>
             <translation>平面面积（工作坐标系）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="48" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="47" />
             <source>Land-use codes counted as cultivated (when the layer has DLBM)</source>
             <translation>计为耕地的地类编码（图层有 DLBM 字段时）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="51" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="50" />
             <source>Approved share that suggests lawful</source>
             <translation>建议判定合法的已批面积占比</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="54" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="53" />
             <source>Patches recomputed</source>
             <translation>重算的图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="54" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="53" />
             <source>Patches reused</source>
             <translation>沿用的图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="54" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="53" />
             <source>Red-line features repaired</source>
             <translation>已修复的红线要素</translation>
         </message>
@@ -249,7 +239,7 @@
             <translation>报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="73" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="72" />
             <source>Cancelled: the task database is unchanged</source>
             <translation>已取消：任务库未作改动</translation>
         </message>
@@ -304,7 +294,7 @@
             <translation>卫片执法(&amp;L)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/base.py" line="24" />
+            <location filename="../land_enforcement_plugin/processing/base.py" line="32" />
             <source>Submission</source>
             <translation>成果上报</translation>
         </message>
@@ -447,6 +437,16 @@
             <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="31" />
             <source>Patches with new photos</source>
             <translation>有新照片的图斑数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/base.py" line="16" />
+            <source>Task database (GeoPackage, or pg:&lt;connection&gt;/&lt;schema&gt;; created when missing)</source>
+            <translation>任务库（GeoPackage，或 pg:&lt;连接&gt;/&lt;模式名&gt;；不存在时新建）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/base.py" line="16" />
+            <source>Task database (GeoPackage, or pg:&lt;connection&gt;/&lt;schema&gt;)</source>
+            <translation>任务库（GeoPackage，或 pg:&lt;连接&gt;/&lt;模式名&gt;）</translation>
         </message>
     </context>
     <context>

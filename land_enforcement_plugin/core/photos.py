@@ -16,7 +16,7 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, Qgs
 from . import schema
 from .errors import LandEnforcementError
 from .reproducible import file_sha256
-from .store import open_task
+from .store import open_task, task_files_folder, task_name
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".tif", ".tiff")
 _GPS_IFD = 0x8825
@@ -91,17 +91,17 @@ def match_folder(folder, jcbhs):
 
 
 def photo_folder(task_path):
-    return os.path.splitext(task_path)[0] + "_photos"
+    return os.path.join(task_files_folder(task_path), task_name(task_path) + "_photos")
 
 
 def photo_path(task_path, file):
     """Where a photo recorded as `file` (relative to the task's folder) is now. A task renamed
     together with its photo folder still finds its photos."""
-    recorded = os.path.join(os.path.dirname(os.path.abspath(task_path)), file)
+    recorded = os.path.join(task_files_folder(task_path), file)
     if os.path.exists(recorded):
         return recorded
     inside = file.replace("\\", "/").split("/", 1)[-1]  # the part below <old task name>_photos/
-    return os.path.join(photo_folder(os.path.abspath(task_path)), inside)
+    return os.path.join(photo_folder(task_path), inside)
 
 
 def _checks(info, point, patch, later_image_date, max_distance):
@@ -163,7 +163,7 @@ def attach_photos(task_path, by_jcbh, max_distance=None):
                 if not os.path.exists(target):
                     shutil.copy2(path, target)
                 warnings += [(jcbh, os.path.basename(path), zh, en) for zh, en in problems]
-                rows.append({"jcbh": jcbh, "file": os.path.relpath(target, os.path.dirname(task_path)),
+                rows.append({"jcbh": jcbh, "file": os.path.relpath(target, task_files_folder(task_path)),
                              "sha256": digest, "taken_at": info.taken_at, "direction": info.direction,
                              "distance_m": distance, "warnings": "；".join(zh for zh, _ in problems) or None,
                              "wkb": bytes(point.asWkb()) if point is not None else None})

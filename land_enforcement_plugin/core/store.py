@@ -769,6 +769,21 @@ def open_task(location):
     return GeoPackageTaskStore.open(location)
 
 
+def task_files_folder(location):
+    """The folder holding a task's files (photo copies, default package): beside a GeoPackage."""
+    if is_postgis(location):
+        from .postgis_store import task_files_folder as postgis_folder
+
+        return postgis_folder(location)
+    return os.path.dirname(os.path.abspath(location))
+
+
+def task_name(location):
+    if is_postgis(location):
+        return location.rpartition("/")[2]
+    return os.path.splitext(os.path.basename(location))[0]
+
+
 def task_exists(location):
     if is_postgis(location):
         from .postgis_store import PostgisTaskStore

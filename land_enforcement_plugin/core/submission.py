@@ -28,7 +28,7 @@ from . import metrics, schema, workbook
 from .errors import LandEnforcementError
 from .photos import photo_path, safe_name
 from .reproducible import file_sha256, parse_stamp, stamp_dbf, write_zip
-from .store import now_iso, open_task
+from .store import now_iso, open_task, task_files_folder
 from .verification import missing_required
 
 BLOCKING = "blocking"
@@ -120,8 +120,7 @@ def default_package_name(task_path, draft=False):
     finally:
         store.close()
     name = f"{meta.get('county_code') or '000000'}_{_batch_label(meta)}_成果包"
-    return os.path.join(os.path.dirname(os.path.abspath(task_path)),
-                        safe_name(name + (f"_{DRAFT_MARK}" if draft else "")) + ".zip")
+    return os.path.join(task_files_folder(task_path), safe_name(name + (f"_{DRAFT_MARK}" if draft else "")) + ".zip")
 
 
 def draft_named(path):

@@ -2,7 +2,7 @@
 from qgis.core import (QgsProcessingOutputNumber, QgsProcessingOutputString, QgsProcessingParameterFile,
                        QgsProcessingParameterNumber)
 
-from .base import LandEnforcementAlgorithm, tr
+from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core import photos
 from ..core.store import open_task
 
@@ -24,7 +24,7 @@ class AttachPhotosAlgorithm(LandEnforcementAlgorithm):
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFile("INPUT", tr("Photo folder"),
                                                      behavior=QgsProcessingParameterFile.Behavior.Folder))
-        self.addParameter(QgsProcessingParameterFile("DATABASE", tr("Task database (GeoPackage)"), extension="gpkg"))
+        self.addParameter(task_database_parameter())
         self.addParameter(QgsProcessingParameterNumber(
             "MAX_DISTANCE", tr("Flag photos farther from their patch than (m; default: the task's setting)"),
             QgsProcessingParameterNumber.Type.Double, optional=True, minValue=0))

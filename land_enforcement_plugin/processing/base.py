@@ -1,5 +1,5 @@
 """What every landenforcement algorithm shares: translation, groups, instances, error handling."""
-from qgis.core import QgsProcessingAlgorithm, QgsProcessingException
+from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterFile
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ..core.errors import LandEnforcementError
@@ -8,6 +8,14 @@ from ..core.errors import LandEnforcementError
 def tr(text):
     # pylupdate files module-level tr() calls under @default: translate in that context.
     return QCoreApplication.translate("@default", text)
+
+
+def task_database_parameter(created_when_missing=False):
+    """DATABASE: a task GeoPackage, or a PostGIS task as pg:<connection>/<schema>. A file filter
+    rather than an extension, because an extension would refuse the pg: form."""
+    label = (tr("Task database (GeoPackage, or pg:<connection>/<schema>; created when missing)")
+             if created_when_missing else tr("Task database (GeoPackage, or pg:<connection>/<schema>)"))
+    return QgsProcessingParameterFile("DATABASE", label, fileFilter="GeoPackage (*.gpkg);;All files (*)")
 
 
 class LandEnforcementAlgorithm(QgsProcessingAlgorithm):

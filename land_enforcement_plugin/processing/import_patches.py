@@ -3,7 +3,7 @@ from qgis.core import (QgsProcessingOutputNumber, QgsProcessingOutputString,
                        QgsProcessingParameterCrs, QgsProcessingParameterEnum,
                        QgsProcessingParameterFile, QgsProcessingParameterString)
 
-from .base import LandEnforcementAlgorithm, tr
+from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core import importing
 
 _ENCODINGS = [importing.ENCODING_AUTO, importing.UTF8, importing.GBK]
@@ -38,9 +38,7 @@ class ImportPatchesAlgorithm(LandEnforcementAlgorithm):
             self.INPUT, tr("Change patch file (.shp, .gpkg, .geojson, .gdb)"),
             behavior=QgsProcessingParameterFile.File))
         self.addParameter(QgsProcessingParameterString(self.LAYER, tr("Layer name inside the file"), optional=True))
-        self.addParameter(QgsProcessingParameterFile(
-            self.DATABASE, tr("Task database (GeoPackage; created when missing)"),
-            behavior=QgsProcessingParameterFile.File, extension="gpkg"))
+        self.addParameter(task_database_parameter(created_when_missing=True))
         self.addParameter(QgsProcessingParameterString(
             self.FIELD_MAPPING, tr("Field mapping (JSON object or saved profile name; empty: detect)"),
             optional=True))

@@ -2,7 +2,7 @@
 from qgis.core import (QgsProcessingOutputNumber,
                        QgsProcessingOutputString, QgsProcessingParameterBoolean, QgsProcessingParameterFile)
 
-from .base import LandEnforcementAlgorithm, tr
+from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core import verification
 
 
@@ -28,8 +28,7 @@ class ImportVerificationAlgorithm(LandEnforcementAlgorithm):
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFile(self.INPUT, tr("Verification spreadsheet (.xlsx)"),
                                                      extension="xlsx"))
-        self.addParameter(QgsProcessingParameterFile(self.DATABASE, tr("Task database (GeoPackage)"),
-                                                     extension="gpkg"))
+        self.addParameter(task_database_parameter())
         self.addParameter(QgsProcessingParameterBoolean(
             self.ACCEPT_PARTIAL, tr("Import the valid rows even when some rows are rejected"), defaultValue=False))
         for name, label in (("ACCEPTED", tr("Rows accepted")), ("UNCHANGED", tr("Rows unchanged")),

@@ -1,10 +1,9 @@
 """landenforcement:overlay — red lines over the task's patches: areas, township split, pre-judgement."""
 from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingOutputNumber,
-                       QgsProcessingOutputString, QgsProcessingParameterEnum, QgsProcessingParameterFile,
-                       QgsProcessingParameterMultipleLayers, QgsProcessingParameterNumber,
+                       QgsProcessingOutputString, QgsProcessingParameterEnum, QgsProcessingParameterMultipleLayers, QgsProcessingParameterNumber,
                        QgsProcessingParameterString, QgsProcessingParameterVectorLayer)
 
-from .base import LandEnforcementAlgorithm, tr
+from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core import schema
 from ..core.ellipsoid import AreaMode
 from ..core.office_comparison import DEFAULT_APPROVED_SHARE
@@ -32,7 +31,7 @@ class OverlayAlgorithm(LandEnforcementAlgorithm):
 
     def initAlgorithm(self, config=None):
         polygons = [QgsProcessing.TypeVectorPolygon]
-        self.addParameter(QgsProcessingParameterFile("DATABASE", tr("Task database (GeoPackage)"), extension="gpkg"))
+        self.addParameter(task_database_parameter())
         self.addParameter(QgsProcessingParameterVectorLayer("TOWNSHIPS", tr("Townships (XZQDM, XZQMC)"), polygons))
         self.addParameter(QgsProcessingParameterVectorLayer("CULTIVATED", tr("Cultivated land"), polygons, optional=True))
         self.addParameter(QgsProcessingParameterVectorLayer(

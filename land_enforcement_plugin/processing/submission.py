@@ -3,7 +3,7 @@ from qgis.core import (QgsProcessingException, QgsProcessingOutputFile, QgsProce
                        QgsProcessingOutputString, QgsProcessingParameterBoolean, QgsProcessingParameterEnum,
                        QgsProcessingParameterFile, QgsProcessingParameterFileDestination)
 
-from .base import LandEnforcementAlgorithm, tr
+from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core import schema, submission
 
 
@@ -25,7 +25,7 @@ class ExportPackageAlgorithm(LandEnforcementAlgorithm):
                   "is replaced only with OVERWRITE. The same task exported twice gives the same files.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterFile("DATABASE", tr("Task database (GeoPackage)"), extension="gpkg"))
+        self.addParameter(task_database_parameter())
         self.addParameter(QgsProcessingParameterFileDestination(
             "OUTPUT", tr("Package (.zip; default: <county>_<batch>_成果包.zip beside the task)"), "Zip (*.zip)",
             optional=True, createByDefault=False))

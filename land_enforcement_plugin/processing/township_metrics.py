@@ -1,8 +1,8 @@
 """landenforcement:townshipmetrics — per-township figures and accountability flags."""
 from qgis.core import (QgsProcessingOutputNumber,
-                       QgsProcessingParameterFile, QgsProcessingParameterFileDestination)
+                       QgsProcessingParameterFileDestination)
 
-from .base import LandEnforcementAlgorithm, tr
+from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core import metrics
 from ..core.store import open_task
 
@@ -21,7 +21,7 @@ class TownshipMetricsAlgorithm(LandEnforcementAlgorithm):
                   "township_metrics table of the task database, and optionally to an .xlsx workbook.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterFile("DATABASE", tr("Task database (GeoPackage)"), extension="gpkg"))
+        self.addParameter(task_database_parameter())
         self.addParameter(QgsProcessingParameterFileDestination(
             "OUTPUT", tr("Workbook"), "Excel (*.xlsx)", optional=True, createByDefault=False))
         self.addOutput(QgsProcessingOutputNumber("TOWNSHIPS", tr("Townships")))

@@ -1,0 +1,195 @@
+"""Bureau mode on a real PostgreSQL + PostGIS (tests/pg_cluster.py): the same task as the
+GeoPackage one, township accounts fenced in by row-level security, conflicts instead of lost
+updates, the audit trigger, and a killed client leaving nothing half-written."""
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import psycopg2
+import pytest
+
+from demodata.season import redline_inputs
+from land_enforcement_plugin.core import metrics, schema, submission, verification
+from land_enforcement_plugin.core.errors import LandEnforcementError
+from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.overlay_run import run_overlay
+from land_enforcement_plugin.core.postgis_store import PostgisTaskStore, set_up_roles
+from land_enforcement_plugin.core.store import GeoPackageTaskStore, VerificationConflict, open_task
+
+SERVICE = "service=lep_test"
+TOWN_A, TOWN_B = "370323101000", "370323102000"
+
+
+@pytest.fixture(scope="module")
+def bureau(pg_cluster, season):
+    """The season's patches, overlay and township sheet in a PostGIS task, with logins."""
+    location = f"pg:{SERVICE}/task_370323_2024"
+    import_patches(location, ImportOptions(season["patches"]))
+    run_overlay(location, redline_inputs(season["redlines"]))
+    verification.import_spreadsheet(location, season["verification_xlsx"], accept_partial=True)
+    set_up_roles(SERVICE, county=["wang"], townships={"li": TOWN_A, "zhao": TOWN_B}, reviewers=["city"])
+    return location
+
+
+def as_login(location, login):
+    return location.replace(SERVICE, f"{SERVICE} user={login}")
+
+
+def rows(store):
+    return {r["jcbh"]: r for r in store.review_rows()}
+
+
+def test_postgis_task_equals_the_geopackage_task(bureau, season):
+    pg, gpkg = open_task(bureau), GeoPackageTaskStore.open(season["task"])
+    try:
+        assert pg.summary().patch_count == gpkg.summary().patch_count == 120
+        ours = {v["jcbh"]: v for v, _ in pg.export_patches()}
+        theirs = {v["jcbh"]: v for v, _ in gpkg.export_patches()}
+        for jcbh, values in theirs.items():
+            for spec in schema.OVERLAY_AREA_FIELDS:
+                assert ours[jcbh][spec.name] == pytest.approx(values[spec.name], abs=1e-6), (jcbh, spec.name)
+            assert ours[jcbh]["suggested_verdict"] == values["suggested_verdict"]
+        assert pg.verifications() == {j: {k: v for k, v in r.items()} for j, r in gpkg.verifications().items()}
+        pg_metrics = metrics.township_metrics(pg).rows
+        gpkg_metrics = metrics.compute_metrics(gpkg.township_parts(), gpkg.verifications(), "370323").rows
+        assert len(pg_metrics) == len(gpkg_metrics)
+        for mine, expected in zip(pg_metrics, gpkg_metrics):
+            assert mine == pytest.approx(expected)
+    finally:
+        pg.close()
+        gpkg.close()
+
+
+def test_township_login_sees_and_edits_only_its_own_township(bureau, pg_cluster):
+    li = open_task(as_login(bureau, "li"))
+    county = open_task(as_login(bureau, "wang"))
+    try:
+        everything = rows(county)
+        mine = rows(li)
+        assert mine and set(mine) < set(everything)
+        assert {r["xzqdm"] for r in mine.values()} == {TOWN_A}
+        other = next(j for j, r in everything.items() if r["xzqdm"] == TOWN_B and not r["verdict"])
+        own = next(j for j, r in mine.items() if not r["verdict"])
+        with pytest.raises(Exception, match="row-level security"):
+            li.apply_verifications({other: {"verdict": "合法"}}, schema.CHANNEL_FORM)
+        assert not (county.verifications().get(other) or {}).get("verdict")
+        li.apply_verifications({own: {"verdict": "其他"}}, schema.CHANNEL_FORM)
+        assert county.verifications()[own]["verdict"] == "其他"
+    finally:
+        li.close()
+        county.close()
+    # The fence is in the database, not in the plugin: plain SQL as li is held to it too.
+    with psycopg2.connect(pg_cluster.conninfo(user="li")) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM task_370323_2024.patches WHERE xzqdm <> %s", (TOWN_A,))
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("UPDATE task_370323_2024.verifications SET notes = 'x' WHERE jcbh = %s", (other,))
+        assert cursor.rowcount == 0
+        with pytest.raises(psycopg2.Error):
+            cursor.execute("DELETE FROM task_370323_2024.patches")
+
+
+def test_reviewer_reads_everything_and_writes_nothing(bureau):
+    city = open_task(as_login(bureau, "city"))
+    try:
+        assert len(rows(city)) == 120
+        jcbh = next(iter(rows(city)))
+        with pytest.raises(Exception, match="permission denied"):
+            city.apply_verifications({jcbh: {"notes": "看过"}}, schema.CHANNEL_FORM)
+    finally:
+        city.close()
+
+
+def test_two_people_saving_one_patch_get_a_conflict_not_a_lost_update(bureau):
+    wang, li = open_task(as_login(bureau, "wang")), open_task(as_login(bureau, "li"))
+    try:
+        jcbh = next(j for j, r in rows(li).items() if r["verdict"] != "违法")
+        seen = li.verification_version(jcbh)
+        assert wang.verification_version(jcbh) == seen
+        outcome = {}
+
+        def li_saves():
+            try:
+                li.apply_verifications({jcbh: {"notes": "李：已拆除"}}, schema.CHANNEL_FORM, expected={jcbh: seen})
+                outcome["li"] = "saved"
+            except VerificationConflict as conflict:
+                outcome["li"] = conflict.conflicts
+
+        with wang.transaction():
+            wang.apply_verifications({jcbh: {"notes": "王：未拆除"}}, schema.CHANNEL_FORM, expected={jcbh: seen})
+            second = threading.Thread(target=li_saves)
+            second.start()
+            time.sleep(0.5)
+            assert second.is_alive()  # li waits for wang's save to end
+        second.join(10)
+        assert outcome["li"] == [(jcbh, "notes", "王：未拆除", "李：已拆除")]
+        assert wang.verifications()[jcbh]["notes"] == "王：未拆除"
+        assert wang.verification_version(jcbh) == seen + 1
+    finally:
+        wang.close()
+        li.close()
+
+
+def test_audit_is_written_by_the_database_even_for_edits_outside_the_plugin(bureau, pg_cluster):
+    county = open_task(bureau)
+    try:
+        jcbh = next(j for j, r in rows(county).items() if r["xzqdm"] == TOWN_A)
+        before = county.verification_version(jcbh)
+    finally:
+        county.close()
+    with psycopg2.connect(pg_cluster.conninfo(user="li")) as connection, connection.cursor() as cursor:
+        cursor.execute("UPDATE task_370323_2024.verifications SET inspector = '李四' WHERE jcbh = %s", (jcbh,))
+        assert cursor.rowcount == 1
+    county = open_task(bureau)
+    try:
+        entry = county.audit_entries(jcbh)[-1]
+        assert (entry["user_name"], entry["field"], entry["new_value"], entry["channel"]) == (
+            "li", "inspector", "李四", "database")
+        assert county.verification_version(jcbh) == before + 1  # a stale form save now conflicts
+    finally:
+        county.close()
+
+
+_KILLED_WRITER = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+from land_enforcement_plugin.core.store import open_task
+store = open_task({location!r})
+with store.transaction():
+    store.apply_verifications({changes!r}, "form")
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_client_killed_mid_transaction_leaves_nothing_half_written(bureau):
+    store = open_task(bureau)
+    try:
+        unjudged = [j for j, r in rows(store).items() if not r["verdict"]][:5]
+        audit_before = len(store.audit_entries())
+    finally:
+        store.close()
+    changes = {jcbh: {"verdict": "其他", "notes": "killed"} for jcbh in unjudged}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    killed = subprocess.run([sys.executable, "-c", _KILLED_WRITER.format(root=root, location=bureau, changes=changes)],
+                            env=dict(os.environ), capture_output=True, text=True, timeout=60)
+    assert killed.returncode == -9, killed.stderr
+    store = open_task(bureau)
+    try:
+        assert all(not (store.verifications().get(j) or {}).get("verdict") for j in unjudged)
+        assert len(store.audit_entries()) == audit_before
+    finally:
+        store.close()
+
+
+def test_package_from_a_postgis_task(bureau, tmp_path):
+    result = submission.build_package(bureau, str(tmp_path / "p.zip"),
+                                      submission.PackageOptions(draft=True, evidence=False))
+    assert result.manifest["counts"]["patches"] == 120 and submission.verify_package(result.path).ok
+
+
+def test_bad_locations_say_what_is_wrong(pg_cluster):
+    with pytest.raises(LandEnforcementError, match="pg:<connection>/<schema>"):
+        open_task("pg:service=lep_test/Bad-Name")
+    with pytest.raises(LandEnforcementError, match="No task nothing_here"):
+        PostgisTaskStore.open(f"pg:{SERVICE}/nothing_here")
