@@ -867,135 +867,213 @@
     <context>
         <name>PatchListModel</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="29" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
             <source>Monitoring no.</source>
             <translation>监测编号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="29" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="29" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
             <source>Area (mu)</source>
             <translation>面积（亩）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="29" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
             <source>Verdict</source>
             <translation>判定结果</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
             <source>Suggested</source>
             <translation>预判</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
             <source>Priority</source>
             <translation>重点</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
             <source>Photos</source>
             <translation>照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
             <source>Rectification</source>
             <translation>整改状态</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
             <source>Inspector</source>
             <translation>核查人</translation>
         </message>
     </context>
     <context>
+        <name>PostgisTaskDialog</name>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/postgis_dialog.py" line="28" />
+            <source>PostGIS task (bureau mode)</source>
+            <translation>PostGIS 任务（多人协同）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/postgis_dialog.py" line="37" />
+            <source>A PostgreSQL connection saved in QGIS, or service=&lt;name&gt; from the PostgreSQL service file. Passwords stay in QGIS's authentication database or the service file, never in the project.</source>
+            <translation>QGIS 中保存的 PostgreSQL 连接，或 PostgreSQL 服务文件中的 service=&lt;名称&gt;。密码只保存在 QGIS 认证数据库或服务文件中，不会写入工程文件。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/postgis_dialog.py" line="40" />
+            <source>List tasks</source>
+            <translation>列出任务</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/postgis_dialog.py" line="43" />
+            <source>Schema</source>
+            <translation>模式名</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/postgis_dialog.py" line="43" />
+            <source>County code</source>
+            <translation>县级行政区代码</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/postgis_dialog.py" line="43" />
+            <source>Batches</source>
+            <translation>批次</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/postgis_dialog.py" line="51" />
+            <source>e.g. task_370323_2024 (a new one is created by the first import)</source>
+            <translation>如 task_370323_2024（新任务在首次导入时创建）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/postgis_dialog.py" line="52" />
+            <source>Upload the open GeoPackage task here</source>
+            <translation>将当前 GeoPackage 任务上传到此数据库</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/postgis_dialog.py" line="66" />
+            <source>Connection</source>
+            <translation>连接</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/postgis_dialog.py" line="67" />
+            <source>Task schema</source>
+            <translation>任务模式名</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/postgis_dialog.py" line="90" />
+            <source>Connecting…</source>
+            <translation>正在连接…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/postgis_dialog.py" line="91" />
+            <source>Listing PostGIS tasks</source>
+            <translation>列出 PostGIS 任务</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/postgis_dialog.py" line="102" />
+            <source>{n} tasks in this database</source>
+            <translation>此数据库中有 {n} 个任务</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/postgis_dialog.py" line="129" />
+            <source>Uploading {task}…</source>
+            <translation>正在上传 {task}…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/postgis_dialog.py" line="130" />
+            <source>Uploading the task to PostGIS</source>
+            <translation>上传任务到 PostGIS</translation>
+        </message>
+    </context>
+    <context>
         <name>ReviewDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="158" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="159" />
             <source>Patch review</source>
             <translation>图斑核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="176" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="177" />
             <source>All verdicts</source>
             <translation>全部判定</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="180" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="181" />
             <source>All</source>
             <translation>全部</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="180" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="181" />
             <source>Not verified</source>
             <translation>未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="180" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="181" />
             <source>Verified</source>
             <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="183" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="184" />
             <source>High priority</source>
             <translation>重点图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="184" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="185" />
             <source>Has photos</source>
             <translation>有照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="187" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="188" />
             <source>Monitoring no. contains…</source>
             <translation>监测编号包含…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="196" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="197" />
             <source>◀ Previous unverified</source>
             <translation>◀ 上一个未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="196" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="197" />
             <source>Next unverified ▶</source>
             <translation>下一个未核查 ▶</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="196" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="197" />
             <source>Zoom</source>
             <translation>定位</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="196" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="197" />
             <source>Verdict…</source>
             <translation>判定…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="211" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="212" />
             <source>Attach photos…</source>
             <translation>添加照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="213" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="214" />
             <source>Match a photo folder…</source>
             <translation>按文件夹匹配照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="280" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="281" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="297" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="298" />
             <source>{shown} shown of {total}; {verified} verified, {left} not yet</source>
             <translation>显示 {shown} / 共 {total}；已核查 {verified}，未核查 {left}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="330" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="331" />
             <source>No more unverified patches in this direction</source>
             <translation>此方向已没有未核查图斑</translation>
         </message>
@@ -1030,12 +1108,12 @@
             <translation>已添加 {added} 张照片，{skipped} 张已存在</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="225" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="226" />
             <source>Export township sheets…</source>
             <translation>导出乡镇核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="227" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="228" />
             <source>Import returned sheet…</source>
             <translation>导入回收核查表…</translation>
         </message>
@@ -1078,12 +1156,12 @@ Import the {good} valid rows anyway?</source>
 仍然导入其余 {good} 行有效数据？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="229" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="230" />
             <source>Export QField projects…</source>
             <translation>导出 QField 外业工程…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="231" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="232" />
             <source>Merge QField package…</source>
             <translation>合并 QField 回传数据…</translation>
         </message>
@@ -1113,12 +1191,12 @@ Import the {good} valid rows anyway?</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="218" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="219" />
             <source>Photos farther than this from their patch are flagged</source>
             <translation>照片距图斑超过此距离时标记提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="223" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="224" />
             <source>Flag beyond</source>
             <translation>距离提醒</translation>
         </message>
@@ -1136,12 +1214,12 @@ Import the {good} valid rows anyway?</source>
     <context>
         <name>TaskDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="34" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="33" />
             <source>Land enforcement task</source>
             <translation>卫片执法任务</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="125" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="136" />
             <source>No task open</source>
             <translation>未打开任务库</translation>
         </message>
@@ -1156,159 +1234,169 @@ Import the {good} valid rows anyway?</source>
             <translation>导入图斑…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="44" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="47" />
             <source>Add to map</source>
             <translation>加载到地图</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="89" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="92" />
             <source>Task</source>
             <translation>任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="56" />
             <source>County code</source>
             <translation>县级行政区代码</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="56" />
             <source>Batches</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="56" />
             <source>Working CRS</source>
             <translation>工作坐标系</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="56" />
             <source>Patches</source>
             <translation>图斑数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="56" />
             <source>Verified</source>
             <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="53" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="56" />
             <source>Schema version</source>
             <translation>库结构版本</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="61" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="64" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="69" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="72" />
             <source>Last import: validation report</source>
             <translation>上次导入：校验报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="74" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="77" />
             <source>Row</source>
             <translation>行号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="74" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="77" />
             <source>Monitoring no.</source>
             <translation>监测编号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="74" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="77" />
             <source>Result</source>
             <translation>结果</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="74" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="77" />
             <source>Reason</source>
             <translation>原因</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="74" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="77" />
             <source>Area m² before → after</source>
             <translation>面积 m²（修复前 → 修复后）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="103" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="106" />
             <source>Open or create a task database</source>
             <translation>打开或新建任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="103" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="106" />
             <source>Task database (*.gpkg)</source>
             <translation>任务库 (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="184" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="207" />
             <source>Importing change patches</source>
             <translation>正在导入卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="197" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="220" />
             <source>Read {read}: {inserted} new, {updated} updated, {unchanged} unchanged, {rejected} rejected, {repaired} geometries repaired</source>
             <translation>共读取 {read} 条：新增 {inserted}，更新 {updated}，未变 {unchanged}，拒绝 {rejected}，修复几何 {repaired}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="204" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="227" />
             <source>Rejected</source>
             <translation>已拒绝</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="204" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="227" />
             <source>Repaired</source>
             <translation>已修复</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="204" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="227" />
             <source>Note</source>
             <translation>说明</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="264" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="288" />
             <source>Change patches</source>
             <translation>卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="266" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="290" />
             <source>Cannot load the patches layer from {path}</source>
             <translation>无法从 {path} 加载图斑图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="233" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="256" />
             <source>Office comparison</source>
             <translation>内业比对</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="221" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="244" />
             <source>Choose the townships layer</source>
             <translation>请选择乡镇图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="240" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="263" />
             <source>Cancelled: the task database is unchanged</source>
             <translation>已取消：任务库未作改动</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="244" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="267" />
             <source>Office comparison: {n} patches recomputed, {m} unchanged</source>
             <translation>内业比对：重算 {n} 个图斑，{m} 个未变</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="150" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="162" />
             <source>{rejected} rejected, {repaired} repaired, {note} notes</source>
             <translation>拒绝 {rejected}，修复 {repaired}，说明 {note}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="268" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="292" />
             <source>Verification records</source>
             <translation>核查记录</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="269" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="293" />
             <source>Field photos</source>
             <translation>现场照片</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="44" />
+            <source>PostGIS…</source>
+            <translation>PostGIS…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="45" />
+            <source>Open a task in a shared PostGIS database, or upload this one to it</source>
+            <translation>打开共享 PostGIS 数据库中的任务，或将当前任务上传到其中</translation>
         </message>
     </context>
     <context>

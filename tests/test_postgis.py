@@ -183,9 +183,9 @@ def test_a_client_killed_mid_transaction_leaves_nothing_half_written(bureau):
 
 
 def test_package_from_a_postgis_task(bureau, tmp_path):
-    result = submission.build_package(bureau, str(tmp_path / "p.zip"),
-                                      submission.PackageOptions(draft=True, evidence=False))
-    assert result.manifest["counts"]["patches"] == 120 and submission.verify_package(result.path).ok
+    result = submission.build_package(bureau, str(tmp_path / "p.zip"), submission.PackageOptions(draft=True))
+    counts = result.manifest["counts"]
+    assert counts["patches"] == 120 and counts["evidence_sheets"] > 10 and submission.verify_package(result.path).ok
 
 
 def test_bad_locations_say_what_is_wrong(pg_cluster):
@@ -193,3 +193,64 @@ def test_bad_locations_say_what_is_wrong(pg_cluster):
         open_task("pg:service=lep_test/Bad-Name")
     with pytest.raises(LandEnforcementError, match="No task nothing_here"):
         PostgisTaskStore.open(f"pg:{SERVICE}/nothing_here")
+
+
+def test_upload_a_geopackage_task(season, pg_cluster):
+    from land_enforcement_plugin.core.photos import photo_path
+    from land_enforcement_plugin.core.postgis_store import upload_task
+
+    location = upload_task(season["task"], f"pg:{SERVICE}/uploaded_2024")
+    pg, gpkg = open_task(location), GeoPackageTaskStore.open(season["task"])
+    try:
+        assert pg.summary().patch_count == gpkg.summary().patch_count
+        assert pg.verifications() == gpkg.verifications()
+        assert len(pg.audit_entries()) == len(gpkg.audit_entries())  # history kept, nothing added
+        assert pg.township_parts() and len(pg.township_parts()) == len(gpkg.township_parts())
+        photo = pg.photos()[0]
+        assert os.path.exists(photo_path(location, photo["file"]))
+        assert pg.meta()["county_code"] == "370323"
+        # the copy is a working task: a new save is audited by the trigger and versioned
+        jcbh = next(iter(pg.verifications()))
+        version = pg.verification_version(jcbh)
+        pg.apply_verifications({jcbh: {"notes": "上传后修改"}}, schema.CHANNEL_FORM, expected={jcbh: version})
+        assert pg.audit_entries(jcbh)[-1]["new_value"] == "上传后修改"
+    finally:
+        pg.close()
+        gpkg.close()
+
+
+def test_open_a_postgis_task_from_the_dock(bureau, plugin_iface, monkeypatch):
+    import land_enforcement_plugin
+    from land_enforcement_plugin.gui.postgis_dialog import PostgisTaskDialog
+    from test_gui import wait_for
+
+    plugin = land_enforcement_plugin.classFactory(plugin_iface)
+    plugin.initGui()
+    try:
+        chosen = {}
+
+        def run_dialog(dialog):
+            dialog.connection.setEditText(SERVICE)
+            dialog.list_tasks()
+            wait_for(lambda: dialog.runner.idle)
+            names = [dialog.tasks.item(r, 0).text() for r in range(dialog.tasks.rowCount())]
+            chosen["names"] = names
+            dialog.tasks.selectRow(names.index("task_370323_2024"))
+            dialog.accept_location()
+            return dialog.result()
+
+        monkeypatch.setattr(PostgisTaskDialog, "exec", run_dialog)
+        plugin.dock.choose_postgis_task()
+        assert "task_370323_2024" in chosen["names"]
+        assert plugin.dock.task_path == bureau
+        assert plugin.dock.values["patches"].text() == "120"
+        patches = plugin.dock.add_layers_to_map()
+        assert patches.isValid() and patches.providerType() == "postgres" and patches.featureCount() == 120
+        assert "password" not in patches.source()
+        assert plugin.review.patches_layer() is patches
+        assert plugin.review.model.rowCount() == 120
+    finally:
+        plugin.unload()
+        from qgis.core import QgsProject
+
+        QgsProject.instance().removeAllMapLayers()

@@ -147,6 +147,8 @@ def list_tasks(connection):
 class PostgisTaskStore(OgrTaskStore):
     """A task in one schema of a PostGIS database."""
 
+    provider = "postgres"
+
     def __init__(self, location, ds, connection, schema_name):
         super().__init__(location, ds)
         self.connection = connection
@@ -369,3 +371,58 @@ def set_up_roles(connection, county=(), townships=None, reviewers=()):
         ds.CommitTransaction()
     finally:
         ds = None
+
+
+def upload_task(gpkg_path, location, feedback=None):
+    """Copy a GeoPackage task (every table, its history and its photo copies) into a new PostGIS
+    task. The GeoPackage is left as it is; a failed or cancelled upload leaves no schema behind."""
+    import shutil
+
+    from osgeo import ogr
+
+    from .photos import photo_folder
+    from .store import GeoPackageTaskStore
+
+    source = GeoPackageTaskStore.open(gpkg_path)
+    try:
+        meta = source.meta()
+        target = PostgisTaskStore.create(location, meta["working_crs"], meta.get("county_code", ""),
+                                         meta.get("county_name", ""))
+        try:
+            names = [source._ds.GetLayer(i).GetName() for i in range(source._ds.GetLayerCount())]
+            with target.transaction():
+                # The copied audit log already holds the history; the trigger must not add to it.
+                target._ds.ExecuteSQL(f"ALTER TABLE {schema.VERIFICATIONS_TABLE} DISABLE TRIGGER lep_audit_verification")
+                for index, name in enumerate(names):
+                    if feedback is not None:
+                        if feedback.isCanceled():
+                            raise LandEnforcementError("上传已取消", "Upload cancelled")
+                        feedback.setProgress(90.0 * index / len(names))
+                    layer = source._ds.GetLayerByName(name)
+                    if name == schema.META_TABLE:
+                        continue
+                    into = target._ds.GetLayerByName(name)
+                    if into is None:  # patches_source_<EPSG>: made the way an import makes it
+                        into = target._source_layer(layer.GetSpatialRef().ExportToWkt())
+                    layer.ResetReading()
+                    for feature in layer:
+                        copy = ogr.Feature(into.GetLayerDefn())
+                        copy.SetFrom(feature)
+                        copy.SetFID(feature.GetFID())
+                        into.CreateFeature(copy)
+                    target._ds.ExecuteSQL(f"SELECT setval(pg_get_serial_sequence('{target.schema}.{name}', 'fid'), "
+                                          f"greatest((SELECT max(fid) FROM {target.schema}.{name}), 1))")
+                target._write_meta({k: v for k, v in meta.items() if k not in ("schema_version", "bureau_version")})
+                target._ds.ExecuteSQL(f"ALTER TABLE {schema.VERIFICATIONS_TABLE} ENABLE TRIGGER lep_audit_verification")
+                target.secure()
+        except BaseException:
+            target.discard()
+            raise
+        target.close()
+    finally:
+        source.close()
+    if os.path.isdir(photo_folder(gpkg_path)):
+        shutil.copytree(photo_folder(gpkg_path), photo_folder(location), dirs_exist_ok=True)
+    if feedback is not None:
+        feedback.setProgress(100)
+    return location

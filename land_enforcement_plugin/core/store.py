@@ -708,6 +708,8 @@ class OgrTaskStore(TaskStore):
 class GeoPackageTaskStore(OgrTaskStore):
     """A task database in one GeoPackage file."""
 
+    provider = "ogr"  # the QGIS data provider of its layers
+
     @classmethod
     def create(cls, path, working_crs, county_code="", county_name="", batch=""):
         if os.path.exists(path):

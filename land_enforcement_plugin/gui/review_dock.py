@@ -1,6 +1,6 @@
 """The review dock: the patch list (filter, sort, counts), next unverified, zoom, the verdict form."""
 
-from qgis.core import QgsProject, QgsVectorLayer
+from qgis.core import QgsProject
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, QSize, QSortFilterProxyModel, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor, QIcon, QKeySequence, QPixmap
@@ -13,6 +13,7 @@ from ..core import fieldwork, photos, schema, verification
 from ..core.store import VerificationConflict, open_task
 from . import background
 from .messages import error_text, ui_is_chinese
+from .task_layers import task_table
 from .verdict_form import VerdictForm
 
 _COLUMNS = ("jcbh", "xzqmc", "area_mu", "verdict", "suggested_verdict", "high_priority", "photo_count", "rect_status",
@@ -333,8 +334,7 @@ class ReviewDock(QgsDockWidget):
     def patches_layer(self):
         """The task's patches layer if it is in the project."""
         for layer in QgsProject.instance().mapLayers().values():
-            if isinstance(layer, QgsVectorLayer) and self.task_path and layer.source().startswith(self.task_path) \
-                    and layer.source().endswith(f"layername={schema.PATCHES_LAYER}"):
+            if task_table(layer, self.task_path) == schema.PATCHES_LAYER:
                 return layer
         return None
 
@@ -558,7 +558,7 @@ class ReviewDock(QgsDockWidget):
     def reload_task_layers(self):
         """Layers of the task in the project show what was just written (styles follow verdicts)."""
         for layer in QgsProject.instance().mapLayers().values():
-            if isinstance(layer, QgsVectorLayer) and self.task_path and layer.source().startswith(self.task_path):
+            if task_table(layer, self.task_path) is not None:
                 layer.reload()
                 layer.triggerRepaint()
         if self.selected_jcbh():  # a reload drops the map selection

@@ -1,6 +1,5 @@
 """The task dock: which task is open, what it holds, and what the last import reported."""
 import dataclasses
-import os
 
 from qgis.core import QgsProject, QgsVectorLayer, QgsVectorLayerJoinInfo
 from qgis.gui import QgsDockWidget
@@ -11,7 +10,7 @@ from qgis.PyQt.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayou
 
 from ..core import importing, schema
 from ..core.overlay_run import detached, run_overlay
-from ..core.store import open_task
+from ..core.store import open_task, task_exists
 from . import background, styles
 from .icons import icon
 from .import_dialog import ImportPatchesDialog
@@ -33,6 +32,7 @@ class TaskDock(QgsDockWidget):
         self.setObjectName("LandEnforcementTaskDock")
         self.setWindowTitle(self.tr("Land enforcement task"))
         self.task_path = None
+        self._exists = False
 
         self.path_label = QLabel(self.tr("No task open"))
         self.path_label.setWordWrap(True)
@@ -41,10 +41,13 @@ class TaskDock(QgsDockWidget):
         self.open_button.clicked.connect(self.choose_task)
         self.import_button = QPushButton(icon("import"), self.tr("Import patches…"))
         self.import_button.clicked.connect(self.import_patches)
+        self.postgis_button = QPushButton(self.tr("PostGIS…"))
+        self.postgis_button.setToolTip(self.tr("Open a task in a shared PostGIS database, or upload this one to it"))
+        self.postgis_button.clicked.connect(self.choose_postgis_task)
         self.layers_button = QPushButton(self.tr("Add to map"))
         self.layers_button.clicked.connect(self.add_layers_to_map)
         buttons = QHBoxLayout()
-        for button in (self.open_button, self.import_button, self.layers_button):
+        for button in (self.open_button, self.postgis_button, self.import_button, self.layers_button):
             buttons.addWidget(button)
 
         self.values = {}
@@ -108,6 +111,14 @@ class TaskDock(QgsDockWidget):
                 path += ".gpkg"
             self.set_task(path)
 
+    def choose_postgis_task(self):
+        from .postgis_dialog import PostgisTaskDialog
+
+        dialog = PostgisTaskDialog(self.task_path, self)
+        if dialog.exec() and dialog.location:
+            self.set_task(dialog.location)
+        return dialog
+
     def set_task(self, path):
         """Open a task (an absent file becomes a new task on the first import)."""
         self.task_path = path
@@ -127,7 +138,8 @@ class TaskDock(QgsDockWidget):
             label.setText("-")
         self.report_table.setRowCount(0)
         self.report_summary.setText("-")
-        if self.task_path and os.path.exists(self.task_path):
+        self._exists = False
+        if self.task_path and self._task_exists():
             try:
                 store = open_task(self.task_path)
             except Exception as exc:  # shown, not raised: the dock must stay usable
@@ -152,14 +164,25 @@ class TaskDock(QgsDockWidget):
 
     def _update_enabled(self):
         idle = self.runner.idle
-        exists = bool(self.task_path) and os.path.exists(self.task_path)
+        exists = bool(self.task_path) and self._exists
         self.open_button.setEnabled(idle)
+        self.postgis_button.setEnabled(idle)
         self.import_button.setEnabled(idle and bool(self.task_path))
         self.overlay_panel.set_running(not (idle and exists))
-        self.layers_button.setEnabled(bool(self.task_path) and os.path.exists(self.task_path or ""))
+        self.layers_button.setEnabled(exists)
+
+    def _task_exists(self):
+        """Whether the task is there yet (a new GeoPackage appears with its first import); kept
+        for the buttons, since asking a PostGIS server on every repaint would be slow."""
+        try:
+            self._exists = task_exists(self.task_path)
+        except Exception as exc:  # an unreachable server: said in the dock, not raised
+            self.path_label.setText(f"{self.task_path}\n{error_text(exc)}")
+            self._exists = False
+        return self._exists
 
     def _task_crs(self):
-        if not (self.task_path and os.path.exists(self.task_path)):
+        if not (self.task_path and self._exists):
             return None
         store = open_task(self.task_path)
         try:
@@ -259,14 +282,15 @@ class TaskDock(QgsDockWidget):
         try:
             uris = {name: store.uri(name) for name in (schema.PATCHES_LAYER, schema.PHOTOS_LAYER,
                                                        schema.VERIFICATIONS_TABLE)}
+            provider = store.provider
         finally:
             store.close()
-        patches = QgsVectorLayer(uris[schema.PATCHES_LAYER], self.tr("Change patches"), "ogr")
+        patches = QgsVectorLayer(uris[schema.PATCHES_LAYER], self.tr("Change patches"), provider)
         if not patches.isValid():
             self.message.emit(self.tr("Cannot load the patches layer from {path}").format(path=self.task_path), 2)
             return None
-        verifications = QgsVectorLayer(uris[schema.VERIFICATIONS_TABLE], self.tr("Verification records"), "ogr")
-        photos = styles.style_photos(QgsVectorLayer(uris[schema.PHOTOS_LAYER], self.tr("Field photos"), "ogr"))
+        verifications = QgsVectorLayer(uris[schema.VERIFICATIONS_TABLE], self.tr("Verification records"), provider)
+        photos = styles.style_photos(QgsVectorLayer(uris[schema.PHOTOS_LAYER], self.tr("Field photos"), provider))
         QgsProject.instance().addMapLayers([verifications, photos], False)
         QgsProject.instance().addMapLayer(patches)
         join = QgsVectorLayerJoinInfo()

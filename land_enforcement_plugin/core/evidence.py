@@ -1,0 +1,544 @@
+"""Evidence sheets (举证材料): one A4 PDF per patch, from a print-layout atlas over the patches.
+
+Each sheet shows the patch over the red lines the overlay used (imagery underneath when given),
+its overlay areas, the suggested and the recorded verdict, and up to four field photos.
+
+Everything (project, layers, layout) is built inside write_evidence_sheets and deleted before it
+returns: a worker thread (QgsTask) or qgis_process owns all it uses, and no layer outlives QGIS.
+The PDFs are byte-identical for the same task and inputs (the submission package promises it).
+"""
+import datetime
+import hashlib
+import json
+import math
+import os
+import re
+import tempfile
+import unicodedata
+import uuid
+
+from qgis.core import (NULL, Qgis, QgsFillSymbol, QgsLayoutExporter, QgsLayoutFrame, QgsLayoutItemLabel,
+                       QgsLayoutItemLegend, QgsLayoutItemManualTable, QgsLayoutItemMap, QgsLayoutItemPage,
+                       QgsLayoutItemPicture, QgsLayoutItemScaleBar, QgsLayoutMultiFrame, QgsLayoutPoint,
+                       QgsLayoutTable, QgsLayoutTableColumn, QgsLegendStyle, QgsPathResolver, QgsPrintLayout,
+                       QgsProject, QgsProviderRegistry, QgsRectangle, QgsRuleBasedRenderer, QgsSingleSymbolRenderer,
+                       QgsSymbolLayerUtils, QgsTableCell, QgsTextFormat, QgsVectorLayer)
+from qgis.PyQt.QtCore import QDateTime, QRectF, QSize, Qt
+from qgis.PyQt.QtGui import QColor, QFont, QImageReader
+
+from . import schema
+from .errors import LandEnforcementError
+from .office_comparison import DLBM_FIELDS, find_field
+from .photos import photo_path, safe_name
+from .store import open_task
+
+FONT_FAMILY = "Noto Sans CJK SC"
+TITLE = "卫片执法举证材料"
+MAX_PHOTOS = 4
+MAP_MARGIN = 0.6  # the patch's extent grown by 60% (then out to a round scale): the red lines around it show
+PATCH_COLOUR = "255,0,0"  # the sheet's own patch; no red-line style uses a pure red
+NORTH_ARROW = "arrows/NorthArrow_02.svg"
+COMPASS = ("北", "东北", "东", "东南", "南", "西南", "西", "西北")
+
+# Red-line roles of the overlay run, bottom to top, with their legend name and look. The township
+# boundaries have no fill and go on top, so the fills do not hide them.
+REDLINE_STYLES = (
+    ("cultivated", "耕地", {"color": "250,235,160,150", "outline_color": "215,185,80", "outline_width": "0.1"}),
+    ("permanent_farmland", "永久基本农田", {"color": "110,190,80,120", "outline_color": "50,140,40",
+                                            "outline_width": "0.3"}),
+    ("eco_redline", "生态保护红线", {"color": "190,0,120,40", "outline_color": "190,0,120", "outline_width": "0.5",
+                                     "outline_style": "dash"}),
+    ("townships", "乡镇界", {"style": "no", "outline_color": "90,90,90", "outline_width": "0.5",
+                             "outline_style": "dash dot"}),
+)
+APPROVAL_STYLE = {"color": "0,100,220,40", "outline_color": "0,100,220", "outline_width": "0.4"}
+
+# Page layout, in mm on A4 portrait.
+PAGE_LEFT, PAGE_WIDTH = 12.0, 186.0
+MAP_RECT = (12.0, 36.0, 140.0, 100.0)
+LEGEND_RECT = (155.0, 36.0, 43.0, 100.0)
+TABLES_TOP = 148.0
+PHOTO_TOP, PHOTO_WIDTH, PHOTO_HEIGHT, PHOTO_GAP = 240.0, 44.0, 33.0, 3.3
+PHOTO_PIXELS = round(PHOTO_WIDTH / 25.4 * 300)  # a photo's longer side at 300 dpi
+
+
+def write_evidence_sheets(task_path, jcbhs, out_dir, imagery=(), feedback=None) -> dict:
+    """One A4 PDF per patch in jcbhs, written as out_dir/<photos.safe_name(jcbh)>.pdf; returns {jcbh: path}.
+    imagery: QgsRasterLayer objects drawn under the red lines when given. feedback: a QgsFeedback
+    (progress 0-100 and isCanceled(); on cancel stop and return what was written so far)."""
+    wanted = sorted(set(jcbhs))
+    facts = _task_facts(task_path, wanted)
+    _check_out_dir(out_dir, wanted)
+    if not wanted:
+        return {}
+    project = QgsProject()
+    try:
+        layers = _add_layers(project, facts["patches"], facts["patches_provider"], facts["redlines"], imagery)
+        with tempfile.TemporaryDirectory() as scratch:
+            layout = _SheetLayout(project, layers, facts, scratch)
+            try:
+                return layout.export(wanted, out_dir, feedback)
+            finally:
+                del layout  # before the project it points to
+    finally:
+        project.removeAllMapLayers()
+        del project
+
+
+def _task_facts(task_path, jcbhs):
+    """What the store knows beyond the patch features: read at once, then the store is closed."""
+    store = open_task(task_path)
+    try:
+        known = store.patch_index()
+        unknown = [j for j in jcbhs if j not in known]
+        if unknown:
+            raise LandEnforcementError(f"任务库中没有监测编号“{unknown[0]}”等 {len(unknown)} 个",
+                                       f"Unknown monitoring number '{unknown[0]}' ({len(unknown)} in all)")
+        meta = store.meta()
+        verifications = store.verifications()
+        photos = {j: sorted((dict(row, path=photo_path(task_path, row["file"])) for row in store.photos(j)),
+                            key=lambda row: (row["taken_at"] or "", row["file"])) for j in jcbhs}
+        stamps = {j: [row["ts"] for row in store.audit_entries(j)] for j in jcbhs}
+        return {"task": os.path.basename(task_path), "patches": store.uri(schema.PATCHES_LAYER),
+                "patches_provider": store.provider,
+                "county_name": meta.get("county_name") or "",
+                "county_code": meta.get("county_code") or "", "verifications": verifications,
+                "photos": photos, "audit_stamps": stamps, "redlines": store.last_overlay_layers()}
+    finally:
+        store.close()
+
+
+def _check_out_dir(out_dir, jcbhs):
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as exc:
+        raise LandEnforcementError(f"无法创建输出文件夹：{out_dir}",
+                                   f"Cannot create the output folder: {out_dir}") from exc
+    if not os.access(out_dir, os.W_OK):
+        raise LandEnforcementError(f"输出文件夹不可写：{out_dir}", f"The output folder is not writable: {out_dir}")
+    names = {}
+    for jcbh in jcbhs:
+        other = names.setdefault(safe_name(jcbh), jcbh)
+        if other != jcbh:  # one file would overwrite the other's evidence
+            raise LandEnforcementError(f"监测编号“{other}”与“{jcbh}”的文件名相同",
+                                       f"Monitoring numbers '{other}' and '{jcbh}' give the same file name")
+
+
+# -- layers ------------------------------------------------------------------------------------
+def _vector(uri, name, symbol_props):
+    layer = QgsVectorLayer(uri, name, "ogr")
+    layer.setRenderer(QgsSingleSymbolRenderer(QgsFillSymbol.createSimple(symbol_props)))
+    return layer
+
+
+def _cultivated_uri(uri):
+    """A full land-use layer (with DLBM) is drawn as cultivated land only, as the overlay counted it.
+    The filter goes into the URI: setSubsetString on a layer of a GeoPackage that has another layer
+    open breaks the layers opened after it ("unable to open database file", QGIS 3.40)."""
+    probe = QgsVectorLayer(uri, "", "ogr")
+    dlbm = find_field(probe, DLBM_FIELDS)
+    del probe
+    if dlbm is None:
+        return uri
+    parts = QgsProviderRegistry.instance().decodeUri("ogr", uri)
+    condition = f'"{dlbm}" IN ({", ".join(_quoted(code) for code in schema.CULTIVATED_DLBM)})'
+    parts["subset"] = f"({parts['subset']}) AND {condition}" if parts.get("subset") else condition
+    return QgsProviderRegistry.instance().encodeUri("ogr", parts)
+
+
+def _patch_layer(uri, provider):
+    layer = QgsVectorLayer(uri, "监测图斑", provider)
+    root = QgsRuleBasedRenderer.Rule(None)
+    for label, expression, props in (
+            ("本图斑", "$id = @atlas_featureid",
+             {"style": "no", "outline_color": PATCH_COLOUR, "outline_width": "0.8"}),
+            ("其他监测图斑", "ELSE",
+             {"style": "no", "outline_color": "255,140,0", "outline_width": "0.3", "outline_style": "dash"})):
+        root.appendChild(QgsRuleBasedRenderer.Rule(QgsFillSymbol.createSimple(props), 0, 0, expression, label))
+    layer.setRenderer(QgsRuleBasedRenderer(root))
+    return layer
+
+
+def _add_layers(project, patches_uri, patches_provider, redlines, imagery):
+    """The sheet's layers, each list top first, added to the project. A red-line layer that no longer
+    opens (file moved or deleted since the overlay) is left out: the sheet still renders."""
+    patches = _patch_layer(patches_uri, patches_provider)
+    if not patches.isValid():
+        raise LandEnforcementError(f"无法读取任务库的图斑图层：{patches_uri}",
+                                   f"Cannot read the task's patches: {patches_uri}")
+    shown = [_vector(_cultivated_uri(redlines[role]) if role == "cultivated" else redlines[role], name, props)
+             for role, name, props in reversed(REDLINE_STYLES) if redlines.get(role)]
+    approvals = [_vector(uri, _layer_name(uri), APPROVAL_STYLE) for uri in redlines.get("approvals", [])]
+    # Clones made here belong to this thread; the caller's may belong to another thread's project.
+    rasters = [layer.clone() for layer in imagery]
+    layers = {"patches": patches, "redlines": [layer for layer in shown if layer.isValid()],
+              "approvals": [layer for layer in approvals if layer.isValid()],
+              "imagery": [layer for layer in rasters if layer.isValid()]}
+    for layer in [patches, *layers["redlines"], *layers["approvals"], *layers["imagery"]]:
+        project.addMapLayer(layer, False)
+    return layers
+
+
+def _layer_name(uri):
+    """The legend name of an approvals layer: its layer name in the file, or the file's name."""
+    parts = QgsProviderRegistry.instance().decodeUri("ogr", uri)
+    return parts.get("layerName") or os.path.splitext(os.path.basename(parts.get("path", uri)))[0]
+
+
+# -- layout ------------------------------------------------------------------------------------
+def _text_format(size, colour="0,0,0"):
+    text_format = QgsTextFormat()
+    text_format.setFont(QFont(FONT_FAMILY))
+    text_format.setSize(size)
+    text_format.setSizeUnit(Qgis.RenderUnit.Points)
+    text_format.setColor(QColor(*(int(c) for c in colour.split(","))))
+    return text_format
+
+
+class _SheetLayout:
+    """The atlas layout and the items whose content changes from one patch to the next."""
+
+    def __init__(self, project, layers, facts, scratch):
+        self.facts = facts
+        self.scratch = scratch
+        self.layout = QgsPrintLayout(project)
+        self.layout.initializeDefaults()
+        self.layout.pageCollection().page(0).setPageSize("A4", QgsLayoutItemPage.Portrait)
+        self.atlas = self.layout.atlas()
+        self.atlas.setCoverageLayer(layers["patches"])
+        self.atlas.setEnabled(True)
+        self.atlas.setSortFeatures(True)
+        self.atlas.setSortExpression('"jcbh"')
+        self.atlas.setFilterFeatures(True)
+        self._label(TITLE, (PAGE_LEFT, 10, PAGE_WIDTH, 11), 20, align=Qt.AlignHCenter)
+        self.heading = self._label("", (PAGE_LEFT, 22, PAGE_WIDTH, 7), 11, align=Qt.AlignHCenter)
+        self.patch_line = self._label("", (PAGE_LEFT, 29, PAGE_WIDTH, 6), 8, align=Qt.AlignHCenter)
+        map_layers = [layers["patches"], *layers["approvals"], *layers["redlines"], *layers["imagery"]]
+        self.map = self._map(map_layers)
+        self._legend([layers["patches"], *layers["redlines"]], layers["approvals"])
+        self._label("比对面积", (PAGE_LEFT, TABLES_TOP, 88, 6), 10)
+        self.areas = self._table((PAGE_LEFT, TABLES_TOP + 6, 88, 40), ["项目", "亩", "平方米"], [40, 22, 26])
+        self.suggestion = self._label("", (PAGE_LEFT, TABLES_TOP + 48, 88, 30), 8)
+        self._label("核查结果", (104, TABLES_TOP, 94, 6), 10)
+        self.verification = self._table((104, TABLES_TOP + 6, 94, 80), ["项目", "内容"], [26, 68])
+        self.photo_title = self._label("", (PAGE_LEFT, PHOTO_TOP - 6, PAGE_WIDTH, 6), 10)
+        self.pictures, self.captions = [], []
+        for i in range(MAX_PHOTOS):
+            x = PAGE_LEFT + i * (PHOTO_WIDTH + PHOTO_GAP)
+            picture = QgsLayoutItemPicture(self.layout)
+            picture.setResizeMode(QgsLayoutItemPicture.Zoom)
+            picture.setFrameEnabled(True)
+            self.layout.addLayoutItem(picture)
+            picture.attemptSetSceneRect(QRectF(x, PHOTO_TOP, PHOTO_WIDTH, PHOTO_HEIGHT))
+            self.pictures.append(picture)
+            self.captions.append(self._label("", (x, PHOTO_TOP + PHOTO_HEIGHT + 1, PHOTO_WIDTH, 10), 7))
+        self.footer = self._label("", (PAGE_LEFT, 284, PAGE_WIDTH, 5), 7, colour="110,110,110")
+
+    def _label(self, text, rect, size, align=Qt.AlignLeft, colour="0,0,0"):
+        label = QgsLayoutItemLabel(self.layout)
+        label.setTextFormat(_text_format(size, colour))
+        label.setText(text)
+        label.setHAlign(align)
+        label.setVAlign(Qt.AlignTop)
+        self.layout.addLayoutItem(label)
+        label.attemptSetSceneRect(QRectF(*rect))
+        return label
+
+    def _map(self, layers):
+        item = QgsLayoutItemMap(self.layout)
+        item.setFrameEnabled(True)
+        self.layout.addLayoutItem(item)
+        item.attemptSetSceneRect(QRectF(*MAP_RECT))
+        item.setLayers(layers)
+        item.setKeepLayerSet(True)
+        item.setCrs(layers[0].crs())
+        x, y, width, height = MAP_RECT
+        arrow = QgsLayoutItemPicture(self.layout)
+        arrow.setPicturePath(QgsSymbolLayerUtils.svgSymbolNameToPath(NORTH_ARROW, QgsPathResolver()),
+                             Qgis.PictureFormat.SVG)
+        arrow.setLinkedMap(item)  # turns with the map
+        arrow.setBackgroundEnabled(True)
+        self.layout.addLayoutItem(arrow)
+        arrow.attemptSetSceneRect(QRectF(x + width - 13, y + 2, 11, 14))
+        bar = self._scale_bar(item, "Single Box", x)
+        bar.setUnits(Qgis.DistanceUnit.Meters)
+        bar.setUnitLabel("米")
+        bar.setNumberOfSegments(2)
+        bar.setNumberOfSegmentsLeft(0)
+        # Patches range from a few to hundreds of metres: the bar picks a round length per page.
+        bar.setSegmentSizeMode(Qgis.ScaleBarSegmentSizeMode.FitWidth)
+        bar.setMinimumBarWidth(20)
+        bar.setMaximumBarWidth(40)
+        self._scale_bar(item, "Numeric", x + 60)
+        return item
+
+    def _scale_bar(self, linked_map, style, left):
+        bar = QgsLayoutItemScaleBar(self.layout)
+        bar.setStyle(style)
+        bar.setLinkedMap(linked_map)
+        bar.setTextFormat(_text_format(7))
+        self.layout.addLayoutItem(bar)
+        x, y, width, height = MAP_RECT
+        bar.attemptMove(QgsLayoutPoint(left, y + height + 1))
+        return bar
+
+    def _legend(self, layers, approvals):
+        legend = QgsLayoutItemLegend(self.layout)
+        legend.setTitle("图例")
+        legend.setAutoUpdateModel(False)
+        root = legend.model().rootGroup()
+        root.removeAllChildren()
+        for layer in layers:
+            root.addLayer(layer)
+        if approvals:
+            group = root.addGroup("批准用地")
+            for layer in approvals:
+                group.addLayer(layer)
+        for style in (QgsLegendStyle.Title, QgsLegendStyle.Group, QgsLegendStyle.Subgroup, QgsLegendStyle.SymbolLabel):
+            legend.rstyle(style).setTextFormat(_text_format(10 if style == QgsLegendStyle.Title else 8))
+        legend.setResizeToContents(False)
+        self.layout.addLayoutItem(legend)
+        legend.attemptSetSceneRect(QRectF(*LEGEND_RECT))
+        legend.setFrameEnabled(True)
+
+    def _table(self, rect, headings, widths):
+        table = QgsLayoutItemManualTable.create(self.layout)
+        table.setIncludeTableHeader(True)
+        table.setHeaders([QgsLayoutTableColumn(h) for h in headings])
+        table.setColumnWidths(widths)
+        table.setHeaderTextFormat(_text_format(8))
+        table.setContentTextFormat(_text_format(8))
+        table.setWrapBehavior(QgsLayoutTable.WrapText)
+        table.setCellMargin(0.8)
+        table.setResizeMode(QgsLayoutMultiFrame.UseExistingFrames)
+        self.layout.addMultiFrame(table)
+        frame = QgsLayoutFrame(self.layout, table)
+        frame.attemptSetSceneRect(QRectF(*rect))
+        table.addFrame(frame)
+        return table
+
+    # -- per patch ---------------------------------------------------------------------------
+    def export(self, jcbhs, out_dir, feedback):
+        self.atlas.setFilterExpression(f'"jcbh" IN ({", ".join(_quoted(j) for j in jcbhs)})')
+        written = {}
+        exporter = QgsLayoutExporter(self.layout)
+        settings = QgsLayoutExporter.PdfExportSettings()
+        settings.dpi = 300  # photos and imagery; vectors stay vectors
+        settings.textRenderFormat = Qgis.TextRenderFormat.AlwaysText  # searchable, copyable text
+        # Each would cost a second (GDAL) pass over the file; QGIS puts the metadata in the XMP packet anyway.
+        settings.appendGeoreference = False
+        settings.exportMetadata = False
+        if not self.atlas.beginRender():
+            return written
+        try:
+            for index in range(self.atlas.count()):
+                if feedback is not None and feedback.isCanceled():
+                    break
+                self.atlas.seekTo(index)
+                feature = self.layout.reportContext().feature()
+                self._zoom_to(feature.geometry().boundingBox())
+                jcbh = feature["jcbh"]
+                stamp = self._stamp(feature)
+                self._fill(feature)
+                self._set_metadata(jcbh, stamp)
+                path = os.path.join(out_dir, safe_name(jcbh) + ".pdf")
+                if exporter.exportToPdf(path, settings) != QgsLayoutExporter.Success:
+                    raise LandEnforcementError(f"无法写入举证材料：{path}", f"Cannot write the evidence sheet: {path}")
+                _finish_pdf(path, stamp)
+                written[jcbh] = path
+                if feedback is not None:
+                    feedback.setProgress(100.0 * (index + 1) / self.atlas.count())
+        finally:
+            self.atlas.endRender()
+        return written
+
+    def _zoom_to(self, box):
+        """The patch in the middle, grown by the margin, out to the next round scale. Worked out from
+        the patch alone (not by an atlas-driven map, which starts from the previous page's extent),
+        so a sheet has the same bytes whichever sheets are exported with it."""
+        _, _, width, height = MAP_RECT
+        half_width = max(box.width(), box.height() * width / height) * (1 + MAP_MARGIN) / 2
+        half_height = half_width * height / width
+        centre = box.center()
+        self.map.setExtent(QgsRectangle(centre.x() - half_width, centre.y() - half_height,
+                                        centre.x() + half_width, centre.y() + half_height))
+        self.map.setScale(_round_scale(self.map.scale()))
+
+    def _fill(self, feature):
+        jcbh = feature["jcbh"]
+        name, code = self.facts["county_name"], self.facts["county_code"]
+        county = f"{name}（{code}）" if name and code else name or code
+        place = " ".join(part for part in (county, _text(feature["xzqmc"])) if part)
+        self.heading.setText(f"监测编号：{jcbh}　　{place}")
+        self.patch_line.setText("　".join(f"{field.zh}：{_text(feature[field.name])}" for field in
+                                          (schema.PC, schema.QSX, schema.HSX, schema.BHLX)
+                                          if _text(feature[field.name])))
+        self.areas.setTableContents([[QgsTableCell(field.zh), *_area_cells(feature[field.name])]
+                                     for field in schema.OVERLAY_AREA_FIELDS])
+        self.suggestion.setText(_suggestion(feature))
+        record = self.facts["verifications"].get(jcbh) or {}
+        rows = [[QgsTableCell(field.zh), QgsTableCell(_text(record.get(field.name)))]
+                for field in schema.VERIFICATION_FIELDS]
+        if not record:
+            rows[0][1] = QgsTableCell("未核查")
+        self.verification.setTableContents(rows)
+        self._fill_photos(self.facts["photos"][jcbh])
+        overlay_at = _text(feature[schema.OVERLAY_AT.name])[:16].replace("T", " ")
+        self.footer.setText(f"任务库：{self.facts['task']}　　比对时间：{overlay_at or '未比对'}")
+
+    def _fill_photos(self, photos):
+        shown = photos[:MAX_PHOTOS]
+        if not photos:
+            self.photo_title.setText("现场照片：无")
+        elif len(photos) > MAX_PHOTOS:
+            self.photo_title.setText(f"现场照片（共 {len(photos)} 张，显示前 {MAX_PHOTOS} 张）")
+        else:
+            self.photo_title.setText(f"现场照片（{len(photos)} 张）")
+        for i, (picture, caption) in enumerate(zip(self.pictures, self.captions)):
+            photo = shown[i] if i < len(shown) else None
+            # Named by content: QGIS caches pictures by path, so a reused name would show an earlier photo.
+            copy = _print_copy(photo["path"], os.path.join(self.scratch, f"{photo['sha256']}.jpg")) if photo else None
+            picture.setVisibility(copy is not None)
+            caption.setVisibility(photo is not None)
+            if copy is not None:
+                picture.setPicturePath(copy, Qgis.PictureFormat.Raster)
+            if photo is not None:
+                caption.setText(_photo_caption(i + 1, photo) + ("" if copy else "\n（照片文件缺失或无法读取）"))
+
+    def _stamp(self, feature):
+        """The sheet's date (UTC): the last change to what it shows (patch, verification, photos,
+        overlay), never the time of export. The epoch for a patch with no recorded change."""
+        stamps = self.facts["audit_stamps"][feature["jcbh"]] + [_text(feature[schema.OVERLAY_AT.name])]
+        times = [datetime.datetime.fromisoformat(s).astimezone(datetime.timezone.utc) for s in stamps if s]
+        return max(times, default=datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc))
+
+    def _set_metadata(self, jcbh, stamp):
+        """QGIS writes the project's title, author and date into the PDF: the sheet's, and no user name."""
+        metadata = self.layout.project().metadata()
+        metadata.setTitle(f"{TITLE} {jcbh}")
+        metadata.setAuthor("")
+        metadata.setCreationDateTime(QDateTime.fromSecsSinceEpoch(int(stamp.timestamp()), Qt.UTC))
+        self.layout.project().setMetadata(metadata)
+
+
+def _round_scale(scale):
+    """The next round scale (1, 2, 2.5 or 5 × 10ⁿ) at or beyond scale: readable, and the margin stays."""
+    power = 10 ** math.floor(math.log10(scale))
+    return next(power * step for step in (1, 2, 2.5, 5, 10) if power * step >= scale)
+
+
+def _quoted(value):
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _text(value):
+    return "" if value is None or value == NULL else str(value)
+
+
+def _area_cells(value):
+    if value is None or value == NULL:
+        return [QgsTableCell("—"), QgsTableCell("—")]
+    return [QgsTableCell(f"{value / schema.M2_PER_MU:.2f}"), QgsTableCell(f"{value:.2f}")]
+
+
+def _suggestion(feature):
+    verdict = _text(feature[schema.SUGGESTED_VERDICT.name])
+    approval = _text(feature[schema.SUGGESTED_APPROVAL.name])
+    lines = [f"{schema.SUGGESTED_VERDICT.zh}：{verdict or '无（以现场核实为准）'}"
+             + (f"（{schema.V_APPROVAL_NO.zh} {approval}）" if approval else "")]
+    if feature[schema.PRIORITY.name] == 1:
+        lines.append(f"{schema.PRIORITY.zh}：是")
+    reasons = json.loads(_text(feature[schema.SUGGESTION_REASONS.name]) or "[]")
+    if reasons:
+        lines.append(f"预判依据：{'；'.join(reason['zh'] for reason in reasons)}")
+    return "\n".join(lines)
+
+
+def _print_copy(path, target):
+    """The photo at print size (300 dpi in its frame), upright, as target; None when it cannot be
+    read. Phones take 12 MP and store portrait shots turned with an EXIF orientation: embedded as
+    they are, four photos make a 20 MB sheet that takes seconds to write, some lying on their side."""
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)
+    size = reader.size()
+    if not size.isValid():
+        return None
+    reader.setScaledSize(size.scaled(PHOTO_PIXELS, PHOTO_PIXELS, Qt.KeepAspectRatio).expandedTo(QSize(1, 1)))
+    image = reader.read()
+    return target if not image.isNull() and image.save(target, "JPEG", 90) else None
+
+
+def compass_word(degrees):
+    """东北 for 45°: the nearest of the eight directions, clockwise from north."""
+    return COMPASS[int((degrees % 360 + 22.5) // 45) % 8]
+
+
+def _photo_caption(number, photo):
+    taken = (photo["taken_at"] or "时间未知").replace("T", " ")
+    direction = photo["direction"]
+    facing = f"{direction:.0f}°（{compass_word(direction)}）" if direction is not None else "未知"
+    return f"照片{number}　{taken}\n方向 {facing}"
+
+
+# -- finishing the PDF ---------------------------------------------------------------------------
+_QT_CREATION_DATE = re.compile(rb"/CreationDate \(D:[^)]*\)")
+_DOCUMENT_ID = re.compile(rb"uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_NO_ID = b"uuid:" + str(uuid.UUID(int=0)).encode()
+_XREF_ENTRY = re.compile(rb"(?m)^(\d{10})( \d{5} n)")
+_STARTXREF = re.compile(rb"startxref\s+(\d+)")
+_TO_UNICODE_MAP = re.compile(rb"begincmap.*?endcmap", re.S)
+_TO_UNICODE_ARRAY = re.compile(rb"\[(<[0-9A-F]{4}> ?)+\]")
+_RADICAL = re.compile(rb"<(2[EF][0-9A-F]{2})>")
+
+
+def _finish_pdf(path, stamp):
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "wb") as f:
+        f.write(_reproducible(_searchable(data), stamp))
+
+
+def _searchable(data):
+    """Noto CJK draws 片 and the Kangxi radical ⽚ with one glyph, and Qt's text map names the
+    radical (the lower code point): copied or searched text would read 卫⽚. Map the radicals
+    back to the ideographs they stand for, in the arrays Qt writes for glyphs of unrelated code
+    points; both are 4 hex digits, so no offset moves."""
+    def unified(code):
+        char = chr(int(code.group(1), 16))
+        ideograph = unicodedata.normalize("NFKC", char)
+        return b"<%04X>" % ord(ideograph) if "\u2e80" <= char <= "\u2fdf" and len(ideograph) == 1 else code.group(0)
+
+    def fixed(cmap):
+        return _TO_UNICODE_ARRAY.sub(lambda array: _RADICAL.sub(unified, array.group(0)), cmap.group(0))
+
+    return _TO_UNICODE_MAP.sub(fixed, data)
+
+
+def _reproducible(data, stamp):
+    """Qt dates the PDF's Info dictionary with the time of export (in local time) and QGIS gives
+    its XMP packet a random document id: put the sheet's own date (UTC) in the one and a hash of
+    the content in the other. Both come before the first stream ends."""
+    found = _QT_CREATION_DATE.search(data, 0, data.index(b"endstream"))
+    date = b"/CreationDate (" + stamp.strftime("D:%Y%m%d%H%M%SZ").encode() + b")"
+    data = _moved_offsets(data[:found.start()] + date + data[found.end():], found.start(),
+                          len(date) - len(found.group(0)))
+    head_end = data.index(b"endstream")
+    head, rest = _DOCUMENT_ID.sub(_NO_ID, data[:head_end], count=1), data[head_end:]
+    digest = hashlib.sha256(head + rest).digest()
+    return head.replace(_NO_ID, b"uuid:" + str(uuid.UUID(bytes=digest[:16])).encode()) + rest
+
+
+def _moved_offsets(data, position, delta):
+    """data whose bytes after position moved by delta (Qt's date is longer outside UTC), with the
+    cross-reference table (Qt writes a classic one) and startxref moved along."""
+    if delta == 0:
+        return data
+    tail = data.rindex(b"startxref")
+    table = int(_STARTXREF.match(data, tail).group(1)) + delta
+
+    def moved(entry):
+        offset = int(entry.group(1))
+        return b"%010d" % (offset + delta if offset > position else offset) + entry.group(2)
+
+    return (data[:table] + _XREF_ENTRY.sub(moved, data[table:tail])
+            + _STARTXREF.sub(b"startxref\n%d" % table, data[tail:], count=1))
