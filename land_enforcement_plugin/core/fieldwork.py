@@ -7,7 +7,6 @@ reported with both values and left for a person to decide.
 """
 import json
 import os
-import re
 from dataclasses import dataclass, field
 
 from osgeo import ogr, osr
@@ -41,12 +40,9 @@ class MergeResult:
         return out
 
 
-def _folder_name(xzqdm, xzqmc):
-    return re.sub(r"[^0-9A-Za-z_\-\u4e00-\u9fff]", "_", f"{xzqdm}_{xzqmc}")
-
-
-def export_field_projects(task_path, out_dir, township=None):
-    """One folder per township (or only `township`): fieldwork.gpkg and fieldwork.qgs for QField."""
+def export_field_projects(task_path, out_dir, township=None, groups=None):
+    """One folder per township (or only `township`): fieldwork.gpkg and fieldwork.qgs for QField;
+    with `groups` ({(xzqdm, xzqmc, assignee): [jcbh]}) one folder per group (per person)."""
     store = open_task(task_path)
     try:
         crs = store.meta()["working_crs"]
@@ -55,14 +51,11 @@ def export_field_projects(task_path, out_dir, township=None):
         geometries = {jcbh: wkb for jcbh, wkb, _ in store.patch_geometries()}
     finally:
         store.close()
-    groups = {}
-    for jcbh, (xzqdm, xzqmc) in patches.items():
-        groups.setdefault((xzqdm or "", xzqmc or ""), []).append(jcbh)
     written = []
-    for (xzqdm, xzqmc), jcbhs in sorted(groups.items()):
+    for (xzqdm, xzqmc, assignee), jcbhs in sorted((groups or verification.township_groups(patches)).items()):
         if township and xzqdm != township:
             continue
-        folder = os.path.join(out_dir, _folder_name(xzqdm, xzqmc))
+        folder = os.path.join(out_dir, verification.group_file_stem(xzqdm, xzqmc, assignee))
         os.makedirs(folder, exist_ok=True)
         gpkg = os.path.join(folder, "fieldwork.gpkg")
         if os.path.exists(gpkg):

@@ -16,6 +16,7 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform,
 
 from . import schema
 from .errors import LandEnforcementError
+from .season import link_repeats
 from .store import ImportIssue, PatchRecord, SourceFile, create_task, open_task, task_exists
 from .verification import parse_date
 
@@ -381,6 +382,7 @@ class ImportResult:
     issues: list
     kept_absent: list
     file_seen_before: bool
+    repeats: dict = field(default_factory=dict)  # jcbh -> the earlier batch's JCBH at the same place
 
     @property
     def rejected(self):
@@ -396,6 +398,9 @@ class ImportResult:
                f"拒绝 {len(self.rejected)}，修复几何 {len(self.repaired)} / "
                f"read {self.read}, inserted {self.inserted}, updated {self.updated}, unchanged {self.unchanged}, "
                f"rejected {len(self.rejected)}, geometries repaired {len(self.repaired)}"]
+        if self.repeats:
+            out.append(f"{len(self.repeats)} 个图斑与前批次图斑位置相同，已标记为重复 / "
+                       f"{len(self.repeats)} patches are at the place of an earlier batch's patch: marked as repeats")
         for issue in self.issues:
             areas = ""
             if issue.area_before is not None:
@@ -560,11 +565,14 @@ def import_patches(task_path, options, feedback=None):
                 store.discard()
                 store = None
             raise
+        store.close()
+        store = None
+        repeats = link_repeats(task_path)
         if feedback is not None:
             feedback.setProgress(100)
         return ImportResult(task_path, batch, info.encoding, source.source_crs, working_crs.authid(),
                             layer.GetFeatureCount(), summary.inserted, summary.updated, summary.unchanged,
-                            issues, summary.kept_absent, seen_before)
+                            issues, summary.kept_absent, seen_before, repeats)
     finally:
         if store is not None:
             store.close()

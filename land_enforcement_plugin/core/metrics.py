@@ -169,11 +169,16 @@ def set_task_thresholds(store, thresholds):
     store.set_meta(**{_THRESHOLDS_KEY: json.dumps(dataclasses.asdict(thresholds))})
 
 
-def township_metrics(store, thresholds=None):
-    """Compute from the task database (with its thresholds unless given) and store township_metrics."""
+def township_metrics(store, thresholds=None, batch=None):
+    """Compute from the task database (with its thresholds unless given); the figures of every
+    batch are stored in township_metrics, those of one `batch` only returned."""
     thresholds = thresholds or task_thresholds(store)
     parts = store.township_parts()
     patches = store.patch_index()
+    if batch is not None:
+        in_batch = {jcbh for jcbh, (patch_batch, _, _) in store.patch_batches().items() if patch_batch == batch}
+        parts = [part for part in parts if part["jcbh"] in in_batch]
+        patches = {jcbh: value for jcbh, value in patches.items() if jcbh in in_batch}
     missing = sorted(set(patches) - {p["jcbh"] for p in parts})
     if missing:
         raise LandEnforcementError(
@@ -181,7 +186,8 @@ def township_metrics(store, thresholds=None):
             f"{len(missing)} patches have no overlay results yet (e.g. {missing[0]}); run the overlay first")
     county_code = store.meta().get("county_code", "")
     result = compute_metrics(parts, store.verifications(), county_code, thresholds)
-    store.write_township_metrics(result.rows)
+    if batch is None:
+        store.write_township_metrics(result.rows)
     return result
 
 

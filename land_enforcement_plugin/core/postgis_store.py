@@ -34,7 +34,7 @@ REVIEWER_ROLE = "lep_reviewer"
 ACCOUNTS_TABLE = "public.lep_township_accounts"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # Tables whose rows belong to one patch (a jcbh column) and so to one township.
-_PATCH_ROWS = ("patches", "verifications", "photos", "patch_townships", "patches_source_%")
+_PATCH_ROWS = ("patches", "verifications", "photos", "patch_townships", "assignments", "patches_source_%")
 BUREAU_VERSION = "1"
 
 
@@ -191,7 +191,8 @@ class PostgisTaskStore(OgrTaskStore):
             raise LandEnforcementError(f"数据库中没有任务 {schema_name}（{connection}）",
                                        f"No task {schema_name} in the database ({connection})")
         store = cls(location, ds, connection, schema_name)
-        store._migrate()
+        if store._migrate():
+            store.secure()  # tables a migration added get their grants and policies
         return store
 
     def discard(self):

@@ -6,7 +6,7 @@ type them in spreadsheets (see shared/DOMAIN.md); English labels are for display
 from dataclasses import dataclass
 from enum import Enum
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # 1 亩 = 10000/15 m²
 M2_PER_MU = 10000.0 / 15.0
@@ -342,3 +342,48 @@ assert all(len(c.dbf) <= 10 for c in EXPORT_COLUMNS) and len({c.dbf for c in EXP
 # of an unlawful patch and of its rectification).
 PHOTOS_REQUIRED_BY_VERDICT = {Verdict.UNLAWFUL: 1}
 SHAPEFILE_ENCODINGS = ("GBK", "UTF-8")
+
+# Season control (批次、时间节点、责任分工): milestones per batch, people, assignments, repeats.
+MILESTONES_TABLE = "milestones"
+PEOPLE_TABLE = "people"
+ASSIGNMENTS_TABLE = "assignments"
+REPEAT_OF = Field("repeat_of", "重复图斑（前批次监测编号）", "Repeat of (earlier JCBH)", "str")
+REPEAT_MIN_OVERLAP = 0.5  # share of the smaller patch covered by an earlier one to count as the same place
+
+
+class MilestoneKind(Labeled):
+    CHECK_DONE = ("核查完成", "Verification done")
+    DATA_REPORTED = ("数据上报", "Data reported")
+    RECTIFICATION_DONE = ("整改完成", "Rectification done")
+    ACCEPTANCE = ("实地验收", "On-site acceptance")
+
+
+class PersonRole(Labeled):
+    TOWNSHIP_CHIEF = ("乡级田长", "Township field chief")
+    VILLAGE_CHIEF = ("村级田长", "Village field chief")
+    INSPECTOR = ("核查员", "Inspector")
+
+
+# Milestone dates (month-day, year offset) by batch kind; the seed yiyuan_2019's calendar: patch
+# checks and first data by 8 May, quarterly results by 10 July / 10 October, rectification by
+# 31 December. A bureau saves its own template in the plugin settings.
+DEFAULT_MILESTONE_TEMPLATE = {
+    "annual": {"核查完成": "05-08", "数据上报": "05-08", "整改完成": "12-31", "实地验收": "12-31"},
+    "Q1": {"核查完成": "04-10", "数据上报": "04-10", "整改完成": "12-31", "实地验收": "12-31"},
+    "Q2": {"核查完成": "07-10", "数据上报": "07-10", "整改完成": "12-31", "实地验收": "12-31"},
+    "Q3": {"核查完成": "10-10", "数据上报": "10-10", "整改完成": "12-31", "实地验收": "12-31"},
+    "Q4": {"核查完成": "+1-01-10", "数据上报": "+1-01-10", "整改完成": "+1-06-30", "实地验收": "+1-06-30"},
+}
+
+# Per township and per assignee (进度): the columns of the progress table and report.
+PROGRESS_FIELDS = (
+    Field("xzqdm", "乡镇代码", "Township code", "str"),
+    Field("xzqmc", "乡镇名称", "Township", "str"),
+    Field("assignee", "责任人", "Assignee", "str"),
+    Field("assigned", "已分派", "Assigned", "int"),
+    Field("verified", "已核查", "Verified", "int"),
+    Field("overdue", "逾期未核查", "Overdue", "int"),
+    Field("unlawful", "发现违法", "Unlawful found", "int"),
+    Field("rectified", "已整改", "Rectified", "int"),
+    Field("rectification_overdue", "逾期未整改", "Rectification overdue", "int"),
+)

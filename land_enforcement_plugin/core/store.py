@@ -247,7 +247,27 @@ def _migrate_to_5(ds, meta):
     ds.ExecuteSQL(f"UPDATE {schema.VERIFICATIONS_TABLE} SET version = 1")
 
 
-MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4, 5: _migrate_to_5}
+def _migrate_to_6(ds, meta):
+    """Season control: milestones per batch, the people who answer for patches, assignments, and
+    the link from a patch to its earlier record when the same place comes back in a later batch."""
+    _create_table(ds, schema.MILESTONES_TABLE, {"batch": ogr.OFTString, "kind": ogr.OFTString,
+                                                "due_date": ogr.OFTString, "done_date": ogr.OFTString,
+                                                "note": ogr.OFTString})
+    ds.ExecuteSQL(f"CREATE UNIQUE INDEX idx_milestones_batch_kind ON {schema.MILESTONES_TABLE}(batch, kind)")
+    _create_table(ds, schema.PEOPLE_TABLE, {"name": ogr.OFTString, "role": ogr.OFTString, "xzqdm": ogr.OFTString,
+                                            "village": ogr.OFTString, "phone": ogr.OFTString,
+                                            "is_default": ogr.OFTInteger})
+    ds.ExecuteSQL(f"CREATE UNIQUE INDEX idx_people_name ON {schema.PEOPLE_TABLE}(name)")
+    _create_table(ds, schema.ASSIGNMENTS_TABLE, {"jcbh": ogr.OFTString, "xzqdm": ogr.OFTString,
+                                                 "xzqmc": ogr.OFTString, "assignee": ogr.OFTString,
+                                                 "manual": ogr.OFTInteger, "assigned_at": ogr.OFTString,
+                                                 "assigned_by": ogr.OFTString})
+    ds.ExecuteSQL(f"CREATE UNIQUE INDEX idx_assignments_jcbh ON {schema.ASSIGNMENTS_TABLE}(jcbh)")
+    ds.GetLayerByName(schema.PATCHES_LAYER).CreateField(ogr.FieldDefn(schema.REPEAT_OF.name, ogr.OFTString))
+
+
+MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4, 5: _migrate_to_5,
+              6: _migrate_to_6}
 assert max(MIGRATIONS) == schema.SCHEMA_VERSION
 
 
@@ -312,6 +332,7 @@ class OgrTaskStore(TaskStore):
             with self.transaction():
                 MIGRATIONS[target](self._ds, self.meta())
                 self._set_version(target)
+        return schema.SCHEMA_VERSION - version  # how many migrations ran
 
     def _set_version(self, version):
         self._write_meta({"schema_version": str(version)})
@@ -686,6 +707,94 @@ class OgrTaskStore(TaskStore):
             self._ds.ExecuteSQL(f"DELETE FROM {schema.TOWNSHIP_METRICS_TABLE}")
             for row in rows:
                 self._insert(schema.TOWNSHIP_METRICS_TABLE, row)
+
+    # -- season ----------------------------------------------------------------------------
+    def milestones(self):
+        return self._query(f"SELECT batch, kind, due_date, done_date, note FROM {schema.MILESTONES_TABLE} "
+                           "ORDER BY batch, kind")
+
+    def set_milestone(self, batch, kind, due_date=None, done_date=None, note=None):
+        """One milestone of a batch (kind: a MilestoneKind label); every change is audited."""
+        with self.transaction():
+            old = next((m for m in self.milestones() if (m["batch"], m["kind"]) == (batch, kind)), None)
+            values = {"due_date": due_date, "done_date": done_date, "note": note}
+            if old is None:
+                self._insert(schema.MILESTONES_TABLE, dict(values, batch=batch, kind=kind))
+            else:
+                assignments = ", ".join(f"{k} = {_sql_value(v)}" for k, v in values.items())
+                self._ds.ExecuteSQL(f"UPDATE {schema.MILESTONES_TABLE} SET {assignments} "
+                                    f"WHERE batch = {_sql_quote(batch)} AND kind = {_sql_quote(kind)}")
+            for name, value in values.items():
+                if (old or {}).get(name) != value:
+                    self._audit("update" if old else "insert", "milestone", None, f"{batch}/{kind}/{name}",
+                                (old or {}).get(name), value)
+
+    def people(self):
+        return self._query(f"SELECT name, role, xzqdm, village, phone, is_default FROM {schema.PEOPLE_TABLE} "
+                           "ORDER BY xzqdm, name")
+
+    def set_people(self, rows):
+        """Replace the roster (dicts with name, role, xzqdm, village, phone, is_default); audited."""
+        columns = ("name", "role", "xzqdm", "village", "phone", "is_default")
+        with self.transaction():
+            old = {p["name"]: {k: p[k] for k in columns} for p in self.people()}
+            self._ds.ExecuteSQL(f"DELETE FROM {schema.PEOPLE_TABLE}")
+            new = {}
+            for row in rows:
+                person = {k: row.get(k) or None for k in columns}
+                person["is_default"] = int(bool(row.get("is_default")))
+                self._insert(schema.PEOPLE_TABLE, person)
+                new[person["name"]] = person
+            for name in sorted(set(old) | set(new)):
+                before, after = old.get(name), new.get(name)
+                if before != after:
+                    action = "insert" if before is None else ("delete" if after is None else "update")
+                    self._audit(action, "person", None, name,
+                                None if before is None else json.dumps(before, ensure_ascii=False, sort_keys=True),
+                                None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True))
+
+    def assignments(self):
+        """jcbh -> {xzqdm, xzqmc, assignee, manual, assigned_at, assigned_by}."""
+        rows = self._query(f"SELECT jcbh, xzqdm, xzqmc, assignee, manual, assigned_at, assigned_by "
+                           f"FROM {schema.ASSIGNMENTS_TABLE}")
+        return {row.pop("jcbh"): row for row in rows}
+
+    def write_assignments(self, changes, manual):
+        """jcbh -> (xzqdm, xzqmc, assignee): who answers for each patch; every change is audited."""
+        written = 0
+        with self.transaction():
+            current = self.assignments()
+            stamp = now_iso()
+            for jcbh, (xzqdm, xzqmc, assignee) in changes.items():
+                old = current.get(jcbh)
+                if old is not None and (old["xzqdm"], old["assignee"]) == (xzqdm, assignee):
+                    continue
+                row = {"xzqdm": xzqdm, "xzqmc": xzqmc, "assignee": assignee, "manual": int(manual),
+                       "assigned_at": stamp, "assigned_by": self.user}
+                if old is None:
+                    self._insert(schema.ASSIGNMENTS_TABLE, dict(row, jcbh=jcbh))
+                else:
+                    assignments = ", ".join(f"{k} = {_sql_value(v)}" for k, v in row.items())
+                    self._ds.ExecuteSQL(f"UPDATE {schema.ASSIGNMENTS_TABLE} SET {assignments} "
+                                        f"WHERE jcbh = {_sql_quote(jcbh)}")
+                before = None if old is None else f"{old['xzqdm']}/{old['assignee'] or ''}"
+                self._audit("update" if old else "insert", "assignment", jcbh, "assignee", before,
+                            f"{xzqdm}/{assignee or ''}", "manual" if manual else "automatic")
+                written += 1
+        return written
+
+    def set_repeats(self, links):
+        """jcbh -> the earlier batch's JCBH at the same place (None to clear)."""
+        with self.transaction():
+            for jcbh, earlier in links.items():
+                self._ds.ExecuteSQL(f"UPDATE {schema.PATCHES_LAYER} SET {schema.REPEAT_OF.name} = "
+                                    f"{_sql_value(earlier)} WHERE jcbh = {_sql_quote(jcbh)}")
+                self._audit("update", "patch", jcbh, schema.REPEAT_OF.name, None, earlier)
+
+    def patch_batches(self):
+        """jcbh -> (batch, repeat_of, hsx) of every patch."""
+        return {r["jcbh"]: (r["batch"], r[schema.REPEAT_OF.name], r["hsx"]) for r in self._query(
+            f"SELECT jcbh, batch, {schema.REPEAT_OF.name}, hsx FROM {schema.PATCHES_LAYER}")}
 
     # -- submission ------------------------------------------------------------------------
     def export_patches(self):

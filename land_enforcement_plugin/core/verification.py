@@ -249,9 +249,23 @@ def import_spreadsheet(task_path, path, accept_partial=False, feedback=None):
 
 
 # -- spreadsheet template export ---------------------------------------------------------------
-def export_templates(task_path, out_dir, township=None):
+def township_groups(patches):
+    """{(xzqdm, xzqmc, ""): [jcbh]}: the patches grouped by township (no assignee)."""
+    groups = {}
+    for jcbh, (xzqdm, xzqmc) in patches.items():
+        groups.setdefault((xzqdm or "", xzqmc or "", ""), []).append(jcbh)
+    return groups
+
+
+def group_file_stem(xzqdm, xzqmc, assignee):
+    """A file name part for a township (and person), safe on every file system."""
+    return re.sub(r"[^0-9A-Za-z_\-\u4e00-\u9fff]", "_", "_".join(p for p in (xzqdm, xzqmc, assignee) if p))
+
+
+def export_templates(task_path, out_dir, township=None, groups=None):
     """One .xlsx per township (or only `township`, an XZQDM), a row per patch, prefilled with
-    what is already recorded. Returns the written paths."""
+    what is already recorded; with `groups` ({(xzqdm, xzqmc, assignee): [jcbh]}) one per group
+    instead (per-person task lists). Returns the written paths."""
     import openpyxl
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -263,12 +277,9 @@ def export_templates(task_path, out_dir, township=None):
         recorded = store.verifications()
     finally:
         store.close()
-    by_township = {}
-    for jcbh, (xzqdm, xzqmc) in patches.items():
-        by_township.setdefault((xzqdm or "", xzqmc or ""), []).append(jcbh)
     os.makedirs(out_dir, exist_ok=True)
     written = []
-    for (xzqdm, xzqmc), jcbhs in sorted(by_township.items()):
+    for (xzqdm, xzqmc, assignee), jcbhs in sorted((groups or township_groups(patches)).items()):
         if township and xzqdm != township:
             continue
         workbook = openpyxl.Workbook()
@@ -281,7 +292,7 @@ def export_templates(task_path, out_dir, township=None):
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDEBF7")
             cell.alignment = Alignment(horizontal="center")
-        for jcbh in jcbhs:
+        for jcbh in sorted(jcbhs):
             values = recorded.get(jcbh, {})
             row = []
             for spec in headers:
@@ -311,7 +322,7 @@ def export_templates(task_path, out_dir, township=None):
             sheet.column_dimensions[get_column_letter(col)].width = max(10, len(spec.zh) * 2 + 4)
         sheet.column_dimensions["A"].width = 22
         lists.sheet_state = "hidden"
-        name = f"核查表_{xzqdm}_{xzqmc}.xlsx".replace("/", "_")
+        name = f"核查表_{group_file_stem(xzqdm, xzqmc, assignee)}.xlsx"
         path = os.path.join(out_dir, name)
         workbook.save(path)
         written.append(path)

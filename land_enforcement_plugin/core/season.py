@@ -1,0 +1,315 @@
+"""Season control (批次、时间节点、田长制责任分工): the calendar and the chain of owners.
+
+A task holds several batches (2024年度, 2025Q1, …); each has milestones with due dates (from a
+template the bureau can save) and done dates. Every patch is assigned to a township — by the
+overlay's township split, automatically — and inside it to a person from the roster (a village
+field chief or an inspector), the township's default person unless set by hand. Progress per
+township and per person counts what is assigned, verified, overdue, unlawful and rectified.
+A patch that comes back in a later batch at the same place is linked to its earlier record.
+"""
+import datetime
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from qgis.core import QgsGeometry, QgsSpatialIndex
+
+from . import schema
+from .errors import LandEnforcementError
+from .store import open_task
+
+_V = schema.Verdict
+_RECT_DONE = schema.RectificationStatus.DONE.value
+_QUARTER = re.compile(r"(?:Q|第)\s*([1-4一二三四])\s*(?:季度)?", re.IGNORECASE)
+_QUARTER_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4"}
+
+
+# -- the calendar ---------------------------------------------------------------------------------
+def batch_kind(batch):
+    """(year, "annual" | "Q1".."Q4") of a batch label such as 2024年度, 2025Q2 or 2025年第二季度."""
+    year = re.search(r"(\d{4})", batch or "")
+    if year is None:
+        raise LandEnforcementError(f"批次“{batch}”中没有年份，无法套用时间节点模板",
+                                   f"The batch '{batch}' has no year; the milestone template cannot be applied")
+    quarter = _QUARTER.search(batch[year.end():]) or _QUARTER.search(batch)
+    if quarter:
+        return int(year.group(1)), "Q" + _QUARTER_DIGITS.get(quarter.group(1), quarter.group(1))
+    return int(year.group(1)), "annual"
+
+
+def template_dates(batch, template=None):
+    """{milestone kind label: ISO due date} for a batch, from the template (default: the seed's)."""
+    template = template or schema.DEFAULT_MILESTONE_TEMPLATE
+    year, kind = batch_kind(batch)
+    dates = {}
+    for label, month_day in template.get(kind, template["annual"]).items():
+        offset = 0
+        if month_day.startswith("+"):  # "+1-01-10": 10 January of the next year
+            offset, month_day = int(month_day[1]), month_day[3:]
+        month, day = (int(part) for part in month_day.split("-"))
+        dates[label] = datetime.date(year + offset, month, day).isoformat()
+    return dates
+
+
+def apply_template(task_path, batch, template=None, keep_existing=True):
+    """Set a batch's milestone due dates from the template; dates already set stay unless asked."""
+    store = open_task(task_path)
+    try:
+        existing = {m["kind"]: m for m in store.milestones() if m["batch"] == batch}
+        for kind, due in template_dates(batch, template).items():
+            old = existing.get(kind)
+            if old and old["due_date"] and keep_existing:
+                continue
+            store.set_milestone(batch, kind, due, (old or {}).get("done_date"), (old or {}).get("note"))
+    finally:
+        store.close()
+
+
+@dataclass
+class MilestoneState:
+    batch: str
+    kind: str
+    due_date: str
+    done_date: str
+    days_left: int  # negative once past due
+    overdue: bool
+
+
+def milestone_states(milestones, today=None):
+    today = today or datetime.date.today()
+    states = []
+    for m in milestones:
+        due = datetime.date.fromisoformat(m["due_date"]) if m["due_date"] else None
+        days = (due - today).days if due else None
+        states.append(MilestoneState(m["batch"], m["kind"], m["due_date"], m["done_date"], days,
+                                     bool(due and not m["done_date"] and days < 0)))
+    return states
+
+
+# -- repeats ---------------------------------------------------------------------------------------
+def link_repeats(task_path, min_overlap=schema.REPEAT_MIN_OVERLAP):
+    """Link every patch of a later batch to the earlier batch's patch at the same place (overlap
+    of at least `min_overlap` of the smaller patch). Returns {jcbh: earlier jcbh} newly linked."""
+    store = open_task(task_path)
+    try:
+        order = {batch: i for i, batch in enumerate(store.summary().batches)}
+        if len(order) < 2:
+            return {}  # nothing earlier to come back from
+        batches = store.patch_batches()
+        geometries = {}
+        index = QgsSpatialIndex()
+        ids = []
+        for jcbh, wkb, _ in store.patch_geometries():
+            geometry = QgsGeometry()
+            geometry.fromWkb(wkb)
+            geometries[jcbh] = geometry
+            index.addFeature(len(ids), geometry.boundingBox())
+            ids.append(jcbh)
+        links = {}
+        for jcbh, geometry in geometries.items():
+            batch, linked, _ = batches[jcbh]
+            if linked or order.get(batch, 0) == 0:
+                continue
+            candidates = []
+            for other in (ids[i] for i in index.intersects(geometry.boundingBox())):
+                if order.get(batches[other][0], 0) >= order.get(batch, 0):
+                    continue
+                shared = geometry.intersection(geometries[other]).area()
+                smaller = min(geometry.area(), geometries[other].area())
+                if smaller and shared / smaller >= min_overlap:
+                    candidates.append((-order[batches[other][0]], -shared, other))  # the latest earlier batch
+            if candidates:
+                links[jcbh] = min(candidates)[2]
+        if links:
+            store.set_repeats(links)
+        return links
+    finally:
+        store.close()
+
+
+# -- assignment ------------------------------------------------------------------------------------
+def _main_townships(store):
+    """jcbh -> (xzqdm, xzqmc): the overlay's largest township part, else the delivered codes."""
+    from .metrics import main_township
+
+    parts = defaultdict(list)
+    for part in store.township_parts():
+        parts[part["jcbh"]].append(part)
+    names = {}
+    for rows in parts.values():
+        names.update({p["xzqdm"]: p["xzqmc"] for p in rows})
+    towns = {}
+    for jcbh, (xzqdm, xzqmc) in store.patch_index().items():
+        if parts.get(jcbh):
+            code = main_township(parts[jcbh])
+            towns[jcbh] = (code, names[code])
+        else:
+            towns[jcbh] = (xzqdm or "", xzqmc or "")
+    return towns
+
+
+def auto_assign(task_path, reassign=False):
+    """Assign patches to their township (by the boundary the overlay used) and to the township's
+    default person. Assignments made by hand are kept; others are kept unless `reassign`.
+    Returns the number of patches whose assignment changed."""
+    store = open_task(task_path)
+    try:
+        current = store.assignments()
+        defaults = {p["xzqdm"]: p["name"] for p in store.people() if p["is_default"]}
+        changes = {}
+        for jcbh, (xzqdm, xzqmc) in _main_townships(store).items():
+            old = current.get(jcbh)
+            if old is not None and (old["manual"] or not reassign):
+                continue
+            changes[jcbh] = (xzqdm, xzqmc, defaults.get(xzqdm))
+        return store.write_assignments(changes, manual=False)
+    finally:
+        store.close()
+
+
+def assign(task_path, jcbhs, assignee, xzqdm=None):
+    """Assign patches by hand (an exception to the boundary rule): to `assignee`, and to another
+    township when `xzqdm` is given. Recorded in the audit log."""
+    store = open_task(task_path)
+    try:
+        people = {p["name"]: p for p in store.people()}
+        if assignee and assignee not in people:
+            raise LandEnforcementError(f"名册中没有“{assignee}”", f"'{assignee}' is not in the roster")
+        towns = _main_townships(store)
+        unknown = [j for j in jcbhs if j not in towns]
+        if unknown:
+            raise LandEnforcementError(f"任务库中没有监测编号“{unknown[0]}”", f"Unknown monitoring number '{unknown[0]}'")
+        names = dict(towns.values())
+        changes = {}
+        for jcbh in jcbhs:
+            code = xzqdm or (people[assignee]["xzqdm"] if assignee and people[assignee]["xzqdm"] else towns[jcbh][0])
+            changes[jcbh] = (code, names.get(code, towns[jcbh][1]), assignee)
+        return store.write_assignments(changes, manual=True)
+    finally:
+        store.close()
+
+
+# -- progress ----------------------------------------------------------------------------------------
+def _due(milestones, batch, kind):
+    for m in milestones:
+        if m["batch"] == batch and m["kind"] == kind and m["due_date"] and not m["done_date"]:
+            return datetime.date.fromisoformat(m["due_date"])
+    return None
+
+
+def patch_status(task_path, batch=None, today=None):
+    """jcbh -> {batch, xzqdm, xzqmc, assignee, verdict, overdue, rectification_overdue, repeat_of}
+    for the patches of `batch` (all batches when None)."""
+    today = today or datetime.date.today()
+    store = open_task(task_path)
+    try:
+        batches = store.patch_batches()
+        assigned = store.assignments()
+        records = store.verifications()
+        milestones = store.milestones()
+        towns = _main_townships(store)
+    finally:
+        store.close()
+    status = {}
+    for jcbh, (patch_batch, repeat_of, _) in batches.items():
+        if batch is not None and patch_batch != batch:
+            continue
+        record = records.get(jcbh) or {}
+        verdict = record.get("verdict")
+        check_due = _due(milestones, patch_batch, schema.MilestoneKind.CHECK_DONE.value)
+        rect_due = _due(milestones, patch_batch, schema.MilestoneKind.RECTIFICATION_DONE.value)
+        owner = assigned.get(jcbh)
+        xzqdm, xzqmc = (owner["xzqdm"], owner["xzqmc"]) if owner else towns[jcbh]
+        status[jcbh] = {
+            "batch": patch_batch, "xzqdm": xzqdm, "xzqmc": xzqmc,
+            "assignee": (owner or {}).get("assignee"), "assigned": owner is not None, "verdict": verdict,
+            "overdue": bool(not verdict and check_due and today > check_due),
+            "rectification_overdue": bool(verdict == _V.UNLAWFUL.value and record.get("rect_status") != _RECT_DONE
+                                          and rect_due and today > rect_due),
+            "rectified": verdict == _V.UNLAWFUL.value and record.get("rect_status") == _RECT_DONE,
+            "repeat_of": repeat_of}
+    return status
+
+
+def progress(task_path, batch=None, today=None):
+    """Rows of schema.PROGRESS_FIELDS: one per township (assignee ""), then one per township and
+    person, then the county total; overdue = unverified after the batch's 核查完成 date."""
+    status = patch_status(task_path, batch, today)
+    groups = defaultdict(lambda: defaultdict(int))
+    names = {}
+
+    def add(key, row):
+        counts = groups[key]
+        counts["assigned"] += int(row["assigned"])
+        counts["verified"] += int(bool(row["verdict"]))
+        counts["overdue"] += int(row["overdue"])
+        counts["unlawful"] += int(row["verdict"] == _V.UNLAWFUL.value)
+        counts["rectified"] += int(row["rectified"])
+        counts["rectification_overdue"] += int(row["rectification_overdue"])
+
+    for row in status.values():
+        names[row["xzqdm"]] = row["xzqmc"]
+        add((row["xzqdm"], ""), row)
+        add((row["xzqdm"], row["assignee"] or "未指定"), row)
+        add(("~county", ""), row)
+    rows = []
+    for (xzqdm, assignee), counts in sorted(groups.items()):
+        county = xzqdm == "~county"
+        rows.append(dict({f.name: counts.get(f.name, 0) for f in schema.PROGRESS_FIELDS[3:]},
+                         xzqdm="" if county else xzqdm, xzqmc="全县" if county else names.get(xzqdm, ""),
+                         assignee=assignee))
+    return rows
+
+
+def write_progress_report(task_path, path, batch=None, today=None):
+    """One-page progress report (.xlsx) for the weekly meeting: milestones with days left, then
+    the table per township and person, overdue counts highlighted."""
+    from . import workbook
+
+    today = today or datetime.date.today()
+    store = open_task(task_path)
+    try:
+        milestones = [m for m in store.milestones() if batch is None or m["batch"] == batch]
+        meta = store.meta()
+    finally:
+        store.close()
+    book = workbook.new_workbook()
+    states = milestone_states(milestones, today)
+    workbook.add_table(book, "时间节点", ["批次", "节点", "截止日期", "完成日期", "剩余天数", "状态"],
+                       [[s.batch, s.kind, s.due_date, s.done_date, s.days_left,
+                         "已完成" if s.done_date else ("逾期" if s.overdue else "进行中")] for s in states], first=True)
+    rows = progress(task_path, batch, today)
+    sheet = workbook.add_table(book, "进度", [f.zh for f in schema.PROGRESS_FIELDS],
+                               [[row[f.name] for f in schema.PROGRESS_FIELDS] for row in rows])
+    overdue_columns = [i + 1 for i, f in enumerate(schema.PROGRESS_FIELDS) if f.name.endswith("overdue")]
+    for row_no, row in enumerate(rows, start=2):
+        for column in overdue_columns:
+            if row[schema.PROGRESS_FIELDS[column - 1].name]:
+                workbook.highlight(sheet, row_no, column)
+    sheet.oddHeader.center.text = (f"{meta.get('county_code', '')} 卫片执法进度（{batch or '全部批次'}）"
+                                   f" {today.isoformat()}")
+    workbook.save(book, path)
+    return path
+
+
+# -- per-assignee task lists -------------------------------------------------------------------------
+def assignee_groups(task_path, batch=None):
+    """{(xzqdm, xzqmc, assignee or ""): [jcbh]} of the assigned patches (the batch's, or all)."""
+    groups = defaultdict(list)
+    for jcbh, row in patch_status(task_path, batch).items():
+        groups[(row["xzqdm"], row["xzqmc"], row["assignee"] or "")].append(jcbh)
+    return dict(groups)
+
+
+def export_assignee_lists(task_path, out_dir, batch=None):
+    """For every township and person, in one go: the verification sheet (.xlsx) and the QField
+    project of their own patches. Returns the written paths."""
+    from .fieldwork import export_field_projects
+    from .verification import export_templates
+
+    groups = assignee_groups(task_path, batch)
+    if not groups:
+        raise LandEnforcementError("没有可导出的图斑（请先分派）", "No patches to export (assign them first)")
+    sheets = export_templates(task_path, out_dir, groups=groups)
+    projects = export_field_projects(task_path, out_dir, groups=groups)
+    return sheets + projects

@@ -1,0 +1,143 @@
+"""Season control: batches and repeats, milestones and overdue patches, assignment with its audit
+trail, progress, per-person task lists for every township in one call."""
+import datetime
+import os
+
+import openpyxl
+import pytest
+from conftest import SQUARE, patch_row, shift, write_patches
+from test_submission import copy_task
+
+from land_enforcement_plugin.core import metrics, schema
+from land_enforcement_plugin.core import season as control
+from land_enforcement_plugin.core.errors import LandEnforcementError
+from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.store import GeoPackageTaskStore
+
+TODAY = datetime.date(2025, 6, 1)
+
+
+@pytest.fixture
+def two_batches(tmp_path, task_path):
+    """2024年度: A1, A2; 2025Q1: B1 on A1's place (shifted a little), B2 somewhere new."""
+    first = [patch_row("A1"), patch_row("A2", wkt=shift(SQUARE, 0.01), xzqdm="370323102000", xzqmc="南麻街道")]
+    import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "a.shp"), first), batch="2024年度"))
+    second = [patch_row("B1", wkt=shift(SQUARE, 0.0002), PC="2025Q1"),
+              patch_row("B2", wkt=shift(SQUARE, 0.05), PC="2025Q1")]
+    result = import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "b.shp"), second), batch="2025Q1"))
+    return task_path, result
+
+
+def test_a_patch_back_in_a_later_batch_is_linked_to_its_earlier_record(two_batches):
+    task, result = two_batches
+    assert result.repeats == {"B1": "A1"}
+    assert any("repeats" in line for line in result.lines())
+    store = GeoPackageTaskStore.open(task)
+    try:
+        batches = store.patch_batches()
+        assert batches["B1"][:2] == ("2025Q1", "A1") and batches["B2"][1] is None and batches["A1"][1] is None
+        assert store.summary().batches == ["2024年度", "2025Q1"]
+    finally:
+        store.close()
+    status = control.patch_status(task, batch="2025Q1", today=TODAY)
+    assert set(status) == {"B1", "B2"} and status["B1"]["repeat_of"] == "A1"
+
+
+def test_milestones_from_the_template_and_overdue_patches(two_batches):
+    task, _ = two_batches
+    assert control.batch_kind("2025年第二季度") == (2025, "Q2") and control.batch_kind("2024年度") == (2024, "annual")
+    assert control.template_dates("2025Q4")["核查完成"] == "2026-01-10"
+    control.apply_template(task, "2024年度")
+    control.apply_template(task, "2025Q1")
+    store = GeoPackageTaskStore.open(task)
+    try:
+        due = {(m["batch"], m["kind"]): m["due_date"] for m in store.milestones()}
+        assert due[("2024年度", "核查完成")] == "2024-05-08" and due[("2025Q1", "核查完成")] == "2025-04-10"
+        store.apply_verifications({"A1": {"verdict": "违法", "rect_status": "整改中"}}, schema.CHANNEL_FORM)
+        store.set_milestone("2025Q1", "核查完成", "2025-07-10")  # moved: not due yet on TODAY
+        audit = [e for e in store.audit_entries() if e["entity"] == "milestone"]
+        assert audit[-1]["field"] == "2025Q1/核查完成/due_date" and audit[-1]["old_value"] == "2025-04-10"
+        states = {(s.batch, s.kind): s for s in control.milestone_states(store.milestones(), TODAY)}
+    finally:
+        store.close()
+    assert states[("2024年度", "核查完成")].overdue and states[("2024年度", "核查完成")].days_left < 0
+    assert not states[("2025Q1", "核查完成")].overdue and states[("2025Q1", "核查完成")].days_left == 39
+    status = control.patch_status(task, today=TODAY)
+    # A2 is unverified after 8 May 2024: overdue. A1 is judged; B1/B2's check date is still ahead.
+    assert {j for j, s in status.items() if s["overdue"]} == {"A2"}
+    assert status["A1"]["rectification_overdue"]  # unlawful, not rectified after 31 Dec 2024
+    assert not control.patch_status(task, today=datetime.date(2024, 12, 1))["A1"]["rectification_overdue"]
+
+
+def test_assignment_by_boundary_and_by_hand_is_audited(two_batches):
+    task, _ = two_batches
+    store = GeoPackageTaskStore.open(task)
+    store.set_people([{"name": "张田长", "role": "村级田长", "xzqdm": "370323101000", "is_default": 1},
+                      {"name": "李核查", "role": "核查员", "xzqdm": "370323101000"},
+                      {"name": "王田长", "role": "村级田长", "xzqdm": "370323102000", "is_default": 1}])
+    store.close()
+    assert control.auto_assign(task) == 4
+    store = GeoPackageTaskStore.open(task)
+    assigned = store.assignments()
+    store.close()
+    assert assigned["A1"]["assignee"] == "张田长" and assigned["A2"]["assignee"] == "王田长"
+    assert control.assign(task, ["A1"], "李核查") == 1
+    assert control.auto_assign(task, reassign=True) == 0  # a hand-made assignment survives
+    with pytest.raises(LandEnforcementError, match="roster"):
+        control.assign(task, ["A1"], "不存在")
+    store = GeoPackageTaskStore.open(task)
+    try:
+        entries = [e for e in store.audit_entries("A1") if e["entity"] == "assignment"]
+        assert [(e["old_value"], e["new_value"], e["detail"]) for e in entries] == [
+            (None, "370323101000/张田长", "automatic"), ("370323101000/张田长", "370323101000/李核查", "manual")]
+        assert store.assignments()["A1"]["manual"] == 1
+    finally:
+        store.close()
+    rows = control.progress(task, today=TODAY)
+    by_key = {(r["xzqdm"], r["assignee"]): r for r in rows}
+    assert by_key[("370323101000", "李核查")]["assigned"] == 1
+    assert by_key[("", "")]["xzqmc"] == "全县" and by_key[("", "")]["assigned"] == 4
+
+
+def test_per_person_lists_for_every_township_in_one_call(season, tmp_path):
+    task = copy_task(season, str(tmp_path))
+    store = GeoPackageTaskStore.open(task)
+    towns = sorted({(p["xzqdm"], p["xzqmc"]) for p in store.township_parts() if p["xzqdm"]})
+    store.set_people([{"name": f"{name}田长", "role": "村级田长", "xzqdm": code, "is_default": 1}
+                      for code, name in towns])
+    store.close()
+    control.auto_assign(task)
+    out = tmp_path / "lists"
+    written = control.export_assignee_lists(task, str(out))
+    sheets = [p for p in written if p.endswith(".xlsx")]
+    folders = [p for p in written if os.path.isdir(p)]
+    assert len(sheets) == len(folders) == len(towns)
+    groups = control.assignee_groups(task)
+    for (code, name, person), jcbhs in groups.items():
+        sheet = openpyxl.load_workbook(out / f"核查表_{code}_{name}_{person}.xlsx")["核查结果"]
+        assert sorted(r[0] for r in sheet.iter_rows(min_row=2, values_only=True)) == sorted(jcbhs)
+        assert os.path.exists(out / f"{code}_{name}_{person}" / "fieldwork.qgs")
+    report = control.write_progress_report(task, str(tmp_path / "progress.xlsx"), today=TODAY)
+    book = openpyxl.load_workbook(report)
+    assert book.sheetnames == ["时间节点", "进度"] and book["进度"]["A1"].value == "乡镇代码"
+
+
+def test_metrics_for_one_batch(two_batches, tmp_path):
+    from qgis.core import QgsVectorLayer
+
+    from land_enforcement_plugin.core.office_comparison import OverlayInputs
+    from land_enforcement_plugin.core.overlay_run import run_overlay
+
+    task, _ = two_batches
+    townships = write_patches(str(tmp_path / "towns.gpkg"), [
+        {"XZQDM": "370323101000", "XZQMC": "城关镇", "wkt": "POLYGON((118 36,118.2 36,118.2 36.2,118 36.2,118 36))"}],
+        fields=("XZQDM", "XZQMC"))
+    layer = QgsVectorLayer(f"{townships}|layername=wptb", "towns", "ogr")
+    run_overlay(task, OverlayInputs(layer))
+    del layer
+    store = GeoPackageTaskStore.open(task)
+    try:
+        assert metrics.township_metrics(store, batch="2025Q1").rows[-1]["patch_count"] == 2
+        assert metrics.township_metrics(store).rows[-1]["patch_count"] == 4
+    finally:
+        store.close()
