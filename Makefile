@@ -8,7 +8,7 @@ DEMO_DIR ?= build/demo
 QGIS_PLUGINS_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default/python/plugins
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup test demo bench package install qgis compile clean translations desktop-check postgis-roles
+.PHONY: setup test demo bench package install qgis compile clean translations desktop-check postgis-roles guide
 
 setup:
 	bash scripts/setup.sh
@@ -50,6 +50,13 @@ desktop-check: compile
 # make postgis-roles CONNECTION=service=bureau ROLES="--county wang --township li=370323101000 --reviewer city"
 postgis-roles: setup
 	$(PY) scripts/postgis_roles.py --connection "$(CONNECTION)" $(ROLES)
+
+# The user guide's screenshots (docs/images/zh, docs/images/en), from real QGIS under Xvfb on a fresh
+# demo county: one season through the plugin's UI, Chinese then English.
+guide: compile
+	$(PY) scripts/demo.py --out $(DEMO_DIR) > /dev/null
+	$(PY) scripts/guide_screenshots.py --demo $(DEMO_DIR) --locale zh-Hans
+	$(PY) scripts/guide_screenshots.py --demo $(DEMO_DIR) --locale en
 
 qgis: install demo
 	QT_QPA_PLATFORM= qgis --project $(DEMO_DIR)/demo.qgz

@@ -42,24 +42,20 @@ WARNING = 1
 
 # ------------------------------------------------------------------------------- inside QGIS
 # Everything below up to the outside part runs in QGIS's Python, started as PYQGIS_STARTUP.
+# The functions before _inside_qgis are shared with other scripts run the same way
+# (scripts/guide_screenshots.py): they import this file as the module `desktop_check`.
 
-def _inside_qgis(config):
-    import builtins
-    import traceback
-    import xml.etree.ElementTree as ET
-
-    from qgis.core import Qgis, QgsApplication, QgsProject
-    from qgis.PyQt.QtCore import QCoreApplication, QTimer
-    from qgis.PyQt.QtWidgets import (QAbstractButton, QApplication, QDockWidget, QGroupBox, QLabel, QMenu,
-                                     QToolBar)
-
-    for path in config.get("extra_sys_path", []):
+def add_sys_paths(paths):
+    for path in paths:
         if path not in sys.path:
             sys.path.append(path)  # after QGIS's own packages: only fills what is missing
 
-    started = time.time()
+
+def collect_messages(started):
+    """Every QgsMessageLog message from now on, as dicts (t seconds after `started`, tag, level, message)."""
+    from qgis.core import QgsApplication
+
     messages = []
-    state = {"phase": "wait", "ready_at": None, "done": False}
 
     def on_message(message, tag, level):
         try:
@@ -69,6 +65,129 @@ def _inside_qgis(config):
         messages.append({"t": round(time.time() - started, 2), "tag": tag, "level": level, "message": message})
 
     QgsApplication.messageLog().messageReceived.connect(on_message)
+    return messages
+
+
+def when_ready(config, ready, failed):
+    """Calls ready(state) once the main window is up, the plugin active (or config["load_timeout"] passed),
+    the project (config["project"], if any) open and the canvas has drawn for config["settle"] seconds; the
+    window then fills the screen. state["zoomed"] says whether a project saved at 1:1 was zoomed to its
+    full extent. failed(traceback text) when that, or ready(), raises."""
+    import builtins
+    import traceback
+
+    from qgis.core import QgsProject
+    from qgis.PyQt.QtCore import QTimer
+    from qgis.PyQt.QtWidgets import QApplication
+
+    started = time.time()
+    state = {"phase": "wait", "ready_at": None, "done": False}
+
+    def tick():
+        if state["done"]:
+            return
+        try:
+            import qgis.utils as utils
+
+            elapsed = time.time() - started
+            iface = utils.iface
+            up = iface is not None and iface.mainWindow() is not None and iface.mainWindow().isVisible()
+            if state["phase"] == "wait":
+                loaded = PLUGIN in utils.active_plugins
+                project_ok = not config.get("project") or bool(QgsProject.instance().fileName())
+                if up and project_ok and (loaded or elapsed > config["load_timeout"]):
+                    state["phase"] = "settle"
+                    state["ready_at"] = time.time()
+                    window = iface.mainWindow()
+                    window.setGeometry(QApplication.primaryScreen().availableGeometry())
+                    canvas = iface.mapCanvas()
+                    if QgsProject.instance().mapLayers() and canvas.scale() <= 1.0:
+                        canvas.zoomToFullExtent()  # a project saved without a view opens at 1:1
+                        state["zoomed"] = True
+                    canvas.refresh()
+            elif state["phase"] == "settle":
+                drawing = iface.mapCanvas().isDrawing()
+                if time.time() - state["ready_at"] >= config["settle"] and (not drawing or elapsed > config["load_timeout"]):
+                    state["done"] = True
+                    ready(state)
+        except Exception:  # report the script's own failure rather than hang
+            state["done"] = True
+            failed(traceback.format_exc())
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(250)
+    builtins._lep_desktop_check_timer = timer  # keep it alive
+    return state
+
+
+def clear_message_bar(iface):
+    """Pops QGIS's own message-bar noise (no network here), keeping the plugin's messages: (items, hidden)."""
+    bar_items, hidden = [], []
+    for item in list(iface.messageBar().items()):
+        entry = {"title": item.title(), "text": item.text(), "level": int(getattr(item.level(), "value", item.level()))}
+        bar_items.append(entry)
+        words = (entry["title"] + " " + entry["text"]).lower()
+        if PLUGIN not in words and not any(word in words for word in PLUGIN_TAG_WORDS):
+            iface.messageBar().popWidget(item)
+            hidden.append(entry["text"])
+    return bar_items, hidden
+
+
+def quit_qgis(timeout=30):
+    """QGIS's own way out (File > Exit), which unloads the plugins; QgsApplication.exit() skips
+    that and makes QGIS 3.40 crash while clearing a project's layer tree. Exits hard after `timeout` s."""
+    import builtins
+
+    import qgis.utils as utils
+    from qgis.core import QgsApplication, QgsProject
+    from qgis.PyQt.QtCore import QTimer
+    from qgis.PyQt.QtWidgets import QApplication, QMessageBox
+
+    QgsProject.instance().setDirty(False)  # no "save changes?" question
+    QTimer.singleShot(int(timeout * 1000), lambda: QgsApplication.exit(4))
+
+    def confirm_close():
+        # Layer files under /tmp count as temporary layers: QGIS asks before closing the project.
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox) and box.button(QMessageBox.StandardButton.Yes) is not None:
+            box.button(QMessageBox.StandardButton.Yes).click()
+
+    confirm_timer = QTimer()
+    confirm_timer.timeout.connect(confirm_close)
+    confirm_timer.start(500)
+    builtins._lep_desktop_check_confirm = confirm_timer  # keep it alive
+    utils.iface.actionExit().trigger()
+
+
+def plugin_core(plugin, name):
+    """The plugin's core module `name` (e.g. "photos") as QGIS loaded it; `plugin`: any object of the plugin."""
+    return sys.modules[type(plugin).__module__.split(".")[0] + ".core." + name]
+
+
+def select_unverified_with_photos(review, photo_dir):
+    """Steps the review dock to the next unverified patch that `photo_dir` has photos for:
+    (jcbh or None, {jcbh: [photo paths]})."""
+    matches = plugin_core(review, "photos").match_folder(photo_dir, {row["jcbh"] for row in review.model.rows})
+    jcbh = None
+    for _ in range(len(review.model.rows)):
+        jcbh = review.step_unverified(1)
+        if jcbh is None or jcbh in matches:
+            break
+    return jcbh, matches
+
+
+def _inside_qgis(config):
+    import xml.etree.ElementTree as ET
+
+    from qgis.core import Qgis, QgsApplication, QgsProject
+    from qgis.PyQt.QtCore import QCoreApplication, QTimer
+    from qgis.PyQt.QtWidgets import (QAbstractButton, QApplication, QDockWidget, QGroupBox, QLabel, QMenu,
+                                     QToolBar)
+
+    add_sys_paths(config.get("extra_sys_path", []))
+    started = time.time()
+    messages = collect_messages(started)
 
     def visible_texts(widget):
         texts = []
@@ -101,7 +220,7 @@ def _inside_qgis(config):
                     found.append((name, message.findtext("source"), text, message.get("numerus") == "yes"))
         return found
 
-    def finish():
+    def finish(state):
         import qgis.utils as utils
 
         iface = utils.iface
@@ -161,14 +280,7 @@ def _inside_qgis(config):
             "visible_texts": seen,
             "visible_untranslated": sorted({t for t in seen if t.replace("&", "") in sources}),
         }
-        bar_items, hidden = [], []
-        for item in list(iface.messageBar().items()):
-            entry = {"title": item.title(), "text": item.text(), "level": int(getattr(item.level(), "value", item.level()))}
-            bar_items.append(entry)
-            words = (entry["title"] + " " + entry["text"]).lower()
-            if PLUGIN not in words and not any(word in words for word in PLUGIN_TAG_WORDS):
-                iface.messageBar().popWidget(item)  # QGIS's own noise (no network here): keep the shot clear
-                hidden.append(entry["text"])
+        bar_items, hidden = clear_message_bar(iface)  # keep the shot clear
         report["message_bar"] = bar_items
         report["message_bar_hidden_for_screenshot"] = hidden
         if config.get("review_photos"):
@@ -193,22 +305,16 @@ def _inside_qgis(config):
         """The field workbench end to end, as a user would: the task's layers on the map, next
         unverified patch (one the photo folder has photos for), its photos attached, a verdict saved."""
         plugin = utils.plugins[PLUGIN]
-        core = sys.modules[type(plugin).__module__.rsplit(".", 1)[0] + ".core.photos"]
-        store_module = sys.modules[type(plugin).__module__.rsplit(".", 1)[0] + ".core.store"]
+        store_module = plugin_core(plugin, "store")
         task = plugin.dock.task_path
         plugin.dock.add_layers_to_map()
         review = plugin.review
         review.show()
         review.refresh()
-        matches = core.match_folder(photo_dir, {row["jcbh"] for row in review.model.rows})
-        jcbh = None
-        for _ in range(len(review.model.rows)):
-            jcbh = review.step_unverified(1)
-            if jcbh is None or jcbh in matches:
-                break
+        jcbh, matches = select_unverified_with_photos(review, photo_dir)
         if jcbh is None:
             return {"error": "no unverified patch with photos"}
-        attached = core.attach_photos(task, {jcbh: matches[jcbh]})
+        attached = plugin_core(plugin, "photos").attach_photos(task, {jcbh: matches[jcbh]})
         review.save(jcbh, {"verdict": "违法", "land_use": "建设用地", "violation_type": "未批先建",
                            "rect_status": "未整改", "case_filed": "是", "lead_source": "卫片",
                            "inspector": "桌面测试", "verify_date": "2024-06-05"})
@@ -229,68 +335,16 @@ def _inside_qgis(config):
                 "verdict_saved": saved.get("verdict"), "thumbnails": review.thumbnails.count(),
                 "warnings": [w[3] for w in attached.warnings]}
 
-    def quit_qgis():
-        # QGIS's own way out (File > Exit), which unloads the plugins; QgsApplication.exit() skips
-        # that and makes QGIS 3.40 crash while clearing a project's layer tree.
-        import qgis.utils as utils
+    def ready(state):
+        finish(state)
+        QTimer.singleShot(200, lambda: quit_qgis(config.get("quit_timeout", 30)))
 
-        QgsProject.instance().setDirty(False)  # no "save changes?" question
-        QTimer.singleShot(int(config.get("quit_timeout", 30) * 1000), lambda: QgsApplication.exit(4))
+    def failed(error):
+        with open(config["raw_report"], "w", encoding="utf-8") as handle:
+            json.dump({"check_error": error, "messages": messages}, handle, ensure_ascii=False)
+        QgsApplication.exit(3)
 
-        def confirm_close():
-            # Layer files under /tmp count as temporary layers: QGIS asks before closing the project.
-            from qgis.PyQt.QtWidgets import QMessageBox
-
-            box = QApplication.activeModalWidget()
-            if isinstance(box, QMessageBox) and box.button(QMessageBox.StandardButton.Yes) is not None:
-                box.button(QMessageBox.StandardButton.Yes).click()
-
-        import builtins
-
-        confirm_timer = QTimer()
-        confirm_timer.timeout.connect(confirm_close)
-        confirm_timer.start(500)
-        builtins._lep_desktop_check_confirm = confirm_timer  # keep it alive
-        utils.iface.actionExit().trigger()
-
-    def tick():
-        if state["done"]:
-            return
-        try:
-            import qgis.utils as utils
-
-            elapsed = time.time() - started
-            iface = utils.iface
-            up = iface is not None and iface.mainWindow() is not None and iface.mainWindow().isVisible()
-            if state["phase"] == "wait":
-                loaded = PLUGIN in utils.active_plugins
-                project_ok = not config.get("project") or bool(QgsProject.instance().fileName())
-                if up and project_ok and (loaded or elapsed > config["load_timeout"]):
-                    state["phase"] = "settle"
-                    state["ready_at"] = time.time()
-                    window = iface.mainWindow()
-                    window.setGeometry(QApplication.primaryScreen().availableGeometry())
-                    canvas = iface.mapCanvas()
-                    if QgsProject.instance().mapLayers() and canvas.scale() <= 1.0:
-                        canvas.zoomToFullExtent()  # a project saved without a view opens at 1:1
-                        state["zoomed"] = True
-                    canvas.refresh()
-            elif state["phase"] == "settle":
-                drawing = iface.mapCanvas().isDrawing()
-                if time.time() - state["ready_at"] >= config["settle"] and (not drawing or elapsed > config["load_timeout"]):
-                    state["done"] = True
-                    finish()
-                    QTimer.singleShot(200, quit_qgis)
-        except Exception:  # report the check's own failure rather than hang
-            state["done"] = True
-            with open(config["raw_report"], "w", encoding="utf-8") as handle:
-                json.dump({"check_error": traceback.format_exc(), "messages": messages}, handle, ensure_ascii=False)
-            QgsApplication.exit(3)
-
-    timer = QTimer()
-    timer.timeout.connect(tick)
-    timer.start(250)
-    builtins._lep_desktop_check_timer = timer  # keep it alive
+    when_ready(config, ready, failed)
 
 
 # ------------------------------------------------------------------------------------ outside
@@ -413,6 +467,78 @@ def stop(process):
             process.wait()
 
 
+def prepare_profile(tmp, locale, lend_deps=True, name="desktop_check"):
+    """A throw-away QGIS profile folder `tmp` (for --profiles-path): the plugin installed and enabled, the UI
+    language forced to `locale`, no version check or news feed; with lend_deps, the packages QGIS's Python
+    lacks linked into tmp/site-packages. Returns (paths for QGIS's sys.path, lent distributions)."""
+    profile = Path(tmp) / "profiles" / "default"
+    install = subprocess.run([sys.executable, str(ROOT / "scripts" / "build.py"), "install", "--plugins-dir",
+                              str(profile / "python" / "plugins"), "--no-qgis-process"],
+                             capture_output=True, text=True)
+    print(install.stdout, end="")
+    if install.returncode != 0:
+        print(install.stderr, file=sys.stderr)
+        raise SystemExit(f"{name}: install failed")
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import build
+
+    build.set_ini_values(profile / "QGIS" / "QGIS3.ini", {
+        "locale/userLocale": locale, "locale/overrideFlag": True,
+        "qgis/checkVersion": False, "core/NewsFeed/httpsfeedqgisorg/disabled": True,
+    })
+    extra, linked = [], []
+    if lend_deps:
+        deps = Path(tmp) / "site-packages"
+        linked, error = link_dependencies(deps)
+        if error:
+            print(f"{name}: {error}", file=sys.stderr)
+        if deps.exists():
+            extra.append(str(deps))
+    return extra, linked
+
+
+def run_qgis(tmp, startup, config_var, config, project, size, timeout, log_path, name="desktop_check"):
+    """QGIS desktop with the profiles of `tmp` under Xvfb (screen `size`, e.g. "1600x1000"), the file `startup`
+    as its PYQGIS_STARTUP script and `config` as JSON in the environment variable `config_var`; opens
+    `project` if given; output to log_path. Returns QGIS's exit code, or None when it was killed after
+    `timeout` seconds."""
+    qgis = shutil.which("qgis")
+    if not qgis:
+        raise SystemExit(f"{name}: qgis not found")
+    runtime = Path(tmp) / "runtime"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    env = dict(os.environ, PYQGIS_STARTUP=str(Path(startup).resolve()), QT_QPA_PLATFORM="xcb",
+               XDG_RUNTIME_DIR=str(runtime), LANG="C.UTF-8", **{config_var: json.dumps(config)})
+    env.pop("LC_ALL", None)
+    env.pop("LANGUAGE", None)
+    command = [qgis, "--profiles-path", str(tmp), "--nologo", "--noversioncheck", "--skipbadlayers"]
+    if project:
+        command += ["--project", str(Path(project).absolute())]
+    display_process = None
+    if shutil.which("xvfb-run"):
+        command = ["xvfb-run", "-a", "-s", f"-screen 0 {size}x24"] + command
+    else:
+        display_process, env["DISPLAY"] = start_display(size)
+    print(f"{name}: " + " ".join(command), flush=True)
+    with open(log_path, "w", encoding="utf-8") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            return process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        finally:
+            stop(process)
+            if display_process is not None:
+                stop(display_process)
+
+
+def print_log_tail(log_path, lines=15):
+    if Path(log_path).exists():
+        print("  last lines of the QGIS output:")
+        for line in Path(log_path).read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]:
+            print(f"    {line}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--project", help="QGIS project to open (.qgz/.qgs)")
@@ -433,8 +559,7 @@ def main(argv=None):
 
     if args.project and not Path(args.project).is_file():
         parser.error(f"no project {args.project}")
-    qgis = shutil.which("qgis")
-    if not qgis:
+    if not shutil.which("qgis"):
         raise SystemExit("desktop_check: qgis not found")
     out = Path(args.out).absolute()
     out.mkdir(parents=True, exist_ok=True)
@@ -445,62 +570,16 @@ def main(argv=None):
 
     tmp = Path(tempfile.mkdtemp(prefix="lep-desktop-check-"))
     raw_report = tmp / "raw_report.json"  # per run, so that two checks at once cannot mix them up
-    profile = tmp / "profiles" / "default"
     try:
-        install = subprocess.run([sys.executable, str(ROOT / "scripts" / "build.py"), "install", "--plugins-dir",
-                                  str(profile / "python" / "plugins"), "--no-qgis-process"],
-                                 capture_output=True, text=True)
-        print(install.stdout, end="")
-        if install.returncode != 0:
-            print(install.stderr, file=sys.stderr)
-            raise SystemExit("desktop_check: install failed")
-        sys.path.insert(0, str(ROOT / "scripts"))
-        import build
-
-        build.set_ini_values(profile / "QGIS" / "QGIS3.ini", {
-            "locale/userLocale": args.locale, "locale/overrideFlag": True,
-            "qgis/checkVersion": False, "core/NewsFeed/httpsfeedqgisorg/disabled": True,
-        })
-        extra, linked = [], []
-        if not args.no_deps:
-            deps = tmp / "site-packages"
-            linked, error = link_dependencies(deps)
-            if error:
-                print(f"desktop_check: {error}", file=sys.stderr)
-            if deps.exists():
-                extra.append(str(deps))
+        extra, linked = prepare_profile(tmp, args.locale, lend_deps=not args.no_deps)
         config = {
             "screenshot": str(screenshot), "screen_screenshot": str(screen_shot), "raw_report": str(raw_report),
             "project": args.project, "settle": args.settle, "load_timeout": max(30.0, args.timeout / 2),
             "extra_sys_path": extra, "ts": str(ROOT / "i18n" / f"{PLUGIN}_zh_CN.ts"),
             "review_photos": str(Path(args.review_photos).absolute()) if args.review_photos else None,
         }
-        runtime = tmp / "runtime"
-        runtime.mkdir(mode=0o700)
-        env = dict(os.environ, PYQGIS_STARTUP=str(Path(__file__).resolve()), QT_QPA_PLATFORM="xcb",
-                   XDG_RUNTIME_DIR=str(runtime), LANG="C.UTF-8", **{INSIDE: json.dumps(config)})
-        env.pop("LC_ALL", None)
-        env.pop("LANGUAGE", None)
-        command = [qgis, "--profiles-path", str(tmp), "--nologo", "--noversioncheck", "--skipbadlayers"]
-        if args.project:
-            command += ["--project", str(Path(args.project).absolute())]
-        display_process = None
-        if shutil.which("xvfb-run"):
-            command = ["xvfb-run", "-a", "-s", f"-screen 0 {args.size}x24"] + command
-        else:
-            display_process, env["DISPLAY"] = start_display(args.size)
-        print("desktop_check: " + " ".join(command), flush=True)
         started = time.time()
-        with open(log_path, "w", encoding="utf-8") as log:
-            process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-            try:
-                exit_code = process.wait(args.timeout)
-            except subprocess.TimeoutExpired:
-                exit_code = None
-            finally:
-                stop(process)
-                if display_process is not None:
-                    stop(display_process)
+        exit_code = run_qgis(tmp, __file__, INSIDE, config, args.project, args.size, args.timeout, log_path)
         elapsed = round(time.time() - started, 1)
 
         if raw_report.exists():
@@ -530,10 +609,8 @@ def main(argv=None):
             print(f"desktop_check: dock “{raw['dock']['title']}”")
         for problem in problems:
             print(f"  PROBLEM: {problem}")
-        if not raw and log_path.exists():
-            print("  last lines of the QGIS output:")
-            for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]:
-                print(f"    {line}")
+        if not raw:
+            print_log_tail(log_path)
         for warning in warnings:
             print(f"  warning: {warning}")
         return 0 if ok else 1
