@@ -448,6 +448,76 @@
             <source>Task database (GeoPackage, or pg:&lt;connection&gt;/&lt;schema&gt;)</source>
             <translation>任务库（GeoPackage，或 pg:&lt;连接&gt;/&lt;模式名&gt;）</translation>
         </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/base.py" line="33" />
+            <source>Season</source>
+            <translation>批次与进度</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/season.py" line="12" />
+            <source>Batch (empty: every batch)</source>
+            <translation>批次（留空：全部批次）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/season.py" line="24" />
+            <source>Assign patches to townships and people</source>
+            <translation>分派图斑到乡镇和责任人</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/season.py" line="27" />
+            <source>Assigns every patch to its township (the boundary the overlay used) and to the township's default person of the roster. A roster sheet (.xlsx or .csv with 姓名, 角色, 乡镇代码, 村, 电话, 默认) replaces the task's roster first. Assignments made by hand are kept. Milestone due dates of every batch are filled from the template where not set. Every change goes to the audit log.</source>
+            <translation>按乡镇界（叠加分析所用边界）把每个图斑分派到所在乡镇及名册中该乡镇的默认责任人。若提供名册表（.xlsx 或 .csv，列为 姓名、角色、乡镇代码、村、电话、默认），先用它替换任务名册。手工分派保持不变。各批次未设置的时间节点按模板填写。所有变更写入审计日志。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/season.py" line="34" />
+            <source>Roster sheet (optional)</source>
+            <translation>名册表（可选）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/season.py" line="36" />
+            <source>Redo automatic assignments</source>
+            <translation>重新自动分派</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/season.py" line="38" />
+            <source>Assignments changed</source>
+            <translation>变更的分派数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/season.py" line="62" />
+            <source>Export per-person task lists</source>
+            <translation>导出责任人任务清单</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/season.py" line="65" />
+            <source>For every township and every person, in one go: the verification sheet (.xlsx) and the QField project of the patches assigned to them.</source>
+            <translation>一次为每个乡镇的每位责任人导出其负责图斑的核查表（.xlsx）和 QField 外业工程。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/season.py" line="70" />
+            <source>Folder</source>
+            <translation>文件夹</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/season.py" line="72" />
+            <source>Sheets and projects written</source>
+            <translation>已写出的核查表和工程数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/season.py" line="88" />
+            <source>Progress report</source>
+            <translation>进度报告</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/season.py" line="91" />
+            <source>Milestones with days left, and per township and person: assigned, verified, overdue, unlawful found, rectified (.xlsx, one page per sheet), for the county head's weekly meeting.</source>
+            <translation>时间节点及剩余天数，以及各乡镇、各责任人的已分派、已核查、逾期、发现违法、已整改情况（.xlsx，每表一页），供县领导周例会使用。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/season.py" line="98" />
+            <source>Patches overdue</source>
+            <translation>逾期图斑数</translation>
+        </message>
     </context>
     <context>
         <name>ExportPackageDialog</name>
@@ -753,7 +823,7 @@
     <context>
         <name>LandEnforcementProvider</name>
         <message>
-            <location filename="../land_enforcement_plugin/processing/provider.py" line="27" />
+            <location filename="../land_enforcement_plugin/processing/provider.py" line="29" />
             <source>Land enforcement</source>
             <translation>卫片执法</translation>
         </message>
@@ -761,49 +831,69 @@
     <context>
         <name>MetricsDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="73" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="74" />
             <source>Township metrics</source>
             <translation>乡镇指标</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="85" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="86" />
             <source>Unlawful cultivated ratio above</source>
             <translation>违法占用耕地比例超过</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="86" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="87" />
             <source>Warning interview: permanent farmland from</source>
             <translation>约谈预警：永久基本农田达到</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="87" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="88" />
             <source>Warning interview: general cultivated land from</source>
             <translation>约谈预警：一般耕地达到</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="88" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="89" />
             <source>Recompute</source>
             <translation>重新统计</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="90" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="91" />
             <source>Township map</source>
             <translation>乡镇专题图</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="112" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="123" />
             <source>Unlawful area by township (mu)</source>
             <translation>各乡镇违法面积（亩）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="181" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="214" />
             <source>{n} townships over a threshold: {names}; {cases} single cases</source>
             <translation>{n} 个乡镇超过阈值：{names}；单宗超标 {cases} 宗</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="198" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="241" />
             <source>Run the office comparison with a townships layer first</source>
             <translation>请先使用乡镇界图层运行内业比对</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="112" />
+            <source>Batch</source>
+            <translation>批次</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="131" />
+            <source>Figures</source>
+            <translation>统计</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="132" />
+            <source>Progress by township and person</source>
+            <translation>乡镇与责任人进度</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="151" />
+            <source>All batches</source>
+            <translation>全部批次</translation>
         </message>
     </context>
     <context>
@@ -867,49 +957,64 @@
     <context>
         <name>PatchListModel</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
             <source>Monitoring no.</source>
             <translation>监测编号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
             <source>Area (mu)</source>
             <translation>面积（亩）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
             <source>Verdict</source>
             <translation>判定结果</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
             <source>Suggested</source>
             <translation>预判</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
             <source>Priority</source>
             <translation>重点</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
             <source>Photos</source>
             <translation>照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
             <source>Rectification</source>
             <translation>整改状态</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
             <source>Inspector</source>
             <translation>核查人</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
+            <source>Batch</source>
+            <translation>批次</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
+            <source>Assignee</source>
+            <translation>责任人</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
+            <source>Repeat of</source>
+            <translation>重复图斑</translation>
         </message>
     </context>
     <context>
@@ -993,157 +1098,157 @@
     <context>
         <name>ReviewDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="159" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="163" />
             <source>Patch review</source>
             <translation>图斑核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="177" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="183" />
             <source>All verdicts</source>
             <translation>全部判定</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="181" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="187" />
             <source>All</source>
             <translation>全部</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="181" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="187" />
             <source>Not verified</source>
             <translation>未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="181" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="187" />
             <source>Verified</source>
             <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="184" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="190" />
             <source>High priority</source>
             <translation>重点图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="185" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="191" />
             <source>Has photos</source>
             <translation>有照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="188" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="194" />
             <source>Monitoring no. contains…</source>
             <translation>监测编号包含…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="197" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="203" />
             <source>◀ Previous unverified</source>
             <translation>◀ 上一个未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="197" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="203" />
             <source>Next unverified ▶</source>
             <translation>下一个未核查 ▶</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="197" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="203" />
             <source>Zoom</source>
             <translation>定位</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="197" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="203" />
             <source>Verdict…</source>
             <translation>判定…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="212" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="218" />
             <source>Attach photos…</source>
             <translation>添加照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="214" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="220" />
             <source>Match a photo folder…</source>
             <translation>按文件夹匹配照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="281" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="288" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="298" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="304" />
             <source>{shown} shown of {total}; {verified} verified, {left} not yet</source>
             <translation>显示 {shown} / 共 {total}；已核查 {verified}，未核查 {left}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="331" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="337" />
             <source>No more unverified patches in this direction</source>
             <translation>此方向已没有未核查图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="407" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="413" />
             <source>Select a patch first</source>
             <translation>请先选择图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="398" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="404" />
             <source>Attach photos</source>
             <translation>添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="398" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="404" />
             <source>Photos (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</source>
             <translation>照片 (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="412" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="418" />
             <source>Folder of photos named by monitoring number</source>
             <translation>以监测编号命名的照片文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="424" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="430" />
             <source>Attaching photos</source>
             <translation>正在添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="437" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="443" />
             <source>{added} photos attached, {skipped} already there</source>
             <translation>已添加 {added} 张照片，{skipped} 张已存在</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="226" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="232" />
             <source>Export township sheets…</source>
             <translation>导出乡镇核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="228" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="234" />
             <source>Import returned sheet…</source>
             <translation>导入回收核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="449" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="455" />
             <source>Folder for the township sheets</source>
             <translation>乡镇核查表保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="452" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="458" />
             <source>{n} township sheets written to {folder}</source>
             <translation>已导出 {n} 个乡镇核查表到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="455" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="461" />
             <source>Returned verification sheet</source>
             <translation>回收的核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="455" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="461" />
             <source>Excel (*.xlsx)</source>
             <translation>Excel 表格 (*.xlsx)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="512" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="518" />
             <source>Rows rejected</source>
             <translation>拒绝导入的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="512" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="518" />
             <source>{bad} rows were rejected, nothing was written:
 
 {report}
@@ -1156,247 +1261,485 @@ Import the {good} valid rows anyway?</source>
 仍然导入其余 {good} 行有效数据？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="230" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="236" />
             <source>Export QField projects…</source>
             <translation>导出 QField 外业工程…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="232" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="238" />
             <source>Merge QField package…</source>
             <translation>合并 QField 回传数据…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="479" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="485" />
             <source>Folder for the QField projects</source>
             <translation>QField 外业工程保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="487" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="493" />
             <source>{n} QField projects written to {folder}</source>
             <translation>已导出 {n} 个 QField 外业工程到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="490" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="496" />
             <source>Returned QField package</source>
             <translation>回传的 QField 数据包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="490" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="496" />
             <source>GeoPackage (*.gpkg)</source>
             <translation>GeoPackage (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="503" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="509" />
             <source>Conflicts</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="219" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="225" />
             <source>Photos farther than this from their patch are flagged</source>
             <translation>照片距图斑超过此距离时标记提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="224" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="230" />
             <source>Flag beyond</source>
             <translation>距离提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="547" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="583" />
             <source>Saved by someone else</source>
             <translation>已被他人保存</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="544" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="580" />
             <source>{field}: theirs “{theirs}”, yours “{mine}”</source>
             <translation>{field}：对方为“{theirs}”，您为“{mine}”</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="240" />
+            <source>Assign to…</source>
+            <translation>分派给…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="241" />
+            <source>Assign the selected patch to a person of the roster (an exception to the township rule); recorded in the audit log</source>
+            <translation>将选中图斑分派给名册中的某人（乡镇规则之外的例外），记入审计日志</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="290" />
+            <source>All batches</source>
+            <translation>全部批次</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="535" />
+            <source>The roster is empty: add people in the task panel's Season tab</source>
+            <translation>名册为空：请在任务面板的“批次与进度”页添加人员</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="538" />
+            <source>Assign to</source>
+            <translation>分派给</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="538" />
+            <source>Who answers for {jcbh}?</source>
+            <translation>{jcbh} 由谁负责？</translation>
+        </message>
+    </context>
+    <context>
+        <name>SeasonPanel</name>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="39" />
+            <source>Batch</source>
+            <translation>批次</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="39" />
+            <source>Milestone</source>
+            <translation>时间节点</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="39" />
+            <source>Due</source>
+            <translation>截止日期</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="137" />
+            <source>Done</source>
+            <translation>完成日期</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="39" />
+            <source>Days left</source>
+            <translation>剩余天数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="39" />
+            <source>State</source>
+            <translation>状态</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="43" />
+            <source>Edit a due or done date (YYYY-MM-DD); every change is audited</source>
+            <translation>可编辑截止或完成日期（YYYY-MM-DD），每次修改都记入审计日志</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="46" />
+            <source>Apply template</source>
+            <translation>套用模板</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="47" />
+            <source>Set the batch's due dates from the template (dates already set are kept)</source>
+            <translation>按模板设置该批次的截止日期（已设置的日期保留）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="49" />
+            <source>Save as my template</source>
+            <translation>保存为我的模板</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="50" />
+            <source>Keep this batch's due dates (month and day) as the template for new batches</source>
+            <translation>把该批次的截止日期（月、日）保存为新批次的模板</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="55" />
+            <source>Milestones</source>
+            <translation>时间节点</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="61" />
+            <source>Name</source>
+            <translation>姓名</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="61" />
+            <source>Role</source>
+            <translation>角色</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="61" />
+            <source>Township code</source>
+            <translation>乡镇代码</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="61" />
+            <source>Village</source>
+            <translation>村</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="61" />
+            <source>Phone</source>
+            <translation>电话</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="61" />
+            <source>Default</source>
+            <translation>默认</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="66" />
+            <source>Add person</source>
+            <translation>添加人员</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="68" />
+            <source>Remove</source>
+            <translation>删除</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="70" />
+            <source>Save roster</source>
+            <translation>保存名册</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="75" />
+            <source>Roster (field chiefs and inspectors)</source>
+            <translation>名册（田长与核查员）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="80" />
+            <source>Assign by township</source>
+            <translation>按乡镇分派</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="81" />
+            <source>Each patch to its township (the overlay's boundary) and the township's default person; assignments made by hand are kept</source>
+            <translation>每个图斑分派到所在乡镇（叠加分析的边界）及该乡镇的默认责任人；手工分派保持不变</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="84" />
+            <source>Per-person task lists…</source>
+            <translation>责任人任务清单…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="85" />
+            <source>Verification sheet and QField project for every person of every township</source>
+            <translation>为每个乡镇的每位责任人导出核查表和 QField 工程</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="87" />
+            <source>Progress report…</source>
+            <translation>进度报告…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="139" />
+            <source>Overdue by {n} days</source>
+            <translation>已逾期 {n} 天</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="141" />
+            <source>{n} days left</source>
+            <translation>剩余 {n} 天</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="143" />
+            <source>No date</source>
+            <translation>未设日期</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="208" />
+            <source>Dates are written YYYY-MM-DD, e.g. 2025-05-08</source>
+            <translation>日期格式为 YYYY-MM-DD，如 2025-05-08</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="244" />
+            <source>Template saved for {kind} batches</source>
+            <translation>已保存 {kind} 批次的模板</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="250" />
+            <source>Each person's name must be unique in the roster</source>
+            <translation>名册中每人的姓名必须唯一</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="260" />
+            <source>Roster saved: {n} people</source>
+            <translation>名册已保存：{n} 人</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="269" />
+            <source>{n} patches assigned</source>
+            <translation>已分派 {n} 个图斑</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="274" />
+            <source>Folder for the per-person task lists</source>
+            <translation>责任人任务清单的保存文件夹</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="280" />
+            <source>Per-person task lists</source>
+            <translation>责任人任务清单</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="282" />
+            <source>{n} sheets and QField projects written to {dir}</source>
+            <translation>已写出 {n} 个核查表和 QField 工程到 {dir}</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="288" />
+            <source>Progress report</source>
+            <translation>进度报告</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="297" />
+            <source>Progress report written: {path}</source>
+            <translation>进度报告已写出：{path}</translation>
         </message>
     </context>
     <context>
         <name>TaskDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="33" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="34" />
             <source>Land enforcement task</source>
             <translation>卫片执法任务</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="136" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="141" />
             <source>No task open</source>
             <translation>未打开任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="40" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="41" />
             <source>Open task…</source>
             <translation>打开任务库…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="42" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="43" />
             <source>Import patches…</source>
             <translation>导入图斑…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="47" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="48" />
             <source>Add to map</source>
             <translation>加载到地图</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="92" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="93" />
             <source>Task</source>
             <translation>任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="56" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
             <source>County code</source>
             <translation>县级行政区代码</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="56" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
             <source>Batches</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="56" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
             <source>Working CRS</source>
             <translation>工作坐标系</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="56" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
             <source>Patches</source>
             <translation>图斑数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="56" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
             <source>Verified</source>
             <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="56" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
             <source>Schema version</source>
             <translation>库结构版本</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="64" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="65" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="72" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="73" />
             <source>Last import: validation report</source>
             <translation>上次导入：校验报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="77" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
             <source>Row</source>
             <translation>行号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="77" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
             <source>Monitoring no.</source>
             <translation>监测编号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="77" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
             <source>Result</source>
             <translation>结果</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="77" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
             <source>Reason</source>
             <translation>原因</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="77" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
             <source>Area m² before → after</source>
             <translation>面积 m²（修复前 → 修复后）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="106" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="111" />
             <source>Open or create a task database</source>
             <translation>打开或新建任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="106" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="111" />
             <source>Task database (*.gpkg)</source>
             <translation>任务库 (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="207" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="213" />
             <source>Importing change patches</source>
             <translation>正在导入卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="220" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="226" />
             <source>Read {read}: {inserted} new, {updated} updated, {unchanged} unchanged, {rejected} rejected, {repaired} geometries repaired</source>
             <translation>共读取 {read} 条：新增 {inserted}，更新 {updated}，未变 {unchanged}，拒绝 {rejected}，修复几何 {repaired}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="227" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="233" />
             <source>Rejected</source>
             <translation>已拒绝</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="227" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="233" />
             <source>Repaired</source>
             <translation>已修复</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="227" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="233" />
             <source>Note</source>
             <translation>说明</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="288" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="294" />
             <source>Change patches</source>
             <translation>卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="290" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="296" />
             <source>Cannot load the patches layer from {path}</source>
             <translation>无法从 {path} 加载图斑图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="256" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="262" />
             <source>Office comparison</source>
             <translation>内业比对</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="244" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="250" />
             <source>Choose the townships layer</source>
             <translation>请选择乡镇图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="263" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="269" />
             <source>Cancelled: the task database is unchanged</source>
             <translation>已取消：任务库未作改动</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="267" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="273" />
             <source>Office comparison: {n} patches recomputed, {m} unchanged</source>
             <translation>内业比对：重算 {n} 个图斑，{m} 个未变</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="162" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="168" />
             <source>{rejected} rejected, {repaired} repaired, {note} notes</source>
             <translation>拒绝 {rejected}，修复 {repaired}，说明 {note}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="292" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="298" />
             <source>Verification records</source>
             <translation>核查记录</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="293" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="299" />
             <source>Field photos</source>
             <translation>现场照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="44" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="45" />
             <source>PostGIS…</source>
             <translation>PostGIS…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="45" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="46" />
             <source>Open a task in a shared PostGIS database, or upload this one to it</source>
             <translation>打开共享 PostGIS 数据库中的任务，或将当前任务上传到其中</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="98" />
+            <source>Season</source>
+            <translation>批次与进度</translation>
         </message>
     </context>
     <context>

@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -58,6 +59,21 @@ def _styled(layer, fill, outline, width=0.2, opacity=1.0):
     symbol.setOpacity(opacity)
     layer.setRenderer(QgsSingleSymbolRenderer(symbol))
     return layer
+
+
+def write_roster(out, redlines):
+    """One village field chief per demo township, the default person for its patches."""
+    from osgeo import ogr
+
+    source = ogr.Open(redlines)
+    towns = sorted((f.GetField("XZQDM"), f.GetField("XZQMC")) for f in source.GetLayerByName("townships"))
+    source = None
+    path = os.path.join(out, "roster.csv")
+    with open(path, "w", encoding="utf-8-sig") as f:
+        f.write("姓名,角色,乡镇代码,村,电话,默认\n")
+        for number, (code, name) in enumerate(towns, start=1):
+            f.write(f"{name[:2]}田长{number},村级田长,{code},{name[:2]}村,1380000{number:04d},是\n")
+    return path
 
 
 def write_project(out, demo, task_path):
@@ -145,6 +161,18 @@ def main():
     print(f"attachphotos: {attached['ATTACHED']} photos attached to {attached['PATCHES']} patches, "
           f"{len(attached['REPORT'].splitlines())} warnings (photo far from its patch or taken too early)")
 
+    # Season control: a field chief per township (the roster a bureau keeps), every patch assigned
+    # by the township boundary, milestones from the seed calendar, per-person lists and progress.
+    roster = write_roster(out, demo["redlines"])
+    shutil.rmtree(os.path.join(out, "assignments"), ignore_errors=True)  # lists of an earlier demo run
+    assigned = run_algorithm(profile, "landenforcement:assignpatches", DATABASE=task_path, ROSTER=roster)
+    lists = run_algorithm(profile, "landenforcement:exportassignments", DATABASE=task_path,
+                          OUTPUT=os.path.join(out, "assignments"))
+    progress = run_algorithm(profile, "landenforcement:progressreport", DATABASE=task_path,
+                             OUTPUT=os.path.join(out, "progress.xlsx"))
+    print(f"assignpatches: {assigned['ASSIGNED']} patches assigned; exportassignments: {lists['FILES']} sheets "
+          f"and QField projects; progressreport: {progress['OVERDUE']} patches overdue")
+
     workbook = os.path.join(out, "township_metrics.xlsx")
     metrics = run_algorithm(profile, "landenforcement:townshipmetrics", DATABASE=task_path, OUTPUT=workbook)
     print(f"townshipmetrics: {metrics['TOWNSHIPS']} townships, {metrics['FLAGGED_TOWNSHIPS']} flagged")
@@ -173,6 +201,8 @@ def main():
     print(f"  red lines       {demo['redlines']}")
     print(f"  change patches  {demo['patches']}")
     print(f"  metrics         {workbook}")
+    print(f"  progress        {progress['OUTPUT']}")
+    print(f"  per-person lists {lists['OUTPUT']}")
     print(f"  package (draft) {exported['OUTPUT']}")
     print(f"  QGIS project    {project}   (make qgis opens it)")
 

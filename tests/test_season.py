@@ -141,3 +141,80 @@ def test_metrics_for_one_batch(two_batches, tmp_path):
         assert metrics.township_metrics(store).rows[-1]["patch_count"] == 4
     finally:
         store.close()
+
+
+def test_season_tab_review_and_metrics_docks(two_batches, plugin_iface, tmp_path):
+    import land_enforcement_plugin
+
+    task, _ = two_batches
+    plugin = land_enforcement_plugin.classFactory(plugin_iface)
+    plugin.initGui()
+    try:
+        plugin.dock.set_task(task)
+        panel = plugin.dock.season_panel
+        assert panel.milestones.rowCount() == 2 * len(schema.MilestoneKind)
+        panel.batch.setCurrentText("2024年度")
+        panel.apply_template()
+        cells = {(panel.milestones.item(r, 0).text(), panel.milestones.item(r, 1).text()): r
+                 for r in range(panel.milestones.rowCount())}
+        row = cells[("2024年度", "核查完成")]
+        assert panel.milestones.item(row, 2).text() == "2024-05-08"
+        panel.milestones.item(row, 2).setText("2024-05-20")  # edited in the table: saved and audited
+        store = GeoPackageTaskStore.open(task)
+        try:
+            assert any(e["entity"] == "milestone" and e["new_value"] == "2024-05-20" for e in store.audit_entries())
+        finally:
+            store.close()
+        panel._add_roster_row({"name": "张田长", "role": "村级田长", "xzqdm": "370323101000", "is_default": 1})
+        panel._add_roster_row({"name": "王田长", "role": "村级田长", "xzqdm": "370323102000", "is_default": 1})
+        assert panel.save_roster()
+        assert panel.auto_assign() == 4
+        review = plugin.review
+        review.refresh()
+        assignees = {r["jcbh"]: r["assignee"] for r in review.model.rows}
+        assert assignees["A1"] == "张田长" and assignees["A2"] == "王田长"
+        review.batch.setCurrentIndex(review.batch.findData("2025Q1"))
+        assert review.proxy.rowCount() == 2
+        assert review.assign("B2", "王田长")
+        assert {r["jcbh"]: r["assignee"] for r in review.model.rows}["B2"] == "王田长"
+        written = panel.export_lists(str(tmp_path / "lists"))
+        assert len([p for p in written if p.endswith(".xlsx")]) == 2
+        metrics_dock = plugin.metrics
+        assert [metrics_dock.batch.itemData(i) for i in range(metrics_dock.batch.count())] == [None, "2024年度", "2025Q1"]
+        metrics_dock._fill_progress(control.progress(task, today=TODAY))
+        names = {metrics_dock.progress.item(r, 2).text() for r in range(metrics_dock.progress.rowCount())}
+        assert {"张田长", "王田长"} <= names
+    finally:
+        plugin.unload()
+
+
+def test_season_algorithms_headless(season, tmp_path, qgis_processing):
+    import processing
+    from qgis.core import QgsApplication
+
+    from land_enforcement_plugin.processing.provider import LandEnforcementProvider
+
+    task = copy_task(season, str(tmp_path))
+    store = GeoPackageTaskStore.open(task)
+    towns = sorted({(p["xzqdm"], p["xzqmc"]) for p in store.township_parts() if p["xzqdm"]})
+    store.close()
+    roster = tmp_path / "roster.csv"
+    roster.write_text("姓名,角色,乡镇代码,村,电话,默认\n" + "".join(
+        f"{name}田长,村级田长,{code},,,是\n" for code, name in towns), encoding="utf-8-sig")
+    provider = LandEnforcementProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    try:
+        assigned = processing.run("landenforcement:assignpatches", {"DATABASE": task, "ROSTER": str(roster)})
+        lists = processing.run("landenforcement:exportassignments", {"DATABASE": task, "OUTPUT": str(tmp_path / "l")})
+        report = processing.run("landenforcement:progressreport", {"DATABASE": task,
+                                                                    "OUTPUT": str(tmp_path / "progress.xlsx")})
+    finally:
+        QgsApplication.processingRegistry().removeProvider(provider)
+    assert assigned["ASSIGNED"] == 120 and lists["FILES"] == 2 * len(towns)
+    store = GeoPackageTaskStore.open(task)
+    try:
+        assert {m["kind"] for m in store.milestones()} == set(schema.MilestoneKind.values())
+    finally:
+        store.close()
+    assert report["OVERDUE"] == 28  # the 28 unverified patches, past 8 May 2024
+    assert openpyxl.load_workbook(report["OUTPUT"])["进度"].max_row > len(towns)

@@ -313,3 +313,41 @@ def export_assignee_lists(task_path, out_dir, batch=None):
     sheets = export_templates(task_path, out_dir, groups=groups)
     projects = export_field_projects(task_path, out_dir, groups=groups)
     return sheets + projects
+
+
+_ROSTER_HEADERS = {"姓名": "name", "name": "name", "角色": "role", "role": "role", "乡镇代码": "xzqdm",
+                   "xzqdm": "xzqdm", "村": "village", "村名": "village", "village": "village", "电话": "phone",
+                   "phone": "phone", "默认": "is_default", "default": "is_default"}
+
+
+def read_roster(path):
+    """People from a sheet (.xlsx or .csv) with the headers 姓名, 角色, 乡镇代码, 村, 电话, 默认."""
+    if path.lower().endswith(".csv"):
+        import csv
+
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f))
+    else:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+        book.close()
+    if not rows:
+        raise LandEnforcementError(f"名册为空：{path}", f"The roster is empty: {path}")
+    columns = [_ROSTER_HEADERS.get(str(h or "").strip().lower()) for h in rows[0]]
+    if "name" not in columns:
+        raise LandEnforcementError("名册缺少“姓名”列", "The roster has no 姓名 (name) column")
+    people = []
+    for row in rows[1:]:
+        person = {name: (str(value).strip() if value is not None else None)
+                  for name, value in zip(columns, row) if name}
+        if not person.get("name"):
+            continue
+        if person.get("role") and person["role"] not in schema.PersonRole.values():
+            raise LandEnforcementError(
+                f"“{person['name']}”的角色“{person['role']}”不是允许的值（{'、'.join(schema.PersonRole.values())}）",
+                f"{person['name']}: role '{person['role']}' is not one of {', '.join(schema.PersonRole.values())}")
+        person["is_default"] = int(str(person.get("is_default") or "").strip() in ("1", "是", "Y", "y", "True", "true"))
+        people.append(person)
+    return people

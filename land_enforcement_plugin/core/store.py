@@ -558,9 +558,11 @@ class OgrTaskStore(TaskStore):
         """One row per patch for the review list: where it is, what the overlay says, its verdict."""
         return self._query(
             f"SELECT p.fid AS patch_fid, p.jcbh, p.xzqdm, p.xzqmc, p.area_m2, p.high_priority, "
-            f"p.suggested_verdict, v.verdict, v.rect_status, v.inspector, v.verify_date, "
+            f"p.suggested_verdict, p.batch, p.{schema.REPEAT_OF.name}, a.assignee, "
+            f"v.verdict, v.rect_status, v.inspector, v.verify_date, "
             f"(SELECT count(*) FROM {schema.PHOTOS_LAYER} ph WHERE ph.jcbh = p.jcbh) AS photo_count "
             f"FROM {schema.PATCHES_LAYER} p LEFT JOIN {schema.VERIFICATIONS_TABLE} v ON v.jcbh = p.jcbh "
+            f"LEFT JOIN {schema.ASSIGNMENTS_TABLE} a ON a.jcbh = p.jcbh "
             f"ORDER BY p.jcbh")
 
     def verifications(self):

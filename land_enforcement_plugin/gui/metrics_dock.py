@@ -4,10 +4,11 @@ from qgis.core import (QgsFeature, QgsGraduatedSymbolRenderer, QgsPalLayerSettin
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import QRectF, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor, QPainter
-from qgis.PyQt.QtWidgets import (QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                                 QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from qgis.PyQt.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
+                                 QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
+                                 QWidget)
 
-from ..core import metrics, schema
+from ..core import metrics, schema, season
 from ..core.store import open_task
 from .messages import error_text, ui_is_chinese
 
@@ -97,9 +98,19 @@ class MetricsDock(QgsDockWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setVisible(False)
         self.table.setSortingEnabled(True)
+        # Rows stay in the order computed (townships by code, the county last) until a header is clicked.
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.cellClicked.connect(self._clicked)
+        self.batch = QComboBox()
+        self.batch.currentIndexChanged.connect(lambda _index: self.recompute())
+        self.progress = QTableWidget(0, len(schema.PROGRESS_FIELDS))
+        self.progress.setHorizontalHeaderLabels([f.zh if zh else f.en for f in schema.PROGRESS_FIELDS])
+        self.progress.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.progress.verticalHeader().setVisible(False)
         self.chart = BarChart()
         buttons = QHBoxLayout()
+        buttons.addWidget(QLabel(self.tr("Batch")))
+        buttons.addWidget(self.batch)
         buttons.addWidget(self.recompute_button)
         buttons.addWidget(self.map_button)
         body = QWidget()
@@ -115,12 +126,33 @@ class MetricsDock(QgsDockWidget):
         splitter.addWidget(self.table)
         splitter.addWidget(chart_box)
         splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        layout.addWidget(splitter, 1)
+        splitter.setStretchFactor(1, 2)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(splitter, self.tr("Figures"))
+        self.tabs.addTab(self.progress, self.tr("Progress by township and person"))
+        layout.addWidget(self.tabs, 1)
         self.setWidget(body)
 
     def set_task(self, path):
         self.task_path = path
+        batches = []
+        if path:
+            try:
+                store = self._store()
+                try:
+                    batches = store.summary().batches
+                finally:
+                    store.close()
+            except Exception:  # no task yet: the figures say why
+                batches = []
+        current = self.batch.currentData()
+        self.batch.blockSignals(True)
+        self.batch.clear()
+        self.batch.addItem(self.tr("All batches"), None)
+        for batch in batches:
+            self.batch.addItem(batch, batch)
+        self.batch.setCurrentIndex(max(self.batch.findData(current), 0))
+        self.batch.blockSignals(False)
         self.recompute()
 
     def _store(self):
@@ -137,9 +169,10 @@ class MetricsDock(QgsDockWidget):
             try:
                 thresholds = metrics.task_thresholds(store)
                 self._show_thresholds(thresholds)
-                self.result = metrics.township_metrics(store, thresholds)
+                self.result = metrics.township_metrics(store, thresholds, self.batch.currentData())
             finally:
                 store.close()
+            self._fill_progress(season.progress(self.task_path, self.batch.currentData()))
         except Exception as exc:  # no overlay yet, or no task: said in the dock, not raised
             self.status.setText(error_text(exc))
             return None
@@ -182,6 +215,16 @@ class MetricsDock(QgsDockWidget):
             n=len(flagged), names="、".join(flagged) or "-", cases=len(result.flagged_patches)))
         self.chart.set_bars([(r["xzqmc"], r["unlawful_mu"], bool(r["ratio_flag"] or r["interview_flag"]))
                              for r in result.rows[:-1]])
+
+    def _fill_progress(self, rows):
+        self.progress.setRowCount(len(rows))
+        for row_number, row in enumerate(rows):
+            for column, spec in enumerate(schema.PROGRESS_FIELDS):
+                value = row[spec.name]
+                item = _number_item(value, "number") if spec.kind == "int" else QTableWidgetItem(value or "")
+                if spec.name.endswith("overdue") and value:
+                    item.setBackground(QBrush(_OVER))
+                self.progress.setItem(row_number, column, item)
 
     def _clicked(self, row, _column):
         code = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)

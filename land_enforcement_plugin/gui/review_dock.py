@@ -5,11 +5,12 @@ from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, QSize, QSortFilterProxyModel, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor, QIcon, QKeySequence, QPixmap
 from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel,
-                                 QLineEdit, QListView, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
+                                 QInputDialog, QLineEdit, QListView, QListWidget, QListWidgetItem, QMessageBox,
+                                 QPushButton,
                                  QShortcut,
                                  QTableView, QVBoxLayout, QWidget)
 
-from ..core import fieldwork, photos, schema, verification
+from ..core import fieldwork, photos, schema, season, verification
 from ..core.store import VerificationConflict, open_task
 from . import background
 from .messages import error_text, ui_is_chinese
@@ -17,7 +18,7 @@ from .task_layers import task_table
 from .verdict_form import VerdictForm
 
 _COLUMNS = ("jcbh", "xzqmc", "area_mu", "verdict", "suggested_verdict", "high_priority", "photo_count", "rect_status",
-            "inspector")
+            "inspector", "batch", "assignee", "repeat_of")
 
 
 class PatchListModel(QAbstractTableModel):
@@ -29,7 +30,7 @@ class PatchListModel(QAbstractTableModel):
         self.rows = []
         self.headers = [self.tr("Monitoring no."), self.tr("Township"), self.tr("Area (mu)"), self.tr("Verdict"),
                         self.tr("Suggested"), self.tr("Priority"), self.tr("Photos"), self.tr("Rectification"),
-                        self.tr("Inspector")]
+                        self.tr("Inspector"), self.tr("Batch"), self.tr("Assignee"), self.tr("Repeat of")]
 
     def load(self, rows):
         self.beginResetModel()
@@ -78,6 +79,7 @@ class PatchFilter(QSortFilterProxyModel):
         self.status = None  # "verified" / "unverified"
         self.priority_only = False
         self.photos_only = False
+        self.batch = None
         self.text = ""
 
     def sort(self, column, order=Qt.SortOrder.AscendingOrder):
@@ -93,6 +95,8 @@ class PatchFilter(QSortFilterProxyModel):
 
     def accepts(self, row):
         if self.township and row["xzqdm"] != self.township:
+            return False
+        if self.batch and row.get("batch") != self.batch:
             return False
         if self.verdict and row.get("verdict") != self.verdict:
             return False
@@ -173,6 +177,8 @@ class ReviewDock(QgsDockWidget):
         self.table.doubleClicked.connect(lambda _: self.open_form())
 
         self.township = QComboBox()
+        self.batch = QComboBox()
+        self.batch.currentIndexChanged.connect(self._filter)
         self.verdict = QComboBox()
         self.verdict.addItem(self.tr("All verdicts"), None)
         for member in schema.Verdict:
@@ -205,7 +211,7 @@ class ReviewDock(QgsDockWidget):
             buttons.addWidget(button)
 
         filters = QHBoxLayout()
-        for widget in (self.township, self.verdict, self.status, self.priority, self.has_photos):
+        for widget in (self.township, self.batch, self.verdict, self.status, self.priority, self.has_photos):
             filters.addWidget(widget)
         self.thumbnails = PhotoStrip()
         self.thumbnails.files_dropped.connect(self.attach_files)
@@ -231,8 +237,12 @@ class ReviewDock(QgsDockWidget):
         export_field.clicked.connect(self.export_field_projects)
         merge_field = QPushButton(self.tr("Merge QField package…"))
         merge_field.clicked.connect(self.choose_field_package)
+        assign = QPushButton(self.tr("Assign to…"))
+        assign.setToolTip(self.tr("Assign the selected patch to a person of the roster (an exception to the "
+                                  "township rule); recorded in the audit log"))
+        assign.clicked.connect(self.choose_assignee)
         sheet_buttons = QHBoxLayout()
-        for button in (export_sheets, import_sheet, export_field, merge_field):
+        for button in (export_sheets, import_sheet, export_field, merge_field, assign):
             sheet_buttons.addWidget(button)
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -275,14 +285,10 @@ class ReviewDock(QgsDockWidget):
         self.model.load(rows)
         header = self.table.horizontalHeader()
         self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())  # keep the user's order
-        current = self.township.currentData()
-        self.township.blockSignals(True)
-        self.township.clear()
-        self.township.addItem(self.tr("All townships"), None)
-        for code, name in sorted({(r["xzqdm"], r["xzqmc"]) for r in rows if r["xzqdm"]}):
-            self.township.addItem(f"{name} {code}", code)
-        self.township.setCurrentIndex(max(self.township.findData(current), 0))
-        self.township.blockSignals(False)
+        _refill(self.township, self.tr("All townships"),
+                [(f"{name} {code}", code) for code, name in sorted({(r["xzqdm"], r["xzqmc"]) for r in rows if r["xzqdm"]})])
+        _refill(self.batch, self.tr("All batches"),
+                [(batch, batch) for batch in sorted({r["batch"] for r in rows if r.get("batch")})])
         self._filter()
         if selected:
             self.select_jcbh(selected)
@@ -290,7 +296,7 @@ class ReviewDock(QgsDockWidget):
     def _filter(self, *_):
         self.proxy.update(township=self.township.currentData(), verdict=self.verdict.currentData(),
                           status=self.status.currentData(), priority_only=self.priority.isChecked(),
-                          photos_only=self.has_photos.isChecked(),
+                          photos_only=self.has_photos.isChecked(), batch=self.batch.currentData(),
                           text=self.search.text().strip())
         shown_rows = [row for row in self.model.rows if self.proxy.accepts(row)]
         shown = len(shown_rows)
@@ -515,6 +521,36 @@ class ReviewDock(QgsDockWidget):
                     "Import the {good} valid rows anyway?").format(
                 bad=len(result.rejected), good=len(result.accepted), report=report)) == QMessageBox.StandardButton.Yes
 
+    # -- assignment --------------------------------------------------------------------------
+    def choose_assignee(self):
+        jcbh = self.selected_jcbh()
+        if jcbh is None:
+            return None
+        store = open_task(self.task_path)
+        try:
+            people = store.people()
+        finally:
+            store.close()
+        if not people:
+            self.message.emit(self.tr("The roster is empty: add people in the task panel's Season tab"), 1)
+            return None
+        labels = [f"{p['name']}（{p['role'] or ''} {p['xzqdm'] or ''}）" for p in people]
+        label, ok = QInputDialog.getItem(self, self.tr("Assign to"), self.tr("Who answers for {jcbh}?").format(
+            jcbh=jcbh), labels, 0, False)
+        if ok:
+            return self.assign(jcbh, people[labels.index(label)]["name"])
+        return None
+
+    def assign(self, jcbh, person):
+        try:
+            season.assign(self.task_path, [jcbh], person)
+        except Exception as exc:
+            self.message.emit(error_text(exc), 2)
+            return False
+        self.refresh()
+        self.saved.emit(jcbh)
+        return True
+
     # -- the form ----------------------------------------------------------------------------
     def open_form(self):
         jcbh = self.selected_jcbh()
@@ -563,3 +599,15 @@ class ReviewDock(QgsDockWidget):
                 layer.triggerRepaint()
         if self.selected_jcbh():  # a reload drops the map selection
             self._select_on_map(self.selected_jcbh())
+
+
+def _refill(combo, all_label, items):
+    """Replace a filter's choices, keeping the current one when it is still there."""
+    current = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItem(all_label, None)
+    for label, value in items:
+        combo.addItem(label, value)
+    combo.setCurrentIndex(max(combo.findData(current), 0))
+    combo.blockSignals(False)

@@ -16,6 +16,7 @@ from .icons import icon
 from .import_dialog import ImportPatchesDialog
 from .messages import error_text, ui_is_chinese
 from .overlay_panel import OverlayPanel
+from .season_panel import SeasonPanel
 
 _PROJECT_SCOPE = "land_enforcement"
 _PROJECT_TASK_KEY = "task_path"
@@ -91,6 +92,10 @@ class TaskDock(QgsDockWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(task_page, self.tr("Task"))
         self.tabs.addTab(self.overlay_panel, self.tr("Office comparison"))
+        self.season_panel = SeasonPanel()
+        self.season_panel.message.connect(self.message)
+        self.season_panel.changed.connect(lambda: self.task_changed.emit(self.task_path))
+        self.tabs.addTab(self.season_panel, self.tr("Season"))
 
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -134,6 +139,7 @@ class TaskDock(QgsDockWidget):
 
     def refresh(self):
         self.path_label.setText(self.task_path or self.tr("No task open"))
+        self.season_panel.set_task(self.task_path)
         for label in self.values.values():
             label.setText("-")
         self.report_table.setRowCount(0)

@@ -29,7 +29,8 @@ class LandEnforcementAlgorithm(QgsProcessingAlgorithm):
         return self.ALGORITHM_ID
 
     def group(self):
-        return {"task": tr("Task"), "verification": tr("Verification"), "submission": tr("Submission")}[self.GROUP]
+        return {"task": tr("Task"), "verification": tr("Verification"), "submission": tr("Submission"),
+                "season": tr("Season")}[self.GROUP]
 
     def groupId(self):
         return self.GROUP

@@ -7,6 +7,7 @@ from .attach_photos import AttachPhotosAlgorithm
 from .import_patches import ImportPatchesAlgorithm
 from .import_verification import ImportVerificationAlgorithm
 from .overlay import OverlayAlgorithm
+from .season import AssignPatchesAlgorithm, ExportAssignmentsAlgorithm, ProgressReportAlgorithm
 from .submission import ExportPackageAlgorithm, VerifyPackageAlgorithm
 from .township_metrics import TownshipMetricsAlgorithm
 
@@ -17,7 +18,8 @@ class LandEnforcementProvider(QgsProcessingProvider):
     def loadAlgorithms(self):
         for algorithm in (ImportPatchesAlgorithm(), OverlayAlgorithm(), ImportVerificationAlgorithm(),
                           AttachPhotosAlgorithm(), TownshipMetricsAlgorithm(), ExportPackageAlgorithm(),
-                          VerifyPackageAlgorithm()):
+                          VerifyPackageAlgorithm(), AssignPatchesAlgorithm(), ExportAssignmentsAlgorithm(),
+                          ProgressReportAlgorithm()):
             self.addAlgorithm(algorithm)
 
     def id(self):

@@ -1,0 +1,298 @@
+"""The task dock's Season tab: milestones per batch with days left, the roster of people who
+answer for patches (田长制), assignment, per-person task lists and the progress report."""
+import datetime
+import json
+import os
+
+from qgis.core import QgsSettings
+from qgis.PyQt.QtCore import Qt, pyqtSignal
+from qgis.PyQt.QtGui import QBrush, QColor
+from qgis.PyQt.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView,
+                                 QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from ..core import schema, season
+from ..core.store import open_task, task_files_folder
+from .messages import error_text
+
+_TEMPLATE_SETTING = "land_enforcement/milestone_template"
+_OVERDUE = QColor("#f8cbad")
+_SOON = QColor("#fff2cc")
+_ROSTER_COLUMNS = ("name", "role", "xzqdm", "village", "phone", "is_default")
+
+
+def saved_template():
+    """The bureau's milestone template (plugin settings), or the seed calendar."""
+    text = QgsSettings().value(_TEMPLATE_SETTING, "", type=str)
+    return json.loads(text) if text else schema.DEFAULT_MILESTONE_TEMPLATE
+
+
+class SeasonPanel(QWidget):
+    message = pyqtSignal(str, int)
+    changed = pyqtSignal()  # assignments or milestones changed: lists and progress follow
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.task_path = None
+        self._loading = False
+
+        self.milestones = QTableWidget(0, 6)
+        self.milestones.setHorizontalHeaderLabels([self.tr("Batch"), self.tr("Milestone"), self.tr("Due"),
+                                                   self.tr("Done"), self.tr("Days left"), self.tr("State")])
+        self.milestones.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.milestones.verticalHeader().setVisible(False)
+        self.milestones.setToolTip(self.tr("Edit a due or done date (YYYY-MM-DD); every change is audited"))
+        self.milestones.itemChanged.connect(self._milestone_edited)
+        self.batch = QComboBox()
+        apply_button = QPushButton(self.tr("Apply template"))
+        apply_button.setToolTip(self.tr("Set the batch's due dates from the template (dates already set are kept)"))
+        apply_button.clicked.connect(self.apply_template)
+        save_template = QPushButton(self.tr("Save as my template"))
+        save_template.setToolTip(self.tr("Keep this batch's due dates (month and day) as the template for new batches"))
+        save_template.clicked.connect(self.save_template)
+        milestone_buttons = QHBoxLayout()
+        for widget in (self.batch, apply_button, save_template):
+            milestone_buttons.addWidget(widget)
+        milestone_box = QGroupBox(self.tr("Milestones"))
+        milestone_layout = QVBoxLayout(milestone_box)
+        milestone_layout.addWidget(self.milestones, 1)
+        milestone_layout.addLayout(milestone_buttons)
+
+        self.roster = QTableWidget(0, len(_ROSTER_COLUMNS))
+        self.roster.setHorizontalHeaderLabels([self.tr("Name"), self.tr("Role"), self.tr("Township code"),
+                                               self.tr("Village"), self.tr("Phone"), self.tr("Default")])
+        self.roster.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.roster.verticalHeader().setVisible(False)
+        self.roster.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        add_person = QPushButton(self.tr("Add person"))
+        add_person.clicked.connect(lambda: self._add_roster_row({}))
+        remove_person = QPushButton(self.tr("Remove"))
+        remove_person.clicked.connect(self._remove_roster_rows)
+        save_roster = QPushButton(self.tr("Save roster"))
+        save_roster.clicked.connect(self.save_roster)
+        roster_buttons = QHBoxLayout()
+        for button in (add_person, remove_person, save_roster):
+            roster_buttons.addWidget(button)
+        roster_box = QGroupBox(self.tr("Roster (field chiefs and inspectors)"))
+        roster_layout = QVBoxLayout(roster_box)
+        roster_layout.addWidget(self.roster, 1)
+        roster_layout.addLayout(roster_buttons)
+
+        assign = QPushButton(self.tr("Assign by township"))
+        assign.setToolTip(self.tr("Each patch to its township (the overlay's boundary) and the township's default "
+                                  "person; assignments made by hand are kept"))
+        assign.clicked.connect(self.auto_assign)
+        lists = QPushButton(self.tr("Per-person task lists…"))
+        lists.setToolTip(self.tr("Verification sheet and QField project for every person of every township"))
+        lists.clicked.connect(self.export_lists)
+        report = QPushButton(self.tr("Progress report…"))
+        report.clicked.connect(self.export_report)
+        action_buttons = QHBoxLayout()
+        for button in (assign, lists, report):
+            action_buttons.addWidget(button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(milestone_box, 1)
+        layout.addWidget(roster_box, 1)
+        layout.addLayout(action_buttons)
+
+    # -- loading -----------------------------------------------------------------------------
+    def set_task(self, path):
+        self.task_path = path
+        self.refresh()
+
+    def refresh(self, today=None):
+        self._loading = True
+        self.milestones.setRowCount(0)
+        self.roster.setRowCount(0)
+        self.batch.clear()
+        try:
+            if not self.task_path:
+                return
+            try:
+                store = open_task(self.task_path)
+            except Exception:  # the task may not exist yet (a new GeoPackage before its first import)
+                return
+            try:
+                batches = store.summary().batches
+                milestones = store.milestones()
+                people = store.people()
+            finally:
+                store.close()
+            self.batch.addItems(batches)
+            self._show_milestones(batches, milestones, today)
+            for person in people:
+                self._add_roster_row(person)
+        finally:
+            self._loading = False
+
+    def _show_milestones(self, batches, milestones, today):
+        known = {(m["batch"], m["kind"]): m for m in milestones}
+        rows = [known.get((batch, kind.value)) or {"batch": batch, "kind": kind.value, "due_date": None,
+                                                   "done_date": None, "note": None}
+                for batch in batches for kind in schema.MilestoneKind]
+        states = season.milestone_states(rows, today)
+        self.milestones.setRowCount(len(rows))
+        for index, state in enumerate(states):
+            if state.done_date:
+                text = self.tr("Done")
+            elif state.overdue:
+                text = self.tr("Overdue by {n} days").format(n=-state.days_left)
+            elif state.days_left is not None:
+                text = self.tr("{n} days left").format(n=state.days_left)
+            else:
+                text = self.tr("No date")
+            cells = [state.batch, state.kind, state.due_date or "", state.done_date or "",
+                     "" if state.days_left is None else str(state.days_left), text]
+            for column, value in enumerate(cells):
+                item = QTableWidgetItem(value)
+                if column not in (2, 3):
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                if state.overdue:
+                    item.setBackground(QBrush(_OVERDUE))
+                elif not state.done_date and state.days_left is not None and state.days_left <= 14:
+                    item.setBackground(QBrush(_SOON))
+                self.milestones.setItem(index, column, item)
+
+    def _add_roster_row(self, person):
+        row = self.roster.rowCount()
+        self.roster.insertRow(row)
+        for column, name in enumerate(_ROSTER_COLUMNS[:-1]):
+            if name == "role":
+                combo = QComboBox()
+                combo.addItems(schema.PersonRole.values())
+                combo.setCurrentIndex(max(combo.findText(person.get("role") or ""), 0))
+                self.roster.setCellWidget(row, column, combo)
+            else:
+                self.roster.setItem(row, column, QTableWidgetItem(person.get(name) or ""))
+        default = QTableWidgetItem()
+        default.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+        default.setCheckState(Qt.CheckState.Checked if person.get("is_default") else Qt.CheckState.Unchecked)
+        self.roster.setItem(row, len(_ROSTER_COLUMNS) - 1, default)
+
+    def _remove_roster_rows(self):
+        for row in sorted({index.row() for index in self.roster.selectedIndexes()}, reverse=True):
+            self.roster.removeRow(row)
+
+    def roster_rows(self):
+        rows = []
+        for row in range(self.roster.rowCount()):
+            person = {}
+            for column, name in enumerate(_ROSTER_COLUMNS):
+                if name == "role":
+                    person[name] = self.roster.cellWidget(row, column).currentText()
+                elif name == "is_default":
+                    person[name] = int(self.roster.item(row, column).checkState() == Qt.CheckState.Checked)
+                else:
+                    person[name] = (self.roster.item(row, column).text() if self.roster.item(row, column) else "").strip()
+            if person["name"]:
+                rows.append(person)
+        return rows
+
+    # -- editing -----------------------------------------------------------------------------
+    def _milestone_edited(self, item):
+        if self._loading or item.column() not in (2, 3):
+            return
+        row = item.row()
+        batch, kind = self.milestones.item(row, 0).text(), self.milestones.item(row, 1).text()
+        due, done = (self.milestones.item(row, c).text().strip() or None for c in (2, 3))
+        try:
+            for value in (due, done):
+                if value:
+                    datetime.date.fromisoformat(value)
+            store = open_task(self.task_path)
+            try:
+                store.set_milestone(batch, kind, due, done)
+            finally:
+                store.close()
+        except ValueError:
+            self.message.emit(self.tr("Dates are written YYYY-MM-DD, e.g. 2025-05-08"), 1)
+        except Exception as exc:
+            self.message.emit(error_text(exc), 2)
+        self.refresh()
+        self.changed.emit()
+
+    def apply_template(self):
+        batch = self.batch.currentText()
+        if not batch:
+            return
+        try:
+            season.apply_template(self.task_path, batch, saved_template())
+        except Exception as exc:
+            self.message.emit(error_text(exc), 2)
+        self.refresh()
+        self.changed.emit()
+
+    def save_template(self):
+        batch = self.batch.currentText()
+        if not batch:
+            return
+        try:
+            year, kind = season.batch_kind(batch)
+        except Exception as exc:
+            self.message.emit(error_text(exc), 2)
+            return
+        template = dict(saved_template())
+        dates = {}
+        for row in range(self.milestones.rowCount()):
+            due = self.milestones.item(row, 2).text()
+            if self.milestones.item(row, 0).text() == batch and due:
+                day = datetime.date.fromisoformat(due)
+                offset = day.year - year
+                dates[self.milestones.item(row, 1).text()] = (f"+{offset}-" if offset else "") + day.strftime("%m-%d")
+        template[kind] = dates
+        QgsSettings().setValue(_TEMPLATE_SETTING, json.dumps(template, ensure_ascii=False))
+        self.message.emit(self.tr("Template saved for {kind} batches").format(kind=kind), 0)
+
+    def save_roster(self):
+        rows = self.roster_rows()
+        names = [r["name"] for r in rows]
+        if len(set(names)) != len(names):
+            self.message.emit(self.tr("Each person's name must be unique in the roster"), 1)
+            return False
+        store = open_task(self.task_path)
+        try:
+            store.set_people(rows)
+        except Exception as exc:
+            self.message.emit(error_text(exc), 2)
+            return False
+        finally:
+            store.close()
+        self.message.emit(self.tr("Roster saved: {n} people").format(n=len(rows)), 0)
+        return True
+
+    def auto_assign(self):
+        try:
+            changed = season.auto_assign(self.task_path)
+        except Exception as exc:
+            self.message.emit(error_text(exc), 2)
+            return None
+        self.message.emit(self.tr("{n} patches assigned").format(n=changed), 0)
+        self.changed.emit()
+        return changed
+
+    def export_lists(self, out_dir=None):
+        out_dir = out_dir or QFileDialog.getExistingDirectory(self, self.tr("Folder for the per-person task lists"))
+        if not out_dir:
+            return None
+        try:
+            written = season.export_assignee_lists(self.task_path, out_dir)
+        except Exception as exc:
+            QMessageBox.warning(self, self.tr("Per-person task lists"), error_text(exc))
+            return None
+        self.message.emit(self.tr("{n} sheets and QField projects written to {dir}").format(
+            n=len(written), dir=out_dir), 0)
+        return written
+
+    def export_report(self, path=None):
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("Progress report"), os.path.join(
+                task_files_folder(self.task_path), f"进度_{datetime.date.today().isoformat()}.xlsx"), "Excel (*.xlsx)")
+        if not path:
+            return None
+        try:
+            season.write_progress_report(self.task_path, path)
+        except Exception as exc:
+            self.message.emit(error_text(exc), 2)
+            return None
+        self.message.emit(self.tr("Progress report written: {path}").format(path=path), 0)
+        return path
