@@ -5,6 +5,12 @@
 (b) native:intersection of the patches (already in the working CRS, read from the task) with
     the cultivated land layer alone.
 Each runs in its own process so that peak memory is its own. Prints both times, a/b and peaks.
+
+Then the two task backends on the same county: (c) the whole overlay of every patch by the local
+engine into the GeoPackage task, (d) the same overlay computed inside PostGIS (a private cluster,
+tests/pg_cluster.py, holding the uploaded task and red lines; the upload is not timed), with the
+largest per-patch difference between them and the township metrics read from each store; (e) the
+local engine on the PostGIS task reading its red lines from the database, for reference.
 """
 import argparse
 import json
@@ -18,12 +24,16 @@ sys.path.insert(0, ROOT)
 APPROVALS = ("approvals_nzy", "approvals_zs", "approvals_gd", "approvals_ssny", "approvals_lsyd")
 
 
+_APP = []  # the QgsApplication must outlive every layer (postgres layers crash without one)
+
+
 def _qgis():
     from qgis.core import QgsApplication
 
-    app = QgsApplication([], False)
-    app.initQgis()
-    return app
+    if not _APP:
+        _APP.append(QgsApplication([], False))
+        _APP[0].initQgis()
+    return _APP[0]
 
 
 def prepare(out, size, seed):
@@ -125,7 +135,144 @@ def run_native(out):
     return time.perf_counter() - started, result["OUTPUT"].featureCount()
 
 
+BENCH_SERVICE = "lep_bench"
+
+
+def _database_red_lines():
+    """The red lines uploaded into the bench cluster's schema 'redlines', as QGIS 'postgres' layers."""
+    from qgis.core import QgsDataSourceUri, QgsVectorLayer
+
+    from land_enforcement_plugin.core.office_comparison import OverlayInputs
+
+    def layer(name):
+        uri = QgsDataSourceUri()
+        uri.setConnection(BENCH_SERVICE, "", "", "")
+        uri.setDataSource("redlines", name, "geom", "", "fid")
+        return QgsVectorLayer(uri.uri(False), name, "postgres")
+
+    return OverlayInputs(layer("townships"), layer("cultivated"), layer("pbf"), layer("eco_redline"),
+                         [layer(name) for name in APPROVALS])
+
+
+def _timed_overlay(task, inputs, scratch):
+    """run_overlay of every patch (fingerprints cleared first), then the township metrics.
+    Writes each patch's areas and the metrics to scratch/areas_<engine>.json for the comparison."""
+    from land_enforcement_plugin.core import overlay_run, schema
+    from land_enforcement_plugin.core.metrics import township_metrics
+
+    store = overlay_run.open_task(task)
+    try:
+        with store.transaction():
+            store._ds.ExecuteSQL(f"UPDATE {schema.PATCHES_LAYER} SET {schema.OVERLAY_FINGERPRINT.name} = NULL")
+    finally:
+        store.close()
+    engine, spent = overlay_run._compute, []
+
+    def timed(*args):  # the engine alone, without reading the patches and storing the results
+        started = time.perf_counter()
+        try:
+            return engine(*args)
+        finally:
+            spent.append(time.perf_counter() - started)
+
+    overlay_run._compute = timed
+    try:
+        started = time.perf_counter()
+        run = overlay_run.run_overlay(task, inputs)
+        run_seconds = time.perf_counter() - started
+    finally:
+        overlay_run._compute = engine
+    store = overlay_run.open_task(task)
+    try:
+        started = time.perf_counter()
+        result = township_metrics(store)
+        metrics_seconds = time.perf_counter() - started
+        areas = {values["jcbh"]: [values[f.name] for f in schema.OVERLAY_AREA_FIELDS]
+                 for values, _ in store.export_patches()}
+    finally:
+        store.close()
+    with open(os.path.join(scratch, f"areas_{run.engine}.json"), "w") as handle:
+        json.dump({"areas": areas, "metrics": result.rows}, handle)
+    return {"seconds": spent[0], "count": run.recomputed, "run_seconds": run_seconds, "engine": run.engine,
+            "metrics_seconds": metrics_seconds}
+
+
+def _scratch(out):
+    scratch = os.path.join(out, "backends")
+    os.makedirs(scratch, exist_ok=True)
+    return scratch
+
+
+def run_local_store(out):
+    """(c): a copy of the GeoPackage task, every patch overlaid by the local engine."""
+    import shutil
+
+    _qgis()
+    task = os.path.join(_scratch(out), "task.gpkg")
+    shutil.copyfile(os.path.join(out, "task.gpkg"), task)
+    return _timed_overlay(task, _red_lines(out), _scratch(out))
+
+
+def run_postgis_store(out):
+    """(d): a private PostgreSQL + PostGIS cluster holding the uploaded task and red lines."""
+    _qgis()
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    import pg_cluster
+    from osgeo import gdal
+
+    from land_enforcement_plugin.core.postgis_store import upload_task
+
+    cluster = pg_cluster.PrivateCluster(service=BENCH_SERVICE).start()
+    os.environ["PGSERVICEFILE"] = cluster.service_file
+    try:
+        started = time.perf_counter()
+        location = upload_task(os.path.join(out, "task.gpkg"), f"pg:service={BENCH_SERVICE}/bench_task")
+        cluster._psql(cluster.dbname, "CREATE SCHEMA redlines")
+        gdal.VectorTranslate(f"PG:service={BENCH_SERVICE} active_schema=redlines", os.path.join(out, "redlines.gpkg"),
+                             format="PostgreSQL", options=["-preserve_fid"],
+                             layerCreationOptions=["GEOMETRY_NAME=geom", "FID=fid", "SPATIAL_INDEX=GIST"])
+        cluster._psql(cluster.dbname, "VACUUM ANALYZE")
+        upload_seconds = time.perf_counter() - started
+        figures = _timed_overlay(location, _database_red_lines(), _scratch(out))
+        figures["upload_seconds"] = upload_seconds
+        # (e) what the same task would take without the engine in SQL: the local engine reading
+        # the red lines from the database (the patches already in memory).
+        from land_enforcement_plugin.core.office_comparison import compute_overlay
+        from land_enforcement_plugin.core.overlay_run import task_patches
+
+        patches, working_crs = task_patches(location)
+        started = time.perf_counter()
+        compute_overlay(patches, working_crs, _database_red_lines())
+        figures["local_engine_seconds"] = time.perf_counter() - started
+        return figures
+    finally:
+        cluster.stop()
+
+
+def compare_backends(out):
+    """Largest per-patch area difference (m²), largest township-metric difference (亩) and whether
+    every count and flag of the metrics agrees."""
+    scratch = os.path.join(out, "backends")
+    with open(os.path.join(scratch, "areas_local.json")) as handle:
+        local = json.load(handle)
+    with open(os.path.join(scratch, "areas_postgis.json")) as handle:
+        database = json.load(handle)
+    worst = max(abs(a - b) for jcbh, areas in local["areas"].items()
+                for a, b in zip(areas, database["areas"][jcbh]))
+    pairs = [(mine[k], theirs[k]) for mine, theirs in zip(local["metrics"], database["metrics"]) for k in mine]
+    worst_metric = max((abs(a - b) for a, b in pairs if isinstance(a, float) and isinstance(b, float)), default=0.0)
+    same_counts = len(local["metrics"]) == len(database["metrics"]) and all(
+        a == b for a, b in pairs if not (isinstance(a, float) and isinstance(b, float)))
+    return worst, worst_metric, same_counts
+
+
 def child(kind, out):
+    if kind in ("local-store", "postgis-store"):
+        figures = {"local-store": run_local_store, "postgis-store": run_postgis_store}[kind](out)
+        with open("/proc/self/status") as status:
+            figures["peak_mib"] = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+        print(json.dumps(figures))
+        return
     seconds, count = {"plugin": run_plugin, "native": run_native, "metrics": run_metrics}[kind](out)
     # VmHWM, not ru_maxrss: the latter survives exec and would report the parent's peak.
     with open("/proc/self/status") as status:
@@ -144,24 +291,58 @@ def main():
     parser.add_argument("--out", default=os.path.join(ROOT, "build", "bench"))
     parser.add_argument("--size", default="large")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--child", choices=["plugin", "native", "metrics"])
+    parser.add_argument("--child", choices=["plugin", "native", "metrics", "local-store", "postgis-store"])
+    parser.add_argument("--only-backends", action="store_true", help="only the GeoPackage / PostGIS comparison")
     args = parser.parse_args()
     if args.child:
         child(args.child, args.out)
         return
     os.makedirs(args.out, exist_ok=True)
     prepare(args.out, args.size, args.seed)
-    plugin = measure("plugin", args.out)
-    native = measure("native", args.out)
+    if not args.only_backends:
+        compare_engines(args.out)
+    backends(args.out)
+
+
+def compare_engines(out):
+    plugin = measure("plugin", out)
+    native = measure("native", out)
     print(f"(a) plugin overlay, 4 layers + 5 approval layers + township split: {plugin['seconds']:.1f} s "
           f"({plugin['count']} patches), peak {plugin['peak_mib']:.0f} MiB")
     print(f"(b) native:intersection, patches x cultivated land only:          {native['seconds']:.1f} s "
           f"({native['count']} pieces), peak {native['peak_mib']:.0f} MiB")
     print(f"ratio a/b = {plugin['seconds'] / native['seconds']:.2f}  (goal <= 1.0); "
           f"plugin peak memory {plugin['peak_mib'] / 1024:.2f} GiB (goal <= 1.5)")
-    prepare_metrics(args.out)
-    figures = measure("metrics", args.out)
+    prepare_metrics(out)
+    figures = measure("metrics", out)
     print(f"township metrics for {figures['count']} patches: {figures['seconds']:.2f} s (goal well under 1 s)")
+
+
+def backends(out):
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    import pg_cluster
+
+    reason = pg_cluster.unavailable_reason()
+    if reason:
+        print(f"GeoPackage / PostGIS comparison skipped: {reason}")
+        return
+    prepare_metrics(out)  # the task copied to both backends carries the overlay and the verdicts
+    local = measure("local-store", out)
+    database = measure("postgis-store", out)
+    worst, worst_metric, same_counts = compare_backends(out)
+    for label, figures in (("(c) GeoPackage task, local engine:", local),
+                           ("(d) PostGIS task, engine in SQL: ", database)):
+        print(f"{label} overlay of {figures['count']} patches {figures['seconds']:.1f} s "
+              f"(whole run with reading and storing {figures['run_seconds']:.1f} s, engine '{figures['engine']}'), "
+              f"township metrics {figures['metrics_seconds']:.2f} s, peak {figures['peak_mib']:.0f} MiB")
+    print(f"(e) PostGIS task, local engine reading the red lines from the database: "
+          f"{database['local_engine_seconds']:.1f} s")
+    print(f"ratio c/d = {local['seconds'] / database['seconds']:.2f} (overlay), "
+          f"{local['run_seconds'] / database['run_seconds']:.2f} (whole run); "
+          f"PostGIS upload of task and red lines (not timed above) {database['upload_seconds']:.1f} s")
+    print(f"largest difference between the backends: {worst:.6f} m² per patch area (goal < 0.01), "
+          f"{worst_metric:.2e} 亩 in the township metrics; counts and flags "
+          f"{'equal' if same_counts else 'DIFFERENT'}")
 
 
 if __name__ == "__main__":

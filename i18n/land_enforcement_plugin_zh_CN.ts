@@ -4,22 +4,22 @@
     <context>
         <name>@default</name>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="176" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="195" />
             <source>Land enforcement</source>
             <translation>卫片执法</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="102" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="111" />
             <source>Land enforcement task panel</source>
             <translation>卫片执法任务面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="104" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="113" />
             <source>Open task…</source>
             <translation>打开任务库…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="105" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="114" />
             <source>Import change patches…</source>
             <translation>导入卫片图斑…</translation>
         </message>
@@ -269,22 +269,22 @@
             <translation>被标记的乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="108" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="117" />
             <source>Patch review panel</source>
             <translation>图斑核查面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="112" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="121" />
             <source>Township metrics panel</source>
             <translation>乡镇统计面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="115" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="128" />
             <source>Next unverified patch</source>
             <translation>下一个未核查图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="117" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="130" />
             <source>Verdict form…</source>
             <translation>判定表单…</translation>
         </message>
@@ -389,17 +389,17 @@
             <translation>成果包与其清单不一致：</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="118" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="131" />
             <source>Export submission package…</source>
             <translation>导出成果上报包…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="126" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="139" />
             <source>Open a task first</source>
             <translation>请先打开任务</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="132" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="145" />
             <source>Submission package written: {path}</source>
             <translation>成果上报包已写入：{path}</translation>
         </message>
@@ -517,6 +517,149 @@
             <location filename="../land_enforcement_plugin/processing/season.py" line="98" />
             <source>Patches overdue</source>
             <translation>逾期图斑数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="16" />
+            <source>Add before / after imagery</source>
+            <translation>登记前后时相影像</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="19" />
+            <source>Registers imagery with the task, tagged with its date (or date range) and role, so that each patch is shown and printed over the nearest image on or before its earlier date (QSX) and the nearest on or after its later date (HSX). Give a raster file, or a folder of tiles (built into one VRT beside the task that references the tiles in place, nothing is copied), or the name of an XYZ or WMS/WMTS connection saved in QGIS (WMS/WMTS also need the layer). A date left empty is read from the file or folder name.</source>
+            <translation>将影像登记到任务，并标注其日期（或日期范围）和时相，使每个图斑在显示和打印时叠加在前时相（QSX）当日或之前最近的影像和后时相（HSX）当日或之后最近的影像上。可给出一个栅格文件，或一个瓦片文件夹（在任务旁生成一个引用原瓦片的 VRT，不复制任何文件），或 QGIS 中已保存的 XYZ、WMS/WMTS 连接名称（WMS/WMTS 还需指定图层）。日期留空时从文件或文件夹名称中读取。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="28" />
+            <source>Raster file</source>
+            <translation>栅格文件</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="29" />
+            <source>Folder of tiles</source>
+            <translation>瓦片文件夹</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="31" />
+            <source>Saved connection (xyz:&lt;name&gt; or wms:&lt;name&gt;)</source>
+            <translation>已保存的连接（xyz:&lt;名称&gt; 或 wms:&lt;名称&gt;）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="33" />
+            <source>Layer of the WMS/WMTS connection</source>
+            <translation>WMS/WMTS 连接的图层</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="34" />
+            <source>WMTS tile matrix set</source>
+            <translation>WMTS 瓦片矩阵集</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="35" />
+            <source>Before</source>
+            <translation>前时相</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="35" />
+            <source>After</source>
+            <translation>后时相</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="35" />
+            <source>Any</source>
+            <translation>前后均可</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="37" />
+            <source>Image date, or first date of its range</source>
+            <translation>影像日期，或日期范围的起始日期</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="39" />
+            <source>Last date of its range</source>
+            <translation>日期范围的截止日期</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="41" />
+            <source>Images registered with the task</source>
+            <translation>任务已登记的影像数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="42" />
+            <source>The new entry (JSON)</source>
+            <translation>新登记项（JSON）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="43" />
+            <source>Its source (a VRT for a folder)</source>
+            <translation>影像来源（文件夹为 VRT）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="51" />
+            <source>Give exactly one of INPUT, FOLDER or CONNECTION</source>
+            <translation>INPUT、FOLDER、CONNECTION 三者须且只能给出一个</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="71" />
+            <source>no date</source>
+            <translation>无日期</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="74" />
+            <source>The image has no date: it is not matched to any patch until one is set</source>
+            <translation>该影像没有日期：填写日期之前不会匹配到任何图斑</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/plugin.py" line="125" />
+            <source>Before / after imagery panel</source>
+            <translation>前后时相影像面板</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/plugin.py" line="194" />
+            <source>(the full report is in the Log Messages panel, tab “{tag}”)</source>
+            <translation>（完整报告见“日志消息”面板的“{tag}”页）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="35" />
+            <source>Phase (before / after)</source>
+            <translation>时相（前时相 / 后时相）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="40" />
+            <source>Image name</source>
+            <translation>影像名称</translation>
+        </message>
+    </context>
+    <context>
+        <name>ConnectionDialog</name>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="94" />
+            <source>Add a saved connection</source>
+            <translation>添加已保存的连接</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="99" />
+            <source>Layer identifier (WMS/WMTS only)</source>
+            <translation>图层标识（仅 WMS/WMTS）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="101" />
+            <source>Tile matrix set (WMTS only)</source>
+            <translation>瓦片矩阵集（仅 WMTS）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="103" />
+            <source>Connection</source>
+            <translation>连接</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="104" />
+            <source>Layer</source>
+            <translation>图层</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="105" />
+            <source>Tile matrix set</source>
+            <translation>瓦片矩阵集</translation>
         </message>
     </context>
     <context>
@@ -658,172 +801,450 @@
         </message>
     </context>
     <context>
+        <name>ImageryDock</name>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="126" />
+            <source>Before / after imagery</source>
+            <translation>前后时相影像</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="159" />
+            <source>F: flip both views between the after and the before image; S: swipe; [ and ]: move the swipe line; Esc: before | after; Z: frame the patch</source>
+            <translation>F：两个视图在后时相与前时相影像之间切换；S：卷帘；[ 和 ]：移动卷帘线；Esc：恢复前时相 | 后时相；Z：缩放到图斑</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="162" />
+            <source>Flip</source>
+            <translation>切换</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="163" />
+            <source>Show the after image in both views, then the before image, and so on (F, or Ctrl+Alt+F anywhere)</source>
+            <translation>两个视图都显示后时相影像，再按一次显示前时相影像，依此交替（F，或在任意处按 Ctrl+Alt+F）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="167" />
+            <source>Swipe</source>
+            <translation>卷帘</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="169" />
+            <source>One view: the before image left of the line, the after image right of it; drag the slider or press [ and ] (S, or Ctrl+Alt+S anywhere)</source>
+            <translation>合为一个视图：卷帘线左侧为前时相影像，右侧为后时相影像；拖动滑块或按 [ 和 ]（S，或在任意处按 Ctrl+Alt+S）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="175" />
+            <source>Where the after image starts ([ and ] move it)</source>
+            <translation>后时相影像的起始位置（[ 和 ] 可移动）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="179" />
+            <source>Frame patch</source>
+            <translation>缩放到图斑</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="180" />
+            <source>Zoom both views back to the patch (Z)</source>
+            <translation>两个视图都缩放回图斑（Z）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="209" />
+            <source>Date (from)</source>
+            <translation>日期（起）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="209" />
+            <source>Date to (range)</source>
+            <translation>截止日期（范围）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="209" />
+            <source>Source</source>
+            <translation>来源</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="216" />
+            <source>Double-click a name or a date to edit it; dates as 2024-03-15. An image without a date is never matched.</source>
+            <translation>双击名称或日期可编辑；日期格式如 2024-03-15。没有日期的影像不会被匹配。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="221" />
+            <source>Add files…</source>
+            <translation>添加文件…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="221" />
+            <source>GeoTIFF or other raster files, used in place</source>
+            <translation>GeoTIFF 等栅格文件，原地使用</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="221" />
+            <source>Add tile folder…</source>
+            <translation>添加瓦片文件夹…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="221" />
+            <source>A folder of tiles becomes one mosaic (VRT) beside the task; the tiles are not copied</source>
+            <translation>瓦片文件夹在任务旁生成一个镶嵌（VRT），瓦片不复制</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="221" />
+            <source>Add saved connection…</source>
+            <translation>添加已保存的连接…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="221" />
+            <source>An XYZ, WMS or WMTS connection saved in QGIS</source>
+            <translation>QGIS 中已保存的 XYZ、WMS 或 WMTS 连接</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="221" />
+            <source>Add map layer…</source>
+            <translation>添加地图图层…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="221" />
+            <source>A raster layer of the current project</source>
+            <translation>当前工程中的栅格图层</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="221" />
+            <source>Forget the selected image (files stay)</source>
+            <translation>取消登记所选影像（文件保留）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="237" />
+            <source>Task imagery</source>
+            <translation>任务影像</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="509" />
+            <source>Select a patch in the patch review list</source>
+            <translation>请在图斑核查列表中选择图斑</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="581" />
+            <source>Open a task first</source>
+            <translation>请先打开任务</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="410" />
+            <source>Patch {jcbh}: QSX {qsx}, HSX {hsx}</source>
+            <translation>图斑 {jcbh}：前时相 {qsx}，后时相 {hsx}</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="524" />
+            <source>Before</source>
+            <translation>前时相</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="524" />
+            <source>After</source>
+            <translation>后时相</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="423" />
+            <source>No matching imagery for QSX {date}</source>
+            <translation>前时相 {date} 无匹配影像</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="423" />
+            <source>No matching imagery for HSX {date}</source>
+            <translation>后时相 {date} 无匹配影像</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="434" />
+            <source>({days} days before QSX)</source>
+            <translation>（早于前时相 {days} 天）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="434" />
+            <source>({days} days after HSX)</source>
+            <translation>（晚于后时相 {days} 天）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="437" />
+            <source>(cannot be read)</source>
+            <translation>（无法读取）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="524" />
+            <source>Any</source>
+            <translation>前后均可</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="543" />
+            <source>File not found: {path}</source>
+            <translation>文件不存在：{path}</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="546" />
+            <source>No date: this image is never matched</source>
+            <translation>无日期：该影像不会被匹配</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="589" />
+            <source>Set the date of {names} in the table: an image without a date is never matched</source>
+            <translation>请在表中填写 {names} 的日期：没有日期的影像不会被匹配</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="606" />
+            <source>Imagery files</source>
+            <translation>影像文件</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="606" />
+            <source>Rasters (*.tif *.tiff *.img *.jp2 *.vrt);;All files (*)</source>
+            <translation>栅格 (*.tif *.tiff *.img *.jp2 *.vrt);;所有文件 (*)</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="624" />
+            <source>{tiles} tiles of {folder} registered as one image</source>
+            <translation>{folder} 的 {tiles} 个瓦片已登记为一幅影像</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="636" />
+            <source>Building the imagery mosaic</source>
+            <translation>正在生成影像镶嵌</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="642" />
+            <source>Folder of image tiles</source>
+            <translation>影像瓦片文件夹</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="651" />
+            <source>QGIS has no saved XYZ, WMS or WMTS connection: add one in the Data Source Manager first</source>
+            <translation>QGIS 中没有已保存的 XYZ、WMS 或 WMTS 连接：请先在数据源管理器中添加</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="672" />
+            <source>The project has no raster layer</source>
+            <translation>工程中没有栅格图层</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="675" />
+            <source>Add map layer</source>
+            <translation>添加地图图层</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="675" />
+            <source>Raster layer</source>
+            <translation>栅格图层</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="209" />
+            <source>Image name</source>
+            <translation>影像名称</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="209" />
+            <source>Phase</source>
+            <translation>时相</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="221" />
+            <source>Unregister</source>
+            <translation>移除登记</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="183" />
+            <source>Save chips…</source>
+            <translation>保存影像截图…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="184" />
+            <source>The patch's before and after images with outline, date and scale bar as PNG files (&lt;JCBH&gt;_before.png, &lt;JCBH&gt;_after.png)</source>
+            <translation>将该图斑的前后时相影像（含图斑轮廓、日期和比例尺）保存为 PNG 文件（&lt;JCBH&gt;_before.png、&lt;JCBH&gt;_after.png）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="501" />
+            <source>{count} image chips written to {folder}</source>
+            <translation>已将 {count} 张影像截图写入 {folder}</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="504" />
+            <source>No matching imagery for this patch: no chip written</source>
+            <translation>该图斑没有匹配的影像：未写入截图</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="511" />
+            <source>Folder for the image chips</source>
+            <translation>影像截图的保存文件夹</translation>
+        </message>
+    </context>
+    <context>
         <name>ImportPatchesDialog</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="20" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="21" />
             <source>Import change patches</source>
             <translation>导入卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="32" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="33" />
             <source>Detect</source>
             <translation>自动识别</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="43" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="44" />
             <source>e.g. 2024 annual, 2025Q2</source>
             <translation>如 2024年度、2025Q2</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="46" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="47" />
             <source>Patch file</source>
             <translation>图斑文件</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="47" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="48" />
             <source>Layer</source>
             <translation>图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="51" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="52" />
             <source>Attribute encoding</source>
             <translation>属性编码</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="199" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="213" />
             <source>Source CRS</source>
             <translation>源坐标系</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="53" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="54" />
             <source>Working CRS</source>
             <translation>工作坐标系</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="202" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="216" />
             <source>Batch</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="57" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="58" />
             <source>Task field</source>
             <translation>任务库字段</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="57" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="58" />
             <source>Source field</source>
             <translation>源字段</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="70" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="71" />
             <source>Apply</source>
             <translation>应用</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="72" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="73" />
             <source>Save as…</source>
             <translation>另存为…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="74" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="75" />
             <source>Delete</source>
             <translation>删除</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="77" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="78" />
             <source>Profile</source>
             <translation>映射方案</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="83" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="84" />
             <source>Field mapping (* required)</source>
             <translation>字段映射（* 为必填）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="89" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="90" />
             <source>Import</source>
             <translation>导入</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="120" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="134" />
             <source>from the .cpg file</source>
             <translation>来自 .cpg 文件</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="120" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="134" />
             <source>from the DBF header</source>
             <translation>来自 DBF 文件头</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="121" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="135" />
             <source>detected from the text</source>
             <translation>根据文本内容识别</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="121" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="135" />
             <source>plain ASCII</source>
             <translation>纯 ASCII</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="122" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="136" />
             <source>format is UTF-8</source>
             <translation>格式本身为 UTF-8</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="122" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="136" />
             <source>chosen</source>
             <translation>手动选择</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="123" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="137" />
             <source>{n} features</source>
             <translation>{n} 个要素</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="199" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="213" />
             <source>The file has no CRS: choose it</source>
             <translation>文件未带坐标系：请选择</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="144" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="158" />
             <source>(not mapped)</source>
             <translation>（未映射）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="164" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="178" />
             <source>Save field mapping</source>
             <translation>保存字段映射</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="164" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="178" />
             <source>Profile name</source>
             <translation>映射方案名称</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="173" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="187" />
             <source>Delete profile</source>
             <translation>删除映射方案</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="173" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="187" />
             <source>Delete the field-mapping profile “{name}”?</source>
             <translation>删除字段映射方案“{name}”？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="196" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="210" />
             <source>Field mapping</source>
             <translation>字段映射</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="202" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="216" />
             <source>Enter the batch, e.g. 2024 annual</source>
             <translation>请填写批次，如 2024年度</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="91" />
+            <source>Cancel</source>
+            <translation>取消</translation>
         </message>
     </context>
     <context>
         <name>LandEnforcementProvider</name>
         <message>
-            <location filename="../land_enforcement_plugin/processing/provider.py" line="29" />
+            <location filename="../land_enforcement_plugin/processing/provider.py" line="30" />
             <source>Land enforcement</source>
             <translation>卫片执法</translation>
         </message>
@@ -1499,52 +1920,52 @@ Import the {good} valid rows anyway?</source>
             <translation>未设日期</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="208" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="203" />
             <source>Dates are written YYYY-MM-DD, e.g. 2025-05-08</source>
             <translation>日期格式为 YYYY-MM-DD，如 2025-05-08</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="244" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="249" />
             <source>Template saved for {kind} batches</source>
             <translation>已保存 {kind} 批次的模板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="250" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="255" />
             <source>Each person's name must be unique in the roster</source>
             <translation>名册中每人的姓名必须唯一</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="260" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="265" />
             <source>Roster saved: {n} people</source>
             <translation>名册已保存：{n} 人</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="269" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="274" />
             <source>{n} patches assigned</source>
             <translation>已分派 {n} 个图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="274" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="279" />
             <source>Folder for the per-person task lists</source>
             <translation>责任人任务清单的保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="280" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="285" />
             <source>Per-person task lists</source>
             <translation>责任人任务清单</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="282" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="287" />
             <source>{n} sheets and QField projects written to {dir}</source>
             <translation>已写出 {n} 个核查表和 QField 工程到 {dir}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="288" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="293" />
             <source>Progress report</source>
             <translation>进度报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="297" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="302" />
             <source>Progress report written: {path}</source>
             <translation>进度报告已写出：{path}</translation>
         </message>
@@ -1557,7 +1978,7 @@ Import the {good} valid rows anyway?</source>
             <translation>卫片执法任务</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="141" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="142" />
             <source>No task open</source>
             <translation>未打开任务库</translation>
         </message>
@@ -1577,7 +1998,7 @@ Import the {good} valid rows anyway?</source>
             <translation>加载到地图</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="93" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="94" />
             <source>Task</source>
             <translation>任务库</translation>
         </message>
@@ -1647,82 +2068,82 @@ Import the {good} valid rows anyway?</source>
             <translation>面积 m²（修复前 → 修复后）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="111" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="112" />
             <source>Open or create a task database</source>
             <translation>打开或新建任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="111" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="112" />
             <source>Task database (*.gpkg)</source>
             <translation>任务库 (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="213" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="214" />
             <source>Importing change patches</source>
             <translation>正在导入卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="226" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="227" />
             <source>Read {read}: {inserted} new, {updated} updated, {unchanged} unchanged, {rejected} rejected, {repaired} geometries repaired</source>
             <translation>共读取 {read} 条：新增 {inserted}，更新 {updated}，未变 {unchanged}，拒绝 {rejected}，修复几何 {repaired}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="233" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="234" />
             <source>Rejected</source>
             <translation>已拒绝</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="233" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="234" />
             <source>Repaired</source>
             <translation>已修复</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="233" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="234" />
             <source>Note</source>
             <translation>说明</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="294" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="295" />
             <source>Change patches</source>
             <translation>卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="296" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="297" />
             <source>Cannot load the patches layer from {path}</source>
             <translation>无法从 {path} 加载图斑图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="262" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="263" />
             <source>Office comparison</source>
             <translation>内业比对</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="250" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="251" />
             <source>Choose the townships layer</source>
             <translation>请选择乡镇图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="269" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="270" />
             <source>Cancelled: the task database is unchanged</source>
             <translation>已取消：任务库未作改动</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="273" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="274" />
             <source>Office comparison: {n} patches recomputed, {m} unchanged</source>
             <translation>内业比对：重算 {n} 个图斑，{m} 个未变</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="168" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="169" />
             <source>{rejected} rejected, {repaired} repaired, {note} notes</source>
             <translation>拒绝 {rejected}，修复 {repaired}，说明 {note}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="298" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="299" />
             <source>Verification records</source>
             <translation>核查记录</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="299" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="300" />
             <source>Field photos</source>
             <translation>现场照片</translation>
         </message>
@@ -1737,7 +2158,7 @@ Import the {good} valid rows anyway?</source>
             <translation>打开共享 PostGIS 数据库中的任务，或将当前任务上传到其中</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="98" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="99" />
             <source>Season</source>
             <translation>批次与进度</translation>
         </message>
@@ -1750,9 +2171,24 @@ Import the {good} valid rows anyway?</source>
             <translation>图斑 {jcbh} 核查结果</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="40" />
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="47" />
             <source>History</source>
             <translation>修改记录</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="36" />
+            <source>Save</source>
+            <translation>保存</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="37" />
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="40" />
+            <source>Monitoring number {jcbh}</source>
+            <translation>监测编号 {jcbh}</translation>
         </message>
     </context>
 </TS>

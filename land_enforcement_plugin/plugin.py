@@ -52,6 +52,7 @@ class LandEnforcementPlugin:
         self.dock = None
         self.review = None
         self.metrics = None
+        self.imagery = None
         self.export_dialog = None
         self.actions = []
         self.toolbar = None
@@ -72,6 +73,7 @@ class LandEnforcementPlugin:
         self.initProcessing()
 
         from .gui.icons import icon, plugin_icon
+        from .gui.imagery_dock import ImageryDock
         from .gui.metrics_dock import MetricsDock
         from .gui.review_dock import ReviewDock
         from .gui.task_dock import TaskDock
@@ -85,6 +87,13 @@ class LandEnforcementPlugin:
         self.metrics = MetricsDock(self.iface.mainWindow())
         self.metrics.message.connect(self._show_message)
         self.iface.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.metrics)
+        self.imagery = ImageryDock(self.iface.mainWindow())
+        self.imagery.message.connect(self._show_message)
+        self.iface.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.imagery)
+        if self.iface.mainWindow().dockWidgetArea(self.metrics) == Qt.DockWidgetArea.BottomDockWidgetArea:
+            self.iface.mainWindow().tabifyDockWidget(self.metrics, self.imagery)  # wide, beside the review list
+        self.dock.task_changed.connect(self.imagery.set_task)
+        self.review.patch_selected.connect(self.imagery.show_patch)
         self.dock.task_changed.connect(self.review.set_task)
         self.dock.task_changed.connect(self.metrics.set_task)
         self.review.saved.connect(lambda _jcbh: self.dock.refresh())
@@ -112,6 +121,10 @@ class LandEnforcementPlugin:
         metrics_action.setText(tr("Township metrics panel"))
         metrics_action.setIcon(icon("metrics"))
         self._add_action(metrics_action)
+        imagery_action = self.imagery.toggleViewAction()
+        imagery_action.setText(tr("Before / after imagery panel"))
+        imagery_action.setIcon(icon("imagery"))
+        self._add_action(imagery_action)
         self._add_action(QAction(icon("next"), tr("Next unverified patch"), self.iface.mainWindow()),
                          lambda: self.review.step_unverified(1) and self.review.zoom_to_selected())
         self._add_action(QAction(icon("verdict"), tr("Verdict form…"), self.iface.mainWindow()), self.review.open_form)
@@ -149,6 +162,7 @@ class LandEnforcementPlugin:
         self.dock.restore_from_project()
         self.review.set_task(self.dock.task_path)
         self.metrics.set_task(self.dock.task_path)
+        self.imagery.set_task(self.dock.task_path)
 
     def _show_township(self, code):
         """From the metrics table: the township's patches in the list, the township on the map."""
@@ -173,7 +187,12 @@ class LandEnforcementPlugin:
         self.actions.append(action)
 
     def _show_message(self, text, level):
-        self.iface.messageBar().pushMessage(tr("Land enforcement"), text, Qgis.MessageLevel(level), 10)
+        """The bar shows one line; a longer report goes whole to the Log Messages panel."""
+        first, _, rest = text.partition("\n")
+        if rest:
+            QgsMessageLog.logMessage(text, LOG_TAG, Qgis.MessageLevel(level))
+            first += " " + tr("(the full report is in the Log Messages panel, tab “{tag}”)").format(tag=LOG_TAG)
+        self.iface.messageBar().pushMessage(tr("Land enforcement"), first, Qgis.MessageLevel(level), 10)
 
     def unload(self):
         for action in self.actions:
@@ -189,10 +208,11 @@ class LandEnforcementPlugin:
         if self.dock is not None:
             QgsProject.instance().readProject.disconnect(self._restore_task)
             self.iface.mapCanvas().selectionChanged.disconnect(self.review.map_selection_changed)
-            for dock in (self.dock, self.review, self.metrics):
+            self.imagery.release()  # no layer outlives the plugin
+            for dock in (self.dock, self.review, self.metrics, self.imagery):
                 self.iface.removeDockWidget(dock)
                 dock.deleteLater()
-            self.dock = self.review = self.metrics = None
+            self.dock = self.review = self.metrics = self.imagery = None
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None

@@ -97,15 +97,18 @@ def write_project(out, demo, task_path):
     townships.setLabeling(QgsVectorLayerSimpleLabeling(labels))
     townships.setLabelsEnabled(True)
     patches = _styled(QgsVectorLayer(f"{task_path}|layername=patches", "卫片图斑", "ogr"), "230,30,30,90", "200,0,0", 0.5)
-    for item in (_styled(cultivated, "245,235,200", "220,205,170", 0.1),
-                 _styled(layer("pbf", "永久基本农田"), "230,190,60", "200,150,20", 0.2, 0.6),
-                 _styled(layer("eco_redline", "生态保护红线"), "90,170,90", "40,120,40", 0.3, 0.5),
-                 townships, patches):
+    pbf = _styled(layer("pbf", "永久基本农田"), "230,190,60", "200,150,20", 0.2, 0.6)
+    eco = _styled(layer("eco_redline", "生态保护红线"), "90,170,90", "40,120,40", 0.3, 0.5)
+    for item in (_styled(cultivated, "245,235,200", "220,205,170", 0.1), pbf, eco, townships, patches):
         project.addMapLayer(item)
     project.setCrs(patches.crs())
     # Opens on the whole county rather than at 1:1.
     project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(townships.extent(), townships.crs()))
     project.writeEntry("land_enforcement", "task_path", task_path)
+    # The Office comparison tab's layer choices, as a user would have made them.
+    for role, item in (("townships", townships), ("cultivated", cultivated), ("permanent_farmland", pbf),
+                       ("eco_redline", eco)):
+        project.writeEntry("land_enforcement", f"overlay/{role}", item.id())
     path = os.path.join(out, "demo.qgz")
     project.write(path)
     app.exitQgis()
@@ -160,6 +163,20 @@ def main():
     attached = run_algorithm(profile, "landenforcement:attachphotos", INPUT=demo["photos_dir"], DATABASE=task_path)
     print(f"attachphotos: {attached['ATTACHED']} photos attached to {attached['PATCHES']} patches, "
           f"{len(attached['REPORT'].splitlines())} warnings (photo far from its patch or taken too early)")
+
+    # The province's imagery for the batch (synthetic 2 m tiles here): registered with the task, so the
+    # imagery dock and the evidence sheets show each covered patch on its before and after image.
+    from demodata.imagery import generate_imagery
+
+    made = generate_imagery(demo, out)
+    for role, spec in (("before", made["before"]), ("after", made["after"])):
+        added = run_algorithm(profile, "landenforcement:addimagery", DATABASE=task_path, FOLDER=spec["folder"],
+                              ROLE=["before", "after"].index(role), DATE_FROM=spec["date_from"],
+                              DATE_TO=spec["date_to"])
+        print(f"addimagery: {spec['name']} ({spec['date_from']}～{spec['date_to']}), {spec['tiles']} tiles "
+              f"as one VRT {added['SOURCE']}")
+    print(f"   {len(made['patches'])} patches of township {made['township']} have imagery "
+          f"({made['bytes'] / 1e6:.1f} MB of tiles in {os.path.join(out, 'imagery')})")
 
     # Season control: a field chief per township (the roster a bureau keeps), every patch assigned
     # by the township boundary, milestones from the seed calendar, per-person lists and progress.

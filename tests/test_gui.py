@@ -31,7 +31,7 @@ def plugin(plugin_iface):
 def test_plugin_registers_dock_toolbar_menu_and_provider(plugin, plugin_iface):
     assert plugin.dock in plugin_iface.mainWindow().findChildren(QDockWidget, "LandEnforcementTaskDock")
     assert plugin.review in plugin_iface.mainWindow().findChildren(QDockWidget, "LandEnforcementReviewDock")
-    assert len(plugin.toolbar.actions()) == 8
+    assert len(plugin.toolbar.actions()) == 9
     (menu_actions,) = plugin_iface.plugin_menus.values()
     assert menu_actions == plugin.toolbar.actions()
     assert QgsApplication.processingRegistry().providerById("landenforcement") is not None
@@ -149,3 +149,27 @@ def test_missing_package_is_named_in_the_message_bar_and_the_plugin_still_loads(
         assert QgsApplication.processingRegistry().providerById("landenforcement") is not None
     finally:
         plugin.unload()
+
+
+def test_import_dialog_offers_the_layers_of_a_multi_layer_geopackage(qgis_parent, tmp_path):
+    from osgeo import ogr, osr
+
+    path = str(tmp_path / "delivery.gpkg")
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(4490)
+    for name in ("wptb_2024", "wptb_2025q1"):
+        layer = ds.CreateLayer(name, srs, ogr.wkbPolygon)
+        layer.CreateField(ogr.FieldDefn("JCBH", ogr.OFTString))
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetField("JCBH", name)
+        feature.SetGeometry(ogr.CreateGeometryFromWkt(SQUARE))
+        layer.CreateFeature(feature)
+    ds = None
+    dialog = ImportPatchesDialog(None, qgis_parent)
+    dialog.set_source(path)
+    assert [dialog.layer_combo.itemText(i) for i in range(dialog.layer_combo.count())] == ["wptb_2024", "wptb_2025q1"]
+    dialog.layer_combo.setCurrentText("wptb_2025q1")
+    dialog._inspect()
+    assert dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
+    assert dialog.options().layer_name == "wptb_2025q1"

@@ -121,6 +121,8 @@ def test_older_task_is_migrated_without_losing_data(tmp_path, task_path, monkeyp
     store = GeoPackageTaskStore.open(task_path)
     assert store.summary().schema_version == schema.SCHEMA_VERSION
     store.close()
+    backup = os.path.splitext(task_path)[0] + "_schema1_backup.gpkg"  # the file as the older plugin left it
+    assert QgsVectorLayer(f"{backup}|layername=patches", "b", "ogr").featureCount() == 1
     layer = QgsVectorLayer(f"{task_path}|layername=patches", "p", "ogr")
     assert {f.name for f in schema.OVERLAY_PATCH_FIELDS} <= set(layer.fields().names())
     assert [f["jcbh"] for f in layer.getFeatures()] == ["A1"]

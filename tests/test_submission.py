@@ -19,7 +19,8 @@ FAST = dict(evidence=False)
 
 
 def copy_task(season, folder):
-    """A writable copy of the season task with its photos."""
+    """A writable copy of the season task (same file name) with its photos."""
+    os.makedirs(folder, exist_ok=True)
     task = os.path.join(folder, os.path.basename(season["task"]))
     shutil.copy(season["task"], task)
     shutil.copytree(photos.photo_folder(season["task"]), photos.photo_folder(task))

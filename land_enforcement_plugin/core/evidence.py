@@ -99,11 +99,15 @@ def _task_facts(task_path, jcbhs):
         photos = {j: sorted((dict(row, path=photo_path(task_path, row["file"])) for row in store.photos(j)),
                             key=lambda row: (row["taken_at"] or "", row["file"])) for j in jcbhs}
         stamps = {j: [row["ts"] for row in store.audit_entries(j)] for j in jcbhs}
+        from .imagery import load as load_imagery, resolved
+
+        registry = [resolved(task_path, entry) for entry in load_imagery(store)]
         return {"task": os.path.basename(task_path), "patches": store.uri(schema.PATCHES_LAYER),
                 "patches_provider": store.provider,
                 "county_name": meta.get("county_name") or "",
                 "county_code": meta.get("county_code") or "", "verifications": verifications,
-                "photos": photos, "audit_stamps": stamps, "redlines": store.last_overlay_layers()}
+                "photos": photos, "audit_stamps": stamps, "redlines": store.last_overlay_layers(),
+                "imagery": registry}
     finally:
         store.close()
 
@@ -195,6 +199,26 @@ def _text_format(size, colour="0,0,0"):
     return text_format
 
 
+def scale_bar(layout, linked_map, style, left, top):
+    """A scale bar under a map: "Single Box" in metres, "Numeric" as 1:n."""
+    bar = QgsLayoutItemScaleBar(layout)
+    bar.setStyle(style)
+    bar.setLinkedMap(linked_map)
+    bar.setTextFormat(_text_format(7))
+    if style == "Single Box":
+        bar.setUnits(Qgis.DistanceUnit.Meters)
+        bar.setUnitLabel("米")
+        bar.setNumberOfSegments(2)
+        bar.setNumberOfSegmentsLeft(0)
+        # Patches range from a few to hundreds of metres: the bar picks a round length per page.
+        bar.setSegmentSizeMode(Qgis.ScaleBarSegmentSizeMode.FitWidth)
+        bar.setMinimumBarWidth(20)
+        bar.setMaximumBarWidth(40)
+    layout.addLayoutItem(bar)
+    bar.attemptMove(QgsLayoutPoint(left, top))
+    return bar
+
+
 class _SheetLayout:
     """The atlas layout and the items whose content changes from one patch to the next."""
 
@@ -233,6 +257,11 @@ class _SheetLayout:
             self.pictures.append(picture)
             self.captions.append(self._label("", (x, PHOTO_TOP + PHOTO_HEIGHT + 1, PHOTO_WIDTH, 10), 7))
         self.footer = self._label("", (PAGE_LEFT, 284, PAGE_WIDTH, 5), 7, colour="110,110,110")
+        self.chips = None  # page 2, the before / after images: only for a task with imagery registered
+        if facts["imagery"]:
+            from .imagery_sheet import ChipPage
+
+            self.chips = ChipPage(self.layout, layers["patches"], facts["imagery"], self._label)
 
     def _label(self, text, rect, size, align=Qt.AlignLeft, colour="0,0,0"):
         label = QgsLayoutItemLabel(self.layout)
@@ -260,27 +289,10 @@ class _SheetLayout:
         arrow.setBackgroundEnabled(True)
         self.layout.addLayoutItem(arrow)
         arrow.attemptSetSceneRect(QRectF(x + width - 13, y + 2, 11, 14))
-        bar = self._scale_bar(item, "Single Box", x)
-        bar.setUnits(Qgis.DistanceUnit.Meters)
-        bar.setUnitLabel("米")
-        bar.setNumberOfSegments(2)
-        bar.setNumberOfSegmentsLeft(0)
-        # Patches range from a few to hundreds of metres: the bar picks a round length per page.
-        bar.setSegmentSizeMode(Qgis.ScaleBarSegmentSizeMode.FitWidth)
-        bar.setMinimumBarWidth(20)
-        bar.setMaximumBarWidth(40)
-        self._scale_bar(item, "Numeric", x + 60)
+        _, y, _, height = MAP_RECT
+        scale_bar(self.layout, item, "Single Box", x, y + height + 1)
+        scale_bar(self.layout, item, "Numeric", x + 60, y + height + 1)
         return item
-
-    def _scale_bar(self, linked_map, style, left):
-        bar = QgsLayoutItemScaleBar(self.layout)
-        bar.setStyle(style)
-        bar.setLinkedMap(linked_map)
-        bar.setTextFormat(_text_format(7))
-        self.layout.addLayoutItem(bar)
-        x, y, width, height = MAP_RECT
-        bar.attemptMove(QgsLayoutPoint(left, y + height + 1))
-        return bar
 
     def _legend(self, layers, approvals):
         legend = QgsLayoutItemLegend(self.layout)
@@ -340,6 +352,8 @@ class _SheetLayout:
                 jcbh = feature["jcbh"]
                 stamp = self._stamp(feature)
                 self._fill(feature)
+                if self.chips is not None:
+                    self.chips.fill(feature)
                 self._set_metadata(jcbh, stamp)
                 path = os.path.join(out_dir, safe_name(jcbh) + ".pdf")
                 if exporter.exportToPdf(path, settings) != QgsLayoutExporter.Success:

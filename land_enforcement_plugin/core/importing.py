@@ -124,6 +124,16 @@ def _polygon_layer_names(ds):
     return names
 
 
+def patch_layer_names(path):
+    """The polygon layers of a source file (several in a GeoPackage or FileGDB), for a choice."""
+    _require_exists(path)
+    ds = _open_source(path, UTF8)  # the encoding does not matter for layer names
+    try:
+        return _polygon_layer_names(ds)
+    finally:
+        ds = None
+
+
 def _pick_layer(ds, path, layer_name):
     if layer_name:
         layer = ds.GetLayerByName(layer_name)

@@ -267,46 +267,59 @@ def _patch_result(index, patch_set, collected, calculator, settings):
     else:
         layers["general_cultivated_m2"] = cultivated
 
-    townships = _township_parts(index, patch, collected["townships"], layers, calculator)
-    areas = {f.name: sum(part[f.name] for part in townships) for f in schema.OVERLAY_AREA_FIELDS}
-    result = PatchOverlay(patch_set.jcbh[index], areas, townships)
-    _prejudge(result, collected, index, settings)
-    return result
-
-
-def _township_parts(index, patch, township_pieces, layers, calculator):
-    """The patch split by township. Whatever lies outside every township goes to the largest
-    part, so that the parts add up to the whole patch."""
     whole = {name: calculator.area(geometry) for name, geometry in layers.items()}
     whole["area_m2"] = calculator.area(patch)
     by_code = defaultdict(list)
-    for geometry, label in township_pieces.by_patch.get(index, []):
+    for geometry, label in collected["townships"].by_patch.get(index, []):
         by_code[label or ("", "")].append(geometry)
-    if len(by_code) <= 1:
-        code, name = next(iter(by_code), OUTSIDE_TOWNSHIPS)
-        return [dict(whole, xzqdm=code, xzqmc=name)]
-    parts = []
-    for (code, name), geometries in sorted(by_code.items()):
+
+    def part_areas(label):
+        geometries = by_code[label]
         part_geometry = geometries[0] if len(geometries) == 1 else _polygonal(QgsGeometry.unaryUnion(geometries))
-        row = {"xzqdm": code, "xzqmc": name, "area_m2": calculator.area(part_geometry)}
+        row = {"area_m2": calculator.area(part_geometry)}
         for key, geometry in layers.items():
             row[key] = calculator.area(_polygonal(geometry.intersection(part_geometry))) if geometry else 0.0
-        parts.append(row)
+        return row
+
+    approval_labels = sorted({label for key in collected if key.startswith("approval")
+                              for label in collected[key].labels(index)})
+    return patch_overlay(patch_set.jcbh[index], whole, sorted(by_code), part_areas, approval_labels, settings)
+
+
+def patch_overlay(jcbh, whole, township_labels, part_areas, approval_labels, settings):
+    """One patch's PatchOverlay from its measured areas, whichever engine measured them.
+
+    whole: {"area_m2" and the layer area names: m²} of the whole patch; township_labels: the sorted
+    (xzqdm, xzqmc) of the townships it touches; part_areas(label) -> the same areas of its part in
+    that township (asked only when there are two or more); approval_labels: the sorted (number,
+    kind) of the approvals over it."""
+    townships = township_rows(whole, township_labels, part_areas)
+    areas = {f.name: sum(part[f.name] for part in townships) for f in schema.OVERLAY_AREA_FIELDS}
+    result = PatchOverlay(jcbh, areas, townships)
+    _prejudge(result, approval_labels, settings)
+    return result
+
+
+def township_rows(whole, labels, part_areas):
+    """The patch split by township. Whatever lies outside every township goes to the largest
+    part, so that the parts add up to the whole patch."""
+    if len(labels) <= 1:
+        code, name = labels[0] if labels else OUTSIDE_TOWNSHIPS
+        return [dict(whole, xzqdm=code, xzqmc=name)]
+    parts = [{"xzqdm": code, "xzqmc": name, **part_areas((code, name))} for code, name in labels]
     largest = max(parts, key=lambda p: (p["area_m2"], p["xzqdm"]))
     for key, value in whole.items():
         largest[key] += value - sum(p[key] for p in parts)
     return parts
 
 
-def _prejudge(result, collected, index, settings):
+def _prejudge(result, approval_labels, settings):
     """A suggestion, stored beside (never over) the human verdict, with its reasons."""
     area = result.areas["area_m2"]
     approved_share = result.areas["approved_m2"] / area if area else 0.0
     if approved_share >= settings.approved_share and approved_share > 0:
-        approvals = sorted({label for key in collected if key.startswith("approval")
-                            for label in collected[key].labels(index)})
-        numbers = [number for number, _ in approvals if number]
-        cited = "；".join(f"{kind} {number}".strip() for number, kind in approvals)
+        numbers = [number for number, _ in approval_labels if number]
+        cited = "；".join(f"{kind} {number}".strip() for number, kind in approval_labels)
         result.suggested_verdict = schema.Verdict.LAWFUL.value
         result.suggested_approval_no = "；".join(numbers) or None
         result.reasons.append((f"已批准面积占 {approved_share:.1%}（{cited or '无文号'}）",

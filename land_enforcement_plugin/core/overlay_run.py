@@ -3,6 +3,10 @@
 A patch's fingerprint hashes its geometry with the red-line layers and settings used; a re-run
 recomputes the patches whose fingerprint differs (new, re-imported with another shape, or all of
 them when a layer or setting changed) and keeps the rest.
+
+A PostGIS task whose red lines are all PostGIS layers of its own database is computed inside the
+database (postgis_overlay, same results); any other task by the local engine (office_comparison).
+The run records which one ran.
 """
 import json
 from dataclasses import asdict, dataclass
@@ -12,6 +16,8 @@ from qgis.core import QgsCoordinateReferenceSystem, QgsFeatureRequest, QgsGeomet
 from . import schema
 from .office_comparison import (compute_overlay, layers_fingerprint,
                                 patch_fingerprint, reasons_json)
+from .postgis_overlay import ENGINE_LOCAL, ENGINE_POSTGIS, database_sources, overlay_in_database
+from .postgis_store import _first_line
 from .store import now_iso, open_task
 
 
@@ -23,10 +29,16 @@ class OverlayRun:
     area_mode: str
     totals_m2: dict  # OVERLAY_AREA_FIELDS name -> county total over every patch
     outside_townships: list  # JCBH of patches that touch no township polygon
+    engine: str = ENGINE_LOCAL  # postgis_overlay.ENGINE_POSTGIS: computed inside the task's database
+    engine_note: tuple = None  # (zh, en): why a PostGIS task's overlay ran locally
 
     def lines(self):
         out = [f"重算 {self.recomputed} 个图斑，沿用 {self.reused} 个（{self.area_mode}） / "
                f"recomputed {self.recomputed} patches, reused {self.reused} ({self.area_mode})"]
+        if self.engine == ENGINE_POSTGIS:
+            out.append("在 PostGIS 数据库内计算 / computed inside the PostGIS database")
+        elif self.engine_note:
+            out.append(f"本地计算：{self.engine_note[0]} / computed locally: {self.engine_note[1]}")
         if self.outside_townships:
             out.append(f"{len(self.outside_townships)} 个图斑不在任何乡镇界内（如 {self.outside_townships[0]}），"
                        f"请检查乡镇界图层 / {len(self.outside_townships)} patches touch no township "
@@ -66,6 +78,32 @@ def task_patches(task_path):
         store.close()
 
 
+def _layer_source(layer):
+    """A layer's source as recorded in the run: a PostGIS layer's without any password."""
+    if layer.providerType() != "postgres":
+        return layer.source()
+    from qgis.core import QgsDataSourceUri
+
+    uri = QgsDataSourceUri(layer.source())
+    uri.setPassword("")
+    return uri.uri(False)
+
+
+def _compute(store, stale, crs, inputs, feedback):
+    """(results, repairs, engine, note): in the database when it holds the task and every red line,
+    else (or when the database refuses, e.g. no SELECT on a red-line table) by the local engine."""
+    sources, note = database_sources(store, inputs) if store.provider == "postgres" else (None, None)
+    if sources is not None:
+        try:
+            results, repairs = overlay_in_database(store, inputs, [jcbh for jcbh, _ in stale], feedback, sources)
+            return results, repairs, ENGINE_POSTGIS, None
+        except RuntimeError as exc:  # rolled back: nothing was written
+            first = _first_line(exc)
+            note = (f"数据库内计算失败（{first}）", f"the database could not compute it ({first})")
+    results, repairs = compute_overlay([(jcbh, _geometry(wkb)) for jcbh, wkb in stale], crs, inputs, feedback)
+    return results, repairs, ENGINE_LOCAL, note
+
+
 def run_overlay(task_path, inputs, feedback=None):
     layers_print = layers_fingerprint(inputs)
     store = open_task(task_path)
@@ -76,8 +114,8 @@ def run_overlay(task_path, inputs, feedback=None):
         for jcbh, wkb, stored_print in rows:
             prints[jcbh] = patch_fingerprint(wkb, layers_print)
             if stored_print != prints[jcbh]:
-                stale.append((jcbh, _geometry(wkb)))
-        results, repairs = compute_overlay(stale, crs, inputs, feedback)
+                stale.append((jcbh, wkb))
+        results, repairs, engine, note = _compute(store, stale, crs, inputs, feedback)
         if feedback is not None and feedback.isCanceled():
             return None
         stamp = now_iso()
@@ -94,9 +132,10 @@ def run_overlay(task_path, inputs, feedback=None):
                 schema.OVERLAY_AT.name: stamp})
             patch_values[result.jcbh] = values
             township_rows += [dict(part, jcbh=result.jcbh) for part in result.townships]
-        used = {role: getattr(inputs, role).source() if getattr(inputs, role) is not None else None
+        used = {role: _layer_source(getattr(inputs, role)) if getattr(inputs, role) is not None else None
                 for role in ("townships", "cultivated", "permanent_farmland", "eco_redline")}
-        used["approvals"] = [layer.source() for layer in inputs.approvals]
+        used["approvals"] = [_layer_source(layer) for layer in inputs.approvals]
+        used["engine"] = engine  # overlay_runs has no column for it: kept with the layers it read
         store.write_overlay(patch_values, township_rows, {
             "started_at": stamp, "area_mode": inputs.area_mode.value,
             "layers": json.dumps(used, ensure_ascii=False), "recomputed": len(results),
@@ -105,6 +144,7 @@ def run_overlay(task_path, inputs, feedback=None):
         parts = store.township_parts()
         totals = {f.name: sum(part[f.name] for part in parts) for f in schema.OVERLAY_AREA_FIELDS}
         outside = sorted(part["jcbh"] for part in parts if not part["xzqdm"])
-        return OverlayRun(len(results), len(rows) - len(results), repairs, inputs.area_mode.value, totals, outside)
+        return OverlayRun(len(results), len(rows) - len(results), repairs, inputs.area_mode.value, totals, outside,
+                          engine, note)
     finally:
         store.close()

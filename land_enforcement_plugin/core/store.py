@@ -10,6 +10,7 @@ import getpass
 import hashlib
 import json
 import os
+import shutil
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -389,6 +390,15 @@ class OgrTaskStore(TaskStore):
         layer.CreateFeature(feat)
         return feat.GetFID()
 
+    def _upsert(self, table, key, row, exists):
+        """Insert `row` with its `key` columns, or update the row that `key` names."""
+        if not exists:
+            self._insert(table, dict(row, **key))
+            return
+        assignments = ", ".join(f"{k} = {_sql_value(v)}" for k, v in row.items())
+        where = " AND ".join(f"{k} = {_sql_quote(v)}" for k, v in key.items())
+        self._ds.ExecuteSQL(f"UPDATE {table} SET {assignments} WHERE {where}")
+
     # -- metadata --------------------------------------------------------------------------
     def meta(self):
         return {row["key"]: row["value"] for row in self._query(f"SELECT key, value FROM {schema.META_TABLE}")}
@@ -614,12 +624,7 @@ class OgrTaskStore(TaskStore):
                 for name, value in diffs.items():
                     self._audit_verification(jcbh, name, (old or {}).get(name), value, detail, channel, old is None)
                 row = dict(values, updated_at=stamp, updated_by=self.user, version=versions.get(jcbh, 0) + 1)
-                if old is None:
-                    self._insert(schema.VERIFICATIONS_TABLE, dict(row, jcbh=jcbh))
-                else:
-                    assignments = ", ".join(f"{k} = {_sql_value(v)}" for k, v in row.items())
-                    self._ds.ExecuteSQL(f"UPDATE {schema.VERIFICATIONS_TABLE} SET {assignments} "
-                                        f"WHERE jcbh = {_sql_quote(jcbh)}")
+                self._upsert(schema.VERIFICATIONS_TABLE, {"jcbh": jcbh}, row, old is not None)
                 changed += 1
         if conflicts:
             raise VerificationConflict(conflicts)
@@ -720,12 +725,7 @@ class OgrTaskStore(TaskStore):
         with self.transaction():
             old = next((m for m in self.milestones() if (m["batch"], m["kind"]) == (batch, kind)), None)
             values = {"due_date": due_date, "done_date": done_date, "note": note}
-            if old is None:
-                self._insert(schema.MILESTONES_TABLE, dict(values, batch=batch, kind=kind))
-            else:
-                assignments = ", ".join(f"{k} = {_sql_value(v)}" for k, v in values.items())
-                self._ds.ExecuteSQL(f"UPDATE {schema.MILESTONES_TABLE} SET {assignments} "
-                                    f"WHERE batch = {_sql_quote(batch)} AND kind = {_sql_quote(kind)}")
+            self._upsert(schema.MILESTONES_TABLE, {"batch": batch, "kind": kind}, values, old is not None)
             for name, value in values.items():
                 if (old or {}).get(name) != value:
                     self._audit("update" if old else "insert", "milestone", None, f"{batch}/{kind}/{name}",
@@ -773,12 +773,7 @@ class OgrTaskStore(TaskStore):
                     continue
                 row = {"xzqdm": xzqdm, "xzqmc": xzqmc, "assignee": assignee, "manual": int(manual),
                        "assigned_at": stamp, "assigned_by": self.user}
-                if old is None:
-                    self._insert(schema.ASSIGNMENTS_TABLE, dict(row, jcbh=jcbh))
-                else:
-                    assignments = ", ".join(f"{k} = {_sql_value(v)}" for k, v in row.items())
-                    self._ds.ExecuteSQL(f"UPDATE {schema.ASSIGNMENTS_TABLE} SET {assignments} "
-                                        f"WHERE jcbh = {_sql_quote(jcbh)}")
+                self._upsert(schema.ASSIGNMENTS_TABLE, {"jcbh": jcbh}, row, old is not None)
                 before = None if old is None else f"{old['xzqdm']}/{old['assignee'] or ''}"
                 self._audit("update" if old else "insert", "assignment", jcbh, "assignee", before,
                             f"{xzqdm}/{assignee or ''}", "manual" if manual else "automatic")
@@ -853,6 +848,12 @@ class GeoPackageTaskStore(OgrTaskStore):
             raise LandEnforcementError(f"该 GeoPackage 不是卫片执法任务库：{path}",
                                        f"This GeoPackage is not a land-enforcement task database: {path}")
         store = cls(path, ds)
+        version = int(store.meta().get("schema_version", 0))
+        if version < schema.SCHEMA_VERSION:
+            # An upgraded task no longer opens in an older plugin: keep the file as it was.
+            backup = f"{os.path.splitext(path)[0]}_schema{version}_backup.gpkg"
+            if not os.path.exists(backup):
+                shutil.copy2(path, backup)
         store._migrate()
         return store
 

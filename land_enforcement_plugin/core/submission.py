@@ -166,7 +166,7 @@ def _findings(task, encoding):
         required = schema.PHOTOS_REQUIRED_BY_VERDICT.get(_V(verdict)) if verdict else None
         if required and len(photos) < required:
             add(BLOCKING, jcbh, "photos_missing", f"判定为{verdict}，须有至少 {required} 张现场照片",
-                f"A {_V(verdict).en.lower()} patch needs at least {required} field photo(s)")
+                f"{_V(verdict).en} patches need at least {required} field photo(s)")
         if verdict:
             blocking_fields = {schema.V_APPROVAL_NO.name, schema.V_RECT_STATUS.name}
             for problem in missing_required(record):

@@ -9,7 +9,8 @@ from ..core import importing, schema
 from ..core.errors import LandEnforcementError
 from .messages import error_text, ui_is_chinese
 
-_SOURCE_FILTER = "Vector (*.shp *.gpkg *.geojson *.json);;Shapefile (*.shp);;GeoPackage (*.gpkg);;GeoJSON (*.geojson *.json)"
+_SOURCE_FILTER = ("Vector (*.shp *.gpkg *.geojson *.json *.gdb);;Shapefile (*.shp);;GeoPackage (*.gpkg);;"
+                  "GeoJSON (*.geojson *.json);;FileGDB (*.gdb)")
 
 
 class ImportPatchesDialog(QDialog):
@@ -25,7 +26,7 @@ class ImportPatchesDialog(QDialog):
 
         self.file_widget = QgsFileWidget()
         self.file_widget.setFilter(_SOURCE_FILTER)
-        self.file_widget.fileChanged.connect(self._inspect)
+        self.file_widget.fileChanged.connect(self._file_changed)
         self.layer_combo = QComboBox()
         self.layer_combo.activated.connect(self._inspect)
         self.encoding_combo = QComboBox()
@@ -87,6 +88,7 @@ class ImportPatchesDialog(QDialog):
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Import"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
         self.buttons.accepted.connect(self._accept)
         self.buttons.rejected.connect(self.reject)
@@ -99,6 +101,18 @@ class ImportPatchesDialog(QDialog):
     # -- source inspection -------------------------------------------------------------------
     def set_source(self, path):
         self.file_widget.setFilePath(path)
+        self._file_changed()
+
+    def _file_changed(self, *_):
+        """A new file: offer its polygon layers (a GeoPackage may hold several), then inspect."""
+        self.layer_combo.clear()
+        path = self.file_widget.filePath()
+        if path:
+            try:
+                self.layer_combo.addItems(importing.patch_layer_names(path))
+            except LandEnforcementError as exc:
+                self.encoding_label.setText(error_text(exc))
+                return
         self._inspect()
 
     def _inspect(self, *_):

@@ -199,24 +199,29 @@ class SeasonPanel(QWidget):
             for value in (due, done):
                 if value:
                     datetime.date.fromisoformat(value)
+        except ValueError:
+            self.message.emit(self.tr("Dates are written YYYY-MM-DD, e.g. 2025-05-08"), 1)
+            self.refresh()
+            return
+
+        def save():
             store = open_task(self.task_path)
             try:
                 store.set_milestone(batch, kind, due, done)
             finally:
                 store.close()
-        except ValueError:
-            self.message.emit(self.tr("Dates are written YYYY-MM-DD, e.g. 2025-05-08"), 1)
-        except Exception as exc:
-            self.message.emit(error_text(exc), 2)
-        self.refresh()
-        self.changed.emit()
+
+        self._change(save)
 
     def apply_template(self):
         batch = self.batch.currentText()
-        if not batch:
-            return
+        if batch:
+            self._change(lambda: season.apply_template(self.task_path, batch, saved_template()))
+
+    def _change(self, work):
+        """Run a change of the task, say what went wrong, and show the task as it now is."""
         try:
-            season.apply_template(self.task_path, batch, saved_template())
+            work()
         except Exception as exc:
             self.message.emit(error_text(exc), 2)
         self.refresh()

@@ -80,6 +80,7 @@ class TaskDock(QgsDockWidget):
         self.report_table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.report_table.verticalHeader().setVisible(False)
         self.report_table.setSortingEnabled(True)
+        self.report_table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # file order first
         report_layout.addWidget(self.report_summary)
         report_layout.addWidget(self.report_table)
 

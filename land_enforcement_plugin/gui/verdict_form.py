@@ -1,6 +1,6 @@
 """The verdict form: controlled vocabularies, the fields each verdict requires, the patch's history."""
 from qgis.gui import QgsCheckableComboBox
-from qgis.PyQt.QtCore import QDate
+from qgis.PyQt.QtCore import Qt, QDate
 from qgis.PyQt.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
                                  QListWidget, QPlainTextEdit, QVBoxLayout)
 
@@ -32,9 +32,16 @@ class VerdictForm(QDialog):
             self.history.addItem(f"{entry['ts']} {entry['user_name']} [{entry['channel'] or entry['action']}] "
                                  f"{entry['field'] or ''}: {entry['old_value'] or '∅'} → {entry['new_value'] or '∅'}")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        # Named here: Qt's own button texts stay English where Qt's translations are not installed.
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("Save"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        heading = QLabel(self.tr("Monitoring number {jcbh}").format(jcbh=jcbh))
+        heading.setStyleSheet("font-weight: bold; font-size: 14px")
+        heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
+        layout.addWidget(heading)
         layout.addLayout(form)
         layout.addWidget(self.missing)
         layout.addWidget(QLabel(self.tr("History")))

@@ -3,6 +3,7 @@ from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ..gui.icons import plugin_icon
+from .add_imagery import AddImageryAlgorithm
 from .attach_photos import AttachPhotosAlgorithm
 from .import_patches import ImportPatchesAlgorithm
 from .import_verification import ImportVerificationAlgorithm
@@ -19,7 +20,7 @@ class LandEnforcementProvider(QgsProcessingProvider):
         for algorithm in (ImportPatchesAlgorithm(), OverlayAlgorithm(), ImportVerificationAlgorithm(),
                           AttachPhotosAlgorithm(), TownshipMetricsAlgorithm(), ExportPackageAlgorithm(),
                           VerifyPackageAlgorithm(), AssignPatchesAlgorithm(), ExportAssignmentsAlgorithm(),
-                          ProgressReportAlgorithm()):
+                          ProgressReportAlgorithm(), AddImageryAlgorithm()):
             self.addAlgorithm(algorithm)
 
     def id(self):

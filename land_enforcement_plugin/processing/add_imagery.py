@@ -1,0 +1,77 @@
+"""landenforcement:addimagery — register before / after imagery with a task (files, a tile folder, a saved service)."""
+import json
+
+from qgis.core import (QgsProcessingException, QgsProcessingOutputNumber, QgsProcessingOutputString,
+                       QgsProcessingParameterEnum, QgsProcessingParameterFile, QgsProcessingParameterString)
+
+from .base import LandEnforcementAlgorithm, task_database_parameter, tr
+from ..core import imagery
+
+
+class AddImageryAlgorithm(LandEnforcementAlgorithm):
+    ALGORITHM_ID = "addimagery"
+    GROUP = "task"
+
+    def displayName(self):
+        return tr("Add before / after imagery")
+
+    def shortHelpString(self):
+        return tr("Registers imagery with the task, tagged with its date (or date range) and role, so that each "
+                  "patch is shown and printed over the nearest image on or before its earlier date (QSX) and the "
+                  "nearest on or after its later date (HSX). Give a raster file, or a folder of tiles (built into "
+                  "one VRT beside the task that references the tiles in place, nothing is copied), or the name of "
+                  "an XYZ or WMS/WMTS connection saved in QGIS (WMS/WMTS also need the layer). A date left empty "
+                  "is read from the file or folder name.")
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(task_database_parameter())
+        self.addParameter(QgsProcessingParameterFile("INPUT", tr("Raster file"), optional=True))
+        self.addParameter(QgsProcessingParameterFile("FOLDER", tr("Folder of tiles"), optional=True,
+                                                     behavior=QgsProcessingParameterFile.Behavior.Folder))
+        self.addParameter(QgsProcessingParameterString("CONNECTION", tr("Saved connection (xyz:<name> or wms:<name>)"),
+                                                       optional=True))
+        self.addParameter(QgsProcessingParameterString("LAYER", tr("Layer of the WMS/WMTS connection"), optional=True))
+        self.addParameter(QgsProcessingParameterString("TILE_MATRIX_SET", tr("WMTS tile matrix set"), optional=True))
+        self.addParameter(QgsProcessingParameterEnum("ROLE", tr("Phase (before / after)"), options=[tr("Before"), tr("After"), tr("Any")],
+                                                     defaultValue=2))
+        self.addParameter(QgsProcessingParameterString("DATE_FROM", tr("Image date, or first date of its range"),
+                                                       optional=True))
+        self.addParameter(QgsProcessingParameterString("DATE_TO", tr("Last date of its range"), optional=True))
+        self.addParameter(QgsProcessingParameterString("NAME", tr("Image name"), optional=True))
+        self.addOutput(QgsProcessingOutputNumber("COUNT", tr("Images registered with the task")))
+        self.addOutput(QgsProcessingOutputString("ENTRY", tr("The new entry (JSON)")))
+        self.addOutput(QgsProcessingOutputString("SOURCE", tr("Its source (a VRT for a folder)")))
+
+    def execute(self, parameters, context, feedback):
+        task_path = self.parameterAsFile(parameters, "DATABASE", context)
+        raster = self.parameterAsFile(parameters, "INPUT", context)
+        folder = self.parameterAsFile(parameters, "FOLDER", context)
+        connection = self.parameterAsString(parameters, "CONNECTION", context).strip()
+        if sum(bool(given) for given in (raster, folder, connection)) != 1:
+            raise QgsProcessingException(tr("Give exactly one of INPUT, FOLDER or CONNECTION"))
+        role = imagery.ROLES[self.parameterAsEnum(parameters, "ROLE", context)]
+        dates = {"date_from": self.parameterAsString(parameters, "DATE_FROM", context).strip() or None,
+                 "date_to": self.parameterAsString(parameters, "DATE_TO", context).strip() or None}
+        name = self.parameterAsString(parameters, "NAME", context).strip() or None
+        if raster:
+            entry = imagery.add_files(task_path, [raster], role, **dates)[0]
+            if name:
+                entry = imagery.update(task_path, entry["source"], name=name)
+        elif folder:
+            entry = imagery.add_tile_folder(task_path, folder, role, name=name, feedback=feedback, **dates)
+        else:
+            kind, _, saved = connection.partition(":")
+            if not saved:
+                kind, saved = "xyz", connection
+            entry = imagery.add_connection(task_path, saved, kind.lower(), self.parameterAsString(parameters, "LAYER",
+                                                                                                  context) or None,
+                                           role, tile_matrix_set=self.parameterAsString(
+                                               parameters, "TILE_MATRIX_SET", context) or None,
+                                           display_name=name, **dates)
+        when = imagery.date_text(entry) or tr("no date")
+        feedback.pushInfo(f"{entry['name']}: {entry['role']} {when}")
+        if not imagery.date_text(entry):
+            feedback.pushWarning(tr("The image has no date: it is not matched to any patch until one is set"))
+        brief = {key: value for key, value in entry.items() if key != "tiles"}
+        return {"COUNT": len(imagery.entries(task_path)), "ENTRY": json.dumps(brief, ensure_ascii=False),
+                "SOURCE": entry["source"]}

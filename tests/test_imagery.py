@@ -1,0 +1,493 @@
+"""Before / after imagery: date matching, the registry, tile folders as one VRT, chips, the dock, the sheets."""
+import glob
+import os
+import subprocess
+import time
+
+import numpy as np
+import pytest
+from osgeo import gdal, osr
+from qgis.core import QgsApplication, QgsGeometry, QgsPointXY, QgsRasterLayer
+from qgis.PyQt.QtCore import QObject
+from qgis.PyQt.QtGui import QImage
+
+import land_enforcement_plugin
+from test_gui import wait_for
+from test_submission import copy_task
+from land_enforcement_plugin.core import evidence, imagery
+from land_enforcement_plugin.core.errors import LandEnforcementError
+from land_enforcement_plugin.core.store import GeoPackageTaskStore
+
+
+@pytest.fixture(scope="module")
+def demo(season, tmp_path_factory):
+    """A copy of the season task with the demo's synthetic imagery (4 patches' worth) registered, and
+    which patches it covers and which not."""
+    from demodata.imagery import generate_imagery
+
+    folder = str(tmp_path_factory.mktemp("imagery_task"))
+    task = copy_task(season, os.path.join(folder, "task"))
+    made = generate_imagery(season, folder, max_patches=4)
+    for role in ("before", "after"):
+        spec = made[role]
+        imagery.add_tile_folder(task, spec["folder"], role, spec["date_from"], spec["date_to"])
+    store = GeoPackageTaskStore.open(task)
+    try:
+        jcbhs = sorted(store.patch_index())
+    finally:
+        store.close()
+    covered = [j for j in jcbhs if imagery.match_patch(task, j).before is not None]
+    return {"task": task, "made": made, "covered": covered, "uncovered": [j for j in jcbhs if j not in covered]}
+
+
+# -- matching ------------------------------------------------------------------------------------
+def entry(name, role, date_from, date_to=None, **extra):
+    return imagery.make_entry(f"/imagery/{name}.tif", name=name, role=role, date_from=date_from, date_to=date_to,
+                              **extra)
+
+
+def names(found):
+    return (found.before and found.before["name"], found.after and found.after["name"])
+
+
+def test_match_takes_the_nearest_image_on_or_before_qsx_and_on_or_after_hsx():
+    entries = [entry("old", "before", "2023-06-01"), entry("sept", "any", "2023-09-20"),
+               entry("too_late", "before", "2023-10-15"),  # after QSX: may already show the change
+               entry("wrong_role", "after", "2023-09-30"), entry("may", "after", "2024-05-01"),
+               entry("march", "any", "2024-03-01", "2024-03-31")]
+    found = imagery.match("2023-10-01", "2024-03-15", entries)
+    assert names(found) == ("sept", "march") and found.reasons == []
+    assert names(imagery.match("2023-10-01", "2024-03-15", [e for e in entries if e["name"] != "march"])) == \
+        ("sept", "may")
+    assert names(imagery.match("2023-09-25", "2024-04-02", entries)) == ("sept", "may")
+    assert names(imagery.match("2023/9/1", "20240601", entries)) == ("old", None)  # dates as typed
+    assert imagery.gap_days(entries[1], "2023-10-01", "before") == 11
+    assert imagery.gap_days(entries[5], "2024-03-15", "after") == 0
+
+
+def test_match_ranges_ties_and_the_same_image_never_both():
+    exact = entry("exact", "any", "2023-10-01")
+    mosaic = entry("mosaic", "any", "2023-09-01", "2023-10-31")
+    earlier = entry("earlier", "before", "2023-09-28")
+    # A range holding the date is exact; the narrower of two exact ones wins.
+    assert names(imagery.match("2023-10-01", "2024-01-01", [earlier, mosaic]))[0] == "mosaic"
+    assert names(imagery.match("2023-10-01", "2024-01-01", [mosaic, exact]))[0] == "exact"
+    # One range over both dates cannot be both images.
+    found = imagery.match("2023-09-10", "2023-10-20", [mosaic])
+    assert names(found) == ("mosaic", None)
+    assert [reason.side for reason in found.reasons] == ["after"]
+    # A range must run forwards; reversed patch dates are noted.
+    with pytest.raises(LandEnforcementError, match="早于"):
+        entry("r", "any", "2024-02-01", "2024-01-01")
+    found = imagery.match("2024-05-01", "2023-01-01", [exact])
+    assert any(reason.side is None and "晚于" in reason.zh for reason in found.reasons)
+
+
+def test_match_says_why_a_side_has_no_image():
+    found = imagery.match("2023-10-01", "2024-03-15", [])
+    assert names(found) == (None, None)
+    assert {reason.side for reason in found.reasons} == {"before", "after"}
+    assert all("尚未登记" in reason.zh for reason in found.reasons)
+    only_late = [entry("late", "any", "2024-06-01")]
+    found = imagery.match("2023-10-01", "2024-03-15", only_late)
+    assert names(found) == (None, "late")
+    assert "QSX 2023-10-01" in found.reasons[0].en and found.reasons[0].side == "before"
+    found = imagery.match(None, "bad date", only_late)
+    assert names(found) == (None, None)
+    assert "QSX" in found.reasons[0].en and "'bad date' is not a date" in found.reasons[1].en
+    undated = [imagery.make_entry("/imagery/x.tif", role="any")]
+    assert "没有日期" in imagery.match("2023-10-01", "2024-03-15", undated).reasons[0].zh
+    # Footprints: an image whose extent (or whose tiles) miss the patch does not match it.
+    tiled = entry("tiled", "any", "2023-09-01", extent=[0, 0, 3000, 1000],
+                  tiles=[[0, 0, 1000, 1000], [2000, 0, 3000, 1000]])
+    assert names(imagery.match("2023-10-01", "2024-03-15", [tiled], bbox=(100, 100, 200, 200)))[0] == "tiled"
+    found = imagery.match("2023-10-01", "2024-03-15", [tiled], bbox=(1200, 100, 1300, 200))  # in the gap
+    assert names(found) == (None, None) and "不覆盖" in found.reasons[0].zh
+    service = imagery.make_entry("type=xyz&url=http://tiles/{z}/{x}/{y}.png", "wms", role="after",
+                                 date_from="2024-04-01")
+    assert names(imagery.match("2023-10-01", "2024-03-15", [service], bbox=(1200, 100, 1300, 200)))[1] == \
+        service["name"]
+
+
+def test_dates_and_roles_from_names():
+    assert imagery.guess_date("/data/GF2_PMS1_20240315_L1A.tif") == "2024-03-15"
+    assert imagery.guess_date("前时相_2023-09-01") == "2023-09-01"
+    assert imagery.guess_date("tile_12_3456.tif") is None
+    assert imagery.guess_role("/x/2024春_后时相") == "after" and imagery.guess_role("before_2023") == "before"
+    assert imagery.guess_role("mosaic") == "any"
+    with pytest.raises(LandEnforcementError, match="日期"):
+        imagery.make_entry("/x.tif", date_from="spring")
+    assert imagery.make_entry("/x.tif", date_from="2024年3月5日")["date_from"] == "2024-03-05"
+
+
+# -- the registry and tile folders ------------------------------------------------------------------
+def write_tiles(folder, epsg, columns=5, rows=5, size=1000, origin=(597000.0, 4012000.0), pixel=2.0):
+    """columns × rows single-band byte tiles of size × size pixels, each filled with its own value."""
+    os.makedirs(folder, exist_ok=True)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
+    paths = []
+    for row in range(rows):
+        for column in range(columns):
+            path = os.path.join(folder, f"tile_{row}_{column}.tif")
+            ds = gdal.GetDriverByName("GTiff").Create(path, size, size, 1, gdal.GDT_Byte)
+            ds.SetGeoTransform((origin[0] + column * size * pixel, pixel, 0, origin[1] - row * size * pixel, 0, -pixel))
+            ds.SetProjection(srs.ExportToWkt())
+            ds.GetRasterBand(1).Fill(10 * (row * columns + column) + 5)
+            ds = None
+            paths.append(path)
+    return paths
+
+
+def test_tile_folder_of_5000_pixels_opens_as_one_layer_without_copying(demo, tmp_path):
+    task = copy_task({"task": demo["task"]}, str(tmp_path / "task"))
+    tiles_dir = str(tmp_path / "province" / "前时相_20230915")
+    tiles = write_tiles(tiles_dir, 4548)
+    tile_bytes = sum(os.path.getsize(p) for p in tiles)
+    task_folder_before = sum(os.path.getsize(p) for p in glob.glob(str(tmp_path / "task" / "**"), recursive=True)
+                             if os.path.isfile(p))
+    started = time.perf_counter()
+    added = imagery.add_tile_folder(task, tiles_dir)
+    seconds = time.perf_counter() - started
+    assert (added["role"], added["date_from"], added["tile_count"], len(added["tiles"])) == \
+        ("before", "2023-09-15", 25, 25)
+    vrt = added["source"]
+    assert vrt.endswith(".vrt") and os.path.dirname(vrt) == imagery.imagery_folder(task)
+    layer = QgsRasterLayer(vrt, "mosaic", "gdal")
+    try:
+        assert layer.isValid() and (layer.width(), layer.height()) == (5000, 5000)
+        # the corners come from the first and the last tile
+        provider = layer.dataProvider()
+        extent = layer.extent()
+        first = provider.sample(QgsPointXY(extent.xMinimum() + 1, extent.yMaximum() - 1), 1)[0]
+        last = provider.sample(QgsPointXY(extent.xMaximum() - 1, extent.yMinimum() + 1), 1)[0]
+        assert (first, last) == (5, 245)
+    finally:
+        del layer
+    # Nothing copied: the VRT is a small text file naming the original tiles.
+    assert os.path.getsize(vrt) < 30000 < tile_bytes / 100
+    text = open(vrt, encoding="utf-8").read()
+    assert all(os.path.basename(p) in text for p in tiles)
+    assert sum(os.path.getsize(p) for p in tiles) == tile_bytes
+    task_folder_after = sum(os.path.getsize(p) for p in glob.glob(str(tmp_path / "task" / "**"), recursive=True)
+                            if os.path.isfile(p))
+    assert task_folder_after - task_folder_before < 200000  # the VRT and the registry, no tile bytes
+    print(f"\n25 tiles (5000 x 5000 px) registered as one VRT in {seconds * 1000:.0f} ms")
+    # Registry round trip: edit, refuse duplicates and bad dates, remove (the VRT goes, the tiles stay).
+    assert imagery.update(task, vrt, name="省厅下发前时相", date_to="2023-09-30")["date_to"] == "2023-09-30"
+    with pytest.raises(LandEnforcementError, match="已登记"):
+        imagery.add_files(task, [vrt])
+    with pytest.raises(LandEnforcementError, match="日期"):
+        imagery.update(task, vrt, date_from="not a date")
+    assert [e["name"] for e in imagery.entries(task)][-1] == "省厅下发前时相"
+    assert imagery.remove(task, vrt) and not os.path.exists(vrt) and all(os.path.exists(p) for p in tiles)
+    assert vrt not in [e["source"] for e in imagery.entries(task)]
+
+
+def test_mixed_tiles_are_refused_by_name(tmp_path, demo):
+    task = copy_task({"task": demo["task"]}, str(tmp_path / "task"))
+    folder = str(tmp_path / "mixed")
+    write_tiles(folder, 4548, columns=1, rows=1, size=10)
+    write_tiles(os.path.join(folder, "sub"), 4549, columns=1, rows=1, size=10)
+    with pytest.raises(LandEnforcementError, match="sub"):
+        imagery.add_tile_folder(task, folder)
+    os.makedirs(tmp_path / "empty")
+    with pytest.raises(LandEnforcementError, match="没有影像瓦片"):
+        imagery.add_tile_folder(task, str(tmp_path / "empty"))
+    assert len(imagery.entries(task)) == 2 and not glob.glob(os.path.join(imagery.imagery_folder(task), "mixed*"))
+
+
+def test_saved_xyz_connection_is_registered_without_its_password(demo, tmp_path):
+    from qgis.core import QgsSettings
+
+    task = copy_task({"task": demo["task"]}, str(tmp_path / "task"))
+    settings = QgsSettings()
+    base = "connections/xyz/items/省厅影像2024"
+    settings.setValue(f"{base}/url", "https://tiles.example.cn/2024q1/{z}/{x}/{y}.jpg")
+    settings.setValue(f"{base}/zmax", 18)
+    settings.setValue(f"{base}/username", "bureau")
+    settings.setValue(f"{base}/password", "secret")
+    try:
+        assert ("xyz", "省厅影像2024") in imagery.saved_connections()
+        added = imagery.add_connection(task, "省厅影像2024", "xyz", role="after", date_from="2024-03-20")
+        assert added["provider"] == "wms" and "type=xyz" in added["source"] and "zmax=18" in added["source"]
+        store = GeoPackageTaskStore.open(task)
+        try:
+            assert "secret" not in store.meta()["imagery"]
+        finally:
+            store.close()
+        assert "password=secret" in imagery._with_credentials(added)  # looked up when the layer is built
+        assert imagery.guess_date("省厅影像2024") is None
+    finally:
+        settings.remove(base)
+
+
+# -- chips ---------------------------------------------------------------------------------------------
+def inside_pixels(image, geometry, extent, inside=True, ring=40.0):
+    """RGB of the chip's pixels inside the patch (shrunk 3 m), or in a ring around it."""
+    inner, outer, edge = geometry.buffer(-3, 4), geometry.buffer(ring, 4), geometry.buffer(3, 4)
+    values = []
+    for py in range(0, image.height(), 3):
+        for px in range(0, image.width(), 3):
+            x = extent.xMinimum() + (px + 0.5) * extent.width() / image.width()
+            y = extent.yMaximum() - (py + 0.5) * extent.height() / image.height()
+            point = QgsGeometry.fromPointXY(QgsPointXY(x, y))
+            if inner.contains(point) if inside else (outer.contains(point) and not edge.contains(point)):
+                colour = image.pixelColor(px, py)
+                values.append((colour.red(), colour.green(), colour.blue()))
+    return np.array(values, dtype=float)
+
+
+def test_chip_is_not_blank_and_shows_the_change(demo):
+    jcbh = demo["covered"][0]
+    wkb, qsx, hsx, working, _ = imagery.patch_facts(demo["task"], jcbh)
+    found = imagery.match(qsx, hsx, imagery.entries(demo["task"]), imagery.bbox_of(wkb))
+    started = time.perf_counter()
+    before = imagery.render_chip(found.before, wkb, working, 400, outline=False, caption="")
+    after = imagery.render_chip(found.after, wkb, working, 400, outline=False, caption="")
+    seconds = (time.perf_counter() - started) / 2
+    print(f"\nchip 400 x 400 px rendered in {seconds * 1000:.0f} ms")
+    geometry = QgsGeometry()
+    geometry.fromWkb(wkb)
+    extent = imagery.frame(geometry.boundingBox(), 400, 400)
+    inside_before, inside_after = (inside_pixels(chip, geometry, extent) for chip in (before, after))
+    around_before, around_after = (inside_pixels(chip, geometry, extent, inside=False) for chip in (before, after))
+    assert len(inside_before) > 20 and len(around_before) > 20
+    for chip in (before, after):  # not blank: image texture, not the grey background
+        values = inside_pixels(chip, geometry, extent, inside=False)
+        assert values.std() > 3 and np.abs(values.mean(axis=0) - 225).max() > 20
+    change_inside = np.abs(inside_after.mean(axis=0) - inside_before.mean(axis=0)).sum()
+    change_around = np.abs(around_after.mean(axis=0) - around_before.mean(axis=0)).sum()
+    assert change_inside > 40 and change_inside > 1.5 * change_around, (change_inside, change_around)
+    # With the outline: red pixels where the patch boundary is.
+    outlined = imagery.render_chip(found.after, wkb, working, 400)
+    reds = sum(1 for y in range(0, 400, 2) for x in range(0, 400, 2)
+               if outlined.pixelColor(x, y).red() > 200 and outlined.pixelColor(x, y).green() < 60)
+    assert reds > 20
+
+
+def test_chip_renders_off_the_main_thread(demo):
+    """As a QgsTask would: the layers are built in the worker, the image comes back."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    wkb, qsx, hsx, working, redlines = imagery.patch_facts(demo["task"], demo["covered"][0])
+    found = imagery.match(qsx, hsx, imagery.entries(demo["task"]), imagery.bbox_of(wkb))
+    with ThreadPoolExecutor(1) as pool:
+        image = pool.submit(imagery.render_chip, found.after, wkb, working, 300, True, redlines).result()
+    assert not image.isNull() and image.width() == 300
+    main = imagery.render_chip(found.after, wkb, working, 300, True, redlines)
+    assert image == main  # the same pixels as on the main thread
+
+
+def test_export_chips_writes_pngs_per_patch(demo, tmp_path):
+    written = imagery.export_chips(demo["task"], demo["covered"][0], str(tmp_path / "chips"))
+    assert [os.path.basename(p) for p in written] == [f"{demo['covered'][0]}_before.png",
+                                                        f"{demo['covered'][0]}_after.png"]
+    image = QImage(written[0])
+    assert (image.width(), image.height()) == (imagery.CHIP_SIZE, imagery.CHIP_SIZE)
+    assert imagery.export_chips(demo["task"], demo["uncovered"][0], str(tmp_path / "none")) == []
+    empty = imagery.render_chip(None, imagery.patch_facts(demo["task"], demo["uncovered"][0])[0], "EPSG:4548", 200)
+    assert not empty.isNull()
+
+
+# -- the dock -----------------------------------------------------------------------------------------
+@pytest.fixture
+def plugin(plugin_iface, demo):
+    plugin = land_enforcement_plugin.classFactory(plugin_iface)
+    plugin.initGui()
+    dock = plugin.imagery
+    dock.setFloating(True)  # a window of its own: real sizes under the offscreen platform
+    dock.resize(1000, 700)
+    dock.show()
+    plugin.dock.set_task(demo["task"])
+    yield plugin
+    plugin.unload()
+
+
+class Drawn(QObject):
+    """Which views have finished drawing since reset() (disconnect() when done)."""
+
+    def __init__(self, dock):
+        super().__init__()
+        self.dock = dock
+        self.done = set()
+        dock.canvases["before"].mapCanvasRefreshed.connect(self.before)
+        dock.canvases["after"].mapCanvasRefreshed.connect(self.after)
+
+    def before(self):
+        self.done.add("before")
+
+    def after(self):
+        self.done.add("after")
+
+    def reset(self):
+        self.done = set()
+
+    def disconnect(self):
+        self.dock.canvases["before"].mapCanvasRefreshed.disconnect(self.before)
+        self.dock.canvases["after"].mapCanvasRefreshed.disconnect(self.after)
+
+    def __call__(self):
+        return self.done == {"before", "after"}
+
+
+def same_view(dock):
+    before, after = dock.canvases["before"], dock.canvases["after"]
+    assert before.size() == after.size()
+    a, b = before.extent(), after.extent()
+    assert max(abs(a.xMinimum() - b.xMinimum()), abs(a.yMinimum() - b.yMinimum()),
+               abs(a.xMaximum() - b.xMaximum()), abs(a.yMaximum() - b.yMaximum())) < 1e-6
+    assert before.scale() == pytest.approx(after.scale(), rel=1e-9)
+    return a
+
+
+def test_views_follow_the_review_list_and_each_other(plugin, demo):
+    dock, review = plugin.imagery, plugin.review
+    assert dock.objectName() == "LandEnforcementImageryDock"
+    assert len(dock.registry) == 2 and dock.table.rowCount() == 2
+    first, second = demo["covered"][:2]
+    drawn = Drawn(dock)
+    assert review.select_jcbh(first)  # the review dock's selection reaches the imagery dock
+    assert dock.jcbh == first
+    wait_for(drawn)
+    extent = same_view(dock)
+    feature = dock._feature(first)
+    assert extent.contains(feature.geometry().boundingBox())
+    rasters = {side: [layer for layer in canvas.layers() if layer.type() == layer.RasterLayer]
+               for side, canvas in dock.canvases.items()}
+    assert rasters["before"][0].name() == demo["made"]["before"]["name"]
+    assert rasters["after"][0].name() == demo["made"]["after"]["name"]
+    assert "2023-09-01" in dock.labels["before"].text() and "2024-03-01" in dock.labels["after"].text()
+    # Pan one view, zoom the other: they stay together.
+    before = dock.canvases["before"]
+    moved = before.extent()
+    moved.setXMinimum(moved.xMinimum() + 37)
+    moved.setXMaximum(moved.xMaximum() + 37)
+    before.setExtent(moved)
+    assert same_view(dock).xMinimum() == pytest.approx(before.extent().xMinimum())
+    dock.canvases["after"].zoomByFactor(0.5)
+    same_view(dock)
+    # The next patch: the same layer objects, drawn at once.
+    layers_before = {id(layer) for layer in dock.rasters.values()}
+    timings = []
+    for jcbh in (second, first, second):
+        drawn.reset()
+        started = time.perf_counter()
+        review.select_jcbh(jcbh)
+        shown = time.perf_counter() - started
+        wait_for(drawn)
+        timings.append((shown, time.perf_counter() - started))
+    assert {id(layer) for layer in dock.rasters.values()} == layers_before
+    same_view(dock)
+    drawn.disconnect()
+    print("\nshow_patch: " + ", ".join(f"{a * 1000:.0f} ms (drawn {b * 1000:.0f} ms)" for a, b in timings))
+    assert max(b for _, b in timings) < 2.0
+    # Flip: both views the after image, then both the before image; Esc back.
+    dock.flip()
+    assert all(dock.found.after["name"] in [layer.name() for layer in c.layers()] for c in dock.canvases.values())
+    dock.flip()
+    assert all(dock.found.before["name"] in [layer.name() for layer in c.layers()] for c in dock.canvases.values())
+    dock.reset_view()
+    assert dock.flipped is None
+    # Swipe: one over the other, the after view cut at the line; still one extent.
+    dock.toggle_swipe()
+    QgsApplication.processEvents()
+    assert dock.views.swipe and dock.canvases["after"].geometry() == dock.canvases["before"].geometry()
+    dock.move_swipe(0.2)
+    assert dock.canvases["after"].mask().boundingRect().left() == round(dock.views.width() * 0.7)
+    same_view(dock)
+    dock.reset_view()
+    assert not dock.views.swipe
+
+
+def test_patch_without_imagery_says_so(plugin, demo, tmp_path):
+    dock = plugin.imagery
+    jcbh = demo["uncovered"][0]
+    plugin.review.select_jcbh(jcbh)
+    assert dock.jcbh == jcbh and dock.found.before is None and dock.found.after is None
+    for side in ("before", "after"):
+        text = dock.labels[side].text()
+        assert ("No matching imagery" in text or "无匹配" in text or "没有" in text), text
+        assert not [layer for layer in dock.canvases[side].layers() if layer.type() == layer.RasterLayer]
+    assert "QSX" in dock.labels["before"].text() and "HSX" in dock.labels["after"].text()
+    assert dock.export_chips(str(tmp_path)) == []
+    plugin.review.select_jcbh(demo["covered"][0])
+    assert len(dock.export_chips(str(tmp_path))) == 2
+
+
+def test_dock_adds_and_removes_imagery(plugin, demo, tmp_path):
+    task = copy_task({"task": demo["task"]}, str(tmp_path / "task"))
+    dock = plugin.imagery
+    plugin.dock.set_task(task)
+    assert dock.task_path == task and dock.table.rowCount() == 2
+    tif = write_tiles(str(tmp_path / "one"), 4548, columns=1, rows=1, size=20)[0]
+    renamed = str(tmp_path / "after_20240401.tif")
+    os.rename(tif, renamed)
+    assert dock.add_files([renamed])[0]["role"] == "after"
+    assert dock.table.rowCount() == 3 and dock.table.item(2, 2).text() == "2024-04-01"
+    dock.table.item(2, 2).setText("2024-04-05")  # typed in the table
+    assert imagery.entries(task)[2]["date_from"] == "2024-04-05"
+    dock.table.item(2, 2).setText("whenever")  # refused, the table shows the stored value again
+    assert dock.table.item(2, 2).text() == "2024-04-05"
+    write_tiles(str(tmp_path / "two"), 4548, columns=2, rows=1, size=20)
+    dock.add_folder(str(tmp_path / "two"), role="before", date_from="2022-10-01", wait=True)
+    assert dock.table.rowCount() == 4
+    dock.table.selectRow(3)
+    dock.remove_selected()
+    assert dock.table.rowCount() == 3
+
+
+# -- headless and the evidence sheets ---------------------------------------------------------------
+def test_addimagery_algorithm(qgis_processing, demo, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingException
+
+    from land_enforcement_plugin.processing.provider import LandEnforcementProvider
+
+    provider = LandEnforcementProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    try:
+        task = copy_task({"task": demo["task"]}, str(tmp_path / "task"))
+        folder = str(tmp_path / "later")
+        write_tiles(folder, 4548, columns=2, rows=2, size=50)
+        result = processing.run("landenforcement:addimagery", {
+            "DATABASE": task, "FOLDER": folder, "ROLE": 1, "DATE_FROM": "2024-05-02", "NAME": "again"})
+        assert result["COUNT"] == 3 and result["SOURCE"].endswith(".vrt")
+        assert imagery.entries(task)[-1]["role"] == "after"
+        with pytest.raises(QgsProcessingException, match="已登记"):  # the same folder twice
+            processing.run("landenforcement:addimagery", {"DATABASE": task, "FOLDER": demo["made"]["after"]["folder"]})
+        tif = write_tiles(str(tmp_path / "t"), 4548, columns=1, rows=1, size=20)[0]
+        result = processing.run("landenforcement:addimagery", {"DATABASE": task, "INPUT": tif, "ROLE": 0,
+                                                                "DATE_FROM": "2023-08-01", "NAME": "单幅"})
+        assert result["COUNT"] == 4 and imagery.entries(task)[-1]["name"] == "单幅"
+        with pytest.raises(QgsProcessingException):
+            processing.run("landenforcement:addimagery", {"DATABASE": task})
+    finally:
+        QgsApplication.processingRegistry().removeProvider(provider)
+
+
+def pdf_pages(path):
+    info = subprocess.run(["pdfinfo", path], check=True, capture_output=True, text=True).stdout
+    return int(info.split("Pages:")[1].split()[0])
+
+
+def test_evidence_sheet_carries_the_chips(season, demo, tmp_path):
+    covered, uncovered = demo["covered"][0], demo["uncovered"][0]
+    started = time.perf_counter()
+    sheets = evidence.write_evidence_sheets(demo["task"], [covered, uncovered], str(tmp_path / "a"))
+    print(f"\n2 evidence sheets with imagery in {time.perf_counter() - started:.1f} s")
+    assert pdf_pages(sheets[covered]) == 2 and pdf_pages(sheets[uncovered]) == 1
+    page2 = subprocess.run(["pdftotext", "-f", "2", "-l", "2", sheets[covered], "-"], check=True,
+                           capture_output=True, text=True).stdout
+    assert "前后时相影像对比" in page2 and demo["made"]["before"]["name"] in page2
+    assert "2024-03-01" in page2 and "2023-10-31" in page2
+    images = subprocess.run(["pdfimages", "-list", "-f", "2", "-l", "2", sheets[covered]], check=True,
+                            capture_output=True, text=True).stdout.strip().splitlines()[2:]
+    assert len(images) >= 2  # the before and the after image
+    again = evidence.write_evidence_sheets(demo["task"], [covered], str(tmp_path / "b"))
+    with open(sheets[covered], "rb") as first, open(again[covered], "rb") as second:
+        assert first.read() == second.read()  # reproducible with imagery too
+    # A patch no image covers keeps exactly the sheet it had before the task had imagery.
+    plain = evidence.write_evidence_sheets(season["task"], [uncovered], str(tmp_path / "c"))
+    with open(sheets[uncovered], "rb") as first, open(plain[uncovered], "rb") as second:
+        assert first.read() == second.read()
