@@ -234,7 +234,7 @@
             <translation>已修复的红线要素</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="88" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="91" />
             <source>Report</source>
             <translation>报告</translation>
         </message>
@@ -299,92 +299,92 @@
             <translation>成果上报</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="15" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="16" />
             <source>Export submission package</source>
             <translation>导出成果上报包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="18" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="19" />
             <source>Builds the provincial submission package (成果上报包) of a task as one zip: the patches with their overlay areas and verdicts as Shapefile (GBK by default, with a field dictionary) and GeoPackage, the workbook (汇总表, 明细表, 违法图斑整改台账, 问责线索), the photos renamed by monitoring number, an evidence sheet PDF per unlawful or high-priority patch, and manifest.json with every file's SHA-256. Blocking problems (unverified patches, lawful without approval number, unlawful without rectification status, missing photos) stop the export unless DRAFT is set; a draft says so in its name and manifest. An existing package is replaced only with OVERWRITE. The same task exported twice gives the same files.</source>
             <translation>将任务导出为一个成果上报包（zip）：含叠加面积与判定结果的图斑（Shapefile，默认 GBK 编码并附字段对照表；以及 GeoPackage）、工作簿（汇总表、明细表、违法图斑整改台账、问责线索）、按监测编号重命名的照片、每个违法或重点图斑的举证材料 PDF，以及记录每个文件 SHA-256 的 manifest.json。存在阻断性问题（未核查图斑、合法缺批准文号、违法缺整改状态、缺少照片）时不导出，除非选择“草稿”；草稿在文件名和清单中注明。已有成果包只有选择“覆盖”时才会被替换。同一任务两次导出的文件完全相同。</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="29" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="30" />
             <source>Package (.zip; default: &lt;county&gt;_&lt;batch&gt;_成果包.zip beside the task)</source>
             <translation>成果包（.zip；默认为任务库旁的 &lt;县代码&gt;_&lt;批次&gt;_成果包.zip）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="32" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="33" />
             <source>Shapefile encoding</source>
             <translation>Shapefile 编码</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="34" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="35" />
             <source>Draft: export despite blocking problems</source>
             <translation>草稿：存在阻断性问题也导出</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="36" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="37" />
             <source>Evidence sheet PDFs</source>
             <translation>举证材料 PDF</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="37" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="38" />
             <source>Replace an existing package</source>
             <translation>覆盖已有成果包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="39" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="41" />
             <source>Package</source>
             <translation>成果包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="40" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="42" />
             <source>Blocking problems</source>
             <translation>阻断性问题</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="40" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="42" />
             <source>Warnings</source>
             <translation>警告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="40" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="42" />
             <source>Files in the package</source>
             <translation>成果包文件数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="40" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="42" />
             <source>Evidence sheets</source>
             <translation>举证材料数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="62" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="65" />
             <source>Export cancelled; nothing was written.</source>
             <translation>导出已取消，未写入任何文件。</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="78" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="81" />
             <source>Verify submission package</source>
             <translation>校验成果上报包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="81" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="84" />
             <source>Checks a received submission package against its manifest.json: every file present and unchanged (SHA-256 and size), nothing extra, no unsafe paths; then re-reads its Shapefile and workbook and compares their counts with the manifest. Fails when anything differs.</source>
             <translation>按 manifest.json 校验收到的成果上报包：每个文件都在且未被改动（SHA-256 与大小），没有多余文件，没有不安全路径；再重新读取其中的 Shapefile 和工作簿，与清单中的数量核对。任何不一致都会报错。</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="86" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="89" />
             <source>Submission package (.zip)</source>
             <translation>成果上报包（.zip）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="87" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="90" />
             <source>Files checked</source>
             <translation>已校验文件数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="95" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="98" />
             <source>The package does not match its manifest: </source>
             <translation>成果包与其清单不一致：</translation>
         </message>
@@ -454,7 +454,7 @@
             <translation>批次与进度</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/season.py" line="12" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="40" />
             <source>Batch (empty: every batch)</source>
             <translation>批次（留空：全部批次）</translation>
         </message>
@@ -665,139 +665,149 @@
     <context>
         <name>ExportPackageDialog</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="29" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="30" />
             <source>Export submission package</source>
             <translation>导出成果上报包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="38" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="40" />
             <source>Kind</source>
             <translation>类别</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="38" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="40" />
             <source>Monitoring number</source>
             <translation>监测编号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="38" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="40" />
             <source>Problem</source>
             <translation>问题</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="44" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="46" />
             <source>Check again</source>
             <translation>重新检查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="51" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="62" />
             <source>Draft (草稿): export despite blocking problems, marked as draft</source>
             <translation>草稿：存在阻断性问题也导出，并标注为草稿</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="53" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="64" />
             <source>Evidence sheet PDFs for unlawful and high-priority patches</source>
             <translation>为违法图斑和重点图斑生成举证材料 PDF</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="62" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="74" />
             <source>Shapefile encoding</source>
             <translation>Shapefile 编码</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="65" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="77" />
             <source>Package file</source>
             <translation>成果包文件</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="73" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="85" />
             <source>Export</source>
             <translation>导出</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="75" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="87" />
             <source>Verify a package…</source>
             <translation>校验成果包…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="96" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="108" />
             <source>Checking the task…</source>
             <translation>正在检查任务…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="97" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="109" />
             <source>Checking the submission package</source>
             <translation>检查成果上报包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="113" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="125" />
             <source>Blocking</source>
             <translation>阻断</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="113" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="125" />
             <source>Warning</source>
             <translation>警告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="123" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="135" />
             <source>{b} blocking problems and {w} warnings: fix them (double-click a row to show the patch) or export a draft.</source>
             <translation>{b} 个阻断性问题、{w} 个警告：请逐一处理（双击一行可定位图斑），或导出草稿。</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="126" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="138" />
             <source>No blocking problems; {w} warnings. Ready to export.</source>
             <translation>没有阻断性问题；{w} 个警告。可以导出。</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="148" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="170" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="148" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="170" />
             <source>Close</source>
             <translation>关闭</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="166" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="189" />
             <source>{path} exists. Replace it?</source>
             <translation>{path} 已存在。是否覆盖？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="173" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="196" />
             <source>Writing {path}…</source>
             <translation>正在写入 {path}…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="174" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="197" />
             <source>Exporting the submission package</source>
             <translation>导出成果上报包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="182" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="205" />
             <source>Cancelled: nothing was written.</source>
             <translation>已取消：未写入任何文件。</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="185" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="208" />
             <source>Written {path}: {files} files, {photos} photos, {sheets} evidence sheets.</source>
             <translation>已写入 {path}：{files} 个文件，{photos} 张照片，{sheets} 份举证材料。</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="193" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="216" />
             <source>Verify a submission package</source>
             <translation>校验成果上报包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="199" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="222" />
             <source>Verifying {path}…</source>
             <translation>正在校验 {path}…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="200" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="223" />
             <source>Verifying the submission package</source>
             <translation>校验成果上报包</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="50" />
+            <source>Every batch</source>
+            <translation>全部批次</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="73" />
+            <source>Batch</source>
+            <translation>批次</translation>
         </message>
     </context>
     <context>
@@ -918,117 +928,117 @@
             <translation>任务影像</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="509" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="503" />
             <source>Select a patch in the patch review list</source>
             <translation>请在图斑核查列表中选择图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="581" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="575" />
             <source>Open a task first</source>
             <translation>请先打开任务</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="410" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="404" />
             <source>Patch {jcbh}: QSX {qsx}, HSX {hsx}</source>
             <translation>图斑 {jcbh}：前时相 {qsx}，后时相 {hsx}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="524" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="518" />
             <source>Before</source>
             <translation>前时相</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="524" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="518" />
             <source>After</source>
             <translation>后时相</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="423" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="417" />
             <source>No matching imagery for QSX {date}</source>
             <translation>前时相 {date} 无匹配影像</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="423" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="417" />
             <source>No matching imagery for HSX {date}</source>
             <translation>后时相 {date} 无匹配影像</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="434" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="428" />
             <source>({days} days before QSX)</source>
             <translation>（早于前时相 {days} 天）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="434" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="428" />
             <source>({days} days after HSX)</source>
             <translation>（晚于后时相 {days} 天）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="437" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="431" />
             <source>(cannot be read)</source>
             <translation>（无法读取）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="524" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="518" />
             <source>Any</source>
             <translation>前后均可</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="543" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="537" />
             <source>File not found: {path}</source>
             <translation>文件不存在：{path}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="546" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="540" />
             <source>No date: this image is never matched</source>
             <translation>无日期：该影像不会被匹配</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="589" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="583" />
             <source>Set the date of {names} in the table: an image without a date is never matched</source>
             <translation>请在表中填写 {names} 的日期：没有日期的影像不会被匹配</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="606" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="600" />
             <source>Imagery files</source>
             <translation>影像文件</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="606" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="600" />
             <source>Rasters (*.tif *.tiff *.img *.jp2 *.vrt);;All files (*)</source>
             <translation>栅格 (*.tif *.tiff *.img *.jp2 *.vrt);;所有文件 (*)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="624" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="618" />
             <source>{tiles} tiles of {folder} registered as one image</source>
             <translation>{folder} 的 {tiles} 个瓦片已登记为一幅影像</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="636" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="630" />
             <source>Building the imagery mosaic</source>
             <translation>正在生成影像镶嵌</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="642" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="636" />
             <source>Folder of image tiles</source>
             <translation>影像瓦片文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="651" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="645" />
             <source>QGIS has no saved XYZ, WMS or WMTS connection: add one in the Data Source Manager first</source>
             <translation>QGIS 中没有已保存的 XYZ、WMS 或 WMTS 连接：请先在数据源管理器中添加</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="672" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="666" />
             <source>The project has no raster layer</source>
             <translation>工程中没有栅格图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="675" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="669" />
             <source>Add map layer</source>
             <translation>添加地图图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="675" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="669" />
             <source>Raster layer</source>
             <translation>栅格图层</translation>
         </message>
@@ -1058,17 +1068,17 @@
             <translation>将该图斑的前后时相影像（含图斑轮廓、日期和比例尺）保存为 PNG 文件（&lt;JCBH&gt;_before.png、&lt;JCBH&gt;_after.png）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="501" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="495" />
             <source>{count} image chips written to {folder}</source>
             <translation>已将 {count} 张影像截图写入 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="504" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="498" />
             <source>No matching imagery for this patch: no chip written</source>
             <translation>该图斑没有匹配的影像：未写入截图</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="511" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="505" />
             <source>Folder for the image chips</source>
             <translation>影像截图的保存文件夹</translation>
         </message>

@@ -3,6 +3,7 @@ red lines uploaded into the test database give the same areas, township split, s
 metrics as the GeoPackage task computed locally; red lines outside the database fall back to the
 local engine; the hand-built case (overlaps, DLBM filter, another CRS, an invalid red line, a
 patch across three townships) gives its exact answers in SQL too."""
+import os
 import re
 
 import psycopg2
@@ -329,3 +330,37 @@ def test_same_database_compares_services_or_endpoints(pg_cluster):
     assert same_database(uri("service=lep_test"), uri(direct))
     assert not same_database(uri("service=lep_test"), uri(direct.replace("dbname=lep", "dbname=other")))
     assert not same_database(uri("service=lep_test"), uri(direct.replace(str(pg_cluster.port), "1")))
+
+
+def test_evidence_sheets_draw_red_lines_that_live_in_the_database(sql_task, tmp_path):
+    from qgis.core import QgsProject
+
+    from land_enforcement_plugin.core import evidence
+
+    store = open_task(sql_task["location"])
+    try:
+        redlines = store.last_overlay_layers()
+        patches_uri, provider = store.uri("patches"), store.provider
+    finally:
+        store.close()
+    project = QgsProject()
+    try:
+        layers = evidence._add_layers(project, patches_uri, provider, redlines, ())
+        assert {layer.providerType() for layer in layers["redlines"]} == {"postgres"}
+        assert len(layers["redlines"]) == 4 and len(layers["approvals"]) == len(redlines["approvals"])
+        cultivated = next(layer for layer in layers["redlines"] if "cultivated" in layer.source())
+        assert "dlbm" in cultivated.subsetString().lower()  # drawn as the overlay counted it
+        del layers, cultivated
+    finally:
+        project.removeAllMapLayers()
+        del project
+    sheets = evidence.write_evidence_sheets(sql_task["location"], [next(iter(_unlawful(sql_task)))], str(tmp_path))
+    assert all(os.path.getsize(path) > 10000 for path in sheets.values())
+
+
+def _unlawful(sql_task):
+    store = open_task(sql_task["location"])
+    try:
+        return sorted(j for j, r in store.verifications().items() if r["verdict"] == "违法")
+    finally:
+        store.close()

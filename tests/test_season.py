@@ -141,6 +141,14 @@ def test_metrics_for_one_batch(two_batches, tmp_path):
         assert metrics.township_metrics(store).rows[-1]["patch_count"] == 4
     finally:
         store.close()
+    # A quarterly submission: the package of one batch only, named after it.
+    from land_enforcement_plugin.core import submission
+
+    result = submission.build_package(task, submission.default_package_name(task, True, "2025Q1"),
+                                      submission.PackageOptions(draft=True, evidence=False, batch="2025Q1"))
+    assert os.path.basename(result.path) == "370323_2025Q1_成果包_草稿.zip"
+    assert result.manifest["batch"] == "2025Q1" and result.manifest["counts"]["patches"] == 2
+    assert {f["jcbh"] for f in result.manifest["findings"]["blocking"]} == {"B1", "B2"}
 
 
 def test_season_tab_review_and_metrics_docks(two_batches, plugin_iface, tmp_path):

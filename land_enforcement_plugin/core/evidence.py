@@ -129,8 +129,13 @@ def _check_out_dir(out_dir, jcbhs):
 
 
 # -- layers ------------------------------------------------------------------------------------
+def _provider(uri):
+    """Red lines recorded by the overlay are files (ogr) or PostGIS tables (postgres)."""
+    return "postgres" if "table=" in uri and ("dbname=" in uri or "service=" in uri) else "ogr"
+
+
 def _vector(uri, name, symbol_props):
-    layer = QgsVectorLayer(uri, name, "ogr")
+    layer = QgsVectorLayer(uri, name, _provider(uri))
     layer.setRenderer(QgsSingleSymbolRenderer(QgsFillSymbol.createSimple(symbol_props)))
     return layer
 
@@ -139,15 +144,17 @@ def _cultivated_uri(uri):
     """A full land-use layer (with DLBM) is drawn as cultivated land only, as the overlay counted it.
     The filter goes into the URI: setSubsetString on a layer of a GeoPackage that has another layer
     open breaks the layers opened after it ("unable to open database file", QGIS 3.40)."""
-    probe = QgsVectorLayer(uri, "", "ogr")
+    provider = _provider(uri)
+    probe = QgsVectorLayer(uri, "", provider)
     dlbm = find_field(probe, DLBM_FIELDS)
     del probe
     if dlbm is None:
         return uri
-    parts = QgsProviderRegistry.instance().decodeUri("ogr", uri)
+    parts = QgsProviderRegistry.instance().decodeUri(provider, uri)
+    key = "sql" if provider == "postgres" else "subset"
     condition = f'"{dlbm}" IN ({", ".join(_quoted(code) for code in schema.CULTIVATED_DLBM)})'
-    parts["subset"] = f"({parts['subset']}) AND {condition}" if parts.get("subset") else condition
-    return QgsProviderRegistry.instance().encodeUri("ogr", parts)
+    parts[key] = f"({parts[key]}) AND {condition}" if parts.get(key) else condition
+    return QgsProviderRegistry.instance().encodeUri(provider, parts)
 
 
 def _patch_layer(uri, provider):
@@ -184,9 +191,10 @@ def _add_layers(project, patches_uri, patches_provider, redlines, imagery):
 
 
 def _layer_name(uri):
-    """The legend name of an approvals layer: its layer name in the file, or the file's name."""
-    parts = QgsProviderRegistry.instance().decodeUri("ogr", uri)
-    return parts.get("layerName") or os.path.splitext(os.path.basename(parts.get("path", uri)))[0]
+    """The legend name of an approvals layer: its table, its layer name in the file, or the file's name."""
+    parts = QgsProviderRegistry.instance().decodeUri(_provider(uri), uri)
+    return (parts.get("table") or parts.get("layerName")
+            or os.path.splitext(os.path.basename(parts.get("path", uri)))[0])
 
 
 # -- layout ------------------------------------------------------------------------------------

@@ -181,6 +181,14 @@ _OGR_TYPES = {"str": ogr.OFTString, "int": ogr.OFTInteger, "real": ogr.OFTReal,
 _COMPARED = [f.name for f in schema.PATCH_SOURCE_FIELDS] + [schema.SRC_ATTRS.name]
 
 
+def _geometry_layer_options(ds):
+    # The same spatial index under each driver's own word for it.
+    driver = ds.GetDriver()  # a gdal.Driver (opened) or an ogr.Driver (created)
+    name = driver.ShortName if hasattr(driver, "ShortName") else driver.GetName()
+    index = "GIST" if name == "PostgreSQL" else "YES"
+    return ["FID=fid", "GEOMETRY_NAME=geom", f"SPATIAL_INDEX={index}"]
+
+
 def _create_table(ds, name, columns):
     layer = ds.CreateLayer(name, geom_type=ogr.wkbNone, options=["FID=fid"])
     for column, kind in columns.items():
@@ -192,7 +200,7 @@ def _migrate_to_1(ds, meta):
     srs = osr.SpatialReference()
     srs.SetFromUserInput(meta["working_crs"])
     patches = ds.CreateLayer(schema.PATCHES_LAYER, srs, ogr.wkbMultiPolygon,
-                             options=["FID=fid", "GEOMETRY_NAME=geom", "SPATIAL_INDEX=YES"])
+                             options=_geometry_layer_options(ds))
     for f in schema.PATCH_FIELDS:
         patches.CreateField(ogr.FieldDefn(f.name, _OGR_TYPES[f.kind]))
     patches.CreateField(ogr.FieldDefn("geom_sha256", ogr.OFTString))
@@ -231,7 +239,7 @@ def _migrate_to_4(ds, meta):
     srs = osr.SpatialReference()
     srs.SetFromUserInput(meta["working_crs"])
     layer = ds.CreateLayer(schema.PHOTOS_LAYER, srs, ogr.wkbPoint,
-                           options=["FID=fid", "GEOMETRY_NAME=geom", "SPATIAL_INDEX=YES"])
+                           options=_geometry_layer_options(ds))
     for name, kind in (("jcbh", ogr.OFTString), ("file", ogr.OFTString), ("sha256", ogr.OFTString),
                        ("taken_at", ogr.OFTString), ("direction", ogr.OFTReal), ("distance_m", ogr.OFTReal),
                        ("warnings", ogr.OFTString), ("added_at", ogr.OFTString), ("added_by", ogr.OFTString)):
@@ -797,7 +805,7 @@ class OgrTaskStore(TaskStore):
     def export_patches(self):
         """Every patch's attributes (source and overlay fields) and its geometry as ISO WKB in
         the working CRS, in JCBH order: [(values, wkb)]."""
-        names = [f.name for f in schema.PATCH_SOURCE_FIELDS + schema.OVERLAY_PATCH_FIELDS]
+        names = [f.name for f in schema.PATCH_SOURCE_FIELDS + schema.OVERLAY_PATCH_FIELDS + (schema.BATCH,)]
         layer = self._ds.GetLayerByName(schema.PATCHES_LAYER)
         layer.ResetReading()
         rows = [({name: feature.GetField(name) for name in names}, feature.GetGeometryRef().ExportToIsoWkb())

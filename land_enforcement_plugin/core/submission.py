@@ -58,6 +58,7 @@ class PackageOptions:
     evidence: bool = True  # evidence sheet PDFs
     overwrite: bool = False  # replace an existing package at the output path
     imagery: tuple = ()  # QgsRasterLayer objects for the evidence maps
+    batch: str = None  # only this batch's patches (a quarterly submission); None: every batch
 
 
 @dataclass
@@ -82,7 +83,8 @@ class _Task:
     stamp: object  # datetime: the task's "as of" time
 
 
-def _read_task(task_path):
+def _read_task(task_path, batch=None):
+    """The task, or only the patches of one `batch` (with their records, photos and parts)."""
     store = open_task(task_path)
     try:
         meta = store.meta()
@@ -96,8 +98,16 @@ def _read_task(task_path):
         stamp = parse_stamp(store.last_change())
     finally:
         store.close()
+    if batch is not None:
+        patches = [(values, wkb) for values, wkb in patches if values.get(schema.BATCH.name) == batch]
+        kept = {values["jcbh"] for values, _ in patches}
+        records = {jcbh: record for jcbh, record in records.items() if jcbh in kept}
+        photos = {jcbh: rows for jcbh, rows in photos.items() if jcbh in kept}
+        parts = [part for part in parts if part["jcbh"] in kept]
+        meta = dict(meta, batches=json.dumps([batch], ensure_ascii=False))  # names the package
     if not patches:
-        raise LandEnforcementError(f"任务库中没有图斑：{task_path}", f"The task has no patches: {task_path}")
+        raise LandEnforcementError(f"任务库中没有{'批次“' + batch + '”的' if batch else ''}图斑：{task_path}",
+                                   f"The task has no patches{' of batch ' + batch if batch else ''}: {task_path}")
     result = metrics.compute_metrics(parts, records, meta.get("county_code", ""), thresholds)
     return _Task(task_path, meta, patches, records, photos, parts, result, stamp)
 
@@ -112,13 +122,15 @@ def _package_root(meta, draft):
     return safe_name(name + (f"_{DRAFT_MARK}" if draft else ""))
 
 
-def default_package_name(task_path, draft=False):
+def default_package_name(task_path, draft=False, batch=None):
     """<county code>_<batch>_成果包[_草稿].zip, beside the task database."""
     store = open_task(task_path)
     try:
         meta = store.meta()
     finally:
         store.close()
+    if batch is not None:
+        meta = dict(meta, batches=json.dumps([batch], ensure_ascii=False))
     name = f"{meta.get('county_code') or '000000'}_{_batch_label(meta)}_成果包"
     return os.path.join(task_files_folder(task_path), safe_name(name + (f"_{DRAFT_MARK}" if draft else "")) + ".zip")
 
@@ -195,9 +207,9 @@ def _findings(task, encoding):
     return findings
 
 
-def check_package(task_path, encoding="GBK"):
+def check_package(task_path, encoding="GBK", batch=None):
     """The findings a package of this task would have, blocking first, then by JCBH."""
-    findings = _findings(_read_task(task_path), encoding)
+    findings = _findings(_read_task(task_path, batch), encoding)
     return sorted(findings, key=lambda f: (f.severity != BLOCKING, f.jcbh or "", f.code))
 
 
@@ -462,7 +474,7 @@ def build_package(task_path, output, options=None, feedback=None):
         raise LandEnforcementError(f"成果包已存在，未覆盖：{output}",
                                    f"The package already exists and was not overwritten: {output}")
     steps = _Steps(feedback)
-    task = _read_task(task_path)
+    task = _read_task(task_path, options.batch)
     findings = sorted(_findings(task, options.encoding),
                       key=lambda f: (f.severity != BLOCKING, f.jcbh or "", f.code))
     blocking = [f for f in findings if f.severity == BLOCKING]

@@ -11,6 +11,7 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialo
                                  QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from ..core import schema, submission
+from ..core.store import open_task
 from . import background
 from .messages import error_text, ui_is_chinese
 
@@ -31,6 +32,7 @@ class ExportPackageDialog(QDialog):
         self.resize(760, 620)
         self.task_path = task_path
         self.findings = []
+        self._last_batch = None
 
         self.summary = QLabel()
         self.summary.setWordWrap(True)
@@ -44,6 +46,15 @@ class ExportPackageDialog(QDialog):
         self.recheck_button = QPushButton(self.tr("Check again"))
         self.recheck_button.clicked.connect(self.check)
 
+        self.batch = QComboBox()
+        self.batch.addItem(self.tr("Every batch"), None)
+        store = open_task(task_path)
+        try:
+            for batch in store.summary().batches:
+                self.batch.addItem(batch, batch)
+        finally:
+            store.close()
+        self.batch.currentIndexChanged.connect(self._batch_changed)
         self.encoding = QComboBox()
         for value in schema.SHAPEFILE_ENCODINGS:
             self.encoding.addItem(value, value)
@@ -59,6 +70,7 @@ class ExportPackageDialog(QDialog):
         self.output.fileChanged.connect(lambda _path: self._update_enabled())
 
         form = QFormLayout()
+        form.addRow(self.tr("Batch"), self.batch)
         form.addRow(self.tr("Shapefile encoding"), self.encoding)
         form.addRow("", self.draft)
         form.addRow("", self.evidence)
@@ -92,10 +104,10 @@ class ExportPackageDialog(QDialog):
     # -- checks ------------------------------------------------------------------------------
     def check(self):
         """Re-run the checks in the background (reading a large task takes a moment)."""
-        encoding = self.encoding.currentData()
+        encoding, batch = self.encoding.currentData(), self.batch.currentData()
         self.summary.setText(self.tr("Checking the task…"))
         self.runner.start(self.tr("Checking the submission package"),
-                    lambda feedback: submission.check_package(self.task_path, encoding), self._checked)
+                          lambda feedback: submission.check_package(self.task_path, encoding, batch), self._checked)
 
     def _checked(self, findings, error):
         if error is not None:
@@ -134,16 +146,26 @@ class ExportPackageDialog(QDialog):
             self.jcbh_activated.emit(jcbh)
 
     def _draft_toggled(self, draft):
-        path = self.output.filePath()
-        if path == submission.default_package_name(self.task_path, not draft):
-            self.output.setFilePath(submission.default_package_name(self.task_path, draft))
+        self._rename_default(not draft, self.batch.currentData())
         self._update_enabled()
+
+    def _batch_changed(self, _index):
+        self._rename_default(self.draft.isChecked(), self._last_batch)
+        self._last_batch = self.batch.currentData()
+        self.check()
+
+    def _rename_default(self, old_draft, old_batch):
+        """The default file name follows draft and batch unless the user typed another one."""
+        if self.output.filePath() == submission.default_package_name(self.task_path, old_draft, old_batch):
+            self.output.setFilePath(submission.default_package_name(self.task_path, self.draft.isChecked(),
+                                                                    self.batch.currentData()))
 
     def _update_enabled(self):
         idle = self.runner.idle
         self.export_button.setEnabled(idle and (self.draft.isChecked() or self.blocking_count() == 0)
                                       and bool(self.output.filePath()))
-        for widget in (self.encoding, self.draft, self.evidence, self.output, self.recheck_button, self.verify_button):
+        for widget in (self.batch, self.encoding, self.draft, self.evidence, self.output, self.recheck_button,
+                       self.verify_button):
             widget.setEnabled(idle)
         self.cancel_button.setText(self.tr("Cancel") if not idle else self.tr("Close"))
 
@@ -152,7 +174,8 @@ class ExportPackageDialog(QDialog):
         imagery = tuple(layer.clone() for layer in QgsProject.instance().mapLayers().values()
                         if isinstance(layer, QgsRasterLayer) and layer.isValid())
         return submission.PackageOptions(encoding=self.encoding.currentData(), draft=self.draft.isChecked(),
-                                         evidence=self.evidence.isChecked(), overwrite=overwrite, imagery=imagery)
+                                         evidence=self.evidence.isChecked(), overwrite=overwrite, imagery=imagery,
+                                         batch=self.batch.currentData())
 
     def target_path(self):
         path = self.output.filePath()
@@ -172,8 +195,8 @@ class ExportPackageDialog(QDialog):
         options = self.options(overwrite)
         self.status.setText(self.tr("Writing {path}…").format(path=target))
         self.runner.start(self.tr("Exporting the submission package"),
-                    lambda feedback: submission.build_package(self.task_path, target, options, feedback),
-                    self._exported)
+                          lambda feedback: submission.build_package(self.task_path, target, options, feedback),
+                          self._exported)
 
     def _exported(self, result, error):
         if error is not None:
@@ -198,7 +221,7 @@ class ExportPackageDialog(QDialog):
     def verify(self, path):
         self.status.setText(self.tr("Verifying {path}…").format(path=path))
         self.runner.start(self.tr("Verifying the submission package"),
-                    lambda feedback: submission.verify_package(path, feedback), self._verified)
+                          lambda feedback: submission.verify_package(path, feedback), self._verified)
 
     def _verified(self, report, error):
         if error is not None:

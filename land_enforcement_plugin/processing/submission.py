@@ -1,7 +1,8 @@
 """landenforcement:exportpackage and :verifypackage — the provincial submission package."""
 from qgis.core import (QgsProcessingException, QgsProcessingOutputFile, QgsProcessingOutputNumber,
                        QgsProcessingOutputString, QgsProcessingParameterBoolean, QgsProcessingParameterEnum,
-                       QgsProcessingParameterFile, QgsProcessingParameterFileDestination)
+                       QgsProcessingParameterFile, QgsProcessingParameterFileDestination,
+                       QgsProcessingParameterString)
 
 from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core import schema, submission
@@ -36,6 +37,7 @@ class ExportPackageAlgorithm(LandEnforcementAlgorithm):
         self.addParameter(QgsProcessingParameterBoolean("EVIDENCE", tr("Evidence sheet PDFs"), defaultValue=True))
         self.addParameter(QgsProcessingParameterBoolean("OVERWRITE", tr("Replace an existing package"),
                                                         defaultValue=False))
+        self.addParameter(QgsProcessingParameterString("BATCH", tr("Batch (empty: every batch)"), optional=True))
         self.addOutput(QgsProcessingOutputFile("OUTPUT", tr("Package")))
         for name, label in (("BLOCKING", tr("Blocking problems")), ("WARNINGS", tr("Warnings")),
                             ("FILES", tr("Files in the package")), ("EVIDENCE_SHEETS", tr("Evidence sheets"))):
@@ -47,10 +49,11 @@ class ExportPackageAlgorithm(LandEnforcementAlgorithm):
         options = submission.PackageOptions(
             encoding=schema.SHAPEFILE_ENCODINGS[self.parameterAsEnum(parameters, "ENCODING", context)],
             draft=draft, evidence=self.parameterAsBoolean(parameters, "EVIDENCE", context),
-            overwrite=self.parameterAsBoolean(parameters, "OVERWRITE", context))
+            overwrite=self.parameterAsBoolean(parameters, "OVERWRITE", context),
+            batch=self.parameterAsString(parameters, "BATCH", context).strip() or None)
         output = (self.parameterAsFileOutput(parameters, "OUTPUT", context)
-                  or submission.default_package_name(task_path, draft))
-        findings = submission.check_package(task_path, options.encoding)
+                  or submission.default_package_name(task_path, draft, options.batch))
+        findings = submission.check_package(task_path, options.encoding, options.batch)
         for finding in findings:
             line = f"{finding.jcbh or ''} {finding.zh} / {finding.en}"
             if finding.severity == submission.BLOCKING:
