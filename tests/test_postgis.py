@@ -254,3 +254,31 @@ def test_open_a_postgis_task_from_the_dock(bureau, plugin_iface, monkeypatch):
         from qgis.core import QgsProject
 
         QgsProject.instance().removeAllMapLayers()
+
+
+def test_photos_reach_colleagues_on_other_computers(bureau, season, tmp_path):
+    import shutil
+
+    from land_enforcement_plugin.core import photos
+    from land_enforcement_plugin.core.store import task_files_folder
+
+    li = as_login(bureau, "li")
+    store = open_task(li)
+    try:
+        jcbh = next(j for j, r in rows(store).items() if r["verdict"] == "违法")
+    finally:
+        store.close()
+    result = photos.attach_photos(li, {jcbh: [season["photos"][0]["path"]]})
+    assert result.added == 1
+    shutil.rmtree(task_files_folder(li))  # the county's computer has none of li's files
+    package = submission.build_package(as_login(bureau, "wang"), str(tmp_path / "p.zip"),
+                                       submission.PackageOptions(draft=True, evidence=False))
+    assert any(f"/photos/{jcbh}/" in entry["path"] for entry in package.manifest["files"])
+    county, zhao = open_task(bureau), open_task(as_login(bureau, "zhao"))
+    try:
+        sha = next(r["sha256"] for r in county.photos(jcbh))
+        assert county.photo_file(jcbh, sha) is not None
+        assert zhao.photo_file(jcbh, sha) is None  # another township's photo stays fenced off
+    finally:
+        county.close()
+        zhao.close()

@@ -29,7 +29,7 @@ from qgis.PyQt.QtGui import QColor, QFont, QImageReader
 from . import schema
 from .errors import LandEnforcementError
 from .office_comparison import DLBM_FIELDS, find_field
-from .photos import photo_path, safe_name
+from .photos import fetch_missing, photo_path, safe_name
 from .store import open_task
 
 FONT_FAMILY = "Noto Sans CJK SC"
@@ -96,6 +96,7 @@ def _task_facts(task_path, jcbhs):
                                        f"Unknown monitoring number '{unknown[0]}' ({len(unknown)} in all)")
         meta = store.meta()
         verifications = store.verifications()
+        fetch_missing(task_path, store, [row for j in jcbhs for row in store.photos(j)])
         photos = {j: sorted((dict(row, path=photo_path(task_path, row["file"])) for row in store.photos(j)),
                             key=lambda row: (row["taken_at"] or "", row["file"])) for j in jcbhs}
         stamps = {j: [row["ts"] for row in store.audit_entries(j)] for j in jcbhs}

@@ -104,6 +104,28 @@ def photo_path(task_path, file):
     return os.path.join(photo_folder(task_path), inside)
 
 
+def fetch_missing(task_path, store, rows):
+    """Bring photos recorded by a colleague (kept in a shared task) onto this computer, where
+    the rest of the plugin finds them: the same place as on the computer that attached them."""
+    if not store.keeps_photo_files:
+        return 0
+    fetched = 0
+    for row in rows:
+        local = os.path.join(task_files_folder(task_path), row["file"])
+        if os.path.exists(local):
+            continue
+        data = store.photo_file(row["jcbh"], row["sha256"])
+        if data is None:
+            continue
+        os.makedirs(os.path.dirname(local), exist_ok=True)
+        partial = local + ".partial"
+        with open(partial, "wb") as f:
+            f.write(data)
+        os.replace(partial, local)
+        fetched += 1
+    return fetched
+
+
 def _checks(info, point, patch, later_image_date, max_distance):
     """(distance to the patch in m, warnings as (zh, en)) of one photo."""
     warnings = []
@@ -168,6 +190,10 @@ def attach_photos(task_path, by_jcbh, max_distance=None):
                              "distance_m": distance, "warnings": "；".join(zh for zh, _ in problems) or None,
                              "wkb": bytes(point.asWkb()) if point is not None else None})
         added = store.add_photos(rows)
+        if store.keeps_photo_files:  # a shared task: colleagues on other computers see them too
+            for row in rows:
+                with open(photo_path(task_path, row["file"]), "rb") as f:
+                    store.put_photo_file(row["jcbh"], row["sha256"], f.read())
         skipped = len(rows) - added
         return AttachResult(added, skipped, warnings)
     finally:

@@ -34,7 +34,9 @@ REVIEWER_ROLE = "lep_reviewer"
 ACCOUNTS_TABLE = "public.lep_township_accounts"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # Tables whose rows belong to one patch (a jcbh column) and so to one township.
-_PATCH_ROWS = ("patches", "verifications", "photos", "patch_townships", "assignments", "patches_source_%")
+PHOTO_FILES_TABLE = "photo_files"
+_PATCH_ROWS = ("patches", "verifications", "photos", PHOTO_FILES_TABLE, "patch_townships", "assignments",
+               "patches_source_%")
 BUREAU_VERSION = "1"
 
 
@@ -177,6 +179,7 @@ class PostgisTaskStore(OgrTaskStore):
         store = cls(location, _open(connection, schema_name), connection, schema_name)
         try:
             store._initialise(new_task_meta(working_crs, county_code, county_name, batch))
+            store._create_photo_files()
             store.secure()
         except Exception:
             store.discard()
@@ -192,6 +195,7 @@ class PostgisTaskStore(OgrTaskStore):
                                        f"No task {schema_name} in the database ({connection})")
         store = cls(location, ds, connection, schema_name)
         if store._migrate():
+            store._create_photo_files()
             store.secure()  # tables a migration added get their grants and policies
         return store
 
@@ -227,6 +231,25 @@ class PostgisTaskStore(OgrTaskStore):
             self.secure()  # a new source CRS adds a patches_source_<EPSG> table
         return summary
 
+    # -- photo files: every computer of the bureau sees the same photos ------------------------
+    keeps_photo_files = True
+
+    def _create_photo_files(self):
+        self._ds.ExecuteSQL(f"CREATE TABLE IF NOT EXISTS {self.schema}.{PHOTO_FILES_TABLE} "
+                            "(fid serial PRIMARY KEY, jcbh text NOT NULL, sha256 text NOT NULL, data bytea NOT NULL, "
+                            "UNIQUE (jcbh, sha256))")
+
+    def put_photo_file(self, jcbh, sha256, data):
+        with self.transaction():
+            self._ds.ExecuteSQL(f"INSERT INTO {PHOTO_FILES_TABLE}(jcbh, sha256, data) VALUES "
+                                f"({_quote(jcbh)}, {_quote(sha256)}, decode('{data.hex()}', 'hex')) "
+                                "ON CONFLICT (jcbh, sha256) DO NOTHING")
+
+    def photo_file(self, jcbh, sha256):
+        rows = self._query(f"SELECT encode(data, 'hex') AS hex FROM {PHOTO_FILES_TABLE} "
+                           f"WHERE jcbh = {_quote(jcbh)} AND sha256 = {_quote(sha256)}")
+        return bytes.fromhex(rows[0]["hex"]) if rows else None
+
     def _lock_verifications(self, jcbhs):
         # Advisory locks need no privilege beyond connecting, and also cover records not yet
         # inserted; taken in a fixed order so that two savers cannot deadlock.
@@ -259,7 +282,8 @@ GRANT SELECT ON {ACCOUNTS_TABLE} TO {COUNTY_ROLE}, {TOWNSHIP_ROLE}, {REVIEWER_RO
 
 def _grants_sql(schema_name, tables):
     everyone = f"{COUNTY_ROLE}, {TOWNSHIP_ROLE}, {REVIEWER_ROLE}"
-    writable = [t for t in (schema.VERIFICATIONS_TABLE, schema.PHOTOS_LAYER, schema.AUDIT_TABLE) if t in tables]
+    writable = [t for t in (schema.VERIFICATIONS_TABLE, schema.PHOTOS_LAYER, PHOTO_FILES_TABLE, schema.AUDIT_TABLE)
+                if t in tables]
     return f"""
 GRANT USAGE ON SCHEMA {schema_name} TO {everyone};
 GRANT ALL ON ALL TABLES IN SCHEMA {schema_name} TO {COUNTY_ROLE};
@@ -381,7 +405,7 @@ def upload_task(gpkg_path, location, feedback=None):
 
     from osgeo import ogr
 
-    from .photos import photo_folder
+    from .photos import photo_folder, photo_path
     from .store import GeoPackageTaskStore
 
     source = GeoPackageTaskStore.open(gpkg_path)
@@ -424,6 +448,15 @@ def upload_task(gpkg_path, location, feedback=None):
         source.close()
     if os.path.isdir(photo_folder(gpkg_path)):
         shutil.copytree(photo_folder(gpkg_path), photo_folder(location), dirs_exist_ok=True)
+    store = PostgisTaskStore.open(location)
+    try:  # the photos themselves, for colleagues on other computers
+        for row in store.photos():
+            path = photo_path(location, row["file"])
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    store.put_photo_file(row["jcbh"], row["sha256"], f.read())
+    finally:
+        store.close()
     if feedback is not None:
         feedback.setProgress(100)
     return location

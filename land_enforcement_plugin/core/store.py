@@ -655,6 +655,16 @@ class OgrTaskStore(TaskStore):
         return self._query(f"SELECT jcbh, file, sha256, taken_at, direction, distance_m, warnings "
                            f"FROM {schema.PHOTOS_LAYER}{where} ORDER BY jcbh, file")
 
+    # Photo files stay beside a GeoPackage; a shared database keeps them too (PostgisTaskStore).
+    keeps_photo_files = False
+
+    def put_photo_file(self, jcbh, sha256, data):
+        """Keep a photo's bytes in the task (only where keeps_photo_files)."""
+
+    def photo_file(self, jcbh, sha256):
+        """A photo's bytes kept in the task, or None."""
+        return None
+
     def add_photos(self, rows):
         """rows: dicts with the photo fields and 'wkb' (a point in the working CRS, or None).
         A photo already attached to the same patch (same content) is skipped."""

@@ -26,7 +26,7 @@ from qgis.core import Qgis, QgsFeedback
 
 from . import metrics, schema, workbook
 from .errors import LandEnforcementError
-from .photos import photo_path, safe_name
+from .photos import fetch_missing, photo_path, safe_name
 from .reproducible import file_sha256, parse_stamp, stamp_dbf, write_zip
 from .store import now_iso, open_task, task_files_folder
 from .verification import missing_required
@@ -91,7 +91,9 @@ def _read_task(task_path, batch=None):
         patches = store.export_patches()
         records = store.verifications()
         photos = {}
-        for row in store.photos():
+        photo_rows = store.photos()
+        fetch_missing(task_path, store, photo_rows)
+        for row in photo_rows:
             photos.setdefault(row["jcbh"], []).append(row)
         parts = store.township_parts()
         thresholds = metrics.task_thresholds(store)

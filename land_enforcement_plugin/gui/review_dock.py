@@ -383,6 +383,7 @@ class ReviewDock(QgsDockWidget):
         store = open_task(self.task_path)
         try:
             rows = store.photos(jcbh)
+            photos.fetch_missing(self.task_path, store, rows)
         finally:
             store.close()
         self.thumbnails.show_photos(self.task_path, rows)
