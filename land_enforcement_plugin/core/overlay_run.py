@@ -33,7 +33,8 @@ class OverlayRun:
     engine_note: tuple = None  # (zh, en): why a PostGIS task's overlay ran locally
 
     def lines(self):
-        out = [f"重算 {self.recomputed} 个图斑，沿用 {self.reused} 个（{self.area_mode}） / "
+        mode_zh = {"ellipsoidal": "椭球面积", "planar": "平面面积"}.get(self.area_mode, self.area_mode)
+        out = [f"重算 {self.recomputed} 个图斑，沿用 {self.reused} 个（{mode_zh}） / "
                f"recomputed {self.recomputed} patches, reused {self.reused} ({self.area_mode})"]
         if self.engine == ENGINE_POSTGIS:
             out.append("在 PostGIS 数据库内计算 / computed inside the PostGIS database")

@@ -705,15 +705,18 @@ class OgrTaskStore(TaskStore):
         replacing every earlier row of those patches; run: what the overlay_runs row records.
         """
         with self.transaction():
-            for jcbh, values in patch_values.items():
-                assignments = ", ".join(f"{name} = {_sql_value(value)}" for name, value in values.items())
-                self._ds.ExecuteSQL(f"UPDATE {schema.PATCHES_LAYER} SET {assignments} WHERE jcbh = {_sql_quote(jcbh)}")
-                self._ds.ExecuteSQL(f"DELETE FROM {schema.PATCH_TOWNSHIPS_TABLE} WHERE jcbh = {_sql_quote(jcbh)}")
-            for row in township_rows:
-                self._insert(schema.PATCH_TOWNSHIPS_TABLE, row)
+            self._write_overlay_rows(patch_values, township_rows)
             self._insert(schema.OVERLAY_RUNS_TABLE, run)
             self._audit("overlay", "task", None, detail=json.dumps(
                 {k: run[k] for k in ("area_mode", "recomputed", "reused")}, ensure_ascii=False))
+
+    def _write_overlay_rows(self, patch_values, township_rows):
+        for jcbh, values in patch_values.items():
+            assignments = ", ".join(f"{name} = {_sql_value(value)}" for name, value in values.items())
+            self._ds.ExecuteSQL(f"UPDATE {schema.PATCHES_LAYER} SET {assignments} WHERE jcbh = {_sql_quote(jcbh)}")
+            self._ds.ExecuteSQL(f"DELETE FROM {schema.PATCH_TOWNSHIPS_TABLE} WHERE jcbh = {_sql_quote(jcbh)}")
+        for row in township_rows:
+            self._insert(schema.PATCH_TOWNSHIPS_TABLE, row)
 
     def last_overlay_layers(self):
         """The red-line layer URIs of the newest overlay run ({"townships": uri, ..., "approvals":
