@@ -52,9 +52,11 @@ def test_next_unverified_skips_verified_and_selects_on_the_map(plugin):
     assert [f["jcbh"] for f in layer.selectedFeatures()] == ["P3"]
     assert review.step_unverified(-1) == "P1"
     # And the other way round: a selection on the map selects the row.
+    picked = []
+    review.patch_selected.connect(picked.append)  # the imagery dock listens to this
     layer.selectByExpression("\"jcbh\" = 'P5'")
     review.map_selection_changed(layer)
-    assert review.selected_jcbh() == "P5"
+    assert review.selected_jcbh() == "P5" and set(picked) == {"P5"}
 
 
 def test_form_names_missing_fields_and_saves_only_when_complete(plugin, qgis_parent):

@@ -365,9 +365,12 @@ class ReviewDock(QgsDockWidget):
             return
         features = layer.selectedFeatures()
         if features:
+            jcbh = features[0]["jcbh"]
             self._syncing = True
-            self.select_jcbh(features[0]["jcbh"])
+            self.select_jcbh(jcbh)
             self._syncing = False
+            self.show_photos(jcbh)  # photos and imagery follow a patch picked on the map too
+            self.patch_selected.emit(jcbh)
 
     def zoom_to_selected(self):
         layer = self.patches_layer()
