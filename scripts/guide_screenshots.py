@@ -1,24 +1,30 @@
 #!/usr/bin/env python3
 """Screenshots for the user guide (docs/guide.zh.md, docs/guide.en.md), taken from real QGIS desktop.
 
-    guide_screenshots.py [--locale zh-Hans|en] [--demo build/demo] [--out docs/images]
+    guide_screenshots.py [--locale zh-Hans|en] [--demo build/demo] [--out docs/images] [--today 2024-12-20]
 
 Walks one season through the plugin's own UI on a copy of the demo county (`make demo` builds it;
-run here when it is missing), in real QGIS under Xvfb with the plugin installed in a throw-away
-profile, the UI in `--locale`. The profile, Xvfb, start-up and quitting are scripts/desktop_check.py's;
-this file runs in QGIS as its PYQGIS_STARTUP script too, and drives the steps below one after
-another from a timer, so that QGIS's event loop runs between them (modal dialogs are opened from a
-timer and grabbed while they are open). Every step writes one PNG, cropped to the widget that
-matters or the whole window for context; afterwards each is quantised (and scaled down if still
-too large) into <out>/<zh|en>/NN_step.png. A step whose feature is absent from the plugin (the export
-dialog, while it is being written) is skipped and said; any other failing step fails the run, and
-the images of a failed run do not replace the old ones.
+run here when it is missing; its imagery tiles are used where the demo left them), in real QGIS
+under Xvfb with the plugin installed in a throw-away profile, the UI in `--locale`. The profile,
+Xvfb, start-up and quitting are scripts/desktop_check.py's; this file runs in QGIS as its
+PYQGIS_STARTUP script too, and drives the steps below one after another from a timer, so that
+QGIS's event loop runs between them (modal dialogs are opened from a timer and grabbed while they
+are open). Every step writes one or more PNGs, cropped to the widget that matters or the whole
+window for context, named after the guide's figure number (NN_what.png); afterwards each is
+quantised (and scaled down if still too large) into <out>/<zh|en>/. One image is not a grab: page 2
+of an evidence sheet (before / after imagery) from the draft package the export step wrote,
+rendered with pdftoppm. What depends on the date (days left, overdue) is shown as of `--today`
+(default 2024-12-20, inside the demo season), so the pictures do not change with the calendar.
+A step whose feature is absent from the plugin (the export dialog, while it is being written) is
+skipped and said; any other failing step fails the run, and the images of a failed run do not
+replace the old ones.
 
 Working copy, raw grabs, report.json and the QGIS log: build/guide/<zh|en>/.
 """
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -84,8 +90,10 @@ class Season:
         self.window = utils.iface.mainWindow()
         self.plugin = utils.plugins[PLUGIN]
         self.steps = [self.prepare, self.task_window, self.import_dialog, self.office_comparison,
-                      self.review, self.verdict_form, self.spreadsheet, self.metrics, self.export_dialog,
-                      self.processing]
+                      self.season, self.review, self.verdict_form, self.spreadsheet, self.assignment,
+                      self.imagery, self.metrics, self.export_dialog, self.postgis, self.processing]
+        self.today = None  # the date "days left" and "overdue" are counted from (config["today"])
+        self.imagery_patch = None  # a patch the demo's imagery covers: {"jcbh", "xzqdm", "xzqmc", ...}
         self.current, self.current_name, self.done = None, None, None
 
     # -- the driver --------------------------------------------------------------------------
@@ -177,6 +185,15 @@ class Season:
         yield from until(lambda: not canvas.isDrawing(), 60)
         yield 0.3
 
+    def views_rendered(self, dock):
+        """Waits until both map views of the imagery dock have drawn."""
+        yield 0.8
+        yield from until(lambda: not any(canvas.isDrawing() for canvas in dock.canvases.values()), 60)
+        yield 0.3
+
+    def core(self, name):
+        return self.dc.plugin_core(self.plugin, name)
+
     def layer_by_source(self, layername):
         from qgis.core import QgsProject
 
@@ -193,7 +210,7 @@ class Season:
 
     def show_only(self, *docks):
         """The plugin dock(s) to look at in front, the others out of the way."""
-        for dock in (self.plugin.dock, self.plugin.review, self.plugin.metrics):
+        for dock in (self.plugin.dock, self.plugin.review, self.plugin.metrics, self.plugin.imagery):
             if dock not in docks:
                 dock.hide()
         for dock in docks:
@@ -218,7 +235,31 @@ class Season:
                                 Qt.Orientation.Horizontal)
         self.show_only(self.plugin.dock)
         self.dc.clear_message_bar(self.iface)
+        import datetime
+
+        self.today = datetime.date.fromisoformat(self.config["today"])
+        self.imagery_patch = self._imagery_patch()
+        self.report["notes"].append(f"imagery patch {self.imagery_patch['jcbh']}")
+        self.report["imagery_patch"] = self.imagery_patch["jcbh"]
         yield from self.rendered()
+
+    def _imagery_patch(self):
+        """The demo patch to show on its before and after images: matched on both sides, unlawful
+        first (it gets an evidence sheet, with the imagery on page 2), then the largest."""
+        imagery = self.core("imagery")
+        registry = imagery.entries(self.config["task"])
+        missing = [entry["source"] for entry in registry if entry.get("provider") == "gdal"
+                   and not os.path.exists(entry["source"])]
+        if not registry or missing:
+            raise RuntimeError(f"the demo task's imagery is missing: {missing or 'nothing registered'}")
+        candidates = []
+        for row in self.plugin.review.model.rows:
+            found = imagery.match_patch(self.config["task"], row["jcbh"], registry)
+            if found.before is not None and found.after is not None:
+                candidates.append(((row.get("verdict") == "违法", row.get("area_m2") or 0, row["jcbh"]), row))
+        if not candidates:
+            raise RuntimeError("no demo patch has both a before and an after image")
+        return dict(max(candidates, key=lambda item: item[0])[1])
 
     def task_window(self):
         self.plugin.dock.tabs.setCurrentIndex(0)
@@ -257,6 +298,37 @@ class Season:
         self.shot("04_office_comparison", self.plugin.dock)
         self.plugin.dock.tabs.setCurrentIndex(0)
 
+    def season(self):
+        """The Season tab as a bureau keeps it: an inspector added to the roster of the township of the
+        imagery patch (to whom that patch is assigned by hand later), 数据上报 marked done in the table,
+        days left and overdue counted as of config["today"]."""
+        panel = self.plugin.dock.season_panel
+        self.show_only(self.plugin.dock)
+        self.plugin.dock.tabs.setCurrentWidget(panel)
+        yield 0.3
+        name = self.config["inspector"]
+        if not any(person["name"] == name for person in panel.roster_rows()):  # 添加人员, the row typed in
+            panel._add_roster_row({"name": name, "role": self.core("schema").PersonRole.INSPECTOR.value,
+                                   "xzqdm": self.imagery_patch["xzqdm"], "village": "",
+                                   "phone": "13800009999", "is_default": 0})
+            if not panel.save_roster():  # 保存名册
+                raise RuntimeError("the roster was not saved")
+        batch = panel.batch.currentText()
+        reported = self.core("schema").MilestoneKind.DATA_REPORTED.value
+        for row in range(panel.milestones.rowCount()):
+            if (panel.milestones.item(row, 0).text(), panel.milestones.item(row, 1).text()) == (batch, reported):
+                panel.milestones.item(row, 3).setText(self.config["reported_on"])  # typed into 完成日期
+                break
+        else:
+            raise RuntimeError(f"no {reported} milestone for {batch} in the Season tab")
+        yield 0.5
+        panel.refresh(today=self.today)
+        states = [panel.milestones.item(row, 5).text() for row in range(panel.milestones.rowCount())]
+        self.report["notes"].append(f"season tab states as of {self.today}: {states}")
+        yield 0.3
+        self.shot("05_season_tab", self.plugin.dock)
+        self.plugin.dock.tabs.setCurrentIndex(0)
+
     def review(self):
         from qgis.core import QgsProject
 
@@ -281,10 +353,10 @@ class Season:
         review.zoom_to_selected()
         self.iface.mapCanvas().zoomByFactor(4)  # the neighbourhood, and the photo arrows
         yield from self.rendered()
-        self.shot("05_review_window")
-        self.shot("06_review_dock", review)
+        self.shot("09_review_window")
+        self.shot("10_review_dock", review)
         body = review.widget()
-        self.shot("07_photos", body, self.body_rows(body, review.thumbnails, review.photo_distance))
+        self.shot("08_photos", body, self.body_rows(body, review.thumbnails, review.photo_distance))
 
     def verdict_form(self):
         form = yield from self.open_modal(self.plugin.review.open_form)
@@ -295,7 +367,7 @@ class Season:
             widgets[name].setCurrentIndex(widgets[name].findData(value))
         widgets["inspector"].setText(self.config["inspector"])
         yield 0.5
-        self.shot("08_verdict_form", form)
+        self.shot("11_verdict_form", form)
         form.reject()
 
     def spreadsheet(self):
@@ -305,11 +377,11 @@ class Season:
 
         review = self.plugin.review
         body = review.widget()
-        self.shot("09_fieldwork_buttons", body, self.body_rows(body, review.photo_distance, self._sheet_row(body)))
+        self.shot("06_fieldwork_buttons", body, self.body_rows(body, review.photo_distance, self._sheet_row(body)))
         question = yield from self.open_modal(lambda: review.import_sheet(self.config["sheet"]))
         if not isinstance(question, QMessageBox):
             raise RuntimeError(f"expected the partial-import question, got {type(question).__name__}")
-        self.shot("10_sheet_rejected_rows", question)
+        self.shot("07_sheet_rejected_rows", question)
         question.button(QMessageBox.StandardButton.No).click()
         yield 0.5
         self.iface.messageBar().clearWidgets()
@@ -320,10 +392,95 @@ class Season:
 
         return max(body.findChildren(QPushButton), key=lambda b: b.mapTo(body, b.rect().topLeft()).y())
 
+    def assignment(self):
+        """Assign to…: the imagery patch given by hand to the inspector added in the Season tab; the
+        list filtered by batch, widened to show the Batch, Assignee and Repeat of columns."""
+        from qgis.PyQt.QtCore import Qt
+        from qgis.PyQt.QtWidgets import QInputDialog
+
+        review = self.plugin.review
+        self.show_only(review)
+        self.iface.messageBar().clearWidgets()
+        batch = self.plugin.dock.season_panel.batch.currentText()
+        review.batch.setCurrentIndex(max(review.batch.findData(batch), 0))  # the batch filter
+        jcbh, name = self.imagery_patch["jcbh"], self.config["inspector"]
+        if not review.select_jcbh(jcbh):
+            raise RuntimeError(f"patch {jcbh} is not in the list")
+        dialog = yield from self.open_modal(review.choose_assignee)
+        if not isinstance(dialog, QInputDialog):
+            raise RuntimeError(f"expected the Assign to question, got {type(dialog).__name__}")
+        choice = next((item for item in dialog.comboBoxItems() if item.startswith(name)), None)
+        if choice is None:
+            raise RuntimeError(f"{name} is not offered: {dialog.comboBoxItems()}")
+        dialog.setTextValue(choice)
+        yield 0.3
+        self.shot("12_assign_dialog", dialog)
+        dialog.accept()
+        yield 0.8
+        row = next(r for r in review.model.rows if r["jcbh"] == jcbh)
+        if row.get("assignee") != name:
+            raise RuntimeError(f"{jcbh} is assigned to {row.get('assignee')!r}, not {name!r}")
+        review.table.resizeColumnsToContents()
+        table = review.table
+        wide = table.horizontalHeader().length() + table.verticalScrollBar().sizeHint().width() + 2 * table.frameWidth()
+        margins = review.widget().width() - table.viewport().width()
+        self.window.resizeDocks([review], [wide + margins], Qt.Orientation.Horizontal)  # as a user widens the dock
+        yield 0.5
+        review.select_jcbh(jcbh)
+        yield 0.3
+        self.shot("13_review_assigned", review)
+        self.window.resizeDocks([review], [700], Qt.Orientation.Horizontal)
+
+    def imagery(self):
+        """The Before / after imagery dock alone at the bottom, on the imagery patch: side by side,
+        then the keys — F flips, S swipes, ] moves the line, Esc goes back — pressed on the views."""
+        from qgis.PyQt.QtCore import Qt
+        from qgis.PyQt.QtTest import QTest
+        from qgis.PyQt.QtWidgets import QApplication
+
+        dock = self.plugin.imagery
+        self.show_only(dock)
+        self.window.resizeDocks([dock], [640], Qt.Orientation.Vertical)
+        yield 0.5
+        dock.reset_view()
+        dock.show_patch(self.imagery_patch["jcbh"])  # as when the patch is selected in the review list
+        yield from self.views_rendered(dock)
+        if dock.found.before is None or dock.found.after is None:
+            raise RuntimeError(f"the dock found no before / after image for {dock.jcbh}: {dock.found.reasons}")
+        self.shot("14_imagery_dock", dock)
+
+        def press(key):
+            # Xvfb has no window manager to activate the window: done here, as a click into it would.
+            QApplication.setActiveWindow(self.window)
+            dock.views.setFocus(Qt.FocusReason.MouseFocusReason)
+            QTest.keyClick(dock.views, key)
+
+        press(Qt.Key.Key_F)
+        yield from self.views_rendered(dock)
+        keys = {"F": dock.flipped == "after"}
+        press(Qt.Key.Key_F)
+        keys["F again"] = dock.flipped == "before"
+        press(Qt.Key.Key_Escape)
+        keys["Esc"] = dock.flipped is None
+        press(Qt.Key.Key_S)
+        keys["S"] = dock.views.swipe
+        start = dock.slider.value()
+        press(Qt.Key.Key_BracketLeft)
+        keys["["] = dock.slider.value() < start
+        press(Qt.Key.Key_BracketRight)
+        keys["]"] = dock.slider.value() == start
+        self.report["notes"].append(f"imagery keys pressed on the views (True: did what the guide says): {keys}")
+        if not dock.views.swipe:  # the keys are the guide's, the button is the fallback
+            dock.swipe_button.setChecked(True)
+        dock.slider.setValue(500)
+        yield from self.views_rendered(dock)
+        self.shot("15_imagery_swipe", dock.views.parentWidget())  # the views part: label, views, tools
+        dock.reset_view()
+
     def metrics(self):
         from qgis.core import QgsProject
 
-        from qgis.PyQt.QtCore import Qt
+        from qgis.PyQt.QtCore import QRect, Qt
         from qgis.PyQt.QtWidgets import QSplitter
 
         self.iface.messageBar().clearWidgets()
@@ -344,8 +501,21 @@ class Season:
         if not QgsProject.instance().mapLayersByName(self.config["choropleth_name"]):
             raise RuntimeError("no township map layer was added")
         yield from self.rendered()
-        self.shot("11_metrics_window")
-        self.shot("12_metrics_dock", metrics)
+        self.shot("16_metrics_window")
+        self.shot("17_metrics_dock", metrics)
+        # 乡镇与责任人进度: the batch chosen, overdue counted as of the same day as the Season tab.
+        batch = self.plugin.dock.season_panel.batch.currentText()
+        metrics.batch.setCurrentIndex(max(metrics.batch.findData(batch), 0))
+        metrics.tabs.setCurrentIndex(1)
+        metrics._fill_progress(self.core("season").progress(self.config["task"], batch, self.today))
+        self.window.resizeDocks([metrics], [760], Qt.Orientation.Vertical)  # every row in view
+        yield 0.8
+        table = metrics.progress
+        width = table.mapTo(metrics, table.rect().topLeft()).x() + table.horizontalHeader().length() + 40
+        self.shot("18_metrics_progress", metrics, QRect(0, 0, min(max(width, 760), metrics.width()), metrics.height()))
+        metrics.tabs.setCurrentIndex(0)
+        metrics.batch.setCurrentIndex(0)
+        self.window.resizeDocks([metrics], [430], Qt.Orientation.Vertical)
 
     def export_dialog(self):
         import importlib
@@ -362,7 +532,7 @@ class Season:
             raise RuntimeError("export_package() opened no dialog")
         yield from until(lambda: dialog.runner.idle and dialog.table.rowCount(), 120)  # the checks, in the background
         yield 0.8
-        self.shot("13_export_dialog", dialog)
+        self.shot("19_export_dialog", dialog)
         # Blocking problems remain in the demo: a draft, then the package verified against its manifest.
         dialog.draft.setChecked(True)
         dialog.export_button.click()
@@ -372,12 +542,29 @@ class Season:
         if not os.path.exists(package):
             raise RuntimeError(f"no package written: {dialog.status.text()}")
         self.report["notes"].append(f"draft package {package}")
+        self.report["draft_package"] = package
         dialog.verify(package)
         yield 0.3
         yield from until(lambda: dialog.runner.idle, 120)
         yield 0.5
-        self.shot("14_export_verified", dialog)
+        self.shot("21_export_verified", dialog)
         dialog.close()
+
+    def postgis(self):
+        """PostGIS… in the task panel: the dialog with a libpq service typed in (no server needed to show it)."""
+        dock = self.plugin.dock
+        self.show_only(dock)
+        dock.tabs.setCurrentIndex(0)
+        dialog = yield from self.open_modal(dock.choose_postgis_task)
+        if dialog.objectName() != "LandEnforcementPostgisDialog":
+            raise RuntimeError(f"expected the PostGIS dialog, got {type(dialog).__name__}")
+        dialog.connection.setEditText(self.config["postgis_connection"])
+        dialog.schema.setText(Path(self.config["task"]).stem)
+        yield 0.3
+        if not dialog.upload_button.isEnabled():
+            raise RuntimeError("the upload button is disabled with a GeoPackage task open")
+        self.shot("22_postgis_dialog", dialog)
+        dialog.reject()
 
     def processing(self):
         import processing
@@ -398,7 +585,7 @@ class Season:
         while tree.indexBelow(last).isValid():
             last = tree.indexBelow(last)
         bottom = tree.viewport().mapTo(toolbox, tree.visualRect(last).bottomLeft()).y() + 12
-        self.shot("15_processing_toolbox", toolbox, QRect(0, 0, toolbox.width(), bottom))
+        self.shot("23_processing_toolbox", toolbox, QRect(0, 0, toolbox.width(), bottom))
         layers = {role: self.layer_by_source(name) for role, name in (
             ("TOWNSHIPS", "townships"), ("CULTIVATED", "cultivated"), ("PERMANENT_FARMLAND", "pbf"),
             ("ECO_REDLINE", "eco_redline"))}
@@ -409,16 +596,19 @@ class Season:
         dialog.resize(900, 760)
         dialog.show()
         yield 1.0
-        self.shot("16_processing_overlay", dialog)
+        self.shot("24_processing_overlay", dialog)
         dialog.close()
 
 
 # ------------------------------------------------------------------------------------ outside
 
 ROOT = Path(__file__).resolve().parent.parent if "__file__" in globals() else None  # unset inside QGIS
-REQUIRED_SHOTS = ("01_qgis_window", "02_task_dock", "03_import_dialog", "04_office_comparison", "05_review_window",
-                  "06_review_dock", "07_photos", "08_verdict_form", "09_fieldwork_buttons", "10_sheet_rejected_rows",
-                  "11_metrics_window", "12_metrics_dock", "15_processing_toolbox", "16_processing_overlay")
+REQUIRED_SHOTS = ("01_qgis_window", "02_task_dock", "03_import_dialog", "04_office_comparison", "05_season_tab",
+                  "06_fieldwork_buttons", "07_sheet_rejected_rows", "08_photos", "09_review_window", "10_review_dock",
+                  "11_verdict_form", "12_assign_dialog", "13_review_assigned", "14_imagery_dock", "15_imagery_swipe",
+                  "16_metrics_window", "17_metrics_dock", "18_metrics_progress", "22_postgis_dialog",
+                  "23_processing_toolbox", "24_processing_overlay")
+EVIDENCE_SHOT = "20_evidence_page2"  # not a grab: page 2 of the imagery patch's evidence sheet
 DEMO_FILES = ("demo.json", "demo.qgz", "redlines.gpkg", "patches", "photos", "verification.xlsx")
 
 
@@ -434,7 +624,8 @@ def season_copy(demo, target):
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     photos = tasks[0].with_name(tasks[0].stem + "_photos")  # the photos the demo attached to the task
-    for name in DEMO_FILES + (tasks[0].name,) + ((photos.name,) if photos.is_dir() else ()):
+    mosaics = tasks[0].with_name(tasks[0].stem + "_imagery")  # its imagery VRTs (the tiles stay in <demo>/imagery)
+    for name in DEMO_FILES + (tasks[0].name,) + tuple(folder.name for folder in (photos, mosaics) if folder.is_dir()):
         source = demo / name
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, target / name)
     return target / "demo.qgz", target / tasks[0].name
@@ -451,6 +642,30 @@ def returned_sheet(sheet, jcbh_row=3):
     rows.cell(jcbh_row, columns["整改状态"], "整改中")
     rows.cell(jcbh_row, columns["整改措施"], "拆除复耕")
     workbook.save(sheet)
+
+
+def evidence_page(package, jcbh, target, dpi=100):
+    """Page 2 (before / after imagery) of the patch's evidence sheet in the package, its upper part
+    (title, the two images, the notes) as a PNG, rendered with pdftoppm: None when done, else why not."""
+    import zipfile
+
+    if shutil.which("pdftoppm") is None:
+        return "pdftoppm is not installed (poppler-utils)"
+    with zipfile.ZipFile(package) as archive:
+        names = [name for name in archive.namelist() if name.endswith(f"/evidence/{jcbh}.pdf")]
+        if not names:
+            return f"no evidence sheet for {jcbh} in {package}"
+        pdf = target.with_suffix(".pdf")
+        pdf.write_bytes(archive.read(names[0]))
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    pages = re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE)
+    if not pages or int(pages.group(1)) < 2:
+        return f"the evidence sheet of {jcbh} has no second page (before / after imagery)"
+    width, height = round(210 / 25.4 * dpi), round(180 / 25.4 * dpi)  # the top of the A4 page holds it all
+    subprocess.run(["pdftoppm", "-f", "2", "-l", "2", "-r", str(dpi), "-png", "-singlefile", "-x", "0", "-y", "0",
+                    "-W", str(width), "-H", str(height), str(pdf), str(target.with_suffix(""))], check=True)
+    pdf.unlink()
+    return None
 
 
 def compress(raw, target, max_bytes):
@@ -479,6 +694,8 @@ def main(argv=None):
     parser.add_argument("--max-kb", type=int, default=300, help="largest PNG size (scaled down until under it)")
     parser.add_argument("--timeout", type=float, default=400.0, help="give up after this many seconds")
     parser.add_argument("--keep-profile", action="store_true", help="keep the temporary profile folder")
+    parser.add_argument("--today", default="2024-12-20",
+                        help="the day the Season tab and the progress table count days left and overdue from")
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -517,6 +734,7 @@ def main(argv=None):
             "sheet": str(work / "season" / "verification.xlsx"), "approval_layers": APPROVAL_LAYERS,
             "inspector": "张三" if lang == "zh" else "Zhang San",
             "choropleth_name": "乡镇违法占用耕地比例 Unlawful cultivated ratio",
+            "today": args.today, "reported_on": "2024-05-08", "postgis_connection": "service=bureau",
         }
         exit_code = dc.run_qgis(tmp, __file__, GUIDE_INSIDE, config, project, args.size, args.timeout, log_path,
                                 name="guide_screenshots")
@@ -532,6 +750,12 @@ def main(argv=None):
         dc.print_log_tail(log_path)
         return 1
     report = json.loads(report_path.read_text(encoding="utf-8"))
+    if report.get("draft_package") and report.get("imagery_patch"):
+        why_not = evidence_page(Path(report["draft_package"]), report["imagery_patch"], raw / f"{EVIDENCE_SHOT}.png")
+        if why_not is None:
+            report["shots"].append({"name": EVIDENCE_SHOT, "step": "evidence_page", "ok": True})
+        else:
+            report["errors"].append({"step": "evidence_page", "error": why_not})
     taken = {shot["name"] for shot in report["shots"] if shot["ok"]}
     problems = [f"step {e['step']} failed:\n{e['error']}" for e in report["errors"]]
     problems += [f"missing screenshot {name}" for name in REQUIRED_SHOTS if name not in taken]
