@@ -1614,32 +1614,32 @@
             <translation>此方向已没有未核查图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="413" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="417" />
             <source>Select a patch first</source>
             <translation>请先选择图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="404" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="408" />
             <source>Attach photos</source>
             <translation>添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="404" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="408" />
             <source>Photos (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</source>
             <translation>照片 (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="418" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="422" />
             <source>Folder of photos named by monitoring number</source>
             <translation>以监测编号命名的照片文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="430" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="434" />
             <source>Attaching photos</source>
             <translation>正在添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="443" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="447" />
             <source>{added} photos attached, {skipped} already there</source>
             <translation>已添加 {added} 张照片，{skipped} 张已存在</translation>
         </message>
@@ -1654,32 +1654,32 @@
             <translation>导入回收核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="455" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="459" />
             <source>Folder for the township sheets</source>
             <translation>乡镇核查表保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="458" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="462" />
             <source>{n} township sheets written to {folder}</source>
             <translation>已导出 {n} 个乡镇核查表到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="461" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="465" />
             <source>Returned verification sheet</source>
             <translation>回收的核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="461" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="465" />
             <source>Excel (*.xlsx)</source>
             <translation>Excel 表格 (*.xlsx)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="518" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="522" />
             <source>Rows rejected</source>
             <translation>拒绝导入的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="518" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="522" />
             <source>{bad} rows were rejected, nothing was written:
 
 {report}
@@ -1702,27 +1702,27 @@ Import the {good} valid rows anyway?</source>
             <translation>合并 QField 回传数据…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="485" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="489" />
             <source>Folder for the QField projects</source>
             <translation>QField 外业工程保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="493" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="497" />
             <source>{n} QField projects written to {folder}</source>
             <translation>已导出 {n} 个 QField 外业工程到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="496" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="500" />
             <source>Returned QField package</source>
             <translation>回传的 QField 数据包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="496" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="500" />
             <source>GeoPackage (*.gpkg)</source>
             <translation>GeoPackage (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="509" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="513" />
             <source>Conflicts</source>
             <translation>冲突</translation>
         </message>
@@ -1737,12 +1737,12 @@ Import the {good} valid rows anyway?</source>
             <translation>距离提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="583" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="587" />
             <source>Saved by someone else</source>
             <translation>已被他人保存</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="580" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="584" />
             <source>{field}: theirs “{theirs}”, yours “{mine}”</source>
             <translation>{field}：对方为“{theirs}”，您为“{mine}”</translation>
         </message>
@@ -1762,17 +1762,17 @@ Import the {good} valid rows anyway?</source>
             <translation>全部批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="535" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="539" />
             <source>The roster is empty: add people in the task panel's Season tab</source>
             <translation>名册为空：请在任务面板的“批次与进度”页添加人员</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="538" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="542" />
             <source>Assign to</source>
             <translation>分派给</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="538" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="542" />
             <source>Who answers for {jcbh}?</source>
             <translation>{jcbh} 由谁负责？</translation>
         </message>
@@ -1780,204 +1780,239 @@ Import the {good} valid rows anyway?</source>
     <context>
         <name>SeasonPanel</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="39" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="30" />
             <source>Batch</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="39" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="30" />
             <source>Milestone</source>
             <translation>时间节点</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="39" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="30" />
             <source>Due</source>
             <translation>截止日期</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="137" />
-            <source>Done</source>
-            <translation>完成日期</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="39" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="30" />
             <source>Days left</source>
             <translation>剩余天数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="39" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="30" />
             <source>State</source>
             <translation>状态</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="43" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="34" />
             <source>Edit a due or done date (YYYY-MM-DD); every change is audited</source>
             <translation>可编辑截止或完成日期（YYYY-MM-DD），每次修改都记入审计日志</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="46" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="37" />
             <source>Apply template</source>
             <translation>套用模板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="47" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="38" />
             <source>Set the batch's due dates from the template (dates already set are kept)</source>
             <translation>按模板设置该批次的截止日期（已设置的日期保留）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="49" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="40" />
             <source>Save as my template</source>
             <translation>保存为我的模板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="50" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="41" />
             <source>Keep this batch's due dates (month and day) as the template for new batches</source>
             <translation>把该批次的截止日期（月、日）保存为新批次的模板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="55" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="46" />
             <source>Milestones</source>
             <translation>时间节点</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="61" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="52" />
             <source>Name</source>
             <translation>姓名</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="61" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="52" />
             <source>Role</source>
             <translation>角色</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="61" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="52" />
             <source>Township code</source>
             <translation>乡镇代码</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="61" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="52" />
             <source>Village</source>
             <translation>村</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="61" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="52" />
             <source>Phone</source>
             <translation>电话</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="61" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="52" />
             <source>Default</source>
             <translation>默认</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="66" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="57" />
             <source>Add person</source>
             <translation>添加人员</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="68" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="59" />
             <source>Remove</source>
             <translation>删除</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="70" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="65" />
             <source>Save roster</source>
             <translation>保存名册</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="75" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="70" />
             <source>Roster (field chiefs and inspectors)</source>
             <translation>名册（田长与核查员）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="80" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="75" />
             <source>Assign by township</source>
             <translation>按乡镇分派</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="81" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="76" />
             <source>Each patch to its township (the overlay's boundary) and the township's default person; assignments made by hand are kept</source>
             <translation>每个图斑分派到所在乡镇（叠加分析的边界）及该乡镇的默认责任人；手工分派保持不变</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="84" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="82" />
             <source>Per-person task lists…</source>
             <translation>责任人任务清单…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="85" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="83" />
             <source>Verification sheet and QField project for every person of every township</source>
             <translation>为每个乡镇的每位责任人导出核查表和 QField 工程</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="87" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="85" />
             <source>Progress report…</source>
             <translation>进度报告…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="139" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="137" />
             <source>Overdue by {n} days</source>
             <translation>已逾期 {n} 天</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="141" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="139" />
             <source>{n} days left</source>
             <translation>剩余 {n} 天</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="143" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="141" />
             <source>No date</source>
             <translation>未设日期</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="203" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="201" />
             <source>Dates are written YYYY-MM-DD, e.g. 2025-05-08</source>
             <translation>日期格式为 YYYY-MM-DD，如 2025-05-08</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="249" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="247" />
             <source>Template saved for {kind} batches</source>
             <translation>已保存 {kind} 批次的模板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="255" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="253" />
             <source>Each person's name must be unique in the roster</source>
             <translation>名册中每人的姓名必须唯一</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="265" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="263" />
             <source>Roster saved: {n} people</source>
             <translation>名册已保存：{n} 人</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="274" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="287" />
             <source>{n} patches assigned</source>
             <translation>已分派 {n} 个图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="279" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="292" />
             <source>Folder for the per-person task lists</source>
             <translation>责任人任务清单的保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="285" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="298" />
             <source>Per-person task lists</source>
             <translation>责任人任务清单</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="287" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="300" />
             <source>{n} sheets and QField projects written to {dir}</source>
             <translation>已写出 {n} 个核查表和 QField 工程到 {dir}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="293" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="306" />
             <source>Progress report</source>
             <translation>进度报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="302" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="315" />
             <source>Progress report written: {path}</source>
             <translation>进度报告已写出：{path}</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="30" />
+            <source>Done on</source>
+            <translation>完成日期</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="61" />
+            <source>Load roster sheet…</source>
+            <translation>读取名册表…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="62" />
+            <source>A sheet (.xlsx or .csv) with 姓名, 角色, 乡镇代码, 村, 电话, 默认; shown here to check, then saved with Save roster</source>
+            <translation>读取名册表（.xlsx 或 .csv，列为 姓名、角色、乡镇代码、村、电话、默认），先在此核对，再点“保存名册”</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="79" />
+            <source>Redo automatic assignments</source>
+            <translation>重新自动分派</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="80" />
+            <source>Assign again the patches assigned automatically before (after the roster changed); assignments made by hand are always kept</source>
+            <translation>重新分派此前自动分派的图斑（名册变动后使用）；手工分派始终保留</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="135" />
+            <source>Completed</source>
+            <translation>已完成</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="267" />
+            <source>Roster sheet</source>
+            <translation>名册表</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="278" />
+            <source>{n} people read: check them and press Save roster</source>
+            <translation>已读取 {n} 人：请核对后点“保存名册”</translation>
         </message>
     </context>
     <context>

@@ -282,3 +282,24 @@ def test_photos_reach_colleagues_on_other_computers(bureau, season, tmp_path):
     finally:
         county.close()
         zhao.close()
+
+
+def test_upload_keeps_the_imagery_where_it_is(season, pg_cluster, tmp_path):
+    from osgeo import gdal
+
+    from land_enforcement_plugin.core import imagery
+    from land_enforcement_plugin.core.postgis_store import upload_task
+    from test_submission import copy_task
+
+    task = copy_task(season, str(tmp_path / "bureau"))
+    tif = str(tmp_path / "bureau" / "after_2024-04-01.tif")  # inside the task folder: recorded relative
+    raster = gdal.GetDriverByName("GTiff").Create(tif, 10, 10, 1)
+    raster.SetGeoTransform((500000, 2, 0, 4000000, 0, -2))
+    srs = gdal.osr.SpatialReference()
+    srs.ImportFromEPSG(4548)
+    raster.SetProjection(srs.ExportToWkt())
+    raster = None
+    imagery.add_files(task, [tif], role="after")
+    location = upload_task(task, f"pg:{SERVICE}/imagery_upload")
+    (entry,) = imagery.entries(location)
+    assert entry["source"] == tif and os.path.exists(entry["source"])

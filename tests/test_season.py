@@ -226,3 +226,13 @@ def test_season_algorithms_headless(season, tmp_path, qgis_processing):
         store.close()
     assert report["OVERDUE"] == 28  # the 28 unverified patches, past 8 May 2024
     assert openpyxl.load_workbook(report["OUTPUT"])["进度"].max_row > len(towns)
+
+
+def test_roster_sheet_saved_by_excel_in_gbk(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_bytes("姓名,角色,乡镇代码,默认\n张田长,村级田长,370323101000,是\n李核查,核查员,370323101000,\n".encode("gbk"))
+    people = control.read_roster(str(path))
+    assert [(p["name"], p["role"], p["is_default"]) for p in people] == [("张田长", "村级田长", 1), ("李核查", "核查员", 0)]
+    path.write_text("姓名,角色\n王五,县长\n", encoding="utf-8")
+    with pytest.raises(LandEnforcementError, match="role"):
+        control.read_roster(str(path))

@@ -19,6 +19,7 @@ service, passwords in ~/.pgpass or the service file) or the name of a PostgreSQL
 in QGIS (its authentication configuration is resolved at run time). Passwords are never written
 into locations, layer sources, projects or logs.
 """
+import json
 import os
 import re
 
@@ -433,6 +434,7 @@ def upload_task(gpkg_path, location, feedback=None):
 
     from osgeo import ogr
 
+    from . import imagery
     from .photos import photo_folder, photo_path
     from .store import GeoPackageTaskStore
 
@@ -465,7 +467,11 @@ def upload_task(gpkg_path, location, feedback=None):
                         into.CreateFeature(copy)
                     target._ds.ExecuteSQL(f"SELECT setval(pg_get_serial_sequence('{target.schema}.{name}', 'fid'), "
                                           f"greatest((SELECT max(fid) FROM {target.schema}.{name}), 1))")
-                target._write_meta({k: v for k, v in meta.items() if k not in ("schema_version", "bureau_version")})
+                kept = {k: v for k, v in meta.items() if k not in ("schema_version", "bureau_version")}
+                if meta.get(imagery.META_KEY):  # imagery stays where it is: point at it, not beside the task
+                    kept[imagery.META_KEY] = json.dumps([imagery.resolved(gpkg_path, entry) for entry in
+                                                         json.loads(meta[imagery.META_KEY])], ensure_ascii=False)
+                target._write_meta(kept)
                 target._ds.ExecuteSQL(f"ALTER TABLE {schema.VERIFICATIONS_TABLE} ENABLE TRIGGER lep_audit_verification")
                 target.secure()
         except BaseException:

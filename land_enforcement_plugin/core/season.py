@@ -8,6 +8,7 @@ township and per person counts what is assigned, verified, overdue, unlawful and
 A patch that comes back in a later batch at the same place is linked to its earlier record.
 """
 import datetime
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -38,8 +39,9 @@ def batch_kind(batch):
 
 
 def template_dates(batch, template=None):
-    """{milestone kind label: ISO due date} for a batch, from the template (default: the seed's)."""
-    template = template or schema.DEFAULT_MILESTONE_TEMPLATE
+    """{milestone kind label: ISO due date} for a batch, from the template (default: the bureau's saved
+    one, else the seed's)."""
+    template = template or saved_template()
     year, kind = batch_kind(batch)
     dates = {}
     for label, month_day in template.get(kind, template["annual"]).items():
@@ -49,6 +51,24 @@ def template_dates(batch, template=None):
         month, day = (int(part) for part in month_day.split("-"))
         dates[label] = datetime.date(year + offset, month, day).isoformat()
     return dates
+
+
+_TEMPLATE_SETTING = "land_enforcement/milestone_template"
+
+
+def saved_template():
+    """The bureau's milestone template (QGIS user settings, shared by the desktop and qgis_process
+    of the same profile), or the seed calendar."""
+    from qgis.core import QgsSettings
+
+    text = QgsSettings().value(_TEMPLATE_SETTING, "", type=str)
+    return json.loads(text) if text else schema.DEFAULT_MILESTONE_TEMPLATE
+
+
+def save_template(template):
+    from qgis.core import QgsSettings
+
+    QgsSettings().setValue(_TEMPLATE_SETTING, json.dumps(template, ensure_ascii=False))
 
 
 def apply_template(task_path, batch, template=None, keep_existing=True):
@@ -325,8 +345,13 @@ def read_roster(path):
     if path.lower().endswith(".csv"):
         import csv
 
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            rows = list(csv.reader(f))
+        with open(path, "rb") as f:
+            raw = f.read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:  # saved by Excel on Chinese Windows
+            text = raw.decode("gbk", errors="strict")
+        rows = list(csv.reader(text.splitlines()))
     else:
         import openpyxl
 

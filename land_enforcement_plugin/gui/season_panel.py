@@ -1,29 +1,20 @@
 """The task dock's Season tab: milestones per batch with days left, the roster of people who
 answer for patches (田长制), assignment, per-person task lists and the progress report."""
 import datetime
-import json
 import os
 
-from qgis.core import QgsSettings
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor
-from qgis.PyQt.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView,
+from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView,
                                  QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..core import schema, season
 from ..core.store import open_task, task_files_folder
 from .messages import error_text
 
-_TEMPLATE_SETTING = "land_enforcement/milestone_template"
 _OVERDUE = QColor("#f8cbad")
 _SOON = QColor("#fff2cc")
 _ROSTER_COLUMNS = ("name", "role", "xzqdm", "village", "phone", "is_default")
-
-
-def saved_template():
-    """The bureau's milestone template (plugin settings), or the seed calendar."""
-    text = QgsSettings().value(_TEMPLATE_SETTING, "", type=str)
-    return json.loads(text) if text else schema.DEFAULT_MILESTONE_TEMPLATE
 
 
 class SeasonPanel(QWidget):
@@ -37,7 +28,7 @@ class SeasonPanel(QWidget):
 
         self.milestones = QTableWidget(0, 6)
         self.milestones.setHorizontalHeaderLabels([self.tr("Batch"), self.tr("Milestone"), self.tr("Due"),
-                                                   self.tr("Done"), self.tr("Days left"), self.tr("State")])
+                                                   self.tr("Done on"), self.tr("Days left"), self.tr("State")])
         self.milestones.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.milestones.verticalHeader().setVisible(False)
         self.milestones.setToolTip(self.tr("Edit a due or done date (YYYY-MM-DD); every change is audited"))
@@ -67,10 +58,14 @@ class SeasonPanel(QWidget):
         add_person.clicked.connect(lambda: self._add_roster_row({}))
         remove_person = QPushButton(self.tr("Remove"))
         remove_person.clicked.connect(self._remove_roster_rows)
+        load_roster = QPushButton(self.tr("Load roster sheet…"))
+        load_roster.setToolTip(self.tr("A sheet (.xlsx or .csv) with 姓名, 角色, 乡镇代码, 村, 电话, 默认; "
+                                       "shown here to check, then saved with Save roster"))
+        load_roster.clicked.connect(self.load_roster)
         save_roster = QPushButton(self.tr("Save roster"))
         save_roster.clicked.connect(self.save_roster)
         roster_buttons = QHBoxLayout()
-        for button in (add_person, remove_person, save_roster):
+        for button in (add_person, remove_person, load_roster, save_roster):
             roster_buttons.addWidget(button)
         roster_box = QGroupBox(self.tr("Roster (field chiefs and inspectors)"))
         roster_layout = QVBoxLayout(roster_box)
@@ -80,14 +75,17 @@ class SeasonPanel(QWidget):
         assign = QPushButton(self.tr("Assign by township"))
         assign.setToolTip(self.tr("Each patch to its township (the overlay's boundary) and the township's default "
                                   "person; assignments made by hand are kept"))
-        assign.clicked.connect(self.auto_assign)
+        assign.clicked.connect(lambda: self.auto_assign(self.reassign.isChecked()))
+        self.reassign = QCheckBox(self.tr("Redo automatic assignments"))
+        self.reassign.setToolTip(self.tr("Assign again the patches assigned automatically before (after the roster "
+                                         "changed); assignments made by hand are always kept"))
         lists = QPushButton(self.tr("Per-person task lists…"))
         lists.setToolTip(self.tr("Verification sheet and QField project for every person of every township"))
         lists.clicked.connect(self.export_lists)
         report = QPushButton(self.tr("Progress report…"))
         report.clicked.connect(self.export_report)
         action_buttons = QHBoxLayout()
-        for button in (assign, lists, report):
+        for button in (assign, self.reassign, lists, report):
             action_buttons.addWidget(button)
 
         layout = QVBoxLayout(self)
@@ -134,7 +132,7 @@ class SeasonPanel(QWidget):
         self.milestones.setRowCount(len(rows))
         for index, state in enumerate(states):
             if state.done_date:
-                text = self.tr("Done")
+                text = self.tr("Completed")
             elif state.overdue:
                 text = self.tr("Overdue by {n} days").format(n=-state.days_left)
             elif state.days_left is not None:
@@ -142,7 +140,7 @@ class SeasonPanel(QWidget):
             else:
                 text = self.tr("No date")
             cells = [state.batch, state.kind, state.due_date or "", state.done_date or "",
-                     "" if state.days_left is None else str(state.days_left), text]
+                     "" if state.days_left is None or state.done_date else str(state.days_left), text]
             for column, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 if column not in (2, 3):
@@ -216,7 +214,7 @@ class SeasonPanel(QWidget):
     def apply_template(self):
         batch = self.batch.currentText()
         if batch:
-            self._change(lambda: season.apply_template(self.task_path, batch, saved_template()))
+            self._change(lambda: season.apply_template(self.task_path, batch))
 
     def _change(self, work):
         """Run a change of the task, say what went wrong, and show the task as it now is."""
@@ -236,7 +234,7 @@ class SeasonPanel(QWidget):
         except Exception as exc:
             self.message.emit(error_text(exc), 2)
             return
-        template = dict(saved_template())
+        template = dict(season.saved_template())
         dates = {}
         for row in range(self.milestones.rowCount()):
             due = self.milestones.item(row, 2).text()
@@ -245,7 +243,7 @@ class SeasonPanel(QWidget):
                 offset = day.year - year
                 dates[self.milestones.item(row, 1).text()] = (f"+{offset}-" if offset else "") + day.strftime("%m-%d")
         template[kind] = dates
-        QgsSettings().setValue(_TEMPLATE_SETTING, json.dumps(template, ensure_ascii=False))
+        season.save_template(template)
         self.message.emit(self.tr("Template saved for {kind} batches").format(kind=kind), 0)
 
     def save_roster(self):
@@ -265,9 +263,24 @@ class SeasonPanel(QWidget):
         self.message.emit(self.tr("Roster saved: {n} people").format(n=len(rows)), 0)
         return True
 
-    def auto_assign(self):
+    def load_roster(self, path=None):
+        path = path or QFileDialog.getOpenFileName(self, self.tr("Roster sheet"), "", "Roster (*.xlsx *.csv)")[0]
+        if not path:
+            return None
         try:
-            changed = season.auto_assign(self.task_path)
+            people = season.read_roster(path)
+        except Exception as exc:
+            self.message.emit(error_text(exc), 2)
+            return None
+        self.roster.setRowCount(0)
+        for person in people:
+            self._add_roster_row(person)
+        self.message.emit(self.tr("{n} people read: check them and press Save roster").format(n=len(people)), 0)
+        return people
+
+    def auto_assign(self, reassign=False):
+        try:
+            changed = season.auto_assign(self.task_path, reassign)
         except Exception as exc:
             self.message.emit(error_text(exc), 2)
             return None
