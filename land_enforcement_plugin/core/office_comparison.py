@@ -10,7 +10,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from qgis.core import (NULL, QgsCoordinateTransform, QgsCoordinateTransformContext,
+from qgis.core import (NULL, QgsCoordinateTransform, QgsCoordinateTransformContext, QgsExpression,
                        QgsFeatureRequest, QgsGeometry, QgsRectangle, QgsSpatialIndex, QgsWkbTypes)
 
 from . import schema
@@ -115,23 +115,26 @@ class _PatchSet:
 
 
 def _read_layer(layer, patch_set, working_crs, pieces, repairs, feedback, progress, attributes=(), accept=None):
-    """One pass over the features of `layer` in the patches' extent, clipped to the patches they touch."""
+    """One pass over the features of `layer` in the patches' extent, clipped to the patches they touch.
+    accept: a filter expression, evaluated by the data provider where it can (DLBM codes in SQL)."""
     to_working = QgsCoordinateTransform(layer.crs(), working_crs, QgsCoordinateTransformContext())
     extent = to_working.transformBoundingBox(patch_set.extent(), QgsCoordinateTransform.ReverseTransform)
     request = QgsFeatureRequest().setFilterRect(extent)
+    if accept:
+        request.setFilterExpression(accept)
     request.setSubsetOfAttributes([a for a in attributes if a], layer.fields())
+    reproject = layer.crs() != working_crs
     total = max(layer.featureCount(), 1)
     for count, feature in enumerate(layer.getFeatures(request)):
         if count % 2000 == 0:
             if feedback is not None and feedback.isCanceled():
                 return
             progress(count / total)
-        if accept is not None and not accept(feature):
-            continue
         geometry = feature.geometry()
         if geometry.isEmpty():
             continue
-        geometry.transform(to_working)
+        if reproject:
+            geometry.transform(to_working)
         hits = patch_set.index.intersects(geometry.boundingBox())
         if not hits:
             continue
@@ -229,9 +232,9 @@ def compute_overlay(patches, working_crs, inputs, feedback=None):
         elif key == "cultivated":
             dlbm = find_field(layer, DLBM_FIELDS)
             if dlbm is not None:  # a full land-use layer: only cultivated codes count
-                codes = set(inputs.cultivated_codes)
                 attributes = (dlbm,)
-                accept = lambda feature, f=dlbm: str(feature[f]) in codes  # noqa: E731
+                accept = (f"{QgsExpression.quotedColumnRef(dlbm)} IN "
+                          f"({', '.join(QgsExpression.quotedString(code) for code in inputs.cultivated_codes)})")
         elif key.startswith("approval"):
             attributes = (find_field(layer, APPROVAL_NUMBER_FIELDS), find_field(layer, APPROVAL_KIND_FIELDS))
 
