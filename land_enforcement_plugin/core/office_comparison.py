@@ -4,10 +4,16 @@ Each area is that of the patch's intersection with the *union* of a layer's poly
 source polygons never count twice. Red-line layers are read once, only where patches are: each
 feature is tested against an index of the patches, reprojected and repaired only when it touches
 one, clipped to that patch, and the clipped pieces are unioned per patch.
+
+The clipping and the per-patch assembly run on a few threads (GEOS and PROJ release Python's lock);
+every result is the same, and in the same order, as with one thread.
 """
 import hashlib
 import json
+import os
+import threading
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from qgis.core import (NULL, QgsCoordinateTransform, QgsCoordinateTransformContext, QgsExpression,
@@ -76,8 +82,7 @@ def _polygonal(geometry):
     """Only the areal part of a clip or union result (touching shapes leave lines and points)."""
     if geometry is None or geometry.isEmpty():
         return None
-    kind = QgsWkbTypes.geometryType(geometry.wkbType())
-    if kind == QgsWkbTypes.PolygonGeometry:
+    if geometry.type() == QgsWkbTypes.PolygonGeometry:
         return geometry
     if QgsWkbTypes.flatType(geometry.wkbType()) == QgsWkbTypes.GeometryCollection:
         geometry.convertGeometryCollectionToSubclass(QgsWkbTypes.PolygonGeometry)
@@ -87,36 +92,53 @@ def _polygonal(geometry):
 
 
 class _PatchSet:
-    """The patches in the working CRS with a spatial index and prepared engines."""
+    """The patches in the working CRS with a spatial index and, per thread, prepared engines."""
 
     def __init__(self, patches, feedback):
         self.jcbh = []
         self.geometries = []
-        self.engines = []
         self.index = QgsSpatialIndex()
+        self._extent = None
+        self._local = threading.local()
         for number, (jcbh, geometry) in enumerate(patches):
             self.jcbh.append(jcbh)
             self.geometries.append(geometry)
-            engine = QgsGeometry.createGeometryEngine(geometry.constGet())
-            engine.prepareGeometry()
-            self.engines.append(engine)
             self.index.addFeature(number, geometry.boundingBox())
             if feedback is not None and feedback.isCanceled():
                 return
+
+    def engines(self):
+        """This thread's list of the patches' prepared GEOS engines, None until first used: a
+        prepared geometry builds its indexes lazily, so it is never shared between threads."""
+        engines = getattr(self._local, "engines", None)
+        if engines is None:
+            engines = self._local.engines = [None] * len(self.geometries)
+        return engines
 
     def __len__(self):
         return len(self.jcbh)
 
     def extent(self):
-        box = QgsRectangle(self.geometries[0].boundingBox())
-        for geometry in self.geometries[1:]:
-            box.combineExtentWith(geometry.boundingBox())
-        return box
+        if self._extent is None:  # asked once per layer
+            self._extent = QgsRectangle(self.geometries[0].boundingBox())
+            for geometry in self.geometries[1:]:
+                self._extent.combineExtentWith(geometry.boundingBox())
+        return QgsRectangle(self._extent)
 
 
-def _read_layer(layer, patch_set, working_crs, pieces, repairs, feedback, progress, attributes=(), accept=None):
+_BATCH = 1000  # features per clipping task (about 30 ms of GEOS work)
+
+
+def _read_layer(layer, patch_set, working_crs, pieces, repairs, feedback, progress, pool, attributes=(),
+                accept=None, labelled=True):
     """One pass over the features of `layer` in the patches' extent, clipped to the patches they touch.
-    accept: a filter expression, evaluated by the data provider where it can (DLBM codes in SQL)."""
+    accept: a filter expression, evaluated by the data provider where it can (DLBM codes in SQL);
+    labelled: whether the pieces carry their feature's label (the values of `attributes`).
+
+    This thread reads, reprojects, finds the patches near each feature and repairs it. Then batches
+    of the features are clipped by the pool's threads (GEOS runs without Python's lock) and their
+    pieces added in the order of the features, as if clipped here. (Clipping while reading was
+    slower: this thread's Python work and the clippers' then keep waiting for the lock.)"""
     to_working = QgsCoordinateTransform(layer.crs(), working_crs, QgsCoordinateTransformContext())
     extent = to_working.transformBoundingBox(patch_set.extent(), QgsCoordinateTransform.ReverseTransform)
     request = QgsFeatureRequest().setFilterRect(extent)
@@ -125,17 +147,21 @@ def _read_layer(layer, patch_set, working_crs, pieces, repairs, feedback, progre
     request.setSubsetOfAttributes([a for a in attributes if a], layer.fields())
     reproject = layer.crs() != working_crs
     total = max(layer.featureCount(), 1)
+    fields = layer.fields()
+    label_of = _labeller([fields.indexOf(a) if a else -1 for a in attributes] if labelled else [], layer.name())
+    patch_index = patch_set.index
+    batch = []
     for count, feature in enumerate(layer.getFeatures(request)):
         if count % 2000 == 0:
             if feedback is not None and feedback.isCanceled():
-                return
+                break
             progress(count / total)
         geometry = feature.geometry()
         if geometry.isEmpty():
             continue
         if reproject:
             geometry.transform(to_working)
-        hits = patch_set.index.intersects(geometry.boundingBox())
+        hits = patch_index.intersects(geometry.boundingBox())
         if not hits:
             continue
         if not geometry.isGeosValid():
@@ -144,34 +170,63 @@ def _read_layer(layer, patch_set, working_crs, pieces, repairs, feedback, progre
             repairs.append(RedLineRepair(layer.name(), feature.id(), before, geometry.area() if geometry else 0.0))
             if geometry is None:
                 continue
-        label = _label(feature, attributes, layer.name())
+        batch.append((geometry, label_of(feature), hits))
+    clipping = [pool.submit(_clip, batch[start:start + _BATCH], patch_set, feedback)
+                for start in range(0, len(batch), _BATCH)]
+    for task in clipping:
+        for hit, piece, label in task.result():
+            pieces.add(hit, piece, label)
+
+
+def _clip(batch, patch_set, feedback):
+    """[(patch number, piece, label)] of a batch of (geometry, label, patch numbers near it)."""
+    if feedback is not None and feedback.isCanceled():
+        return []
+    patch_engines, patch_geometries = patch_set.engines(), patch_set.geometries
+    clipped = []
+    for geometry, label, hits in batch:
+        shape = geometry.constGet()
         engine = None
         for hit in hits:
-            patch_engine = patch_set.engines[hit]
-            if not patch_engine.intersects(geometry.constGet()):
+            patch_engine = patch_engines[hit]
+            if patch_engine is None:
+                patch_engine = patch_engines[hit] = QgsGeometry.createGeometryEngine(patch_geometries[hit].constGet())
+                patch_engine.prepareGeometry()
+            if not patch_engine.intersects(shape):
                 continue
-            if patch_engine.contains(geometry.constGet()):
+            if patch_engine.contains(shape):
                 piece = QgsGeometry(geometry)
             else:
                 if engine is None:
-                    engine = QgsGeometry.createGeometryEngine(geometry.constGet())
+                    engine = QgsGeometry.createGeometryEngine(shape)
                     engine.prepareGeometry()
-                if engine.contains(patch_set.geometries[hit].constGet()):
-                    piece = QgsGeometry(patch_set.geometries[hit])
+                if engine.contains(patch_geometries[hit].constGet()):
+                    # The patch itself (never modified): _patch_result then reuses its area.
+                    piece = patch_geometries[hit]
                 else:
-                    piece = _polygonal(patch_set.geometries[hit].intersection(geometry))
+                    # The same GEOS operation as patch.intersection(geometry), on the patch's
+                    # engine, which already holds the patch converted to GEOS.
+                    piece = _polygonal(QgsGeometry(patch_engine.intersection(shape)))
             if piece is not None:
-                pieces.add(hit, piece, label)
+                clipped.append((hit, piece, label))
+    return clipped
 
 
-def _label(feature, attributes, layer_name):
-    """The feature's identifying values; an approval's kind defaults to its layer's name."""
-    if not attributes:
-        return None
-    values = tuple("" if not a or feature[a] is None or feature[a] == NULL else str(feature[a]) for a in attributes)
-    if len(values) == 2 and not values[1]:
-        values = (values[0], layer_name)
-    return values
+def _labeller(indexes, layer_name):
+    """feature -> its identifying values, the attributes at `indexes` (-1: none) as text, "" for
+    NULL; an approval's kind defaults to its layer's name. None when there is nothing to label."""
+    if not indexes:
+        return lambda feature: None
+
+    def label(feature):
+        attributes = feature.attributes()
+        # Text (nearly every value) is kept as it is, without the slower NULL comparison.
+        values = tuple(value if value.__class__ is str else ("" if value is None or value == NULL else str(value))
+                       for value in (attributes[i] if i >= 0 else None for i in indexes))
+        if len(values) == 2 and not values[1]:
+            values = (values[0], layer_name)
+        return values
+    return label
 
 
 @dataclass
@@ -216,50 +271,86 @@ def compute_overlay(patches, working_crs, inputs, feedback=None):
     patch_set = _PatchSet(list(patches), feedback)
     if not len(patch_set):
         return [], []
-    calculator = AreaCalculator(working_crs, inputs.area_mode)
     repairs = []
 
-    steps = [("townships", inputs.townships), ("cultivated", inputs.cultivated),
-             ("pbf", inputs.permanent_farmland), ("eco", inputs.eco_redline)] + [
-        (f"approval{i}", layer) for i, layer in enumerate(inputs.approvals)]
-    steps = [(key, layer) for key, layer in steps if layer is not None]
-    collected = {}
-    for step, (key, layer) in enumerate(steps):
-        pieces = _Pieces()
-        attributes, accept = (), None
-        if key == "townships":
-            attributes = (code_field, name_field)
-        elif key == "cultivated":
-            dlbm = find_field(layer, DLBM_FIELDS)
-            if dlbm is not None:  # a full land-use layer: only cultivated codes count
-                attributes = (dlbm,)
-                accept = (f"{QgsExpression.quotedColumnRef(dlbm)} IN "
-                          f"({', '.join(QgsExpression.quotedString(code) for code in inputs.cultivated_codes)})")
-        elif key.startswith("approval"):
-            attributes = (find_field(layer, APPROVAL_NUMBER_FIELDS), find_field(layer, APPROVAL_KIND_FIELDS))
+    # GEOS and PROJ release Python's lock: clipping and assembly run on a few threads meanwhile.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        steps = [("townships", inputs.townships), ("cultivated", inputs.cultivated),
+                 ("pbf", inputs.permanent_farmland), ("eco", inputs.eco_redline)] + [
+            (f"approval{i}", layer) for i, layer in enumerate(inputs.approvals)]
+        steps = [(key, layer) for key, layer in steps if layer is not None]
+        collected = {}
+        for step, (key, layer) in enumerate(steps):
+            pieces = _Pieces()
+            attributes, accept = (), None
+            if key == "townships":
+                attributes = (code_field, name_field)
+            elif key == "cultivated":
+                dlbm = find_field(layer, DLBM_FIELDS)
+                if dlbm is not None:  # a full land-use layer: only cultivated codes count
+                    attributes = (dlbm,)
+                    accept = (f"{QgsExpression.quotedColumnRef(dlbm)} IN "
+                              f"({', '.join(QgsExpression.quotedString(code) for code in inputs.cultivated_codes)})")
+            elif key.startswith("approval"):
+                attributes = (find_field(layer, APPROVAL_NUMBER_FIELDS), find_field(layer, APPROVAL_KIND_FIELDS))
 
-        def progress(fraction, step=step):
+            def progress(fraction, step=step):
+                if feedback is not None:
+                    feedback.setProgress(100.0 * (step + fraction) / (len(steps) + 1))
+
+            # Only the townships' and approvals' labels are used; the DLBM code is only filtered on.
+            _read_layer(layer, patch_set, working_crs, pieces, repairs, feedback, progress, pool, attributes, accept,
+                        labelled=key == "townships" or key.startswith("approval"))
+            if feedback is not None and feedback.isCanceled():
+                return [], repairs
+            collected[key] = pieces
+
+        def progress(fraction):
             if feedback is not None:
-                feedback.setProgress(100.0 * (step + fraction) / (len(steps) + 1))
+                feedback.setProgress(100.0 * (len(steps) + fraction) / (len(steps) + 1))
 
-        _read_layer(layer, patch_set, working_crs, pieces, repairs, feedback, progress, attributes, accept)
+        results = _patch_results(patch_set, collected, working_crs, inputs, feedback, progress, pool)
+        return (results, repairs) if results is not None else ([], repairs)
+
+
+_CHUNK = 500  # patches per task of the assembly
+
+
+def _patch_results(patch_set, collected, working_crs, settings, feedback, progress, pool):
+    """Every patch's PatchOverlay, in order; None when cancelled.
+
+    The assembly is mostly GEOS and PROJ work (unions, differences, ellipsoidal areas), which runs
+    without Python's lock: chunks of patches are assembled by a few threads. Each thread has its
+    own AreaCalculator; the patches and pieces are only read. The results are the same, in the
+    same order, as one thread's."""
+    count = len(patch_set)
+    local = threading.local()
+
+    def assemble(start):
         if feedback is not None and feedback.isCanceled():
-            return [], repairs
-        collected[key] = pieces
+            return None
+        if not hasattr(local, "calculator"):
+            local.calculator = AreaCalculator(working_crs, settings.area_mode)
+        return [_patch_result(index, patch_set, collected, local.calculator, settings)
+                for index in range(start, min(start + _CHUNK, count))]
 
     results = []
-    for index in range(len(patch_set)):
-        if feedback is not None and index % 500 == 0:
-            if feedback.isCanceled():
-                return [], repairs
-            feedback.setProgress(100.0 * (len(steps) + index / len(patch_set)) / (len(steps) + 1))
-        results.append(_patch_result(index, patch_set, collected, calculator, inputs))
-    return results, repairs
+    chunks = [pool.submit(assemble, start) for start in range(0, count, _CHUNK)]
+    for chunk in chunks:
+        part = chunk.result()
+        if part is None or (feedback is not None and feedback.isCanceled()):
+            for pending in chunks:
+                pending.cancel()
+            return None
+        results.extend(part)
+        progress(len(results) / count)
+    return results
 
 
 def _patch_result(index, patch_set, collected, calculator, settings):
     patch = patch_set.geometries[index]
-    union = {key: pieces.union(index) for key, pieces in collected.items()}
+    # The townships' pieces are measured per township below, never as one union.
+    union = {key: pieces.union(index) for key, pieces in collected.items() if key != "townships"}
     approvals = [union[key] for key in collected if key.startswith("approval") and union[key] is not None]
     approved = approvals[0] if len(approvals) == 1 else (QgsGeometry.unaryUnion(approvals) if approvals else None)
     layers = {"cultivated_m2": union.get("cultivated"), "pbf_m2": union.get("pbf"), "eco_m2": union.get("eco"),
@@ -270,8 +361,10 @@ def _patch_result(index, patch_set, collected, calculator, settings):
     else:
         layers["general_cultivated_m2"] = cultivated
 
-    whole = {name: calculator.area(geometry) for name, geometry in layers.items()}
-    whole["area_m2"] = calculator.area(patch)
+    patch_area = calculator.area(patch)
+    # A layer that covers the whole patch has the patch itself as its piece: the same area.
+    whole = {name: patch_area if geometry is patch else calculator.area(geometry) for name, geometry in layers.items()}
+    whole["area_m2"] = patch_area
     by_code = defaultdict(list)
     for geometry, label in collected["townships"].by_patch.get(index, []):
         by_code[label or ("", "")].append(geometry)
