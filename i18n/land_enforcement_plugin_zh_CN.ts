@@ -1262,67 +1262,67 @@
     <context>
         <name>MetricsDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="74" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="75" />
             <source>Township metrics</source>
             <translation>乡镇指标</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="86" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="87" />
             <source>Unlawful cultivated ratio above</source>
             <translation>违法占用耕地比例超过</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="87" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="88" />
             <source>Warning interview: permanent farmland from</source>
             <translation>约谈预警：永久基本农田达到</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="88" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="89" />
             <source>Warning interview: general cultivated land from</source>
             <translation>约谈预警：一般耕地达到</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="89" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="90" />
             <source>Recompute</source>
             <translation>重新统计</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="91" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="92" />
             <source>Township map</source>
             <translation>乡镇专题图</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="123" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="124" />
             <source>Unlawful area by township (mu)</source>
             <translation>各乡镇违法面积（亩）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="214" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="208" />
             <source>{n} townships over a threshold: {names}; {cases} single cases</source>
             <translation>{n} 个乡镇超过阈值：{names}；单宗超标 {cases} 宗</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="241" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="235" />
             <source>Run the office comparison with a townships layer first</source>
             <translation>请先使用乡镇界图层运行内业比对</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="112" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="113" />
             <source>Batch</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="131" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="132" />
             <source>Figures</source>
             <translation>统计</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="132" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="133" />
             <source>Progress by township and person</source>
             <translation>乡镇与责任人进度</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="151" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="149" />
             <source>All batches</source>
             <translation>全部批次</translation>
         </message>
@@ -1388,62 +1388,62 @@
     <context>
         <name>PatchListModel</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
             <source>Monitoring no.</source>
             <translation>监测编号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
             <source>Area (mu)</source>
             <translation>面积（亩）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="31" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
             <source>Verdict</source>
             <translation>判定结果</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
             <source>Suggested</source>
             <translation>预判</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
             <source>Priority</source>
             <translation>重点</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
             <source>Photos</source>
             <translation>照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
             <source>Rectification</source>
             <translation>整改状态</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="34" />
             <source>Inspector</source>
             <translation>核查人</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="34" />
             <source>Batch</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="34" />
             <source>Assignee</source>
             <translation>责任人</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="34" />
             <source>Repeat of</source>
             <translation>重复图斑</translation>
         </message>
@@ -1529,157 +1529,157 @@
     <context>
         <name>ReviewDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="163" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="164" />
             <source>Patch review</source>
             <translation>图斑核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="183" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="184" />
             <source>All verdicts</source>
             <translation>全部判定</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="187" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="188" />
             <source>All</source>
             <translation>全部</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="187" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="188" />
             <source>Not verified</source>
             <translation>未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="187" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="188" />
             <source>Verified</source>
             <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="190" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="191" />
             <source>High priority</source>
             <translation>重点图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="191" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="192" />
             <source>Has photos</source>
             <translation>有照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="194" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="195" />
             <source>Monitoring no. contains…</source>
             <translation>监测编号包含…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="203" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="204" />
             <source>◀ Previous unverified</source>
             <translation>◀ 上一个未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="203" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="204" />
             <source>Next unverified ▶</source>
             <translation>下一个未核查 ▶</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="203" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="204" />
             <source>Zoom</source>
             <translation>定位</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="203" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="204" />
             <source>Verdict…</source>
             <translation>判定…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="218" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="219" />
             <source>Attach photos…</source>
             <translation>添加照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="220" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="221" />
             <source>Match a photo folder…</source>
             <translation>按文件夹匹配照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="288" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="289" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="304" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="305" />
             <source>{shown} shown of {total}; {verified} verified, {left} not yet</source>
             <translation>显示 {shown} / 共 {total}；已核查 {verified}，未核查 {left}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="337" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="338" />
             <source>No more unverified patches in this direction</source>
             <translation>此方向已没有未核查图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="417" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="418" />
             <source>Select a patch first</source>
             <translation>请先选择图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="408" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="409" />
             <source>Attach photos</source>
             <translation>添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="408" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="409" />
             <source>Photos (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</source>
             <translation>照片 (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="422" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="423" />
             <source>Folder of photos named by monitoring number</source>
             <translation>以监测编号命名的照片文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="434" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="435" />
             <source>Attaching photos</source>
             <translation>正在添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="447" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="448" />
             <source>{added} photos attached, {skipped} already there</source>
             <translation>已添加 {added} 张照片，{skipped} 张已存在</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="232" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="233" />
             <source>Export township sheets…</source>
             <translation>导出乡镇核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="234" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="235" />
             <source>Import returned sheet…</source>
             <translation>导入回收核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="459" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="460" />
             <source>Folder for the township sheets</source>
             <translation>乡镇核查表保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="462" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="463" />
             <source>{n} township sheets written to {folder}</source>
             <translation>已导出 {n} 个乡镇核查表到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="465" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="466" />
             <source>Returned verification sheet</source>
             <translation>回收的核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="465" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="466" />
             <source>Excel (*.xlsx)</source>
             <translation>Excel 表格 (*.xlsx)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="522" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="523" />
             <source>Rows rejected</source>
             <translation>拒绝导入的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="522" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="523" />
             <source>{bad} rows were rejected, nothing was written:
 
 {report}
@@ -1692,87 +1692,87 @@ Import the {good} valid rows anyway?</source>
 仍然导入其余 {good} 行有效数据？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="236" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="237" />
             <source>Export QField projects…</source>
             <translation>导出 QField 外业工程…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="238" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="239" />
             <source>Merge QField package…</source>
             <translation>合并 QField 回传数据…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="489" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="490" />
             <source>Folder for the QField projects</source>
             <translation>QField 外业工程保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="497" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="498" />
             <source>{n} QField projects written to {folder}</source>
             <translation>已导出 {n} 个 QField 外业工程到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="500" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="501" />
             <source>Returned QField package</source>
             <translation>回传的 QField 数据包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="500" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="501" />
             <source>GeoPackage (*.gpkg)</source>
             <translation>GeoPackage (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="513" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="514" />
             <source>Conflicts</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="225" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="226" />
             <source>Photos farther than this from their patch are flagged</source>
             <translation>照片距图斑超过此距离时标记提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="230" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="231" />
             <source>Flag beyond</source>
             <translation>距离提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="587" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="588" />
             <source>Saved by someone else</source>
             <translation>已被他人保存</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="584" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="585" />
             <source>{field}: theirs “{theirs}”, yours “{mine}”</source>
             <translation>{field}：对方为“{theirs}”，您为“{mine}”</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="240" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="241" />
             <source>Assign to…</source>
             <translation>分派给…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="241" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="242" />
             <source>Assign the selected patch to a person of the roster (an exception to the township rule); recorded in the audit log</source>
             <translation>将选中图斑分派给名册中的某人（乡镇规则之外的例外），记入审计日志</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="290" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="291" />
             <source>All batches</source>
             <translation>全部批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="539" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="540" />
             <source>The roster is empty: add people in the task panel's Season tab</source>
             <translation>名册为空：请在任务面板的“批次与进度”页添加人员</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="542" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="543" />
             <source>Assign to</source>
             <translation>分派给</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="542" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="543" />
             <source>Who answers for {jcbh}?</source>
             <translation>{jcbh} 由谁负责？</translation>
         </message>

@@ -96,8 +96,9 @@ def _task_facts(task_path, jcbhs):
                                        f"Unknown monitoring number '{unknown[0]}' ({len(unknown)} in all)")
         meta = store.meta()
         verifications = store.verifications()
-        fetch_missing(task_path, store, [row for j in jcbhs for row in store.photos(j)])
-        photos = {j: sorted((dict(row, path=photo_path(task_path, row["file"])) for row in store.photos(j)),
+        recorded = {j: store.photos(j) for j in jcbhs}
+        fetch_missing(task_path, store, [row for rows in recorded.values() for row in rows])
+        photos = {j: sorted((dict(row, path=photo_path(task_path, row["file"])) for row in recorded[j]),
                             key=lambda row: (row["taken_at"] or "", row["file"])) for j in jcbhs}
         stamps = {j: [row["ts"] for row in store.audit_entries(j)] for j in jcbhs}
         from .imagery import load as load_imagery, resolved

@@ -48,6 +48,17 @@ def main_township(parts):
     return min(parts, key=lambda p: (-p["area_m2"], p["xzqdm"]))["xzqdm"]
 
 
+def main_townships(parts):
+    """jcbh -> (xzqdm, xzqmc) of the township holding each patch's largest part."""
+    by_patch = defaultdict(list)
+    names = {}
+    for part in parts:
+        by_patch[part["jcbh"]].append(part)
+        names[part["xzqdm"]] = part["xzqmc"]
+    return {jcbh: (code, names[code]) for jcbh, code in
+            ((jcbh, main_township(rows)) for jcbh, rows in by_patch.items())}
+
+
 def _add_part(sums, part, record):
     verdict = record.get("verdict")
     sums.m2["patch"] += part["area_m2"]

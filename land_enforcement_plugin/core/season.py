@@ -17,6 +17,7 @@ from qgis.core import QgsGeometry, QgsSpatialIndex
 
 from . import schema
 from .errors import LandEnforcementError
+from .metrics import main_townships
 from .store import open_task
 
 _V = schema.Verdict
@@ -150,22 +151,9 @@ def link_repeats(task_path, min_overlap=schema.REPEAT_MIN_OVERLAP):
 # -- assignment ------------------------------------------------------------------------------------
 def _main_townships(store):
     """jcbh -> (xzqdm, xzqmc): the overlay's largest township part, else the delivered codes."""
-    from .metrics import main_township
-
-    parts = defaultdict(list)
-    for part in store.township_parts():
-        parts[part["jcbh"]].append(part)
-    names = {}
-    for rows in parts.values():
-        names.update({p["xzqdm"]: p["xzqmc"] for p in rows})
-    towns = {}
-    for jcbh, (xzqdm, xzqmc) in store.patch_index().items():
-        if parts.get(jcbh):
-            code = main_township(parts[jcbh])
-            towns[jcbh] = (code, names[code])
-        else:
-            towns[jcbh] = (xzqdm or "", xzqmc or "")
-    return towns
+    by_overlay = main_townships(store.township_parts())
+    return {jcbh: by_overlay.get(jcbh, (xzqdm or "", xzqmc or ""))
+            for jcbh, (xzqdm, xzqmc) in store.patch_index().items()}
 
 
 def auto_assign(task_path, reassign=False):

@@ -585,9 +585,13 @@ class OgrTaskStore(TaskStore):
 
     def verifications(self):
         """jcbh -> {verification field: value} of every recorded verification."""
-        names = ["jcbh"] + [f.name for f in schema.VERIFICATION_FIELDS]
+        return {jcbh: values for jcbh, (values, _) in self._verifications_with_versions().items()}
+
+    def _verifications_with_versions(self):
+        """jcbh -> ({verification field: value}, version), in one read."""
+        names = ["jcbh", "version"] + [f.name for f in schema.VERIFICATION_FIELDS]
         rows = self._query(f"SELECT {', '.join(names)} FROM {schema.VERIFICATIONS_TABLE}")
-        return {row.pop("jcbh"): row for row in rows}
+        return {row.pop("jcbh"): (row, int(row.pop("version") or 0)) for row in rows}
 
     def verification_version(self, jcbh):
         """The version of a patch's verification record (0 when there is none yet): what an editor
@@ -612,9 +616,9 @@ class OgrTaskStore(TaskStore):
         changed = 0
         with self.transaction():
             self._lock_verifications(list(changes))
-            current = self.verifications()
-            versions = {r["jcbh"]: int(r["version"] or 0) for r in self._query(
-                f"SELECT jcbh, version FROM {schema.VERIFICATIONS_TABLE}")}
+            recorded = self._verifications_with_versions()
+            current = {jcbh: values for jcbh, (values, _) in recorded.items()}
+            versions = {jcbh: version for jcbh, (_, version) in recorded.items()}
             conflicts = []
             for jcbh, seen in (expected or {}).items():
                 if jcbh in changes and versions.get(jcbh, 0) != seen:

@@ -11,6 +11,7 @@ replaced only when asked. Every file's bytes depend on the task alone (see repro
 two exports of an unchanged task differ only in the manifest's export time.
 """
 import csv
+import hashlib
 import io
 import json
 import os
@@ -341,19 +342,10 @@ def _mu2(m2):
     return None if m2 is None else round(metrics.mu(m2), 2)
 
 
-def _main_townships(task):
-    by_patch = {}
-    for part in task.parts:
-        by_patch.setdefault(part["jcbh"], []).append(part)
-    names = {part["xzqdm"]: part["xzqmc"] for part in task.parts}
-    return {jcbh: (code, names[code]) for jcbh, code in
-            ((jcbh, metrics.main_township(parts)) for jcbh, parts in by_patch.items())}
-
-
 def _write_workbook(path, task):
     book = workbook.new_workbook()
     metrics.add_summary_sheet(book, task.metrics, "汇总表")
-    townships = _main_townships(task)
+    townships = metrics.main_townships(task.parts)
     area_headers = [f"{spec.zh}(亩)" for spec in _MU_COLUMNS]
     detail, ledger = [], []
     for values, _ in task.patches:
@@ -642,13 +634,8 @@ def verify_package(path, feedback=None):
                 problems.append((f"缺少文件：{name}", f"Missing file: {name}"))
                 continue
             data = archive.read(name)
-            if len(data) != entry["size"] or _sha256(data) != entry["sha256"]:
+            if len(data) != entry["size"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
                 problems.append((f"文件已被改动：{name}", f"File changed: {name}"))
         _check_contents(archive, manifest, problems)
     return VerifyReport(not problems, problems, manifest, len(listed))
 
-
-def _sha256(data):
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()

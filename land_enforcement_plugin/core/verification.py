@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from . import schema
 from .errors import LandEnforcementError
+from .photos import safe_name
 from .store import open_task
 
 _SEPARATORS = re.compile(r"[、，,；;/]+")
@@ -259,7 +260,7 @@ def township_groups(patches):
 
 def group_file_stem(xzqdm, xzqmc, assignee):
     """A file name part for a township (and person), safe on every file system."""
-    return re.sub(r"[^0-9A-Za-z_\-\u4e00-\u9fff]", "_", "_".join(p for p in (xzqdm, xzqmc, assignee) if p))
+    return safe_name("_".join(p for p in (xzqdm, xzqmc, assignee) if p))
 
 
 def export_templates(task_path, out_dir, township=None, groups=None):

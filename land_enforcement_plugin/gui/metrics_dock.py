@@ -10,6 +10,7 @@ from qgis.PyQt.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLa
 
 from ..core import metrics, schema, season
 from ..core.store import open_task
+from .combos import refill_choices
 from .messages import error_text, ui_is_chinese
 
 # (metric, shown as) in the table; the flags colour the cells that decide them.
@@ -145,14 +146,7 @@ class MetricsDock(QgsDockWidget):
                     store.close()
             except Exception:  # no task yet: the figures say why
                 batches = []
-        current = self.batch.currentData()
-        self.batch.blockSignals(True)
-        self.batch.clear()
-        self.batch.addItem(self.tr("All batches"), None)
-        for batch in batches:
-            self.batch.addItem(batch, batch)
-        self.batch.setCurrentIndex(max(self.batch.findData(current), 0))
-        self.batch.blockSignals(False)
+        refill_choices(self.batch, self.tr("All batches"), [(batch, batch) for batch in batches])
         self.recompute()
 
     def _store(self):

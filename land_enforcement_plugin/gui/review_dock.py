@@ -13,6 +13,7 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubl
 from ..core import fieldwork, photos, schema, season, verification
 from ..core.store import VerificationConflict, open_task
 from . import background
+from .combos import refill_choices
 from .messages import error_text, ui_is_chinese
 from .task_layers import task_table
 from .verdict_form import VerdictForm
@@ -285,9 +286,9 @@ class ReviewDock(QgsDockWidget):
         self.model.load(rows)
         header = self.table.horizontalHeader()
         self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())  # keep the user's order
-        _refill(self.township, self.tr("All townships"),
+        refill_choices(self.township, self.tr("All townships"),
                 [(f"{name} {code}", code) for code, name in sorted({(r["xzqdm"], r["xzqmc"]) for r in rows if r["xzqdm"]})])
-        _refill(self.batch, self.tr("All batches"),
+        refill_choices(self.batch, self.tr("All batches"),
                 [(batch, batch) for batch in sorted({r["batch"] for r in rows if r.get("batch")})])
         self._filter()
         if selected:
@@ -604,14 +605,3 @@ class ReviewDock(QgsDockWidget):
         if self.selected_jcbh():  # a reload drops the map selection
             self._select_on_map(self.selected_jcbh())
 
-
-def _refill(combo, all_label, items):
-    """Replace a filter's choices, keeping the current one when it is still there."""
-    current = combo.currentData()
-    combo.blockSignals(True)
-    combo.clear()
-    combo.addItem(all_label, None)
-    for label, value in items:
-        combo.addItem(label, value)
-    combo.setCurrentIndex(max(combo.findData(current), 0))
-    combo.blockSignals(False)
