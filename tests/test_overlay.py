@@ -10,7 +10,7 @@ from qgis.core import (NULL, QgsCoordinateReferenceSystem, QgsCoordinateTransfor
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.ellipsoid import AreaMode
 from land_enforcement_plugin.core.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.office_comparison import OverlayInputs
+from land_enforcement_plugin.core.office_comparison import OverlayInputs, false_origin_shift, polygonal
 from land_enforcement_plugin.core.overlay_run import run_overlay
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
@@ -23,14 +23,16 @@ def rect(x1, y1, x2, y2, dx=0.0):
             f"{X0 + x1 + dx} {Y0 + y2},{X0 + x1 + dx} {Y0 + y1}))")
 
 
-def layer(name, epsg, rows, fields=()):
-    """A memory layer of (wkt, {field: value}) rows."""
+def layer(name, epsg, rows, fields=(), densify=0):
+    """A memory layer of (wkt, {field: value}) rows; densify: the first `densify` polygons get 20
+    more vertices per edge (the same shapes, large enough for the engine's large-polygon path)."""
     spec = "&".join(f"field={f}:string" for f in fields)
     result = QgsVectorLayer(f"Polygon?crs=EPSG:{epsg}&{spec}", name, "memory")
     features = []
-    for wkt, values in rows:
+    for number, (wkt, values) in enumerate(rows):
         feature = QgsFeature(result.fields())
-        feature.setGeometry(QgsGeometry.fromWkt(wkt))
+        geometry = QgsGeometry.fromWkt(wkt)
+        feature.setGeometry(geometry.densifyByCount(20) if number < densify else geometry)
         for key, value in values.items():
             feature[key] = value
         features.append(feature)
@@ -45,12 +47,12 @@ def townships():
                  ("XZQDM", "XZQMC"))
 
 
-def hand_built_inputs(mode=AreaMode.PLANAR):
+def hand_built_inputs(mode=AreaMode.PLANAR, densify=0):
     cultivated = layer("cultivated", 4548, [(rect(0, 0, 120, 200), {"DLBM": "0103"}),
                                             (rect(80, 0, 200, 120), {"DLBM": "0101"}),  # overlaps the first
                                             (rect(0, 0, 200, 200), {"DLBM": "0301"})],  # forest: not counted
-                       ("DLBM",))
-    pbf = layer("pbf", 4527, [(rect(50, 50, 100, 100, dx=PREFIX), {})])  # another CRS
+                       ("DLBM",), densify)
+    pbf = layer("pbf", 4527, [(rect(50, 50, 100, 100, dx=PREFIX), {})], densify=densify)  # another CRS
     bow_tie = (f"POLYGON(({X0 + PREFIX} {Y0},{X0 + PREFIX + 200} {Y0 + 200},{X0 + PREFIX + 200} {Y0},"
                f"{X0 + PREFIX} {Y0 + 200},{X0 + PREFIX} {Y0}))")
     eco = layer("eco", 4527, [(bow_tie, {})])  # invalid
@@ -91,8 +93,11 @@ def stored_parts(task_path):
         store.close()
 
 
-def test_hand_built_areas_are_exact(hand_task):
-    run = run_overlay(hand_task, hand_built_inputs())
+@pytest.mark.parametrize("densify", [0, 1, 3], ids=["small polygons", "one large", "all large"])
+def test_hand_built_areas_are_exact(hand_task, densify):
+    """The same answers whether the red-line polygons are unioned whole (few vertices), clipped
+    first (many vertices), or both."""
+    run = run_overlay(hand_task, hand_built_inputs(densify=densify))
     assert (run.recomputed, run.reused) == (3, 0)
     assert [(r.layer, r.area_after) for r in run.repairs] == [("eco", pytest.approx(20000))]
     p = stored_patches(hand_task)
@@ -174,9 +179,15 @@ def test_demo_county_matches_native_intersection(qgis_processing, tmp_path):
     redlines = demo["redlines"]
     cultivated = QgsVectorLayer(f"{redlines}|layername=cultivated", "cultivated", "ogr")
     cultivated.setSubsetString("DLBM IN ('0101','0102','0103')")
-    inputs = OverlayInputs(QgsVectorLayer(f"{redlines}|layername=townships", "t", "ogr"), cultivated)
+    inputs = OverlayInputs(QgsVectorLayer(f"{redlines}|layername=townships", "t", "ogr"), cultivated,
+                           QgsVectorLayer(f"{redlines}|layername=pbf", "pbf", "ogr"))
     run_overlay(task, inputs)
     ours = {jcbh: f["cultivated_m2"] for jcbh, f in stored_patches(task).items()}
+    # General cultivated land lies outside the farmland, in the whole patch and in every township part.
+    rows = [*stored_patches(task).values(), *(part for parts in stored_parts(task).values() for part in parts.values())]
+    assert all(row["general_cultivated_m2"] + row["pbf_m2"] <= row["area_m2"] + 0.01 for row in rows)
+    assert all(row["general_cultivated_m2"] <= row["cultivated_m2"] + 0.01 for row in rows)
+    assert sum(row["pbf_m2"] for row in stored_patches(task).values()) > 1000  # the farmland is there
 
     pieces = processing.run("native:intersection", {
         "INPUT": f"{task}|layername=patches", "OVERLAY": cultivated, "INPUT_FIELDS": ["jcbh"],
@@ -202,3 +213,29 @@ def test_patch_outside_every_township_is_reported_not_dropped(tmp_path, hand_tas
     assert any("FAR" in line and "township" in line for line in run.lines())
     (part,) = stored_parts(hand_task)["FAR"].values()
     assert part["xzqdm"] == "" and part["area_m2"] == pytest.approx(100)
+
+
+def test_zone_numbered_plane_is_a_shift_of_the_same_projection():
+    """EPSG:4527 (zone 39, easting prefixed by 39) is EPSG:4548 moved by 39,000 km: read by a
+    translation. A different projection (another zone, geographic coordinates) is reprojected."""
+    crs = QgsCoordinateReferenceSystem
+    assert false_origin_shift(crs("EPSG:4527"), crs("EPSG:4548")) == (-PREFIX, 0.0)
+    assert false_origin_shift(crs("EPSG:4548"), crs("EPSG:4548")) == (0.0, 0.0)
+    assert false_origin_shift(crs("EPSG:4528"), crs("EPSG:4548")) is None
+    assert false_origin_shift(crs("EPSG:4490"), crs("EPSG:4548")) is None
+
+
+# From the large demo county (patch 3703232024005029): cultivated land minus farmland as GEOS 3.11
+# computed it, with two collapsed polygons, and the patch's part in a township, all farmland.
+GENERAL_WITH_COLLAPSED = "MultiPolygon (((592619.41425440995953977 4003082.01409948850050569, 592619.13076291303150356 4003083.72688820026814938, 592629.20097841951064765 4003022.88502299040555954, 592619.41425440995953977 4003082.01409948850050569)),((592703.36580081551801413 4003100.510079984087497, 592707.80907262582331896 4003096.7694322532042861, 592727.83126268605701625 4003079.91339395195245743, 592739.71047692757565528 4003069.91266527818515897, 592717.13112532370723784 4003036.79697059048339725, 592702.26386039715725929 4003014.99210148770362139, 592729.57815980375744402 4003055.05224208114668727, 592705.00809703033883125 4003072.34304672572761774, 592676.92074589000549167 4003088.78900995710864663, 592687.3681039015064016 4003104.98826200515031815, 592668.46705721947364509 4003110.27916905796155334, 592703.36580081551801413 4003100.510079984087497)),((592654.36554295383393764 4002997.95674742013216019, 592650.00921000505331904 4002996.40738873323425651, 592702.26386039715725929 4003014.99210148770362139, 592654.36554295383393764 4002997.95674742013216019)))"
+TOWNSHIP_PART = "Polygon ((592629.20097841951064765 4003022.88502299040555954, 592619.88853091187775135 4003079.14863280765712261, 592638.72179969167336822 4003010.77016246318817139, 592629.20097841951064765 4003022.88502299040555954))"
+
+
+def test_collapsed_polygons_are_dropped_before_they_mislead_an_intersection():
+    general, part = QgsGeometry.fromWkt(GENERAL_WITH_COLLAPSED), QgsGeometry.fromWkt(TOWNSHIP_PART)
+    solid = polygonal(QgsGeometry(general))
+    assert solid.constGet().numGeometries() == 1 and solid.area() == pytest.approx(general.area())
+    assert solid.intersection(part).area() == pytest.approx(0.0, abs=1e-6)  # nothing of it lies in the part
+    collapsed = QgsGeometry.fromWkt("POLYGON((0 0, 1 1, 2 2, 0 0))")
+    assert polygonal(collapsed) is None
+    assert polygonal(QgsGeometry.fromWkt("POLYGON((0 0, 0.001 0, 0.001 0.001, 0 0))")) is not None  # tiny, not flat

@@ -2,11 +2,12 @@
 
 Each area is that of the patch's intersection with the *union* of a layer's polygons: overlapping
 source polygons never count twice. Red-line layers are read once, only where patches are: each
-feature is tested against an index of the patches, reprojected and repaired only when it touches
-one, clipped to that patch, and the clipped pieces are unioned per patch.
+feature is reprojected (a mere shift between the two false eastings of one Gauss-Krüger zone),
+matched against an index of the patches and repaired only when it touches one.
 
-The clipping and the per-patch assembly run on a few threads (GEOS and PROJ release Python's lock);
-every result is the same, and in the same order, as with one thread.
+Then each patch is assembled on its own: the parcels near it unioned and clipped to it in one
+operation, large polygons clipped first, areas measured. That runs on a few threads (GEOS and
+PROJ release Python's lock); every result is the same, and in the same order, as with one thread.
 """
 import hashlib
 import json
@@ -17,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from qgis.core import (NULL, QgsCoordinateTransform, QgsCoordinateTransformContext, QgsExpression,
-                       QgsFeatureRequest, QgsGeometry, QgsRectangle, QgsSpatialIndex, QgsWkbTypes)
+                       QgsFeatureRequest, QgsGeometry, QgsMultiPolygon, QgsRectangle, QgsSpatialIndex, QgsWkbTypes)
 
 from . import schema
 from .ellipsoid import AreaCalculator, AreaMode
@@ -59,36 +60,39 @@ class PatchOverlay:
     reasons: list = field(default_factory=list)  # (zh, en)
 
 
-class _Pieces:
-    """Per patch: the pieces of one layer clipped to it, each with its feature's label."""
-
-    def __init__(self):
-        self.by_patch = defaultdict(list)  # patch index -> [(geometry, label)]
-
-    def add(self, index, geometry, label):
-        self.by_patch[index].append((geometry, label))
-
-    def labels(self, index):
-        return sorted({label for _, label in self.by_patch.get(index, []) if label})
-
-    def union(self, index):
-        pieces = [geometry for geometry, _ in self.by_patch.get(index, [])]
-        if not pieces:
-            return None
-        return pieces[0] if len(pieces) == 1 else _polygonal(QgsGeometry.unaryUnion(pieces))
-
-
-def _polygonal(geometry):
-    """Only the areal part of a clip or union result (touching shapes leave lines and points)."""
+def polygonal(geometry):
+    """Only the areal part of a clip or union result (touching shapes leave lines and points),
+    without collapsed polygons."""
     if geometry is None or geometry.isEmpty():
         return None
     if geometry.type() == QgsWkbTypes.PolygonGeometry:
-        return geometry
+        return _without_collapsed(geometry)
     if QgsWkbTypes.flatType(geometry.wkbType()) == QgsWkbTypes.GeometryCollection:
         geometry.convertGeometryCollectionToSubclass(QgsWkbTypes.PolygonGeometry)
         if not geometry.isEmpty() and QgsWkbTypes.geometryType(geometry.wkbType()) == QgsWkbTypes.PolygonGeometry:
-            return geometry
+            return _without_collapsed(geometry)
     return None
+
+
+COLLAPSED = 1e-9  # a polygon whose area is under this times its perimeter squared has no inside
+
+
+def _without_collapsed(geometry):
+    """The polygons of `geometry` that have an inside. GEOS 3.11 overlays can leave collapsed
+    polygons (three points on a line, area 0) in their results, and a later intersection with
+    such a result may return the other operand whole: in one real case a township's 211 m² part
+    of a patch came out as general cultivated land although farmland covered all of it."""
+    if not geometry.isMultipart():
+        return geometry if geometry.area() > COLLAPSED * geometry.length() ** 2 else None
+    parts = [part for part in geometry.constParts() if part.area() > COLLAPSED * part.perimeter() ** 2]
+    if len(parts) == geometry.constGet().numGeometries():
+        return geometry
+    if not parts:
+        return None
+    solid = QgsMultiPolygon()
+    for part in parts:
+        solid.addGeometry(part.clone())
+    return QgsGeometry(solid)
 
 
 class _PatchSet:
@@ -107,13 +111,24 @@ class _PatchSet:
             if feedback is not None and feedback.isCanceled():
                 return
 
-    def engines(self):
-        """This thread's list of the patches' prepared GEOS engines, None until first used: a
-        prepared geometry builds its indexes lazily, so it is never shared between threads."""
+    def engine(self, index):
+        """This thread's prepared GEOS engine of patch `index`: a prepared geometry builds its
+        indexes lazily, so it is never shared between threads."""
         engines = getattr(self._local, "engines", None)
         if engines is None:
             engines = self._local.engines = [None] * len(self.geometries)
-        return engines
+        engine = engines[index]
+        if engine is None:
+            engine = engines[index] = QgsGeometry.createGeometryEngine(self.geometries[index].constGet())
+            engine.prepareGeometry()
+        return engine
+
+    def whole_or_part(self, index, piece):
+        """The patch itself when `piece` (a part of patch `index`) leaves out less than a
+        billionth of it, as when a red line covers the patch: its area is then the patch's, exactly."""
+        if piece is not None and piece.area() >= self.geometries[index].area() * (1 - 1e-9):
+            return self.geometries[index]
+        return piece
 
     def __len__(self):
         return len(self.jcbh)
@@ -126,31 +141,112 @@ class _PatchSet:
         return QgsRectangle(self._extent)
 
 
-_BATCH = 1000  # features per clipping task (about 30 ms of GEOS work)
+_LARGE = 64  # vertices above which a red-line polygon is clipped by its own engine, never unioned whole
 
 
-def _read_layer(layer, patch_set, working_crs, pieces, repairs, feedback, progress, pool, attributes=(),
-                accept=None, labelled=True):
-    """One pass over the features of `layer` in the patches' extent, clipped to the patches they touch.
+class _LayerHits:
+    """The features of one red-line layer that touch the patches' boxes (in the working CRS,
+    repaired), and for each patch the features near it, in reading order. Clipping is left to the
+    assembly, patch by patch."""
+
+    def __init__(self, patch_set):
+        self.patch_set = patch_set
+        self.geometries, self.labels, self.large = [], [], []
+        self.by_patch = defaultdict(list)  # patch index -> [feature number]
+        self._local = threading.local()
+
+    def add(self, geometry, label, near):
+        number = len(self.geometries)
+        self.geometries.append(geometry)
+        self.labels.append(label)
+        self.large.append(geometry.constGet().nCoordinates() > _LARGE)
+        for index in near:
+            self.by_patch[index].append(number)
+
+    def _engine(self, number):
+        """This thread's prepared engine of a large feature: converted to GEOS once, not per patch."""
+        engines = getattr(self._local, "engines", None)
+        if engines is None:
+            engines = self._local.engines = {}
+        engine = engines.get(number)
+        if engine is None:
+            engine = engines[number] = QgsGeometry.createGeometryEngine(self.geometries[number].constGet())
+            engine.prepareGeometry()
+        return engine
+
+    def clip(self, index, number):
+        """Feature `number` clipped to patch `index`: the patch itself when the feature covers it,
+        None when they only touch."""
+        patch_set = self.patch_set
+        if self.large[number]:  # its engine, converted once; the patch converted each time
+            engine, other = self._engine(number), patch_set.geometries[index]
+        else:
+            engine, other = patch_set.engine(index), self.geometries[number]
+        if not engine.intersects(other.constGet()):
+            return None
+        if engine.contains(other.constGet()):  # the patch inside the feature, or the feature inside the patch
+            return other
+        return patch_set.whole_or_part(index, polygonal(QgsGeometry(engine.intersection(other.constGet()))))
+
+    def pieces(self, index):
+        """[(piece, label)]: each feature over patch `index` clipped to it."""
+        clipped = ((self.clip(index, number), self.labels[number]) for number in self.by_patch.get(index, ()))
+        return [(piece, label) for piece, label in clipped if piece is not None]
+
+    def part(self, index):
+        """The part of patch `index` under the union of the layer's features: None when there is
+        none, the patch itself when they cover it. Small features (parcels) are unioned as they are
+        and clipped once; large ones are clipped first, so that a large polygon is never unioned
+        whole for every patch it crosses."""
+        numbers = self.by_patch.get(index)
+        if not numbers:
+            return None
+        if len(numbers) == 1:
+            return self.clip(index, numbers[0])
+        patch = self.patch_set.geometries[index]
+        shapes = []
+        for number in numbers:
+            if self.large[number]:
+                piece = self.clip(index, number)
+                if piece is patch:
+                    return patch
+                if piece is not None:
+                    shapes.append(piece)
+            else:
+                shapes.append(self.geometries[number])
+        if not shapes:
+            return None
+        union = shapes[0] if len(shapes) == 1 else polygonal(QgsGeometry.unaryUnion(shapes))
+        if union is not None and not all(self.large[number] for number in numbers):  # not yet clipped
+            union = polygonal(QgsGeometry(self.patch_set.engine(index).intersection(union.constGet())))
+        return self.patch_set.whole_or_part(index, union)
+
+
+def _read_layer(layer, patch_set, working_crs, repairs, feedback, progress, attributes=(), accept=None,
+                labelled=True):
+    """One pass over the features of `layer` in the patches' extent: each is reprojected, matched
+    to the patches whose boxes it touches and repaired. Returns its _LayerHits.
     accept: a filter expression, evaluated by the data provider where it can (DLBM codes in SQL);
-    labelled: whether the pieces carry their feature's label (the values of `attributes`).
-
-    This thread reads, reprojects, finds the patches near each feature and repairs it. Then batches
-    of the features are clipped by the pool's threads (GEOS runs without Python's lock) and their
-    pieces added in the order of the features, as if clipped here. (Clipping while reading was
-    slower: this thread's Python work and the clippers' then keep waiting for the lock.)"""
+    labelled: whether the features carry their label (the values of `attributes`)."""
     to_working = QgsCoordinateTransform(layer.crs(), working_crs, QgsCoordinateTransformContext())
-    extent = to_working.transformBoundingBox(patch_set.extent(), QgsCoordinateTransform.ReverseTransform)
+    shift = false_origin_shift(layer.crs(), working_crs)
+    if shift is not None:
+        dx, dy = shift
+        box = patch_set.extent()
+        extent = QgsRectangle(box.xMinimum() - dx, box.yMinimum() - dy, box.xMaximum() - dx, box.yMaximum() - dy)
+    else:
+        extent = to_working.transformBoundingBox(patch_set.extent(), QgsCoordinateTransform.ReverseTransform)
     request = QgsFeatureRequest().setFilterRect(extent)
     if accept:
         request.setFilterExpression(accept)
     request.setSubsetOfAttributes([a for a in attributes if a], layer.fields())
-    reproject = layer.crs() != working_crs
+    translate = shift is not None and shift != (0.0, 0.0)
+    reproject = shift is None and layer.crs() != working_crs
     total = max(layer.featureCount(), 1)
     fields = layer.fields()
     label_of = _labeller([fields.indexOf(a) if a else -1 for a in attributes] if labelled else [], layer.name())
     patch_index = patch_set.index
-    batch = []
+    hits = _LayerHits(patch_set)
     for count, feature in enumerate(layer.getFeatures(request)):
         if count % 2000 == 0:
             if feedback is not None and feedback.isCanceled():
@@ -159,57 +255,44 @@ def _read_layer(layer, patch_set, working_crs, pieces, repairs, feedback, progre
         geometry = feature.geometry()
         if geometry.isEmpty():
             continue
-        if reproject:
+        if translate:
+            geometry.translate(dx, dy)
+        elif reproject:
             geometry.transform(to_working)
-        hits = patch_index.intersects(geometry.boundingBox())
-        if not hits:
+        near = patch_index.intersects(geometry.boundingBox())
+        if not near:
             continue
         if not geometry.isGeosValid():
             before = geometry.area()
-            geometry = _polygonal(geometry.makeValid())
+            geometry = polygonal(geometry.makeValid())
             repairs.append(RedLineRepair(layer.name(), feature.id(), before, geometry.area() if geometry else 0.0))
             if geometry is None:
                 continue
-        batch.append((geometry, label_of(feature), hits))
-    clipping = [pool.submit(_clip, batch[start:start + _BATCH], patch_set, feedback)
-                for start in range(0, len(batch), _BATCH)]
-    for task in clipping:
-        for hit, piece, label in task.result():
-            pieces.add(hit, piece, label)
+        hits.add(geometry, label_of(feature), near)
+    return hits
 
 
-def _clip(batch, patch_set, feedback):
-    """[(patch number, piece, label)] of a batch of (geometry, label, patch numbers near it)."""
-    if feedback is not None and feedback.isCanceled():
-        return []
-    patch_engines, patch_geometries = patch_set.engines(), patch_set.geometries
-    clipped = []
-    for geometry, label, hits in batch:
-        shape = geometry.constGet()
-        engine = None
-        for hit in hits:
-            patch_engine = patch_engines[hit]
-            if patch_engine is None:
-                patch_engine = patch_engines[hit] = QgsGeometry.createGeometryEngine(patch_geometries[hit].constGet())
-                patch_engine.prepareGeometry()
-            if not patch_engine.intersects(shape):
-                continue
-            if patch_engine.contains(shape):
-                piece = QgsGeometry(geometry)
+def false_origin_shift(source_crs, working_crs):
+    """(dx, dy) when the two CRSs are the same projection but for their false easting/northing, as a
+    Gauss-Krüger zone with and without its zone number (EPSG:4527 and EPSG:4548): a translation,
+    exact and far cheaper than an inverse and a forward projection. None otherwise."""
+    if not source_crs.isValid() or source_crs.isGeographic() or working_crs.isGeographic():
+        return None
+
+    def split(crs):
+        origin, rest = {"+x_0": 0.0, "+y_0": 0.0}, set()
+        for token in crs.toProj().split():
+            key, _, value = token.partition("=")
+            if key in origin:
+                origin[key] = float(value)
             else:
-                if engine is None:
-                    engine = QgsGeometry.createGeometryEngine(shape)
-                    engine.prepareGeometry()
-                if engine.contains(patch_geometries[hit].constGet()):
-                    # The patch itself (never modified): _patch_result then reuses its area.
-                    piece = patch_geometries[hit]
-                else:
-                    # The same GEOS operation as patch.intersection(geometry), on the patch's
-                    # engine, which already holds the patch converted to GEOS.
-                    piece = _polygonal(QgsGeometry(patch_engine.intersection(shape)))
-            if piece is not None:
-                clipped.append((hit, piece, label))
-    return clipped
+                rest.add(token)
+        return origin, rest
+
+    (source_origin, source_rest), (working_origin, working_rest) = split(source_crs), split(working_crs)
+    if not source_rest or source_rest != working_rest:
+        return None
+    return (working_origin["+x_0"] - source_origin["+x_0"], working_origin["+y_0"] - source_origin["+y_0"])
 
 
 def _labeller(indexes, layer_name):
@@ -272,57 +355,49 @@ def compute_overlay(patches, working_crs, inputs, feedback=None):
     if not len(patch_set):
         return [], []
     repairs = []
+    steps = [("townships", inputs.townships), ("cultivated", inputs.cultivated),
+             ("pbf", inputs.permanent_farmland), ("eco", inputs.eco_redline)] + [
+        (f"approval{i}", layer) for i, layer in enumerate(inputs.approvals)]
+    steps = [(key, layer) for key, layer in steps if layer is not None]
 
-    # GEOS and PROJ release Python's lock: clipping and assembly run on a few threads meanwhile.
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        steps = [("townships", inputs.townships), ("cultivated", inputs.cultivated),
-                 ("pbf", inputs.permanent_farmland), ("eco", inputs.eco_redline)] + [
-            (f"approval{i}", layer) for i, layer in enumerate(inputs.approvals)]
-        steps = [(key, layer) for key, layer in steps if layer is not None]
-        collected = {}
-        for step, (key, layer) in enumerate(steps):
-            pieces = _Pieces()
-            attributes, accept = (), None
-            if key == "townships":
-                attributes = (code_field, name_field)
-            elif key == "cultivated":
-                dlbm = find_field(layer, DLBM_FIELDS)
-                if dlbm is not None:  # a full land-use layer: only cultivated codes count
-                    attributes = (dlbm,)
-                    accept = (f"{QgsExpression.quotedColumnRef(dlbm)} IN "
-                              f"({', '.join(QgsExpression.quotedString(code) for code in inputs.cultivated_codes)})")
-            elif key.startswith("approval"):
-                attributes = (find_field(layer, APPROVAL_NUMBER_FIELDS), find_field(layer, APPROVAL_KIND_FIELDS))
+    def progress(done):  # reading is about a third of the work, the assembly the rest
+        if feedback is not None:
+            feedback.setProgress(100.0 * done)
 
-            def progress(fraction, step=step):
-                if feedback is not None:
-                    feedback.setProgress(100.0 * (step + fraction) / (len(steps) + 1))
-
-            # Only the townships' and approvals' labels are used; the DLBM code is only filtered on.
-            _read_layer(layer, patch_set, working_crs, pieces, repairs, feedback, progress, pool, attributes, accept,
-                        labelled=key == "townships" or key.startswith("approval"))
-            if feedback is not None and feedback.isCanceled():
-                return [], repairs
-            collected[key] = pieces
-
-        def progress(fraction):
-            if feedback is not None:
-                feedback.setProgress(100.0 * (len(steps) + fraction) / (len(steps) + 1))
-
-        results = _patch_results(patch_set, collected, working_crs, inputs, feedback, progress, pool)
-        return (results, repairs) if results is not None else ([], repairs)
+    collected = {}
+    for step, (key, layer) in enumerate(steps):
+        attributes, accept = (), None
+        if key == "townships":
+            attributes = (code_field, name_field)
+        elif key == "cultivated":
+            dlbm = find_field(layer, DLBM_FIELDS)
+            if dlbm is not None:  # a full land-use layer: only cultivated codes count
+                attributes = (dlbm,)
+                accept = (f"{QgsExpression.quotedColumnRef(dlbm)} IN "
+                          f"({', '.join(QgsExpression.quotedString(code) for code in inputs.cultivated_codes)})")
+        elif key.startswith("approval"):
+            attributes = (find_field(layer, APPROVAL_NUMBER_FIELDS), find_field(layer, APPROVAL_KIND_FIELDS))
+        # Only the townships' and approvals' labels are used; the DLBM code is only filtered on.
+        collected[key] = _read_layer(layer, patch_set, working_crs, repairs, feedback,
+                                     lambda fraction, step=step: progress((step + fraction) / len(steps) / 3),
+                                     attributes, accept, labelled=key == "townships" or key.startswith("approval"))
+        if feedback is not None and feedback.isCanceled():
+            return [], repairs
+    results = _patch_results(patch_set, collected, working_crs, inputs, feedback,
+                             lambda fraction: progress((1 + 2 * fraction) / 3))
+    return (results, repairs) if results is not None else ([], repairs)
 
 
 _CHUNK = 500  # patches per task of the assembly
 
 
-def _patch_results(patch_set, collected, working_crs, settings, feedback, progress, pool):
+def _patch_results(patch_set, collected, working_crs, settings, feedback, progress):
     """Every patch's PatchOverlay, in order; None when cancelled.
 
-    The assembly is mostly GEOS and PROJ work (unions, differences, ellipsoidal areas), which runs
-    without Python's lock: chunks of patches are assembled by a few threads. Each thread has its
-    own AreaCalculator; the patches and pieces are only read. The results are the same, in the
-    same order, as one thread's."""
+    The assembly is mostly GEOS and PROJ work (clipping, unions, differences, ellipsoidal areas),
+    which runs without Python's lock: chunks of patches are assembled by a few threads, each with
+    its own engines and AreaCalculator; the patches and red lines are only read. Each patch's
+    result depends on nothing but its own inputs: the same, in the same order, as one thread's."""
     count = len(patch_set)
     local = threading.local()
 
@@ -335,50 +410,54 @@ def _patch_results(patch_set, collected, working_crs, settings, feedback, progre
                 for index in range(start, min(start + _CHUNK, count))]
 
     results = []
-    chunks = [pool.submit(assemble, start) for start in range(0, count, _CHUNK)]
-    for chunk in chunks:
-        part = chunk.result()
-        if part is None or (feedback is not None and feedback.isCanceled()):
-            for pending in chunks:
-                pending.cancel()
-            return None
-        results.extend(part)
-        progress(len(results) / count)
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        chunks = [pool.submit(assemble, start) for start in range(0, count, _CHUNK)]
+        for chunk in chunks:
+            part = chunk.result()
+            if part is None or (feedback is not None and feedback.isCanceled()):
+                for pending in chunks:
+                    pending.cancel()
+                return None
+            results.extend(part)
+            progress(len(results) / count)
     return results
 
 
 def _patch_result(index, patch_set, collected, calculator, settings):
     patch = patch_set.geometries[index]
-    # The townships' pieces are measured per township below, never as one union.
-    union = {key: pieces.union(index) for key, pieces in collected.items() if key != "townships"}
-    approvals = [union[key] for key in collected if key.startswith("approval") and union[key] is not None]
-    approved = approvals[0] if len(approvals) == 1 else (QgsGeometry.unaryUnion(approvals) if approvals else None)
-    layers = {"cultivated_m2": union.get("cultivated"), "pbf_m2": union.get("pbf"), "eco_m2": union.get("eco"),
-              "approved_m2": approved}
+    approval_pieces = [piece for key, hits in collected.items() if key.startswith("approval")
+                       for piece in hits.pieces(index)]
+    approved = None
+    if approval_pieces:
+        shapes = [piece for piece, _ in approval_pieces]
+        approved = patch if any(shape is patch for shape in shapes) else (
+            shapes[0] if len(shapes) == 1 else polygonal(QgsGeometry.unaryUnion(shapes)))
+    layers = {name: collected[key].part(index) if key in collected else None
+              for name, key in (("cultivated_m2", "cultivated"), ("pbf_m2", "pbf"), ("eco_m2", "eco"))}
+    layers["approved_m2"] = approved
     cultivated, pbf = layers["cultivated_m2"], layers["pbf_m2"]
     if cultivated is not None and pbf is not None:
-        layers["general_cultivated_m2"] = _polygonal(cultivated.difference(pbf))
+        layers["general_cultivated_m2"] = None if pbf is patch else polygonal(cultivated.difference(pbf))
     else:
         layers["general_cultivated_m2"] = cultivated
 
     patch_area = calculator.area(patch)
-    # A layer that covers the whole patch has the patch itself as its piece: the same area.
+    # A layer that covers the whole patch has the patch itself as its part: the same area.
     whole = {name: patch_area if geometry is patch else calculator.area(geometry) for name, geometry in layers.items()}
     whole["area_m2"] = patch_area
     by_code = defaultdict(list)
-    for geometry, label in collected["townships"].by_patch.get(index, []):
+    for geometry, label in collected["townships"].pieces(index):
         by_code[label or ("", "")].append(geometry)
 
     def part_areas(label):
         geometries = by_code[label]
-        part_geometry = geometries[0] if len(geometries) == 1 else _polygonal(QgsGeometry.unaryUnion(geometries))
+        part_geometry = geometries[0] if len(geometries) == 1 else polygonal(QgsGeometry.unaryUnion(geometries))
         row = {"area_m2": calculator.area(part_geometry)}
         for key, geometry in layers.items():
-            row[key] = calculator.area(_polygonal(geometry.intersection(part_geometry))) if geometry else 0.0
+            row[key] = calculator.area(polygonal(geometry.intersection(part_geometry))) if geometry else 0.0
         return row
 
-    approval_labels = sorted({label for key in collected if key.startswith("approval")
-                              for label in collected[key].labels(index)})
+    approval_labels = sorted({label for _, label in approval_pieces if label})
     return patch_overlay(patch_set.jcbh[index], whole, sorted(by_code), part_areas, approval_labels, settings)
 
 

@@ -2,17 +2,19 @@
 
 The local engine (office_comparison.compute_overlay) reads every red-line feature near a patch
 into QGIS; here the database does the geometry instead, with its GiST indexes, and only numbers
-come back. The steps are the local engine's, one SQL statement each, so the results are the same
-(to well under 0.01 m² a patch):
+come back. The steps are those of the local engine, one SQL statement each, and the results the
+same to well under 0.01 m² a patch (the local engine unions the small parcels near a patch before
+clipping them once; here each feature is clipped first):
 
 - per layer, the features whose box meets a patch (the layer's own index, with the patches'
   boxes taken into the layer's CRS), filtered by the layer's subset string and, for a full
   land-use layer, by DLBM; reprojected to the working CRS (ST_Transform);
 - invalid ones repaired (ST_MakeValid, polygonal part only) and reported as the local engine does;
 - each clipped to the patches it meets (whole when one holds the other), and the pieces unioned
-  per patch (ST_Union), so that overlapping polygons never count twice;
-- general cultivated land = cultivated minus permanent basic farmland; the approval layers
-  unioned together; the patch split by township (pieces of a township unioned per code);
+  per patch (ST_Union), so that overlapping polygons never count twice; collapsed polygons left
+  by an overlay dropped (they mislead later overlays);
+- general cultivated land = cultivated minus permanent basic farmland; the pieces of all
+  approval layers unioned together; the patch split by township (pieces of a township unioned per code);
 - areas: ellipsoidal = ST_Area(ST_Transform(g, 4490)::geography, true), the geodesic area on
   the CGCS2000 ellipsoid (GeographicLib); planar = ST_Area in the working CRS.
 
@@ -32,8 +34,8 @@ import re
 
 from . import schema
 from .errors import LandEnforcementError
-from .office_comparison import (APPROVAL_KIND_FIELDS, APPROVAL_NUMBER_FIELDS, DLBM_FIELDS, TOWNSHIP_CODE_FIELDS,
-                                TOWNSHIP_NAME_FIELDS, RedLineRepair, find_field, patch_overlay)
+from .office_comparison import (APPROVAL_KIND_FIELDS, APPROVAL_NUMBER_FIELDS, COLLAPSED, DLBM_FIELDS,
+                                TOWNSHIP_CODE_FIELDS, TOWNSHIP_NAME_FIELDS, RedLineRepair, find_field, patch_overlay)
 from .ellipsoid import AreaMode
 
 ENGINE_LOCAL = "local"
@@ -254,10 +256,17 @@ class _Sql:
         return f"coalesce(ST_Area(ST_Transform({expression}, {_GEOGRAPHIC_SRID})::geography, true), 0)"
 
 
+def _solid(expression):
+    """The polygonal part of an overlay's result without its collapsed polygons, as the local
+    engine's office_comparison.polygonal (GEOS can leave them, and they mislead later overlays)."""
+    return (f"(SELECT ST_Multi(ST_Collect(d.geom)) FROM ST_Dump(ST_CollectionExtract({expression}, 3)) d "
+            f"WHERE ST_Area(d.geom) > {COLLAPSED} * ST_Perimeter(d.geom) ^ 2)")
+
+
 def _merged(pieces):
     """A union expression over the aggregated pieces (`n` of them, array `gs`): one piece is kept
     as it is, several are unioned (polygonal part), as the local engine does."""
-    return f"CASE WHEN {pieces}.n = 1 THEN {pieces}.gs[1] ELSE ST_CollectionExtract(ST_Union({pieces}.gs), 3) END"
+    return f"CASE WHEN {pieces}.n = 1 THEN {pieces}.gs[1] ELSE {_solid(f'ST_Union({pieces}.gs)')} END"
 
 
 def _label_name(column, layer_name):
@@ -305,7 +314,7 @@ def _read_layer(sql, number, source, inputs):
     sql.table(f"piece{number}",
               "SELECT jcbh, feature_id, a0, a1, g FROM (SELECT p.jcbh, f.feature_id, f.a0, f.a1, "
               "CASE WHEN ST_Contains(p.geom, f.g) THEN f.g WHEN ST_Contains(f.g, p.geom) THEN p.geom "
-              "ELSE ST_CollectionExtract(ST_Intersection(p.geom, f.g), 3) END AS g "
+              f"ELSE {_solid('ST_Intersection(p.geom, f.g)')} END AS g "
               f"FROM lep_ov_f{number} f JOIN lep_ov_patch p ON p.geom && f.g AND ST_Intersects(p.geom, f.g) "
               "OFFSET 0) x WHERE NOT ST_IsEmpty(g)")  # OFFSET 0: the clip is computed once, not again in the filter
     return repairs
@@ -394,20 +403,12 @@ def _measure(sql, store, inputs, sources, stale_jcbhs, repairs, feedback, steps)
     _union_per_patch(sql, "cultivated", numbers.get("cultivated", []))
     _union_per_patch(sql, "pbf", numbers.get("pbf", []))
     _union_per_patch(sql, "eco", numbers.get("eco", []))
-    # The approvals: each layer's union first, then those unioned together (as the local engine).
+    # The approvals: the pieces of every approval layer unioned at once (as the local engine).
     approval_numbers = numbers.get("approval", [])
-    for n in approval_numbers:
-        _union_per_patch(sql, f"approval{n}", [n])
-    if approval_numbers:
-        layers = " UNION ALL ".join(f"SELECT jcbh, {n} AS layer, g FROM lep_ov_approval{n}" for n in approval_numbers)
-        sql.table("approved", "SELECT a.jcbh, CASE WHEN a.n = 1 THEN a.gs[1] ELSE ST_Union(a.gs) END AS g FROM "
-                              "(SELECT jcbh, count(*) AS n, array_agg(g ORDER BY layer) AS gs "
-                              f"FROM ({layers}) x GROUP BY jcbh) a")
-    else:
-        _union_per_patch(sql, "approved", [])
+    _union_per_patch(sql, "approved", approval_numbers)
     sql.table("layers",
               "SELECT p.jcbh, p.geom, c.g AS cultivated_m2, b.g AS pbf_m2, e.g AS eco_m2, a.g AS approved_m2, "
-              "CASE WHEN c.g IS NOT NULL AND b.g IS NOT NULL THEN ST_CollectionExtract(ST_Difference(c.g, b.g), 3) "
+              f"CASE WHEN c.g IS NOT NULL AND b.g IS NOT NULL THEN {_solid('ST_Difference(c.g, b.g)')} "
               "ELSE c.g END AS general_cultivated_m2 FROM lep_ov_patch p "
               "LEFT JOIN lep_ov_cultivated c ON c.jcbh = p.jcbh LEFT JOIN lep_ov_pbf b ON b.jcbh = p.jcbh "
               "LEFT JOIN lep_ov_eco e ON e.jcbh = p.jcbh LEFT JOIN lep_ov_approved a ON a.jcbh = p.jcbh")
