@@ -9,6 +9,7 @@ from . import dependencies
 
 PLUGIN_DIR = os.path.dirname(__file__)
 LOG_TAG = "Land enforcement"
+FIRST_LAYOUT_KEY = "land_enforcement/docks_arranged"  # set once the docks had their first arrangement
 
 
 def tr(text):
@@ -56,6 +57,7 @@ class LandEnforcementPlugin:
         self.export_dialog = None
         self.actions = []
         self.toolbar = None
+        self._awaiting_start_up = False  # for QGIS's initializationCompleted, to arrange the docks once
 
     # Called by qgis_process too (with no iface): only the provider, nothing graphical.
     def initProcessing(self):  # noqa: N802 (QGIS API name)
@@ -90,8 +92,11 @@ class LandEnforcementPlugin:
         self.imagery = ImageryDock(self.iface.mainWindow())
         self.imagery.message.connect(self._show_message)
         self.iface.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.imagery)
-        if self.iface.mainWindow().dockWidgetArea(self.metrics) == Qt.DockWidgetArea.BottomDockWidgetArea:
-            self.iface.mainWindow().tabifyDockWidget(self.metrics, self.imagery)  # wide, beside the review list
+        self._awaiting_start_up = not self.iface.mainWindow().isVisible()
+        if self._awaiting_start_up:  # at start-up QGIS restores the saved window layout after loading plugins
+            self.iface.initializationCompleted.connect(self._first_layout)
+        else:  # enabled from the plugin manager: no layout is restored now
+            self._first_layout()
         self.dock.task_changed.connect(self.imagery.set_task)
         self.review.patch_selected.connect(self.imagery.show_patch)
         self.dock.task_changed.connect(self.review.set_task)
@@ -194,7 +199,29 @@ class LandEnforcementPlugin:
             first += " " + tr("(the full report is in the Log Messages panel, tab “{tag}”)").format(tag=LOG_TAG)
         self.iface.messageBar().pushMessage(tr("Land enforcement"), first, Qgis.MessageLevel(level), 10)
 
+    def _first_layout(self):
+        """The docks' first arrangement, once per profile (later QGIS restores the user's own): the
+        task and review docks as tabs on the right, so that the patch list has the whole height;
+        metrics and imagery as tabs at the bottom."""
+        self._stop_awaiting_start_up()
+        settings = QgsSettings()
+        if settings.value(FIRST_LAYOUT_KEY, False, type=bool):
+            return
+        window = self.iface.mainWindow()
+        for first, second in ((self.dock, self.review), (self.metrics, self.imagery)):
+            if window.dockWidgetArea(first) == window.dockWidgetArea(second):
+                window.tabifyDockWidget(first, second)
+        self.dock.raise_()
+        self.metrics.raise_()
+        settings.setValue(FIRST_LAYOUT_KEY, True)
+
+    def _stop_awaiting_start_up(self):
+        if self._awaiting_start_up:
+            self.iface.initializationCompleted.disconnect(self._first_layout)
+            self._awaiting_start_up = False
+
     def unload(self):
+        self._stop_awaiting_start_up()
         for action in self.actions:
             self.iface.removePluginMenu(menu_name(), action)
         self.actions = []

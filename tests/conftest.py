@@ -5,6 +5,7 @@ import sys
 
 import pytest
 from osgeo import gdal, ogr, osr
+from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
@@ -101,16 +102,26 @@ def task_path(tmp_path):
 
 @pytest.fixture
 def plugin_iface(qgis_iface, qgis_new_project, monkeypatch):
-    """pytest-qgis's interface, plus the menu calls its stub lacks, recording the plugin menu."""
+    """pytest-qgis's interface, plus what its stub lacks: the plugin menu (recorded), docks in the
+    main window, QGIS's start-up signal."""
     menus = {}
     monkeypatch.setattr(qgis_iface, "addPluginToMenu",
                         lambda name, action: menus.setdefault(name, []).append(action), raising=False)
     monkeypatch.setattr(qgis_iface, "removePluginMenu",
                         lambda name, action: menus[name].remove(action), raising=False)
-    monkeypatch.setattr(qgis_iface, "removeDockWidget", lambda dock: dock.hide(), raising=False)
+    monkeypatch.setattr(qgis_iface, "addDockWidget", lambda area, dock: qgis_iface.mainWindow().addDockWidget(area, dock),
+                        raising=False)
+    monkeypatch.setattr(qgis_iface, "removeDockWidget", lambda dock: qgis_iface.mainWindow().removeDockWidget(dock),
+                        raising=False)
+    start_up = _StartUp()  # QGIS's signal that start-up (the window layout restored) is complete
+    monkeypatch.setattr(qgis_iface, "initializationCompleted", start_up.completed, raising=False)
     qgis_iface.plugin_menus = menus
     yield qgis_iface
     del qgis_iface.plugin_menus
+
+
+class _StartUp(QObject):
+    completed = pyqtSignal()
 
 
 

@@ -3,12 +3,14 @@ import time
 
 import pytest
 from conftest import BOWTIE, SQUARE, patch_row, shift, write_patches
-from qgis.core import QgsApplication, QgsProject
+from qgis.core import QgsApplication, QgsProject, QgsSettings
+from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QDockWidget
 
 import land_enforcement_plugin
 from land_enforcement_plugin.core import importing
 from land_enforcement_plugin.gui.import_dialog import ImportPatchesDialog
+from land_enforcement_plugin.plugin import FIRST_LAYOUT_KEY
 
 
 def wait_for(condition, timeout=30):
@@ -173,3 +175,19 @@ def test_import_dialog_offers_the_layers_of_a_multi_layer_geopackage(qgis_parent
     dialog._inspect()
     assert dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
     assert dialog.options().layer_name == "wptb_2025q1"
+
+
+def test_docks_first_arranged_as_tabs_then_left_to_the_user(plugin, plugin_iface):
+    window = plugin_iface.mainWindow()
+    settings = QgsSettings()
+    settings.remove(FIRST_LAYOUT_KEY)
+    try:
+        plugin_iface.initializationCompleted.emit()  # QGIS's start-up done, its saved layout restored
+        assert plugin.review in window.tabifiedDockWidgets(plugin.dock)
+        assert plugin.imagery in window.tabifiedDockWidgets(plugin.metrics)
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, plugin.review)  # the user moves it
+        plugin._first_layout()  # a later start-up: QGIS restored the user's layout, left alone
+        assert window.dockWidgetArea(plugin.review) == Qt.DockWidgetArea.LeftDockWidgetArea
+        assert plugin.review not in window.tabifiedDockWidgets(plugin.dock)
+    finally:
+        settings.remove(FIRST_LAYOUT_KEY)

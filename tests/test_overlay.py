@@ -5,7 +5,7 @@ from collections import defaultdict
 import pytest
 from conftest import write_patches
 from qgis.core import (NULL, QgsCoordinateReferenceSystem, QgsCoordinateTransformContext, QgsDistanceArea, QgsFeature,
-                       QgsGeometry, QgsVectorLayer)
+                       QgsFeedback, QgsGeometry, QgsVectorLayer)
 
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.ellipsoid import AreaMode
@@ -239,3 +239,28 @@ def test_collapsed_polygons_are_dropped_before_they_mislead_an_intersection():
     collapsed = QgsGeometry.fromWkt("POLYGON((0 0, 1 1, 2 2, 0 0))")
     assert polygonal(collapsed) is None
     assert polygonal(QgsGeometry.fromWkt("POLYGON((0 0, 0.001 0, 0.001 0.001, 0 0))")) is not None  # tiny, not flat
+
+
+class CancelAt(QgsFeedback):
+    """Cancels once the progress reaches `at` percent; keeps every progress value it saw."""
+
+    def __init__(self, at=None):
+        super().__init__()
+        self.at, self.seen = at, []
+        self.progressChanged.connect(self._progressed)
+
+    def _progressed(self, value):
+        self.seen.append(value)
+        if self.at is not None and value >= self.at:
+            self.cancel()
+
+
+@pytest.mark.parametrize("at", [10, 50], ids=["while reading", "once assembled"])
+def test_cancelled_overlay_writes_nothing(hand_task, at):
+    feedback = CancelAt(at)
+    assert run_overlay(hand_task, hand_built_inputs(), feedback) is None
+    assert all(patch["cultivated_m2"] == NULL for patch in stored_patches(hand_task).values())
+    assert stored_parts(hand_task) == {}
+    finished = CancelAt()
+    assert run_overlay(hand_task, hand_built_inputs(), finished).recomputed == 3  # nothing was kept as done
+    assert finished.seen == sorted(finished.seen) and finished.seen[-1] == pytest.approx(100)
