@@ -445,26 +445,30 @@ def upload_task(gpkg_path, location, feedback=None):
                                          meta.get("county_name", ""))
         try:
             names = [source._ds.GetLayer(i).GetName() for i in range(source._ds.GetLayerCount())]
+            names = [name for name in names if name != schema.META_TABLE]
+            total = max(sum(source._ds.GetLayerByName(name).GetFeatureCount() for name in names), 1)
+            copied, every = 0, max(1, min(500, total // 200))  # about 200 steps: a big county takes a while
+            # Rows come with their fids: COPY (in this thread only), far faster than INSERT row by row.
+            gdal.SetThreadLocalConfigOption("PG_USE_COPY", "YES")
             with target.transaction():
                 # The copied audit log already holds the history; the trigger must not add to it.
                 target._ds.ExecuteSQL(f"ALTER TABLE {schema.VERIFICATIONS_TABLE} DISABLE TRIGGER lep_audit_verification")
-                for index, name in enumerate(names):
-                    if feedback is not None:
-                        if feedback.isCanceled():
-                            raise LandEnforcementError("上传已取消", "Upload cancelled")
-                        feedback.setProgress(90.0 * index / len(names))
+                for name in names:
                     layer = source._ds.GetLayerByName(name)
-                    if name == schema.META_TABLE:
-                        continue
                     into = target._ds.GetLayerByName(name)
                     if into is None:  # patches_source_<EPSG>: made the way an import makes it
                         into = target._source_layer(layer.GetSpatialRef().ExportToWkt())
                     layer.ResetReading()
                     for feature in layer:
+                        if copied % every == 0 and feedback is not None:
+                            if feedback.isCanceled():
+                                raise LandEnforcementError("上传已取消", "Upload cancelled")
+                            feedback.setProgress(90.0 * copied / total)
                         copy = ogr.Feature(into.GetLayerDefn())
                         copy.SetFrom(feature)
                         copy.SetFID(feature.GetFID())
                         into.CreateFeature(copy)
+                        copied += 1
                     target._ds.ExecuteSQL(f"SELECT setval(pg_get_serial_sequence('{target.schema}.{name}', 'fid'), "
                                           f"greatest((SELECT max(fid) FROM {target.schema}.{name}), 1))")
                 kept = {k: v for k, v in meta.items() if k not in ("schema_version", "bureau_version")}
@@ -477,6 +481,8 @@ def upload_task(gpkg_path, location, feedback=None):
         except BaseException:
             target.discard()
             raise
+        finally:
+            gdal.SetThreadLocalConfigOption("PG_USE_COPY", None)
         target.close()
     finally:
         source.close()
