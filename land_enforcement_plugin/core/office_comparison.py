@@ -112,16 +112,13 @@ class _PatchSet:
                 return
 
     def engine(self, index):
-        """This thread's prepared GEOS engine of patch `index`: a prepared geometry builds its
-        indexes lazily, so it is never shared between threads."""
-        engines = getattr(self._local, "engines", None)
-        if engines is None:
-            engines = self._local.engines = [None] * len(self.geometries)
-        engine = engines[index]
-        if engine is None:
-            engine = engines[index] = QgsGeometry.createGeometryEngine(self.geometries[index].constGet())
+        """This thread's prepared GEOS engine of patch `index`, kept while the thread works on that
+        patch (a prepared geometry builds its indexes lazily, so it is never shared between threads)."""
+        if getattr(self._local, "index", None) != index:
+            engine = QgsGeometry.createGeometryEngine(self.geometries[index].constGet())
             engine.prepareGeometry()
-        return engine
+            self._local.index, self._local.engine = index, engine
+        return self._local.engine
 
     def whole_or_part(self, index, piece):
         """The patch itself when `piece` (a part of patch `index`) leaves out less than a
@@ -163,8 +160,14 @@ class _LayerHits:
         for index in near:
             self.by_patch[index].append(number)
 
+    def forget_engines(self):
+        """Drops this thread's engines of large features: kept for one chunk of patches, so that
+        memory stays bounded however many large features the layer has."""
+        self._local.engines = {}
+
     def _engine(self, number):
-        """This thread's prepared engine of a large feature: converted to GEOS once, not per patch."""
+        """This thread's prepared engine of a large feature: converted to GEOS once a chunk, not
+        once a patch."""
         engines = getattr(self._local, "engines", None)
         if engines is None:
             engines = self._local.engines = {}
@@ -406,6 +409,8 @@ def _patch_results(patch_set, collected, working_crs, settings, feedback, progre
             return None
         if not hasattr(local, "calculator"):
             local.calculator = AreaCalculator(working_crs, settings.area_mode)
+        for hits in collected.values():
+            hits.forget_engines()
         return [_patch_result(index, patch_set, collected, local.calculator, settings)
                 for index in range(start, min(start + _CHUNK, count))]
 
