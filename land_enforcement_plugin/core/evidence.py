@@ -244,9 +244,9 @@ class _SheetLayout:
         self.atlas.setSortFeatures(True)
         self.atlas.setSortExpression('"jcbh"')
         self.atlas.setFilterFeatures(True)
-        self._label(TITLE, (PAGE_LEFT, 10, PAGE_WIDTH, 11), 20, align=Qt.AlignHCenter)
-        self.heading = self._label("", (PAGE_LEFT, 22, PAGE_WIDTH, 7), 11, align=Qt.AlignHCenter)
-        self.patch_line = self._label("", (PAGE_LEFT, 29, PAGE_WIDTH, 6), 8, align=Qt.AlignHCenter)
+        self._label(TITLE, (PAGE_LEFT, 10, PAGE_WIDTH, 11), 20, align=Qt.AlignmentFlag.AlignHCenter)
+        self.heading = self._label("", (PAGE_LEFT, 22, PAGE_WIDTH, 7), 11, align=Qt.AlignmentFlag.AlignHCenter)
+        self.patch_line = self._label("", (PAGE_LEFT, 29, PAGE_WIDTH, 6), 8, align=Qt.AlignmentFlag.AlignHCenter)
         map_layers = [layers["patches"], *layers["approvals"], *layers["redlines"], *layers["imagery"]]
         self.map = self._map(map_layers)
         self._legend([layers["patches"], *layers["redlines"]], layers["approvals"])
@@ -273,12 +273,12 @@ class _SheetLayout:
 
             self.chips = ChipPage(self.layout, layers["patches"], facts["imagery"], self._label)
 
-    def _label(self, text, rect, size, align=Qt.AlignLeft, colour="0,0,0"):
+    def _label(self, text, rect, size, align=Qt.AlignmentFlag.AlignLeft, colour="0,0,0"):
         label = QgsLayoutItemLabel(self.layout)
         label.setTextFormat(_text_format(size, colour))
         label.setText(text)
         label.setHAlign(align)
-        label.setVAlign(Qt.AlignTop)
+        label.setVAlign(Qt.AlignmentFlag.AlignTop)
         self.layout.addLayoutItem(label)
         label.attemptSetSceneRect(QRectF(*rect))
         return label
@@ -441,7 +441,7 @@ class _SheetLayout:
         metadata = self.layout.project().metadata()
         metadata.setTitle(f"{TITLE} {jcbh}")
         metadata.setAuthor("")
-        metadata.setCreationDateTime(QDateTime.fromSecsSinceEpoch(int(stamp.timestamp()), Qt.UTC))
+        metadata.setCreationDateTime(QDateTime.fromSecsSinceEpoch(int(stamp.timestamp()), Qt.TimeSpec.UTC))
         self.layout.project().setMetadata(metadata)
 
 
@@ -487,7 +487,8 @@ def _print_copy(path, target):
     size = reader.size()
     if not size.isValid():
         return None
-    reader.setScaledSize(size.scaled(PHOTO_PIXELS, PHOTO_PIXELS, Qt.KeepAspectRatio).expandedTo(QSize(1, 1)))
+    reader.setScaledSize(size.scaled(PHOTO_PIXELS, PHOTO_PIXELS, Qt.AspectRatioMode.KeepAspectRatio)
+                         .expandedTo(QSize(1, 1)))
     image = reader.read()
     return target if not image.isNull() and image.save(target, "JPEG", 90) else None
 

@@ -724,7 +724,8 @@ def _annotate(painter, width, height, extent_width_m, caption, notice):
         band = QRectF(0, 0, width, line + 8)
         painter.fillRect(band, QColor(0, 0, 0, 150))
         painter.setPen(QColor(255, 255, 255))
-        painter.drawText(band.adjusted(6, 0, -6, 0), int(Qt.AlignVCenter | Qt.AlignLeft), caption)
+        painter.drawText(band.adjusted(6, 0, -6, 0), int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
+                         caption)
     metres = nice_length(extent_width_m / 4)
     bar = metres * width / extent_width_m
     x, y = 10.0, height - 12.0
@@ -738,7 +739,8 @@ def _annotate(painter, width, height, extent_width_m, caption, notice):
     painter.drawText(QPointF(x + bar + 6, y), label)
     if notice:
         painter.setPen(QColor(176, 0, 32))
-        painter.drawText(QRectF(0, 0, width, height), int(Qt.AlignCenter | Qt.TextWordWrap), notice)
+        painter.drawText(QRectF(0, 0, width, height), int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                         notice)
 
 
 # -- per patch -----------------------------------------------------------------------------------------

@@ -30,8 +30,9 @@ class ChipPage:
         layout.pageCollection().addPage(page)
         self.page = page
         top = page.pos().y()
-        label(f"{TITLE}（续）前后时相影像对比", (PAGE_LEFT, top + 10, PAGE_WIDTH, 9), 16, align=Qt.AlignHCenter)
-        self.heading = label("", (PAGE_LEFT, top + 21, PAGE_WIDTH, 7), 10, align=Qt.AlignHCenter)
+        label(f"{TITLE}（续）前后时相影像对比", (PAGE_LEFT, top + 10, PAGE_WIDTH, 9), 16,
+              align=Qt.AlignmentFlag.AlignHCenter)
+        self.heading = label("", (PAGE_LEFT, top + 21, PAGE_WIDTH, 7), 10, align=Qt.AlignmentFlag.AlignHCenter)
         self.maps, self.captions, self.notices, self.bars = [], [], [], []
         for index in range(2):
             x = PAGE_LEFT + index * (CHIP_WIDTH + CHIP_GAP)
@@ -44,7 +45,7 @@ class ChipPage:
             item.setCrs(patches.crs())
             self.maps.append(item)
             self.notices.append(label("", (x + 5, top + CHIP_TOP + CHIP_HEIGHT / 2 - 10, CHIP_WIDTH - 10, 20), 11,
-                                      align=Qt.AlignHCenter, colour="176,0,32"))
+                                      align=Qt.AlignmentFlag.AlignHCenter, colour="176,0,32"))
             self.bars.append([scale_bar(self.layout, item, style, x + offset, top + CHIP_TOP + CHIP_HEIGHT + 1)
                               for style, offset in (("Single Box", 0), ("Numeric", 55))])
         self.note = label("", (PAGE_LEFT, top + CHIP_TOP + CHIP_HEIGHT + 14, PAGE_WIDTH, 30), 8)

@@ -148,7 +148,7 @@ def _geometry_srid(store, uri):
 def _source(store, task_uri, role, layer):
     """A _Source for the layer, or the reason (zh, en) it cannot be read in the database."""
     from qgis.core import QgsDataSourceUri
-    from qgis.PyQt.QtCore import QVariant
+    from qgis.PyQt.QtCore import QMetaType
 
     name = layer.name()
     if layer.providerType() != "postgres":
@@ -162,7 +162,7 @@ def _source(store, task_uri, role, layer):
     if not keys:
         keys = [layer.fields().at(i).name() for i in layer.dataProvider().pkAttributeIndexes()]
     index = layer.fields().indexOf(keys[0]) if len(keys) == 1 else -1
-    if index < 0 or layer.fields().at(index).type() not in (QVariant.Int, QVariant.LongLong):
+    if index < 0 or layer.fields().at(index).type() not in (QMetaType.Type.Int, QMetaType.Type.LongLong):
         return None, (f"图层“{name}”没有整数主键", f"the layer '{name}' has no integer primary key")
     table = uri.table()
     if table.startswith("("):

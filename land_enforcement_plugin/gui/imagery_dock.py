@@ -103,7 +103,7 @@ class ConnectionDialog(QDialog):
         form.addRow(self.tr("Connection"), self.connection)
         form.addRow(self.tr("Layer"), self.layer)
         form.addRow(self.tr("Tile matrix set"), self.matrix_set)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -169,7 +169,7 @@ class ImageryDock(QgsDockWidget):
         self.swipe_button.setToolTip(self.tr("One view: the before image left of the line, the after image right "
                                              "of it; drag the slider or press [ and ] (S, or Ctrl+Alt+S anywhere)"))
         self.swipe_button.toggled.connect(self.set_swipe)
-        self.slider = QSlider(Qt.Horizontal)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 1000)
         self.slider.setValue(500)
         self.slider.setToolTip(self.tr("Where the after image starts ([ and ] move it)"))
@@ -193,7 +193,7 @@ class ImageryDock(QgsDockWidget):
 
         for key, slot in (("F", self.flip), ("S", self.toggle_swipe), ("Esc", self.reset_view), ("Z", self.frame_patch),
                           ("[", lambda: self.move_swipe(-0.05)), ("]", lambda: self.move_swipe(0.05))):
-            QShortcut(QKeySequence(key), self.views, slot, context=Qt.WidgetWithChildrenShortcut)
+            QShortcut(QKeySequence(key), self.views, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         for key, slot in (("Ctrl+Alt+F", self.flip), ("Ctrl+Alt+S", self.toggle_swipe)):
             QShortcut(QKeySequence(key), self, slot)
 
@@ -208,10 +208,10 @@ class ImageryDock(QgsDockWidget):
         self.table = QTableWidget(0, len(_COLUMNS))
         self.table.setHorizontalHeaderLabels([self.tr("Image name"), self.tr("Phase"), self.tr("Date (from)"),
                                               self.tr("Date to (range)"), self.tr("Source")])
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
         self.table.setToolTip(self.tr("Double-click a name or a date to edit it; dates as 2024-03-15. "
                                       "An image without a date is never matched."))
@@ -238,7 +238,7 @@ class ImageryDock(QgsDockWidget):
         manage_layout.addWidget(self.table, 1)
         manage_layout.addLayout(buttons)
 
-        splitter = QSplitter(Qt.Vertical)
+        splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(view_part)
         splitter.addWidget(manage)
         splitter.setStretchFactor(0, 4)
@@ -528,9 +528,9 @@ class ImageryDock(QgsDockWidget):
                         self.table.setCellWidget(row, column, combo)
                         continue
                     item = QTableWidgetItem(str(entry.get(key) or ""))
-                    item.setData(Qt.UserRole, entry["source"])
+                    item.setData(Qt.ItemDataRole.UserRole, entry["source"])
                     if key == "source":
-                        item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+                        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                         item.setToolTip(entry["source"] + (f"\n{entry['folder']}" if entry.get("folder") else ""))
                         if entry.get("provider") == "gdal" and not os.path.exists(entry["source"]):
                             item.setForeground(QBrush(_NO_IMAGE))
@@ -547,7 +547,7 @@ class ImageryDock(QgsDockWidget):
             return
         key = _COLUMNS[item.column()]
         if key in ("name", "date_from", "date_to"):
-            self._edit(item.data(Qt.UserRole), **{key: item.text().strip() or None})
+            self._edit(item.data(Qt.ItemDataRole.UserRole), **{key: item.text().strip() or None})
 
     def _edit(self, source, **changes):
         try:
@@ -646,7 +646,7 @@ class ImageryDock(QgsDockWidget):
                                       "Source Manager first"), 1)
             return
         dialog = ConnectionDialog(connections, self)
-        if dialog.exec_() != QDialog.Accepted:
+        if not dialog.exec():
             return
         kind, name = dialog.connection.currentData()
         try:
