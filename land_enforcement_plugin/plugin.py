@@ -225,6 +225,9 @@ class LandEnforcementPlugin:
         for action in self.actions:
             self.iface.removePluginMenu(menu_name(), action)
         self.actions = []
+        for panel in (self.dock, self.metrics, self.export_dialog):
+            if panel is not None:
+                panel.runner.abandon()  # work still running must not call back into deleted widgets
         if self.export_dialog is not None:
             self.export_dialog.close()
             self.export_dialog.deleteLater()

@@ -493,6 +493,7 @@ class Season:
         if photos is not None:
             QgsProject.instance().layerTreeRoot().findLayer(photos).setItemVisibilityChecked(False)
         metrics.recompute()
+        yield from until(lambda: metrics.runner.idle)
         metrics.map_button.click()  # 乡镇专题图 Township map: the choropleth
         townships = self.layer_by_source("townships")
         canvas = self.iface.mapCanvas()

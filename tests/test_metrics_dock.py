@@ -8,6 +8,7 @@ from land_enforcement_plugin.core import schema, verification
 from land_enforcement_plugin.core.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.office_comparison import OverlayInputs
 from land_enforcement_plugin.core.overlay_run import run_overlay
+from test_gui import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +34,7 @@ def plugin(plugin_iface, demo_task):
     plugin = land_enforcement_plugin.classFactory(plugin_iface)
     plugin.initGui()
     plugin.dock.set_task(task)
+    wait_for(lambda: plugin.metrics.runner.idle)  # the figures are computed in the background
     yield plugin
     plugin.unload()
 
@@ -79,10 +81,32 @@ def test_figures_follow_saved_verdicts_and_thresholds(plugin):
     jcbh = review.step_unverified(1)
     review.save(jcbh, {"verdict": "其他", "land_use": "其他", "lead_source": "卫片", "inspector": "测试",
                        "verify_date": "2024-06-01"})
+    assert not dock.runner.idle  # the save returned at once; the figures follow in the background
+    wait_for(lambda: dock.runner.idle)
     assert dock.result.rows[-1]["verified_count"] == before + 1
     dock.ratio.setValue(99.0)
     dock.save_thresholds_and_recompute()
+    wait_for(lambda: dock.runner.idle)
     assert dock.result.thresholds.unlawful_cultivated_ratio == pytest.approx(0.99)
     assert not any(r["ratio_flag"] for r in dock.result.rows)
     dock.ratio.setValue(schema.UNLAWFUL_CULTIVATED_RATIO_LIMIT * 100)
     dock.save_thresholds_and_recompute()
+    wait_for(lambda: dock.runner.idle)
+
+
+def test_unloading_while_the_figures_are_computed(plugin_iface, demo_task):
+    """The background computation outlives the dock: when it ends it must touch nothing (a deleted
+    widget would crash QGIS)."""
+    from qgis.core import QgsApplication
+    from qgis.PyQt.QtCore import QCoreApplication, QEvent
+
+    plugin = land_enforcement_plugin.classFactory(plugin_iface)
+    plugin.initGui()
+    plugin.dock.set_task(demo_task[0])
+    assert not plugin.metrics.runner.idle
+    plugin.unload()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the docks are gone now
+    wait_for(lambda: QgsApplication.taskManager().countActiveTasks() == 0)
+    for _ in range(5):
+        QgsApplication.processEvents()  # the finished task's callbacks
+    assert plugin.metrics is None

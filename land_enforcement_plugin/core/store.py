@@ -572,8 +572,10 @@ class OgrTaskStore(TaskStore):
         return {r["jcbh"]: (r["xzqdm"], r["xzqmc"])
                 for r in self._query(f"SELECT jcbh, xzqdm, xzqmc FROM {schema.PATCHES_LAYER} ORDER BY jcbh")}
 
-    def review_rows(self):
-        """One row per patch for the review list: where it is, what the overlay says, its verdict."""
+    def review_rows(self, jcbh=None):
+        """One row per patch for the review list (or only patch `jcbh`'s): where it is, what the
+        overlay says, its verdict."""
+        where = f"WHERE p.jcbh = {_sql_quote(jcbh)} " if jcbh is not None else ""
         return self._query(
             f"SELECT p.fid AS patch_fid, p.jcbh, p.xzqdm, p.xzqmc, p.area_m2, p.high_priority, "
             f"p.suggested_verdict, p.batch, p.{schema.REPEAT_OF.name}, a.assignee, "
@@ -581,16 +583,20 @@ class OgrTaskStore(TaskStore):
             f"(SELECT count(*) FROM {schema.PHOTOS_LAYER} ph WHERE ph.jcbh = p.jcbh) AS photo_count "
             f"FROM {schema.PATCHES_LAYER} p LEFT JOIN {schema.VERIFICATIONS_TABLE} v ON v.jcbh = p.jcbh "
             f"LEFT JOIN {schema.ASSIGNMENTS_TABLE} a ON a.jcbh = p.jcbh "
-            f"ORDER BY p.jcbh")
+            f"{where}ORDER BY p.jcbh")
 
     def verifications(self):
         """jcbh -> {verification field: value} of every recorded verification."""
         return {jcbh: values for jcbh, (values, _) in self._verifications_with_versions().items()}
 
-    def _verifications_with_versions(self):
-        """jcbh -> ({verification field: value}, version), in one read."""
+    def _verifications_with_versions(self, jcbhs=None):
+        """jcbh -> ({verification field: value}, version), in one read: of every record, or of those
+        of `jcbhs` when they are a few (a verdict saved from the form, not a returned sheet)."""
         names = ["jcbh", "version"] + [f.name for f in schema.VERIFICATION_FIELDS]
-        rows = self._query(f"SELECT {', '.join(names)} FROM {schema.VERIFICATIONS_TABLE}")
+        where = ""
+        if jcbhs is not None and len(jcbhs) <= 100:
+            where = f" WHERE jcbh IN ({', '.join(_sql_quote(jcbh) for jcbh in jcbhs) or 'NULL'})"
+        rows = self._query(f"SELECT {', '.join(names)} FROM {schema.VERIFICATIONS_TABLE}{where}")
         return {row.pop("jcbh"): (row, int(row.pop("version") or 0)) for row in rows}
 
     def verification_version(self, jcbh):
@@ -616,7 +622,7 @@ class OgrTaskStore(TaskStore):
         changed = 0
         with self.transaction():
             self._lock_verifications(list(changes))
-            recorded = self._verifications_with_versions()
+            recorded = self._verifications_with_versions(list(changes))
             current = {jcbh: values for jcbh, (values, _) in recorded.items()}
             versions = {jcbh: version for jcbh, (_, version) in recorded.items()}
             conflicts = []

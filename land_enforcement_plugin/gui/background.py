@@ -8,8 +8,9 @@ class CoreTask(QgsTask):
     Core functions report through a QgsFeedback, so they run the same here as in Processing.
     """
 
-    def __init__(self, description, work, done):
-        super().__init__(description, QgsTask.CanCancel)
+    def __init__(self, description, work, done, hidden=False):
+        # hidden: routine work (figures refreshed after a save) stays out of QGIS's task list
+        super().__init__(description, QgsTask.Flag.CanCancel | QgsTask.Flag.Hidden if hidden else QgsTask.Flag.CanCancel)
         self._work = work
         self._done = done
         self.feedback = QgsFeedback()
@@ -29,6 +30,10 @@ class CoreTask(QgsTask):
         self.feedback.cancel()
         super().cancel()
 
+    def abandon(self):
+        self._done = lambda result, error: None
+        self.cancel()
+
     def finished(self, ok):
         self._done(self.result, self.error)
 
@@ -43,10 +48,11 @@ class Runner:
     while work runs) follow the task; `changed` is called when work starts and when it ends, so the
     panel can enable or disable its buttons."""
 
-    def __init__(self, progress_bar, changed, shown_while_running=()):
+    def __init__(self, progress_bar, changed, shown_while_running=(), hidden=False):
         self.progress_bar = progress_bar
         self.changed = changed
         self.shown_while_running = shown_while_running
+        self.hidden = hidden
         self.task = None
 
     @property
@@ -62,7 +68,7 @@ class Runner:
             done(result, error)
             self.changed()
 
-        self.task = CoreTask(description, work, finished)
+        self.task = CoreTask(description, work, finished, self.hidden)
         self.task.progressChanged.connect(lambda value: self.progress_bar.setValue(int(value)))
         self.progress_bar.setValue(0)
         for widget in (self.progress_bar, *self.shown_while_running):
@@ -73,3 +79,11 @@ class Runner:
     def cancel(self):
         if self.task is not None:
             self.task.cancel()
+
+    def abandon(self):
+        """The panel goes away (the plugin unloads): its task is cancelled and, whenever it ends,
+        touches nothing of the panel."""
+        if self.task is not None:
+            self.task.progressChanged.disconnect()
+            self.task.abandon()
+            self.task = None

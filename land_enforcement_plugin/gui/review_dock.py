@@ -35,8 +35,21 @@ class PatchListModel(QAbstractTableModel):
 
     def load(self, rows):
         self.beginResetModel()
-        self.rows = [dict(r, area_mu=(r["area_m2"] or 0.0) / schema.M2_PER_MU) for r in rows]
+        self.rows = [self._shown(r) for r in rows]
         self.endResetModel()
+
+    def replace(self, row):
+        """One patch's row read again (after its verdict was saved), in place: the list keeps its
+        order, filter and scroll position."""
+        number = next((i for i, old in enumerate(self.rows) if old["jcbh"] == row["jcbh"]), None)
+        if number is None:
+            return
+        self.rows[number] = self._shown(row)
+        self.dataChanged.emit(self.index(number, 0), self.index(number, len(_COLUMNS) - 1))
+
+    @staticmethod
+    def _shown(row):
+        return dict(row, area_mu=(row["area_m2"] or 0.0) / schema.M2_PER_MU)
 
     def rowCount(self, parent=QModelIndex()):  # noqa: N802 (Qt API)
         return 0 if parent.isValid() else len(self.rows)
@@ -580,6 +593,7 @@ class ReviewDock(QgsDockWidget):
         try:
             store.apply_verifications({jcbh: values}, schema.CHANNEL_FORM,
                                       expected=None if version is None else {jcbh: version})
+            (row,) = store.review_rows(jcbh)
         except VerificationConflict as conflict:
             zh = ui_is_chinese()
             template = self.tr("{field}: theirs “{theirs}”, yours “{mine}”")
@@ -591,7 +605,8 @@ class ReviewDock(QgsDockWidget):
             return False
         finally:
             store.close()
-        self.refresh()
+        self.model.replace(row)
+        self._filter()  # the counts, and whether the row still passes the filter
         self.reload_task_layers()
         self.saved.emit(jcbh)
         return True
