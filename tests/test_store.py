@@ -147,3 +147,39 @@ def test_saving_over_a_newer_record_is_a_conflict_not_a_lost_update(tmp_path, ta
         assert store.verification_version("A1") == 2
     finally:
         store.close()
+
+
+def test_a_save_waits_for_figures_written_meanwhile(season, tmp_path):
+    """A verdict saved while another connection rewrites the township figures (the metrics dock's
+    background task) waits its turn instead of failing with "database is locked"."""
+    import shutil
+    import threading
+
+    from land_enforcement_plugin.core.metrics import township_metrics
+
+    task = str(tmp_path / "task.gpkg")
+    shutil.copyfile(season["task"], task)
+    stop, failures = threading.Event(), []
+
+    def figures():
+        store = GeoPackageTaskStore.open(task)
+        try:
+            while not stop.is_set():
+                township_metrics(store)  # reads everything, then rewrites township_metrics
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            store.close()
+
+    worker = threading.Thread(target=figures)
+    worker.start()
+    store = GeoPackageTaskStore.open(task)
+    try:
+        jcbhs = [row["jcbh"] for row in store.review_rows()][:40]
+        saved = sum(store.apply_verifications({jcbh: {"notes": f"第{n}次"}}, schema.CHANNEL_FORM)
+                    for n, jcbh in enumerate(jcbhs))
+    finally:
+        stop.set()
+        worker.join()
+        store.close()
+    assert saved == 40 and not failures

@@ -359,6 +359,7 @@ class OgrTaskStore(TaskStore):
         self._ds.StartTransaction(force=True)
         self._in_transaction = True
         try:
+            self._take_write_lock()
             yield
         except BaseException:
             self._ds.RollbackTransaction()
@@ -367,6 +368,9 @@ class OgrTaskStore(TaskStore):
             self._ds.CommitTransaction()
         finally:
             self._in_transaction = False
+
+    def _take_write_lock(self):
+        """At the start of a transaction (a database with row locks and MVCC needs nothing)."""
 
     def _query(self, sql):
         """Rows of a SELECT as dicts, read column-wise through OGR's Arrow stream (several times
@@ -852,7 +856,7 @@ class GeoPackageTaskStore(OgrTaskStore):
         if os.path.exists(path):
             raise LandEnforcementError(f"任务库已存在：{path}", f"Task database already exists: {path}")
         ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
-        store = cls(path, ds)
+        store = cls(path, _waiting_for_readers(ds))
         ds = None
         try:
             store._initialise(new_task_meta(working_crs, county_code, county_name, batch))
@@ -878,7 +882,7 @@ class GeoPackageTaskStore(OgrTaskStore):
         if ds.GetLayerByName(schema.META_TABLE) is None:
             raise LandEnforcementError(f"该 GeoPackage 不是卫片执法任务库：{path}",
                                        f"This GeoPackage is not a land-enforcement task database: {path}")
-        store = cls(path, ds)
+        store = cls(path, _waiting_for_readers(ds))
         version = int(store.meta().get("schema_version", 0))
         if version < schema.SCHEMA_VERSION:
             # An upgraded task no longer opens in an older plugin: keep the file as it was.
@@ -890,6 +894,20 @@ class GeoPackageTaskStore(OgrTaskStore):
 
     def uri(self, table):
         return f"{self.path}|layername={table}"
+
+    def _take_write_lock(self):
+        """SQLite's write lock taken first, before any read (what BEGIN IMMEDIATE does; OGR begins
+        deferred): a transaction that read first and then wants to write, while another connection
+        writes, fails with "database is locked" at once instead of waiting its turn."""
+        self._ds.ExecuteSQL("UPDATE gpkg_contents SET table_name = table_name WHERE 0")  # in every GeoPackage
+
+
+def _waiting_for_readers(ds):
+    """A GeoPackage connection that waits (up to 20 s) for another one's lock instead of failing
+    with "database is locked": a verdict saved while the figures are read in the background, or
+    while QGIS draws the task's layers, is then written a moment later."""
+    ds.ExecuteSQL("PRAGMA busy_timeout = 20000")
+    return ds
 
 
 def new_task_meta(working_crs, county_code="", county_name="", batch=""):
