@@ -225,9 +225,13 @@ class LandEnforcementPlugin:
         for action in self.actions:
             self.iface.removePluginMenu(menu_name(), action)
         self.actions = []
+        # Work still running must not call back into deleted widgets.
         for panel in (self.dock, self.metrics, self.export_dialog):
             if panel is not None:
-                panel.runner.abandon()  # work still running must not call back into deleted widgets
+                panel.runner.abandon()
+        for panel in (self.review, self.imagery):
+            if panel is not None:
+                panel.abandon_work()
         if self.export_dialog is not None:
             self.export_dialog.close()
             self.export_dialog.deleteLater()

@@ -38,6 +38,13 @@ class CoreTask(QgsTask):
         self._done(self.result, self.error)
 
 
+def abandoned(task):
+    """None, after `task` (a CoreTask or None) was abandoned: for a panel's running work when the
+    plugin unloads."""
+    if task is not None:
+        task.abandon()
+
+
 def start(task):
     QgsApplication.taskManager().addTask(task)
     return task
@@ -85,5 +92,4 @@ class Runner:
         touches nothing of the panel."""
         if self.task is not None:
             self.task.progressChanged.disconnect()
-            self.task.abandon()
-            self.task = None
+        self.task = abandoned(self.task)

@@ -630,6 +630,10 @@ class ImageryDock(QgsDockWidget):
         self._running = background.start(background.CoreTask(self.tr("Building the imagery mosaic"), work, done))
         return self._running
 
+    def abandon_work(self):
+        """The plugin unloads: work still running ends without calling back into this dock."""
+        self._running = background.abandoned(self._running)
+
     def choose_folder(self):
         if not self._need_task():
             return

@@ -443,6 +443,10 @@ class ReviewDock(QgsDockWidget):
 
         self._run(self.tr("Attaching photos"), work)
 
+    def abandon_work(self):
+        """The plugin unloads: work still running ends without calling back into this dock."""
+        self._running = background.abandoned(self._running)
+
     def _attach(self, by_jcbh):
         path = self.task_path
         self._run(self.tr("Attaching photos"), lambda feedback: photos.attach_photos(path, by_jcbh))
