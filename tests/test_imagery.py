@@ -491,3 +491,29 @@ def test_evidence_sheet_carries_the_chips(season, demo, tmp_path):
     plain = evidence.write_evidence_sheets(season["task"], [uncovered], str(tmp_path / "c"))
     with open(sheets[uncovered], "rb") as first, open(plain[uncovered], "rb") as second:
         assert first.read() == second.read()
+
+
+def test_large_mosaic_gets_overviews_and_a_cancel_leaves_none(tmp_path):
+    """Above the size limit (lowered here from 8192 px) a mosaic gets external overviews beside it,
+    drawn from the tiles' own pixels; cancelling leaves no partial file; tiles are not touched."""
+    from qgis.core import QgsFeedback
+
+    tiles = write_tiles(str(tmp_path / "tiles"), 4548)
+    before = {path: os.path.getmtime(path) for path in tiles}
+    vrt = str(tmp_path / "mosaic.vrt")
+    imagery.build_vrt(str(tmp_path / "tiles"), vrt)  # 5000 px: under the limit, no overviews
+    assert not os.path.exists(vrt + ".ovr")
+    cancelled = QgsFeedback()
+    cancelled.cancel()
+    with pytest.raises(LandEnforcementError, match="Cancelled"):
+        imagery.build_overviews(vrt, cancelled, from_pixels=1000)
+    assert not os.path.exists(vrt + ".ovr")
+    assert imagery.build_overviews(vrt, QgsFeedback(), from_pixels=1000)
+    ds = gdal.Open(vrt)
+    band = ds.GetRasterBand(1)
+    assert band.GetOverviewCount() == 4  # 2500, 1250, 625, 313 px
+    smallest = band.GetOverview(3).ReadAsArray()
+    assert (smallest[0, 0], smallest[-1, -1]) == (5, 245)  # the first and the last tile's values
+    ds = None
+    assert not imagery.build_overviews(vrt, from_pixels=1000)  # already there
+    assert {path: os.path.getmtime(path) for path in tiles} == before

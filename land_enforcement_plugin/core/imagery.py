@@ -412,9 +412,56 @@ def build_vrt(folder, vrt_path, feedback=None):
     if ds is None:
         raise LandEnforcementError(f"无法生成影像镶嵌：{vrt_path}", f"Cannot build the image mosaic: {vrt_path}")
     ds = None
+    build_overviews(vrt_path, feedback)
     if feedback is not None:
         feedback.setProgress(100)
     return len(tiles), extent, boxes, first_wkt
+
+
+OVERVIEWS_FROM_PIXELS = 8192  # a mosaic wider or taller than this gets overviews, unless its tiles have them
+
+
+def build_overviews(vrt_path, feedback=None, from_pixels=None):
+    """External overviews (<mosaic>.vrt.ovr, beside it in the task's imagery folder) for a large
+    mosaic whose tiles have none, so that a township or the county seen whole is drawn from them
+    instead of from every tile. JPEG for 8-bit RGB, lossless otherwise. Returns whether it built them;
+    a cancel leaves no partial file."""
+    from_pixels = OVERVIEWS_FROM_PIXELS if from_pixels is None else from_pixels
+    ds = gdal.Open(vrt_path)  # read-only: the overviews go to an .ovr file
+    try:
+        band = ds.GetRasterBand(1)
+        size = max(ds.RasterXSize, ds.RasterYSize)
+        if size <= from_pixels or band.GetOverviewCount() > 0:
+            return False
+        levels = [2 ** n for n in range(1, 32) if size / 2 ** n >= 256]
+        rgb = ds.RasterCount == 3 and band.DataType == gdal.GDT_Byte
+        options = {"COMPRESS_OVERVIEW": "JPEG" if rgb else "DEFLATE", "PHOTOMETRIC_OVERVIEW": "YCBCR" if rgb else "",
+                   "INTERLEAVE_OVERVIEW": "PIXEL", "BIGTIFF_OVERVIEW": "IF_SAFER"}
+
+        def progressed(complete, _message, _data):
+            if feedback is None:
+                return 1
+            feedback.setProgress(80.0 + 20.0 * complete)
+            return 0 if feedback.isCanceled() else 1
+
+        for key, value in options.items():
+            gdal.SetThreadLocalConfigOption(key, value or None)
+        try:
+            ds.BuildOverviews("AVERAGE", levels, callback=progressed)
+        except RuntimeError as exc:
+            ds = None
+            if os.path.exists(vrt_path + ".ovr"):
+                os.remove(vrt_path + ".ovr")
+            if feedback is not None and feedback.isCanceled():
+                raise LandEnforcementError("已取消", "Cancelled") from exc
+            raise LandEnforcementError(f"无法生成影像金字塔：{vrt_path}（{exc}）",
+                                       f"Cannot build the image overviews: {vrt_path} ({exc})") from exc
+        finally:
+            for key in options:
+                gdal.SetThreadLocalConfigOption(key, None)
+        return True
+    finally:
+        ds = None
 
 
 def add_tile_folder(task_path, folder, role="any", date_from=None, date_to=None, name=None, feedback=None):
@@ -434,16 +481,20 @@ def add_tile_folder(task_path, folder, role="any", date_from=None, date_to=None,
     while os.path.abspath(vrt) in used:
         vrt, number = f"{stem}_{number}.vrt", number + 1
     working = _working_srs(task_path)
-    count, extent, boxes, wkt = build_vrt(folder, vrt, feedback)
-    tiles = [_to_working(box, wkt, working) for box in boxes] if len(boxes) <= MAX_TILE_FOOTPRINTS else None
-    entry = make_entry(_stored_source(task_path, vrt), "gdal", name=name,
-                       role=role if role != "any" else guess_role(folder),
-                       date_from=date_from or guess_date(folder), date_to=date_to, kind="folder", folder=folder,
-                       tile_count=count, extent=_to_working(extent, wkt, working), tiles=tiles)
+    if os.path.exists(vrt + ".ovr"):  # a left-over mosaic's overviews would be drawn for this one
+        os.remove(vrt + ".ovr")
     try:
+        count, extent, boxes, wkt = build_vrt(folder, vrt, feedback)
+        tiles = [_to_working(box, wkt, working) for box in boxes] if len(boxes) <= MAX_TILE_FOOTPRINTS else None
+        entry = make_entry(_stored_source(task_path, vrt), "gdal", name=name,
+                           role=role if role != "any" else guess_role(folder),
+                           date_from=date_from or guess_date(folder), date_to=date_to, kind="folder", folder=folder,
+                           tile_count=count, extent=_to_working(extent, wkt, working), tiles=tiles)
         return _add(task_path, [entry])[0]
-    except Exception:
-        os.remove(vrt)
+    except BaseException:  # failed or cancelled: no mosaic and no overviews left behind
+        for built in (vrt, vrt + ".ovr"):
+            if os.path.exists(built):
+                os.remove(built)
         raise
 
 
@@ -580,8 +631,9 @@ def remove(task_path, source):
     if gone.get("kind") == "folder":
         path = resolved(task_path, gone)["source"]
         ours = os.path.abspath(os.path.dirname(path)) == os.path.abspath(imagery_folder(task_path))
-        if ours and os.path.exists(path):
-            os.remove(path)
+        for built in (path, path + ".ovr"):  # the mosaic and its overviews
+            if ours and os.path.exists(built):
+                os.remove(built)
     return True
 
 
