@@ -4,22 +4,22 @@
     <context>
         <name>@default</name>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="195" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="200" />
             <source>Land enforcement</source>
             <translation>卫片执法</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="111" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="116" />
             <source>Land enforcement task panel</source>
             <translation>卫片执法任务面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="113" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="118" />
             <source>Open task…</source>
             <translation>打开任务库…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="114" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="119" />
             <source>Import change patches…</source>
             <translation>导入卫片图斑…</translation>
         </message>
@@ -269,27 +269,27 @@
             <translation>被标记的乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="117" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="122" />
             <source>Patch review panel</source>
             <translation>图斑核查面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="121" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="126" />
             <source>Township metrics panel</source>
             <translation>乡镇统计面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="128" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="133" />
             <source>Next unverified patch</source>
             <translation>下一个未核查图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="130" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="135" />
             <source>Verdict form…</source>
             <translation>判定表单…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="20" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="21" />
             <source>&amp;Land enforcement</source>
             <translation>卫片执法(&amp;L)</translation>
         </message>
@@ -389,17 +389,17 @@
             <translation>成果包与其清单不一致：</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="131" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="136" />
             <source>Export submission package…</source>
             <translation>导出成果上报包…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="139" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="144" />
             <source>Open a task first</source>
             <translation>请先打开任务</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="145" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="150" />
             <source>Submission package written: {path}</source>
             <translation>成果上报包已写入：{path}</translation>
         </message>
@@ -499,22 +499,22 @@
             <translation>文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/season.py" line="72" />
+            <location filename="../land_enforcement_plugin/processing/season.py" line="74" />
             <source>Sheets and projects written</source>
             <translation>已写出的核查表和工程数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/season.py" line="88" />
+            <location filename="../land_enforcement_plugin/processing/season.py" line="91" />
             <source>Progress report</source>
             <translation>进度报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/season.py" line="91" />
+            <location filename="../land_enforcement_plugin/processing/season.py" line="94" />
             <source>Milestones with days left, and per township and person: assigned, verified, overdue, unlawful found, rectified (.xlsx, one page per sheet), for the county head's weekly meeting.</source>
             <translation>时间节点及剩余天数，以及各乡镇、各责任人的已分派、已核查、逾期、发现违法、已整改情况（.xlsx，每表一页），供县领导周例会使用。</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/season.py" line="98" />
+            <location filename="../land_enforcement_plugin/processing/season.py" line="101" />
             <source>Patches overdue</source>
             <translation>逾期图斑数</translation>
         </message>
@@ -609,12 +609,12 @@
             <translation>该影像没有日期：填写日期之前不会匹配到任何图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="125" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="130" />
             <source>Before / after imagery panel</source>
             <translation>前后时相影像面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="194" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="199" />
             <source>(the full report is in the Log Messages panel, tab “{tag}”)</source>
             <translation>（完整报告见“日志消息”面板的“{tag}”页）</translation>
         </message>
@@ -627,6 +627,11 @@
             <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="40" />
             <source>Image name</source>
             <translation>影像名称</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/season.py" line="72" />
+            <source>Before/after image chips in the sheets (about 0.1 s a patch)</source>
+            <translation>核查表中附前后时相影像截图（每个图斑约 0.1 秒）</translation>
         </message>
     </context>
     <context>
@@ -1018,27 +1023,27 @@
             <translation>正在生成影像镶嵌</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="636" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="640" />
             <source>Folder of image tiles</source>
             <translation>影像瓦片文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="645" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="649" />
             <source>QGIS has no saved XYZ, WMS or WMTS connection: add one in the Data Source Manager first</source>
             <translation>QGIS 中没有已保存的 XYZ、WMS 或 WMTS 连接：请先在数据源管理器中添加</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="666" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="670" />
             <source>The project has no raster layer</source>
             <translation>工程中没有栅格图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="669" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="673" />
             <source>Add map layer</source>
             <translation>添加地图图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="669" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="673" />
             <source>Raster layer</source>
             <translation>栅格图层</translation>
         </message>
@@ -1262,67 +1267,67 @@
     <context>
         <name>MetricsDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="75" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="187" />
             <source>Township metrics</source>
             <translation>乡镇指标</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="87" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="88" />
             <source>Unlawful cultivated ratio above</source>
             <translation>违法占用耕地比例超过</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="88" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="89" />
             <source>Warning interview: permanent farmland from</source>
             <translation>约谈预警：永久基本农田达到</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="89" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="90" />
             <source>Warning interview: general cultivated land from</source>
             <translation>约谈预警：一般耕地达到</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="90" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="91" />
             <source>Recompute</source>
             <translation>重新统计</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="92" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="93" />
             <source>Township map</source>
             <translation>乡镇专题图</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="124" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="133" />
             <source>Unlawful area by township (mu)</source>
             <translation>各乡镇违法面积（亩）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="208" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="235" />
             <source>{n} townships over a threshold: {names}; {cases} single cases</source>
             <translation>{n} 个乡镇超过阈值：{names}；单宗超标 {cases} 宗</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="235" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="262" />
             <source>Run the office comparison with a townships layer first</source>
             <translation>请先使用乡镇界图层运行内业比对</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="113" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="121" />
             <source>Batch</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="132" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="141" />
             <source>Figures</source>
             <translation>统计</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="133" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="142" />
             <source>Progress by township and person</source>
             <translation>乡镇与责任人进度</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="149" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="158" />
             <source>All batches</source>
             <translation>全部批次</translation>
         </message>
@@ -1529,157 +1534,157 @@
     <context>
         <name>ReviewDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="164" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="177" />
             <source>Patch review</source>
             <translation>图斑核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="184" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="197" />
             <source>All verdicts</source>
             <translation>全部判定</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="188" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="201" />
             <source>All</source>
             <translation>全部</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="188" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="201" />
             <source>Not verified</source>
             <translation>未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="188" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="201" />
             <source>Verified</source>
             <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="191" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="204" />
             <source>High priority</source>
             <translation>重点图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="192" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="205" />
             <source>Has photos</source>
             <translation>有照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="195" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="208" />
             <source>Monitoring no. contains…</source>
             <translation>监测编号包含…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="204" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="217" />
             <source>◀ Previous unverified</source>
             <translation>◀ 上一个未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="204" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="217" />
             <source>Next unverified ▶</source>
             <translation>下一个未核查 ▶</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="204" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="217" />
             <source>Zoom</source>
             <translation>定位</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="204" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="217" />
             <source>Verdict…</source>
             <translation>判定…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="219" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="232" />
             <source>Attach photos…</source>
             <translation>添加照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="221" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="234" />
             <source>Match a photo folder…</source>
             <translation>按文件夹匹配照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="289" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="302" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="305" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="318" />
             <source>{shown} shown of {total}; {verified} verified, {left} not yet</source>
             <translation>显示 {shown} / 共 {total}；已核查 {verified}，未核查 {left}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="338" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="351" />
             <source>No more unverified patches in this direction</source>
             <translation>此方向已没有未核查图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="418" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="431" />
             <source>Select a patch first</source>
             <translation>请先选择图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="409" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="422" />
             <source>Attach photos</source>
             <translation>添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="409" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="422" />
             <source>Photos (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</source>
             <translation>照片 (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="423" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="436" />
             <source>Folder of photos named by monitoring number</source>
             <translation>以监测编号命名的照片文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="435" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="452" />
             <source>Attaching photos</source>
             <translation>正在添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="448" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="466" />
             <source>{added} photos attached, {skipped} already there</source>
             <translation>已添加 {added} 张照片，{skipped} 张已存在</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="233" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="246" />
             <source>Export township sheets…</source>
             <translation>导出乡镇核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="235" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="248" />
             <source>Import returned sheet…</source>
             <translation>导入回收核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="460" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="481" />
             <source>Folder for the township sheets</source>
             <translation>乡镇核查表保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="463" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="503" />
             <source>{n} township sheets written to {folder}</source>
             <translation>已导出 {n} 个乡镇核查表到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="466" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="510" />
             <source>Returned verification sheet</source>
             <translation>回收的核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="466" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="510" />
             <source>Excel (*.xlsx)</source>
             <translation>Excel 表格 (*.xlsx)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="523" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="567" />
             <source>Rows rejected</source>
             <translation>拒绝导入的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="523" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="567" />
             <source>{bad} rows were rejected, nothing was written:
 
 {report}
@@ -1692,89 +1697,104 @@ Import the {good} valid rows anyway?</source>
 仍然导入其余 {good} 行有效数据？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="237" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="250" />
             <source>Export QField projects…</source>
             <translation>导出 QField 外业工程…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="239" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="252" />
             <source>Merge QField package…</source>
             <translation>合并 QField 回传数据…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="490" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="534" />
             <source>Folder for the QField projects</source>
             <translation>QField 外业工程保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="498" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="542" />
             <source>{n} QField projects written to {folder}</source>
             <translation>已导出 {n} 个 QField 外业工程到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="501" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="545" />
             <source>Returned QField package</source>
             <translation>回传的 QField 数据包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="501" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="545" />
             <source>GeoPackage (*.gpkg)</source>
             <translation>GeoPackage (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="514" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="558" />
             <source>Conflicts</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="226" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="239" />
             <source>Photos farther than this from their patch are flagged</source>
             <translation>照片距图斑超过此距离时标记提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="231" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="244" />
             <source>Flag beyond</source>
             <translation>距离提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="588" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="633" />
             <source>Saved by someone else</source>
             <translation>已被他人保存</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="585" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="630" />
             <source>{field}: theirs “{theirs}”, yours “{mine}”</source>
             <translation>{field}：对方为“{theirs}”，您为“{mine}”</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="241" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="254" />
             <source>Assign to…</source>
             <translation>分派给…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="242" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="255" />
             <source>Assign the selected patch to a person of the roster (an exception to the township rule); recorded in the audit log</source>
             <translation>将选中图斑分派给名册中的某人（乡镇规则之外的例外），记入审计日志</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="291" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="304" />
             <source>All batches</source>
             <translation>全部批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="540" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="584" />
             <source>The roster is empty: add people in the task panel's Season tab</source>
             <translation>名册为空：请在任务面板的“批次与进度”页添加人员</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="543" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="587" />
             <source>Assign to</source>
             <translation>分派给</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="543" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="587" />
             <source>Who answers for {jcbh}?</source>
             <translation>{jcbh} 由谁负责？</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="487" />
+            <source>Township sheets</source>
+            <translation>乡镇核查表</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="487" />
+            <source>Show each patch's before and after images in its row? Township staff then see the change without QGIS (about 0.1 s a patch).</source>
+            <translation>在每个图斑的行中附上前后时相影像截图？乡镇人员不用 QGIS 也能看到变化（每个图斑约 0.1 秒）。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="505" />
+            <source>Writing township sheets</source>
+            <translation>正在生成乡镇核查表</translation>
         </message>
     </context>
     <context>

@@ -517,3 +517,54 @@ def test_large_mosaic_gets_overviews_and_a_cancel_leaves_none(tmp_path):
     ds = None
     assert not imagery.build_overviews(vrt, from_pixels=1000)  # already there
     assert {path: os.path.getmtime(path) for path in tiles} == before
+
+
+def test_township_sheets_show_the_before_and_after_chips(demo, tmp_path, plugin):
+    """Written in the background from the review dock: each covered patch's row holds its two chips,
+    an uncovered one says so, and the sheet still imports (the chip columns are ignored)."""
+    import openpyxl
+
+    from land_enforcement_plugin.core import verification
+
+    review = plugin.review
+    out = str(tmp_path / "sheets")
+    review.export_sheets(out, chips=True)
+    wait_for(lambda: review._running is None, timeout=120)
+    plain = verification.export_templates(demo["task"], str(tmp_path / "plain"))
+    covered = set(demo["covered"])
+    images = texts = 0
+    for path in glob.glob(os.path.join(out, "*.xlsx")):
+        sheet = openpyxl.load_workbook(path)["核查结果"]
+        header = [cell.value for cell in sheet[1]]
+        assert header[-2:] == ["前时相影像", "后时相影像"]
+        images += len(sheet._images)
+        rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+        texts += sum(1 for row in rows if row[0] not in covered and row[-2:] == ["无匹配影像", "无匹配影像"])
+        # read back as the same data as the sheet without chips: the chip columns are not data
+        (same,) = [p for p in plain if os.path.basename(p) == os.path.basename(path)]
+        assert verification.read_spreadsheet(path)[1] == verification.read_spreadsheet(same)[1]
+    store = GeoPackageTaskStore.open(demo["task"])
+    try:
+        total = len(store.patch_index())
+    finally:
+        store.close()
+    assert images == 2 * len(covered) and texts == total - len(covered) and covered
+
+
+def test_per_person_lists_with_chips_headless(demo, tmp_path, qgis_processing):
+    import openpyxl
+    import processing
+
+    from land_enforcement_plugin.processing.provider import LandEnforcementProvider
+
+    out = str(tmp_path / "lists")
+    provider = LandEnforcementProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    try:
+        result = processing.run("landenforcement:exportassignments",
+                                {"DATABASE": demo["task"], "OUTPUT": out, "CHIPS": True})
+    finally:
+        QgsApplication.processingRegistry().removeProvider(provider)
+    sheets = glob.glob(os.path.join(out, "*.xlsx"))
+    assert result["FILES"] >= len(sheets) > 0
+    assert sum(len(openpyxl.load_workbook(path)["核查结果"]._images) for path in sheets) == 2 * len(demo["covered"])

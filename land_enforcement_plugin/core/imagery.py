@@ -823,9 +823,10 @@ def match_patch(task_path, jcbh, registry=None):
     return match(qsx, hsx, entries(task_path) if registry is None else registry, bbox_of(wkb))
 
 
-def export_chips(task_path, jcbh, out_dir, size_px=CHIP_SIZE, redlines=False):
+def export_chips(task_path, jcbh, out_dir, size_px=CHIP_SIZE, redlines=False, dates_only=False):
     """The patch's before and after chips as out_dir/<JCBH>_before.png and <JCBH>_after.png (only
-    the sides that have matching imagery). Returns the paths written, before first."""
+    the sides that have matching imagery). Returns the paths written, before first. dates_only: the
+    caption is only the image's date (small chips in a sheet, under a column saying which side)."""
     wkb, qsx, hsx, working, overlay = patch_facts(task_path, jcbh)
     found = match(qsx, hsx, entries(task_path), bbox_of(wkb))
     os.makedirs(out_dir, exist_ok=True)
@@ -833,7 +834,8 @@ def export_chips(task_path, jcbh, out_dir, size_px=CHIP_SIZE, redlines=False):
     for side, entry in (("before", found.before), ("after", found.after)):
         if entry is None:
             continue
-        image = render_chip(entry, wkb, working, size_px, redlines=overlay if redlines else ())
+        image = render_chip(entry, wkb, working, size_px, redlines=overlay if redlines else (),
+                            caption=date_text(entry) if dates_only else None)
         path = os.path.join(out_dir, f"{safe_name(jcbh)}_{side}.png")
         if not image.save(path, "PNG"):
             raise LandEnforcementError(f"无法写入影像截图：{path}", f"Cannot write the image chip: {path}")

@@ -309,16 +309,17 @@ def assignee_groups(task_path, batch=None):
     return dict(groups)
 
 
-def export_assignee_lists(task_path, out_dir, batch=None):
-    """For every township and person, in one go: the verification sheet (.xlsx) and the QField
-    project of their own patches. Returns the written paths."""
+def export_assignee_lists(task_path, out_dir, batch=None, chips=False, feedback=None):
+    """For every township and person, in one go: the verification sheet (.xlsx, with the before and
+    after image chips of each patch when `chips`) and the QField project of their own patches.
+    Returns the written paths."""
     from .fieldwork import export_field_projects
     from .verification import export_templates
 
     groups = assignee_groups(task_path, batch)
     if not groups:
         raise LandEnforcementError("没有可导出的图斑（请先分派）", "No patches to export (assign them first)")
-    sheets = export_templates(task_path, out_dir, groups=groups)
+    sheets = export_templates(task_path, out_dir, groups=groups, chips=chips, feedback=feedback)
     projects = export_field_projects(task_path, out_dir, groups=groups)
     return sheets + projects
 

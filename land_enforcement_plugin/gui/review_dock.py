@@ -10,7 +10,7 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubl
                                  QShortcut,
                                  QTableView, QVBoxLayout, QWidget)
 
-from ..core import fieldwork, photos, schema, season, verification
+from ..core import fieldwork, imagery, photos, schema, season, verification
 from ..core.store import VerificationConflict, open_task
 from . import background
 from .combos import refill_choices
@@ -451,10 +451,11 @@ class ReviewDock(QgsDockWidget):
         path = self.task_path
         self._run(self.tr("Attaching photos"), lambda feedback: photos.attach_photos(path, by_jcbh))
 
-    def _run(self, description, work):
-        task = background.CoreTask(description, work, self._attached)
+    def _run(self, description, work, done=None):
+        """work(feedback) in the background; done(result, error) (by default: photos attached) after."""
+        task = background.CoreTask(description, work, done or self._attached)
         self._running = task
-        background.start(task)
+        return background.start(task)
 
     def _attached(self, result, error):
         self._running = None
@@ -473,11 +474,37 @@ class ReviewDock(QgsDockWidget):
             self.show_photos(self.selected_jcbh())
 
     # -- spreadsheets ------------------------------------------------------------------------
-    def export_sheets(self):
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder for the township sheets"))
-        if folder:
-            paths = verification.export_templates(self.task_path, folder)
+    def export_sheets(self, folder=None, chips=None):
+        """One sheet per township, written in the background. When the task has imagery, asks
+        whether each row should show the patch's before/after image chips (slower)."""
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, self.tr("Folder for the township sheets"))
+        if not folder:
+            return None
+        if chips is None:
+            chips = False
+            if imagery.entries(self.task_path):
+                answer = QMessageBox.question(
+                    self, self.tr("Township sheets"),
+                    self.tr("Show each patch's before and after images in its row? Township staff then see the "
+                            "change without QGIS (about 0.1 s a patch)."),
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No | QMessageBox.StandardButton.Cancel,
+                    QMessageBox.StandardButton.No)
+                if answer == QMessageBox.StandardButton.Cancel:
+                    return None
+                chips = answer == QMessageBox.StandardButton.Yes
+        path = self.task_path
+
+        def written(paths, error):
+            self._running = None
+            if error is not None:
+                self.message.emit(error_text(error), 2)
+                return
             self.message.emit(self.tr("{n} township sheets written to {folder}").format(n=len(paths), folder=folder), 0)
+
+        return self._run(self.tr("Writing township sheets"),
+                         lambda feedback: verification.export_templates(path, folder, chips=chips, feedback=feedback),
+                         written)
 
     def choose_sheet(self):
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Returned verification sheet"), "",
