@@ -568,3 +568,16 @@ def test_per_person_lists_with_chips_headless(demo, tmp_path, qgis_processing):
     sheets = glob.glob(os.path.join(out, "*.xlsx"))
     assert result["FILES"] >= len(sheets) > 0
     assert sum(len(openpyxl.load_workbook(path)["核查结果"]._images) for path in sheets) == 2 * len(demo["covered"])
+
+
+def test_cancelled_sheets_leave_none(demo, tmp_path):
+    from qgis.core import QgsFeedback
+
+    from land_enforcement_plugin.core import verification
+
+    feedback = QgsFeedback()
+    feedback.progressChanged.connect(lambda value: feedback.cancel() if value > 50 else None)
+    out = tmp_path / "sheets"
+    with pytest.raises(LandEnforcementError, match="Cancelled"):
+        verification.export_templates(demo["task"], str(out), chips=True, feedback=feedback)
+    assert list(out.glob("*.xlsx")) == []

@@ -284,23 +284,30 @@ def export_templates(task_path, out_dir, township=None, groups=None, chips=False
     chosen = {key: jcbhs for key, jcbhs in (groups or township_groups(patches)).items()
               if not township or key[0] == township}
     total, done = max(sum(len(jcbhs) for jcbhs in chosen.values()), 1), 0
-    with tempfile.TemporaryDirectory(prefix="lep-chips-") as chip_dir:
-        for key, jcbhs in sorted(chosen.items()):
-            path = _write_template(task_path, out_dir, key, jcbhs, recorded, chip_dir if chips else None)
-            written.append(path)
-            done += len(jcbhs)
-            if feedback is not None:
-                feedback.setProgress(100.0 * done / total)
-                if feedback.isCanceled():  # all the sheets or none
-                    for path in written:
-                        os.remove(path)
-                    raise LandEnforcementError("已取消", "Cancelled")
+
+    def row_written():
+        nonlocal done
+        done += 1
+        if feedback is not None:
+            feedback.setProgress(100.0 * done / total)
+            if feedback.isCanceled():
+                raise LandEnforcementError("已取消", "Cancelled")
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="lep-chips-") as chip_dir:
+            for key, jcbhs in sorted(chosen.items()):
+                written.append(_write_template(task_path, out_dir, key, jcbhs, recorded, chip_dir if chips else None,
+                                               row_written))
+    except BaseException:  # cancelled or failed: all the sheets or none
+        for path in written:
+            os.remove(path)
+        raise
     return written
 
 
-def _write_template(task_path, out_dir, group, jcbhs, recorded, chip_dir):
+def _write_template(task_path, out_dir, group, jcbhs, recorded, chip_dir, row_written):
     """The sheet of one township (or person): the path written. chip_dir: where the image chips
-    are rendered before they go into the sheet (None: no chips)."""
+    are rendered before they go into the sheet (None: no chips); row_written() after each row."""
     import openpyxl
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -332,6 +339,7 @@ def _write_template(task_path, out_dir, group, jcbhs, recorded, chip_dir):
             sheet.cell(sheet.max_row, col).number_format = "@"
         if chip_dir:
             _add_chips(sheet, sheet.max_row, len(headers) + 1, task_path, jcbh, chip_dir)
+        row_written()
     last = max(sheet.max_row, 2)
     for list_col, (col, spec) in enumerate(((i + 1, s) for i, s in enumerate(headers) if s.vocabulary), start=1):
         letter = get_column_letter(list_col)
