@@ -1659,32 +1659,32 @@
             <translation>导入回收核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="481" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="480" />
             <source>Folder for the township sheets</source>
             <translation>乡镇核查表保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="503" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="490" />
             <source>{n} township sheets written to {folder}</source>
             <translation>已导出 {n} 个乡镇核查表到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="510" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="497" />
             <source>Returned verification sheet</source>
             <translation>回收的核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="510" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="497" />
             <source>Excel (*.xlsx)</source>
             <translation>Excel 表格 (*.xlsx)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="567" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="554" />
             <source>Rows rejected</source>
             <translation>拒绝导入的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="567" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="554" />
             <source>{bad} rows were rejected, nothing was written:
 
 {report}
@@ -1707,27 +1707,27 @@ Import the {good} valid rows anyway?</source>
             <translation>合并 QField 回传数据…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="534" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="521" />
             <source>Folder for the QField projects</source>
             <translation>QField 外业工程保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="542" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="529" />
             <source>{n} QField projects written to {folder}</source>
             <translation>已导出 {n} 个 QField 外业工程到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="545" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="532" />
             <source>Returned QField package</source>
             <translation>回传的 QField 数据包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="545" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="532" />
             <source>GeoPackage (*.gpkg)</source>
             <translation>GeoPackage (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="558" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="545" />
             <source>Conflicts</source>
             <translation>冲突</translation>
         </message>
@@ -1742,12 +1742,12 @@ Import the {good} valid rows anyway?</source>
             <translation>距离提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="633" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="620" />
             <source>Saved by someone else</source>
             <translation>已被他人保存</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="630" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="617" />
             <source>{field}: theirs “{theirs}”, yours “{mine}”</source>
             <translation>{field}：对方为“{theirs}”，您为“{mine}”</translation>
         </message>
@@ -1767,32 +1767,22 @@ Import the {good} valid rows anyway?</source>
             <translation>全部批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="584" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="571" />
             <source>The roster is empty: add people in the task panel's Season tab</source>
             <translation>名册为空：请在任务面板的“批次与进度”页添加人员</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="587" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="574" />
             <source>Assign to</source>
             <translation>分派给</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="587" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="574" />
             <source>Who answers for {jcbh}?</source>
             <translation>{jcbh} 由谁负责？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="487" />
-            <source>Township sheets</source>
-            <translation>乡镇核查表</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="487" />
-            <source>Show each patch's before and after images in its row? Township staff then see the change without QGIS (about 0.1 s a patch).</source>
-            <translation>在每个图斑的行中附上前后时相影像截图？乡镇人员不用 QGIS 也能看到变化（每个图斑约 0.1 秒）。</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="505" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="492" />
             <source>Writing township sheets</source>
             <translation>正在生成乡镇核查表</translation>
         </message>
@@ -1800,239 +1790,252 @@ Import the {good} valid rows anyway?</source>
     <context>
         <name>SeasonPanel</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="32" />
             <source>Batch</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="32" />
             <source>Milestone</source>
             <translation>时间节点</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="32" />
             <source>Due</source>
             <translation>截止日期</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="32" />
             <source>Days left</source>
             <translation>剩余天数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="32" />
             <source>State</source>
             <translation>状态</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="34" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="36" />
             <source>Edit a due or done date (YYYY-MM-DD); every change is audited</source>
             <translation>可编辑截止或完成日期（YYYY-MM-DD），每次修改都记入审计日志</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="37" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="39" />
             <source>Apply template</source>
             <translation>套用模板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="38" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="40" />
             <source>Set the batch's due dates from the template (dates already set are kept)</source>
             <translation>按模板设置该批次的截止日期（已设置的日期保留）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="40" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="42" />
             <source>Save as my template</source>
             <translation>保存为我的模板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="41" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="43" />
             <source>Keep this batch's due dates (month and day) as the template for new batches</source>
             <translation>把该批次的截止日期（月、日）保存为新批次的模板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="46" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="48" />
             <source>Milestones</source>
             <translation>时间节点</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="52" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="54" />
             <source>Name</source>
             <translation>姓名</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="52" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="54" />
             <source>Role</source>
             <translation>角色</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="52" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="54" />
             <source>Township code</source>
             <translation>乡镇代码</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="52" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="54" />
             <source>Village</source>
             <translation>村</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="52" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="54" />
             <source>Phone</source>
             <translation>电话</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="52" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="54" />
             <source>Default</source>
             <translation>默认</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="57" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="59" />
             <source>Add person</source>
             <translation>添加人员</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="59" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="61" />
             <source>Remove</source>
             <translation>删除</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="65" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="67" />
             <source>Save roster</source>
             <translation>保存名册</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="70" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="72" />
             <source>Roster (field chiefs and inspectors)</source>
             <translation>名册（田长与核查员）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="75" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="77" />
             <source>Assign by township</source>
             <translation>按乡镇分派</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="76" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="78" />
             <source>Each patch to its township (the overlay's boundary) and the township's default person; assignments made by hand are kept</source>
             <translation>每个图斑分派到所在乡镇（叠加分析的边界）及该乡镇的默认责任人；手工分派保持不变</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="82" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="84" />
             <source>Per-person task lists…</source>
             <translation>责任人任务清单…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="83" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="85" />
             <source>Verification sheet and QField project for every person of every township</source>
             <translation>为每个乡镇的每位责任人导出核查表和 QField 工程</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="85" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="87" />
             <source>Progress report…</source>
             <translation>进度报告…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="137" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="139" />
             <source>Overdue by {n} days</source>
             <translation>已逾期 {n} 天</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="139" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="141" />
             <source>{n} days left</source>
             <translation>剩余 {n} 天</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="141" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="143" />
             <source>No date</source>
             <translation>未设日期</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="201" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="203" />
             <source>Dates are written YYYY-MM-DD, e.g. 2025-05-08</source>
             <translation>日期格式为 YYYY-MM-DD，如 2025-05-08</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="247" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="249" />
             <source>Template saved for {kind} batches</source>
             <translation>已保存 {kind} 批次的模板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="253" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="255" />
             <source>Each person's name must be unique in the roster</source>
             <translation>名册中每人的姓名必须唯一</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="263" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="265" />
             <source>Roster saved: {n} people</source>
             <translation>名册已保存：{n} 人</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="287" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="289" />
             <source>{n} patches assigned</source>
             <translation>已分派 {n} 个图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="292" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="297" />
             <source>Folder for the per-person task lists</source>
             <translation>责任人任务清单的保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="298" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="313" />
             <source>Per-person task lists</source>
             <translation>责任人任务清单</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="300" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="308" />
             <source>{n} sheets and QField projects written to {dir}</source>
             <translation>已写出 {n} 个核查表和 QField 工程到 {dir}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="306" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="328" />
             <source>Progress report</source>
             <translation>进度报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="315" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="337" />
             <source>Progress report written: {path}</source>
             <translation>进度报告已写出：{path}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="30" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="32" />
             <source>Done on</source>
             <translation>完成日期</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="61" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="63" />
             <source>Load roster sheet…</source>
             <translation>读取名册表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="62" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="64" />
             <source>A sheet (.xlsx or .csv) with 姓名, 角色, 乡镇代码, 村, 电话, 默认; shown here to check, then saved with Save roster</source>
             <translation>读取名册表（.xlsx 或 .csv，列为 姓名、角色、乡镇代码、村、电话、默认），先在此核对，再点“保存名册”</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="79" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="81" />
             <source>Redo automatic assignments</source>
             <translation>重新自动分派</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="80" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="82" />
             <source>Assign again the patches assigned automatically before (after the roster changed); assignments made by hand are always kept</source>
             <translation>重新分派此前自动分派的图斑（名册变动后使用）；手工分派始终保留</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="135" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="137" />
             <source>Completed</source>
             <translation>已完成</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="267" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="269" />
             <source>Roster sheet</source>
             <translation>名册表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="278" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="280" />
             <source>{n} people read: check them and press Save roster</source>
             <translation>已读取 {n} 人：请核对后点“保存名册”</translation>
+        </message>
+    </context>
+    <context>
+        <name>Sheets</name>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/messages.py" line="38" />
+            <source>Verification sheets</source>
+            <translation>核查表</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/messages.py" line="38" />
+            <source>Show each patch's before and after images in its row? Township staff then see the change without QGIS (about 0.1 s a patch).</source>
+            <translation>在每个图斑的行中附上前后时相影像截图？乡镇人员不用 QGIS 也能看到变化（每个图斑约 0.1 秒）。</translation>
         </message>
     </context>
     <context>

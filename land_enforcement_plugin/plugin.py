@@ -229,7 +229,7 @@ class LandEnforcementPlugin:
         for panel in (self.dock, self.metrics, self.export_dialog):
             if panel is not None:
                 panel.runner.abandon()
-        for panel in (self.review, self.imagery):
+        for panel in (self.review, self.imagery, self.dock and self.dock.season_panel):
             if panel is not None:
                 panel.abandon_work()
         if self.export_dialog is not None:

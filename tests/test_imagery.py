@@ -581,3 +581,15 @@ def test_cancelled_sheets_leave_none(demo, tmp_path):
     with pytest.raises(LandEnforcementError, match="Cancelled"):
         verification.export_templates(demo["task"], str(out), chips=True, feedback=feedback)
     assert list(out.glob("*.xlsx")) == []
+
+
+def test_season_tab_lists_with_chips_in_the_background(demo, tmp_path, plugin):
+    import openpyxl
+
+    panel = plugin.dock.season_panel
+    out = str(tmp_path / "lists")
+    assert panel.export_lists(out, chips=True) is not None
+    wait_for(lambda: panel._running is None, timeout=120)
+    sheets = glob.glob(os.path.join(out, "*.xlsx"))
+    assert sum(len(openpyxl.load_workbook(path)["核查结果"]._images) for path in sheets) == 2 * len(demo["covered"])
+    assert glob.glob(os.path.join(out, "**", "*.qgs*"), recursive=True)  # the QField projects too

@@ -10,11 +10,11 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubl
                                  QShortcut,
                                  QTableView, QVBoxLayout, QWidget)
 
-from ..core import fieldwork, imagery, photos, schema, season, verification
+from ..core import fieldwork, photos, schema, season, verification
 from ..core.store import VerificationConflict, open_task
 from . import background
 from .combos import refill_choices
-from .messages import error_text, ui_is_chinese
+from .messages import error_text, sheets_destination, ui_is_chinese
 from .task_layers import task_table
 from .verdict_form import VerdictForm
 
@@ -477,23 +477,10 @@ class ReviewDock(QgsDockWidget):
     def export_sheets(self, folder=None, chips=None):
         """One sheet per township, written in the background. When the task has imagery, asks
         whether each row should show the patch's before/after image chips (slower)."""
-        if folder is None:
-            folder = QFileDialog.getExistingDirectory(self, self.tr("Folder for the township sheets"))
-        if not folder:
+        chosen = sheets_destination(self, self.task_path, self.tr("Folder for the township sheets"), folder, chips)
+        if chosen is None:
             return None
-        if chips is None:
-            chips = False
-            if imagery.entries(self.task_path):
-                answer = QMessageBox.question(
-                    self, self.tr("Township sheets"),
-                    self.tr("Show each patch's before and after images in its row? Township staff then see the "
-                            "change without QGIS (about 0.1 s a patch)."),
-                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No | QMessageBox.StandardButton.Cancel,
-                    QMessageBox.StandardButton.No)
-                if answer == QMessageBox.StandardButton.Cancel:
-                    return None
-                chips = answer == QMessageBox.StandardButton.Yes
-        path = self.task_path
+        (folder, chips), path = chosen, self.task_path
 
         def written(paths, error):
             self._running = None

@@ -10,7 +10,8 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileD
 
 from ..core import schema, season
 from ..core.store import open_task, task_files_folder
-from .messages import error_text
+from . import background
+from .messages import error_text, sheets_destination
 
 _OVERDUE = QColor("#f8cbad")
 _SOON = QColor("#fff2cc")
@@ -25,6 +26,7 @@ class SeasonPanel(QWidget):
         super().__init__(parent)
         self.task_path = None
         self._loading = False
+        self._running = None  # per-person lists with image chips, written in the background
 
         self.milestones = QTableWidget(0, 6)
         self.milestones.setHorizontalHeaderLabels([self.tr("Batch"), self.tr("Milestone"), self.tr("Due"),
@@ -288,18 +290,38 @@ class SeasonPanel(QWidget):
         self.changed.emit()
         return changed
 
-    def export_lists(self, out_dir=None):
-        out_dir = out_dir or QFileDialog.getExistingDirectory(self, self.tr("Folder for the per-person task lists"))
-        if not out_dir:
+    def export_lists(self, out_dir=None, chips=None):
+        """Sheets and QField projects for every person. Returns the paths written; with image chips
+        in the sheets (asked when the task has imagery) the work runs in the background instead,
+        and the task is returned."""
+        chosen = sheets_destination(self, self.task_path, self.tr("Folder for the per-person task lists"), out_dir,
+                                    chips)
+        if chosen is None:
             return None
+        (out_dir, chips), path = chosen, self.task_path
+
+        def written(paths, error):
+            self._running = None
+            if error is not None:
+                QMessageBox.warning(self, self.tr("Per-person task lists"), error_text(error))
+                return None
+            self.message.emit(self.tr("{n} sheets and QField projects written to {dir}").format(
+                n=len(paths), dir=out_dir), 0)
+            return paths
+
+        if chips:  # about 0.1 s a patch: not while the user waits
+            self._running = background.start(background.CoreTask(
+                self.tr("Per-person task lists"),
+                lambda feedback: season.export_assignee_lists(path, out_dir, chips=True, feedback=feedback), written))
+            return self._running
         try:
-            written = season.export_assignee_lists(self.task_path, out_dir)
+            return written(season.export_assignee_lists(path, out_dir), None)
         except Exception as exc:
-            QMessageBox.warning(self, self.tr("Per-person task lists"), error_text(exc))
-            return None
-        self.message.emit(self.tr("{n} sheets and QField projects written to {dir}").format(
-            n=len(written), dir=out_dir), 0)
-        return written
+            return written(None, exc)
+
+    def abandon_work(self):
+        """The plugin unloads: work still running ends without calling back into this panel."""
+        self._running = background.abandoned(self._running)
 
     def export_report(self, path=None):
         if path is None:
