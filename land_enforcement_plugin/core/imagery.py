@@ -823,12 +823,13 @@ def match_patch(task_path, jcbh, registry=None):
     return match(qsx, hsx, entries(task_path) if registry is None else registry, bbox_of(wkb))
 
 
-def export_chips(task_path, jcbh, out_dir, size_px=CHIP_SIZE, redlines=False, dates_only=False):
+def export_chips(task_path, jcbh, out_dir, size_px=CHIP_SIZE, redlines=False, dates_only=False, registered=None):
     """The patch's before and after chips as out_dir/<JCBH>_before.png and <JCBH>_after.png (only
     the sides that have matching imagery). Returns the paths written, before first. dates_only: the
-    caption is only the image's date (small chips in a sheet, under a column saying which side)."""
+    caption is only the image's date (small chips in a sheet, under a column saying which side);
+    registered: the task's imagery entries when the caller has read them already (many patches)."""
     wkb, qsx, hsx, working, overlay = patch_facts(task_path, jcbh)
-    found = match(qsx, hsx, entries(task_path), bbox_of(wkb))
+    found = match(qsx, hsx, entries(task_path) if registered is None else registered, bbox_of(wkb))
     os.makedirs(out_dir, exist_ok=True)
     written = []
     for side, entry in (("before", found.before), ("after", found.after)):

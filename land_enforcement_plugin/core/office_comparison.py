@@ -95,6 +95,21 @@ def _without_collapsed(geometry):
     return QgsGeometry(solid)
 
 
+def _prepared(geometry):
+    """A GEOS engine of `geometry`, prepared for repeated predicates."""
+    engine = QgsGeometry.createGeometryEngine(geometry.constGet())
+    engine.prepareGeometry()
+    return engine
+
+
+def _union(shapes, whole=None):
+    """The polygonal union of a non-empty list of shapes (one is kept as it is); `whole` (a patch)
+    when it is one of them, the shapes being pieces of that patch."""
+    if whole is not None and any(shape is whole for shape in shapes):
+        return whole
+    return shapes[0] if len(shapes) == 1 else polygonal(QgsGeometry.unaryUnion(shapes))
+
+
 class _PatchSet:
     """The patches in the working CRS with a spatial index and, per thread, prepared engines."""
 
@@ -115,9 +130,7 @@ class _PatchSet:
         """This thread's prepared GEOS engine of patch `index`, kept while the thread works on that
         patch (a prepared geometry builds its indexes lazily, so it is never shared between threads)."""
         if getattr(self._local, "index", None) != index:
-            engine = QgsGeometry.createGeometryEngine(self.geometries[index].constGet())
-            engine.prepareGeometry()
-            self._local.index, self._local.engine = index, engine
+            self._local.index, self._local.engine = index, _prepared(self.geometries[index])
         return self._local.engine
 
     def whole_or_part(self, index, piece):
@@ -173,8 +186,7 @@ class _LayerHits:
             engines = self._local.engines = {}
         engine = engines.get(number)
         if engine is None:
-            engine = engines[number] = QgsGeometry.createGeometryEngine(self.geometries[number].constGet())
-            engine.prepareGeometry()
+            engine = engines[number] = _prepared(self.geometries[number])
         return engine
 
     def clip(self, index, number):
@@ -219,7 +231,7 @@ class _LayerHits:
                 shapes.append(self.geometries[number])
         if not shapes:
             return None
-        union = shapes[0] if len(shapes) == 1 else polygonal(QgsGeometry.unaryUnion(shapes))
+        union = _union(shapes)
         if union is not None and not all(self.large[number] for number in numbers):  # not yet clipped
             union = polygonal(QgsGeometry(self.patch_set.engine(index).intersection(union.constGet())))
         return self.patch_set.whole_or_part(index, union)
@@ -432,11 +444,7 @@ def _patch_result(index, patch_set, collected, calculator, settings):
     patch = patch_set.geometries[index]
     approval_pieces = [piece for key, hits in collected.items() if key.startswith("approval")
                        for piece in hits.pieces(index)]
-    approved = None
-    if approval_pieces:
-        shapes = [piece for piece, _ in approval_pieces]
-        approved = patch if any(shape is patch for shape in shapes) else (
-            shapes[0] if len(shapes) == 1 else polygonal(QgsGeometry.unaryUnion(shapes)))
+    approved = _union([piece for piece, _ in approval_pieces], patch) if approval_pieces else None
     layers = {name: collected[key].part(index) if key in collected else None
               for name, key in (("cultivated_m2", "cultivated"), ("pbf_m2", "pbf"), ("eco_m2", "eco"))}
     layers["approved_m2"] = approved
@@ -455,8 +463,7 @@ def _patch_result(index, patch_set, collected, calculator, settings):
         by_code[label or ("", "")].append(geometry)
 
     def part_areas(label):
-        geometries = by_code[label]
-        part_geometry = geometries[0] if len(geometries) == 1 else polygonal(QgsGeometry.unaryUnion(geometries))
+        part_geometry = _union(by_code[label])
         row = {"area_m2": calculator.area(part_geometry)}
         for key, geometry in layers.items():
             row[key] = calculator.area(polygonal(geometry.intersection(part_geometry))) if geometry else 0.0

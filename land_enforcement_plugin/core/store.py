@@ -851,12 +851,19 @@ class GeoPackageTaskStore(OgrTaskStore):
 
     provider = "ogr"  # the QGIS data provider of its layers
 
+    def __init__(self, path, ds):
+        super().__init__(path, ds)
+        # Every connection waits (up to 20 s) for another one's lock instead of failing with
+        # "database is locked": a verdict saved while the figures are written in the background,
+        # or while QGIS draws the task's layers, is then written a moment later.
+        ds.ExecuteSQL("PRAGMA busy_timeout = 20000")
+
     @classmethod
     def create(cls, path, working_crs, county_code="", county_name="", batch=""):
         if os.path.exists(path):
             raise LandEnforcementError(f"任务库已存在：{path}", f"Task database already exists: {path}")
         ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
-        store = cls(path, _waiting_for_readers(ds))
+        store = cls(path, ds)
         ds = None
         try:
             store._initialise(new_task_meta(working_crs, county_code, county_name, batch))
@@ -882,7 +889,7 @@ class GeoPackageTaskStore(OgrTaskStore):
         if ds.GetLayerByName(schema.META_TABLE) is None:
             raise LandEnforcementError(f"该 GeoPackage 不是卫片执法任务库：{path}",
                                        f"This GeoPackage is not a land-enforcement task database: {path}")
-        store = cls(path, _waiting_for_readers(ds))
+        store = cls(path, ds)
         version = int(store.meta().get("schema_version", 0))
         if version < schema.SCHEMA_VERSION:
             # An upgraded task no longer opens in an older plugin: keep the file as it was.
@@ -900,14 +907,6 @@ class GeoPackageTaskStore(OgrTaskStore):
         deferred): a transaction that read first and then wants to write, while another connection
         writes, fails with "database is locked" at once instead of waiting its turn."""
         self._ds.ExecuteSQL("UPDATE gpkg_contents SET table_name = table_name WHERE 0")  # in every GeoPackage
-
-
-def _waiting_for_readers(ds):
-    """A GeoPackage connection that waits (up to 20 s) for another one's lock instead of failing
-    with "database is locked": a verdict saved while the figures are read in the background, or
-    while QGIS draws the task's layers, is then written a moment later."""
-    ds.ExecuteSQL("PRAGMA busy_timeout = 20000")
-    return ds
 
 
 def new_task_meta(working_crs, county_code="", county_name="", batch=""):

@@ -4,6 +4,7 @@ Township staff fill the spreadsheet by hand, so values are forgiven surrounding 
 full-width characters, and anything else wrong is reported with the row, the column and the
 allowed values — never guessed.
 """
+import contextlib
 import datetime
 import os
 import re
@@ -294,10 +295,10 @@ def export_templates(task_path, out_dir, township=None, groups=None, chips=False
                 raise LandEnforcementError("已取消", "Cancelled")
 
     try:
-        with tempfile.TemporaryDirectory(prefix="lep-chips-") as chip_dir:
+        with tempfile.TemporaryDirectory(prefix="lep-chips-") if chips else contextlib.nullcontext() as chip_dir:
+            render_chips = _chip_renderer(task_path, chip_dir) if chips else None
             for key, jcbhs in sorted(chosen.items()):
-                written.append(_write_template(task_path, out_dir, key, jcbhs, recorded, chip_dir if chips else None,
-                                               row_written))
+                written.append(_write_template(out_dir, key, jcbhs, recorded, render_chips, row_written))
     except BaseException:  # cancelled or failed: all the sheets or none
         for path in written:
             os.remove(path)
@@ -305,9 +306,19 @@ def export_templates(task_path, out_dir, township=None, groups=None, chips=False
     return written
 
 
-def _write_template(task_path, out_dir, group, jcbhs, recorded, chip_dir, row_written):
-    """The sheet of one township (or person): the path written. chip_dir: where the image chips
-    are rendered before they go into the sheet (None: no chips); row_written() after each row."""
+def _chip_renderer(task_path, chip_dir):
+    """jcbh -> the image files of the patch's before and after chips, rendered into chip_dir (they
+    must stay there until the sheet is saved); the task's imagery is read once, not once a patch."""
+    from .imagery import entries, export_chips
+
+    registered = entries(task_path)
+    return lambda jcbh: export_chips(task_path, jcbh, chip_dir, size_px=SHEET_CHIP_PIXELS, dates_only=True,
+                                     registered=registered)
+
+
+def _write_template(out_dir, group, jcbhs, recorded, render_chips, row_written):
+    """The sheet of one township (or person): the path written. render_chips(jcbh): the paths of
+    a patch's image chips (None: no chips); row_written() after each row."""
     import openpyxl
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -319,7 +330,7 @@ def _write_template(task_path, out_dir, group, jcbhs, recorded, chip_dir, row_wr
     sheet.title = "核查结果"
     lists = workbook.create_sheet("代码表")  # long lists do not fit in a validation formula
     headers = schema.SPREADSHEET_FIELDS
-    sheet.append([spec.zh for spec in headers] + ([title for _, title in _CHIP_SIDES] if chip_dir else []))
+    sheet.append([spec.zh for spec in headers] + ([title for _, title in _CHIP_SIDES] if render_chips else []))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -337,8 +348,8 @@ def _write_template(task_path, out_dir, group, jcbhs, recorded, chip_dir, row_wr
         sheet.append(row)
         for col in range(1, len(headers) + 1):  # text cells, never formulas
             sheet.cell(sheet.max_row, col).number_format = "@"
-        if chip_dir:
-            _add_chips(sheet, sheet.max_row, len(headers) + 1, task_path, jcbh, chip_dir)
+        if render_chips:
+            _add_chips(sheet, sheet.max_row, len(headers) + 1, render_chips(jcbh))
         row_written()
     last = max(sheet.max_row, 2)
     for list_col, (col, spec) in enumerate(((i + 1, s) for i, s in enumerate(headers) if s.vocabulary), start=1):
@@ -356,24 +367,21 @@ def _write_template(task_path, out_dir, group, jcbhs, recorded, chip_dir, row_wr
     for col, spec in enumerate(headers, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = max(10, len(spec.zh) * 2 + 4)
     sheet.column_dimensions["A"].width = 22
-    if chip_dir:
+    if render_chips:
         for col in (len(headers) + 1, len(headers) + 2):  # characters of about 7 px
             sheet.column_dimensions[get_column_letter(col)].width = SHEET_CHIP_PIXELS / 7 + 1
     lists.sheet_state = "hidden"
     path = os.path.join(out_dir, f"核查表_{group_file_stem(xzqdm, xzqmc, assignee)}.xlsx")
-    workbook.save(path)  # the chips are read from chip_dir now
+    workbook.save(path)  # the chips' image files are read now
     return path
 
 
-def _add_chips(sheet, row, first_column, task_path, jcbh, chip_dir):
-    """The patch's before and after chips in the cells of `row` from `first_column` on; a side
-    with no matching image says so."""
+def _add_chips(sheet, row, first_column, rendered):
+    """A patch's before and after chips (`rendered`: their image files) in the cells of `row` from
+    `first_column` on; a side with no matching image says so."""
     from openpyxl.drawing.image import Image
     from openpyxl.utils import get_column_letter
 
-    from .imagery import export_chips
-
-    rendered = export_chips(task_path, jcbh, chip_dir, size_px=SHEET_CHIP_PIXELS, dates_only=True)
     for offset, (side, _) in enumerate(_CHIP_SIDES):
         cell = f"{get_column_letter(first_column + offset)}{row}"
         path = next((p for p in rendered if p.endswith(f"_{side}.png")), None)

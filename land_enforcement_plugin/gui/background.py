@@ -9,8 +9,10 @@ class CoreTask(QgsTask):
     """
 
     def __init__(self, description, work, done, hidden=False):
-        # hidden: routine work (figures refreshed after a save) stays out of QGIS's task list
-        super().__init__(description, QgsTask.Flag.CanCancel | QgsTask.Flag.Hidden if hidden else QgsTask.Flag.CanCancel)
+        flags = QgsTask.Flag.CanCancel
+        if hidden:  # routine work (figures refreshed after a save) stays out of QGIS's task list
+            flags |= QgsTask.Flag.Hidden
+        super().__init__(description, flags)
         self._work = work
         self._done = done
         self.feedback = QgsFeedback()
