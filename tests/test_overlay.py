@@ -264,3 +264,19 @@ def test_cancelled_overlay_writes_nothing(hand_task, at):
     finished = CancelAt()
     assert run_overlay(hand_task, hand_built_inputs(), finished).recomputed == 3  # nothing was kept as done
     assert finished.seen == sorted(finished.seen) and finished.seen[-1] == pytest.approx(100)
+
+
+def test_every_patch_gets_the_overlays_main_township(season):
+    """The township of a patch is the one holding its largest part (deliveries carry the county's
+    code on every patch), stored on the patch by the overlay."""
+    from land_enforcement_plugin.core.metrics import main_townships
+
+    store = GeoPackageTaskStore.open(season["task"])
+    try:
+        expected = main_townships(store.township_parts())
+        rows = store._query(f"SELECT jcbh, {schema.TOWNSHIP_CODE.name} AS code, {schema.TOWNSHIP_NAME.name} AS name "
+                            f"FROM {schema.PATCHES_LAYER}")
+    finally:
+        store.close()
+    assert rows and {r["jcbh"]: (r["code"], r["name"]) for r in rows} == expected
+    assert all(code[6:9] != "000" for code, _ in expected.values())  # townships, never the county

@@ -7,6 +7,7 @@ from osgeo import ogr
 from qgis.core import QgsVectorLayer
 
 from land_enforcement_plugin.core import schema
+from land_enforcement_plugin.core import store as store_module
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
@@ -111,7 +112,10 @@ def test_patch_jcbh_is_unique_in_the_database(task_path):
 
 def test_older_task_is_migrated_without_losing_data(tmp_path, task_path, monkeypatch):
     src = write_patches(str(tmp_path / "a.shp"), [patch_row("A1")])
+    # The plugin as it was at schema 1: that version and the patch fields it knew.
     monkeypatch.setattr(schema, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(schema, "PATCH_SOURCE_FIELDS", schema.PATCH_SOURCE_FIELDS_V1)
+    monkeypatch.setattr(store_module, "_COMPARED", [f.name for f in schema.PATCH_SOURCE_FIELDS_V1] + ["src_attrs"])
     import_patches(task_path, ImportOptions(src))
     old = QgsVectorLayer(f"{task_path}|layername=patches", "p", "ogr")
     assert "area_m2" not in old.fields().names()

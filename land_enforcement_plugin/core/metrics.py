@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from . import schema, workbook
 from .errors import LandEnforcementError
+from .office_comparison import main_township
 
 _V = schema.Verdict
 _AREAS = ("area_m2", "cultivated_m2", "pbf_m2", "general_cultivated_m2", "eco_m2")
@@ -41,11 +42,6 @@ class MetricsResult:
     rows: list  # dicts keyed by schema.METRIC_FIELDS names; townships sorted by xzqdm, county last
     flagged_patches: list  # single unlawful patches over the interview thresholds
     thresholds: schema.Thresholds
-
-
-def main_township(parts):
-    """The township holding the largest part (ties: the smaller code, so the choice is stable)."""
-    return min(parts, key=lambda p: (-p["area_m2"], p["xzqdm"]))["xzqdm"]
 
 
 def main_townships(parts):

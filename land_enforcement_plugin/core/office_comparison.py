@@ -487,6 +487,12 @@ def patch_overlay(jcbh, whole, township_labels, part_areas, approval_labels, set
     return result
 
 
+def main_township(parts):
+    """The township code holding the largest of a patch's parts (township_rows dicts); ties go to
+    the smaller code, so the choice is stable."""
+    return min(parts, key=lambda p: (-p["area_m2"], p["xzqdm"]))["xzqdm"]
+
+
 def township_rows(whole, labels, part_areas):
     """The patch split by township. Whatever lies outside every township goes to the largest
     part, so that the parts add up to the whole patch."""

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from qgis.core import QgsCoordinateReferenceSystem, QgsFeatureRequest, QgsGeometry, QgsVectorLayer
 
 from . import schema
-from .office_comparison import (compute_overlay, layers_fingerprint,
+from .office_comparison import (compute_overlay, layers_fingerprint, main_township,
                                 patch_fingerprint, reasons_json)
 from .postgis_overlay import ENGINE_LOCAL, ENGINE_POSTGIS, database_sources, overlay_in_database
 from .postgis_store import _first_line
@@ -123,6 +123,11 @@ def run_overlay(task_path, inputs, feedback=None):
         patch_values, township_rows = {}, []
         for result in results:
             values = dict(result.areas)
+            main = main_township(result.townships)
+            # A patch outside every township polygon has no township (the run reports it).
+            values[schema.TOWNSHIP_CODE.name] = main or None
+            values[schema.TOWNSHIP_NAME.name] = next(
+                (part["xzqmc"] for part in result.townships if part["xzqdm"] == main), None) if main else None
             values.update({
                 schema.SUGGESTED_VERDICT.name: result.suggested_verdict,
                 schema.SUGGESTED_APPROVAL.name: result.suggested_approval_no,

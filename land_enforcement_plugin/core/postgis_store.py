@@ -237,7 +237,7 @@ class PostgisTaskStore(OgrTaskStore):
         items = list(patch_values.items())
         if items:
             names = list(items[0][1])
-            casts = {f.name: _SQL_TYPES.get(f.kind, "text") for f in schema.OVERLAY_PATCH_FIELDS}
+            casts = {f.name: _SQL_TYPES.get(f.kind, "text") for f in schema.OVERLAY_PATCH_FIELDS + schema.OVERLAY_PLACE_FIELDS}
             assignments = ", ".join(f"{name} = s.{name}::{casts.get(name, 'text')}" for name in names)
             for chunk in _chunks(items):
                 rows = ", ".join("(" + ", ".join([_sql_value(jcbh)] + [_sql_value(values[n]) for n in names]) + ")"

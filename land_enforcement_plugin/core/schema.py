@@ -6,7 +6,7 @@ type them in spreadsheets (see shared/DOMAIN.md); English labels are for display
 from dataclasses import dataclass
 from enum import Enum
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # 1 亩 = 10000/15 m²
 M2_PER_MU = 10000.0 / 15.0
@@ -149,7 +149,14 @@ BHLX = Field("bhlx", "变化类型", "Change type", "str",
              ("BHLX", "变化类型", "BHLB", "TBLX", "图斑类型"))
 PC = Field("pc", "批次", "Batch", "str", ("PC", "批次", "PCH", "批次号"))
 
-PATCH_SOURCE_FIELDS = (JCBH, XZQDM, XZQMC, TBMJ, QSX, HSX, BHLX, PC)
+# The township as the delivery names it (Zhejiang's SSXZ and the like): a cross-check only, the
+# township of a patch is always the overlay's (TOWNSHIP_CODE / TOWNSHIP_NAME below).
+DELIVERED_TOWNSHIP = Field("delivered_township", "下发乡镇", "Delivered township", "str",
+                           ("SSXZ", "所属乡镇", "乡镇名称", "XZMC_XZ", "SSXZMC"))
+
+# The patch fields of schema version 1 (migration 1 creates these, and only these, forever).
+PATCH_SOURCE_FIELDS_V1 = (JCBH, XZQDM, XZQMC, TBMJ, QSX, HSX, BHLX, PC)
+PATCH_SOURCE_FIELDS = PATCH_SOURCE_FIELDS_V1 + (DELIVERED_TOWNSHIP,)
 REQUIRED_SOURCE_FIELDS = (JCBH,)
 
 # Fields the plugin adds to every patch.
@@ -159,7 +166,8 @@ IMPORT_NOTE = Field("import_note", "导入说明", "Import note", "str")
 REPAIRED = Field("geom_repaired", "几何已修复", "Geometry repaired", "int")
 IMPORTED_AT = Field("imported_at", "导入时间", "Imported at", "datetime")
 
-PATCH_FIELDS = PATCH_SOURCE_FIELDS + (BATCH, SRC_ATTRS, IMPORT_NOTE, REPAIRED, IMPORTED_AT)
+PATCH_FIELDS_V1 = PATCH_SOURCE_FIELDS_V1 + (BATCH, SRC_ATTRS, IMPORT_NOTE, REPAIRED, IMPORTED_AT)
+PATCH_FIELDS = PATCH_FIELDS_V1 + (DELIVERED_TOWNSHIP,)
 
 # Layer and table names in the task database.
 PATCHES_LAYER = "patches"
@@ -195,6 +203,14 @@ OVERLAY_FINGERPRINT = Field("overlay_fingerprint", "比对输入指纹", "Overla
 OVERLAY_AT = Field("overlay_at", "比对时间", "Overlay computed at", "datetime")
 OVERLAY_PATCH_FIELDS = OVERLAY_AREA_FIELDS + (SUGGESTED_VERDICT, SUGGESTED_APPROVAL, PRIORITY, SUGGESTION_REASONS,
                                               OVERLAY_MODE, OVERLAY_FINGERPRINT, OVERLAY_AT)
+
+# Where a patch lies, from the overlay (schema 7): the township holding its largest part, and the
+# village when a village layer was given. Deliveries carry the county's code on every patch, so
+# this, never the delivered XZQDM/XZQMC, is the township shown, filtered, grouped and exported.
+TOWNSHIP_CODE = Field("township_code", "所属乡镇代码", "Township code", "str")
+TOWNSHIP_NAME = Field("township_name", "所属乡镇", "Township", "str")
+VILLAGE_NAME = Field("village_name", "所属村", "Village", "str")
+OVERLAY_PLACE_FIELDS = (TOWNSHIP_CODE, TOWNSHIP_NAME, VILLAGE_NAME)
 
 PATCH_TOWNSHIPS_TABLE = "patch_townships"
 OVERLAY_RUNS_TABLE = "overlay_runs"
@@ -232,6 +248,9 @@ SPREADSHEET_FIELDS = (V_JCBH, V_TOWNSHIP, V_VERDICT, V_LAND_USE, V_VIOLATION, V_
                       V_MEASURES, V_CASE_FILED, V_LEAD_SOURCE, V_INSPECTOR, V_DATE, V_NOTES)
 VERIFICATION_FIELDS = (V_VERDICT, V_LAND_USE, V_LAWFUL_KIND, V_VIOLATION, V_OTHER_KIND, V_APPROVAL_NO,
                        V_RECT_STATUS, V_MEASURES, V_CASE_FILED, V_LEAD_SOURCE, V_INSPECTOR, V_DATE, V_NOTES)
+# Set on a record when its patch was re-delivered with another shape (old and new area in the text):
+# the verdict was made on the old shape and needs a look. Cleared when the record is saved again.
+RECHECK = Field("recheck", "需复核", "Needs re-check", "str")
 OPTIONAL_SPREADSHEET_FIELDS = (V_LAWFUL_KIND, V_OTHER_KIND)
 
 # What each verdict requires (DOMAIN.md; issue: the verdict form).

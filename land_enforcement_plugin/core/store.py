@@ -201,7 +201,7 @@ def _migrate_to_1(ds, meta):
     srs.SetFromUserInput(meta["working_crs"])
     patches = ds.CreateLayer(schema.PATCHES_LAYER, srs, ogr.wkbMultiPolygon,
                              options=_geometry_layer_options(ds))
-    for f in schema.PATCH_FIELDS:
+    for f in schema.PATCH_FIELDS_V1:
         patches.CreateField(ogr.FieldDefn(f.name, _OGR_TYPES[f.kind]))
     patches.CreateField(ogr.FieldDefn("geom_sha256", ogr.OFTString))
     _create_table(ds, schema.VERIFICATIONS_TABLE, _VERIFICATION_COLUMNS)
@@ -275,8 +275,22 @@ def _migrate_to_6(ds, meta):
     ds.GetLayerByName(schema.PATCHES_LAYER).CreateField(ogr.FieldDefn(schema.REPEAT_OF.name, ogr.OFTString))
 
 
+def _migrate_to_7(ds, meta):
+    """Real deliveries: the township of a patch from the overlay (deliveries carry the county code),
+    the township the delivery names, and a re-check mark on a verification record whose patch
+    changed shape. Tasks already overlaid get their main township from the stored split."""
+    patches = ds.GetLayerByName(schema.PATCHES_LAYER)
+    for f in (schema.DELIVERED_TOWNSHIP,) + schema.OVERLAY_PLACE_FIELDS:
+        patches.CreateField(ogr.FieldDefn(f.name, _OGR_TYPES[f.kind]))
+    ds.GetLayerByName(schema.VERIFICATIONS_TABLE).CreateField(ogr.FieldDefn(schema.RECHECK.name, ogr.OFTString))
+    main = (f"(SELECT t.{{}} FROM {schema.PATCH_TOWNSHIPS_TABLE} t WHERE t.jcbh = {schema.PATCHES_LAYER}.jcbh "
+            "ORDER BY t.area_m2 DESC, t.xzqdm LIMIT 1)")
+    ds.ExecuteSQL(f"UPDATE {schema.PATCHES_LAYER} SET {schema.TOWNSHIP_CODE.name} = {main.format('xzqdm')}, "
+                  f"{schema.TOWNSHIP_NAME.name} = {main.format('xzqmc')}")
+
+
 MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4, 5: _migrate_to_5,
-              6: _migrate_to_6}
+              6: _migrate_to_6, 7: _migrate_to_7}
 assert max(MIGRATIONS) == schema.SCHEMA_VERSION
 
 
