@@ -34,7 +34,7 @@ from . import schema
 from .errors import LandEnforcementError
 from .photos import safe_name
 from .store import _sql_quote, open_task, task_files_folder, task_name
-from .verification import parse_date
+from .dates import parse_date
 
 META_KEY = "imagery"
 ROLES = ("before", "after", "any")

@@ -18,7 +18,7 @@ from . import schema
 from .errors import LandEnforcementError
 from .season import link_repeats
 from .store import ImportIssue, PatchRecord, SourceFile, create_task, open_task, task_exists
-from .verification import parse_date
+from .dates import parse_date
 
 gdal.UseExceptions()
 

@@ -5,7 +5,6 @@ full-width characters, and anything else wrong is reported with the row, the col
 allowed values — never guessed.
 """
 import contextlib
-import datetime
 import os
 import re
 import tempfile
@@ -13,17 +12,12 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from . import schema
+from .dates import parse_date
 from .errors import LandEnforcementError
 from .photos import safe_name
 from .store import open_task
 
 _SEPARATORS = re.compile(r"[、，,；;/]+")
-# A time of day after the date (as OGR writes datetime fields) is allowed and dropped.
-_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
-_DATE_DIGITS = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_EXCEL_EPOCH = datetime.date(1899, 12, 30)
-# Excel serial numbers of plausible verification dates (1990 .. 2100).
-_SERIAL_RANGE = (32874, 73051)
 
 
 def clean_text(value):
@@ -34,21 +28,6 @@ def clean_text(value):
         value = int(value)
     text = unicodedata.normalize("NFKC", str(value)).strip()
     return text or None
-
-
-def parse_date(value):
-    """A date cell or typed date -> 'YYYY-MM-DD'; raises ValueError for anything else."""
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, (int, float)) and _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1]:
-        return (_EXCEL_EPOCH + datetime.timedelta(days=int(value))).isoformat()
-    text = clean_text(value)
-    match = _DATE_TEXT.match(text or "") or _DATE_DIGITS.match(text or "")
-    if not match:
-        raise ValueError(text)
-    return datetime.date(*(int(g) for g in match.groups())).isoformat()
 
 
 @dataclass
