@@ -593,3 +593,140 @@ def test_season_tab_lists_with_chips_in_the_background(demo, tmp_path, plugin):
     sheets = glob.glob(os.path.join(out, "*.xlsx"))
     assert sum(len(openpyxl.load_workbook(path)["核查结果"]._images) for path in sheets) == 2 * len(demo["covered"])
     assert glob.glob(os.path.join(out, "**", "*.qgs*"), recursive=True)  # the QField projects too
+
+
+# -- month dates, as provinces deliver QSX / HSX ---------------------------------------------------
+MONTH_JCBH = "1405242023000001"
+
+
+def write_dated_image(path, epsg=4490, box=(118.095, 36.095, 118.106, 36.106), pixels=20):
+    """A small georeferenced GeoTIFF over the month patch (lon/lat box in EPSG:4490)."""
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
+    ds = gdal.GetDriverByName("GTiff").Create(path, pixels, pixels, 1, gdal.GDT_Byte)
+    ds.SetGeoTransform((box[0], (box[2] - box[0]) / pixels, 0, box[3], 0, -(box[3] - box[1]) / pixels))
+    ds.SetProjection(srs.ExportToWkt())
+    ds.GetRasterBand(1).Fill(120)
+    ds = None
+    return path
+
+
+@pytest.fixture
+def month_task(tmp_path):
+    """A task whose one patch came as delivered: GBK shapefile without .cpg, the county's code on the
+    row, QSX / HSX the months 202210 / 202303."""
+    from conftest import patch_row, write_patches
+    from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+
+    source = write_patches(str(tmp_path / "wptb.shp"), [patch_row(MONTH_JCBH, xzqdm="140524000000", xzqmc="陵川县",
+                                                                   QSX="202210", HSX="202303", PC="2023Q1")])
+    task = str(tmp_path / "task.gpkg")
+    import_patches(task, ImportOptions(source))
+    return task
+
+
+def register(task, folder, dates, role="any"):
+    """One GeoTIFF per date (named for it) registered with the task; returns {date: name}."""
+    os.makedirs(folder, exist_ok=True)
+    names = {}
+    for date in dates:
+        path = write_dated_image(os.path.join(folder, f"img_{date.replace('-', '')}.tif"))
+        names[date] = imagery.add_files(task, [path], role, date_from=date)[0]["name"]
+    return names
+
+
+def unregister(task, name):
+    assert imagery.remove(task, next(e["source"] for e in imagery.entries(task) if e["name"] == name))
+
+
+def test_month_patch_gets_the_nearest_images_on_its_side_of_qsx_and_hsx_never_the_wrong_side(month_task, tmp_path):
+    registered = register(month_task, str(tmp_path / "images"),
+                     ["2022-09-15", "2022-10-20", "2022-11-05", "2023-02-25", "2023-03-10", "2023-05-01"])
+    found = imagery.match_patch(month_task, MONTH_JCBH)
+    assert (imagery.shown_date("202210"), imagery.shown_date("2023年3月")) == ("2022-10", "2023-03")  # as shown
+    # A day inside the month counts as "on" the month: exact on both sides.
+    assert names(found) == (registered["2022-10-20"], registered["2023-03-10"]) and found.reasons == []
+    assert imagery.gap_days(found.before, "202210", "before") == 0
+    # Without them: 2022-11-05 (after QSX) is never "before", 2023-02-25 (before HSX) never "after".
+    for date in ("2022-10-20", "2023-03-10"):
+        unregister(month_task, registered[date])
+    found = imagery.match_patch(month_task, MONTH_JCBH)
+    assert names(found) == (registered["2022-09-15"], registered["2023-05-01"])
+    assert imagery.gap_days(found.before, "202210", "before") == 16  # to 1 October
+    assert imagery.gap_days(found.after, "2023-03", "after") == 31  # from 31 March
+    # Only images on the wrong sides: none, and the reason shows the month as 2022-10.
+    for date in ("2022-09-15", "2023-05-01"):
+        unregister(month_task, registered[date])
+    found = imagery.match_patch(month_task, MONTH_JCBH)
+    assert names(found) == (None, None)
+    assert "QSX 2022-10" in found.reasons[0].zh and "HSX 2023-03" in found.reasons[1].en
+
+
+def test_evidence_sheet_of_a_month_patch_shows_its_images(month_task, tmp_path):
+    register(month_task, str(tmp_path / "images"), ["2022-10-20", "2023-03-10"])
+    sheets = evidence.write_evidence_sheets(month_task, [MONTH_JCBH], str(tmp_path / "sheets"))
+    assert pdf_pages(sheets[MONTH_JCBH]) == 2
+    page2 = subprocess.run(["pdftotext", "-f", "2", "-l", "2", sheets[MONTH_JCBH], "-"], check=True,
+                           capture_output=True, text=True).stdout
+    assert "影像日期 2022-10-20" in page2 and "影像日期 2023-03-10" in page2 and "无匹配影像" not in page2
+
+
+@pytest.fixture
+def provider(qgis_processing):
+    from land_enforcement_plugin.processing.provider import LandEnforcementProvider
+
+    provider = LandEnforcementProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    yield provider
+    QgsApplication.processingRegistry().removeProvider(provider)
+
+
+def test_addimagery_takes_months(month_task, tmp_path, provider):
+    import processing
+
+    before = write_dated_image(str(tmp_path / "before.tif"))
+    after = write_dated_image(str(tmp_path / "after.tif"))
+    first = processing.run("landenforcement:addimagery", {"DATABASE": month_task, "INPUT": before,
+                                                          "DATE_FROM": "2022-10", "NAME": "前时相十月"})
+    second = processing.run("landenforcement:addimagery", {"DATABASE": month_task, "INPUT": after,
+                                                           "DATE_FROM": "2023.03", "DATE_TO": "2023年4月",
+                                                           "NAME": "后时相三四月"})
+    assert (first["COUNT"], second["COUNT"], first["WARNINGS"], second["WARNINGS"]) == (1, 2, "", "")
+    kept = imagery.entries(month_task)
+    assert [(e["date_from"], e["date_to"]) for e in kept] == [("2022-10", None), ("2023-03", "2023-04")]
+    assert [imagery.date_text(e) for e in kept] == ["2022-10", "2023-03～2023-04"]
+    assert names(imagery.match_patch(month_task, MONTH_JCBH)) == ("前时相十月", "后时相三四月")
+
+
+def test_addimagery_on_a_file_that_is_not_a_raster_says_so(month_task, tmp_path, provider):
+    import processing
+    from qgis.core import QgsProcessingException
+
+    from conftest import patch_row, write_patches
+
+    notes = tmp_path / "说明.txt"
+    notes.write_text("影像说明", encoding="utf-8")
+    shapefile = write_patches(str(tmp_path / "boundary.shp"), [patch_row("1")])
+    for path in (str(notes), shapefile):
+        with pytest.raises(QgsProcessingException) as raised:
+            processing.run("landenforcement:addimagery", {"DATABASE": month_task, "INPUT": path})
+        message = str(raised.value)
+        assert f"不是可读取的影像（栅格）文件，如 GeoTIFF：{path}" in message and "Not a readable image" in message
+        assert "Traceback" not in message and "RuntimeError" not in message and "not recognized" not in message
+    assert imagery.entries(month_task) == []
+
+
+def test_image_dated_outside_every_patch_is_registered_with_a_warning(month_task, tmp_path, provider):
+    import processing
+
+    late = processing.run("landenforcement:addimagery", {"DATABASE": month_task, "ROLE": 1, "DATE_FROM": "2030-03-01",
+                                                         "INPUT": write_dated_image(str(tmp_path / "late.tif"))})
+    assert late["COUNT"] == 1
+    assert "日期 2030-03-01 晚于所有图斑的后时相（最晚 2023-03），请核对日期" in late["WARNINGS"]
+    assert "after every patch's later image date (HSX, latest 2023-03)" in late["WARNINGS"]
+    early = processing.run("landenforcement:addimagery", {"DATABASE": month_task, "DATE_FROM": "2019-10",
+                                                          "INPUT": write_dated_image(str(tmp_path / "early.tif"))})
+    assert early["COUNT"] == 2 and "日期 2019-10 早于所有图斑的前时相（最早 2022-10）" in early["WARNINGS"]
+    # Images around the patch's months warn of nothing.
+    assert imagery.date_warnings(month_task, [imagery.make_entry("/x.tif", date_from="2022-10"),
+                                              imagery.make_entry("/y.tif", date_from="2023-03-31")]) == []

@@ -4,15 +4,16 @@ The province ships imagery with each batch: GeoTIFF files, folders of tiles, or 
 The task keeps a registry of them in task_meta["imagery"] (JSON, no schema change): a list of
 
     {"source": path or provider URI, "provider": "gdal" | "wms" (XYZ/WMTS/WMS), "name": shown name,
-     "role": "before" | "after" | "any", "date_from": "YYYY-MM-DD", "date_to": "YYYY-MM-DD",
+     "role": "before" | "after" | "any", "date_from": "YYYY-MM-DD" or a month "YYYY-MM", "date_to": the same,
      optional: "kind" (file/folder/connection/layer), "folder" (the tiles of a VRT), "connection"
      (a saved QGIS connection whose credentials are looked up when the layer is built, never stored),
      "extent" [xmin, ymin, xmax, ymax] and "tiles" [[...], ...] in the working CRS (coverage)}
 
 A folder of tiles becomes one GDAL VRT beside the task that references the tiles where they are
 (nothing is copied). match() picks, for a patch, the nearest image on or before its earlier date
-(QSX) and the nearest on or after its later date (HSX); render_chip() draws an image around a patch
-(no widgets, any thread); export_chips() writes a patch's chips as PNG files.
+(QSX) and the nearest on or after its later date (HSX), a month (as provinces deliver QSX/HSX)
+standing for its days; render_chip() draws an image around a patch (no widgets, any thread);
+export_chips() writes a patch's chips as PNG files.
 """
 import datetime
 import glob
@@ -34,7 +35,7 @@ from . import schema
 from .errors import LandEnforcementError
 from .photos import safe_name
 from .store import _sql_quote, open_task, task_files_folder, task_name
-from .dates import parse_date
+from .dates import parse_image_date, period, period_or_none
 
 META_KEY = "imagery"
 ROLES = ("before", "after", "any")
@@ -77,43 +78,44 @@ class Match(NamedTuple):
 
 
 # -- dates --------------------------------------------------------------------------------------
-def _date(value):
-    """A date from text as parse_date reads it, or None when empty or unreadable (or a QGIS NULL)."""
+def shown_date(value):
+    """A patch or image date as shown: '2024-03-15', a month as '2022-10'; unreadable text as it is."""
     if value is None or str(value).strip() in ("", "NULL"):
-        return None
+        return ""
     try:
-        return datetime.date.fromisoformat(parse_date(value))
+        return parse_image_date(value)
     except ValueError:
-        return None
+        return str(value).strip()
 
 
 def _clean_date(value, what):
+    """An entry's date as stored: 'YYYY-MM-DD', or 'YYYY-MM' for a month (kept as a month)."""
     if value is None or str(value).strip() == "":
         return None
     try:
-        return parse_date(value)
+        return parse_image_date(value)
     except ValueError:
-        raise LandEnforcementError(f"无法识别的{what}日期：{value}（应为 2024-03-15 之类）",
-                                   f"Unreadable {what} date: {value} (expected e.g. 2024-03-15)") from None
+        raise LandEnforcementError(f"无法识别的{what}日期：{value}（应为 2024-03-15 或月份 2024-03 之类）",
+                                   f"Unreadable {what} date: {value} (expected e.g. 2024-03-15, "
+                                   "or a month such as 2024-03)") from None
 
 
 def span(entry):
-    """(first, last) date an entry stands for, or None when it has no date (it never matches)."""
-    first = _date(entry.get("date_from"))
-    last = _date(entry.get("date_to")) or first
-    if first is None:
-        first = last
-    if first is None:
+    """(first, last) day an entry stands for (a month stands for all its days), or None when it has
+    no date (it never matches)."""
+    first, last = period_or_none(entry.get("date_from")), period_or_none(entry.get("date_to"))
+    if first is None and last is None:
         return None
-    return (first, last) if first <= last else (last, first)
+    first, last = first or last, last or first
+    return min(first[0], last[0]), max(first[1], last[1])
 
 
 def date_text(entry):
-    """'2024-03-15', '2023-09-01～2023-10-31' or '' for display."""
-    dates = span(entry)
-    if dates is None:
+    """'2024-03-15', '2022-10', '2023-09-01～2023-10-31' or '' for display."""
+    if span(entry) is None:
         return ""
-    return dates[0].isoformat() if dates[0] == dates[1] else f"{dates[0].isoformat()}～{dates[1].isoformat()}"
+    shown = [shown_date(entry.get(key)) for key in ("date_from", "date_to") if shown_date(entry.get(key))]
+    return shown[0] if len(set(shown)) == 1 else "～".join(shown)
 
 
 def guess_date(text):
@@ -160,45 +162,48 @@ def _covers(entry, bbox):
 
 
 def match(patch_qsx, patch_hsx, entries, bbox=None) -> Match:
-    """The before image: the entry (role before or any) whose date or range is nearest on or before
-    QSX (a range holding QSX is exact). The after image: the nearest on or after HSX (a range holding
-    HSX is exact). Ties go to the shorter range, then to the entry listed first. An image dated
-    after QSX never stands for "before" (it may show the change already), nor one before HSX for
-    "after". bbox: the patch's (xmin, ymin, xmax, ymax) in the working CRS; entries whose recorded
-    footprint misses it are left out. The same image is never both."""
-    qsx, hsx = _date(patch_qsx), _date(patch_hsx)
+    """The before image: the entry (role before or any) whose period is nearest on or before QSX's
+    period; the after image: the nearest on or after HSX's. A date is a day or a month (its days), an
+    entry's a day, a month or a range: periods that overlap count as "on" (exact). Ties go to the
+    shorter range, then to the entry listed first. An image after QSX's period never stands for
+    "before" (it may show the change already), nor one before HSX's period for "after". bbox: the
+    patch's (xmin, ymin, xmax, ymax) in the working CRS; entries whose recorded footprint misses it
+    are left out. The same image is never both."""
+    qsx, hsx = period_or_none(patch_qsx), period_or_none(patch_hsx)
     reasons = []
     dated = [(index, entry, span(entry)) for index, entry in enumerate(entries) if span(entry) is not None]
     covering = [(index, entry, dates) for index, entry, dates in dated if _covers(entry, bbox)]
 
-    def candidates(role, date, before_side):
+    def candidates(role, patch_period, before_side):
+        start, end = patch_period
         found = []
         for index, entry, (first, last) in covering:
             if entry.get("role", "any") not in (role, "any"):
                 continue
-            if before_side and first <= date:
-                found.append(((max((date - last).days, 0), (last - first).days, index), entry))
-            elif not before_side and last >= date:
-                found.append(((max((first - date).days, 0), (last - first).days, index), entry))
+            if before_side and first <= end:
+                found.append(((max((start - last).days, 0), (last - first).days, index), entry))
+            elif not before_side and last >= start:
+                found.append(((max((first - end).days, 0), (last - first).days, index), entry))
         return [entry for _, entry in sorted(found, key=lambda item: item[0])]
 
-    def explain(side_zh, side_en, field, date, value, before_side):
+    def explain(side_zh, side_en, field, patch_period, value, before_side):
         side = "before" if before_side else "after"
-        if date is None:
+        if patch_period is None:
             if value is None or str(value).strip() in ("", "NULL"):
                 return Reason(side, f"图斑没有{side_zh}日期（{field}），无法匹配{side_zh}影像",
                               f"The patch has no {side_en} date ({field}): no {side_en} image can be matched")
             return Reason(side, f"图斑的{field}“{value}”不是日期，无法匹配{side_zh}影像",
                           f"The patch's {field} '{value}' is not a date: no {side_en} image can be matched")
-        where, where_en = ("当日或之前", "on or before") if before_side else ("当日或之后", "on or after")
+        where, where_en = ("当时或之前", "on or before") if before_side else ("当时或之后", "on or after")
         if not entries:
             return Reason(side, "任务尚未登记影像", "The task has no imagery registered")
         if not dated:
             return Reason(side, "已登记的影像都没有日期，请在影像列表中填写", "No registered image has a date: fill them in")
         if not covering:
             return Reason(side, "已登记的影像都不覆盖该图斑", "No registered image covers this patch")
-        return Reason(side, f"没有{field} {date.isoformat()} {where}的{side_zh}影像覆盖该图斑",
-                      f"No {side_en} image {where_en} {field} {date.isoformat()} covers this patch")
+        date = shown_date(value)
+        return Reason(side, f"没有{field} {date} {where}的{side_zh}影像覆盖该图斑",
+                      f"No {side_en} image {where_en} {field} {date} covers this patch")
 
     before = after = None
     if qsx is not None:
@@ -211,18 +216,50 @@ def match(patch_qsx, patch_hsx, entries, bbox=None) -> Match:
         after = found[0] if found else None
     if after is None:
         reasons.append(explain("后时相", "after", "HSX", hsx, patch_hsx, False))
-    if qsx is not None and hsx is not None and qsx > hsx:
-        reasons.append(Reason(None, f"图斑的前时相 {qsx.isoformat()} 晚于后时相 {hsx.isoformat()}",
-                              f"The patch's QSX {qsx.isoformat()} is later than its HSX {hsx.isoformat()}"))
+    if qsx is not None and hsx is not None and qsx[0] > hsx[1]:
+        reasons.append(Reason(None, f"图斑的前时相 {shown_date(patch_qsx)} 晚于后时相 {shown_date(patch_hsx)}",
+                              f"The patch's QSX {shown_date(patch_qsx)} is later than its HSX {shown_date(patch_hsx)}"))
     return Match(before, after, reasons)
 
 
+def date_warnings(task_path, new_entries):
+    """[(entry name, zh, en)] for images dated after every patch's later date (HSX) or before every
+    earlier date (QSX) of the task: most often a mistyped date (2030 for 2023). They are registered
+    all the same; a task without patches warns of nothing."""
+    store = open_task(task_path)
+    try:
+        rows = store._query(f"SELECT DISTINCT {schema.QSX.name} AS qsx, {schema.HSX.name} AS hsx "
+                            f"FROM {schema.PATCHES_LAYER}")
+    finally:
+        store.close()
+    qsx = [(period_or_none(row["qsx"]), row["qsx"]) for row in rows]
+    hsx = [(period_or_none(row["hsx"]), row["hsx"]) for row in rows]
+    earliest = min(((dates, value) for dates, value in qsx if dates), key=lambda item: item[0][0], default=None)
+    latest = max(((dates, value) for dates, value in hsx if dates), key=lambda item: item[0][1], default=None)
+    warnings = []
+    for entry in new_entries:
+        dates = span(entry)
+        if dates is None:
+            continue
+        if latest is not None and dates[0] > latest[0][1]:
+            warnings.append((entry["name"], f"影像“{entry['name']}”的日期 {date_text(entry)} 晚于所有图斑的后时相"
+                                            f"（最晚 {shown_date(latest[1])}），请核对日期",
+                             f"The date {date_text(entry)} of the image '{entry['name']}' is after every patch's "
+                             f"later image date (HSX, latest {shown_date(latest[1])}): check the date"))
+        elif earliest is not None and dates[1] < earliest[0][0]:
+            warnings.append((entry["name"], f"影像“{entry['name']}”的日期 {date_text(entry)} 早于所有图斑的前时相"
+                                            f"（最早 {shown_date(earliest[1])}），请核对日期",
+                             f"The date {date_text(entry)} of the image '{entry['name']}' is before every patch's "
+                             f"earlier image date (QSX, earliest {shown_date(earliest[1])}): check the date"))
+    return warnings
+
+
 def gap_days(entry, patch_date, side):
-    """Days between a matched image and the patch date it stands for (0 inside its range)."""
-    dates, day = span(entry), _date(patch_date)
-    if dates is None or day is None:
+    """Days between a matched image and the patch date it stands for (0 when their periods overlap)."""
+    dates, patch = span(entry), period_or_none(patch_date)
+    if dates is None or patch is None:
         return None
-    return max((day - dates[1]).days, 0) if side == "before" else max((dates[0] - day).days, 0)
+    return max((patch[0] - dates[1]).days, 0) if side == "before" else max((dates[0] - patch[1]).days, 0)
 
 
 # -- the registry --------------------------------------------------------------------------------
@@ -274,14 +311,14 @@ def _stored_source(task_path, path):
 
 
 def make_entry(source, provider="gdal", name=None, role="any", date_from=None, date_to=None, **extra):
-    """A checked registry entry (dates normalised to YYYY-MM-DD)."""
+    """A checked registry entry (dates normalised to YYYY-MM-DD, a month to YYYY-MM)."""
     if provider not in PROVIDERS:
         raise LandEnforcementError(f"未知的影像类型：{provider}", f"Unknown imagery provider: {provider}")
     if role not in ROLES:
         raise LandEnforcementError(f"时相应为 before、after 或 any，而不是“{role}”",
                                    f"Role must be before, after or any, not '{role}'")
     first, last = _clean_date(date_from, "起始"), _clean_date(date_to, "截止")
-    if first and last and last < first:
+    if first and last and period(last)[1] < period(first)[0]:
         raise LandEnforcementError(f"截止日期 {last} 早于起始日期 {first}", f"End date {last} is before start date {first}")
     entry = {"source": source, "provider": provider, "name": name or _default_name(source, provider), "role": role,
              "date_from": first, "date_to": last if last != first else None}
@@ -326,9 +363,13 @@ def _working_srs(task_path):
 
 def _raster_facts(path):
     """(projection WKT, band count, (xmin, ymin, xmax, ymax) in its CRS) of a raster file."""
-    ds = gdal.OpenEx(path, gdal.OF_RASTER)
+    try:
+        ds = gdal.OpenEx(path, gdal.OF_RASTER)
+    except RuntimeError:  # GDAL's exceptions are on (core/store.py)
+        ds = None
     if ds is None:
-        raise LandEnforcementError(f"无法读取影像：{path}", f"Cannot read the image: {path}")
+        raise LandEnforcementError(f"不是可读取的影像（栅格）文件，如 GeoTIFF：{path}",
+                                   f"Not a readable image (raster) file such as a GeoTIFF: {path}")
     try:
         wkt = ds.GetProjection()
         x0, dx, rx, y0, ry, dy = ds.GetGeoTransform(can_return_null=True) or (None,) * 6

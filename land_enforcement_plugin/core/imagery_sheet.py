@@ -10,7 +10,7 @@ from qgis.core import QgsLayoutItemMap, QgsLayoutItemPage
 from qgis.PyQt.QtCore import QRectF, Qt
 
 from . import imagery
-from .evidence import MAP_MARGIN, PAGE_LEFT, PAGE_WIDTH, TITLE, _round_scale, _text, scale_bar
+from .evidence import MAP_MARGIN, PAGE_LEFT, PAGE_WIDTH, TITLE, _round_scale, scale_bar
 
 CHIP_TOP, CHIP_WIDTH, CHIP_HEIGHT, CHIP_GAP = 44.0, 91.0, 115.0, 4.0
 SIDES = (("before", "前时相", "QSX"), ("after", "后时相", "HSX"))
@@ -65,7 +65,7 @@ class ChipPage:
         found = imagery.match(feature["qsx"], feature["hsx"], self.entries,
                               (box.xMinimum(), box.yMinimum(), box.xMaximum(), box.yMaximum()))
         self.page.setExcludeFromExports(found.before is None and found.after is None)
-        qsx, hsx = _text(feature["qsx"]), _text(feature["hsx"])
+        qsx, hsx = imagery.shown_date(feature["qsx"]), imagery.shown_date(feature["hsx"])
         self.heading.setText(f"监测编号：{feature['jcbh']}　　前时相（QSX）：{qsx or '无'}　　后时相（HSX）：{hsx or '无'}")
         extent = self._extent(box)
         notes = []

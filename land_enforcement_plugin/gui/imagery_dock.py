@@ -402,7 +402,7 @@ class ImageryDock(QgsDockWidget):
                                      else self.tr("Open a task first"))
         else:
             self.patch_label.setText(self.tr("Patch {jcbh}: QSX {qsx}, HSX {hsx}").format(
-                jcbh=self.jcbh, qsx=_plain(self.qsx), hsx=_plain(self.hsx)))
+                jcbh=self.jcbh, qsx=imagery.shown_date(self.qsx), hsx=imagery.shown_date(self.hsx)))
         for side in _SIDES:
             label = self.labels[side]
             shown = self.shown_side(side)
@@ -413,7 +413,7 @@ class ImageryDock(QgsDockWidget):
                 label.setStyleSheet("")
                 continue
             if entry is None:
-                date = _plain(self.qsx if shown == "before" else self.hsx)
+                date = imagery.shown_date(self.qsx if shown == "before" else self.hsx)
                 text = (self.tr("No matching imagery for QSX {date}") if shown == "before"
                         else self.tr("No matching imagery for HSX {date}")).format(date=date)
                 reasons = [reason.zh if chinese else reason.en for reason in self.found.reasons
@@ -551,10 +551,20 @@ class ImageryDock(QgsDockWidget):
 
     def _edit(self, source, **changes):
         try:
-            imagery.update(self.task_path, source, **changes)
+            entry = imagery.update(self.task_path, source, **changes)
         except Exception as exc:
             self.message.emit(error_text(exc), 2)
+        else:
+            if {"date_from", "date_to"} & set(changes):
+                self._warn_dates([entry])
         self.reload_registry()
+
+    def _warn_dates(self, entries):
+        """An image dated outside every patch's dates (a mistyped year) is kept, but said so."""
+        chinese = ui_is_chinese()
+        warnings = [zh if chinese else en for _name, zh, en in imagery.date_warnings(self.task_path, entries)]
+        if warnings:
+            self.message.emit("\n".join(warnings), 1)
 
     def reload_registry(self):
         """Re-read the registry (after a change here or by a headless run) and redraw the patch."""
@@ -582,6 +592,7 @@ class ImageryDock(QgsDockWidget):
         if undated:
             self.message.emit(self.tr("Set the date of {names} in the table: an image without a date is never "
                                       "matched").format(names=", ".join(undated)), 1)
+        self._warn_dates(entries)
 
     def add_files(self, paths, role="any", date_from=None, date_to=None):
         if not self._need_task() or not paths:
@@ -691,6 +702,3 @@ class ImageryDock(QgsDockWidget):
             self.message.emit(error_text(exc), 2)
         self.reload_registry()
 
-
-def _plain(value):
-    return "" if value is None or str(value) == "NULL" else str(value)

@@ -20,8 +20,10 @@ class AddImageryAlgorithm(LandEnforcementAlgorithm):
                   "patch is shown and printed over the nearest image on or before its earlier date (QSX) and the "
                   "nearest on or after its later date (HSX). Give a raster file, or a folder of tiles (built into "
                   "one VRT beside the task that references the tiles in place, nothing is copied), or the name of "
-                  "an XYZ or WMS/WMTS connection saved in QGIS (WMS/WMTS also need the layer). A date left empty "
-                  "is read from the file or folder name.")
+                  "an XYZ or WMS/WMTS connection saved in QGIS (WMS/WMTS also need the layer). A date is a day "
+                  "(2023-03-15) or a month (2022-10, standing for all its days); left empty it is read from the "
+                  "file or folder name. An image dated after every patch's HSX or before every QSX is "
+                  "registered with a warning.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(task_database_parameter())
@@ -34,13 +36,14 @@ class AddImageryAlgorithm(LandEnforcementAlgorithm):
         self.addParameter(QgsProcessingParameterString("TILE_MATRIX_SET", tr("WMTS tile matrix set"), optional=True))
         self.addParameter(QgsProcessingParameterEnum("ROLE", tr("Phase (before / after)"), options=[tr("Before"), tr("After"), tr("Any")],
                                                      defaultValue=2))
-        self.addParameter(QgsProcessingParameterString("DATE_FROM", tr("Image date, or first date of its range"),
+        self.addParameter(QgsProcessingParameterString("DATE_FROM", tr("Image date or month, or first date of its range"),
                                                        optional=True))
-        self.addParameter(QgsProcessingParameterString("DATE_TO", tr("Last date of its range"), optional=True))
+        self.addParameter(QgsProcessingParameterString("DATE_TO", tr("Last date (or month) of its range"), optional=True))
         self.addParameter(QgsProcessingParameterString("NAME", tr("Image name"), optional=True))
         self.addOutput(QgsProcessingOutputNumber("COUNT", tr("Images registered with the task")))
         self.addOutput(QgsProcessingOutputString("ENTRY", tr("The new entry (JSON)")))
         self.addOutput(QgsProcessingOutputString("SOURCE", tr("Its source (a VRT for a folder)")))
+        self.addOutput(QgsProcessingOutputString("WARNINGS", tr("Warnings about its date, one a line")))
 
     def execute(self, parameters, context, feedback):
         task_path = self.parameterAsFile(parameters, "DATABASE", context)
@@ -72,6 +75,9 @@ class AddImageryAlgorithm(LandEnforcementAlgorithm):
         feedback.pushInfo(f"{entry['name']}: {entry['role']} {when}")
         if not imagery.date_text(entry):
             feedback.pushWarning(tr("The image has no date: it is not matched to any patch until one is set"))
+        warnings = [f"{zh} / {en}" for _name, zh, en in imagery.date_warnings(task_path, [entry])]
+        for warning in warnings:
+            feedback.pushWarning(warning)
         brief = {key: value for key, value in entry.items() if key != "tiles"}
         return {"COUNT": len(imagery.entries(task_path)), "ENTRY": json.dumps(brief, ensure_ascii=False),
-                "SOURCE": entry["source"]}
+                "SOURCE": entry["source"], "WARNINGS": "\n".join(warnings)}
