@@ -103,3 +103,38 @@ def test_attach_photos_algorithm(tmp_path, qgis_processing):
     assert result["ATTACHED"] == len(demo["photos"]) and result["PATCHES"] == len({p["jcbh"] for p in demo["photos"]})
     assert "m from the patch" in result["REPORT"]
     assert (again["ATTACHED"], again["SKIPPED"]) == (0, len(demo["photos"]))
+
+
+def write_photo(path, taken, lon=118.1005, lat=36.1005):
+    """A JPEG as a phone writes it: EXIF time taken (local) and GPS position (inside conftest.SQUARE)."""
+    import piexif
+    from PIL import Image
+
+    def dms(value):
+        degrees, minutes = int(value), int((value - int(value)) * 60)
+        return (degrees, 1), (minutes, 1), (round(((value - degrees) * 60 - minutes) * 60 * 10000), 10000)
+
+    exif = {"Exif": {piexif.ExifIFD.DateTimeOriginal: taken.encode()},
+            "GPS": {piexif.GPSIFD.GPSLatitudeRef: b"N", piexif.GPSIFD.GPSLatitude: dms(lat),
+                    piexif.GPSIFD.GPSLongitudeRef: b"E", piexif.GPSIFD.GPSLongitude: dms(lon)}}
+    Image.new("RGB", (64, 48), (150, 190, 120)).save(path, "JPEG", exif=piexif.dump(exif))
+    return path
+
+
+def test_photo_date_is_compared_with_a_month_hsx_as_a_date(tmp_path):
+    """HSX delivered as the month 202303: a photo of 2023-06-01 is after it, one of 2023-02-20 before it;
+    a photo taken on the month's first day is not early."""
+    from conftest import patch_row, write_patches
+
+    source = write_patches(str(tmp_path / "wptb.shp"), [patch_row("1405242023000001", xzqdm="140524000000",
+                                                                  xzqmc="陵川县", QSX="202210", HSX="202303")])
+    task = str(tmp_path / "task.gpkg")
+    import_patches(task, ImportOptions(source))
+    june, february, first_day = (write_photo(str(tmp_path / name), taken) for name, taken in (
+        ("1405242023000001_1.jpg", "2023:06:01 10:00:00"), ("1405242023000001_2.jpg", "2023:02:20 10:00:00"),
+        ("1405242023000001_3.jpg", "2023:03:01 08:00:00")))
+    result = photos.attach_photos(task, {"1405242023000001": [june, february, first_day]})
+    assert result.added == 3
+    assert [(name, zh, en) for _jcbh, name, zh, en in result.warnings] == [
+        ("1405242023000001_2.jpg", "拍摄时间 2023-02-20 早于后时相 2023-03",
+         "Taken 2023-02-20, before the later image date 2023-03")]

@@ -14,6 +14,7 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, Qgs
                        QgsGeometry, QgsPointXY)
 
 from . import schema
+from .dates import parse_image_date, period_or_none
 from .errors import LandEnforcementError
 from .reproducible import file_sha256
 from .store import open_task, task_files_folder, task_name
@@ -137,9 +138,12 @@ def _checks(info, point, patch, later_image_date, max_distance):
         if distance > max_distance:
             warnings.append((f"照片距图斑 {distance:.0f} 米（超过 {max_distance:.0f} 米）",
                              f"The photo is {distance:.0f} m from the patch (more than {max_distance:.0f} m)"))
-    if info.taken_at and later_image_date and info.taken_at[:10] < later_image_date:
-        warnings.append((f"拍摄时间 {info.taken_at[:10]} 早于后时相 {later_image_date}",
-                         f"Taken {info.taken_at[:10]}, before the later image date {later_image_date}"))
+    later = period_or_none(later_image_date)  # a day, or a month: then its first day counts
+    taken = datetime.date.fromisoformat(info.taken_at[:10]) if info.taken_at else None
+    if taken and later and taken < later[0]:
+        shown = parse_image_date(later_image_date)
+        warnings.append((f"拍摄时间 {taken.isoformat()} 早于后时相 {shown}",
+                         f"Taken {taken.isoformat()}, before the later image date {shown}"))
     return distance, warnings
 
 
