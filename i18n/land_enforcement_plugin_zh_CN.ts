@@ -4,22 +4,22 @@
     <context>
         <name>@default</name>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="200" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="206" />
             <source>Land enforcement</source>
             <translation>卫片执法</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="116" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="117" />
             <source>Land enforcement task panel</source>
             <translation>卫片执法任务面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="118" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="119" />
             <source>Open task…</source>
             <translation>打开任务库…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="119" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="120" />
             <source>Import change patches…</source>
             <translation>导入卫片图斑…</translation>
         </message>
@@ -269,22 +269,22 @@
             <translation>被标记的乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="122" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="123" />
             <source>Patch review panel</source>
             <translation>图斑核查面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="126" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="127" />
             <source>Township metrics panel</source>
             <translation>乡镇统计面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="133" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="134" />
             <source>Next unverified patch</source>
             <translation>下一个未核查图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="135" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="136" />
             <source>Verdict form…</source>
             <translation>判定表单…</translation>
         </message>
@@ -389,17 +389,17 @@
             <translation>成果包与其清单不一致：</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="136" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="137" />
             <source>Export submission package…</source>
             <translation>导出成果上报包…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="144" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="150" />
             <source>Open a task first</source>
             <translation>请先打开任务</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="150" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="156" />
             <source>Submission package written: {path}</source>
             <translation>成果上报包已写入：{path}</translation>
         </message>
@@ -524,107 +524,92 @@
             <translation>登记前后时相影像</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="19" />
-            <source>Registers imagery with the task, tagged with its date (or date range) and role, so that each patch is shown and printed over the nearest image on or before its earlier date (QSX) and the nearest on or after its later date (HSX). Give a raster file, or a folder of tiles (built into one VRT beside the task that references the tiles in place, nothing is copied), or the name of an XYZ or WMS/WMTS connection saved in QGIS (WMS/WMTS also need the layer). A date left empty is read from the file or folder name.</source>
-            <translation>将影像登记到任务，并标注其日期（或日期范围）和时相，使每个图斑在显示和打印时叠加在前时相（QSX）当日或之前最近的影像和后时相（HSX）当日或之后最近的影像上。可给出一个栅格文件，或一个瓦片文件夹（在任务旁生成一个引用原瓦片的 VRT，不复制任何文件），或 QGIS 中已保存的 XYZ、WMS/WMTS 连接名称（WMS/WMTS 还需指定图层）。日期留空时从文件或文件夹名称中读取。</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="28" />
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="30" />
             <source>Raster file</source>
             <translation>栅格文件</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="29" />
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="31" />
             <source>Folder of tiles</source>
             <translation>瓦片文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="31" />
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="33" />
             <source>Saved connection (xyz:&lt;name&gt; or wms:&lt;name&gt;)</source>
             <translation>已保存的连接（xyz:&lt;名称&gt; 或 wms:&lt;名称&gt;）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="33" />
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="35" />
             <source>Layer of the WMS/WMTS connection</source>
             <translation>WMS/WMTS 连接的图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="34" />
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="36" />
             <source>WMTS tile matrix set</source>
             <translation>WMTS 瓦片矩阵集</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="35" />
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="37" />
             <source>Before</source>
             <translation>前时相</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="35" />
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="37" />
             <source>After</source>
             <translation>后时相</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="35" />
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="37" />
             <source>Any</source>
             <translation>前后均可</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="37" />
-            <source>Image date, or first date of its range</source>
-            <translation>影像日期，或日期范围的起始日期</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="39" />
-            <source>Last date of its range</source>
-            <translation>日期范围的截止日期</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="41" />
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="43" />
             <source>Images registered with the task</source>
             <translation>任务已登记的影像数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="42" />
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="44" />
             <source>The new entry (JSON)</source>
             <translation>新登记项（JSON）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="43" />
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="45" />
             <source>Its source (a VRT for a folder)</source>
             <translation>影像来源（文件夹为 VRT）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="51" />
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="54" />
             <source>Give exactly one of INPUT, FOLDER or CONNECTION</source>
             <translation>INPUT、FOLDER、CONNECTION 三者须且只能给出一个</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="71" />
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="74" />
             <source>no date</source>
             <translation>无日期</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="74" />
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="77" />
             <source>The image has no date: it is not matched to any patch until one is set</source>
             <translation>该影像没有日期：填写日期之前不会匹配到任何图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="130" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="131" />
             <source>Before / after imagery panel</source>
             <translation>前后时相影像面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="199" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="205" />
             <source>(the full report is in the Log Messages panel, tab “{tag}”)</source>
             <translation>（完整报告见“日志消息”面板的“{tag}”页）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="35" />
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="37" />
             <source>Phase (before / after)</source>
             <translation>时相（前时相 / 后时相）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="40" />
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="42" />
             <source>Image name</source>
             <translation>影像名称</translation>
         </message>
@@ -632,6 +617,31 @@
             <location filename="../land_enforcement_plugin/processing/season.py" line="72" />
             <source>Before/after image chips in the sheets (about 0.1 s a patch)</source>
             <translation>核查表中附前后时相影像截图（每个图斑约 0.1 秒）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/plugin.py" line="140" />
+            <source>Your name in the change history…</source>
+            <translation>修改记录中的姓名…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="19" />
+            <source>Registers imagery with the task, tagged with its date (or date range) and role, so that each patch is shown and printed over the nearest image on or before its earlier date (QSX) and the nearest on or after its later date (HSX). Give a raster file, or a folder of tiles (built into one VRT beside the task that references the tiles in place, nothing is copied), or the name of an XYZ or WMS/WMTS connection saved in QGIS (WMS/WMTS also need the layer). A date is a day (2023-03-15) or a month (2022-10, standing for all its days); left empty it is read from the file or folder name. An image dated after every patch's HSX or before every QSX is registered with a warning.</source>
+            <translation>将影像登记到任务，并标注其日期（或日期范围）和时相，使每个图斑在显示和打印时叠加在前时相（QSX）当时或之前最近的影像和后时相（HSX）当时或之后最近的影像上。可给出一个栅格文件，或一个瓦片文件夹（在任务旁生成一个引用原瓦片的 VRT，不复制任何文件），或 QGIS 中已保存的 XYZ、WMS/WMTS 连接名称（WMS/WMTS 还需指定图层）。日期可以是某一天（2023-03-15）或某个月（2022-10，代表该月的每一天）；留空时从文件或文件夹名称中读取。日期晚于所有图斑后时相或早于所有图斑前时相的影像仍会登记，但给出警告。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="39" />
+            <source>Image date or month, or first date of its range</source>
+            <translation>影像日期或月份，或日期范围的起始日期</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="41" />
+            <source>Last date (or month) of its range</source>
+            <translation>日期范围的截止日期（或月份）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="46" />
+            <source>Warnings about its date, one a line</source>
+            <translation>关于其日期的警告（每行一条）</translation>
         </message>
     </context>
     <context>
@@ -938,7 +948,7 @@
             <translation>请在图斑核查列表中选择图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="575" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="585" />
             <source>Open a task first</source>
             <translation>请先打开任务</translation>
         </message>
@@ -998,52 +1008,52 @@
             <translation>无日期：该影像不会被匹配</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="583" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="593" />
             <source>Set the date of {names} in the table: an image without a date is never matched</source>
             <translation>请在表中填写 {names} 的日期：没有日期的影像不会被匹配</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="600" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="611" />
             <source>Imagery files</source>
             <translation>影像文件</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="600" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="611" />
             <source>Rasters (*.tif *.tiff *.img *.jp2 *.vrt);;All files (*)</source>
             <translation>栅格 (*.tif *.tiff *.img *.jp2 *.vrt);;所有文件 (*)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="618" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="629" />
             <source>{tiles} tiles of {folder} registered as one image</source>
             <translation>{folder} 的 {tiles} 个瓦片已登记为一幅影像</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="630" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="641" />
             <source>Building the imagery mosaic</source>
             <translation>正在生成影像镶嵌</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="640" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="651" />
             <source>Folder of image tiles</source>
             <translation>影像瓦片文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="649" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="660" />
             <source>QGIS has no saved XYZ, WMS or WMTS connection: add one in the Data Source Manager first</source>
             <translation>QGIS 中没有已保存的 XYZ、WMS 或 WMTS 连接：请先在数据源管理器中添加</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="670" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="681" />
             <source>The project has no raster layer</source>
             <translation>工程中没有栅格图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="673" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="684" />
             <source>Add map layer</source>
             <translation>添加地图图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="673" />
+            <location filename="../land_enforcement_plugin/gui/imagery_dock.py" line="684" />
             <source>Raster layer</source>
             <translation>栅格图层</translation>
         </message>
@@ -2028,12 +2038,12 @@ Import the {good} valid rows anyway?</source>
     <context>
         <name>Sheets</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/messages.py" line="38" />
+            <location filename="../land_enforcement_plugin/gui/messages.py" line="73" />
             <source>Verification sheets</source>
             <translation>核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/messages.py" line="38" />
+            <location filename="../land_enforcement_plugin/gui/messages.py" line="73" />
             <source>Show each patch's before and after images in its row? Township staff then see the change without QGIS (about 0.1 s a patch).</source>
             <translation>在每个图斑的行中附上前后时相影像截图？乡镇人员不用 QGIS 也能看到变化（每个图斑约 0.1 秒）。</translation>
         </message>
@@ -2171,12 +2181,12 @@ Import the {good} valid rows anyway?</source>
             <translation>说明</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="295" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="294" />
             <source>Change patches</source>
             <translation>卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="297" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="296" />
             <source>Cannot load the patches layer from {path}</source>
             <translation>无法从 {path} 加载图斑图层</translation>
         </message>
@@ -2196,7 +2206,7 @@ Import the {good} valid rows anyway?</source>
             <translation>已取消：任务库未作改动</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="274" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="273" />
             <source>Office comparison: {n} patches recomputed, {m} unchanged</source>
             <translation>内业比对：重算 {n} 个图斑，{m} 个未变</translation>
         </message>
@@ -2206,12 +2216,12 @@ Import the {good} valid rows anyway?</source>
             <translation>拒绝 {rejected}，修复 {repaired}，说明 {note}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="299" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="298" />
             <source>Verification records</source>
             <translation>核查记录</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="300" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="299" />
             <source>Field photos</source>
             <translation>现场照片</translation>
         </message>
@@ -2232,29 +2242,42 @@ Import the {good} valid rows anyway?</source>
         </message>
     </context>
     <context>
+        <name>UserName</name>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/messages.py" line="47" />
+            <source>Your name</source>
+            <translation>您的姓名</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/messages.py" line="48" />
+            <source>Your name, recorded with each verdict you save or import (the change history):</source>
+            <translation>您的姓名，将随您保存或导入的每条核查结果记入修改记录：</translation>
+        </message>
+    </context>
+    <context>
         <name>VerdictForm</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="18" />
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="20" />
             <source>Verification of {jcbh}</source>
             <translation>图斑 {jcbh} 核查结果</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="47" />
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="48" />
             <source>History</source>
             <translation>修改记录</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="36" />
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="37" />
             <source>Save</source>
             <translation>保存</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="37" />
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="38" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="40" />
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="41" />
             <source>Monitoring number {jcbh}</source>
             <translation>监测编号 {jcbh}</translation>
         </message>

@@ -76,6 +76,7 @@ class LandEnforcementPlugin:
 
         from .gui.icons import icon, plugin_icon
         from .gui.imagery_dock import ImageryDock
+        from .gui.messages import ask_user_name
         from .gui.metrics_dock import MetricsDock
         from .gui.review_dock import ReviewDock
         from .gui.task_dock import TaskDock
@@ -135,6 +136,11 @@ class LandEnforcementPlugin:
         self._add_action(QAction(icon("verdict"), tr("Verdict form…"), self.iface.mainWindow()), self.review.open_form)
         self._add_action(QAction(icon("package"), tr("Export submission package…"), self.iface.mainWindow()),
                          self.export_package)
+        # A setting, in the menu only: the name the change history records (asked at the first save).
+        name_action = QAction(tr("Your name in the change history…"), self.iface.mainWindow())
+        name_action.triggered.connect(lambda _checked=False: ask_user_name(self.iface.mainWindow(), again=True))
+        self.iface.addPluginToMenu(menu_name(), name_action)
+        self.actions.append(name_action)
 
     def export_package(self):
         """The export dialog, left open (not modal) so that problems can be fixed while it shows them."""

@@ -13,7 +13,7 @@ from osgeo import ogr, osr
 from qgis.core import NULL, QgsEditorWidgetSetup, QgsProject, QgsVectorLayer
 
 from . import schema, verification
-from .errors import LandEnforcementError
+from .errors import Bilingual, LandEnforcementError
 from .photos import attach_photos
 from .store import now_iso, open_task
 
@@ -31,12 +31,14 @@ class MergeResult:
     photos_added: int = 0
 
     def lines(self):
-        out = [f"写入 {len(self.applied)}，未变 {self.unchanged}，冲突 {len(self.conflicts)}，拒绝 {len(self.rejected)}，"
-               f"照片 {self.photos_added} / written {len(self.applied)}, unchanged {self.unchanged}, "
-               f"conflicts {len(self.conflicts)}, rejected {len(self.rejected)}, photos {self.photos_added}"]
-        out += [f"冲突 conflict {jcbh} {name}: QGIS “{ours}” ≠ 外业 field “{theirs}”"
+        out = [Bilingual(f"写入 {len(self.applied)}，未变 {self.unchanged}，冲突 {len(self.conflicts)}，"
+                         f"拒绝 {len(self.rejected)}，照片 {self.photos_added}",
+                         f"written {len(self.applied)}, unchanged {self.unchanged}, conflicts {len(self.conflicts)}, "
+                         f"rejected {len(self.rejected)}, photos {self.photos_added}")]
+        out += [Bilingual(f"冲突 {jcbh} {name}：QGIS “{ours}” ≠ 外业 “{theirs}”",
+                          f"conflict {jcbh} {name}: QGIS '{ours}' ≠ field '{theirs}'")
                 for jcbh, name, ours, theirs in self.conflicts]
-        out += [f"{jcbh}: {zh} / {en}" for jcbh, zh, en in self.rejected]
+        out += [Bilingual(f"{jcbh}：{zh}", f"{jcbh}: {en}") for jcbh, zh, en in self.rejected]
         return out
 
 

@@ -30,6 +30,28 @@ def now_iso():
     return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
 
 
+USER_NAME_SETTING = "land_enforcement/user_name"
+
+
+def saved_user_name():
+    """The person's name the plugin asked for (QGIS user settings, shared by the desktop and
+    qgis_process of the same profile), or ''."""
+    from qgis.core import QgsSettings
+
+    return QgsSettings().value(USER_NAME_SETTING, "", type=str).strip()
+
+
+def user_name():
+    """Who the audit log names: the saved name, else the computer's login."""
+    return saved_user_name() or getpass.getuser()
+
+
+def set_user_name(name):
+    from qgis.core import QgsSettings
+
+    QgsSettings().setValue(USER_NAME_SETTING, name.strip())
+
+
 @dataclass
 class PatchRecord:
     """One patch ready to be written: canonical values, geometries as WKB."""
@@ -334,7 +356,7 @@ class OgrTaskStore(TaskStore):
         self.path = path  # the task's location: a file path, or pg:<connection>/<schema>
         self._ds = ds
         self._in_transaction = False
-        self.user = getpass.getuser()  # the GUI sets the QGIS user name when it has one
+        self.user = user_name()
 
     def _initialise(self, meta):
         """Create the tables of a new task and bring it to the current schema version."""

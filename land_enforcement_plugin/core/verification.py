@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from . import schema
 from .dates import parse_date
-from .errors import LandEnforcementError
+from .errors import Bilingual, LandEnforcementError
 from .photos import safe_name
 from .store import open_task
 
@@ -105,13 +105,16 @@ class SpreadsheetImport:
         return [r for r in self.rows if r.status == "unchanged"]
 
     def lines(self):
-        out = [f"{os.path.basename(self.path)} [{self.sheet}]: 接受 {len(self.accepted)}，未变 {len(self.unchanged)}，"
-               f"拒绝 {len(self.rejected)}，{'已写入' if self.applied else '未写入'} {self.changed} / "
-               f"accepted {len(self.accepted)}, unchanged {len(self.unchanged)}, rejected {len(self.rejected)}, "
-               f"{'written' if self.applied else 'nothing written'} ({self.changed})"]
+        sheet = f"{os.path.basename(self.path)} [{self.sheet}]"
+        out = [Bilingual(f"{sheet}: 接受 {len(self.accepted)}，未变 {len(self.unchanged)}，拒绝 {len(self.rejected)}，"
+                         f"{'已写入' if self.applied else '未写入'} {self.changed}",
+                         f"{sheet}: accepted {len(self.accepted)}, unchanged {len(self.unchanged)}, "
+                         f"rejected {len(self.rejected)}, {'written' if self.applied else 'nothing written'} "
+                         f"({self.changed})")]
         for result in self.rejected:
             for problem in result.problems:
-                out.append(f"第 {result.row} 行 row {result.row} {result.jcbh or '-'}: {problem.zh} / {problem.en}")
+                out.append(Bilingual(f"第 {result.row} 行 {result.jcbh or '-'}：{problem.zh}",
+                                     f"row {result.row} {result.jcbh or '-'}: {problem.en}"))
         return out
 
 

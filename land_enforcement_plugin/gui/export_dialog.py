@@ -13,7 +13,7 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialo
 from ..core import schema, submission
 from ..core.store import open_task
 from . import background
-from .messages import error_text, ui_is_chinese
+from .messages import error_text, report_text, ui_is_chinese
 
 _BLOCKING_COLOR = QColor("#f8cbad")
 
@@ -227,8 +227,7 @@ class ExportPackageDialog(QDialog):
         if error is not None:
             self.status.setText(error_text(error))
         else:
-            index = 0 if ui_is_chinese() else 1
-            self.status.setText("\n".join(line.split(" / ")[index] for line in report.lines()))
+            self.status.setText(report_text(report.lines()))
 
     # -- running work ------------------------------------------------------------------------
     def cancel_or_close(self):

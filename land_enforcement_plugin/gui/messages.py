@@ -1,10 +1,15 @@
-"""Showing core errors to the user in the language QGIS runs in."""
+"""Showing core errors and reports to the user in the language QGIS runs in; small questions."""
+import re
+
 from qgis.core import QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, QLocale
-from qgis.PyQt.QtWidgets import QFileDialog, QMessageBox
+from qgis.PyQt.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
-from ..core import imagery
-from ..core.errors import LandEnforcementError
+from ..core import imagery, store
+from ..core.errors import Bilingual, LandEnforcementError
+
+# A plain report line is "中文 / English"; the Chinese half may itself hold " / " before Chinese.
+_HALVES = re.compile(r" / (?=[^\u3000-\u9fff\uff00-\uffef])")
 
 
 def ui_is_chinese():
@@ -17,6 +22,36 @@ def error_text(exc):
     if isinstance(exc, LandEnforcementError):
         return exc.zh if ui_is_chinese() else exc.en
     return str(exc)
+
+
+def report_text(lines):
+    """Lines of a core report (errors.Bilingual, or "中文 / English" text), joined, each in the UI's
+    language only."""
+    chinese = ui_is_chinese()
+    shown = []
+    for line in lines:
+        if isinstance(line, Bilingual):
+            shown.append(line.zh if chinese else line.en)
+            continue
+        halves = _HALVES.split(line, maxsplit=1)
+        shown.append(halves[0] if chinese or len(halves) == 1 else halves[1])
+    return "\n".join(shown)
+
+
+def ask_user_name(parent, again=False):
+    """The person's name that the change history (修改记录) records, asked once and kept in the QGIS
+    settings (again=True: to change it). Returns the name, or None when none was given."""
+    current = store.saved_user_name()
+    if current and not again:
+        return current
+    title = QCoreApplication.translate("UserName", "Your name")
+    prompt = QCoreApplication.translate("UserName", "Your name, recorded with each verdict you save or import "
+                                                    "(the change history):")
+    name, ok = QInputDialog.getText(parent, title, prompt, QLineEdit.EchoMode.Normal, current)
+    if not ok or not name.strip():
+        return current or None
+    store.set_user_name(name)
+    return name.strip()
 
 
 def sheets_destination(parent, task_path, caption, folder=None, chips=None):

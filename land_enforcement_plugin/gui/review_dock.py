@@ -14,7 +14,7 @@ from ..core import fieldwork, photos, schema, season, verification
 from ..core.store import VerificationConflict, open_task
 from . import background
 from .combos import refill_choices
-from .messages import error_text, sheets_destination, ui_is_chinese
+from .messages import error_text, report_text, sheets_destination, ui_is_chinese
 from .task_layers import task_table
 from .verdict_form import VerdictForm
 
@@ -511,7 +511,7 @@ class ReviewDock(QgsDockWidget):
         except Exception as exc:  # shown, not raised
             self.message.emit(error_text(exc), 2)
             return None
-        self.message.emit("\n".join(result.lines()[:12]), 1 if result.rejected else 0)
+        self.message.emit(report_text(result.lines()[:12]), 1 if result.rejected else 0)
         self.refresh()
         self.reload_task_layers()
         self.saved.emit("")
@@ -543,7 +543,7 @@ class ReviewDock(QgsDockWidget):
             return None
         if result.conflicts and self.isVisible():
             QMessageBox.warning(self, self.tr("Conflicts"), "\n".join(result.lines()[:30]))
-        self.message.emit("\n".join(result.lines()[:12]), 1 if result.conflicts or result.rejected else 0)
+        self.message.emit(report_text(result.lines()[:12]), 1 if result.conflicts or result.rejected else 0)
         self.refresh()
         self.reload_task_layers()
         self.saved.emit("")

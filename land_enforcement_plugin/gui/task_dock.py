@@ -14,7 +14,7 @@ from ..core.store import open_task, task_exists
 from . import background, styles
 from .icons import icon
 from .import_dialog import ImportPatchesDialog
-from .messages import error_text, ui_is_chinese
+from .messages import error_text, report_text, ui_is_chinese
 from .overlay_panel import OverlayPanel
 from .season_panel import SeasonPanel
 
@@ -269,8 +269,7 @@ class TaskDock(QgsDockWidget):
         if result is None:
             self.overlay_panel.status.setText(self.tr("Cancelled: the task database is unchanged"))
             return
-        zh = ui_is_chinese()
-        self.overlay_panel.status.setText("\n".join(line.split(" / ")[0 if zh else 1] for line in result.lines()))
+        self.overlay_panel.status.setText(report_text(result.lines()))
         self.message.emit(self.tr("Office comparison: {n} patches recomputed, {m} unchanged").format(
             n=result.recomputed, m=result.reused), 0)
         self.task_changed.emit(self.task_path)

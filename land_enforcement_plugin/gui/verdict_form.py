@@ -1,11 +1,13 @@
 """The verdict form: controlled vocabularies, the fields each verdict requires, the patch's history."""
+from datetime import datetime
+
 from qgis.gui import QgsCheckableComboBox
 from qgis.PyQt.QtCore import Qt, QDate
 from qgis.PyQt.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
                                  QListWidget, QPlainTextEdit, QVBoxLayout)
 
 from ..core import schema, verification
-from .messages import ui_is_chinese
+from .messages import ask_user_name, ui_is_chinese
 
 
 class VerdictForm(QDialog):
@@ -29,8 +31,7 @@ class VerdictForm(QDialog):
         self.missing.setWordWrap(True)
         self.history = QListWidget()
         for entry in reversed(history):
-            self.history.addItem(f"{entry['ts']} {entry['user_name']} [{entry['channel'] or entry['action']}] "
-                                 f"{entry['field'] or ''}: {entry['old_value'] or '∅'} → {entry['new_value'] or '∅'}")
+            self.history.addItem(history_line(entry, zh))
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         # Named here: Qt's own button texts stay English where Qt's translations are not installed.
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("Save"))
@@ -92,8 +93,35 @@ class VerdictForm(QDialog):
                 out[spec.name] = widget.text().strip() or None
         return out
 
+    def accept(self):
+        """The first save asks the person's name, so that the change history shows who it was."""
+        ask_user_name(self)
+        super().accept()
+
     def _check(self, *_):
         problems = verification.missing_required(self.values())
         zh = ui_is_chinese()
         self.missing.setText("；".join(p.zh for p in problems) if zh else "; ".join(p.en for p in problems))
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not problems)
+
+
+_LABELLED = {spec.name: spec for spec in schema.VERIFICATION_FIELDS + (schema.RECHECK,)}
+
+
+def history_line(entry, zh):
+    """One audit entry of a record as the form lists it, in the UI's language: local time, who, how
+    (表单 / 核查表 / QField), the field's label, old → new (values as recorded)."""
+    spec = _LABELLED.get(entry["field"])
+    label = (spec.zh if zh else spec.en) if spec else entry["field"] or ""
+    channel = schema.CHANNEL_LABELS.get(entry["channel"])
+    how = (channel[0] if zh else channel[1]) if channel else entry["channel"] or entry["action"]
+    return (f"{_local_time(entry['ts'])} {entry['user_name']} [{how}] {label}: "
+            f"{entry['old_value'] or '∅'} → {entry['new_value'] or '∅'}")
+
+
+def _local_time(stamp):
+    """'2024-06-01 17:05' in this computer's time zone, from the stored ISO time (any offset)."""
+    try:
+        return datetime.fromisoformat(str(stamp)).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return str(stamp or "")
