@@ -730,3 +730,21 @@ def test_image_dated_outside_every_patch_is_registered_with_a_warning(month_task
     # Images around the patch's months warn of nothing.
     assert imagery.date_warnings(month_task, [imagery.make_entry("/x.tif", date_from="2022-10"),
                                               imagery.make_entry("/y.tif", date_from="2023-03-31")]) == []
+
+
+def test_imagery_dock_shows_a_month_patch_on_its_images_with_months_as_2022_10(plugin_iface, month_task, tmp_path):
+    registered = register(month_task, str(tmp_path / "images"), ["2022-10-20", "2023-03-10"])
+    plugin = land_enforcement_plugin.classFactory(plugin_iface)
+    plugin.initGui()
+    try:
+        dock = plugin.imagery
+        dock.setFloating(True)
+        dock.resize(800, 500)
+        dock.show()
+        plugin.dock.set_task(month_task)
+        dock.show_patch(MONTH_JCBH)
+        assert names(dock.found) == (registered["2022-10-20"], registered["2023-03-10"])
+        assert "QSX 2022-10" in dock.patch_label.text() and "HSX 2023-03" in dock.patch_label.text()
+        assert "2022-10-20" in dock.labels["before"].text() and "2023-03-10" in dock.labels["after"].text()
+    finally:
+        plugin.unload()
