@@ -113,6 +113,8 @@ def test_dates_and_roles_from_names():
     assert imagery.guess_date("/data/GF2_PMS1_20240315_L1A.tif") == "2024-03-15"
     assert imagery.guess_date("前时相_2023-09-01") == "2023-09-01"
     assert imagery.guess_date("tile_12_3456.tif") is None
+    assert imagery.guess_date("/data/前时相_202210") == "2022-10"  # a month, as provinces name them
+    assert imagery.guess_date("2023年3月后时相.tif") == "2023-03" and imagery.guess_date("v2023_13.tif") is None
     assert imagery.guess_role("/x/2024春_后时相") == "after" and imagery.guess_role("before_2023") == "before"
     assert imagery.guess_role("mosaic") == "any"
     with pytest.raises(LandEnforcementError, match="日期"):

@@ -56,6 +56,7 @@ REDLINE_OUTLINES = {  # the red lines over imagery: outlines only, so the ground
     "approvals": {"style": "no", "outline_color": "0,170,255", "outline_width": "0.5"},
 }
 _DATE_IN_TEXT = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_.年]?(0[1-9]|1[0-2])[-_.月]?(0[1-9]|[12]\d|3[01])(?!\d)")
+_MONTH_IN_TEXT = re.compile(r"(?<!\d)(?:19|20)\d{2}(?:[-_.]?(?:0[1-9]|1[0-2])|年(?:0?[1-9]|1[0-2])月)(?!\d)")
 _ROLE_WORDS = {"before": ("before", "前时相", "qsx", "_pre", "pre_"),
                "after": ("after", "后时相", "hsx", "_post", "post_")}
 
@@ -119,13 +120,16 @@ def date_text(entry):
 
 
 def guess_date(text):
-    """The first plausible date in a file or folder name ('GF2_20240315_...' -> '2024-03-15'), or None."""
-    for match in _DATE_IN_TEXT.finditer(os.path.basename(str(text).rstrip("/\\"))):
+    """The first plausible date in a file or folder name ('GF2_20240315_...' -> '2024-03-15'), else the
+    first month ('前时相_202210' -> '2022-10'), or None."""
+    name = os.path.basename(str(text).rstrip("/\\"))
+    for match in _DATE_IN_TEXT.finditer(name):
         try:
             return datetime.date(*(int(g) for g in match.groups())).isoformat()
         except ValueError:
             continue
-    return None
+    month = _MONTH_IN_TEXT.search(name)
+    return parse_image_date(month.group().replace("_", "-")) if month else None
 
 
 def guess_role(text):
