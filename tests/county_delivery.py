@@ -5,6 +5,7 @@ import os
 
 from conftest import write_patches
 from osgeo import gdal
+from qgis.core import QgsVectorLayer
 
 from demodata.season import redline_inputs
 from land_enforcement_plugin.core import photos, verification
@@ -59,3 +60,14 @@ def overlay_townships(task):
         return store.patch_index()
     finally:
         store.close()
+
+
+def two_townships(path, split):
+    """城关镇 (370323101000) west of longitude `split`, 南麻街道 (370323102000) east of it, over the
+    hand-made patches of conftest (shift(SQUARE, 0.01 * i))."""
+    def box(west, east):
+        return f"POLYGON(({west} 36.09,{east} 36.09,{east} 36.11,{west} 36.11,{west} 36.09))"
+
+    rows = [{"XZQDM": "370323101000", "XZQMC": "城关镇", "wkt": box(118.09, split)},
+            {"XZQDM": "370323102000", "XZQMC": "南麻街道", "wkt": box(split, 118.20)}]
+    return QgsVectorLayer(write_patches(path, rows, fields=("XZQDM", "XZQMC")), "townships", "ogr")

@@ -4,12 +4,15 @@ import shutil
 
 import pytest
 from conftest import SQUARE, patch_row, shift, write_patches
+from county_delivery import two_townships
 from osgeo import ogr
 from PIL import Image
 from qgis.core import QgsProject
 
 from land_enforcement_plugin.core import fieldwork, schema
 from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.office_comparison import OverlayInputs
+from land_enforcement_plugin.core.overlay_run import run_overlay
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 DONE = {"verdict": "其他", "land_use": "其他", "lead_source": "巡查", "inspector": "外业张", "verify_date": "2024-06-02"}
@@ -17,9 +20,11 @@ DONE = {"verdict": "其他", "land_use": "其他", "lead_source": "巡查", "ins
 
 @pytest.fixture
 def task(tmp_path, task_path):
-    rows = [patch_row(f"P{i}", wkt=shift(SQUARE, 0.01 * i), xzqdm="370323101000" if i < 4 else "370323102000",
-                      xzqmc="城关镇" if i < 4 else "南麻街道") for i in range(1, 6)]
+    # Delivered as provinces do: the county's code on every patch; townships by the overlay.
+    rows = [patch_row(f"P{i}", wkt=shift(SQUARE, 0.01 * i), xzqdm="370323000000", xzqmc="沂源县")
+            for i in range(1, 6)]
     import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows)))
+    run_overlay(task_path, OverlayInputs(two_townships(str(tmp_path / "townships.gpkg"), split=118.135)))
     store = GeoPackageTaskStore.open(task_path)
     store.apply_verifications({"P2": dict(DONE, inspector="室内李")}, schema.CHANNEL_FORM)
     store.close()

@@ -1,6 +1,7 @@
 """The review workbench: patch list filters and counts, next unverified, map sync, the verdict form."""
 import pytest
 from conftest import SQUARE, patch_row, shift, write_patches
+from county_delivery import two_townships
 from qgis.core import QgsProject, QgsVectorLayer
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QDialogButtonBox
@@ -14,23 +15,13 @@ from land_enforcement_plugin.core.store import GeoPackageTaskStore
 from land_enforcement_plugin.gui.verdict_form import VerdictForm
 
 
-def two_townships(path):
-    """城关镇 holding P1 and P2, 南麻街道 holding P3 to P5 (the patches of the `plugin` fixture)."""
-    def box(west, east):
-        return f"POLYGON(({west} 36.09,{east} 36.09,{east} 36.11,{west} 36.11,{west} 36.09))"
-
-    rows = [{"XZQDM": "370323101000", "XZQMC": "城关镇", "wkt": box(118.10, 118.125)},
-            {"XZQDM": "370323102000", "XZQMC": "南麻街道", "wkt": box(118.125, 118.16)}]
-    return QgsVectorLayer(write_patches(path, rows, fields=("XZQDM", "XZQMC")), "townships", "ogr")
-
-
 @pytest.fixture
 def plugin(plugin_iface, tmp_path, task_path):
     # Delivered as provinces do: the county's code and name on every patch; townships by the overlay.
     rows = [patch_row(f"P{i}", wkt=shift(SQUARE, 0.01 * i), xzqdm="370323000000", xzqmc="沂源县")
             for i in range(1, 6)]
     import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows)))
-    run_overlay(task_path, OverlayInputs(two_townships(str(tmp_path / "townships.gpkg"))))
+    run_overlay(task_path, OverlayInputs(two_townships(str(tmp_path / "townships.gpkg"), split=118.125)))
     store = GeoPackageTaskStore.open(task_path)
     store.apply_verifications({"P2": {"verdict": "违法"}}, schema.CHANNEL_FORM)
     store.close()

@@ -6,12 +6,15 @@ import os
 import openpyxl
 import pytest
 from conftest import SQUARE, patch_row, shift, write_patches
+from county_delivery import two_townships
 from test_submission import copy_task
 
 from land_enforcement_plugin.core import metrics, schema
 from land_enforcement_plugin.core import season as control
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.office_comparison import OverlayInputs
+from land_enforcement_plugin.core.overlay_run import run_overlay
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 TODAY = datetime.date(2025, 6, 1)
@@ -19,12 +22,15 @@ TODAY = datetime.date(2025, 6, 1)
 
 @pytest.fixture
 def two_batches(tmp_path, task_path):
-    """2024年度: A1, A2; 2025Q1: B1 on A1's place (shifted a little), B2 somewhere new."""
-    first = [patch_row("A1"), patch_row("A2", wkt=shift(SQUARE, 0.01), xzqdm="370323102000", xzqmc="南麻街道")]
+    """2024年度: A1, A2; 2025Q1: B1 on A1's place (shifted a little), B2 somewhere new. Delivered with
+    the county's code on every patch; the overlay puts A1 and B1 in 城关镇, A2 and B2 in 南麻街道."""
+    county = dict(xzqdm="370323000000", xzqmc="沂源县")
+    first = [patch_row("A1", **county), patch_row("A2", wkt=shift(SQUARE, 0.01), **county)]
     import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "a.shp"), first), batch="2024年度"))
-    second = [patch_row("B1", wkt=shift(SQUARE, 0.0002), PC="2025Q1"),
-              patch_row("B2", wkt=shift(SQUARE, 0.05), PC="2025Q1")]
+    second = [patch_row("B1", wkt=shift(SQUARE, 0.0002), PC="2025Q1", **county),
+              patch_row("B2", wkt=shift(SQUARE, 0.05), PC="2025Q1", **county)]
     result = import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "b.shp"), second), batch="2025Q1"))
+    run_overlay(task_path, OverlayInputs(two_townships(str(tmp_path / "townships.gpkg"), split=118.105)))
     return task_path, result
 
 
