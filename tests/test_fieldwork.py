@@ -94,3 +94,18 @@ def test_foreign_package_is_refused(task, tmp_path):
     shutil.copy(other, tmp_path / "y.gpkg")
     with pytest.raises(Exception, match="Not a field package"):
         fieldwork.merge_field_package(task, str(tmp_path / "y.gpkg"))
+
+
+def test_qfield_projects_are_one_per_overlay_township_on_a_county_coded_delivery(season, tmp_path):
+    from county_delivery import county_delivered_task, overlay_townships
+
+    task = county_delivered_task(season, str(tmp_path / "task"))
+    placed = overlay_townships(task)
+    folders = fieldwork.export_field_projects(task, str(tmp_path / "field"))
+    assert sorted(os.path.basename(f) for f in folders) == sorted(f"{c}_{n}" for c, n in set(placed.values()))
+    for folder in folders:
+        ds = ogr.Open(os.path.join(folder, "fieldwork.gpkg"))
+        rows = {f.GetField("jcbh"): f.GetField("xzqmc") for f in ds.GetLayerByName("patches")}
+        ds = None
+        code, name = os.path.basename(folder).split("_", 1)
+        assert rows == {jcbh: name for jcbh, township in placed.items() if township == (code, name)}
