@@ -22,11 +22,6 @@ _COLUMNS = ("jcbh", "township", "area_mu", "verdict", "suggested_verdict", "high
             "inspector", "batch", "assignee", "repeat_of")
 
 
-def _label(labels):
-    """The (zh, en) label of schema in the UI's language."""
-    return labels[0] if ui_is_chinese() else labels[1]
-
-
 class PatchListModel(QAbstractTableModel):
     """All patches of the task, read once per refresh: sorting and filtering stay in memory,
     so 20,000 rows scroll smoothly."""
@@ -34,12 +29,16 @@ class PatchListModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.rows = []
+        self.labels = {}  # what is said instead of a township or an area, in the UI's language (per load)
         self.headers = [self.tr("Monitoring no."), self.tr("Township"), self.tr("Area (mu)"), self.tr("Verdict"),
                         self.tr("Suggested"), self.tr("Priority"), self.tr("Photos"), self.tr("Rectification"),
                         self.tr("Inspector"), self.tr("Batch"), self.tr("Assignee"), self.tr("Repeat of")]
 
     def load(self, rows):
         self.beginResetModel()
+        language = 0 if ui_is_chinese() else 1
+        self.labels = {labels: labels[language] for labels in (schema.UNPLACED_TOWNSHIP, schema.NOT_OVERLAID,
+                                                                 schema.NEEDS_OVERLAY)}
         self.rows = [self._shown(r) for r in rows]
         self.endResetModel()
 
@@ -52,12 +51,12 @@ class PatchListModel(QAbstractTableModel):
         self.rows[number] = self._shown(row)
         self.dataChanged.emit(self.index(number, 0), self.index(number, len(_COLUMNS) - 1))
 
-    @staticmethod
-    def _shown(row):
+    def _shown(self, row):
         """The row as listed: the overlay's township (the delivered XZQMC is often the county's),
         or why there is none; no area while the patch needs the overlay."""
         overlaid = row["area_m2"] is not None
-        place = row[schema.TOWNSHIP_NAME.name] or _label(schema.UNPLACED_TOWNSHIP if overlaid else schema.NOT_OVERLAID)
+        place = row[schema.TOWNSHIP_NAME.name] or self.labels[schema.UNPLACED_TOWNSHIP if overlaid
+                                                             else schema.NOT_OVERLAID]
         return dict(row, area_mu=row["area_m2"] / schema.M2_PER_MU if overlaid else None, needs_overlay=not overlaid,
                     township=place, township_key=row[schema.TOWNSHIP_CODE.name] or place)
 
@@ -86,7 +85,7 @@ class PatchListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             value = row.get(column)
             if column == "area_mu":
-                return _label(schema.NEEDS_OVERLAY) if value is None else f"{value:.2f}"
+                return self.labels[schema.NEEDS_OVERLAY] if value is None else f"{value:.2f}"
             if column == "high_priority":
                 return "★" if value else ""
             return value
