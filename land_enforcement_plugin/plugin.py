@@ -177,12 +177,14 @@ class LandEnforcementPlugin:
 
     def _show_township(self, code):
         """From the metrics table: the township's patches in the list, the township on the map."""
+        from .core.office_comparison import TOWNSHIP_CODE_FIELDS, find_field
+
         self.review.township.setCurrentIndex(max(self.review.township.findData(code), 0))
         project = QgsProject.instance()
         layer = project.mapLayer(project.readEntry("land_enforcement", "overlay/townships", "")[0])
         if layer is None:
             return
-        code_field = next((n for n in layer.fields().names() if n.upper() == "XZQDM"), None)
+        code_field = find_field(layer, TOWNSHIP_CODE_FIELDS)  # as the overlay found it (XZQDM, XZDM, …)
         if code_field is None:
             return
         layer.selectByExpression(f"\"{code_field}\" = '{code}'")

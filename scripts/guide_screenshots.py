@@ -93,7 +93,7 @@ class Season:
                       self.season, self.review, self.verdict_form, self.spreadsheet, self.assignment,
                       self.imagery, self.metrics, self.export_dialog, self.postgis, self.processing]
         self.today = None  # the date "days left" and "overdue" are counted from (config["today"])
-        self.imagery_patch = None  # a patch the demo's imagery covers: {"jcbh", "xzqdm", "xzqmc", ...}
+        self.imagery_patch = None  # a patch the demo's imagery covers: {"jcbh", "township_code", ...}
         self.current, self.current_name, self.done = None, None, None
 
     # -- the driver --------------------------------------------------------------------------
@@ -309,7 +309,7 @@ class Season:
         name = self.config["inspector"]
         if not any(person["name"] == name for person in panel.roster_rows()):  # 添加人员, the row typed in
             panel._add_roster_row({"name": name, "role": self.core("schema").PersonRole.INSPECTOR.value,
-                                   "xzqdm": self.imagery_patch["xzqdm"], "village": "",
+                                   "xzqdm": self.imagery_patch["township_code"], "village": "",
                                    "phone": "13800009999", "is_default": 0})
             if not panel.save_roster():  # 保存名册
                 raise RuntimeError("the roster was not saved")
@@ -734,7 +734,7 @@ def main(argv=None):
             "redlines": str(work / "season" / "redlines.gpkg"), "photos": str(work / "season" / "photos"),
             "sheet": str(work / "season" / "verification.xlsx"), "approval_layers": APPROVAL_LAYERS,
             "inspector": "张三" if lang == "zh" else "Zhang San",
-            "choropleth_name": "乡镇违法占用耕地比例 Unlawful cultivated ratio",
+            "choropleth_name": "乡镇违法占用耕地比例" if lang == "zh" else "Unlawful cultivated ratio by township",
             "today": args.today, "reported_on": "2024-05-08", "postgis_connection": "service=bureau",
         }
         exit_code = dc.run_qgis(tmp, __file__, GUIDE_INSIDE, config, project, args.size, args.timeout, log_path,

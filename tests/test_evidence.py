@@ -345,3 +345,40 @@ def test_runs_inside_qgis_process(season, chosen, sheets, tmp_path):
 def test_compass_words():
     assert [evidence.compass_word(d) for d in (0, 22.4, 45, 90, 135, 180, 225, 270, 315, 337.6, 359.9, -45)] == \
         ["北", "北", "东北", "东", "东南", "南", "西南", "西", "西北", "北", "北", "西北"]
+
+
+def test_sheet_header_names_county_township_and_village_from_the_overlay(season, tmp_path):
+    """Deliveries carry the county's code and name on every patch: the header shows the county from
+    the task, and 乡镇 (and 村, when the overlay had a village layer) as the overlay placed the patch."""
+    from county_delivery import COUNTY_NAME, county_delivered_task, overlay_townships
+
+    task = county_delivered_task(season, str(tmp_path / "task"))
+    placed = overlay_townships(task)
+    first, second = sorted(placed)[:2]
+    store = GeoPackageTaskStore.open(task)
+    try:
+        store.set_meta(county_name=COUNTY_NAME)  # as the import records it from the delivery
+        # What the overlay stores when given a village layer.
+        store._ds.ExecuteSQL(f"UPDATE patches SET {schema.VILLAGE_NAME.name} = '东坡村' WHERE jcbh = '{first}'")
+    finally:
+        store.close()
+    sheets = evidence.write_evidence_sheets(task, [first, second], str(tmp_path / "sheets"))
+    header = pdf_text(sheets[first]).split("\n")
+    line = next(text for text in header if first in text and "监测编号" in text)
+    assert COUNTY_NAME in line and f"乡镇：{placed[first][1]}" in line and "村：东坡村" in line
+    line = next(text for text in pdf_text(sheets[second]).split("\n") if second in text and "监测编号" in text)
+    assert f"乡镇：{placed[second][1]}" in line and "村：" not in line
+
+
+def test_sheet_header_says_not_overlaid_instead_of_the_county(season, tmp_path):
+    from county_delivery import county_delivered_task
+
+    task = county_delivered_task(season, str(tmp_path / "task"), overlay=False)
+    store = GeoPackageTaskStore.open(task)
+    try:
+        jcbh = sorted(store.patch_index())[0]
+    finally:
+        store.close()
+    sheets = evidence.write_evidence_sheets(task, [jcbh], str(tmp_path / "sheets"))
+    line = next(text for text in pdf_text(sheets[jcbh]).split("\n") if jcbh in text and "监测编号" in text)
+    assert "乡镇：未比对" in line

@@ -4,12 +4,15 @@ import shutil
 
 import pytest
 from conftest import SQUARE, patch_row, shift, write_patches
+from county_delivery import two_townships
 from osgeo import ogr
 from PIL import Image
 from qgis.core import QgsProject
 
 from land_enforcement_plugin.core import fieldwork, schema
 from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.office_comparison import OverlayInputs
+from land_enforcement_plugin.core.overlay_run import run_overlay
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 DONE = {"verdict": "其他", "land_use": "其他", "lead_source": "巡查", "inspector": "外业张", "verify_date": "2024-06-02"}
@@ -17,9 +20,11 @@ DONE = {"verdict": "其他", "land_use": "其他", "lead_source": "巡查", "ins
 
 @pytest.fixture
 def task(tmp_path, task_path):
-    rows = [patch_row(f"P{i}", wkt=shift(SQUARE, 0.01 * i), xzqdm="370323101000" if i < 4 else "370323102000",
-                      xzqmc="城关镇" if i < 4 else "南麻街道") for i in range(1, 6)]
+    # Delivered as provinces do: the county's code on every patch; townships by the overlay.
+    rows = [patch_row(f"P{i}", wkt=shift(SQUARE, 0.01 * i), xzqdm="370323000000", xzqmc="沂源县")
+            for i in range(1, 6)]
     import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows)))
+    run_overlay(task_path, OverlayInputs(two_townships(str(tmp_path / "townships.gpkg"), split=118.135)))
     store = GeoPackageTaskStore.open(task_path)
     store.apply_verifications({"P2": dict(DONE, inspector="室内李")}, schema.CHANNEL_FORM)
     store.close()
@@ -89,3 +94,18 @@ def test_foreign_package_is_refused(task, tmp_path):
     shutil.copy(other, tmp_path / "y.gpkg")
     with pytest.raises(Exception, match="Not a field package"):
         fieldwork.merge_field_package(task, str(tmp_path / "y.gpkg"))
+
+
+def test_qfield_projects_are_one_per_overlay_township_on_a_county_coded_delivery(season, tmp_path):
+    from county_delivery import county_delivered_task, overlay_townships
+
+    task = county_delivered_task(season, str(tmp_path / "task"))
+    placed = overlay_townships(task)
+    folders = fieldwork.export_field_projects(task, str(tmp_path / "field"))
+    assert sorted(os.path.basename(f) for f in folders) == sorted(f"{c}_{n}" for c, n in set(placed.values()))
+    for folder in folders:
+        ds = ogr.Open(os.path.join(folder, "fieldwork.gpkg"))
+        rows = {f.GetField("jcbh"): f.GetField("xzqmc") for f in ds.GetLayerByName("patches")}
+        ds = None
+        code, name = os.path.basename(folder).split("_", 1)
+        assert rows == {jcbh: name for jcbh, township in placed.items() if township == (code, name)}

@@ -1,28 +1,21 @@
 """The accountability dashboard on the demo county: table, highlights, click-through, map, refresh."""
+import re
+
 import pytest
-from qgis.core import QgsGraduatedSymbolRenderer, QgsProject, QgsVectorLayer
+from county_delivery import COUNTY_CODE, county_delivered_task, overlay_townships
+from qgis.core import QgsGraduatedSymbolRenderer, QgsProject, QgsVectorFileWriter, QgsVectorLayer
 
 import land_enforcement_plugin
-from demodata.county import generate_county
-from land_enforcement_plugin.core import schema, verification
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.office_comparison import OverlayInputs
-from land_enforcement_plugin.core.overlay_run import run_overlay
+from land_enforcement_plugin.core import schema
+from land_enforcement_plugin.gui.messages import ui_is_chinese
 from test_gui import wait_for
 
 
 @pytest.fixture(scope="module")
-def demo_task(tmp_path_factory):
-    out = tmp_path_factory.mktemp("county")
-    demo = generate_county(str(out), size="small", seed=1)
-    task = str(out / "task.gpkg")
-    import_patches(task, ImportOptions(demo["patches"]))
-    towns = QgsVectorLayer(f"{demo['redlines']}|layername=townships", "townships", "ogr")
-    cultivated = QgsVectorLayer(f"{demo['redlines']}|layername=cultivated", "cultivated", "ogr")
-    pbf = QgsVectorLayer(f"{demo['redlines']}|layername=pbf", "pbf", "ogr")
-    run_overlay(task, OverlayInputs(towns, cultivated, pbf))
-    verification.import_spreadsheet(task, demo["verification_xlsx"], accept_partial=True)
-    return task, demo
+def demo_task(season, tmp_path_factory):
+    """The demo county delivered as provinces do (the county's code on every patch), overlaid and
+    verified: (task, the demo's files)."""
+    return county_delivered_task(season, str(tmp_path_factory.mktemp("county"))), season
 
 
 @pytest.fixture
@@ -60,8 +53,11 @@ def test_click_filters_the_patch_list(plugin):
     code = dock.table.item(row, 0).data(0x0100)
     dock.table.cellClicked.emit(row, 0)
     assert plugin.review.township.currentData() == code
-    assert all(plugin.review.model.rows[plugin.review.proxy.mapToSource(plugin.review.proxy.index(r, 0)).row()]
-               ["xzqdm"] == code for r in range(plugin.review.proxy.rowCount()))
+    shown = [plugin.review.model.rows[plugin.review.proxy.mapToSource(plugin.review.proxy.index(r, 0)).row()]
+             for r in range(plugin.review.proxy.rowCount())]
+    # The delivered XZQDM is the county's on every patch: the list follows the overlay's township.
+    assert shown and all(row[schema.TOWNSHIP_CODE.name] == code and row["xzqdm"] == COUNTY_CODE for row in shown)
+    assert len(shown) == sum(1 for c, _ in overlay_townships(plugin.dock.task_path).values() if c == code)
 
 
 def test_choropleth_layer(plugin):
@@ -72,6 +68,42 @@ def test_choropleth_layer(plugin):
     name = layer.name()
     assert plugin.metrics.add_choropleth() is not None
     assert len(QgsProject.instance().mapLayersByName(name)) == 1  # replaced, not stacked
+
+
+def test_choropleth_is_named_in_the_ui_language_only(plugin):
+    from land_enforcement_plugin.gui.metrics_dock import CHOROPLETH_NAMES
+
+    name = plugin.metrics.add_choropleth().name()
+    assert name == (CHOROPLETH_NAMES[0] if ui_is_chinese() else CHOROPLETH_NAMES[1])
+    assert not (re.search("[A-Za-z]", name) and re.search("[\u4e00-\u9fff]", name))  # one language
+
+
+def test_townships_layer_with_an_xzdm_code_field(plugin, demo_task, tmp_path):
+    """A townships layer spelling its code field XZDM (as the overlay accepts) makes the map too."""
+    towns = QgsVectorLayer(f"{demo_task[1]['redlines']}|layername=townships", "townships", "ogr")
+    path = str(tmp_path / "towns_xzdm.gpkg")
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    options.driverName = "GPKG"
+    QgsVectorFileWriter.writeAsVectorFormatV3(towns, path, QgsProject.instance().transformContext(), options)
+    renamed = QgsVectorLayer(path, "乡镇", "ogr")
+    code = renamed.fields().indexOf(next(n for n in renamed.fields().names() if n.upper() == "XZQDM"))
+    assert renamed.dataProvider().renameAttributes({code: "XZDM"})
+    renamed = QgsVectorLayer(path, "乡镇", "ogr")
+    assert "XZDM" in renamed.fields().names()
+    layer = plugin.metrics.add_choropleth(renamed)
+    assert layer.featureCount() == 6
+
+
+def test_thresholds_are_blank_before_a_task_is_open(plugin_iface):
+    plugin = land_enforcement_plugin.classFactory(plugin_iface)
+    plugin.initGui()
+    try:
+        dock = plugin.metrics
+        dock.set_task(None)
+        for box in (dock.ratio, dock.pbf, dock.general):
+            assert box.text() == "—" and not box.isEnabled()  # not 0.00, which would read as a threshold
+    finally:
+        plugin.unload()
 
 
 def test_figures_follow_saved_verdicts_and_thresholds(plugin):

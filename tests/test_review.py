@@ -1,21 +1,27 @@
 """The review workbench: patch list filters and counts, next unverified, map sync, the verdict form."""
 import pytest
 from conftest import SQUARE, patch_row, shift, write_patches
+from county_delivery import two_townships
 from qgis.core import QgsProject, QgsVectorLayer
+from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QDialogButtonBox
 
 import land_enforcement_plugin
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.office_comparison import OverlayInputs
+from land_enforcement_plugin.core.overlay_run import run_overlay
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 from land_enforcement_plugin.gui.verdict_form import VerdictForm
 
 
 @pytest.fixture
 def plugin(plugin_iface, tmp_path, task_path):
-    rows = [patch_row(f"P{i}", wkt=shift(SQUARE, 0.01 * i), xzqdm="370323101000" if i < 3 else "370323102000",
-                      xzqmc="城关镇" if i < 3 else "南麻街道") for i in range(1, 6)]
+    # Delivered as provinces do: the county's code and name on every patch; townships by the overlay.
+    rows = [patch_row(f"P{i}", wkt=shift(SQUARE, 0.01 * i), xzqdm="370323000000", xzqmc="沂源县")
+            for i in range(1, 6)]
     import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows)))
+    run_overlay(task_path, OverlayInputs(two_townships(str(tmp_path / "townships.gpkg"), split=118.125)))
     store = GeoPackageTaskStore.open(task_path)
     store.apply_verifications({"P2": {"verdict": "违法"}}, schema.CHANNEL_FORM)
     store.close()
@@ -167,3 +173,55 @@ def test_saving_keeps_the_patch_selected_on_the_map(plugin):
     review.save(jcbh, {"verdict": "其他", "land_use": "其他", "lead_source": "卫片", "inspector": "a",
                        "verify_date": "2024-06-01"})
     assert [f["jcbh"] for f in layer.selectedFeatures()] == [jcbh]
+
+
+def _shown_column(review, column):
+    return {review.model.rows[review.proxy.mapToSource(review.proxy.index(r, 0)).row()]["jcbh"]:
+            review.proxy.index(r, column).data() for r in range(review.proxy.rowCount())}
+
+
+def test_list_shows_and_filters_the_overlays_township_not_the_delivered_county(plugin):
+    review = plugin.review
+    assert _shown_column(review, 1) == {"P1": "城关镇", "P2": "城关镇", "P3": "南麻街道", "P4": "南麻街道",
+                                        "P5": "南麻街道"}
+    choices = [review.township.itemText(i) for i in range(1, review.township.count())]
+    assert choices == ["城关镇 370323101000", "南麻街道 370323102000"]  # never 沂源县 370323000000
+    review.township.setCurrentIndex(review.township.findData("370323101000"))
+    assert set(_shown_column(review, 1)) == {"P1", "P2"}
+
+
+def test_list_says_not_overlaid_and_marks_patches_needing_the_overlay(plugin_iface, tmp_path, task_path):
+    rows = [patch_row(f"P{i}", wkt=shift(SQUARE, 0.01 * i), xzqdm="370323000000", xzqmc="沂源县") for i in (1, 2)]
+    import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows)))
+    plugin = land_enforcement_plugin.classFactory(plugin_iface)
+    plugin.initGui()
+    try:
+        plugin.dock.set_task(task_path)
+        review = plugin.review
+        assert set(_shown_column(review, 1).values()) <= set(schema.NOT_OVERLAID)  # not the county's name
+        assert set(_shown_column(review, 2).values()) <= set(schema.NEEDS_OVERLAY)  # no area, and why
+        assert review.proxy.index(0, 2).data(Qt.ItemDataRole.BackgroundRole).color().name() == "#fff2cc"
+        choices = [review.township.itemText(i) for i in range(1, review.township.count())]
+        assert len(choices) == 1 and choices[0] in schema.NOT_OVERLAID
+        review.township.setCurrentIndex(1)
+        assert review.proxy.rowCount() == 2
+    finally:
+        plugin.unload()
+
+
+def test_monitoring_numbers_are_shown_whole_or_elided_in_the_middle(plugin_iface, tmp_path, task_path):
+    numbers = ["370323202400000123", "370323202400000124"]  # the same but for the last digits
+    rows = [patch_row(jcbh, wkt=shift(SQUARE, 0.01 * i)) for i, jcbh in enumerate(numbers)]
+    import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows)))
+    plugin = land_enforcement_plugin.classFactory(plugin_iface)
+    plugin.initGui()
+    try:
+        plugin.dock.set_task(task_path)
+        table = plugin.review.table
+        metrics = table.fontMetrics()
+        width = table.columnWidth(0)
+        assert width >= metrics.horizontalAdvance(numbers[0]) + 8  # whole at the default width
+        assert table.textElideMode() == Qt.TextElideMode.ElideMiddle  # narrowed: the end stays
+        assert metrics.elidedText(numbers[1], table.textElideMode(), width // 2).endswith("124")
+    finally:
+        plugin.unload()

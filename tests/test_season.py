@@ -6,12 +6,15 @@ import os
 import openpyxl
 import pytest
 from conftest import SQUARE, patch_row, shift, write_patches
+from county_delivery import two_townships
 from test_submission import copy_task
 
 from land_enforcement_plugin.core import metrics, schema
 from land_enforcement_plugin.core import season as control
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.office_comparison import OverlayInputs
+from land_enforcement_plugin.core.overlay_run import run_overlay
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 TODAY = datetime.date(2025, 6, 1)
@@ -19,12 +22,15 @@ TODAY = datetime.date(2025, 6, 1)
 
 @pytest.fixture
 def two_batches(tmp_path, task_path):
-    """2024年度: A1, A2; 2025Q1: B1 on A1's place (shifted a little), B2 somewhere new."""
-    first = [patch_row("A1"), patch_row("A2", wkt=shift(SQUARE, 0.01), xzqdm="370323102000", xzqmc="南麻街道")]
+    """2024年度: A1, A2; 2025Q1: B1 on A1's place (shifted a little), B2 somewhere new. Delivered with
+    the county's code on every patch; the overlay puts A1 and B1 in 城关镇, A2 and B2 in 南麻街道."""
+    county = dict(xzqdm="370323000000", xzqmc="沂源县")
+    first = [patch_row("A1", **county), patch_row("A2", wkt=shift(SQUARE, 0.01), **county)]
     import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "a.shp"), first), batch="2024年度"))
-    second = [patch_row("B1", wkt=shift(SQUARE, 0.0002), PC="2025Q1"),
-              patch_row("B2", wkt=shift(SQUARE, 0.05), PC="2025Q1")]
+    second = [patch_row("B1", wkt=shift(SQUARE, 0.0002), PC="2025Q1", **county),
+              patch_row("B2", wkt=shift(SQUARE, 0.05), PC="2025Q1", **county)]
     result = import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "b.shp"), second), batch="2025Q1"))
+    run_overlay(task_path, OverlayInputs(two_townships(str(tmp_path / "townships.gpkg"), split=118.105)))
     return task_path, result
 
 
@@ -236,3 +242,39 @@ def test_roster_sheet_saved_by_excel_in_gbk(tmp_path):
     path.write_text("姓名,角色\n王五,县长\n", encoding="utf-8")
     with pytest.raises(LandEnforcementError, match="role"):
         control.read_roster(str(path))
+
+
+def test_assignment_lists_and_progress_follow_the_overlays_township_on_a_county_coded_delivery(season, tmp_path):
+    """Deliveries carry the county's code on every patch: patches are assigned, listed and counted
+    by the township the overlay stored; assigned before the overlay, they follow it afterwards."""
+    from county_delivery import county_delivered_task, overlay_townships
+
+    from demodata.season import redline_inputs
+
+    task = county_delivered_task(season, str(tmp_path / "task"), overlay=False)
+    assert control.auto_assign(task) == 120
+    store = GeoPackageTaskStore.open(task)
+    assert {(a["xzqdm"], a["xzqmc"]) for a in store.assignments().values()} == {("", "未落乡镇")}
+    store.close()
+    run_overlay(task, redline_inputs(season["redlines"]))
+    placed = overlay_townships(task)
+    first_code, first_name = min(placed.values())
+    store = GeoPackageTaskStore.open(task)
+    store.set_people([{"name": "张田长", "role": "村级田长", "xzqdm": first_code, "is_default": 1}])
+    store.close()
+    assert control.auto_assign(task) == 120  # every automatic assignment follows the overlay
+    store = GeoPackageTaskStore.open(task)
+    try:
+        assigned = store.assignments()
+    finally:
+        store.close()
+    assert {jcbh: (a["xzqdm"], a["xzqmc"]) for jcbh, a in assigned.items()} == placed
+    assert {jcbh for jcbh, a in assigned.items() if a["assignee"] == "张田长"} == {
+        jcbh for jcbh, (code, _) in placed.items() if code == first_code}
+    rows = control.progress(task, today=TODAY)
+    assert {r["xzqmc"] for r in rows if not r["assignee"]} == {name for _, name in placed.values()} | {"全县"}
+    written = control.export_assignee_lists(task, str(tmp_path / "lists"))
+    sheets = {os.path.basename(p) for p in written if p.endswith(".xlsx")}
+    assert sheets == {f"核查表_{code}_{name}{'_张田长' if code == first_code else ''}.xlsx"
+                      for code, name in set(placed.values())}
+    assert f"核查表_{first_code}_{first_name}_张田长.xlsx" in sheets

@@ -303,3 +303,79 @@ def test_geopackage_holds_patches_and_township_metrics(complete_task, tmp_path):
     assert patches.GetFeatureCount() == 120 and patches.GetSpatialRef().GetAuthorityCode(None) == "4548"
     assert source.GetLayerByName(schema.TOWNSHIP_METRICS_TABLE).GetFeatureCount() == 7  # 6 townships + county
     source = None
+
+
+@pytest.fixture(scope="module")
+def county_coded(season, tmp_path_factory):
+    """The demo delivered with the county's code and name on every patch, overlaid and verified;
+    its package (draft) unzipped: (task, folder, manifest)."""
+    from county_delivery import COUNTY_NAME, county_delivered_task
+
+    out = tmp_path_factory.mktemp("county_coded")
+    task = county_delivered_task(season, str(out / "task"))
+    store = GeoPackageTaskStore.open(task)
+    try:
+        store.set_meta(county_name=COUNTY_NAME)  # as the import records it from the delivery
+    finally:
+        store.close()
+    result = submission.build_package(task, str(out / "p.zip"), submission.PackageOptions(draft=True, **FAST))
+    with zipfile.ZipFile(result.path) as archive:
+        archive.extractall(out / "x")
+    return task, out / "x", result.manifest
+
+
+def test_package_shapefile_has_the_overlays_township_and_keeps_the_delivered_county(county_coded):
+    from county_delivery import COUNTY_CODE, COUNTY_NAME, overlay_townships
+
+    task, folder, manifest = county_coded
+    shp = next(folder.rglob("*.shp"))
+    source = gdal.OpenEx(str(shp), gdal.OF_VECTOR, open_options=["ENCODING=CP936"])
+    layer = source.GetLayer(0)
+    names = [layer.GetLayerDefn().GetFieldDefn(i).GetName() for i in range(layer.GetLayerDefn().GetFieldCount())]
+    rows = {f.GetField("JCBH"): {name: f.GetField(name) for name in ("XZQDM", "XZQMC", "SSXZDM", "SSXZMC", "MJSF")}
+            for f in layer}
+    source = None
+    assert {"SSXZDM", "SSXZMC"} <= set(names) and all(len(name) <= 10 for name in names)
+    placed = overlay_townships(task)
+    assert {jcbh: (row["SSXZDM"], row["SSXZMC"]) for jcbh, row in rows.items()} == placed
+    assert {(row["XZQDM"], row["XZQMC"]) for row in rows.values()} == {(COUNTY_CODE, COUNTY_NAME)}  # as delivered
+    assert {row["MJSF"] for row in rows.values()} == {"椭球面积"}
+    dictionary = next(folder.rglob("field_dictionary.csv")).read_text(encoding="utf-8-sig").splitlines()
+    assert "SSXZDM,所属乡镇代码,Township code,文本" in dictionary and "SSXZMC,所属乡镇,Township,文本" in dictionary
+    assert manifest["county_name"] == COUNTY_NAME
+
+
+def test_package_workbook_sheets_use_the_overlays_township(county_coded):
+    from county_delivery import overlay_townships
+
+    task, folder, _ = county_coded
+    placed = overlay_townships(task)
+    book = openpyxl.load_workbook(next(folder.rglob("*.xlsx")))
+    detail = {row[0]: (row[1], row[2]) for row in book["明细表"].iter_rows(min_row=2, values_only=True)}
+    assert detail == placed
+    ledger = list(book["违法图斑整改台账"].iter_rows(min_row=2, values_only=True))
+    assert ledger and all((row[1], row[2]) == placed[row[0]] for row in ledger)
+    townships = {name for _, name in placed.values()}
+    assert {row[1] for row in book["汇总表"].iter_rows(min_row=2, values_only=True)} == townships | {"全县"}
+    leads = [row for row in book["问责线索"].iter_rows(min_row=2, values_only=True)]
+    assert leads and {row[2] for row in leads} <= townships
+
+
+def test_package_check_blocks_patches_without_overlay_areas_naming_them(season, tmp_path):
+    from county_delivery import county_delivered_task
+
+    task = county_delivered_task(season, str(tmp_path / "never"), overlay=False)
+    blocking = [f for f in submission.check_package(task) if f.code == "no_overlay"]
+    assert len(blocking) == 120 and all(f.severity == submission.BLOCKING and f.jcbh in f.zh and f.jcbh in f.en
+                                        for f in blocking)
+    task = county_delivered_task(season, str(tmp_path / "changed"))
+    store = GeoPackageTaskStore.open(task)
+    try:
+        changed = sorted(store.patch_index())[5]
+        # What a re-import does to a patch delivered with another shape: its old areas are dropped.
+        store._ds.ExecuteSQL(f"UPDATE patches SET area_m2 = NULL WHERE jcbh = '{changed}'")
+    finally:
+        store.close()
+    assert [f.jcbh for f in submission.check_package(task) if f.code == "no_overlay"] == [changed]
+    with pytest.raises(LandEnforcementError, match=changed):
+        submission.build_package(task, str(tmp_path / "p.zip"), submission.PackageOptions(**FAST))

@@ -175,3 +175,37 @@ def test_template_round_trip(tmp_path, task):
     result = verification.import_spreadsheet(task, path)
     assert [r.status for r in result.rows] == ["unchanged", "accepted"]
     assert stored(task)["P2"]["verdict"] == "其他"
+
+
+def _sheet_rows(path):
+    sheet = openpyxl.load_workbook(path)["核查结果"]
+    headers = [c.value for c in sheet[1]]
+    return [dict(zip(headers, (c.value for c in row))) for row in sheet.iter_rows(min_row=2)]
+
+
+def test_township_sheets_are_one_per_overlay_township_on_a_county_coded_delivery(season, tmp_path):
+    """Deliveries carry the county's code on every patch: 导出乡镇核查表 still gives one sheet per
+    township, as the overlay placed the patches."""
+    from county_delivery import COUNTY_NAME, county_delivered_task, overlay_townships
+
+    task = county_delivered_task(season, str(tmp_path / "task"))
+    placed = overlay_townships(task)
+    townships = {township for township in placed.values()}
+    assert len(townships) == 6 and all(code[6:] != "000000" for code, _ in townships)
+    paths = verification.export_templates(task, str(tmp_path / "sheets"))
+    assert sorted(p.rsplit("/", 1)[1] for p in paths) == sorted(f"核查表_{code}_{name}.xlsx" for code, name in townships)
+    for path in paths:
+        rows = _sheet_rows(path)
+        (code, name), = [t for t in townships if path.endswith(f"_{t[0]}_{t[1]}.xlsx")]
+        assert {row["监测编号"] for row in rows} == {j for j, township in placed.items() if township == (code, name)}
+        assert {row["乡镇名称"] for row in rows} == {name} != {COUNTY_NAME}
+
+
+def test_patches_not_yet_overlaid_go_in_one_named_sheet_not_the_countys(season, tmp_path):
+    from county_delivery import county_delivered_task
+
+    task = county_delivered_task(season, str(tmp_path / "task"), overlay=False)
+    (path,) = verification.export_templates(task, str(tmp_path / "sheets"))
+    assert path.endswith("/核查表_未落乡镇.xlsx")
+    rows = _sheet_rows(path)
+    assert len(rows) == 120 and {row["乡镇名称"] for row in rows} == {"未落乡镇"}

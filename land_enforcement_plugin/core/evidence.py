@@ -392,7 +392,8 @@ class _SheetLayout:
         jcbh = feature["jcbh"]
         name, code = self.facts["county_name"], self.facts["county_code"]
         county = f"{name}（{code}）" if name and code else name or code
-        place = " ".join(part for part in (county, _text(feature["xzqmc"])) if part)
+        village = _text(feature[schema.VILLAGE_NAME.name])
+        place = "　".join(part for part in (county, _township_text(feature), village and f"村：{village}") if part)
         self.heading.setText(f"监测编号：{jcbh}　　{place}")
         self.patch_line.setText("　".join(f"{field.zh}：{_text(feature[field.name])}" for field in
                                           (schema.PC, schema.QSX, schema.HSX, schema.BHLX)
@@ -463,6 +464,16 @@ def _area_cells(value):
     if value is None or value == NULL:
         return [QgsTableCell("—"), QgsTableCell("—")]
     return [QgsTableCell(f"{value / schema.M2_PER_MU:.2f}"), QgsTableCell(f"{value:.2f}")]
+
+
+def _township_text(feature):
+    """乡镇 from the overlay (the delivered XZQMC is often the county's), or why there is none."""
+    name = _text(feature[schema.TOWNSHIP_NAME.name])
+    if name:
+        return f"乡镇：{name}"
+    if not _text(feature[schema.AREA_M2.name]):
+        return f"乡镇：{schema.NOT_OVERLAID[0]}"
+    return f"乡镇：{schema.UNPLACED_TOWNSHIP[0]}"
 
 
 def _suggestion(feature):

@@ -211,6 +211,16 @@ TOWNSHIP_CODE = Field("township_code", "所属乡镇代码", "Township code", "s
 TOWNSHIP_NAME = Field("township_name", "所属乡镇", "Township", "str")
 VILLAGE_NAME = Field("village_name", "所属村", "Village", "str")
 OVERLAY_PLACE_FIELDS = (TOWNSHIP_CODE, TOWNSHIP_NAME, VILLAGE_NAME)
+# The one group (sheets, QField projects, per-person lists, progress) of the patches that have no
+# township yet: not overlaid, or outside every township polygon. Never the delivered county.
+UNPLACED_TOWNSHIP = ("未落乡镇", "No township")
+# Said where a patch's township is shown before the overlay gave it one.
+NOT_OVERLAID = ("未比对", "Not overlaid yet")
+# Said where a patch's areas are shown while it has none: never overlaid, or its shape changed
+# when delivered again (its old areas were dropped).
+NEEDS_OVERLAY = ("待叠加分析", "Run the overlay")
+# How the overlay's stored area modes (ellipsoid.AreaMode values) read in tables and the package.
+AREA_MODE_LABELS = {"ellipsoidal": ("椭球面积", "Ellipsoidal"), "planar": ("平面面积", "Planar")}
 
 PATCH_TOWNSHIPS_TABLE = "patch_townships"
 OVERLAY_RUNS_TABLE = "overlay_runs"
@@ -345,6 +355,8 @@ class ExportColumn:
 PHOTO_COUNT = Field("photo_count", "照片数", "Photos", "int")
 EXPORT_COLUMNS = (
     ExportColumn("JCBH", JCBH), ExportColumn("XZQDM", XZQDM), ExportColumn("XZQMC", XZQMC),
+    # The overlay's main township (the delivered XZQDM/XZQMC above are often the county's).
+    ExportColumn("SSXZDM", TOWNSHIP_CODE), ExportColumn("SSXZMC", TOWNSHIP_NAME), ExportColumn("SSCMC", VILLAGE_NAME),
     ExportColumn("TBMJ", TBMJ, "area"), ExportColumn("QSX", QSX), ExportColumn("HSX", HSX),
     ExportColumn("BHLX", BHLX), ExportColumn("PC", PC),
     ExportColumn("TQMJ", AREA_M2, "area"), ExportColumn("GDMJ", CULTIVATED_M2, "area"),

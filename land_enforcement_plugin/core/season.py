@@ -17,8 +17,8 @@ from qgis.core import QgsGeometry, QgsSpatialIndex
 
 from . import schema
 from .errors import LandEnforcementError
-from .metrics import main_townships
 from .store import open_task
+from .verification import township_of
 
 _V = schema.Verdict
 _RECT_DONE = schema.RectificationStatus.DONE.value
@@ -150,10 +150,10 @@ def link_repeats(task_path, min_overlap=schema.REPEAT_MIN_OVERLAP):
 
 # -- assignment ------------------------------------------------------------------------------------
 def _main_townships(store):
-    """jcbh -> (xzqdm, xzqmc): the overlay's largest township part, else the delivered codes."""
-    by_overlay = main_townships(store.township_parts())
-    return {jcbh: by_overlay.get(jcbh, (xzqdm or "", xzqmc or ""))
-            for jcbh, (xzqdm, xzqmc) in store.patch_index().items()}
+    """jcbh -> (xzqdm, xzqmc): the township the overlay stored on the patch (the one holding its
+    largest part), or ("", 未落乡镇) before the overlay or outside every township: never the
+    delivered code, which is the county's in real deliveries."""
+    return {jcbh: township_of(code, name) for jcbh, (code, name) in store.patch_index().items()}
 
 
 def auto_assign(task_path, reassign=False):
@@ -167,7 +167,9 @@ def auto_assign(task_path, reassign=False):
         changes = {}
         for jcbh, (xzqdm, xzqmc) in _main_townships(store).items():
             old = current.get(jcbh)
-            if old is not None and (old["manual"] or not reassign):
+            # An automatic assignment follows its patch's township (given by a later overlay, or moved
+            # by a re-delivered shape); one made by hand stays.
+            if old is not None and (old["manual"] or (not reassign and old["xzqdm"] == xzqdm)):
                 continue
             changes[jcbh] = (xzqdm, xzqmc, defaults.get(xzqdm))
         return store.write_assignments(changes, manual=False)
@@ -294,7 +296,7 @@ def write_progress_report(task_path, path, batch=None, today=None):
         for column in overdue_columns:
             if row[schema.PROGRESS_FIELDS[column - 1].name]:
                 workbook.highlight(sheet, row_no, column)
-    sheet.oddHeader.center.text = (f"{meta.get('county_code', '')} 卫片执法进度（{batch or '全部批次'}）"
+    sheet.oddHeader.center.text = (f"{meta.get('county_name') or meta.get('county_code', '')} 卫片执法进度（{batch or '全部批次'}）"
                                    f" {today.isoformat()}")
     workbook.save(book, path)
     return path

@@ -608,16 +608,21 @@ class OgrTaskStore(TaskStore):
 
     # -- verification ----------------------------------------------------------------------
     def patch_index(self):
-        """jcbh -> (xzqdm, xzqmc) of every patch."""
-        return {r["jcbh"]: (r["xzqdm"], r["xzqmc"])
-                for r in self._query(f"SELECT jcbh, xzqdm, xzqmc FROM {schema.PATCHES_LAYER} ORDER BY jcbh")}
+        """jcbh -> (township code, township name) of every patch: the overlay's main township,
+        (None, None) before the overlay or outside every township (never the delivered XZQDM,
+        which is often the county's)."""
+        code, name = schema.TOWNSHIP_CODE.name, schema.TOWNSHIP_NAME.name
+        return {r["jcbh"]: (r[code], r[name])
+                for r in self._query(f"SELECT jcbh, {code}, {name} FROM {schema.PATCHES_LAYER} ORDER BY jcbh")}
 
     def review_rows(self, jcbh=None):
-        """One row per patch for the review list (or only patch `jcbh`'s): where it is, what the
-        overlay says, its verdict."""
+        """One row per patch for the review list (or only patch `jcbh`'s): where it is (the
+        delivered XZQDM/XZQMC and the overlay's township and village), what the overlay says (area_m2
+        NULL: not overlaid since its shape was delivered), its verdict."""
         where = f"WHERE p.jcbh = {_sql_quote(jcbh)} " if jcbh is not None else ""
         return self._query(
-            f"SELECT p.fid AS patch_fid, p.jcbh, p.xzqdm, p.xzqmc, p.area_m2, p.high_priority, "
+            f"SELECT p.fid AS patch_fid, p.jcbh, p.xzqdm, p.xzqmc, p.{schema.TOWNSHIP_CODE.name}, "
+            f"p.{schema.TOWNSHIP_NAME.name}, p.{schema.VILLAGE_NAME.name}, p.area_m2, p.high_priority, "
             f"p.suggested_verdict, p.batch, p.{schema.REPEAT_OF.name}, a.assignee, "
             f"v.verdict, v.rect_status, v.inspector, v.verify_date, "
             f"(SELECT count(*) FROM {schema.PHOTOS_LAYER} ph WHERE ph.jcbh = p.jcbh) AS photo_count "
@@ -868,7 +873,8 @@ class OgrTaskStore(TaskStore):
     def export_patches(self):
         """Every patch's attributes (source and overlay fields) and its geometry as ISO WKB in
         the working CRS, in JCBH order: [(values, wkb)]."""
-        names = [f.name for f in schema.PATCH_SOURCE_FIELDS + schema.OVERLAY_PATCH_FIELDS + (schema.BATCH,)]
+        names = [f.name for f in schema.PATCH_SOURCE_FIELDS + schema.OVERLAY_PATCH_FIELDS + schema.OVERLAY_PLACE_FIELDS
+                 + (schema.BATCH,)]
         layer = self._ds.GetLayerByName(schema.PATCHES_LAYER)
         layer.ResetReading()
         rows = [({name: feature.GetField(name) for name in names}, feature.GetGeometryRef().ExportToIsoWkb())

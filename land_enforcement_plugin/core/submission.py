@@ -30,7 +30,7 @@ from .errors import LandEnforcementError
 from .photos import fetch_missing, photo_path, safe_name
 from .reproducible import file_sha256, parse_stamp, stamp_dbf, write_zip
 from .store import now_iso, open_task, task_files_folder
-from .verification import missing_required
+from .verification import missing_required, township_of
 
 BLOCKING = "blocking"
 WARNING = "warning"
@@ -153,6 +153,9 @@ def _column_value(column, values, record, photo_count):
         return photo_count
     if isinstance(column.field, schema.VerificationField):
         return record.get(column.field.name)
+    if column.field is schema.OVERLAY_MODE:  # stored as an AreaMode value, filed in Chinese
+        mode = values.get(column.field.name)
+        return schema.AREA_MODE_LABELS[mode][0] if mode in schema.AREA_MODE_LABELS else mode
     return values.get(column.field.name)
 
 
@@ -168,8 +171,10 @@ def _findings(task, encoding):
         verdict = record.get(schema.V_VERDICT.name)
         photos = task.photos.get(jcbh, [])
         if values.get(schema.AREA_M2.name) is None:
-            add(BLOCKING, jcbh, "no_overlay", "尚无内业比对面积，请先运行叠加分析",
-                "No overlay areas yet; run the overlay first")
+            add(BLOCKING, jcbh, "no_overlay",
+                f"图斑 {jcbh} 尚无内业比对面积（未做叠加分析，或重新下发后形状已变），请先运行叠加分析",
+                f"Patch {jcbh} has no overlay areas (never overlaid, or its shape changed when delivered "
+                "again); run the overlay first")
         if not verdict:
             add(BLOCKING, jcbh, "unverified", "未核查（无判定结果）", "Not verified (no verdict)")
         elif verdict == _V.LAWFUL.value and not record.get(schema.V_APPROVAL_NO.name):
@@ -345,12 +350,11 @@ def _mu2(m2):
 def _write_workbook(path, task):
     book = workbook.new_workbook()
     metrics.add_summary_sheet(book, task.metrics, "汇总表")
-    townships = metrics.main_townships(task.parts)
     area_headers = [f"{spec.zh}(亩)" for spec in _MU_COLUMNS]
     detail, ledger = [], []
     for values, _ in task.patches:
         jcbh = values["jcbh"]
-        code, name = townships.get(jcbh, (values.get("xzqdm"), values.get("xzqmc")))
+        code, name = township_of(values.get(schema.TOWNSHIP_CODE.name), values.get(schema.TOWNSHIP_NAME.name))
         record = task.verifications.get(jcbh, {})
         areas = [_mu2(values.get(spec.name)) for spec in _MU_COLUMNS]
         detail.append([jcbh, code, name, *areas, values.get(schema.SUGGESTED_VERDICT.name),

@@ -234,11 +234,18 @@ def import_spreadsheet(task_path, path, accept_partial=False, feedback=None):
 
 
 # -- spreadsheet template export ---------------------------------------------------------------
+def township_of(code, name):
+    """(code, name) of a patch's township for grouping and titles: the overlay's, or ("", 未落乡镇)
+    for a patch not yet overlaid or outside every township (one group, never the county)."""
+    return (code, name or code) if code else ("", schema.UNPLACED_TOWNSHIP[0])
+
+
 def township_groups(patches):
-    """{(xzqdm, xzqmc, ""): [jcbh]}: the patches grouped by township (no assignee)."""
+    """{(xzqdm, xzqmc, ""): [jcbh]}: the patches grouped by the overlay's township (no assignee);
+    patches: store.patch_index()."""
     groups = {}
     for jcbh, (xzqdm, xzqmc) in patches.items():
-        groups.setdefault((xzqdm or "", xzqmc or "", ""), []).append(jcbh)
+        groups.setdefault(township_of(xzqdm, xzqmc) + ("",), []).append(jcbh)
     return groups
 
 

@@ -9,6 +9,8 @@ from qgis.PyQt.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLa
                                  QVBoxLayout, QWidget)
 
 from ..core import metrics, schema, season
+from ..core.errors import LandEnforcementError
+from ..core.office_comparison import TOWNSHIP_CODE_FIELDS, find_field
 from ..core.store import open_task
 from .background import Runner
 from .combos import refill_choices
@@ -20,7 +22,12 @@ _SHOWN = ("xzqmc", "patch_count", "verified_count", "unlawful_count", "unlawful_
           "rectification_rate", "unrectified_cultivated_mu", "daily_found_share")
 _FIELDS = {f.name: f for f in schema.METRIC_FIELDS}
 _OVER = QColor(248, 203, 173)
-CHOROPLETH_NAME = "乡镇违法占用耕地比例 Unlawful cultivated ratio"
+CHOROPLETH_NAMES = ("乡镇违法占用耕地比例", "Unlawful cultivated ratio by township")
+
+
+def choropleth_name():
+    """The choropleth layer's name, in the UI's language only."""
+    return CHOROPLETH_NAMES[0] if ui_is_chinese() else CHOROPLETH_NAMES[1]
 
 
 def _number_item(value, kind):
@@ -84,6 +91,7 @@ class MetricsDock(QgsDockWidget):
         for box in (self.pbf, self.general):
             box.setSuffix(" 亩")
             box.setRange(0, 100000)
+        self._clear_thresholds()
         thresholds = QFormLayout()
         thresholds.addRow(self.tr("Unlawful cultivated ratio above"), self.ratio)
         thresholds.addRow(self.tr("Warning interview: permanent farmland from"), self.pbf)
@@ -155,6 +163,7 @@ class MetricsDock(QgsDockWidget):
                     store.close()
             except Exception:  # no task yet: the figures say why
                 batches = []
+        self._read_thresholds()
         refill_choices(self.batch, self.tr("All batches"), [(batch, batch) for batch in batches])
         self.recompute()
 
@@ -200,12 +209,43 @@ class MetricsDock(QgsDockWidget):
         self._fill(self.result)
         self._fill_progress(progress)
 
+    def _threshold_boxes(self):
+        return self.ratio, self.pbf, self.general
+
     def _show_thresholds(self, thresholds):
-        self.ratio.setValue(thresholds.unlawful_cultivated_ratio * 100)
-        self.pbf.setValue(thresholds.warning_pbf_mu)
-        self.general.setValue(thresholds.warning_general_cultivated_mu)
+        values = (thresholds.unlawful_cultivated_ratio * 100, thresholds.warning_pbf_mu,
+                  thresholds.warning_general_cultivated_mu)
+        for box, value in zip(self._threshold_boxes(), values):
+            box.setSpecialValueText("")
+            box.setMinimum(0)
+            box.setValue(value)
+            box.setEnabled(True)
+
+    def _clear_thresholds(self):
+        """No task open: no threshold to show (0.00 would read as one), none to save."""
+        for box in self._threshold_boxes():
+            box.setMinimum(-1)
+            box.setSpecialValueText("—")  # shown while the value is the minimum
+            box.setValue(-1)
+            box.setEnabled(False)
+
+    def _read_thresholds(self):
+        """The open task's thresholds, shown even before its figures can be computed."""
+        if not self.task_path:
+            self._clear_thresholds()
+            return
+        try:
+            store = self._store()
+            try:
+                self._show_thresholds(metrics.task_thresholds(store))
+            finally:
+                store.close()
+        except Exception:  # no readable task: the figures say why
+            self._clear_thresholds()
 
     def save_thresholds_and_recompute(self):
+        if not self.task_path:
+            return
         store = self._store()
         try:
             metrics.set_task_thresholds(store, schema.Thresholds(self.ratio.value() / 100, self.pbf.value(),
@@ -262,10 +302,16 @@ class MetricsDock(QgsDockWidget):
             self.message.emit(self.tr("Run the office comparison with a townships layer first"), 1)
             return None
         by_code = {row["xzqdm"]: row for row in self.result.rows}
-        code_field = next(n for n in townships_layer.fields().names() if n.upper() in ("XZQDM", "行政区代码"))
+        code_field = find_field(townships_layer, TOWNSHIP_CODE_FIELDS)  # as the overlay found it
+        if code_field is None:
+            self.message.emit(error_text(LandEnforcementError(
+                f"乡镇界图层“{townships_layer.name()}”缺少行政区代码字段（XZQDM）",
+                f"The townships layer '{townships_layer.name()}' has no XZQDM field")), 1)
+            return None
+        name = choropleth_name()
         layer = QgsVectorLayer(f"MultiPolygon?crs={townships_layer.crs().authid()}&field=xzqdm:string"
                                f"&field=xzqmc:string&field=ratio:double&field=unlawful_mu:double&field=label:string",
-                               CHOROPLETH_NAME, "memory")
+                               name, "memory")
         features = []
         for source in townships_layer.getFeatures():
             row = by_code.get(str(source[code_field]))
@@ -294,7 +340,7 @@ class MetricsDock(QgsDockWidget):
         labels.fieldName = "label"
         layer.setLabeling(QgsVectorLayerSimpleLabeling(labels))
         layer.setLabelsEnabled(True)
-        for old in project.mapLayersByName(CHOROPLETH_NAME):
+        for old in project.mapLayersByName(name):
             project.removeMapLayer(old.id())
         project.addMapLayer(layer)
         return layer

@@ -18,7 +18,7 @@ from .messages import error_text, report_text, sheets_destination, ui_is_chinese
 from .task_layers import task_table
 from .verdict_form import VerdictForm
 
-_COLUMNS = ("jcbh", "xzqmc", "area_mu", "verdict", "suggested_verdict", "high_priority", "photo_count", "rect_status",
+_COLUMNS = ("jcbh", "township", "area_mu", "verdict", "suggested_verdict", "high_priority", "photo_count", "rect_status",
             "inspector", "batch", "assignee", "repeat_of")
 
 
@@ -29,12 +29,16 @@ class PatchListModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.rows = []
+        self.labels = {}  # what is said instead of a township or an area, in the UI's language (per load)
         self.headers = [self.tr("Monitoring no."), self.tr("Township"), self.tr("Area (mu)"), self.tr("Verdict"),
                         self.tr("Suggested"), self.tr("Priority"), self.tr("Photos"), self.tr("Rectification"),
                         self.tr("Inspector"), self.tr("Batch"), self.tr("Assignee"), self.tr("Repeat of")]
 
     def load(self, rows):
         self.beginResetModel()
+        language = 0 if ui_is_chinese() else 1
+        self.labels = {labels: labels[language] for labels in (schema.UNPLACED_TOWNSHIP, schema.NOT_OVERLAID,
+                                                                 schema.NEEDS_OVERLAY)}
         self.rows = [self._shown(r) for r in rows]
         self.endResetModel()
 
@@ -47,9 +51,14 @@ class PatchListModel(QAbstractTableModel):
         self.rows[number] = self._shown(row)
         self.dataChanged.emit(self.index(number, 0), self.index(number, len(_COLUMNS) - 1))
 
-    @staticmethod
-    def _shown(row):
-        return dict(row, area_mu=(row["area_m2"] or 0.0) / schema.M2_PER_MU)
+    def _shown(self, row):
+        """The row as listed: the overlay's township (the delivered XZQMC is often the county's),
+        or why there is none; no area while the patch needs the overlay."""
+        overlaid = row["area_m2"] is not None
+        place = row[schema.TOWNSHIP_NAME.name] or self.labels[schema.UNPLACED_TOWNSHIP if overlaid
+                                                             else schema.NOT_OVERLAID]
+        return dict(row, area_mu=row["area_m2"] / schema.M2_PER_MU if overlaid else None, needs_overlay=not overlaid,
+                    township=place, township_key=row[schema.TOWNSHIP_CODE.name] or place)
 
     def rowCount(self, parent=QModelIndex()):  # noqa: N802 (Qt API)
         return 0 if parent.isValid() else len(self.rows)
@@ -76,13 +85,22 @@ class PatchListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             value = row.get(column)
             if column == "area_mu":
-                return f"{value:.2f}"
+                return self.labels[schema.NEEDS_OVERLAY] if value is None else f"{value:.2f}"
             if column == "high_priority":
                 return "★" if value else ""
             return value
+        if role == Qt.ItemDataRole.ToolTipRole and column == "jcbh":
+            return row["jcbh"]  # whole, however narrow the column
         if role == Qt.ItemDataRole.BackgroundRole and row.get("verdict") == schema.Verdict.UNLAWFUL.value:
             return QBrush(QColor(250, 225, 225))
+        if role == Qt.ItemDataRole.BackgroundRole and row["needs_overlay"]:
+            return QBrush(QColor(255, 242, 204))
         return None
+
+    def jcbh_width(self, metrics):
+        """Pixels the longest monitoring number needs (the distinguishing digits are at its end)."""
+        longest = max((row["jcbh"] for row in self.rows), key=metrics.horizontalAdvance, default="")
+        return metrics.horizontalAdvance(longest) + 16  # the cell's margins
 
 
 class PatchFilter(QSortFilterProxyModel):
@@ -108,7 +126,7 @@ class PatchFilter(QSortFilterProxyModel):
         return self.accepts(self.sourceModel().rows[source_row])
 
     def accepts(self, row):
-        if self.township and row["xzqdm"] != self.township:
+        if self.township and row["township_key"] != self.township:
             return False
         if self.batch and row.get("batch") != self.batch:
             return False
@@ -187,6 +205,7 @@ class ReviewDock(QgsDockWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # 1405…0123, not 1405242023…
         self.table.selectionModel().selectionChanged.connect(self._list_selection_changed)
         self.table.doubleClicked.connect(lambda _: self.open_form())
 
@@ -299,8 +318,11 @@ class ReviewDock(QgsDockWidget):
         self.model.load(rows)
         header = self.table.horizontalHeader()
         self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())  # keep the user's order
+        self.table.setColumnWidth(0, self.model.jcbh_width(self.table.fontMetrics()))
+        # The overlay's townships by code, then the patches without one (未落乡镇 / 未比对).
+        places = {(not r[schema.TOWNSHIP_CODE.name], r["township_key"], r["township"]) for r in self.model.rows}
         refill_choices(self.township, self.tr("All townships"),
-                [(f"{name} {code}", code) for code, name in sorted({(r["xzqdm"], r["xzqmc"]) for r in rows if r["xzqdm"]})])
+                       [(name if unplaced else f"{name} {key}", key) for unplaced, key, name in sorted(places)])
         refill_choices(self.batch, self.tr("All batches"),
                 [(batch, batch) for batch in sorted({r["batch"] for r in rows if r.get("batch")})])
         self._filter()
