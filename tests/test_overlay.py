@@ -1,5 +1,6 @@
 """Overlay: hand-built geometries with exactly known answers, increments, and a cross-check
 against QGIS's own native:intersection + QgsDistanceArea on the demo county."""
+import os
 from collections import defaultdict
 
 import pytest
@@ -280,3 +281,29 @@ def test_every_patch_gets_the_overlays_main_township(season):
         store.close()
     assert rows and {r["jcbh"]: (r["code"], r["name"]) for r in rows} == expected
     assert all(code[6:9] != "000" for code, _ in expected.values())  # townships, never the county
+
+
+def test_areas_stay_numbers_when_the_overlay_runs_again_in_one_qgis_session(tmp_path):
+    """Worker threads of an earlier run have ended by the next run (as QgsTask threads do in QGIS
+    desktop): the ellipsoid looked up first in one of them once made every later area NaN."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "twice.py"
+    script.write_text(
+        "import sys\n"
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsGeometry\n"
+        "app = QgsApplication([], False); app.initQgis()\n"
+        f"sys.path.insert(0, {os.path.dirname(os.path.dirname(os.path.abspath(__file__)))!r})\n"
+        "from land_enforcement_plugin.core.ellipsoid import AreaCalculator\n"
+        "crs = QgsCoordinateReferenceSystem('EPSG:4548')\n"
+        "square = QgsGeometry.fromWkt('POLYGON((500000 4000000, 500100 4000000, 500100 4000100, 500000 4000100, "
+        "500000 4000000))')\n"
+        "for run in range(3):\n"
+        "    with ThreadPoolExecutor(2) as pool:\n"
+        "        print(*pool.map(lambda _: AreaCalculator(crs).area(square), range(2)))\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    areas = [float(value) for value in out.stdout.split()]
+    assert len(areas) == 6 and all(abs(area - 10000.0) < 1.0 for area in areas), out.stdout + out.stderr

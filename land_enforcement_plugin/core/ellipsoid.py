@@ -8,9 +8,15 @@ import math
 from enum import Enum
 
 from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsCoordinateTransformContext,
-                       QgsDistanceArea, QgsPointXY)
+                       QgsDistanceArea, QgsEllipsoidUtils, QgsPointXY)
 
 from . import schema
+
+
+# Look the ellipsoid up once, on the thread that imports this module (QGIS's main thread): QGIS
+# caches the lookup with the PROJ context of the thread that made it first, and when that was a
+# worker thread which has ended, every later QgsDistanceArea measures NaN.
+QgsEllipsoidUtils.ellipsoidParameters(schema.CGCS2000_ELLIPSOID)
 
 
 class AreaMode(Enum):
