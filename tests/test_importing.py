@@ -461,3 +461,41 @@ def test_layer_given_the_qgis_way_in_the_path(tmp_path, task_path):
     write_patches(path, [county_row(coded(1))])
     result = import_patches(task_path, ImportOptions(f"{path}|layername=wptb"))
     assert result.inserted == 1
+
+
+# -- headless, as qgis_process runs it -----------------------------------------------------------
+@pytest.fixture(scope="module")
+def provider(qgis_processing):
+    from qgis.core import QgsApplication
+
+    from land_enforcement_plugin.processing.provider import LandEnforcementProvider
+
+    provider = LandEnforcementProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    yield provider
+    QgsApplication.processingRegistry().removeProvider(provider)
+
+
+def test_importpatches_takes_a_layer_named_in_the_input(provider, tmp_path, task_path):
+    import processing
+
+    path = str(tmp_path / "delivery.gpkg")
+    write_patches(path, [county_row(coded(1))])
+    result = processing.run("landenforcement:importpatches", {"INPUT": f"{path}|layername=wptb", "DATABASE": task_path})
+    assert result["INSERTED"] == 1
+    assert sorted(patches_of(task_path)) == [coded(1)]
+
+
+def test_importpatches_batch_per_quarter_or_all_in_one(provider, tmp_path):
+    import processing
+
+    src = quarters(tmp_path)
+    per_quarter = str(tmp_path / "per_quarter.gpkg")
+    result = processing.run("landenforcement:importpatches", {"INPUT": src, "DATABASE": per_quarter})
+    assert result["BATCHES"] == "2023Q1、2023Q2、2023Q3、2023Q4"
+    assert "4 个批次" in result["REPORT"]
+    one = str(tmp_path / "one.gpkg")
+    result = processing.run("landenforcement:importpatches",
+                            {"INPUT": src, "DATABASE": one, "BATCH": "2023年度", "BATCH_MODE": 1})
+    assert result["BATCHES"] == "2023年度"
+    assert GeoPackageTaskStore.open(one).summary().batches == ["2023年度"]
