@@ -34,62 +34,57 @@
             <translation>任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="30" />
-            <source>Imports satellite change patches (Shapefile in UTF-8 or GBK, GeoPackage, GeoJSON, FileGDB) into the task GeoPackage, creating it when it does not exist. Patches are merged by monitoring number (JCBH): verification records already entered are kept. Invalid geometries are repaired and listed; rows that cannot be imported are listed with the reason.</source>
-            <translation>将卫片图斑（UTF-8 或 GBK 编码的 Shapefile、GeoPackage、GeoJSON、FileGDB）导入任务库 GeoPackage，任务库不存在时自动创建。图斑按监测编号（JCBH）合并：已录入的核查记录保持不变。无效几何会被修复并列出；无法导入的行会连同原因一并列出。</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="37" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="39" />
             <source>Change patch file (.shp, .gpkg, .geojson, .gdb)</source>
             <translation>卫片图斑文件（.shp、.gpkg、.geojson、.gdb）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="40" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="42" />
             <source>Layer name inside the file</source>
             <translation>文件中的图层名</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="42" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="44" />
             <source>Field mapping (JSON object or saved profile name; empty: detect)</source>
             <translation>字段映射（JSON 对象或已保存的映射方案名；留空则自动识别）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="45" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="47" />
             <source>Batch (e.g. 2024 annual)</source>
             <translation>批次（如 2024年度）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="46" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="51" />
             <source>Attribute encoding</source>
             <translation>属性编码</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="46" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="51" />
             <source>Detect</source>
             <translation>自动识别</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="48" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="53" />
             <source>Source CRS (when the file has none)</source>
             <translation>源坐标系（文件未带坐标系时）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="50" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="55" />
             <source>Working CRS of a new task (default: CGCS2000 3-degree zone)</source>
             <translation>新任务库的工作坐标系（默认：CGCS2000 3 度带）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="52" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="57" />
             <source>Patches inserted</source>
             <translation>新增图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="52" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="57" />
             <source>Patches updated</source>
             <translation>更新图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="52" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="57" />
             <source>Patches unchanged</source>
             <translation>未变图斑</translation>
         </message>
@@ -99,12 +94,12 @@
             <translation>拒绝导入的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="52" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="57" />
             <source>Geometries repaired</source>
             <translation>已修复的几何</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="56" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="61" />
             <source>Validation report</source>
             <translation>校验报告</translation>
         </message>
@@ -633,6 +628,31 @@
             <source>Before/after image chips in the sheets (about 0.1 s a patch)</source>
             <translation>核查表中附前后时相影像截图（每个图斑约 0.1 秒）</translation>
         </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="30" />
+            <source>Imports satellite change patches (Shapefile in UTF-8 or GBK, GeoPackage, GeoJSON, FileGDB) into the task GeoPackage, creating it when it does not exist. Patches are merged by monitoring number (JCBH): verification records already entered are kept. Invalid geometries are repaired and listed; rows that cannot be imported are listed with the reason. When the batch field (PC) holds several values (2023Q1 … 2023Q4), each value becomes a batch (BATCH then names the batch of rows without one), or every row goes into BATCH when BATCH_MODE is 1. INPUT may name a layer the QGIS way: file.gpkg|layername=x.</source>
+            <translation>将卫片图斑（UTF-8 或 GBK 编码的 Shapefile、GeoPackage、GeoJSON、FileGDB）导入任务库 GeoPackage，任务库不存在时自动创建。图斑按监测编号（JCBH）合并：已录入的核查记录保持不变。无效几何会被修复并列出；无法导入的行会连同原因一并列出。批次字段（PC）有多个值（2023Q1 … 2023Q4）时，每个值导入为一个批次（此时 BATCH 为 PC 为空的行所属的批次）；BATCH_MODE 为 1 时全部导入 BATCH。INPUT 可按 QGIS 的写法指定图层：file.gpkg|layername=x。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="48" />
+            <source>When the batch field (PC) holds several values</source>
+            <translation>批次字段（PC）有多个值时</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="48" />
+            <source>One batch per PC value</source>
+            <translation>每个 PC 值一个批次</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="48" />
+            <source>All into the batch given</source>
+            <translation>全部导入所填批次</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="62" />
+            <source>Batches imported (separated by 、)</source>
+            <translation>导入的批次（以、分隔）</translation>
+        </message>
     </context>
     <context>
         <name>ConnectionDialog</name>
@@ -1106,154 +1126,199 @@
             <translation>如 2024年度、2025Q2</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="47" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="59" />
             <source>Patch file</source>
             <translation>图斑文件</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="48" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="60" />
             <source>Layer</source>
             <translation>图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="52" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="64" />
             <source>Attribute encoding</source>
             <translation>属性编码</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="213" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="288" />
             <source>Source CRS</source>
             <translation>源坐标系</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="54" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="66" />
             <source>Working CRS</source>
             <translation>工作坐标系</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="216" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="292" />
             <source>Batch</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="58" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="73" />
             <source>Task field</source>
             <translation>任务库字段</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="58" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="73" />
             <source>Source field</source>
             <translation>源字段</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="71" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="88" />
             <source>Apply</source>
             <translation>应用</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="73" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="90" />
             <source>Save as…</source>
             <translation>另存为…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="75" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="92" />
             <source>Delete</source>
             <translation>删除</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="78" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="96" />
             <source>Profile</source>
             <translation>映射方案</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="84" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="102" />
             <source>Field mapping (* required)</source>
             <translation>字段映射（* 为必填）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="90" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="108" />
             <source>Import</source>
             <translation>导入</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="134" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="152" />
             <source>from the .cpg file</source>
             <translation>来自 .cpg 文件</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="134" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="152" />
             <source>from the DBF header</source>
             <translation>来自 DBF 文件头</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="135" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="153" />
             <source>detected from the text</source>
             <translation>根据文本内容识别</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="135" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="153" />
             <source>plain ASCII</source>
             <translation>纯 ASCII</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="136" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="154" />
             <source>format is UTF-8</source>
             <translation>格式本身为 UTF-8</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="136" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="154" />
             <source>chosen</source>
             <translation>手动选择</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="137" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="155" />
             <source>{n} features</source>
             <translation>{n} 个要素</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="213" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="288" />
             <source>The file has no CRS: choose it</source>
             <translation>文件未带坐标系：请选择</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="158" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="214" />
             <source>(not mapped)</source>
             <translation>（未映射）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="178" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="238" />
             <source>Save field mapping</source>
             <translation>保存字段映射</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="178" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="238" />
             <source>Profile name</source>
             <translation>映射方案名称</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="187" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="247" />
             <source>Delete profile</source>
             <translation>删除映射方案</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="187" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="247" />
             <source>Delete the field-mapping profile “{name}”?</source>
             <translation>删除字段映射方案“{name}”？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="210" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="285" />
             <source>Field mapping</source>
             <translation>字段映射</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="216" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="292" />
             <source>Enter the batch, e.g. 2024 annual</source>
             <translation>请填写批次，如 2024年度</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="91" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="109" />
             <source>Cancel</source>
             <translation>取消</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="47" />
+            <source>All into one batch (the batch above)</source>
+            <translation>全部导入一个批次（上面所填的批次）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="187" />
+            <source>One batch per PC value: {values}</source>
+            <translation>每个 PC 值一个批次：{values}</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="195" />
+            <source>Filled from the batch field (PC) of the file: every row has {value}.</source>
+            <translation>取自文件的批次字段（PC）：所有行均为 {value}。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="198" />
+            <source>The batch field (PC) holds {n} values: each becomes a batch. The batch above is only for rows without a PC value.</source>
+            <translation>批次字段（PC）有 {n} 个值：每个值导入为一个批次。上面所填的批次只用于 PC 为空的行。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="201" />
+            <source>The batch field (PC) holds {n} values: all rows go into the batch above.</source>
+            <translation>批次字段（PC）有 {n} 个值：所有行都导入上面所填的批次。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="204" />
+            <source>The file has no batch field (PC): type the batch.</source>
+            <translation>文件没有批次字段（PC）：请填写批次。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="256" />
+            <source>OK</source>
+            <translation>确定</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="262" />
+            <source>Yes</source>
+            <translation>是</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="263" />
+            <source>No</source>
+            <translation>否</translation>
         </message>
     </context>
     <context>
@@ -2041,194 +2106,199 @@ Import the {good} valid rows anyway?</source>
     <context>
         <name>TaskDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="34" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="35" />
             <source>Land enforcement task</source>
             <translation>卫片执法任务</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="142" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="145" />
             <source>No task open</source>
             <translation>未打开任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="41" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="42" />
             <source>Open task…</source>
             <translation>打开任务库…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="43" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="44" />
             <source>Import patches…</source>
             <translation>导入图斑…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="48" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="49" />
             <source>Add to map</source>
             <translation>加载到地图</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="94" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="95" />
             <source>Task</source>
             <translation>任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
-            <source>County code</source>
-            <translation>县级行政区代码</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="58" />
             <source>Batches</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="58" />
             <source>Working CRS</source>
             <translation>工作坐标系</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="58" />
             <source>Patches</source>
             <translation>图斑数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="58" />
             <source>Verified</source>
             <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="58" />
             <source>Schema version</source>
             <translation>库结构版本</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="65" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="66" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="73" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="74" />
             <source>Last import: validation report</source>
             <translation>上次导入：校验报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="79" />
             <source>Row</source>
             <translation>行号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="79" />
             <source>Monitoring no.</source>
             <translation>监测编号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="79" />
             <source>Result</source>
             <translation>结果</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="79" />
             <source>Reason</source>
             <translation>原因</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="79" />
             <source>Area m² before → after</source>
             <translation>面积 m²（修复前 → 修复后）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="112" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="113" />
             <source>Open or create a task database</source>
             <translation>打开或新建任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="112" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="113" />
             <source>Task database (*.gpkg)</source>
             <translation>任务库 (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="214" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="219" />
             <source>Importing change patches</source>
             <translation>正在导入卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="227" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="232" />
             <source>Read {read}: {inserted} new, {updated} updated, {unchanged} unchanged, {rejected} rejected, {repaired} geometries repaired</source>
             <translation>共读取 {read} 条：新增 {inserted}，更新 {updated}，未变 {unchanged}，拒绝 {rejected}，修复几何 {repaired}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="234" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="239" />
             <source>Rejected</source>
             <translation>已拒绝</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="234" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="239" />
             <source>Repaired</source>
             <translation>已修复</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="234" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="239" />
             <source>Note</source>
             <translation>说明</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="295" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="300" />
             <source>Change patches</source>
             <translation>卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="297" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="302" />
             <source>Cannot load the patches layer from {path}</source>
             <translation>无法从 {path} 加载图斑图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="263" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="268" />
             <source>Office comparison</source>
             <translation>内业比对</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="251" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="256" />
             <source>Choose the townships layer</source>
             <translation>请选择乡镇图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="270" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="275" />
             <source>Cancelled: the task database is unchanged</source>
             <translation>已取消：任务库未作改动</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="274" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="279" />
             <source>Office comparison: {n} patches recomputed, {m} unchanged</source>
             <translation>内业比对：重算 {n} 个图斑，{m} 个未变</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="169" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="172" />
             <source>{rejected} rejected, {repaired} repaired, {note} notes</source>
             <translation>拒绝 {rejected}，修复 {repaired}，说明 {note}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="299" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="304" />
             <source>Verification records</source>
             <translation>核查记录</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="300" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="305" />
             <source>Field photos</source>
             <translation>现场照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="45" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="46" />
             <source>PostGIS…</source>
             <translation>PostGIS…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="46" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="47" />
             <source>Open a task in a shared PostGIS database, or upload this one to it</source>
             <translation>打开共享 PostGIS 数据库中的任务，或将当前任务上传到其中</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="99" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="100" />
             <source>Season</source>
             <translation>批次与进度</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="58" />
+            <source>County</source>
+            <translation>县（区）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="174" />
+            <source>New task: created by its first import</source>
+            <translation>新任务：首次导入图斑时创建</translation>
         </message>
     </context>
     <context>
