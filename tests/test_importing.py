@@ -352,6 +352,17 @@ def test_jcbh_of_another_county_or_length_is_rejected_not_a_new_patch(tmp_path, 
     assert sorted(patches_of(task_path)) == [coded(1), coded(4)]
 
 
+def test_a_new_numbering_of_a_later_year_is_imported(tmp_path, task_path):
+    """Whole files in another length (or without the county code in front) are the province's
+    numbering, not malformed rows."""
+    import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "a.shp"), [county_row(coded(1))])))
+    longer = [county_row(f"{coded(n)}01", 0.01 * n, PC="2024Q1") for n in (2, 3)]
+    assert import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "b.shp"), longer))).inserted == 2
+    year_first = [county_row(f"2024{LINGCHUAN}{n:06d}", 0.01 * n, PC="2024Q2") for n in (4, 5, 6)]
+    result = import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "c.shp"), year_first)))
+    assert (result.inserted, result.rejected) == (3, [])
+
+
 def test_18_digit_integer_jcbh_is_read_exactly(tmp_path, task_path):
     long_jcbh = 140524202300000123
     src = write_numeric_jcbh(str(tmp_path / "int.shp"), [long_jcbh, long_jcbh + 1], ogr.OFTInteger64, 18)

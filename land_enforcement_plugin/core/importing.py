@@ -420,8 +420,8 @@ def normalise_jcbh(value):
 class JcbhRules:
     """What a coded JCBH (one starting with 6 digits) must look like in this task."""
 
-    county_code: str = ""  # the task's county: a coded JCBH starts with it
-    length: int = None  # the length the task's (or else this file's) coded JCBHs have
+    county_code: str = ""  # the county a coded JCBH starts with ("" where the numbering does not)
+    lengths: tuple = ()  # the usual length of the task's and of this file's coded JCBHs
 
     def problem(self, jcbh):
         if not _COUNTY_PREFIX.match(jcbh):
@@ -429,28 +429,36 @@ class JcbhRules:
         if self.county_code and not jcbh.startswith(self.county_code):
             return ("jcbh_county", f"监测编号 {jcbh} 不以本县代码 {self.county_code} 开头",
                     f"Monitoring number {jcbh} does not start with the county code {self.county_code}")
-        if self.length and len(jcbh) != self.length:
-            return ("jcbh_length", f"监测编号 {jcbh} 为 {len(jcbh)} 位，本任务的监测编号为 {self.length} 位",
-                    f"Monitoring number {jcbh} has {len(jcbh)} characters; this task's have {self.length}")
+        if self.lengths and len(jcbh) not in self.lengths:
+            usual = "、".join(map(str, self.lengths))
+            return ("jcbh_length", f"监测编号 {jcbh} 为 {len(jcbh)} 位，本任务和本文件的监测编号为 {usual} 位",
+                    f"Monitoring number {jcbh} has {len(jcbh)} characters; this task's and this file's have "
+                    f"{', '.join(map(str, self.lengths))}")
         return None
 
 
-def _usual_coded_length(jcbhs):
-    lengths = Counter(len(j) for j in jcbhs if j and _COUNTY_PREFIX.match(j))
+def _coded(jcbhs):
+    return [j for j in jcbhs if j and _COUNTY_PREFIX.match(j)]
+
+
+def _usual_length(coded):
+    lengths = Counter(len(j) for j in coded)
     return lengths.most_common(1)[0][0] if lengths else None
 
 
 def _jcbh_rules(store, layer, jcbh_field, county_code):
-    """The task's county code and JCBH length; for a new task, the length most rows of the file use."""
-    if store is not None:
-        county_code = county_code or store.meta().get("county_code", "")
-        length = _usual_coded_length(store.patch_index())
-        if length:
-            return JcbhRules(county_code, length)
+    """A coded JCBH has the usual length of the task's numbers or of this file's, and starts with
+    the task's county code when most of the file's numbers do: a province may change its numbering
+    between years (and not every numbering starts with the county), never within a file."""
     layer.ResetReading()
-    length = _usual_coded_length(normalise_jcbh(f.GetField(jcbh_field))[0] for f in layer)
+    in_file = _coded(normalise_jcbh(f.GetField(jcbh_field))[0] for f in layer)
     layer.ResetReading()
-    return JcbhRules(county_code or "", length)
+    in_task = _coded(store.patch_index()) if store is not None else []
+    county_code = county_code or (store.meta().get("county_code", "") if store is not None else "")
+    if not county_code or sum(j.startswith(county_code) for j in in_file) * 2 <= len(in_file):
+        county_code = ""
+    lengths = tuple(sorted({n for n in (_usual_length(in_task), _usual_length(in_file)) if n}))
+    return JcbhRules(county_code, lengths)
 
 
 def _number(value):
