@@ -109,3 +109,19 @@ def test_a_new_task_name_is_a_new_task_not_an_error(plugin, plugin_iface, tmp_pa
     assert plugin.review.task_path == ""  # nothing to list before the first import
     assert plugin.dock.import_button.isEnabled()
     assert new_task in plugin.dock.path_label.text()
+
+
+def test_saving_a_profile_asks_in_chinese(chinese_ui, qgis_parent):
+    from qgis.PyQt.QtWidgets import QDialogButtonBox
+
+    dialog = ImportPatchesDialog(None, qgis_parent)
+    seen = []
+
+    def read_and_cancel():
+        box = QApplication.activeModalWidget()
+        seen.append(sorted(b.text() for b in box.findChild(QDialogButtonBox).buttons()))
+        box.reject()
+
+    QTimer.singleShot(0, read_and_cancel)
+    dialog._save_profile()
+    assert seen == [sorted(["确定", "取消"])]

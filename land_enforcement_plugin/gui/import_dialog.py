@@ -235,9 +235,14 @@ class ImportPatchesDialog(QDialog):
             self._fill_mapping(profile)
 
     def _save_profile(self):
-        name, ok = QInputDialog.getText(self, self.tr("Save field mapping"), self.tr("Profile name"),
-                                        text=self.profile_combo.currentText())
-        if ok and name.strip():
+        ask = QInputDialog(self)
+        ask.setWindowTitle(self.tr("Save field mapping"))
+        ask.setLabelText(self.tr("Profile name"))
+        ask.setTextValue(self.profile_combo.currentText())
+        ask.setOkButtonText(self.tr("OK"))
+        ask.setCancelButtonText(self.tr("Cancel"))
+        name = ask.textValue() if ask.exec() else ""
+        if name.strip():
             importing.save_mapping_profile(name.strip(), self.mapping())
             self._refresh_profiles()
             self.profile_combo.setCurrentText(name.strip())
