@@ -244,10 +244,22 @@ def _overlaid_task(tmp_path, task_path, rows):
     return run_overlay(task_path, OverlayInputs(_township_layer()))
 
 
-def test_reshaped_patch_loses_its_areas_and_its_verdict_is_marked_for_recheck(tmp_path, task_path):
+@pytest.fixture(params=["gpkg", "postgis"])
+def any_task(request, task_path):
+    """A new task's location in a GeoPackage, and in a PostGIS schema (when PostGIS is here)."""
+    if request.param == "gpkg":
+        return task_path
+    request.getfixturevalue("pg_cluster")
+    return f"pg:service=lep_test/reshape_{os.getpid()}_{len(request.node.name)}"
+
+
+def test_reshaped_patch_loses_its_areas_and_its_verdict_is_marked_for_recheck(tmp_path, any_task):
+    from land_enforcement_plugin.core.store import open_task
+
+    task_path = any_task
     square = {"JCBH": "A1", "XZQDM": "140524000000", "wkt": _square(600100, 4000100, 94.6)}  # ~13.4 亩
     _overlaid_task(tmp_path, task_path, [square, {"JCBH": "A2", "wkt": _square(600500, 4000500, 50)}])
-    store = GeoPackageTaskStore.open(task_path)
+    store = open_task(task_path)
     old_area = store._query("SELECT area_m2 FROM patches WHERE jcbh = 'A1'")[0]["area_m2"]
     store.apply_verifications({"A1": {"verdict": "违法", "inspector": "张三"}}, schema.CHANNEL_FORM)
     store.close()
@@ -260,7 +272,7 @@ def test_reshaped_patch_loses_its_areas_and_its_verdict_is_marked_for_recheck(tm
     (note,) = [i for i in result.issues if i.code == "reshaped"]
     assert "13.4" in note.zh and "34.2" in note.zh and "需复核" in note.zh
 
-    store = GeoPackageTaskStore.open(task_path)
+    store = open_task(task_path)
     try:
         rows = {r["jcbh"]: r for r in store._query(
             "SELECT jcbh, area_m2, cultivated_m2, suggested_verdict, township_name, overlay_fingerprint FROM patches")}
