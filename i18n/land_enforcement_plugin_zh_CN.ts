@@ -4,7 +4,7 @@
     <context>
         <name>@default</name>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="206" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="208" />
             <source>Land enforcement</source>
             <translation>卫片执法</translation>
         </message>
@@ -34,62 +34,57 @@
             <translation>任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="30" />
-            <source>Imports satellite change patches (Shapefile in UTF-8 or GBK, GeoPackage, GeoJSON, FileGDB) into the task GeoPackage, creating it when it does not exist. Patches are merged by monitoring number (JCBH): verification records already entered are kept. Invalid geometries are repaired and listed; rows that cannot be imported are listed with the reason.</source>
-            <translation>将卫片图斑（UTF-8 或 GBK 编码的 Shapefile、GeoPackage、GeoJSON、FileGDB）导入任务库 GeoPackage，任务库不存在时自动创建。图斑按监测编号（JCBH）合并：已录入的核查记录保持不变。无效几何会被修复并列出；无法导入的行会连同原因一并列出。</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="37" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="39" />
             <source>Change patch file (.shp, .gpkg, .geojson, .gdb)</source>
             <translation>卫片图斑文件（.shp、.gpkg、.geojson、.gdb）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="40" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="42" />
             <source>Layer name inside the file</source>
             <translation>文件中的图层名</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="42" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="44" />
             <source>Field mapping (JSON object or saved profile name; empty: detect)</source>
             <translation>字段映射（JSON 对象或已保存的映射方案名；留空则自动识别）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="45" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="47" />
             <source>Batch (e.g. 2024 annual)</source>
             <translation>批次（如 2024年度）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="46" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="51" />
             <source>Attribute encoding</source>
             <translation>属性编码</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="46" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="51" />
             <source>Detect</source>
             <translation>自动识别</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="48" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="53" />
             <source>Source CRS (when the file has none)</source>
             <translation>源坐标系（文件未带坐标系时）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="50" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="55" />
             <source>Working CRS of a new task (default: CGCS2000 3-degree zone)</source>
             <translation>新任务库的工作坐标系（默认：CGCS2000 3 度带）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="52" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="57" />
             <source>Patches inserted</source>
             <translation>新增图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="52" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="57" />
             <source>Patches updated</source>
             <translation>更新图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="52" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="57" />
             <source>Patches unchanged</source>
             <translation>未变图斑</translation>
         </message>
@@ -99,12 +94,12 @@
             <translation>拒绝导入的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="52" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="57" />
             <source>Geometries repaired</source>
             <translation>已修复的几何</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="56" />
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="61" />
             <source>Validation report</source>
             <translation>校验报告</translation>
         </message>
@@ -599,7 +594,7 @@
             <translation>前后时相影像面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="205" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="207" />
             <source>(the full report is in the Log Messages panel, tab “{tag}”)</source>
             <translation>（完整报告见“日志消息”面板的“{tag}”页）</translation>
         </message>
@@ -617,6 +612,31 @@
             <location filename="../land_enforcement_plugin/processing/season.py" line="72" />
             <source>Before/after image chips in the sheets (about 0.1 s a patch)</source>
             <translation>核查表中附前后时相影像截图（每个图斑约 0.1 秒）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="30" />
+            <source>Imports satellite change patches (Shapefile in UTF-8 or GBK, GeoPackage, GeoJSON, FileGDB) into the task GeoPackage, creating it when it does not exist. Patches are merged by monitoring number (JCBH): verification records already entered are kept. Invalid geometries are repaired and listed; rows that cannot be imported are listed with the reason. When the batch field (PC) holds several values (2023Q1 … 2023Q4), each value becomes a batch (BATCH then names the batch of rows without one), or every row goes into BATCH when BATCH_MODE is 1. INPUT may name a layer the QGIS way: file.gpkg|layername=x.</source>
+            <translation>将卫片图斑（UTF-8 或 GBK 编码的 Shapefile、GeoPackage、GeoJSON、FileGDB）导入任务库 GeoPackage，任务库不存在时自动创建。图斑按监测编号（JCBH）合并：已录入的核查记录保持不变。无效几何会被修复并列出；无法导入的行会连同原因一并列出。批次字段（PC）有多个值（2023Q1 … 2023Q4）时，每个值导入为一个批次（此时 BATCH 为 PC 为空的行所属的批次）；BATCH_MODE 为 1 时全部导入 BATCH。INPUT 可按 QGIS 的写法指定图层：file.gpkg|layername=x。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="48" />
+            <source>When the batch field (PC) holds several values</source>
+            <translation>批次字段（PC）有多个值时</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="48" />
+            <source>One batch per PC value</source>
+            <translation>每个 PC 值一个批次</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="48" />
+            <source>All into the batch given</source>
+            <translation>全部导入所填批次</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="62" />
+            <source>Batches imported (separated by 、)</source>
+            <translation>导入的批次（以、分隔）</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/plugin.py" line="140" />
@@ -1116,154 +1136,199 @@
             <translation>如 2024年度、2025Q2</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="47" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="59" />
             <source>Patch file</source>
             <translation>图斑文件</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="48" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="60" />
             <source>Layer</source>
             <translation>图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="52" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="64" />
             <source>Attribute encoding</source>
             <translation>属性编码</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="213" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="293" />
             <source>Source CRS</source>
             <translation>源坐标系</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="54" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="66" />
             <source>Working CRS</source>
             <translation>工作坐标系</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="216" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="297" />
             <source>Batch</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="58" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="73" />
             <source>Task field</source>
             <translation>任务库字段</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="58" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="73" />
             <source>Source field</source>
             <translation>源字段</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="71" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="88" />
             <source>Apply</source>
             <translation>应用</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="73" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="90" />
             <source>Save as…</source>
             <translation>另存为…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="75" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="92" />
             <source>Delete</source>
             <translation>删除</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="78" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="96" />
             <source>Profile</source>
             <translation>映射方案</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="84" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="102" />
             <source>Field mapping (* required)</source>
             <translation>字段映射（* 为必填）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="90" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="108" />
             <source>Import</source>
             <translation>导入</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="134" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="152" />
             <source>from the .cpg file</source>
             <translation>来自 .cpg 文件</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="134" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="152" />
             <source>from the DBF header</source>
             <translation>来自 DBF 文件头</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="135" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="153" />
             <source>detected from the text</source>
             <translation>根据文本内容识别</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="135" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="153" />
             <source>plain ASCII</source>
             <translation>纯 ASCII</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="136" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="154" />
             <source>format is UTF-8</source>
             <translation>格式本身为 UTF-8</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="136" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="154" />
             <source>chosen</source>
             <translation>手动选择</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="137" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="155" />
             <source>{n} features</source>
             <translation>{n} 个要素</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="213" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="293" />
             <source>The file has no CRS: choose it</source>
             <translation>文件未带坐标系：请选择</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="158" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="214" />
             <source>(not mapped)</source>
             <translation>（未映射）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="178" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="239" />
             <source>Save field mapping</source>
             <translation>保存字段映射</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="178" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="240" />
             <source>Profile name</source>
             <translation>映射方案名称</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="187" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="252" />
             <source>Delete profile</source>
             <translation>删除映射方案</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="187" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="252" />
             <source>Delete the field-mapping profile “{name}”?</source>
             <translation>删除字段映射方案“{name}”？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="210" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="290" />
             <source>Field mapping</source>
             <translation>字段映射</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="216" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="297" />
             <source>Enter the batch, e.g. 2024 annual</source>
             <translation>请填写批次，如 2024年度</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="91" />
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="243" />
             <source>Cancel</source>
             <translation>取消</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="47" />
+            <source>All into one batch (the batch above)</source>
+            <translation>全部导入一个批次（上面所填的批次）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="187" />
+            <source>One batch per PC value: {values}</source>
+            <translation>每个 PC 值一个批次：{values}</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="195" />
+            <source>Filled from the batch field (PC) of the file: every row has {value}.</source>
+            <translation>取自文件的批次字段（PC）：所有行均为 {value}。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="198" />
+            <source>The batch field (PC) holds {n} values: each becomes a batch. The batch above is only for rows without a PC value.</source>
+            <translation>批次字段（PC）有 {n} 个值：每个值导入为一个批次。上面所填的批次只用于 PC 为空的行。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="201" />
+            <source>The batch field (PC) holds {n} values: all rows go into the batch above.</source>
+            <translation>批次字段（PC）有 {n} 个值：所有行都导入上面所填的批次。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="204" />
+            <source>The file has no batch field (PC): type the batch.</source>
+            <translation>文件没有批次字段（PC）：请填写批次。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="261" />
+            <source>OK</source>
+            <translation>确定</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="267" />
+            <source>Yes</source>
+            <translation>是</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/import_dialog.py" line="268" />
+            <source>No</source>
+            <translation>否</translation>
         </message>
     </context>
     <context>
@@ -1277,67 +1342,67 @@
     <context>
         <name>MetricsDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="187" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="196" />
             <source>Township metrics</source>
             <translation>乡镇指标</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="88" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="96" />
             <source>Unlawful cultivated ratio above</source>
             <translation>违法占用耕地比例超过</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="89" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="97" />
             <source>Warning interview: permanent farmland from</source>
             <translation>约谈预警：永久基本农田达到</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="90" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="98" />
             <source>Warning interview: general cultivated land from</source>
             <translation>约谈预警：一般耕地达到</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="91" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="99" />
             <source>Recompute</source>
             <translation>重新统计</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="93" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="101" />
             <source>Township map</source>
             <translation>乡镇专题图</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="133" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="141" />
             <source>Unlawful area by township (mu)</source>
             <translation>各乡镇违法面积（亩）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="235" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="275" />
             <source>{n} townships over a threshold: {names}; {cases} single cases</source>
             <translation>{n} 个乡镇超过阈值：{names}；单宗超标 {cases} 宗</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="262" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="302" />
             <source>Run the office comparison with a townships layer first</source>
             <translation>请先使用乡镇界图层运行内业比对</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="121" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="129" />
             <source>Batch</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="141" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="149" />
             <source>Figures</source>
             <translation>统计</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="142" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="150" />
             <source>Progress by township and person</source>
             <translation>乡镇与责任人进度</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="158" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="167" />
             <source>All batches</source>
             <translation>全部批次</translation>
         </message>
@@ -1403,62 +1468,62 @@
     <context>
         <name>PatchListModel</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
             <source>Monitoring no.</source>
             <translation>监测编号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
             <source>Area (mu)</source>
             <translation>面积（亩）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="32" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
             <source>Verdict</source>
             <translation>判定结果</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="34" />
             <source>Suggested</source>
             <translation>预判</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="34" />
             <source>Priority</source>
             <translation>重点</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="34" />
             <source>Photos</source>
             <translation>照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="34" />
             <source>Rectification</source>
             <translation>整改状态</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="34" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="35" />
             <source>Inspector</source>
             <translation>核查人</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="34" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="35" />
             <source>Batch</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="34" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="35" />
             <source>Assignee</source>
             <translation>责任人</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="34" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="35" />
             <source>Repeat of</source>
             <translation>重复图斑</translation>
         </message>
@@ -1544,157 +1609,157 @@
     <context>
         <name>ReviewDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="177" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="195" />
             <source>Patch review</source>
             <translation>图斑核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="197" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="216" />
             <source>All verdicts</source>
             <translation>全部判定</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="201" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="220" />
             <source>All</source>
             <translation>全部</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="201" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="220" />
             <source>Not verified</source>
             <translation>未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="201" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="220" />
             <source>Verified</source>
             <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="204" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="223" />
             <source>High priority</source>
             <translation>重点图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="205" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="224" />
             <source>Has photos</source>
             <translation>有照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="208" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="227" />
             <source>Monitoring no. contains…</source>
             <translation>监测编号包含…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="217" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="236" />
             <source>◀ Previous unverified</source>
             <translation>◀ 上一个未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="217" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="236" />
             <source>Next unverified ▶</source>
             <translation>下一个未核查 ▶</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="217" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="236" />
             <source>Zoom</source>
             <translation>定位</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="217" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="236" />
             <source>Verdict…</source>
             <translation>判定…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="232" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="251" />
             <source>Attach photos…</source>
             <translation>添加照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="234" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="253" />
             <source>Match a photo folder…</source>
             <translation>按文件夹匹配照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="302" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="324" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="318" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="340" />
             <source>{shown} shown of {total}; {verified} verified, {left} not yet</source>
             <translation>显示 {shown} / 共 {total}；已核查 {verified}，未核查 {left}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="351" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="373" />
             <source>No more unverified patches in this direction</source>
             <translation>此方向已没有未核查图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="431" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="453" />
             <source>Select a patch first</source>
             <translation>请先选择图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="422" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="444" />
             <source>Attach photos</source>
             <translation>添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="422" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="444" />
             <source>Photos (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</source>
             <translation>照片 (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="436" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="458" />
             <source>Folder of photos named by monitoring number</source>
             <translation>以监测编号命名的照片文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="452" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="474" />
             <source>Attaching photos</source>
             <translation>正在添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="466" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="488" />
             <source>{added} photos attached, {skipped} already there</source>
             <translation>已添加 {added} 张照片，{skipped} 张已存在</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="246" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="265" />
             <source>Export township sheets…</source>
             <translation>导出乡镇核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="248" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="267" />
             <source>Import returned sheet…</source>
             <translation>导入回收核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="480" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="502" />
             <source>Folder for the township sheets</source>
             <translation>乡镇核查表保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="490" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="512" />
             <source>{n} township sheets written to {folder}</source>
             <translation>已导出 {n} 个乡镇核查表到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="497" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="519" />
             <source>Returned verification sheet</source>
             <translation>回收的核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="497" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="519" />
             <source>Excel (*.xlsx)</source>
             <translation>Excel 表格 (*.xlsx)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="554" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="576" />
             <source>Rows rejected</source>
             <translation>拒绝导入的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="554" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="576" />
             <source>{bad} rows were rejected, nothing was written:
 
 {report}
@@ -1707,92 +1772,92 @@ Import the {good} valid rows anyway?</source>
 仍然导入其余 {good} 行有效数据？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="250" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="269" />
             <source>Export QField projects…</source>
             <translation>导出 QField 外业工程…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="252" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="271" />
             <source>Merge QField package…</source>
             <translation>合并 QField 回传数据…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="521" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="543" />
             <source>Folder for the QField projects</source>
             <translation>QField 外业工程保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="529" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="551" />
             <source>{n} QField projects written to {folder}</source>
             <translation>已导出 {n} 个 QField 外业工程到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="532" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="554" />
             <source>Returned QField package</source>
             <translation>回传的 QField 数据包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="532" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="554" />
             <source>GeoPackage (*.gpkg)</source>
             <translation>GeoPackage (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="545" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="567" />
             <source>Conflicts</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="239" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="258" />
             <source>Photos farther than this from their patch are flagged</source>
             <translation>照片距图斑超过此距离时标记提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="244" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="263" />
             <source>Flag beyond</source>
             <translation>距离提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="620" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="642" />
             <source>Saved by someone else</source>
             <translation>已被他人保存</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="617" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="639" />
             <source>{field}: theirs “{theirs}”, yours “{mine}”</source>
             <translation>{field}：对方为“{theirs}”，您为“{mine}”</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="254" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="273" />
             <source>Assign to…</source>
             <translation>分派给…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="255" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="274" />
             <source>Assign the selected patch to a person of the roster (an exception to the township rule); recorded in the audit log</source>
             <translation>将选中图斑分派给名册中的某人（乡镇规则之外的例外），记入审计日志</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="304" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="326" />
             <source>All batches</source>
             <translation>全部批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="571" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="593" />
             <source>The roster is empty: add people in the task panel's Season tab</source>
             <translation>名册为空：请在任务面板的“批次与进度”页添加人员</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="574" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="596" />
             <source>Assign to</source>
             <translation>分派给</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="574" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="596" />
             <source>Who answers for {jcbh}?</source>
             <translation>{jcbh} 由谁负责？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="492" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="514" />
             <source>Writing township sheets</source>
             <translation>正在生成乡镇核查表</translation>
         </message>
@@ -2051,194 +2116,199 @@ Import the {good} valid rows anyway?</source>
     <context>
         <name>TaskDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="34" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="35" />
             <source>Land enforcement task</source>
             <translation>卫片执法任务</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="142" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="145" />
             <source>No task open</source>
             <translation>未打开任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="41" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="42" />
             <source>Open task…</source>
             <translation>打开任务库…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="43" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="44" />
             <source>Import patches…</source>
             <translation>导入图斑…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="48" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="49" />
             <source>Add to map</source>
             <translation>加载到地图</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="94" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="95" />
             <source>Task</source>
             <translation>任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
-            <source>County code</source>
-            <translation>县级行政区代码</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="58" />
             <source>Batches</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="58" />
             <source>Working CRS</source>
             <translation>工作坐标系</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="58" />
             <source>Patches</source>
             <translation>图斑数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="58" />
             <source>Verified</source>
             <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="58" />
             <source>Schema version</source>
             <translation>库结构版本</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="65" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="66" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="73" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="74" />
             <source>Last import: validation report</source>
             <translation>上次导入：校验报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="79" />
             <source>Row</source>
             <translation>行号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="79" />
             <source>Monitoring no.</source>
             <translation>监测编号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="79" />
             <source>Result</source>
             <translation>结果</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="79" />
             <source>Reason</source>
             <translation>原因</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="79" />
             <source>Area m² before → after</source>
             <translation>面积 m²（修复前 → 修复后）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="112" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="113" />
             <source>Open or create a task database</source>
             <translation>打开或新建任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="112" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="113" />
             <source>Task database (*.gpkg)</source>
             <translation>任务库 (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="214" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="219" />
             <source>Importing change patches</source>
             <translation>正在导入卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="227" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="232" />
             <source>Read {read}: {inserted} new, {updated} updated, {unchanged} unchanged, {rejected} rejected, {repaired} geometries repaired</source>
             <translation>共读取 {read} 条：新增 {inserted}，更新 {updated}，未变 {unchanged}，拒绝 {rejected}，修复几何 {repaired}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="234" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="239" />
             <source>Rejected</source>
             <translation>已拒绝</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="234" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="239" />
             <source>Repaired</source>
             <translation>已修复</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="234" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="239" />
             <source>Note</source>
             <translation>说明</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="294" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="299" />
             <source>Change patches</source>
             <translation>卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="296" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="301" />
             <source>Cannot load the patches layer from {path}</source>
             <translation>无法从 {path} 加载图斑图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="263" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="268" />
             <source>Office comparison</source>
             <translation>内业比对</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="251" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="256" />
             <source>Choose the townships layer</source>
             <translation>请选择乡镇图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="270" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="275" />
             <source>Cancelled: the task database is unchanged</source>
             <translation>已取消：任务库未作改动</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="273" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="278" />
             <source>Office comparison: {n} patches recomputed, {m} unchanged</source>
             <translation>内业比对：重算 {n} 个图斑，{m} 个未变</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="169" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="172" />
             <source>{rejected} rejected, {repaired} repaired, {note} notes</source>
             <translation>拒绝 {rejected}，修复 {repaired}，说明 {note}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="298" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="303" />
             <source>Verification records</source>
             <translation>核查记录</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="299" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="304" />
             <source>Field photos</source>
             <translation>现场照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="45" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="46" />
             <source>PostGIS…</source>
             <translation>PostGIS…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="46" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="47" />
             <source>Open a task in a shared PostGIS database, or upload this one to it</source>
             <translation>打开共享 PostGIS 数据库中的任务，或将当前任务上传到其中</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="99" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="100" />
             <source>Season</source>
             <translation>批次与进度</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="58" />
+            <source>County</source>
+            <translation>县（区）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="174" />
+            <source>New task: created by its first import</source>
+            <translation>新任务：首次导入图斑时创建</translation>
         </message>
     </context>
     <context>

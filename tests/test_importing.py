@@ -4,7 +4,7 @@ import os
 
 import pytest
 from conftest import BOWTIE, HOLED, MULTI, SQUARE, patch_row, shift, write_patches
-from osgeo import ogr
+from osgeo import ogr, osr
 from qgis.core import QgsFeedback, QgsGeometry, QgsVectorLayer
 
 from land_enforcement_plugin.core import importing, schema
@@ -273,3 +273,240 @@ def test_geometry_area_in_working_crs_matches_source(tmp_path, task_path):
     # 0.001° x 0.001° at 36.1°N: about 111 m x 90 m.
     assert 9000 < working.area() < 10500
     assert isinstance(working, QgsGeometry)
+
+
+# -- real deliveries (issue 14) -----------------------------------------------------------------
+LINGCHUAN = "140524"
+
+
+def coded(serial, county=LINGCHUAN):
+    """A monitoring number as provinces write them: county code, year, serial (16 characters)."""
+    return f"{county}2023{serial:06d}"
+
+
+def county_row(jcbh, dx=0.0, **extra):
+    """A patch as delivered: the county's code and name on every row, a month for each image date."""
+    row = {"JCBH": jcbh, "XZQDM": f"{LINGCHUAN}000000", "XZQMC": "陵川县", "TBMJ": 15.2, "QSX": "202210",
+           "HSX": "202303", "PC": "2023Q1", "wkt": shift(SQUARE, dx)}
+    row.update(extra)
+    return row
+
+
+def write_numeric_jcbh(path, values, field_type, width, precision=0):
+    """A delivered shapefile whose JCBH is a numeric DBF field (N(width, precision)), as some
+    provincial exports and every Excel round trip write it."""
+    ds = ogr.GetDriverByName("ESRI Shapefile").CreateDataSource(path)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(4490)
+    layer = ds.CreateLayer("wptb", srs, ogr.wkbPolygon)
+    definition = ogr.FieldDefn("JCBH", field_type)
+    definition.SetWidth(width)
+    definition.SetPrecision(precision)
+    layer.CreateField(definition)
+    for name in ("XZQDM", "PC"):
+        layer.CreateField(ogr.FieldDefn(name, ogr.OFTString))
+    for n, value in enumerate(values):
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetField("JCBH", value)
+        feature.SetField("XZQDM", f"{LINGCHUAN}000000")
+        feature.SetField("PC", "2023Q1")
+        feature.SetGeometry(ogr.CreateGeometryFromWkt(shift(SQUARE, 0.01 * n)))
+        layer.CreateFeature(feature)
+    ds = None
+    return path
+
+
+def test_full_width_and_zero_width_jcbh_are_the_patches_already_there(tmp_path, task_path):
+    first = write_patches(str(tmp_path / "q1.shp"), [county_row(coded(1)), county_row(coded(2), 0.01),
+                                                     county_row(coded(3), 0.02)])
+    import_patches(task_path, ImportOptions(first))
+    full_width = coded(1).translate({ord(d): ord(d) + 0xFEE0 for d in "0123456789"})
+    again = write_patches(str(tmp_path / "q1_again.shp"), [
+        county_row(full_width), county_row(coded(2)[:8] + "\u200b" + coded(2)[8:], 0.01),
+        county_row(" " + coded(3) + "\ufeff\u3000", 0.02)])
+    result = import_patches(task_path, ImportOptions(again))
+    assert (result.inserted, len(result.rejected)) == (0, 0)
+    features = patches_of(task_path)
+    assert sorted(features) == [coded(1), coded(2), coded(3)]
+    assert sum(f.geometry().area() for f in features.values()) == pytest.approx(3 * features[coded(1)].geometry().area(),
+                                                                                rel=1e-3)
+    assert json.loads(features[coded(1)]["src_attrs"])["JCBH"] == full_width  # the delivery kept as it was
+
+
+def test_scientific_notation_jcbh_is_rejected_with_the_reason(tmp_path, task_path):
+    src = write_patches(str(tmp_path / "excel.shp"), [county_row(coded(1)), county_row("3.70323E+15", 0.01)])
+    result = import_patches(task_path, ImportOptions(src))
+    (rejected,) = result.rejected
+    assert (rejected.row, rejected.code) == (2, "jcbh_scientific")
+    assert "科学计数法" in rejected.zh and "scientific notation" in rejected.en
+    assert sorted(patches_of(task_path)) == [coded(1)]
+
+
+def test_jcbh_of_another_county_or_length_is_rejected_not_a_new_patch(tmp_path, task_path):
+    import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "a.shp"), [county_row(coded(1))])))
+    src = write_patches(str(tmp_path / "b.shp"), [county_row(coded(2, "140525"), 0.01),
+                                                  county_row(coded(3)[:-1], 0.02), county_row(coded(4), 0.03)])
+    result = import_patches(task_path, ImportOptions(src))
+    assert [(i.row, i.code) for i in result.rejected] == [(1, "jcbh_county"), (2, "jcbh_length")]
+    assert "140524" in result.rejected[0].zh and "16" in result.rejected[1].en
+    assert sorted(patches_of(task_path)) == [coded(1), coded(4)]
+
+
+def test_a_new_numbering_of_a_later_year_is_imported(tmp_path, task_path):
+    """Whole files in another length (or without the county code in front) are the province's
+    numbering, not malformed rows."""
+    import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "a.shp"), [county_row(coded(1))])))
+    longer = [county_row(f"{coded(n)}01", 0.01 * n, PC="2024Q1") for n in (2, 3)]
+    assert import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "b.shp"), longer))).inserted == 2
+    year_first = [county_row(f"2024{LINGCHUAN}{n:06d}", 0.01 * n, PC="2024Q2") for n in (4, 5, 6)]
+    result = import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "c.shp"), year_first)))
+    assert (result.inserted, result.rejected) == (3, [])
+
+
+def test_18_digit_integer_jcbh_is_read_exactly(tmp_path, task_path):
+    long_jcbh = 140524202300000123
+    src = write_numeric_jcbh(str(tmp_path / "int.shp"), [long_jcbh, long_jcbh + 1], ogr.OFTInteger64, 18)
+    result = import_patches(task_path, ImportOptions(src))
+    assert result.inserted == 2
+    assert sorted(patches_of(task_path)) == ["140524202300000123", "140524202300000124"]
+
+
+def test_18_digit_real_jcbh_is_rejected_as_cut(tmp_path, task_path):
+    src = write_numeric_jcbh(str(tmp_path / "real.shp"), [1405242023001.0, 140524202300000123.0, 1405242023002.5],
+                             ogr.OFTReal, 24, 3)
+    result = import_patches(task_path, ImportOptions(src))
+    assert [(i.row, i.code) for i in result.rejected] == [(2, "jcbh_cut"), (3, "jcbh_cut")]
+    assert "15" in result.rejected[0].zh
+    assert sorted(patches_of(task_path)) == ["1405242023001"]
+
+
+def test_month_dates_are_kept_as_months_without_notes(tmp_path, task_path):
+    rows = [county_row(coded(1), QSX="202210", HSX="2023-03"), county_row(coded(2), 0.01, QSX="2022.10", HSX="20230315"),
+            county_row(coded(3), 0.02, QSX="2022年10月", HSX="２０２３０３")]
+    result = import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "m.shp"), rows)))
+    assert [i for i in result.issues if i.code == "bad_date"] == []
+    features = patches_of(task_path)
+    assert [(features[coded(n)]["qsx"], features[coded(n)]["hsx"]) for n in (1, 2, 3)] == [
+        ("2022-10", "2023-03"), ("2022-10", "2023-03-15"), ("2022-10", "2023-03")]
+
+
+def quarters(tmp_path):
+    rows = [county_row(coded(n), 0.01 * n, PC=f"2023Q{1 + n % 4}") for n in range(8)]
+    return write_patches(str(tmp_path / "year.shp"), rows)
+
+
+def test_four_quarters_become_four_batches(tmp_path, task_path):
+    result = import_patches(task_path, ImportOptions(quarters(tmp_path)))
+    assert result.batches == {"2023Q1": 2, "2023Q2": 2, "2023Q3": 2, "2023Q4": 2}
+    assert any(i.code == "batches_from_pc" and "4 个批次" in i.zh for i in result.issues)
+    store = GeoPackageTaskStore.open(task_path)
+    try:
+        assert store.summary().batches == ["2023Q1", "2023Q2", "2023Q3", "2023Q4"]
+        assert {r["jcbh"]: r["batch"] for r in store.review_rows()}[coded(1)] == "2023Q2"
+        assert any(i.code == "batches_from_pc" for i in store.latest_import_issues())
+    finally:
+        store.close()
+
+
+def test_four_quarters_into_one_batch_on_request(tmp_path, task_path):
+    src = quarters(tmp_path)
+    with pytest.raises(LandEnforcementError, match="batch"):
+        import_patches(task_path, ImportOptions(src, batch_mode=importing.BATCH_ALL))
+    result = import_patches(task_path, ImportOptions(src, batch="2023年度", batch_mode=importing.BATCH_ALL))
+    assert result.batches == {"2023年度": 8}
+    assert any(i.code == "batches_merged" and "2023Q1、2023Q2、2023Q3、2023Q4" in i.zh for i in result.issues)
+    store = GeoPackageTaskStore.open(task_path)
+    try:
+        assert store.summary().batches == ["2023年度"]
+    finally:
+        store.close()
+
+
+ZHEJIANG_FIELDS = ("JCBH", "XZQDM", "SSXS", "SSXZ", "AREA", "QSX", "HSX", "QLX", "HLX", "SCSJ", "QSIMG", "HSIMG")
+
+
+def test_zhejiang_fields_are_mapped_and_the_rest_listed(tmp_path, task_path):
+    row = {"JCBH": "330106202300001", "XZQDM": "330106", "SSXS": "西湖区", "SSXZ": "转塘街道", "AREA": 3.5,
+           "QSX": "2022/10/01", "HSX": "2023/03/01", "QLX": "耕地", "HLX": "建设用地", "SCSJ": "2023-04-02",
+           "QSIMG": "q.tif", "HSIMG": "h.tif", "wkt": "POLYGON((120.1 30.2,120.101 30.2,120.101 30.201,120.1 30.2))"}
+    src = write_patches(str(tmp_path / "zj.gpkg"), [row], fields=ZHEJIANG_FIELDS)
+    info = importing.inspect_source(src)
+    assert info.profile.startswith("浙江")
+    assert (info.mapping["tbmj"], info.mapping["bhlx"], info.mapping["xzqmc"], info.mapping["delivered_township"]) == (
+        "AREA", "HLX", "SSXS", "SSXZ")
+    result = import_patches(task_path, ImportOptions(src, batch="2023Q1"))
+    assert result.unmapped == ["QLX", "SCSJ", "QSIMG", "HSIMG"]
+    assert any(i.code == "unmapped_fields" and "QSIMG" in i.zh for i in result.issues)
+    feature = patches_of(task_path)["330106202300001"]
+    assert (feature["tbmj"], feature["bhlx"], feature["xzqmc"], feature[schema.DELIVERED_TOWNSHIP.name]) == (
+        3.5, "建设用地", "西湖区", "转塘街道")
+    assert (feature["qsx"], feature["hsx"]) == ("2022-10-01", "2023-03-01")
+    assert json.loads(feature["src_attrs"])["HSIMG"] == "h.tif"
+    assert GeoPackageTaskStore.open(task_path).summary().county_name == "西湖区"
+    # Chosen by name headless, like a profile the bureau saved.
+    assert importing.parse_field_mapping(info.profile)["tbmj"] == "AREA"
+
+
+def test_county_name_from_the_delivery_or_the_bundled_list(tmp_path):
+    delivered = str(tmp_path / "delivered.gpkg")
+    import_patches(delivered, ImportOptions(write_patches(str(tmp_path / "a.shp"), [county_row(coded(1))])))
+    assert GeoPackageTaskStore.open(delivered).summary().county_name == "陵川县"
+    # Township codes and names on the rows: the county's name comes from the list of its code.
+    listed = str(tmp_path / "listed.gpkg")
+    import_patches(listed, ImportOptions(write_patches(str(tmp_path / "b.shp"), [patch_row("A1")])))
+    summary = GeoPackageTaskStore.open(listed).summary()
+    assert (summary.county_code, summary.county_name) == ("370323", "沂源县")
+    assert importing.bundled_county_name("140524") == "陵川县"
+
+
+def test_county_name_filled_on_a_later_import(tmp_path, task_path):
+    store = GeoPackageTaskStore.create(task_path, "EPSG:4548")  # made before any delivery
+    store.close()
+    import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "a.shp"), [county_row(coded(1))])))
+    summary = GeoPackageTaskStore.open(task_path).summary()
+    assert (summary.county_code, summary.county_name) == (LINGCHUAN, "陵川县")
+
+
+def test_layer_given_the_qgis_way_in_the_path(tmp_path, task_path):
+    path = str(tmp_path / "delivery.gpkg")
+    write_patches(path, [county_row(coded(1))])
+    result = import_patches(task_path, ImportOptions(f"{path}|layername=wptb"))
+    assert result.inserted == 1
+
+
+# -- headless, as qgis_process runs it -----------------------------------------------------------
+@pytest.fixture(scope="module")
+def provider(qgis_processing):
+    from qgis.core import QgsApplication
+
+    from land_enforcement_plugin.processing.provider import LandEnforcementProvider
+
+    provider = LandEnforcementProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    yield provider
+    QgsApplication.processingRegistry().removeProvider(provider)
+
+
+def test_importpatches_takes_a_layer_named_in_the_input(provider, tmp_path, task_path):
+    import processing
+
+    path = str(tmp_path / "delivery.gpkg")
+    write_patches(path, [county_row(coded(1))])
+    result = processing.run("landenforcement:importpatches", {"INPUT": f"{path}|layername=wptb", "DATABASE": task_path})
+    assert result["INSERTED"] == 1
+    assert sorted(patches_of(task_path)) == [coded(1)]
+
+
+def test_importpatches_batch_per_quarter_or_all_in_one(provider, tmp_path):
+    import processing
+
+    src = quarters(tmp_path)
+    per_quarter = str(tmp_path / "per_quarter.gpkg")
+    result = processing.run("landenforcement:importpatches", {"INPUT": src, "DATABASE": per_quarter})
+    assert result["BATCHES"] == "2023Q1、2023Q2、2023Q3、2023Q4"
+    assert "4 个批次" in result["REPORT"]
+    one = str(tmp_path / "one.gpkg")
+    result = processing.run("landenforcement:importpatches",
+                            {"INPUT": src, "DATABASE": one, "BATCH": "2023年度", "BATCH_MODE": 1})
+    assert result["BATCHES"] == "2023年度"
+    assert GeoPackageTaskStore.open(one).summary().batches == ["2023年度"]

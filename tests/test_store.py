@@ -187,3 +187,110 @@ def test_a_save_waits_for_figures_written_meanwhile(season, tmp_path):
         worker.join()
         store.close()
     assert saved == 40 and not failures
+
+
+def test_failed_first_import_leaves_no_file_at_all(tmp_path, monkeypatch):
+    """Not the task, nor the file it was being built in: the folder is as it was."""
+    folder = tmp_path / "tasks"
+    folder.mkdir()
+    task = str(folder / "陵川县_2023.gpkg")
+    src = write_patches(str(tmp_path / "a.shp"), [patch_row("A1")])
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(GeoPackageTaskStore, "apply_import", crash)
+    with pytest.raises(OSError):
+        import_patches(task, ImportOptions(src))
+    monkeypatch.undo()
+    assert os.listdir(folder) == []
+    assert import_patches(task, ImportOptions(src)).inserted == 1  # the same path works at once
+    assert os.listdir(folder) == ["陵川县_2023.gpkg"]
+
+
+def test_an_empty_file_at_the_task_path_is_reported_not_used(tmp_path, task_path):
+    open(task_path, "wb").close()  # what a crashed import of an older version left
+    src = write_patches(str(tmp_path / "a.shp"), [patch_row("A1")])
+    with pytest.raises(LandEnforcementError) as raised:
+        import_patches(task_path, ImportOptions(src))
+    assert "0 字节" in raised.value.zh and "empty" in raised.value.en
+    assert os.path.getsize(task_path) == 0
+
+
+def _square(x, y, size):
+    return f"POLYGON(({x} {y},{x + size} {y},{x + size} {y + size},{x} {y + size},{x} {y}))"
+
+
+def _township_layer():
+    from qgis.core import QgsFeature, QgsGeometry
+
+    layer = QgsVectorLayer("Polygon?crs=EPSG:4548&field=XZQDM:string&field=XZQMC:string", "townships", "memory")
+    features = []
+    for code, name, x in (("140524101000", "崇文镇", 600000), ("140524102000", "礼义镇", 601000)):
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromWkt(_square(x, 4000000, 1000)))
+        feature.setAttributes([code, name])
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    return layer
+
+
+def _overlaid_task(tmp_path, task_path, rows):
+    from land_enforcement_plugin.core.office_comparison import OverlayInputs
+    from land_enforcement_plugin.core.overlay_run import run_overlay
+
+    src = write_patches(str(tmp_path / "first.gpkg"), rows, fields=("JCBH", "XZQDM", "SSXZ"), epsg=4548)
+    import_patches(task_path, ImportOptions(src, batch="2023Q1"))
+    return run_overlay(task_path, OverlayInputs(_township_layer()))
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def any_task(request, task_path):
+    """A new task's location in a GeoPackage, and in a PostGIS schema (when PostGIS is here)."""
+    if request.param == "gpkg":
+        return task_path
+    request.getfixturevalue("pg_cluster")
+    return f"pg:service=lep_test/reshape_{os.getpid()}_{len(request.node.name)}"
+
+
+def test_reshaped_patch_loses_its_areas_and_its_verdict_is_marked_for_recheck(tmp_path, any_task):
+    from land_enforcement_plugin.core.store import open_task
+
+    task_path = any_task
+    square = {"JCBH": "A1", "XZQDM": "140524000000", "wkt": _square(600100, 4000100, 94.6)}  # ~13.4 亩
+    _overlaid_task(tmp_path, task_path, [square, {"JCBH": "A2", "wkt": _square(600500, 4000500, 50)}])
+    store = open_task(task_path)
+    old_area = store._query("SELECT area_m2 FROM patches WHERE jcbh = 'A1'")[0]["area_m2"]
+    store.apply_verifications({"A1": {"verdict": "违法", "inspector": "张三"}}, schema.CHANNEL_FORM)
+    store.close()
+    assert old_area / schema.M2_PER_MU == pytest.approx(13.4, abs=0.1)
+
+    bigger = dict(square, wkt=_square(600100, 4000100, 151.1))  # re-delivered larger: ~34.2 亩
+    src = write_patches(str(tmp_path / "again.gpkg"), [bigger], fields=("JCBH", "XZQDM"), epsg=4548)
+    result = import_patches(task_path, ImportOptions(src, batch="2023Q1"))
+    assert result.reshaped == ["A1"]
+    (note,) = [i for i in result.issues if i.code == "reshaped"]
+    assert "13.4" in note.zh and "34.2" in note.zh and "需复核" in note.zh
+
+    store = open_task(task_path)
+    try:
+        rows = {r["jcbh"]: r for r in store._query(
+            "SELECT jcbh, area_m2, cultivated_m2, suggested_verdict, township_name, overlay_fingerprint FROM patches")}
+        assert all(value is None for key, value in rows["A1"].items() if key != "jcbh")
+        assert rows["A2"]["area_m2"] > 0  # the other patch keeps its areas
+        assert store._query("SELECT count(*) AS n FROM patch_townships WHERE jcbh = 'A1'")[0]["n"] == 0
+        (mark,) = store.recheck_marks().values()
+        assert "13.4" in mark and "34.2" in mark and "亩" in mark
+        # Saved again after a look: no longer waiting for a re-check.
+        store.apply_verifications({"A1": {"verdict": "违法"}}, schema.CHANNEL_FORM)
+        assert store.recheck_marks() == {}
+    finally:
+        store.close()
+
+
+def test_delivered_township_that_differs_from_the_overlay_is_listed(tmp_path, task_path):
+    rows = [{"JCBH": "A1", "SSXZ": "崇文镇", "wkt": _square(600100, 4000100, 50)},
+            {"JCBH": "A2", "SSXZ": "崇文镇", "wkt": _square(601100, 4000100, 50)}]  # lies in 礼义镇
+    run = _overlaid_task(tmp_path, task_path, rows)
+    assert run.township_mismatches == [("A2", "崇文镇", "礼义镇")]
+    assert any("下发乡镇" in line and "A2" in line for line in run.lines())

@@ -4,21 +4,28 @@ Reads Shapefile (UTF-8 or GBK), GeoPackage, GeoJSON and FileGDB through OGR, so 
 under our control rather than guessed by a provider. Every source row ends up either imported
 (possibly with a note) or listed as rejected with its reason: nothing vanishes silently.
 """
+import csv
+import functools
 import hashlib
 import json
 import os
+import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
 from osgeo import gdal, ogr
 from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform,
-                       QgsCoordinateTransformContext, QgsGeometry, QgsSettings, QgsWkbTypes)
+                       QgsCoordinateTransformContext, QgsGeometry, QgsProviderRegistry, QgsSettings,
+                       QgsWkbTypes)
 
 from . import schema
+from .dates import parse_image_date
+from .ellipsoid import AreaCalculator
 from .errors import LandEnforcementError
 from .season import link_repeats
-from .store import ImportIssue, PatchRecord, SourceFile, create_task, open_task, task_exists
-from .dates import parse_date
+from .store import (ImportIssue, PatchRecord, SourceFile, create_task, is_postgis, open_task,
+                    task_exists)
 
 gdal.UseExceptions()
 
@@ -92,6 +99,7 @@ class SourceInfo:
     crs: QgsCoordinateReferenceSystem  # invalid when the source has none
     mapping: dict  # suggested canonical -> source field
     values_of_batch_field: list = field(default_factory=list)
+    profile: str = None  # the bundled or saved mapping profile whose fields this source has, if any
 
 
 def _is_shapefile(path):
@@ -101,6 +109,14 @@ def _is_shapefile(path):
 def _require_exists(path):
     if not os.path.exists(path):
         raise LandEnforcementError(f"找不到文件：{path}", f"File not found: {path}")
+
+
+def split_layer_source(source):
+    """(file path, layer name or None) of a source given as QGIS writes it: `file.gpkg|layername=x`."""
+    if "|" not in source:
+        return source, None
+    parts = QgsProviderRegistry.instance().decodeUri("ogr", source)
+    return parts.get("path") or source.split("|")[0], parts.get("layerName") or None
 
 
 def _open_source(path, encoding):
@@ -126,6 +142,7 @@ def _polygon_layer_names(ds):
 
 def patch_layer_names(path):
     """The polygon layers of a source file (several in a GeoPackage or FileGDB), for a choice."""
+    path = split_layer_source(path)[0]
     _require_exists(path)
     ds = _open_source(path, UTF8)  # the encoding does not matter for layer names
     try:
@@ -168,7 +185,22 @@ def suggest_mapping(field_names):
     return mapping
 
 
+def matching_profile(field_names):
+    """(name, mapping onto these fields) of the profile, bundled or saved, whose every source field
+    the source has (the one mapping the most fields), or (None, {})."""
+    by_key = {name.strip().upper(): name for name in field_names}
+    best = (None, {})
+    for name, profile in mapping_profiles().items():
+        wanted = {canonical: source for canonical, source in profile.items() if source}
+        if wanted and all(source.strip().upper() in by_key for source in wanted.values()) \
+                and len(wanted) > len(best[1]):
+            best = (name, {canonical: by_key[source.strip().upper()] for canonical, source in wanted.items()})
+    return best
+
+
 def inspect_source(path, layer_name=None, encoding=ENCODING_AUTO):
+    path, layer_in_path = split_layer_source(path)
+    layer_name = layer_name or layer_in_path
     _require_exists(path)
     reason = "user"
     if _is_shapefile(path) and not encoding:
@@ -179,13 +211,26 @@ def inspect_source(path, layer_name=None, encoding=ENCODING_AUTO):
     layer = _pick_layer(ds, path, layer_name)
     defn = layer.GetLayerDefn()
     fields = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
-    mapping = suggest_mapping(fields)
-    batch_values = []
-    if schema.PC.name in mapping:
-        batch_values = sorted({_text(f.GetField(mapping[schema.PC.name])) for f in layer} - {None})
-        layer.ResetReading()
+    profile, profile_mapping = matching_profile(fields)
+    mapping = dict(suggest_mapping(fields), **profile_mapping)
     return SourceInfo(path, layer.GetName(), _polygon_layer_names(ds), fields,
-                      layer.GetFeatureCount(), encoding, reason, _layer_crs(layer), mapping, batch_values)
+                      layer.GetFeatureCount(), encoding, reason, _layer_crs(layer), mapping,
+                      batch_field_values(layer, mapping.get(schema.PC.name)), profile)
+
+
+def batch_field_values(layer, pc_field):
+    """The distinct values of the batch field (PC) of an open source layer, sorted (2023Q1 … 2023Q4)."""
+    if not pc_field:
+        return []
+    values = sorted({_text(f.GetField(pc_field)) for f in layer} - {None})
+    layer.ResetReading()
+    return values
+
+
+def source_batch_values(info, pc_field):
+    """batch_field_values of an inspected source for the PC field the user mapped."""
+    ds = _open_source(info.path, info.encoding)
+    return batch_field_values(ds.GetLayerByName(info.layer), pc_field)
 
 
 # -- CRS ---------------------------------------------------------------------------------------
@@ -228,22 +273,50 @@ def suggested_working_crs(info):
 _PROFILE_KEY = "land_enforcement/field_mapping_profiles"
 
 
-def mapping_profiles():
-    """Named field mappings saved in the QGIS profile (a province's format differs from another's)."""
+_DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+
+
+@functools.lru_cache(maxsize=1)
+def bundled_mapping_profiles():
+    """The provincial formats the plugin knows (data/field_profiles.json): name -> mapping."""
+    with open(os.path.join(_DATA_DIR, "field_profiles.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def saved_mapping_profiles():
+    """Named field mappings the bureau saved in the QGIS profile."""
     raw = QgsSettings().value(_PROFILE_KEY, "{}")
     return json.loads(raw or "{}")
 
 
+def mapping_profiles():
+    """Every named field mapping: the bundled provincial formats, then the bureau's own (a saved
+    profile of the same name wins)."""
+    return dict(bundled_mapping_profiles(), **saved_mapping_profiles())
+
+
 def save_mapping_profile(name, mapping):
-    profiles = mapping_profiles()
+    profiles = saved_mapping_profiles()
     profiles[name] = mapping
     QgsSettings().setValue(_PROFILE_KEY, json.dumps(profiles, ensure_ascii=False))
 
 
 def delete_mapping_profile(name):
-    profiles = mapping_profiles()
+    """Delete a saved profile (a bundled one stays)."""
+    profiles = saved_mapping_profiles()
     profiles.pop(name, None)
     QgsSettings().setValue(_PROFILE_KEY, json.dumps(profiles, ensure_ascii=False))
+
+
+@functools.lru_cache(maxsize=1)
+def _county_names():
+    with open(os.path.join(_DATA_DIR, "counties.csv"), encoding="utf-8", newline="") as f:
+        return {row["code"]: row["name"] for row in csv.DictReader(f)}
+
+
+def bundled_county_name(county_code):
+    """The name of a county-level division by its 6-digit code (data/counties.csv), or ""."""
+    return _county_names().get((county_code or "")[:6], "")
 
 
 def parse_field_mapping(text):
@@ -292,14 +365,100 @@ def _text(value):
 
 
 def _date_text(value):
-    """Image dates as YYYY-MM-DD (the same rules as verification dates); returns (text, understood)."""
+    """Image dates as 'YYYY-MM-DD', or 'YYYY-MM' for a month (core/dates); returns (text, understood)."""
     text = _text(value)
     if text is None:
         return None, True
     try:
-        return parse_date(text), True
+        return parse_image_date(value), True
     except ValueError:
         return text, False
+
+
+# -- monitoring numbers (JCBH) ------------------------------------------------------------------
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d*)?[eE][+-]?\d+$")
+_COUNTY_PREFIX = re.compile(r"^\d{6}")
+# A double keeps 15 significant decimal digits for sure: a longer number read from a real field
+# may already have lost its last digits.
+_DOUBLE_DIGITS = 15
+
+
+def normalise_jcbh(value):
+    """A delivered JCBH -> (text, None), or (shown text, (code, zh, en)) when it cannot be trusted.
+
+    Full-width digits become ASCII (NFKC), spaces and zero-width characters go; an integer field
+    is read as its integer; a real field only when it holds a whole number of at most 15 digits;
+    scientific notation is what Excel leaves of a long number: rejected, never guessed back.
+    """
+    if value is None:
+        return None, None
+    if isinstance(value, int):
+        return str(value), None
+    if isinstance(value, float):
+        if not value.is_integer():
+            return repr(value), ("jcbh_cut", f"监测编号“{value!r}”是带小数的数字，编号已被截断或改动",
+                                 f"Monitoring number '{value!r}' is a fractional number: it was cut or altered")
+        if abs(value) >= 10 ** _DOUBLE_DIGITS:
+            shown = f"{value:.0f}"
+            return shown, ("jcbh_cut", f"监测编号“{shown}”存为超过 {_DOUBLE_DIGITS} 位的实数，末几位可能已被改动，"
+                                       "请用文本字段重新导出",
+                           f"Monitoring number '{shown}' is stored as a real number of more than {_DOUBLE_DIGITS} "
+                           "digits: its last digits may have been altered; export it as a text field")
+        return str(int(value)), None
+    text = "".join(unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE).split())
+    if not text:
+        return None, None
+    if _SCIENTIFIC.match(text):
+        return text, ("jcbh_scientific", f"监测编号“{text}”是科学计数法（被 Excel 截断），请从原始数据重新导出",
+                      f"Monitoring number '{text}' is in scientific notation (cut by Excel); "
+                      "export it again from the original data")
+    return text, None
+
+
+@dataclass
+class JcbhRules:
+    """What a coded JCBH (one starting with 6 digits) must look like in this task."""
+
+    county_code: str = ""  # the county a coded JCBH starts with ("" where the numbering does not)
+    lengths: tuple = ()  # the usual length of the task's and of this file's coded JCBHs
+
+    def problem(self, jcbh):
+        if not _COUNTY_PREFIX.match(jcbh):
+            return None  # a free-form number is the province's business
+        if self.county_code and not jcbh.startswith(self.county_code):
+            return ("jcbh_county", f"监测编号 {jcbh} 不以本县代码 {self.county_code} 开头",
+                    f"Monitoring number {jcbh} does not start with the county code {self.county_code}")
+        if self.lengths and len(jcbh) not in self.lengths:
+            usual = "、".join(map(str, self.lengths))
+            return ("jcbh_length", f"监测编号 {jcbh} 为 {len(jcbh)} 位，本任务和本文件的监测编号为 {usual} 位",
+                    f"Monitoring number {jcbh} has {len(jcbh)} characters; this task's and this file's have "
+                    f"{', '.join(map(str, self.lengths))}")
+        return None
+
+
+def _coded(jcbhs):
+    return [j for j in jcbhs if j and _COUNTY_PREFIX.match(j)]
+
+
+def _usual_length(coded):
+    lengths = Counter(len(j) for j in coded)
+    return lengths.most_common(1)[0][0] if lengths else None
+
+
+def _jcbh_rules(store, layer, jcbh_field, county_code):
+    """A coded JCBH has the usual length of the task's numbers or of this file's, and starts with
+    the task's county code when most of the file's numbers do: a province may change its numbering
+    between years (and not every numbering starts with the county), never within a file."""
+    layer.ResetReading()
+    in_file = _coded(normalise_jcbh(f.GetField(jcbh_field))[0] for f in layer)
+    layer.ResetReading()
+    in_task = _coded(store.patch_index()) if store is not None else []
+    county_code = county_code or (store.meta().get("county_code", "") if store is not None else "")
+    if not county_code or sum(j.startswith(county_code) for j in in_file) * 2 <= len(in_file):
+        county_code = ""
+    lengths = tuple(sorted({n for n in (_usual_length(in_task), _usual_length(in_file)) if n}))
+    return JcbhRules(county_code, lengths)
 
 
 def _number(value):
@@ -366,9 +525,13 @@ def _prepare_geometry(ogr_geometry, transform):
 
 
 # -- the import --------------------------------------------------------------------------------
+BATCH_PER_PC = "per_pc"  # several PC values (2023Q1 … 2023Q4): one batch per value
+BATCH_ALL = "all"  # every row into the one batch given
+
+
 @dataclass
 class ImportOptions:
-    source_path: str
+    source_path: str  # a file, or QGIS's `file.gpkg|layername=x`
     layer_name: str = None
     encoding: str = ENCODING_AUTO
     field_mapping: dict = None  # canonical -> source field; None means auto-detect
@@ -376,12 +539,13 @@ class ImportOptions:
     source_crs: str = None  # used when the source has no CRS (or to override a wrong one)
     working_crs: str = None  # only when the task is created; defaults from the data's longitude
     county_code: str = None
+    batch_mode: str = BATCH_PER_PC  # what to do when the PC field holds several values
 
 
 @dataclass
 class ImportResult:
     task_path: str
-    batch: str
+    batch: str  # the batch, or the batches joined by 、
     encoding: str
     source_crs: str
     working_crs: str
@@ -393,6 +557,10 @@ class ImportResult:
     kept_absent: list
     file_seen_before: bool
     repeats: dict = field(default_factory=dict)  # jcbh -> the earlier batch's JCBH at the same place
+    batches: dict = field(default_factory=dict)  # batch -> patches of this file put in it
+    unmapped: list = field(default_factory=list)  # source fields left unmapped (kept in src_attrs)
+    reshaped: list = field(default_factory=list)  # JCBH of patches re-delivered with another shape
+    county_name: str = ""
 
     @property
     def rejected(self):
@@ -408,6 +576,10 @@ class ImportResult:
                f"拒绝 {len(self.rejected)}，修复几何 {len(self.repaired)} / "
                f"read {self.read}, inserted {self.inserted}, updated {self.updated}, unchanged {self.unchanged}, "
                f"rejected {len(self.rejected)}, geometries repaired {len(self.repaired)}"]
+        if self.reshaped:
+            out.append(f"{len(self.reshaped)} 个图斑形状已变，比对面积已清空，请重新运行内业比对 / "
+                       f"{len(self.reshaped)} patches changed shape: their overlay areas were cleared, "
+                       "run the office comparison again")
         if self.repeats:
             out.append(f"{len(self.repeats)} 个图斑与前批次图斑位置相同，已标记为重复 / "
                        f"{len(self.repeats)} patches are at the place of an earlier batch's patch: marked as repeats")
@@ -454,14 +626,43 @@ def _resolve_source_crs(info, options):
     return info.crs
 
 
-def _resolve_batch(options, info, task_batches):
+def _resolve_batch(options, pc_values, task_batches):
     if options.batch:
         return options.batch.strip()
-    if len(info.values_of_batch_field) == 1:
-        return info.values_of_batch_field[0]
-    if len(task_batches) == 1:
+    if len(pc_values) == 1:
+        return pc_values[0]
+    if len(task_batches) == 1 and not pc_values:
         return task_batches[0]
     raise LandEnforcementError("请指定批次（如 2024年度、2025Q2）", "Choose the batch (e.g. 2024 annual, 2025Q2)")
+
+
+def _assign_batches(options, records, task_batches):
+    """(batch of the file, file-level notes). When PC holds several values, each record goes to its
+    PC value's batch (rows without one to the batch given), unless all are asked into one batch."""
+    pc_values = sorted({r.values.get(schema.PC.name) for r in records} - {None})
+    if len(pc_values) < 2:
+        return _resolve_batch(options, pc_values, task_batches), []
+    listed = "、".join(pc_values)
+    if options.batch_mode == BATCH_ALL:
+        batch = _resolve_batch(options, pc_values, task_batches)
+        return batch, [("batches_merged", f"批次字段 PC 有 {len(pc_values)} 个值（{listed}），按选择全部导入批次“{batch}”",
+                        f"The batch field PC holds {len(pc_values)} values ({listed}); as chosen, all were "
+                        f"imported into batch '{batch}'")]
+    fallback = (options.batch or "").strip() or None
+    without = [r.row for r in records if not r.values.get(schema.PC.name)]
+    if without and not fallback:
+        raise LandEnforcementError(
+            f"批次字段 PC 有 {len(without)} 行为空（如第 {without[0]} 行）：请指定批次，这些行将归入该批次",
+            f"The batch field PC is empty on {len(without)} rows (e.g. row {without[0]}): choose a batch for them")
+    for record in records:
+        record.batch = record.values.get(schema.PC.name) or fallback
+    counts = Counter(r.batch for r in records)
+    each = "、".join(f"{b}（{n} 个）" for b, n in sorted(counts.items()))
+    each_en = ", ".join(f"{b} ({n})" for b, n in sorted(counts.items()))
+    return fallback or pc_values[0], [(
+        "batches_from_pc", f"批次字段 PC 有 {len(pc_values)} 个值，按值分为 {len(counts)} 个批次导入：{each}",
+        f"The batch field PC holds {len(pc_values)} values: imported as {len(counts)} batches, one per value: "
+        f"{each_en}")]
 
 
 def _county_code(options, records):
@@ -472,7 +673,31 @@ def _county_code(options, records):
     return codes.most_common(1)[0][0] if codes else ""
 
 
-def _read_records(layer, mapping, transform, feedback):
+def _is_county_level(code):
+    """A county's own code: 6 digits, or 12 ending in 000000 (not a township's)."""
+    code = code or ""
+    return code.isdigit() and (len(code) == 6 or (len(code) == 12 and code.endswith("000000"))) \
+        and code[4:6] != "00"
+
+
+def _county_name(records, county_code):
+    """The county's name as the delivery writes it on county-level rows (XZQMC, or SSXS mapped to
+    it), else the bundled list's name of its code."""
+    names = Counter(r.values.get(schema.XZQMC.name) for r in records
+                    if r.values.get(schema.XZQMC.name) and _is_county_level(r.values.get(schema.XZQDM.name)))
+    return names.most_common(1)[0][0] if names else bundled_county_name(county_code)
+
+
+def _unmapped_note(fields, mapping):
+    unmapped = [name for name in fields if name not in set(mapping.values())]
+    if not unmapped:
+        return unmapped, []
+    return unmapped, [("unmapped_fields", f"未映射的源字段（原样保存在源属性中）：{'、'.join(unmapped)}",
+                       f"Source fields left unmapped (kept as they are in the source attributes): "
+                       f"{', '.join(unmapped)}")]
+
+
+def _read_records(layer, mapping, transform, rules, calculator, feedback):
     """Source rows -> (records, issues). Each row is either a record or a rejection issue."""
     records, issues, first_row_of = [], [], {}
     total = max(layer.GetFeatureCount(), 1)
@@ -485,9 +710,13 @@ def _read_records(layer, mapping, transform, feedback):
                 raise ImportCancelled()
             feedback.setProgress(90.0 * row / total)
         src_attrs = {name: _json_value(feature.GetField(name)) for name in names}
-        jcbh = _text(src_attrs.get(mapping[schema.JCBH.name]))
+        jcbh, problem = normalise_jcbh(feature.GetField(mapping[schema.JCBH.name]))
         if jcbh is None:
             issues.append(ImportIssue(row, None, "rejected", "missing_jcbh", "缺少监测编号", "Missing monitoring number (JCBH)"))
+            continue
+        problem = problem or rules.problem(jcbh)
+        if problem:
+            issues.append(ImportIssue(row, jcbh, "rejected", *problem))
             continue
         if jcbh in first_row_of:
             issues.append(ImportIssue(row, jcbh, "rejected", "duplicate_jcbh",
@@ -501,13 +730,15 @@ def _read_records(layer, mapping, transform, feedback):
             continue
         first_row_of[jcbh] = row
         values, notes = _canonical_values(src_attrs, mapping)
+        values[schema.JCBH.name] = jcbh
         notes += geometry.notes
         if geometry.repaired:
             issues.append(ImportIssue(row, jcbh, "repaired", "geometry_repaired", "几何无效，已修复",
                                       "Invalid geometry repaired", geometry.area_before, geometry.area_after))
         issues.extend(ImportIssue(row, jcbh, "note", code, zh, en) for code, zh, en in notes)
         records.append(PatchRecord(jcbh, values, src_attrs, bytes(geometry.working.asWkb()), geometry.source_wkb,
-                                   "；".join(zh for _, zh, _ in notes), geometry.repaired))
+                                   "；".join(zh for _, zh, _ in notes), geometry.repaired, row=row,
+                                   area_m2=calculator.area(geometry.working)))
     return records, issues
 
 
@@ -534,16 +765,25 @@ def _canonical_values(src_attrs, mapping):
     return values, notes
 
 
+def _staging_path(task_path):
+    """Where a new GeoPackage task is built: beside its place, moved there only once its first
+    import has landed, so that a failure or a crash never leaves a file at the task's path."""
+    folder, name = os.path.split(os.path.abspath(task_path))
+    return os.path.join(folder, f".{os.path.splitext(name)[0]}.importing-{os.getpid()}.gpkg")
+
+
 def import_patches(task_path, options, feedback=None):
     """Import one delivered file into the task database at task_path (created if missing)."""
-    info = inspect_source(options.source_path, options.layer_name, options.encoding)
+    path, layer_in_path = split_layer_source(options.source_path)
+    info = inspect_source(path, options.layer_name or layer_in_path, options.encoding)
     mapping = dict(options.field_mapping) if options.field_mapping else info.mapping
     check_mapping(mapping, info.fields)
     source_crs = _resolve_source_crs(info, options)
 
     store = open_task(task_path) if task_exists(task_path) else None
+    created = store is None
     try:
-        ds = _open_source(options.source_path, info.encoding)
+        ds = _open_source(info.path, info.encoding)
         layer = ds.GetLayerByName(info.layer)
         if store is not None:
             working_crs = QgsCoordinateReferenceSystem(store.meta()["working_crs"])
@@ -556,20 +796,32 @@ def import_patches(task_path, options, feedback=None):
         else:
             working_crs = suggest_working_crs(source_crs, layer)
         transform = QgsCoordinateTransform(source_crs, working_crs, QgsCoordinateTransformContext())
-        records, issues = _read_records(layer, mapping, transform, feedback)
-        task_batches = store.summary().batches if store else []
-        batch = _resolve_batch(options, info, task_batches)
-        sha256, size = _sha256(options.source_path)
+        rules = _jcbh_rules(store, layer, mapping[schema.JCBH.name], options.county_code)
+        records, issues = _read_records(layer, mapping, transform, rules, AreaCalculator(working_crs), feedback)
+        meta = store.meta() if store is not None else {}
+        batch, file_notes = _assign_batches(options, records, json.loads(meta.get("batches", "[]")))
+        unmapped, unmapped_notes = _unmapped_note(info.fields, mapping)
+        issues = [ImportIssue(0, None, "note", code, zh, en) for code, zh, en in file_notes + unmapped_notes] + issues
+        county_code = meta.get("county_code") or _county_code(options, records)
+        county_name = meta.get("county_name") or _county_name(records, county_code)
+        sha256, size = _sha256(info.path)
         if feedback is not None and feedback.isCanceled():
             raise ImportCancelled()
-        created = store is None
+        location = task_path if is_postgis(task_path) or not created else _staging_path(task_path)
         if created:
-            store = create_task(task_path, working_crs.authid(), _county_code(options, records), "", batch)
+            if os.path.exists(location):  # left by a crashed import of this process id
+                os.remove(location)
+            store = create_task(location, working_crs.authid(), county_code, county_name, batch)
         seen_before = store.source_file_known(sha256)
-        source = SourceFile(options.source_path, sha256, size, info.encoding, source_crs.authid() or source_crs.toWkt(),
+        source = SourceFile(info.path, sha256, size, info.encoding, source_crs.authid() or source_crs.toWkt(),
                             info.layer, mapping, layer.GetFeatureCount())
         try:
-            summary = store.apply_import(batch, records, source, issues)
+            with store.transaction():
+                summary = store.apply_import(batch, records, source, issues)
+                missing = {key: value for key, value in (("county_code", county_code), ("county_name", county_name))
+                           if value and not created and not meta.get(key)}
+                if missing:  # a task made before the county was known learns it now
+                    store.set_meta(**missing)
         except BaseException:
             if created:  # a task that never received its first import is not left behind
                 store.discard()
@@ -577,12 +829,21 @@ def import_patches(task_path, options, feedback=None):
             raise
         store.close()
         store = None
+        if location != task_path:
+            if task_exists(task_path):
+                os.remove(location)
+                raise LandEnforcementError(f"导入期间有其他程序在此位置创建了文件，未覆盖：{task_path}",
+                                           f"Another program created a file at the task's path meanwhile; "
+                                           f"it was not overwritten: {task_path}")
+            os.replace(location, task_path)
         repeats = link_repeats(task_path)
         if feedback is not None:
             feedback.setProgress(100)
-        return ImportResult(task_path, batch, info.encoding, source.source_crs, working_crs.authid(),
-                            layer.GetFeatureCount(), summary.inserted, summary.updated, summary.unchanged,
-                            issues, summary.kept_absent, seen_before, repeats)
+        batches = Counter(r.batch or batch for r in records)
+        return ImportResult(task_path, "、".join(sorted(batches)) or batch, info.encoding, source.source_crs,
+                            working_crs.authid(), layer.GetFeatureCount(), summary.inserted, summary.updated,
+                            summary.unchanged, issues, summary.kept_absent, seen_before, repeats, dict(batches),
+                            unmapped, summary.reshaped, county_name)
     finally:
         if store is not None:
             store.close()

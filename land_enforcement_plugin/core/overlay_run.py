@@ -9,7 +9,7 @@ database (postgis_overlay, same results); any other task by the local engine (of
 The run records which one ran.
 """
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from qgis.core import QgsCoordinateReferenceSystem, QgsFeatureRequest, QgsGeometry, QgsVectorLayer
 
@@ -31,6 +31,8 @@ class OverlayRun:
     outside_townships: list  # JCBH of patches that touch no township polygon
     engine: str = ENGINE_LOCAL  # postgis_overlay.ENGINE_POSTGIS: computed inside the task's database
     engine_note: tuple = None  # (zh, en): why a PostGIS task's overlay ran locally
+    # (jcbh, delivered township, overlay's township) where the delivery's SSXZ disagrees
+    township_mismatches: list = field(default_factory=list)
 
     def lines(self):
         mode_zh = {"ellipsoidal": "椭球面积", "planar": "平面面积"}.get(self.area_mode, self.area_mode)
@@ -44,6 +46,12 @@ class OverlayRun:
             out.append(f"{len(self.outside_townships)} 个图斑不在任何乡镇界内（如 {self.outside_townships[0]}），"
                        f"请检查乡镇界图层 / {len(self.outside_townships)} patches touch no township "
                        f"(e.g. {self.outside_townships[0]}); check the townships layer")
+        if self.township_mismatches:
+            jcbh, delivered, township = self.township_mismatches[0]
+            out.append(f"{len(self.township_mismatches)} 个图斑的下发乡镇与叠加所得乡镇不同（如 {jcbh}：下发“{delivered}”，"
+                       f"叠加“{township}”），以叠加结果为准 / {len(self.township_mismatches)} patches lie in another "
+                       f"township than the delivery names (e.g. {jcbh}: delivered '{delivered}', overlay "
+                       f"'{township}'); the overlay's is used")
         out += [f"{f.zh}：{self.totals_m2[f.name] / schema.M2_PER_MU:.2f} 亩 / "
                 f"{f.en}: {self.totals_m2[f.name] / schema.M2_PER_MU:.2f} mu" for f in schema.OVERLAY_AREA_FIELDS]
         out += [f"已修复红线图层“{r.layer}”要素 {r.feature_id}：{r.area_before:.2f} → {r.area_after:.2f} m² / "
@@ -151,6 +159,6 @@ def run_overlay(task_path, inputs, feedback=None):
         totals = {f.name: sum(part[f.name] for part in parts) for f in schema.OVERLAY_AREA_FIELDS}
         outside = sorted(part["jcbh"] for part in parts if not part["xzqdm"])
         return OverlayRun(len(results), len(rows) - len(results), repairs, inputs.area_mode.value, totals, outside,
-                          engine, note)
+                          engine, note, store.delivered_township_mismatches())
     finally:
         store.close()

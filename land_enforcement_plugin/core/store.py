@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import shutil
+import unicodedata
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -63,6 +64,9 @@ class PatchRecord:
     source_wkb: bytes  # as delivered, in the source CRS
     note: str = ""
     repaired: bool = False
+    row: int = 0  # 1-based feature order in the source
+    area_m2: float = None  # ellipsoidal area of the new shape (for a re-check mark when it changed)
+    batch: str = None  # its own batch (one per PC value); None: the import's batch
 
 
 @dataclass
@@ -95,6 +99,7 @@ class MergeSummary:
     updated: int = 0
     unchanged: int = 0
     kept_absent: list = field(default_factory=list)  # earlier patches of the batch not in this file
+    reshaped: list = field(default_factory=list)  # JCBH of patches re-delivered with another shape
 
 
 @dataclass
@@ -511,22 +516,28 @@ class OgrTaskStore(TaskStore):
         return layer
 
     def apply_import(self, batch, records, source, issues):
-        """Merge patches by JCBH. Verification records are keyed by JCBH in their own table
-        and are never touched here, so a re-import can neither lose nor duplicate them."""
+        """Merge patches by JCBH into `batch` (or each record's own batch). Verification records
+        are keyed by JCBH in their own table and are never lost or duplicated here. A patch whose
+        shape changed loses its overlay results until the overlay runs again, its verification
+        record (if any) is marked for re-check, and a note for it is added to `issues`."""
         summary = MergeSummary()
         with self.transaction():
             existing = self._existing_patches()
             patches = self._ds.GetLayerByName(schema.PATCHES_LAYER)
             source_layer = self._source_layer(source.source_crs)
             imported_at = now_iso()
+            batches = list(dict.fromkeys(record.batch or batch for record in records)) or [batch]
             for record in records:
-                row = self._patch_row(record, batch, imported_at)
+                row = self._patch_row(record, record.batch or batch, imported_at)
                 old = existing.get(record.jcbh)
                 if old is None:
                     self._write_patch(patches, None, row, record.wkb)
-                    self._audit("insert", "patch", record.jcbh, detail=f"batch={batch}")
+                    self._audit("insert", "patch", record.jcbh, detail=f"batch={row[schema.BATCH.name]}")
                     summary.inserted += 1
                 elif self._patch_changed(old, row):
+                    if old["geom_sha256"] != row["geom_sha256"]:
+                        issues.append(self._reshaped(record))
+                        summary.reshaped.append(record.jcbh)
                     self._write_patch(patches, old["fid"], row, record.wkb)
                     for name in _COMPARED + ["geom_sha256"]:
                         if old.get(name) != row.get(name):
@@ -534,13 +545,13 @@ class OgrTaskStore(TaskStore):
                     summary.updated += 1
                 else:
                     summary.unchanged += 1
-                self._replace_source_geometry(source_layer, record, batch)
+                self._replace_source_geometry(source_layer, record, row[schema.BATCH.name])
             imported = {r.jcbh for r in records}
             summary.kept_absent = sorted(j for j, row in existing.items()
-                                         if row["batch"] == batch and j not in imported)
+                                         if row["batch"] in batches and j not in imported)
             source_id = self._insert(schema.SOURCE_FILES_TABLE, {
                 "path": source.path, "file_name": os.path.basename(source.path),
-                "sha256": source.sha256, "size_bytes": source.size, "batch": batch,
+                "sha256": source.sha256, "size_bytes": source.size, "batch": "、".join(batches),
                 "layer": source.layer, "encoding": source.encoding, "source_crs": source.source_crs,
                 "mapping": json.dumps(source.mapping, ensure_ascii=False),
                 "feature_count": source.feature_count, "imported_at": imported_at})
@@ -550,15 +561,68 @@ class OgrTaskStore(TaskStore):
                     "severity": issue.severity, "code": issue.code, "message_zh": issue.zh,
                     "message_en": issue.en, "area_before_m2": issue.area_before,
                     "area_after_m2": issue.area_after})
-            batches = json.loads(self.meta().get("batches", "[]"))
-            if batch not in batches:
-                self._write_meta({"batches": json.dumps(batches + [batch], ensure_ascii=False)})
+            known = json.loads(self.meta().get("batches", "[]"))
+            if any(b not in known for b in batches):
+                self._write_meta({"batches": json.dumps(known + [b for b in batches if b not in known],
+                                                        ensure_ascii=False)})
             self._audit("import", "source_file", None, detail=json.dumps(
-                {"file": source.path, "sha256": source.sha256, "batch": batch,
+                {"file": source.path, "sha256": source.sha256, "batch": "、".join(batches),
                  "inserted": summary.inserted, "updated": summary.updated,
                  "unchanged": summary.unchanged, "rejected": sum(i.severity == "rejected" for i in issues)},
                 ensure_ascii=False))
         return summary
+
+    def _reshaped(self, record):
+        """A patch re-delivered with another shape: no areas until the overlay runs again (its
+        old ones would be exported as if they were its own), its verdict marked for re-check.
+        Returns the report's note."""
+        where = f"WHERE jcbh = {_sql_quote(record.jcbh)}"
+        old_area = self._query(f"SELECT {schema.AREA_M2.name} AS a FROM {schema.PATCHES_LAYER} {where}")[0]["a"]
+        verified = bool(self._query(f"SELECT fid FROM {schema.VERIFICATIONS_TABLE} {where}"))
+        cleared = ", ".join(f"{f.name} = NULL" for f in schema.OVERLAY_PATCH_FIELDS + schema.OVERLAY_PLACE_FIELDS)
+        self._ds.ExecuteSQL(f"UPDATE {schema.PATCHES_LAYER} SET {cleared} {where}")
+        self._ds.ExecuteSQL(f"DELETE FROM {schema.PATCH_TOWNSHIPS_TABLE} {where}")
+        new = f"{record.area_m2:.2f} m²（{record.area_m2 / schema.M2_PER_MU:.2f} 亩）"
+        new_en = f"{record.area_m2:.2f} m² ({record.area_m2 / schema.M2_PER_MU:.2f} mu)"
+        if old_area is None:
+            old, old_en = "未比对", "not computed"
+        else:
+            old = f"{old_area:.2f} m²（{old_area / schema.M2_PER_MU:.2f} 亩）"
+            old_en = f"{old_area:.2f} m² ({old_area / schema.M2_PER_MU:.2f} mu)"
+        zh = f"重新下发的图斑形状已变：面积 {old} → {new}，比对结果已清空，请重新运行内业比对"
+        en = (f"Re-delivered with another shape: area {old_en} → {new_en}; overlay results cleared, "
+              "run the office comparison again")
+        if verified:
+            mark = f"图斑形状已变（{now_iso()[:10]} 重新导入）：面积 {old} → {new}，核查结论需复核"
+            self._ds.ExecuteSQL(f"UPDATE {schema.VERIFICATIONS_TABLE} SET {schema.RECHECK.name} = "
+                                f"{_sql_quote(mark)} {where}")
+            self._audit_verification(record.jcbh, schema.RECHECK.name, None, mark, "import", None, False)
+            zh += "；核查记录已标记需复核"
+            en += "; its verification record is marked for re-check"
+        return ImportIssue(record.row, record.jcbh, "note", "reshaped", zh, en)
+
+    def recheck_marks(self):
+        """jcbh -> the re-check text of every verification record made on a shape since replaced."""
+        return {r["jcbh"]: r[schema.RECHECK.name] for r in self._query(
+            f"SELECT jcbh, {schema.RECHECK.name} FROM {schema.VERIFICATIONS_TABLE} "
+            f"WHERE {schema.RECHECK.name} IS NOT NULL")}
+
+    def delivered_township_mismatches(self):
+        """[(jcbh, delivered township, overlay's township)] of the patches whose township as the
+        delivery names it (SSXZ and the like) is not the overlay's main township: a cross-check,
+        the overlay's is the one used."""
+        rows = self._query(f"SELECT jcbh, {schema.DELIVERED_TOWNSHIP.name} AS delivered, "
+                           f"{schema.TOWNSHIP_CODE.name} AS code, {schema.TOWNSHIP_NAME.name} AS name "
+                           f"FROM {schema.PATCHES_LAYER} WHERE {schema.DELIVERED_TOWNSHIP.name} IS NOT NULL "
+                           f"AND {schema.TOWNSHIP_NAME.name} IS NOT NULL ORDER BY jcbh")
+        out = []
+        for row in rows:
+            delivered = "".join(unicodedata.normalize("NFKC", row["delivered"]).split())
+            same = (row["code"] or "").startswith(delivered) if delivered.isdigit() else \
+                delivered == "".join(unicodedata.normalize("NFKC", row["name"]).split())
+            if delivered and not same:
+                out.append((row["jcbh"], row["delivered"], row["name"]))
+        return out
 
     @staticmethod
     def _patch_row(record, batch, imported_at):
@@ -644,6 +708,11 @@ class OgrTaskStore(TaskStore):
         rows = self._query(f"SELECT {', '.join(names)} FROM {schema.VERIFICATIONS_TABLE}{where}")
         return {row.pop("jcbh"): (row, int(row.pop("version") or 0)) for row in rows}
 
+    def _recheck_marked(self, jcbhs):
+        """jcbh -> re-check text, of those of `jcbhs` whose record carries one."""
+        marks = self.recheck_marks()
+        return {jcbh: marks[jcbh] for jcbh in jcbhs if jcbh in marks}
+
     def verification_version(self, jcbh):
         """The version of a patch's verification record (0 when there is none yet): what an editor
         read, handed back to apply_verifications(expected=...) when saving."""
@@ -679,14 +748,18 @@ class OgrTaskStore(TaskStore):
             # Raised after the (read-only) transaction ends: a rollback here would cost GeoPackage
             # its feature-count triggers.
             stamp = now_iso()
+            marked = self._recheck_marked(list(changes))
             for jcbh, values in ([] if conflicts else changes.items()):
                 old = current.get(jcbh)
                 diffs = {k: v for k, v in values.items() if (old or {}).get(k) != v}
-                if old is not None and not diffs:
+                if old is not None and not diffs and jcbh not in marked:
                     continue
                 for name, value in diffs.items():
                     self._audit_verification(jcbh, name, (old or {}).get(name), value, detail, channel, old is None)
                 row = dict(values, updated_at=stamp, updated_by=self.user, version=versions.get(jcbh, 0) + 1)
+                if jcbh in marked:  # saved again after the shape changed: looked at anew
+                    row[schema.RECHECK.name] = None
+                    self._audit_verification(jcbh, schema.RECHECK.name, marked[jcbh], None, detail, channel, False)
                 self._upsert(schema.VERIFICATIONS_TABLE, {"jcbh": jcbh}, row, old is not None)
                 changed += 1
         if conflicts:
@@ -923,6 +996,11 @@ class GeoPackageTaskStore(OgrTaskStore):
     def open(cls, path):
         if not os.path.exists(path):
             raise LandEnforcementError(f"任务库不存在：{path}", f"Task database not found: {path}")
+        if os.path.isfile(path) and os.path.getsize(path) == 0:
+            raise LandEnforcementError(
+                f"此位置的文件是空的（0 字节，可能是中断的导入留下的），不是任务库：{path}。请删除它或另选文件名",
+                f"The file at this path is empty (0 bytes, perhaps left by an interrupted import), not a task "
+                f"database: {path}. Delete it or choose another name")
         try:
             ds = gdal.OpenEx(path, gdal.OF_VECTOR | gdal.OF_UPDATE, allowed_drivers=["GPKG"])
         except RuntimeError as exc:

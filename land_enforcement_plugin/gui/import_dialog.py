@@ -1,9 +1,9 @@
 """The import dialog: source file, encoding, CRS, batch and the field mapping to confirm."""
 from qgis.core import QgsCoordinateReferenceSystem
 from qgis.gui import QgsFileWidget, QgsProjectionSelectionWidget
-from qgis.PyQt.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
-                                 QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
-                                 QMessageBox, QPushButton, QTableWidget, QVBoxLayout)
+from qgis.PyQt.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
+                                 QGroupBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
+                                 QMessageBox, QPushButton, QRadioButton, QTableWidget, QVBoxLayout)
 
 from ..core import importing, schema
 from ..core.errors import LandEnforcementError
@@ -42,6 +42,18 @@ class ImportPatchesDialog(QDialog):
             self.working_crs.setCrs(QgsCoordinateReferenceSystem(task_crs))
         self.batch_edit = QLineEdit()
         self.batch_edit.setPlaceholderText(self.tr("e.g. 2024 annual, 2025Q2"))
+        # Several PC values (2023Q1 … 2023Q4): one batch per value, or all into the batch typed.
+        self.batch_per_pc = QRadioButton()
+        self.batch_all = QRadioButton(self.tr("All into one batch (the batch above)"))
+        self._batch_mode = QButtonGroup(self)
+        for button in (self.batch_per_pc, self.batch_all):
+            self._batch_mode.addButton(button)
+            button.setVisible(False)
+        self.batch_per_pc.setChecked(True)
+        self._batch_mode.buttonClicked.connect(self._show_batch_note)
+        self.batch_note = QLabel()
+        self.batch_note.setWordWrap(True)
+        self._pc_values = []
 
         form = QFormLayout()
         form.addRow(self.tr("Patch file"), self.file_widget)
@@ -53,6 +65,9 @@ class ImportPatchesDialog(QDialog):
         form.addRow(self.tr("Source CRS"), self.source_crs)
         form.addRow(self.tr("Working CRS"), self.working_crs)
         form.addRow(self.tr("Batch"), self.batch_edit)
+        form.addRow("", self.batch_per_pc)
+        form.addRow("", self.batch_all)
+        form.addRow("", self.batch_note)
 
         self.mapping_table = QTableWidget(len(schema.PATCH_SOURCE_FIELDS), 2)
         self.mapping_table.setHorizontalHeaderLabels([self.tr("Task field"), self.tr("Source field")])
@@ -66,14 +81,17 @@ class ImportPatchesDialog(QDialog):
             combo = QComboBox()
             self._mapping_combos[canonical.name] = combo
             self.mapping_table.setCellWidget(row, 1, combo)
+        self._mapping_combos[schema.PC.name].activated.connect(self._batch_field_changed)
 
         self.profile_combo = QComboBox()
+        self.profile_combo.currentIndexChanged.connect(self._profile_chosen)
         apply_profile = QPushButton(self.tr("Apply"))
         apply_profile.clicked.connect(self._apply_profile)
         save_profile = QPushButton(self.tr("Save as…"))
         save_profile.clicked.connect(self._save_profile)
         delete_profile = QPushButton(self.tr("Delete"))
         delete_profile.clicked.connect(self._delete_profile)
+        self.delete_profile_button = delete_profile
         profile_row = QHBoxLayout()
         profile_row.addWidget(QLabel(self.tr("Profile")))
         profile_row.addWidget(self.profile_combo, 1)
@@ -146,10 +164,48 @@ class ImportPatchesDialog(QDialog):
                 self.working_crs.setCrs(importing.suggested_working_crs(info))
             except LandEnforcementError as exc:
                 self.encoding_label.setText(error_text(exc))
-        if len(info.values_of_batch_field) == 1 and not self.batch_edit.text():
-            self.batch_edit.setText(info.values_of_batch_field[0])
         self._fill_mapping(info.mapping)
+        if info.profile:
+            self.profile_combo.setCurrentText(info.profile)
+        self._set_batch_values(info.values_of_batch_field)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
+
+    # -- batch -------------------------------------------------------------------------------
+    def _batch_field_changed(self, *_):
+        if self._info is not None:
+            self._set_batch_values(importing.source_batch_values(self._info, self.mapping().get(schema.PC.name)))
+
+    def _set_batch_values(self, values):
+        """The batch from the source's PC field: its one value, or the choice between one batch per
+        value and all in one, with a note saying where the batch comes from."""
+        previous = self._pc_values
+        self._pc_values = values
+        several = len(values) > 1
+        for button in (self.batch_per_pc, self.batch_all):
+            button.setVisible(several)
+        if several:
+            self.batch_per_pc.setText(self.tr("One batch per PC value: {values}").format(values="、".join(values)))
+        if len(values) == 1 and (not self.batch_edit.text() or self.batch_edit.text() in previous):
+            self.batch_edit.setText(values[0])
+        self._show_batch_note()
+
+    def _show_batch_note(self, *_):
+        values = self._pc_values
+        if len(values) == 1:
+            note = self.tr("Filled from the batch field (PC) of the file: every row has {value}.").format(
+                value=values[0])
+        elif values and self.batch_per_pc.isChecked():
+            note = self.tr("The batch field (PC) holds {n} values: each becomes a batch. The batch above is "
+                           "only for rows without a PC value.").format(n=len(values))
+        elif values:
+            note = self.tr("The batch field (PC) holds {n} values: all rows go into the batch above.").format(
+                n=len(values))
+        else:
+            note = self.tr("The file has no batch field (PC): type the batch.")
+        self.batch_note.setText(note)
+
+    def batch_mode(self):
+        return importing.BATCH_ALL if self.batch_all.isChecked() else importing.BATCH_PER_PC
 
     def _fill_mapping(self, mapping):
         fields = self._info.fields if self._info else []
@@ -169,26 +225,49 @@ class ImportPatchesDialog(QDialog):
         self.profile_combo.clear()
         self.profile_combo.addItems(sorted(importing.mapping_profiles()))
 
+    def _profile_chosen(self, *_):
+        """A bundled profile (a province's format) can be applied, not deleted."""
+        self.delete_profile_button.setEnabled(self.profile_combo.currentText() in importing.saved_mapping_profiles())
+
     def _apply_profile(self):
         profile = importing.mapping_profiles().get(self.profile_combo.currentText())
         if profile is not None:
             self._fill_mapping(profile)
 
     def _save_profile(self):
-        name, ok = QInputDialog.getText(self, self.tr("Save field mapping"), self.tr("Profile name"),
-                                        text=self.profile_combo.currentText())
-        if ok and name.strip():
+        ask = QInputDialog(self)
+        ask.setWindowTitle(self.tr("Save field mapping"))
+        ask.setLabelText(self.tr("Profile name"))
+        ask.setTextValue(self.profile_combo.currentText())
+        ask.setOkButtonText(self.tr("OK"))
+        ask.setCancelButtonText(self.tr("Cancel"))
+        name = ask.textValue() if ask.exec() else ""
+        if name.strip():
             importing.save_mapping_profile(name.strip(), self.mapping())
             self._refresh_profiles()
             self.profile_combo.setCurrentText(name.strip())
 
     def _delete_profile(self):
         name = self.profile_combo.currentText()
-        if name and QMessageBox.question(self, self.tr("Delete profile"),
-                                         self.tr("Delete the field-mapping profile “{name}”?").format(name=name)
-                                         ) == QMessageBox.StandardButton.Yes:
+        if name and self._ask(self.tr("Delete profile"),
+                              self.tr("Delete the field-mapping profile “{name}”?").format(name=name)):
             importing.delete_mapping_profile(name)
             self._refresh_profiles()
+
+    # -- message boxes in the UI's language ----------------------------------------------------
+    # Qt's own button texts ("OK", "Yes") need Qt's translations, which a QGIS install may lack.
+    def _warn(self, title, text):
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.button(QMessageBox.StandardButton.Ok).setText(self.tr("OK"))
+        box.exec()
+
+    def _ask(self, title, text):
+        box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Yes"))
+        box.button(QMessageBox.StandardButton.No).setText(self.tr("No"))
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
 
     # -- result ------------------------------------------------------------------------------
     def options(self):
@@ -200,6 +279,7 @@ class ImportPatchesDialog(QDialog):
             encoding=self.encoding_combo.currentData(),
             field_mapping=self.mapping(),
             batch=self.batch_edit.text().strip() or None,
+            batch_mode=self.batch_mode(),
             source_crs=(source_crs.authid() or source_crs.toWkt()) if source_crs.isValid() else None,
             working_crs=working_crs.authid() if self._task_crs is None and working_crs.isValid() else None)
 
@@ -207,12 +287,13 @@ class ImportPatchesDialog(QDialog):
         try:
             importing.check_mapping(self.mapping(), self._info.fields if self._info else [])
         except LandEnforcementError as exc:
-            QMessageBox.warning(self, self.tr("Field mapping"), error_text(exc))
+            self._warn(self.tr("Field mapping"), error_text(exc))
             return
         if not self.source_crs.crs().isValid():
-            QMessageBox.warning(self, self.tr("Source CRS"), self.tr("The file has no CRS: choose it"))
+            self._warn(self.tr("Source CRS"), self.tr("The file has no CRS: choose it"))
             return
-        if not self.batch_edit.text().strip():
-            QMessageBox.warning(self, self.tr("Batch"), self.tr("Enter the batch, e.g. 2024 annual"))
+        per_pc = len(self._pc_values) > 1 and self.batch_mode() == importing.BATCH_PER_PC
+        if not self.batch_edit.text().strip() and not per_pc:
+            self._warn(self.tr("Batch"), self.tr("Enter the batch, e.g. 2024 annual"))
             return
         self.accept()

@@ -1,5 +1,6 @@
 """The task dock: which task is open, what it holds, and what the last import reported."""
 import dataclasses
+import os
 
 from qgis.core import QgsProject, QgsVectorLayer, QgsVectorLayerJoinInfo
 from qgis.gui import QgsDockWidget
@@ -10,7 +11,7 @@ from qgis.PyQt.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayou
 
 from ..core import importing, schema
 from ..core.overlay_run import detached, run_overlay
-from ..core.store import open_task, task_exists
+from ..core.store import is_postgis, open_task, task_exists
 from . import background, styles
 from .icons import icon
 from .import_dialog import ImportPatchesDialog
@@ -54,7 +55,7 @@ class TaskDock(QgsDockWidget):
         self.values = {}
         summary_box = QGroupBox(self.tr("Task"))
         form = QFormLayout(summary_box)
-        for key, label in (("county", self.tr("County code")), ("batches", self.tr("Batches")),
+        for key, label in (("county", self.tr("County")), ("batches", self.tr("Batches")),
                            ("crs", self.tr("Working CRS")), ("patches", self.tr("Patches")),
                            ("verified", self.tr("Verified")), ("version", self.tr("Schema version"))):
             self.values[key] = QLabel("-")
@@ -130,7 +131,9 @@ class TaskDock(QgsDockWidget):
         self.task_path = path
         QgsProject.instance().writeEntry(_PROJECT_SCOPE, _PROJECT_TASK_KEY, path)
         self.refresh()
-        self.task_changed.emit(path)
+        # A new task has nothing to show until its first import: the other docks show no task
+        # rather than "task database not found" (they hear of it when the import is done).
+        self.task_changed.emit(path if self._exists else "")
 
     def restore_from_project(self, *_):
         path, ok = QgsProject.instance().readEntry(_PROJECT_SCOPE, _PROJECT_TASK_KEY, "")
@@ -158,7 +161,7 @@ class TaskDock(QgsDockWidget):
                 issues = store.latest_import_issues()
             finally:
                 store.close()
-            self.values["county"].setText(summary.county_code or "-")
+            self.values["county"].setText(" ".join(filter(None, (summary.county_code, summary.county_name))) or "-")
             self.values["batches"].setText("、".join(summary.batches) or "-")
             self.values["crs"].setText(summary.working_crs)
             self.values["patches"].setText(str(summary.patch_count))
@@ -167,6 +170,8 @@ class TaskDock(QgsDockWidget):
             self.show_issues(issues)
             counts = {kind: sum(1 for i in issues if i.severity == kind) for kind in ("rejected", "repaired", "note")}
             self.report_summary.setText(self.tr("{rejected} rejected, {repaired} repaired, {note} notes").format(**counts))
+        elif self.task_path and not is_postgis(self.task_path) and not os.path.exists(self.task_path):
+            self.path_label.setText(f"{self.task_path}\n" + self.tr("New task: created by its first import"))
         self._update_enabled()
 
     def _update_enabled(self):

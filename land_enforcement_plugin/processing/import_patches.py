@@ -7,8 +7,7 @@ from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core import importing
 
 _ENCODINGS = [importing.ENCODING_AUTO, importing.UTF8, importing.GBK]
-
-
+_BATCH_MODES = [importing.BATCH_PER_PC, importing.BATCH_ALL]
 
 class ImportPatchesAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "importpatches"
@@ -19,6 +18,7 @@ class ImportPatchesAlgorithm(LandEnforcementAlgorithm):
     DATABASE = "DATABASE"
     FIELD_MAPPING = "FIELD_MAPPING"
     BATCH = "BATCH"
+    BATCH_MODE = "BATCH_MODE"
     ENCODING = "ENCODING"
     SOURCE_CRS = "SOURCE_CRS"
     WORKING_CRS = "WORKING_CRS"
@@ -31,7 +31,9 @@ class ImportPatchesAlgorithm(LandEnforcementAlgorithm):
                   "FileGDB) into the task GeoPackage, creating it when it does not exist. Patches are "
                   "merged by monitoring number (JCBH): verification records already entered are kept. "
                   "Invalid geometries are repaired and listed; rows that cannot be imported are listed "
-                  "with the reason.")
+                  "with the reason. When the batch field (PC) holds several values (2023Q1 … 2023Q4), each "
+                  "value becomes a batch (BATCH then names the batch of rows without one), or every row goes "
+                  "into BATCH when BATCH_MODE is 1. INPUT may name a layer the QGIS way: file.gpkg|layername=x.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFile(
@@ -44,6 +46,9 @@ class ImportPatchesAlgorithm(LandEnforcementAlgorithm):
             optional=True))
         self.addParameter(QgsProcessingParameterString(self.BATCH, tr("Batch (e.g. 2024 annual)"), optional=True))
         self.addParameter(QgsProcessingParameterEnum(
+            self.BATCH_MODE, tr("When the batch field (PC) holds several values"),
+            options=[tr("One batch per PC value"), tr("All into the batch given")], defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
             self.ENCODING, tr("Attribute encoding"), options=[tr("Detect"), "UTF-8", "GBK"], defaultValue=0))
         self.addParameter(QgsProcessingParameterCrs(
             self.SOURCE_CRS, tr("Source CRS (when the file has none)"), optional=True))
@@ -54,6 +59,7 @@ class ImportPatchesAlgorithm(LandEnforcementAlgorithm):
                             ("REPAIRED", tr("Geometries repaired"))):
             self.addOutput(QgsProcessingOutputNumber(name, label))
         self.addOutput(QgsProcessingOutputString("REPORT", tr("Validation report")))
+        self.addOutput(QgsProcessingOutputString("BATCHES", tr("Batches imported (separated by 、)")))
 
     def execute(self, parameters, context, feedback):
         source_crs = self.parameterAsCrs(parameters, self.SOURCE_CRS, context)
@@ -65,6 +71,7 @@ class ImportPatchesAlgorithm(LandEnforcementAlgorithm):
             field_mapping=importing.parse_field_mapping(
                 self.parameterAsString(parameters, self.FIELD_MAPPING, context)),
             batch=self.parameterAsString(parameters, self.BATCH, context) or None,
+            batch_mode=_BATCH_MODES[self.parameterAsEnum(parameters, self.BATCH_MODE, context)],
             source_crs=(source_crs.authid() or source_crs.toWkt()) if source_crs.isValid() else None,
             working_crs=working_crs.authid() if working_crs.isValid() else None)
         result = importing.import_patches(
@@ -74,4 +81,4 @@ class ImportPatchesAlgorithm(LandEnforcementAlgorithm):
             feedback.pushInfo(line)
         return {"INSERTED": result.inserted, "UPDATED": result.updated, "UNCHANGED": result.unchanged,
                 "REJECTED": len(result.rejected), "REPAIRED": len(result.repaired),
-                "REPORT": "\n".join(report)}
+                "REPORT": "\n".join(report), "BATCHES": "、".join(result.batches) or result.batch}
