@@ -5,6 +5,8 @@ full-width characters, and anything else wrong is reported with the row, the col
 allowed values — never guessed.
 """
 import contextlib
+import hashlib
+import json
 import os
 import re
 import tempfile
@@ -160,7 +162,7 @@ class SheetsRead(NamedTuple):
     sheets: list  # SheetLayout of every sheet imported
     rows: list  # (sheet name, row number, {VerificationField: raw value}) of the filled rows
     skipped: list  # (sheet name, zh reason, en reason)
-    versions: dict  # jcbh -> record version when the plugin wrote the sheet (empty: not known)
+    versions: dict  # jcbh -> (record version, row fingerprint) when the plugin wrote the sheet
 
 
 def _ole2_error(path):
@@ -277,9 +279,16 @@ def _layout(table):
     return None
 
 
+def _row_fingerprint(values):
+    """What a sheet row held when the plugin wrote it (the template's columns): a row read back
+    with the same fingerprint was not touched by the staff."""
+    typed = [values.get(spec.name) for spec in schema.SPREADSHEET_FIELDS if spec not in (schema.V_JCBH, schema.V_TOWNSHIP)]
+    return hashlib.sha1(json.dumps(typed, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+
+
 def _export_versions(table):
-    """jcbh -> version from the plugin's hidden version sheet."""
-    return {str(row[0]): int(row[1]) for row in table.rows[1:]
+    """jcbh -> (record version, row fingerprint) from the plugin's hidden version sheet."""
+    return {str(row[0]): (int(row[1]), row[2] if len(row) > 2 else None) for row in table.rows[1:]
             if len(row) > 1 and row[0] is not None and isinstance(row[1], (int, float))}
 
 
@@ -515,9 +524,11 @@ def import_spreadsheet(task_path, path, accept_partial=False, feedback=None):
             stored, version = recorded.get(jcbh, (None, 0))
             # Columns absent from this sheet keep what is stored.
             merged = dict(stored or {}, **values)
-            if stored == merged:
+            written_as = read.versions.get(jcbh)
+            if stored == merged or (written_as and written_as[0] != version and written_as[1] == _row_fingerprint(values)):
+                # Equal, or left as the plugin wrote it while the record moved on: the newer record stays.
                 results.append(RowResult(row_number, jcbh, "unchanged", sheet=sheet))
-            elif read.versions.get(jcbh, version) != version:
+            elif written_as and written_as[0] != version:
                 results.append(RowResult(row_number, jcbh, "conflict", [_conflict(jcbh, stored, values)], sheet))
             else:
                 changes[jcbh], expected[jcbh] = merged, version
@@ -630,7 +641,7 @@ def _write_template(out_dir, group, jcbhs, recorded, render_chips, row_written):
     titles = [spec.zh for spec in headers] + ([title for _, title in _CHIP_SIDES] if render_chips else [])
     for col, title in enumerate(titles, start=1):
         put(sheet.cell(1, col), title)
-    for col, title in enumerate((schema.V_JCBH.zh, "记录版本"), start=1):
+    for col, title in enumerate((schema.V_JCBH.zh, "记录版本", "导出内容指纹"), start=1):
         put(versions.cell(1, col), title)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -643,6 +654,7 @@ def _write_template(out_dir, group, jcbhs, recorded, render_chips, row_written):
             put(sheet.cell(row, col), value, TEXT_FORMAT)  # typed over, it stays text too
         put(versions.cell(row, 1), jcbh)
         put(versions.cell(row, 2), version)
+        put(versions.cell(row, 3), _row_fingerprint(values))
         if render_chips:
             _add_chips(sheet, row, len(headers) + 1, render_chips(jcbh))
         row_written()
