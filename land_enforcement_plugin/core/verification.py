@@ -340,13 +340,13 @@ def _jcbh_of(value):
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         digits = f"{value:.0f}"
         if (isinstance(value, float) and not value.is_integer()) or len(digits) > EXCEL_DIGITS or abs(value) >= 2 ** 53:
-            return digits, _truncated(digits)
+            return None, _truncated(digits)  # not a number of any patch: only what was read is shown
         return digits, None
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(value))) if value is not None else ""
     if not text:
         return None, Problem(schema.V_JCBH, "缺少监测编号", "Missing monitoring number")
     if _SCIENTIFIC.match(text):  # a number shown as 3.70323E+15, kept as text (a .csv saved by Excel)
-        return text, _truncated(text)
+        return None, _truncated(text)
     return text, None
 
 
@@ -484,7 +484,7 @@ def _parse_row(raw, known, places):
     return jcbh, values, problems
 
 
-def _conflict(jcbh, theirs, mine):
+def _conflict(theirs, mine):
     """The fields a row would change on a record saved since the sheet was written."""
     labels = {spec.name: spec for spec in schema.VERIFICATION_FIELDS}
     fields = [name for name, value in mine.items() if (theirs or {}).get(name) != value]
@@ -516,7 +516,7 @@ def import_spreadsheet(task_path, path, accept_partial=False, feedback=None):
                 same = f"第 {first_row} 行" if first_sheet == sheet else f"工作表“{first_sheet}”第 {first_row} 行"
                 problems = [Problem(schema.V_JCBH, f"监测编号重复（与{same}相同）",
                                     f"Duplicate monitoring number (same as row {first_row} of sheet '{first_sheet}')")]
-            elif jcbh and not problems:
+            elif jcbh:
                 first_row_of[jcbh] = (sheet, row_number)
             if problems:
                 results.append(RowResult(row_number, jcbh, "rejected", problems, sheet))
@@ -529,7 +529,7 @@ def import_spreadsheet(task_path, path, accept_partial=False, feedback=None):
                 # Equal, or left as the plugin wrote it while the record moved on: the newer record stays.
                 results.append(RowResult(row_number, jcbh, "unchanged", sheet=sheet))
             elif written_as and written_as[0] != version:
-                results.append(RowResult(row_number, jcbh, "conflict", [_conflict(jcbh, stored, values)], sheet))
+                results.append(RowResult(row_number, jcbh, "conflict", [_conflict(stored, values)], sheet))
             else:
                 changes[jcbh], expected[jcbh] = merged, version
                 results.append(RowResult(row_number, jcbh, "accepted", sheet=sheet))
