@@ -120,13 +120,13 @@
         </message>
         <message>
             <location filename="../land_enforcement_plugin/processing/import_verification.py" line="22" />
-            <source>Imports a filled verification spreadsheet (.xlsx with the 监测编号 … 备注 headers) into the task database. Every row is checked (unknown monitoring number, unknown code, bad date, missing required field); the file is imported all-or-nothing unless partial import is accepted. Importing the same file twice changes nothing. Every changed field is written to the audit log.</source>
-            <translation>将填好的核查表（表头为 监测编号 … 备注 的 .xlsx）导入任务库。逐行检查（监测编号不存在、代码不存在、日期有误、必填项缺失）；除非允许部分导入，否则整个文件要么全部导入，要么全不导入。同一文件重复导入不会产生任何变化。每个被修改的字段都记入审计日志。</translation>
+            <source>Imports a filled verification spreadsheet (.xlsx with the 监测编号 … 备注 headers, or a .csv saved by Excel) into the task database: every visible sheet with those headers (one per township is fine), headers matched whatever their brackets, stars or spaces. Every row is checked (unknown monitoring number, one Excel rounded as a number, a township the patch is not in, unknown code, bad date, missing required field); a record saved since the plugin wrote the sheet is a conflict, never overwritten. The file is imported all-or-nothing unless partial import is accepted. Importing the same file twice changes nothing. Every changed field is written to the audit log. An .xls or a password-protected file is refused saying what to do.</source>
+            <translation>将填好的核查表（表头为 监测编号 … 备注 的 .xlsx，或 Excel 另存的 .csv）导入任务库：导入每一个带这些表头的可见工作表（一个乡镇一页也可以），表头中的括号、星号、空格不影响识别。逐行检查（监测编号不存在、被 Excel 按数字截断的编号、图斑不在所填乡镇、代码不存在、日期有误、必填项缺失）；插件写出核查表之后又在任务库中保存过的记录视为冲突，决不覆盖。除非允许部分导入，否则整个文件要么全部导入，要么全不导入。同一文件重复导入不会产生任何变化。每个被修改的字段都记入审计日志。.xls 或设了密码的文件会被拒绝，并说明应如何处理。</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/processing/import_verification.py" line="29" />
-            <source>Verification spreadsheet (.xlsx)</source>
-            <translation>核查表（.xlsx）</translation>
+            <source>Verification spreadsheet (.xlsx or .csv)</source>
+            <translation>核查表（.xlsx 或 .csv）</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/processing/import_verification.py" line="32" />
@@ -147,6 +147,11 @@
             <location filename="../land_enforcement_plugin/processing/import_verification.py" line="34" />
             <source>Records written</source>
             <translation>写入的记录</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="35" />
+            <source>Rows in conflict with a newer record</source>
+            <translation>与较新记录冲突的行</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/processing/import_verification.py" line="37" />
@@ -1675,8 +1680,8 @@
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/review_dock.py" line="497" />
-            <source>Excel (*.xlsx)</source>
-            <translation>Excel 表格 (*.xlsx)</translation>
+            <source>Spreadsheets (*.xlsx *.xlsm *.csv);;All files (*)</source>
+            <translation>表格 (*.xlsx *.xlsm *.csv);;所有文件 (*)</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/review_dock.py" line="554" />

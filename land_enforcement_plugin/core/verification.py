@@ -20,7 +20,7 @@ from .dates import parse_date
 from .errors import LandEnforcementError
 from .photos import safe_name
 from .store import VerificationConflict, open_task
-from .workbook import TEXT_FORMAT, put
+from .workbook import TEXT_FORMAT, put, read_csv
 
 _SEPARATORS = re.compile(r"[、，,；;/]+")
 
@@ -196,8 +196,6 @@ def _read_tables(path):
         raise _ole2_error(path)
     if not head.startswith(b"PK\x03\x04"):
         if path.lower().endswith((".csv", ".txt")):
-            from .workbook import read_csv
-
             return [_Table(name, False, read_csv(path))]
         raise LandEnforcementError(
             f"无法读取 Excel 文件（需要 .xlsx）：“{name}”不是 Excel 工作簿，请在 Excel/WPS 中另存为 .xlsx 再导入",
