@@ -89,7 +89,7 @@
             <translation>未变图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="34" />
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="38" />
             <source>Rows rejected</source>
             <translation>拒绝导入的行</translation>
         </message>
@@ -115,41 +115,46 @@
         </message>
         <message>
             <location filename="../land_enforcement_plugin/processing/import_verification.py" line="22" />
-            <source>Imports a filled verification spreadsheet (.xlsx with the 监测编号 … 备注 headers) into the task database. Every row is checked (unknown monitoring number, unknown code, bad date, missing required field); the file is imported all-or-nothing unless partial import is accepted. Importing the same file twice changes nothing. Every changed field is written to the audit log.</source>
-            <translation>将填好的核查表（表头为 监测编号 … 备注 的 .xlsx）导入任务库。逐行检查（监测编号不存在、代码不存在、日期有误、必填项缺失）；除非允许部分导入，否则整个文件要么全部导入，要么全不导入。同一文件重复导入不会产生任何变化。每个被修改的字段都记入审计日志。</translation>
+            <source>Imports a filled verification spreadsheet (.xlsx with the 监测编号 … 备注 headers, or a .csv saved by Excel) into the task database: every visible sheet with those headers (one per township is fine), headers matched whatever their brackets, stars or spaces. Every row is checked (unknown monitoring number, one Excel rounded as a number, a township the patch is not in, unknown code, bad date, missing required field); a record saved since the plugin wrote the sheet is a conflict, never overwritten. The file is imported all-or-nothing unless partial import is accepted. Importing the same file twice changes nothing. Every changed field is written to the audit log. An .xls or a password-protected file is refused saying what to do.</source>
+            <translation>将填好的核查表（表头为 监测编号 … 备注 的 .xlsx，或 Excel 另存的 .csv）导入任务库：导入每一个带这些表头的可见工作表（一个乡镇一页也可以），表头中的括号、星号、空格不影响识别。逐行检查（监测编号不存在、被 Excel 按数字截断的编号、图斑不在所填乡镇、代码不存在、日期有误、必填项缺失）；插件写出核查表之后又在任务库中保存过的记录视为冲突，决不覆盖。除非允许部分导入，否则整个文件要么全部导入，要么全不导入。同一文件重复导入不会产生任何变化。每个被修改的字段都记入审计日志。.xls 或设了密码的文件会被拒绝，并说明应如何处理。</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="29" />
-            <source>Verification spreadsheet (.xlsx)</source>
-            <translation>核查表（.xlsx）</translation>
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="33" />
+            <source>Verification spreadsheet (.xlsx or .csv)</source>
+            <translation>核查表（.xlsx 或 .csv）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="32" />
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="36" />
             <source>Import the valid rows even when some rows are rejected</source>
             <translation>部分行被拒绝时仍导入有效行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="34" />
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="38" />
             <source>Rows accepted</source>
             <translation>接受的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="34" />
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="38" />
             <source>Rows unchanged</source>
             <translation>未变的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="34" />
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="38" />
             <source>Records written</source>
             <translation>写入的记录</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="37" />
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="38" />
+            <source>Rows in conflict with a newer record</source>
+            <translation>与较新记录冲突的行</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="42" />
             <source>Row report</source>
             <translation>逐行报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="48" />
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="53" />
             <source>Rows were rejected: nothing was written. Fix them, or accept a partial import.</source>
             <translation>有行被拒绝：未写入任何内容。请修正这些行，或允许部分导入。</translation>
         </message>
@@ -614,31 +619,6 @@
             <translation>核查表中附前后时相影像截图（每个图斑约 0.1 秒）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="30" />
-            <source>Imports satellite change patches (Shapefile in UTF-8 or GBK, GeoPackage, GeoJSON, FileGDB) into the task GeoPackage, creating it when it does not exist. Patches are merged by monitoring number (JCBH): verification records already entered are kept. Invalid geometries are repaired and listed; rows that cannot be imported are listed with the reason. When the batch field (PC) holds several values (2023Q1 … 2023Q4), each value becomes a batch (BATCH then names the batch of rows without one), or every row goes into BATCH when BATCH_MODE is 1. INPUT may name a layer the QGIS way: file.gpkg|layername=x.</source>
-            <translation>将卫片图斑（UTF-8 或 GBK 编码的 Shapefile、GeoPackage、GeoJSON、FileGDB）导入任务库 GeoPackage，任务库不存在时自动创建。图斑按监测编号（JCBH）合并：已录入的核查记录保持不变。无效几何会被修复并列出；无法导入的行会连同原因一并列出。批次字段（PC）有多个值（2023Q1 … 2023Q4）时，每个值导入为一个批次（此时 BATCH 为 PC 为空的行所属的批次）；BATCH_MODE 为 1 时全部导入 BATCH。INPUT 可按 QGIS 的写法指定图层：file.gpkg|layername=x。</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="48" />
-            <source>When the batch field (PC) holds several values</source>
-            <translation>批次字段（PC）有多个值时</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="48" />
-            <source>One batch per PC value</source>
-            <translation>每个 PC 值一个批次</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="48" />
-            <source>All into the batch given</source>
-            <translation>全部导入所填批次</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="62" />
-            <source>Batches imported (separated by 、)</source>
-            <translation>导入的批次（以、分隔）</translation>
-        </message>
-        <message>
             <location filename="../land_enforcement_plugin/plugin.py" line="140" />
             <source>Your name in the change history…</source>
             <translation>修改记录中的姓名…</translation>
@@ -662,6 +642,31 @@
             <location filename="../land_enforcement_plugin/processing/add_imagery.py" line="46" />
             <source>Warnings about its date, one a line</source>
             <translation>关于其日期的警告（每行一条）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="30" />
+            <source>Imports satellite change patches (Shapefile in UTF-8 or GBK, GeoPackage, GeoJSON, FileGDB) into the task GeoPackage, creating it when it does not exist. Patches are merged by monitoring number (JCBH): verification records already entered are kept. Invalid geometries are repaired and listed; rows that cannot be imported are listed with the reason. When the batch field (PC) holds several values (2023Q1 … 2023Q4), each value becomes a batch (BATCH then names the batch of rows without one), or every row goes into BATCH when BATCH_MODE is 1. INPUT may name a layer the QGIS way: file.gpkg|layername=x.</source>
+            <translation>将卫片图斑（UTF-8 或 GBK 编码的 Shapefile、GeoPackage、GeoJSON、FileGDB）导入任务库 GeoPackage，任务库不存在时自动创建。图斑按监测编号（JCBH）合并：已录入的核查记录保持不变。无效几何会被修复并列出；无法导入的行会连同原因一并列出。批次字段（PC）有多个值（2023Q1 … 2023Q4）时，每个值导入为一个批次（此时 BATCH 为 PC 为空的行所属的批次）；BATCH_MODE 为 1 时全部导入 BATCH。INPUT 可按 QGIS 的写法指定图层：file.gpkg|layername=x。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="48" />
+            <source>When the batch field (PC) holds several values</source>
+            <translation>批次字段（PC）有多个值时</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="48" />
+            <source>One batch per PC value</source>
+            <translation>每个 PC 值一个批次</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="48" />
+            <source>All into the batch given</source>
+            <translation>全部导入所填批次</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_patches.py" line="62" />
+            <source>Batches imported (separated by 、)</source>
+            <translation>导入的批次（以、分隔）</translation>
         </message>
     </context>
     <context>
@@ -1750,8 +1755,8 @@
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/review_dock.py" line="519" />
-            <source>Excel (*.xlsx)</source>
-            <translation>Excel 表格 (*.xlsx)</translation>
+            <source>Spreadsheets (*.xlsx *.xlsm *.csv);;All files (*)</source>
+            <translation>表格 (*.xlsx *.xlsm *.csv);;所有文件 (*)</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/review_dock.py" line="576" />

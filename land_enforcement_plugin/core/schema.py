@@ -235,23 +235,32 @@ class VerificationField:
     vocabulary: type = None  # a Labeled enum, or None for free text
     multiple: bool = False  # several vocabulary values, separated by 、 ， , ； ;
     kind: str = "str"
+    # Other headers township staff use for the column (matched after header normalisation:
+    # full-width forms folded, brackets with their content, '*' and spaces dropped).
+    synonyms: tuple = ()
 
 
-V_JCBH = VerificationField("jcbh", "监测编号", "Monitoring number")
-V_TOWNSHIP = VerificationField("xzqmc", "乡镇名称", "Township")
-V_VERDICT = VerificationField("verdict", "判定结果", "Verdict", Verdict)
-V_LAND_USE = VerificationField("land_use", "用地类型", "Land use", LandUse)
-V_LAWFUL_KIND = VerificationField("lawful_kind", "合法类型", "Lawful kind", LawfulKind)
-V_VIOLATION = VerificationField("violation_type", "违法类型", "Violation type", ViolationType)
+V_JCBH = VerificationField("jcbh", "监测编号", "Monitoring number",
+                           synonyms=("JCBH", "图斑编号", "监测图斑编号", "图斑监测编号"))
+V_TOWNSHIP = VerificationField("xzqmc", "乡镇名称", "Township", synonyms=("乡镇", "所属乡镇", "乡镇街道", "乡镇名"))
+V_VERDICT = VerificationField("verdict", "判定结果", "Verdict", Verdict,
+                              synonyms=("判定", "合法性判定", "合法性判定结果", "判定结论"))
+V_LAND_USE = VerificationField("land_use", "用地类型", "Land use", LandUse, synonyms=("用地性质",))
+V_LAWFUL_KIND = VerificationField("lawful_kind", "合法类型", "Lawful kind", LawfulKind, synonyms=("合法用地类型",))
+V_VIOLATION = VerificationField("violation_type", "违法类型", "Violation type", ViolationType,
+                                synonyms=("违法用地类型", "违法情形"))
 V_OTHER_KIND = VerificationField("other_kind", "其他类型", "Other kind", OtherKind)
-V_APPROVAL_NO = VerificationField("approval_no", "批准文号", "Approval number")
-V_RECT_STATUS = VerificationField("rect_status", "整改状态", "Rectification status", RectificationStatus)
-V_MEASURES = VerificationField("rect_measures", "整改措施", "Rectification measures", Measure, multiple=True)
-V_CASE_FILED = VerificationField("case_filed", "是否立案", "Case filed", CaseFiled)
-V_LEAD_SOURCE = VerificationField("lead_source", "线索来源", "Lead source", LeadSource)
-V_INSPECTOR = VerificationField("inspector", "核查人", "Inspector")
-V_DATE = VerificationField("verify_date", "核查日期", "Verification date", kind="date")
-V_NOTES = VerificationField("notes", "备注", "Notes")
+V_APPROVAL_NO = VerificationField("approval_no", "批准文号", "Approval number",
+                                  synonyms=("批准文号/备案号", "批准文号或备案号", "备案号", "批文号", "用地批准文号"))
+V_RECT_STATUS = VerificationField("rect_status", "整改状态", "Rectification status", RectificationStatus,
+                                  synonyms=("整改进展",))
+V_MEASURES = VerificationField("rect_measures", "整改措施", "Rectification measures", Measure, multiple=True,
+                               synonyms=("整改方式",))
+V_CASE_FILED = VerificationField("case_filed", "是否立案", "Case filed", CaseFiled, synonyms=("立案",))
+V_LEAD_SOURCE = VerificationField("lead_source", "线索来源", "Lead source", LeadSource, synonyms=("发现方式",))
+V_INSPECTOR = VerificationField("inspector", "核查人", "Inspector", synonyms=("核查人员", "核查人员姓名"))
+V_DATE = VerificationField("verify_date", "核查日期", "Verification date", kind="date", synonyms=("核查时间",))
+V_NOTES = VerificationField("notes", "备注", "Notes", synonyms=("说明", "备注说明"))
 
 # The spreadsheet template's columns, in order (合法类型 / 其他类型 are accepted when present).
 SPREADSHEET_FIELDS = (V_JCBH, V_TOWNSHIP, V_VERDICT, V_LAND_USE, V_VIOLATION, V_APPROVAL_NO, V_RECT_STATUS,

@@ -334,15 +334,9 @@ _ROSTER_HEADERS = {"姓名": "name", "name": "name", "角色": "role", "role": "
 def read_roster(path):
     """People from a sheet (.xlsx or .csv) with the headers 姓名, 角色, 乡镇代码, 村, 电话, 默认."""
     if path.lower().endswith(".csv"):
-        import csv
+        from .workbook import read_csv
 
-        with open(path, "rb") as f:
-            raw = f.read()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:  # saved by Excel on Chinese Windows
-            text = raw.decode("gbk", errors="strict")
-        rows = list(csv.reader(text.splitlines()))
+        rows = read_csv(path)  # UTF-8, or GBK as Excel saves it on Chinese Windows
     else:
         import openpyxl
 

@@ -517,7 +517,7 @@ class ReviewDock(QgsDockWidget):
 
     def choose_sheet(self):
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Returned verification sheet"), "",
-                                              self.tr("Excel (*.xlsx)"))
+                                              self.tr("Spreadsheets (*.xlsx *.xlsm *.csv);;All files (*)"))
         if path:
             self.import_sheet(path)
 

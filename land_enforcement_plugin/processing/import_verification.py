@@ -19,20 +19,25 @@ class ImportVerificationAlgorithm(LandEnforcementAlgorithm):
         return tr("Import verification spreadsheet")
 
     def shortHelpString(self):
-        return tr("Imports a filled verification spreadsheet (.xlsx with the 监测编号 … 备注 headers) into the "
-                  "task database. Every row is checked (unknown monitoring number, unknown code, bad date, "
-                  "missing required field); the file is imported all-or-nothing unless partial import is "
-                  "accepted. Importing the same file twice changes nothing. Every changed field is written "
-                  "to the audit log.")
+        return tr("Imports a filled verification spreadsheet (.xlsx with the 监测编号 … 备注 headers, or a .csv "
+                  "saved by Excel) into the task database: every visible sheet with those headers (one per "
+                  "township is fine), headers matched whatever their brackets, stars or spaces. Every row is "
+                  "checked (unknown monitoring number, one Excel rounded as a number, a township the patch is "
+                  "not in, unknown code, bad date, missing required field); a record saved since the plugin "
+                  "wrote the sheet is a conflict, never overwritten. The file is imported all-or-nothing unless "
+                  "partial import is accepted. Importing the same file twice changes nothing. Every changed "
+                  "field is written to the audit log. An .xls or a password-protected file is refused saying "
+                  "what to do.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterFile(self.INPUT, tr("Verification spreadsheet (.xlsx)"),
-                                                     extension="xlsx"))
+        self.addParameter(QgsProcessingParameterFile(self.INPUT, tr("Verification spreadsheet (.xlsx or .csv)"),
+                                                     fileFilter="Spreadsheets (*.xlsx *.xlsm *.csv);;All files (*)"))
         self.addParameter(task_database_parameter())
         self.addParameter(QgsProcessingParameterBoolean(
             self.ACCEPT_PARTIAL, tr("Import the valid rows even when some rows are rejected"), defaultValue=False))
         for name, label in (("ACCEPTED", tr("Rows accepted")), ("UNCHANGED", tr("Rows unchanged")),
-                            ("REJECTED", tr("Rows rejected")), ("CHANGED", tr("Records written"))):
+                            ("REJECTED", tr("Rows rejected")), ("CONFLICTS", tr("Rows in conflict with a newer record")),
+                            ("CHANGED", tr("Records written"))):
             self.addOutput(QgsProcessingOutputNumber(name, label))
         self.addOutput(QgsProcessingOutputString("REPORT", tr("Row report")))
 
@@ -47,4 +52,5 @@ class ImportVerificationAlgorithm(LandEnforcementAlgorithm):
         if result.rejected and not result.applied:
             feedback.reportError(tr("Rows were rejected: nothing was written. Fix them, or accept a partial import."))
         return {"ACCEPTED": len(result.accepted), "UNCHANGED": len(result.unchanged),
-                "REJECTED": len(result.rejected), "CHANGED": result.changed, "REPORT": "\n".join(report)}
+                "REJECTED": len(result.rejected), "CONFLICTS": len(result.conflicts), "CHANGED": result.changed,
+                "REPORT": "\n".join(report)}
