@@ -69,8 +69,8 @@ def test_township_login_sees_and_edits_only_its_own_township(bureau, pg_cluster)
         everything = rows(county)
         mine = rows(li)
         assert mine and set(mine) < set(everything)
-        assert {r["xzqdm"] for r in mine.values()} == {TOWN_A}
-        other = next(j for j, r in everything.items() if r["xzqdm"] == TOWN_B and not r["verdict"])
+        assert {r["township_code"] for r in mine.values()} == {TOWN_A}
+        other = next(j for j, r in everything.items() if r["township_code"] == TOWN_B and not r["verdict"])
         own = next(j for j, r in mine.items() if not r["verdict"])
         with pytest.raises(Exception, match="row-level security"):
             li.apply_verifications({other: {"verdict": "合法"}}, schema.CHANNEL_FORM)
@@ -82,7 +82,7 @@ def test_township_login_sees_and_edits_only_its_own_township(bureau, pg_cluster)
         county.close()
     # The fence is in the database, not in the plugin: plain SQL as li is held to it too.
     with psycopg2.connect(pg_cluster.conninfo(user="li")) as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM task_370323_2024.patches WHERE xzqdm <> %s", (TOWN_A,))
+        cursor.execute("SELECT count(*) FROM task_370323_2024.patches WHERE township_code IS DISTINCT FROM %s", (TOWN_A,))
         assert cursor.fetchone()[0] == 0
         cursor.execute("UPDATE task_370323_2024.verifications SET notes = 'x' WHERE jcbh = %s", (other,))
         assert cursor.rowcount == 0
@@ -134,7 +134,7 @@ def test_two_people_saving_one_patch_get_a_conflict_not_a_lost_update(bureau):
 def test_audit_is_written_by_the_database_even_for_edits_outside_the_plugin(bureau, pg_cluster):
     county = open_task(bureau)
     try:
-        jcbh = next(j for j, r in rows(county).items() if r["xzqdm"] == TOWN_A)
+        jcbh = next(j for j, r in rows(county).items() if r["township_code"] == TOWN_A)
         before = county.verification_version(jcbh)
     finally:
         county.close()

@@ -331,15 +331,17 @@ def _policies_sql(schema_name, table):
     """County: everything; reviewer: read everything; township: its own patches' rows only."""
     qualified = f"{schema_name}.{table}"
     own = _OWN_TOWNSHIP
+    # A patch belongs to the township the overlay placed it in: deliveries carry the county's code.
     if table == schema.PATCHES_LAYER:
-        township_rows = f"xzqdm = {own}"
+        township_rows = f"{schema.TOWNSHIP_CODE.name} = {own}"
     elif table == schema.PATCH_TOWNSHIPS_TABLE:
         township_rows = f"xzqdm = {own}"
     elif any(re.fullmatch(p.replace("%", ".*"), table) for p in _PATCH_ROWS):
-        township_rows = f"jcbh IN (SELECT p.jcbh FROM {schema_name}.{schema.PATCHES_LAYER} p WHERE p.xzqdm = {own})"
+        township_rows = (f"jcbh IN (SELECT p.jcbh FROM {schema_name}.{schema.PATCHES_LAYER} p "
+                         f"WHERE p.{schema.TOWNSHIP_CODE.name} = {own})")
     elif table == schema.AUDIT_TABLE:
         township_rows = (f"jcbh IS NULL OR jcbh IN (SELECT p.jcbh FROM {schema_name}.{schema.PATCHES_LAYER} p "
-                         f"WHERE p.xzqdm = {own})")
+                         f"WHERE p.{schema.TOWNSHIP_CODE.name} = {own})")
     else:
         township_rows = "true"  # task metadata, runs, metrics: shared figures, read-only for townships
     township_write = "user_name = session_user" if table == schema.AUDIT_TABLE else township_rows
