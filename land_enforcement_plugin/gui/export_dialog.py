@@ -205,10 +205,11 @@ class ExportPackageDialog(QDialog):
             self.status.setText(self.tr("Cancelled: nothing was written."))
         else:
             manifest = result.manifest
-            self.status.setText(self.tr("Written {path}: {files} files, {photos} photos, {sheets} evidence sheets.")
-                                .format(path=result.path, files=len(manifest["files"]) + 1,
-                                        photos=manifest["counts"]["photos"],
-                                        sheets=manifest["counts"]["evidence_sheets"]))
+            text = self.tr("Written {path}: {files} files, {photos} photos, {sheets} evidence sheets.").format(
+                path=result.path, files=len(manifest["files"]) + 1, photos=manifest["counts"]["photos"],
+                sheets=manifest["counts"]["evidence_sheets"])
+            zh = ui_is_chinese()
+            self.status.setText("\n".join([text] + [line[0] if zh else line[1] for line in result.stale_lines()]))
             self.exported.emit(result.path)
 
     # -- verify ------------------------------------------------------------------------------
