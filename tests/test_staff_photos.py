@@ -200,3 +200,62 @@ def test_the_dock_lists_refused_files(plugin_iface, task, tmp_path, monkeypatch)
     assert level == 1 and text.splitlines()[0].startswith("1 photos attached, 0 already there, 2 files refused")
     assert any(line.startswith(f"{jcbh} {jcbh}_2.jpg: ") for line in text.splitlines())
     assert any(line.startswith("现场.jpg: ") for line in text.splitlines())
+
+
+def _unverified(task):
+    store = GeoPackageTaskStore.open(task)
+    try:
+        records = store.verifications()
+        return sorted(jcbh for jcbh in store.patch_index() if not (records.get(jcbh) or {}).get("verdict"))[0]
+    finally:
+        store.close()
+
+
+def test_a_verification_date_in_2099_is_imported_with_a_warning_naming_it(task, tmp_path):
+    import openpyxl
+
+    from land_enforcement_plugin.core import schema, verification
+
+    jcbh = _unverified(task)
+    sheet_path = next(path for path in verification.export_templates(task, str(tmp_path / "sheets"))
+                      if jcbh in {cell.value for row in openpyxl.load_workbook(path).active.iter_rows() for cell in row})
+    book = openpyxl.load_workbook(sheet_path)
+    sheet = book.active
+    header_row = next(row[0].row for row in sheet.iter_rows() if any(c.value == schema.V_JCBH.zh for c in row))
+    column = {cell.value: cell.column for cell in sheet[header_row] if cell.value}
+    row = next(cells[0].row for cells in sheet.iter_rows(min_row=header_row + 1)
+               if cells[column[schema.V_JCBH.zh] - 1].value == jcbh)
+    typed = {schema.V_VERDICT: "违法", schema.V_VIOLATION: "未批先建", schema.V_RECT_STATUS: "未整改",
+             schema.V_CASE_FILED: "否", schema.V_LEAD_SOURCE: "卫片", schema.V_INSPECTOR: "李强",
+             schema.V_DATE: "2099-05-08"}
+    for spec, value in typed.items():
+        sheet.cell(row, column[spec.zh]).value = value
+    book.save(sheet_path)
+
+    result = verification.import_spreadsheet(task, sheet_path)
+
+    assert [r.jcbh for r in result.accepted] == [jcbh] and not result.rejected
+    today = datetime.date.today().isoformat()
+    assert f"第 {row} 行 row {row} {jcbh}: 警告 核查日期 2099-05-08 晚于今天（{today}），请核对 / warning: The " \
+           f"verification date 2099-05-08 is after today ({today}); please check it" in result.lines()
+    store = GeoPackageTaskStore.open(task)
+    try:
+        assert store.verifications()[jcbh]["verify_date"] == "2099-05-08"  # warned, kept as typed
+    finally:
+        store.close()
+
+
+def test_the_verdict_form_warns_of_a_date_after_today(qgis_parent):
+    from qgis.PyQt.QtCore import QDate
+    from qgis.PyQt.QtWidgets import QDialogButtonBox
+
+    from land_enforcement_plugin.core import schema
+    from land_enforcement_plugin.gui.verdict_form import VerdictForm
+
+    values = {"verdict": "其他", "other_kind": "伪变化", "land_use": "其他", "lead_source": "卫片",
+              "inspector": "王五", "verify_date": "2024-06-01"}
+    form = VerdictForm("3703232024000001", values, [], qgis_parent)
+    assert form.warning.text() == ""
+    form.widgets[schema.V_DATE].setDate(QDate(2099, 5, 8))
+    assert "2099-05-08" in form.warning.text() and ("晚于今天" in form.warning.text() or "after today" in form.warning.text())
+    assert form.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()  # a warning, not a refusal

@@ -5,6 +5,7 @@ full-width characters, and anything else wrong is reported with the row, the col
 allowed values — never guessed.
 """
 import contextlib
+import datetime
 import os
 import re
 import tempfile
@@ -75,6 +76,17 @@ def missing_required(values):
             for spec in required if not values.get(spec.name)]
 
 
+def date_warnings(values, today=None):
+    """Problems that do not stop a save but are named: a verification date after today (2099 typed
+    for 2024, a wrong computer clock)."""
+    today = today or datetime.date.today().isoformat()
+    day = values.get(schema.V_DATE.name)
+    if day and day > today:
+        return [Problem(schema.V_DATE, f"核查日期 {day} 晚于今天（{today}），请核对",
+                        f"The verification date {day} is after today ({today}); please check it")]
+    return []
+
+
 # -- spreadsheet import ------------------------------------------------------------------------
 @dataclass
 class RowResult:
@@ -82,6 +94,7 @@ class RowResult:
     jcbh: str
     status: str  # "accepted", "unchanged", "rejected"
     problems: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)  # Problems that did not stop the row
 
 
 @dataclass
@@ -112,6 +125,10 @@ class SpreadsheetImport:
         for result in self.rejected:
             for problem in result.problems:
                 out.append(f"第 {result.row} 行 row {result.row} {result.jcbh or '-'}: {problem.zh} / {problem.en}")
+        for result in self.rows:
+            for problem in result.warnings:
+                out.append(f"第 {result.row} 行 row {result.row} {result.jcbh}: 警告 {problem.zh} / "
+                           f"warning: {problem.en}")
         return out
 
 
@@ -216,10 +233,10 @@ def import_spreadsheet(task_path, path, accept_partial=False, feedback=None):
             # Columns absent from this sheet keep what is stored.
             merged = dict(current.get(jcbh, {}), **values)
             if current.get(jcbh) == merged:
-                results.append(RowResult(row_number, jcbh, "unchanged"))
+                results.append(RowResult(row_number, jcbh, "unchanged", warnings=date_warnings(values)))
             else:
                 changes[jcbh] = merged
-                results.append(RowResult(row_number, jcbh, "accepted"))
+                results.append(RowResult(row_number, jcbh, "accepted", warnings=date_warnings(values)))
         rejected = any(r.status == "rejected" for r in results)
         apply = bool(changes) and (not rejected or accept_partial)
         changed = store.apply_verifications(changes, schema.CHANNEL_SPREADSHEET, os.path.basename(path)) if apply else 0
