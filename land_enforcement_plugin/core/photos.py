@@ -319,7 +319,6 @@ def attach_photos(task_path, by_jcbh, max_distance=None, feedback=None):
         working = QgsCoordinateReferenceSystem(store.meta()["working_crs"])
         to_working = QgsCoordinateTransform(QgsCoordinateReferenceSystem(schema.CGCS2000_GEOGRAPHIC), working,
                                             QgsCoordinateTransformContext())
-        known = {(row["jcbh"], row["sha256"]) for row in store.photos()}
         refused = [(None, name, zh, en) for name, zh, en in getattr(by_jcbh, "unmatched", ())]
         rows, copies, warnings = [], [], []
         today = datetime.date.today().isoformat()
@@ -345,8 +344,7 @@ def attach_photos(task_path, by_jcbh, max_distance=None, feedback=None):
                 problems = info.notes + problems + [p for p in [_future_time(info, today)] if p]
                 digest = file_sha256(path)[0]
                 target = os.path.join(target_dir, f"{digest[:8]}_{os.path.basename(path)}")
-                if (jcbh, digest) not in known:
-                    copies.append((path, target))
+                copies.append((path, target))  # also restores a copy lost since an earlier attach
                 warnings += [(jcbh, os.path.basename(path), zh, en) for zh, en in problems]
                 rows.append({"jcbh": jcbh, "file": os.path.relpath(target, task_files_folder(task_path)),
                              "sha256": digest, "taken_at": info.taken_at, "direction": info.direction,
