@@ -692,8 +692,7 @@ def _kind_problem(name, path):
         head = f.read(16)
     if ext in PHOTO_SUFFIXES:
         problem = image_problem(path)
-        return (f"照片不是可读取的图像（{problem[0]}）：{name}",
-                f"The photo is not a readable image ({problem[1]}): {name}") if problem else None
+        return (f"{problem[0]}：{name}", f"{problem[1]}: {name}") if problem else None
     expected = {".pdf": (head.startswith(b"%PDF-"), "PDF"),
                 ".xlsx": (zipfile.is_zipfile(path), "Excel (.xlsx)"),
                 ".shp": (head.startswith(_SHAPEFILE_MAGIC), "Shapefile"),
