@@ -101,6 +101,23 @@ def test_garbage_workbook_and_shapefile_with_matching_hashes_are_refused(package
     assert message and "Traceback" not in message
 
 
+def test_a_member_damaged_in_transit_is_a_message(package, tmp_path):
+    """Bytes flipped inside a compressed photo (a bad copy over a network share): zlib's error
+    becomes a line of the report."""
+    data = bytearray(open(package, "rb").read())
+    with zipfile.ZipFile(package) as archive:
+        photo = sorted((i for i in archive.infolist() if "/photos/" in i.filename), key=lambda i: i.filename)[0]
+    start = photo.header_offset + 30 + len(photo.filename.encode("utf-8")) + len(photo.extra)
+    for offset in range(start + 10, start + 60):
+        data[offset] ^= 0x5A
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(bytes(data))
+    report = submission.verify_package(str(damaged))
+    assert [en.startswith("File cannot be extracted (Error -3 while decompressing data") for _, en in report.problems] \
+        == [True]
+    assert photo.filename in report.problems[0][1]
+
+
 def test_invalid_manifest_entries_are_messages(package, tmp_path):
     forged = _forge(package, tmp_path / "entries.zip", lambda files: None)
     files = _members(forged)

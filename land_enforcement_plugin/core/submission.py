@@ -20,6 +20,7 @@ import shutil
 import tempfile
 import time
 import zipfile
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -624,6 +625,9 @@ _MANIFEST_MAX_BYTES = 50 * 1024 * 1024  # a real manifest lists thousands of fil
 _CHUNK = 1 << 20
 _SHAPEFILE_MAGIC = b"\x00\x00\x27\x0a"  # file code 9994, big-endian, of .shp and .shx
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf")
+# What reading a damaged or odd zip member raises: bad CRC, corrupt deflate data, cut-off file,
+# an unsupported compression method, encryption.
+_ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError)
 
 
 def _read_zip_manifest(archive):
@@ -635,7 +639,7 @@ def _read_zip_manifest(archive):
                                    "manifest.json is implausibly large; not a manifest this plugin wrote")
     try:
         manifest = json.loads(archive.read(names[0]).decode("utf-8"))
-    except (ValueError, zipfile.BadZipFile, OSError) as exc:
+    except (ValueError, *_ZIP_READ_ERRORS) as exc:
         raise LandEnforcementError("manifest.json 无法解析", "manifest.json cannot be parsed") from exc
     if not isinstance(manifest, dict):
         raise LandEnforcementError("manifest.json 无法解析", "manifest.json cannot be parsed")
@@ -678,7 +682,7 @@ def _extract_member(archive, info, entry, target):
                     return f"文件大小与清单不符：{name}", f"File size differs from the manifest: {name}"
                 digest.update(chunk)
                 out.write(chunk)
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+    except _ZIP_READ_ERRORS as exc:
         return f"文件无法解压（{exc}）：{name}", f"File cannot be extracted ({exc}): {name}"
     if size != entry["size"] or digest.hexdigest() != entry["sha256"]:
         return f"文件已被改动：{name}", f"File changed: {name}"
