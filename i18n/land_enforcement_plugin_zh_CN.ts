@@ -800,17 +800,17 @@
             <translation>已写入 {path}：{files} 个文件，{photos} 张照片，{sheets} 份举证材料。</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="217" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="218" />
             <source>Verify a submission package</source>
             <translation>校验成果上报包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="223" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="224" />
             <source>Verifying {path}…</source>
             <translation>正在校验 {path}…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="224" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="225" />
             <source>Verifying the submission package</source>
             <translation>校验成果上报包</translation>
         </message>
@@ -2254,22 +2254,22 @@ Import the {good} valid rows anyway?</source>
             <translation>图斑 {jcbh} 核查结果</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="47" />
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="51" />
             <source>History</source>
             <translation>修改记录</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="36" />
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="39" />
             <source>Save</source>
             <translation>保存</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="37" />
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="40" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="40" />
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="43" />
             <source>Monitoring number {jcbh}</source>
             <translation>监测编号 {jcbh}</translation>
         </message>

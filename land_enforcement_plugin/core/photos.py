@@ -49,7 +49,7 @@ class AttachResult:
         """The report: refused files first, then warnings; in one language, or both (chinese=None)."""
         out = []
         for jcbh, name, zh, en in self.refused + self.warnings:
-            text = {True: zh, False: en}.get(chinese, f"{zh} / {en}")
+            text = f"{zh} / {en}" if chinese is None else zh if chinese else en
             out.append(f"{jcbh + ' ' if jcbh else ''}{name}: {text}")
         return out
 

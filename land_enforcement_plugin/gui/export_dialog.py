@@ -205,11 +205,12 @@ class ExportPackageDialog(QDialog):
             self.status.setText(self.tr("Cancelled: nothing was written."))
         else:
             manifest = result.manifest
-            text = self.tr("Written {path}: {files} files, {photos} photos, {sheets} evidence sheets.").format(
-                path=result.path, files=len(manifest["files"]) + 1, photos=manifest["counts"]["photos"],
-                sheets=manifest["counts"]["evidence_sheets"])
-            zh = ui_is_chinese()
-            self.status.setText("\n".join([text] + [line[0] if zh else line[1] for line in result.stale_lines()]))
+            self.status.setText(self.tr("Written {path}: {files} files, {photos} photos, {sheets} evidence sheets.")
+                                .format(path=result.path, files=len(manifest["files"]) + 1,
+                                        photos=manifest["counts"]["photos"],
+                                        sheets=manifest["counts"]["evidence_sheets"]))
+            for zh, en in result.stale_lines():  # what an interrupted export had left beside the package
+                self.status.setText(self.status.text() + "\n" + (zh if ui_is_chinese() else en))
             self.exported.emit(result.path)
 
     # -- verify ------------------------------------------------------------------------------
