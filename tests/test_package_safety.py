@@ -281,3 +281,31 @@ def test_a_task_still_busy_after_the_timeout_says_so(season, tmp_path, monkeypat
         writer.wait()
     assert "任务库正忙" in raised.value.zh and "is busy" in raised.value.en and "GeoPackage" not in str(raised.value)
     GeoPackageTaskStore.open(task).close()  # the writer gone, the task opens
+
+
+def test_the_export_dialog_says_which_stale_staging_it_removed(plugin_iface, season, tmp_path):
+    import land_enforcement_plugin
+    from test_gui import wait_for
+
+    task = copy_task(season, str(tmp_path / "task"))
+    # Left by an export killed three days ago (before staging folders had a lock file).
+    stale = tmp_path / "task" / ".package-k1l2m3"
+    (stale / "shp").mkdir(parents=True)
+    (stale / "shp" / "wptb_370323.dbf").write_bytes(b"\x03" * 100)
+    os.utime(stale, (time.time() - 3 * 24 * 3600,) * 2)
+    plugin = land_enforcement_plugin.classFactory(plugin_iface)
+    plugin.initGui()
+    try:
+        plugin.dock.set_task(task)
+        dialog = plugin.export_package()
+        wait_for(lambda: dialog.runner.idle)
+        dialog.evidence.setChecked(False)
+        dialog.draft.setChecked(True)
+        dialog.export()
+        wait_for(lambda: dialog.runner.idle, timeout=60)
+        status = dialog.status.text()
+    finally:
+        plugin.unload()
+    assert not stale.exists()
+    assert status.splitlines()[-1] in (f"已删除中断导出遗留的临时文件夹：{stale}",
+                                        f"Removed the staging folder of an interrupted export: {stale}")
