@@ -114,16 +114,6 @@
             <translation>核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="22" />
-            <source>Imports a filled verification spreadsheet (.xlsx with the 监测编号 … 备注 headers, or a .csv saved by Excel) into the task database: every visible sheet with those headers (one per township is fine), headers matched whatever their brackets, stars or spaces. Every row is checked (unknown monitoring number, one Excel rounded as a number, a township the patch is not in, unknown code, bad date, missing required field); a record saved since the plugin wrote the sheet is a conflict, never overwritten. The file is imported all-or-nothing unless partial import is accepted. Importing the same file twice changes nothing. Every changed field is written to the audit log. An .xls or a password-protected file is refused saying what to do.</source>
-            <translation>将填好的核查表（表头为 监测编号 … 备注 的 .xlsx，或 Excel 另存的 .csv）导入任务库：导入每一个带这些表头的可见工作表（一个乡镇一页也可以），表头中的括号、星号、空格不影响识别。逐行检查（监测编号不存在、被 Excel 按数字截断的编号、图斑不在所填乡镇、代码不存在、日期有误、必填项缺失）；插件写出核查表之后又在任务库中保存过的记录视为冲突，决不覆盖。除非允许部分导入，否则整个文件要么全部导入，要么全不导入。同一文件重复导入不会产生任何变化。每个被修改的字段都记入审计日志。.xls 或设了密码的文件会被拒绝，并说明应如何处理。</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="33" />
-            <source>Verification spreadsheet (.xlsx or .csv)</source>
-            <translation>核查表（.xlsx 或 .csv）</translation>
-        </message>
-        <message>
             <location filename="../land_enforcement_plugin/processing/import_verification.py" line="36" />
             <source>Import the valid rows even when some rows are rejected</source>
             <translation>部分行被拒绝时仍导入有效行</translation>
@@ -142,11 +132,6 @@
             <location filename="../land_enforcement_plugin/processing/import_verification.py" line="38" />
             <source>Records written</source>
             <translation>写入的记录</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="38" />
-            <source>Rows in conflict with a newer record</source>
-            <translation>与较新记录冲突的行</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/processing/import_verification.py" line="42" />
@@ -234,7 +219,7 @@
             <translation>已修复的红线要素</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="91" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="97" />
             <source>Report</source>
             <translation>报告</translation>
         </message>
@@ -304,87 +289,77 @@
             <translation>导出成果上报包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="19" />
-            <source>Builds the provincial submission package (成果上报包) of a task as one zip: the patches with their overlay areas and verdicts as Shapefile (GBK by default, with a field dictionary) and GeoPackage, the workbook (汇总表, 明细表, 违法图斑整改台账, 问责线索), the photos renamed by monitoring number, an evidence sheet PDF per unlawful or high-priority patch, and manifest.json with every file's SHA-256. Blocking problems (unverified patches, lawful without approval number, unlawful without rectification status, missing photos) stop the export unless DRAFT is set; a draft says so in its name and manifest. An existing package is replaced only with OVERWRITE. The same task exported twice gives the same files.</source>
-            <translation>将任务导出为一个成果上报包（zip）：含叠加面积与判定结果的图斑（Shapefile，默认 GBK 编码并附字段对照表；以及 GeoPackage）、工作簿（汇总表、明细表、违法图斑整改台账、问责线索）、按监测编号重命名的照片、每个违法或重点图斑的举证材料 PDF，以及记录每个文件 SHA-256 的 manifest.json。存在阻断性问题（未核查图斑、合法缺批准文号、违法缺整改状态、缺少照片）时不导出，除非选择“草稿”；草稿在文件名和清单中注明。已有成果包只有选择“覆盖”时才会被替换。同一任务两次导出的文件完全相同。</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="30" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="32" />
             <source>Package (.zip; default: &lt;county&gt;_&lt;batch&gt;_成果包.zip beside the task)</source>
             <translation>成果包（.zip；默认为任务库旁的 &lt;县代码&gt;_&lt;批次&gt;_成果包.zip）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="33" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="35" />
             <source>Shapefile encoding</source>
             <translation>Shapefile 编码</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="35" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="37" />
             <source>Draft: export despite blocking problems</source>
             <translation>草稿：存在阻断性问题也导出</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="37" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="39" />
             <source>Evidence sheet PDFs</source>
             <translation>举证材料 PDF</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="38" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="40" />
             <source>Replace an existing package</source>
             <translation>覆盖已有成果包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="41" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="43" />
             <source>Package</source>
             <translation>成果包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="42" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="44" />
             <source>Blocking problems</source>
             <translation>阻断性问题</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="42" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="44" />
             <source>Warnings</source>
             <translation>警告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="42" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="44" />
             <source>Files in the package</source>
             <translation>成果包文件数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="42" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="44" />
             <source>Evidence sheets</source>
             <translation>举证材料数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="65" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="69" />
             <source>Export cancelled; nothing was written.</source>
             <translation>导出已取消，未写入任何文件。</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="81" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="85" />
             <source>Verify submission package</source>
             <translation>校验成果上报包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="84" />
-            <source>Checks a received submission package against its manifest.json: every file present and unchanged (SHA-256 and size), nothing extra, no unsafe paths; then re-reads its Shapefile and workbook and compares their counts with the manifest. Fails when anything differs.</source>
-            <translation>按 manifest.json 校验收到的成果上报包：每个文件都在且未被改动（SHA-256 与大小），没有多余文件，没有不安全路径；再重新读取其中的 Shapefile 和工作簿，与清单中的数量核对。任何不一致都会报错。</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="89" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="95" />
             <source>Submission package (.zip)</source>
             <translation>成果上报包（.zip）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="90" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="96" />
             <source>Files checked</source>
             <translation>已校验文件数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="98" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="104" />
             <source>The package does not match its manifest: </source>
             <translation>成果包与其清单不一致：</translation>
         </message>
@@ -409,32 +384,27 @@
             <translation>从文件夹挂接现场照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="18" />
-            <source>Attaches the photos in a folder (and its subfolders) to the patches whose monitoring number starts their file name (e.g. &lt;JCBH&gt;_1.jpg). EXIF position, time and direction are read; the photos are copied beside the task database (the originals are left as they are); a photo far from its patch or taken before the later image date is reported. Attaching the same photo twice changes nothing.</source>
-            <translation>将文件夹（含子文件夹）中的照片挂接到文件名以其监测编号开头的图斑（如 &lt;监测编号&gt;_1.jpg）。读取 EXIF 中的位置、时间和方向；照片复制到任务库旁（原文件不动）；离图斑过远或拍摄时间早于后时相的照片会被列出。同一照片重复挂接不会改变任何内容。</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="25" />
+            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="27" />
             <source>Photo folder</source>
             <translation>照片文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="28" />
+            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="30" />
             <source>Flag photos farther from their patch than (m; default: the task's setting)</source>
             <translation>照片距图斑超过此距离时提示（米；默认按任务设置）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="31" />
+            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="33" />
             <source>Photos attached</source>
             <translation>已挂接照片数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="31" />
+            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="33" />
             <source>Photos already attached</source>
             <translation>已存在的照片数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="31" />
+            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="33" />
             <source>Patches with new photos</source>
             <translation>有新照片的图斑数</translation>
         </message>
@@ -454,7 +424,7 @@
             <translation>批次与进度</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/submission.py" line="40" />
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="42" />
             <source>Batch (empty: every batch)</source>
             <translation>批次（留空：全部批次）</translation>
         </message>
@@ -619,6 +589,31 @@
             <translation>核查表中附前后时相影像截图（每个图斑约 0.1 秒）</translation>
         </message>
         <message>
+            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="18" />
+            <source>Attaches the photos in a folder (and its subfolders) to the patches whose monitoring number starts their file name (e.g. &lt;JCBH&gt;_1.jpg). EXIF position, time and direction are read; the photos are copied beside the task database (the originals are left as they are); a photo far from its patch, taken before the later image date or after today, or without a usable GPS position is reported. A file that is not an image (checked by decoding it; HEIC must be converted to JPEG first) and a file whose name matches no patch are refused and listed. Attaching the same photo twice changes nothing.</source>
+            <translation>将文件夹（含子文件夹）中的照片挂接到文件名以其监测编号开头的图斑（如 &lt;监测编号&gt;_1.jpg）。读取 EXIF 中的位置、时间和方向；照片复制到任务库旁（原文件不动）；离图斑过远、拍摄时间早于后时相或晚于今天、GPS 位置无法使用的照片会被列出。内容不是图像的文件（逐个解码检查；HEIC 须先转为 JPEG）和文件名对不上任何图斑的文件不挂接，并逐个列出。同一照片重复挂接不会改变任何内容。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="33" />
+            <source>Files refused or not matched</source>
+            <translation>未挂接或未匹配的文件</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/attach_photos.py" line="37" />
+            <source>Files refused and warnings</source>
+            <translation>未挂接的文件与警告</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="19" />
+            <source>Builds the provincial submission package (成果上报包) of a task as one zip: the patches with their overlay areas and verdicts as Shapefile (GBK by default, with a field dictionary) and GeoPackage, the workbook (汇总表, 明细表, 违法图斑整改台账, 问责线索), the photos renamed by monitoring number, an evidence sheet PDF per unlawful or high-priority patch, and manifest.json with every file's SHA-256. Blocking problems (unverified patches, lawful without approval number, unlawful without rectification status, missing photos) stop the export unless DRAFT is set; a draft says so in its name and manifest. An existing package is replaced only with OVERWRITE. The same task exported twice gives the same files. Staging folders (.package-…) that an interrupted export left beside the output more than a day ago are removed and listed.</source>
+            <translation>将任务导出为一个成果上报包（zip）：含叠加面积与判定结果的图斑（Shapefile，默认 GBK 编码并附字段对照表；以及 GeoPackage）、工作簿（汇总表、明细表、违法图斑整改台账、问责线索）、按监测编号重命名的照片、每个违法或重点图斑的举证材料 PDF，以及记录每个文件 SHA-256 的 manifest.json。存在阻断性问题（未核查图斑、合法缺批准文号、违法缺整改状态、缺少照片）时不导出，除非选择“草稿”；草稿在文件名和清单中注明。已有成果包只有选择“覆盖”时才会被替换。同一任务两次导出的文件完全相同。中断的导出在输出位置旁留下、超过一天的临时文件夹（.package-…）会被删除并列出。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/submission.py" line="88" />
+            <source>Checks a received submission package against its manifest.json: every file present and unchanged (size, then SHA-256), nothing extra, no unsafe paths, every file what its extension says (photos decode as images, PDFs, workbook, Shapefile); then re-reads its Shapefile and workbook and compares their counts with the manifest. Fails when anything differs, listing every problem.</source>
+            <translation>按 manifest.json 校验收到的成果上报包：每个文件都在且未被改动（先核对大小，再核对 SHA-256），没有多余文件，没有不安全路径，每个文件的内容与扩展名相符（照片能解码为图像，PDF、工作簿、Shapefile 格式正确）；再重新读取其中的 Shapefile 和工作簿，与清单中的数量核对。任何不一致都会报错，并列出每个问题。</translation>
+        </message>
+        <message>
             <location filename="../land_enforcement_plugin/plugin.py" line="140" />
             <source>Your name in the change history…</source>
             <translation>修改记录中的姓名…</translation>
@@ -667,6 +662,21 @@
             <location filename="../land_enforcement_plugin/processing/import_patches.py" line="62" />
             <source>Batches imported (separated by 、)</source>
             <translation>导入的批次（以、分隔）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="22" />
+            <source>Imports a filled verification spreadsheet (.xlsx with the 监测编号 … 备注 headers, or a .csv saved by Excel) into the task database: every visible sheet with those headers (one per township is fine), headers matched whatever their brackets, stars or spaces. Every row is checked (unknown monitoring number, one Excel rounded as a number, a township the patch is not in, unknown code, bad date, missing required field); a record saved since the plugin wrote the sheet is a conflict, never overwritten. The file is imported all-or-nothing unless partial import is accepted. Importing the same file twice changes nothing. Every changed field is written to the audit log. An .xls or a password-protected file is refused saying what to do.</source>
+            <translation>将填好的核查表（表头为 监测编号 … 备注 的 .xlsx，或 Excel 另存的 .csv）导入任务库：导入每一个带这些表头的可见工作表（一个乡镇一页也可以），表头中的括号、星号、空格不影响识别。逐行检查（监测编号不存在、被 Excel 按数字截断的编号、图斑不在所填乡镇、代码不存在、日期有误、必填项缺失）；插件写出核查表之后又在任务库中保存过的记录视为冲突，决不覆盖。除非允许部分导入，否则整个文件要么全部导入，要么全不导入。同一文件重复导入不会产生任何变化。每个被修改的字段都记入审计日志。.xls 或设了密码的文件会被拒绝，并说明应如何处理。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="33" />
+            <source>Verification spreadsheet (.xlsx or .csv)</source>
+            <translation>核查表（.xlsx 或 .csv）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/import_verification.py" line="38" />
+            <source>Rows in conflict with a newer record</source>
+            <translation>与较新记录冲突的行</translation>
         </message>
     </context>
     <context>
@@ -825,17 +835,17 @@
             <translation>已写入 {path}：{files} 个文件，{photos} 张照片，{sheets} 份举证材料。</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="216" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="218" />
             <source>Verify a submission package</source>
             <translation>校验成果上报包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="222" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="224" />
             <source>Verifying {path}…</source>
             <translation>正在校验 {path}…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="223" />
+            <location filename="../land_enforcement_plugin/gui/export_dialog.py" line="225" />
             <source>Verifying the submission package</source>
             <translation>校验成果上报包</translation>
         </message>
@@ -1724,7 +1734,7 @@
             <translation>正在添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="488" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="487" />
             <source>{added} photos attached, {skipped} already there</source>
             <translation>已添加 {added} 张照片，{skipped} 张已存在</translation>
         </message>
@@ -1752,11 +1762,6 @@
             <location filename="../land_enforcement_plugin/gui/review_dock.py" line="519" />
             <source>Returned verification sheet</source>
             <translation>回收的核查表</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="519" />
-            <source>Spreadsheets (*.xlsx *.xlsm *.csv);;All files (*)</source>
-            <translation>表格 (*.xlsx *.xlsm *.csv);;所有文件 (*)</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/review_dock.py" line="576" />
@@ -1865,6 +1870,16 @@ Import the {good} valid rows anyway?</source>
             <location filename="../land_enforcement_plugin/gui/review_dock.py" line="514" />
             <source>Writing township sheets</source>
             <translation>正在生成乡镇核查表</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="490" />
+            <source>, {refused} files refused or not matched</source>
+            <translation>，{refused} 个文件未挂接或未匹配</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="519" />
+            <source>Spreadsheets (*.xlsx *.xlsm *.csv);;All files (*)</source>
+            <translation>表格 (*.xlsx *.xlsm *.csv);;所有文件 (*)</translation>
         </message>
     </context>
     <context>
@@ -2337,22 +2352,22 @@ Import the {good} valid rows anyway?</source>
             <translation>图斑 {jcbh} 核查结果</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="48" />
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="52" />
             <source>History</source>
             <translation>修改记录</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="37" />
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="40" />
             <source>Save</source>
             <translation>保存</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="38" />
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="41" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="41" />
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="44" />
             <source>Monitoring number {jcbh}</source>
             <translation>监测编号 {jcbh}</translation>
         </message>

@@ -61,8 +61,9 @@ def test_attach_copies_records_and_warns(demo):
 
 
 def test_unknown_patch_is_refused(demo):
-    with pytest.raises(Exception, match="Unknown monitoring number"):
-        photos.attach_photos(demo["task"], {"NOPE": [demo["photos"][0]["path"]]})
+    result = photos.attach_photos(demo["task"], {"NOPE": [demo["photos"][0]["path"]]})
+    assert result.added == 0 and [r[0] for r in result.refused] == ["NOPE"]
+    assert "Unknown monitoring number" in result.refused[0][3]
 
 
 def test_photo_distance_is_a_task_setting(demo):

@@ -5,13 +5,14 @@ moved or changed) and recorded in the `photos` point layer, so the task folder c
 evidence and the points show on the map with their direction.
 """
 import datetime
+import math
 import os
 import re
 import shutil
 from dataclasses import dataclass, field
 
 from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsCoordinateTransformContext,
-                       QgsGeometry, QgsPointXY)
+                       QgsCsException, QgsGeometry, QgsPointXY)
 
 from . import schema
 from .dates import parse_image_date, period_or_none
@@ -20,6 +21,9 @@ from .reproducible import file_sha256
 from .store import open_task, task_files_folder, task_name
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".tif", ".tiff")
+_HEIC_SUFFIXES = (".heic", ".heif")
+# What cameras, phones and file managers leave in a photo folder: never worth a line in the report.
+_FOLDER_CLUTTER = ("thumbs.db", "desktop.ini", ".ds_store")
 _GPS_IFD = 0x8825
 _EXIF_IFD = 0x8769
 _DATETIME_ORIGINAL = 36867
@@ -32,23 +36,65 @@ class PhotoInfo:
     latitude: float = None
     taken_at: str = None  # ISO date-time as the camera wrote it (local time)
     direction: float = None  # degrees clockwise from north
+    notes: list = field(default_factory=list)  # (zh, en): EXIF that was there but could not be used
 
 
 @dataclass
 class AttachResult:
     added: int
     skipped: int
-    warnings: list = field(default_factory=list)  # (jcbh, file, zh, en)
+    warnings: list = field(default_factory=list)  # (jcbh, file, zh, en): attached, with a warning
+    refused: list = field(default_factory=list)  # (jcbh or None, file, zh, en): not attached, and why
+
+    def lines(self, chinese=None):
+        """The report: refused files first, then warnings; in one language, or both (chinese=None)."""
+        out = []
+        for jcbh, name, zh, en in self.refused + self.warnings:
+            text = f"{zh} / {en}" if chinese is None else zh if chinese else en
+            out.append(f"{jcbh + ' ' if jcbh else ''}{name}: {text}")
+        return out
+
+
+class FolderMatch(dict):
+    """{jcbh: [photo paths]} of a folder, and the files in it that match no patch (`unmatched`:
+    (file, zh, en)), so that the report names every file the staff sent."""
+
+    def __init__(self, matches=(), unmatched=()):
+        super().__init__(matches)
+        self.unmatched = list(unmatched)
 
 
 def _degrees(value, ref):
-    degrees, minutes, seconds = (float(v) for v in value)
+    """Decimal degrees from EXIF degrees/minutes/seconds; ValueError for anything else (one value
+    instead of three, a 0/0 rational, a value off the globe)."""
+    try:
+        degrees, minutes, seconds = (float(v) for v in value)
+    except (TypeError, ValueError, ZeroDivisionError) as exc:
+        raise ValueError(repr(value)) from exc
     result = degrees + minutes / 60 + seconds / 3600
+    if not math.isfinite(result):
+        raise ValueError(repr(value))
     return -result if ref in ("S", "W") else result
 
 
+def _position(gps):
+    """(longitude, latitude) of an EXIF GPS block, or a note (zh, en) why it cannot be used."""
+    try:
+        latitude = _degrees(gps[2], gps.get(1, "N"))
+        longitude = _degrees(gps[4], gps.get(3, "E"))
+    except ValueError as exc:
+        return None, (f"照片 GPS 位置无法读取（{exc}），按无位置处理",
+                      f"The photo's GPS position cannot be read ({exc}); treated as having none")
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None, (f"照片 GPS 位置超出地球范围（经度 {longitude:g}，纬度 {latitude:g}），按无位置处理",
+                      f"The photo's GPS position is off the globe (longitude {longitude:g}, latitude "
+                      f"{latitude:g}); treated as having none")
+    return (longitude, latitude), None
+
+
 def read_exif(path):
-    """Position, time and direction from a photo's EXIF; missing parts stay None."""
+    """Position, time and direction from a photo's EXIF; missing or unusable parts stay None (an
+    unusable part is named in `notes`)."""
     try:
         from PIL import Image
     except ImportError as exc:
@@ -58,15 +104,23 @@ def read_exif(path):
     try:
         with Image.open(path) as image:
             exif = image.getexif()
-    except OSError:
-        return info  # not an image Pillow can read: attached without position
-    gps = exif.get_ifd(_GPS_IFD)
+            gps = exif.get_ifd(_GPS_IFD)
+            taken = exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL) or exif.get(306)
+    except Exception:  # Pillow raises many kinds on damaged EXIF: the photo simply has none
+        info.notes.append(("照片的 EXIF 已损坏，无位置和时间", "The photo's EXIF is damaged; no position or time"))
+        return info
     if 2 in gps and 4 in gps:
-        info.latitude = _degrees(gps[2], gps.get(1, "N"))
-        info.longitude = _degrees(gps[4], gps.get(3, "E"))
+        position, note = _position(gps)
+        if position:
+            info.longitude, info.latitude = position
+        else:
+            info.notes.append(note)
     if 17 in gps:
-        info.direction = float(gps[17])
-    taken = exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL) or exif.get(306)
+        try:
+            direction = float(gps[17])
+        except (TypeError, ValueError, ZeroDivisionError):
+            direction = None
+        info.direction = direction if direction is not None and 0 <= direction <= 360 else None
     if taken:
         try:
             info.taken_at = datetime.datetime.strptime(str(taken).strip(), "%Y:%m:%d %H:%M:%S").isoformat()
@@ -75,20 +129,68 @@ def read_exif(path):
     return info
 
 
+def image_problem(path):
+    """Why the file at `path` is not a photo that can count as evidence, as (zh, en); None when it
+    decodes as an image. The name is not trusted: a text file or a half-copied photo called .jpg
+    is refused."""
+    if os.path.getsize(path) == 0:
+        return "空文件（0 字节），不是照片", "Empty file (0 bytes), not a photo"
+    from PIL import Image
+
+    if path.lower().endswith(_HEIC_SUFFIXES):
+        try:  # read when the optional HEIC library is installed
+            from pillow_heif import register_heif_opener
+        except ImportError:
+            return ("HEIC 照片请先转为 JPEG（本机无法读取 HEIC）",
+                    "HEIC photos must be converted to JPEG first (HEIC cannot be read here)")
+        register_heif_opener()
+    try:
+        with Image.open(path) as image:
+            # A JPEG decoded at 1/8 scale still reads all its data (a truncated file fails here),
+            # in a fraction of the time and memory of the full picture.
+            image.draft("RGB", (max(image.width // 8, 1), max(image.height // 8, 1)))
+            image.load()
+    except Image.DecompressionBombError:
+        return "图像尺寸异常巨大，不是正常照片", "The image is implausibly large; not a normal photo"
+    except Exception:  # Pillow raises OSError, SyntaxError, ValueError, … for what is not an image
+        return "文件内容不是可读取的图像（照片损坏或改了扩展名？）", \
+            "The file's content is not a readable image (damaged photo or renamed file?)"
+    return None
+
+
+def _jcbh_like(stem):
+    """The leading digits of a file name that look like a monitoring number (10 or more)."""
+    match = re.match(r"\d{10,}", stem)
+    return match.group(0) if match else None
+
+
 def match_folder(folder, jcbhs):
-    """{jcbh: [photo paths]} for files whose name starts with a known JCBH (e.g. <JCBH>_1.jpg).
-    The longest matching JCBH wins, so 12 never takes 123's photos."""
+    """FolderMatch {jcbh: [photo paths]} for files whose name starts with a known JCBH (e.g.
+    <JCBH>_1.jpg). The longest matching JCBH wins, so 12 never takes 123's photos. Every other
+    file (not a photo, an unknown JCBH, a name that names no patch) is listed in `unmatched`."""
     ordered = sorted(jcbhs, key=len, reverse=True)
-    matches = {}
+    matches, unmatched = {}, []
     for root, _, names in os.walk(folder):
         for name in sorted(names):
+            shown = os.path.relpath(os.path.join(root, name), folder)
+            if name.lower() in _FOLDER_CLUTTER or name.startswith("~$") or name.startswith("._"):
+                continue
             if not name.lower().endswith(PHOTO_SUFFIXES):
+                unmatched.append((shown, "不是照片文件（应为 .jpg、.png、.tif），未附加",
+                                  "Not a photo file (.jpg, .png, .tif expected); not attached"))
                 continue
             stem = os.path.splitext(name)[0]
             jcbh = next((j for j in ordered if stem == j or re.match(re.escape(j) + r"[-_ ()（）]", stem)), None)
             if jcbh is not None:
                 matches.setdefault(jcbh, []).append(os.path.join(root, name))
-    return matches
+            elif _jcbh_like(stem):
+                unmatched.append((shown, f"任务库中没有监测编号“{_jcbh_like(stem)}”，未附加",
+                                  f"No patch has the monitoring number '{_jcbh_like(stem)}'; not attached"))
+            else:
+                unmatched.append((shown, "文件名不以监测编号开头（应如 <监测编号>_1.jpg），未附加",
+                                  "The file name does not start with a monitoring number (e.g. <JCBH>_1.jpg); "
+                                  "not attached"))
+    return FolderMatch(matches, unmatched)
 
 
 def photo_folder(task_path):
@@ -159,49 +261,126 @@ def set_task_photo_distance(store, metres):
     store.set_meta(**{_DISTANCE_KEY: repr(float(metres))})
 
 
-def attach_photos(task_path, by_jcbh, max_distance=None):
-    """Copy and record photos: {jcbh: [paths]}. The same photo attached twice is skipped.
+def _future_time(info, today):
+    """A photo time after today, as (zh, en): the camera's clock is wrong, or the time was edited."""
+    if info.taken_at and info.taken_at[:10] > today:
+        return (f"拍摄时间 {info.taken_at[:10]} 晚于今天（相机时钟有误？）",
+                f"Taken {info.taken_at[:10]}, after today (is the camera's clock wrong?)")
+    return None
+
+
+def _working_point(info, to_working):
+    """The photo's position in the task's working CRS, or None (with a note) when it has none or
+    the position cannot be projected there."""
+    if info.longitude is None:
+        return None
+    try:
+        point = to_working.transform(QgsPointXY(info.longitude, info.latitude))
+    except QgsCsException:
+        point = None
+    if point is None or not (math.isfinite(point.x()) and math.isfinite(point.y())):
+        info.notes.append((f"照片 GPS 位置（经度 {info.longitude:g}，纬度 {info.latitude:g}）无法换算到任务坐标系，按无位置处理",
+                           f"The photo's GPS position ({info.longitude:g}, {info.latitude:g}) cannot be projected "
+                           f"to the task's CRS; treated as having none"))
+        return None
+    return QgsGeometry.fromPointXY(point)
+
+
+def _copy_new(source, target):
+    """Copy a photo whole (through a partial file) unless the copy is already there; True when copied."""
+    if os.path.exists(target):
+        return False
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    partial = target + ".partial"
+    shutil.copy2(source, partial)
+    os.replace(partial, target)
+    return True
+
+
+def _remove_copies(paths):
+    """Undo a batch: the copies it made, and the patch folders it left empty."""
+    for path in paths:
+        for leftover in (path, path + ".partial"):
+            if os.path.exists(leftover):
+                os.remove(leftover)
+        try:
+            os.rmdir(os.path.dirname(path))
+        except OSError:
+            pass  # the folder holds photos attached earlier
+
+
+def attach_photos(task_path, by_jcbh, max_distance=None, feedback=None):
+    """Copy and record photos: {jcbh: [paths]}, or a FolderMatch (its unmatched files are reported).
+
+    A file that does not decode as an image, or is given for an unknown patch, is refused and
+    listed; a photo whose EXIF position is unusable is attached with a warning. The same photo
+    attached twice is skipped. A batch that fails or is cancelled leaves no copies and no rows.
     max_distance defaults to the task's setting."""
     store = open_task(task_path)
+    copied = []
     try:
         max_distance = max_distance if max_distance is not None else task_photo_distance(store)
         working = QgsCoordinateReferenceSystem(store.meta()["working_crs"])
         to_working = QgsCoordinateTransform(QgsCoordinateReferenceSystem(schema.CGCS2000_GEOGRAPHIC), working,
                                             QgsCoordinateTransformContext())
-        rows, warnings, skipped = [], [], 0
+        refused = [(None, name, zh, en) for name, zh, en in getattr(by_jcbh, "unmatched", ())]
+        rows, copies, warnings = [], [], []
+        today = datetime.date.today().isoformat()
+        total = max(sum(len(paths) for paths in by_jcbh.values()), 1)
         for jcbh, paths in by_jcbh.items():
             patch_info = store.patch_geometry(jcbh)
             if patch_info is None:
-                raise LandEnforcementError(f"任务库中没有监测编号“{jcbh}”", f"Unknown monitoring number '{jcbh}'")
+                refused += [(jcbh, os.path.basename(path), f"任务库中没有监测编号“{jcbh}”，未附加",
+                             f"Unknown monitoring number '{jcbh}'; not attached") for path in paths]
+                continue
             patch = QgsGeometry()
             patch.fromWkb(patch_info[0])
             target_dir = os.path.join(photo_folder(task_path), safe_name(jcbh))
             for path in paths:
+                _step(feedback, 80.0 * (len(rows) + len(refused)) / total)
+                problem = image_problem(path)
+                if problem:
+                    refused.append((jcbh, os.path.basename(path), *problem))
+                    continue
                 info = read_exif(path)
-                point = None
-                if info.longitude is not None:
-                    point = QgsGeometry.fromPointXY(to_working.transform(QgsPointXY(info.longitude, info.latitude)))
+                point = _working_point(info, to_working)
                 distance, problems = _checks(info, point, patch, patch_info[1], max_distance)
+                problems = info.notes + problems + [p for p in [_future_time(info, today)] if p]
                 digest = file_sha256(path)[0]
-                os.makedirs(target_dir, exist_ok=True)
-                name = f"{digest[:8]}_{os.path.basename(path)}"
-                target = os.path.join(target_dir, name)
-                if not os.path.exists(target):
-                    shutil.copy2(path, target)
+                target = os.path.join(target_dir, f"{digest[:8]}_{os.path.basename(path)}")
+                copies.append((path, target))  # also restores a copy lost since an earlier attach
                 warnings += [(jcbh, os.path.basename(path), zh, en) for zh, en in problems]
                 rows.append({"jcbh": jcbh, "file": os.path.relpath(target, task_files_folder(task_path)),
                              "sha256": digest, "taken_at": info.taken_at, "direction": info.direction,
                              "distance_m": distance, "warnings": "；".join(zh for zh, _ in problems) or None,
                              "wkb": bytes(point.asWkb()) if point is not None else None})
+        for index, (source, target) in enumerate(copies):
+            _step(feedback, 80 + 15.0 * index / max(len(copies), 1))
+            if _copy_new(source, target):
+                copied.append(target)
         added = store.add_photos(rows)
+        copied.clear()  # recorded: the copies now belong to the task
         if store.keeps_photo_files:  # a shared task: colleagues on other computers see them too
             for row in rows:
                 with open(photo_path(task_path, row["file"]), "rb") as f:
                     store.put_photo_file(row["jcbh"], row["sha256"], f.read())
+        if feedback is not None:
+            feedback.setProgress(100)
         skipped = len(rows) - added
-        return AttachResult(added, skipped, warnings)
+        return AttachResult(added, skipped, warnings, refused)
+    except BaseException:
+        _remove_copies(copied)
+        raise
     finally:
         store.close()
+
+
+def _step(feedback, percent):
+    if feedback is None:
+        return
+    if feedback.isCanceled():
+        raise LandEnforcementError("附加照片已取消，未附加任何照片", "Attaching photos cancelled; no photo was attached")
+    feedback.setProgress(percent)
 
 
 def safe_name(jcbh):

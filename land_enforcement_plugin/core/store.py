@@ -11,6 +11,8 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
+import time
 import unicodedata
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
@@ -965,13 +967,14 @@ class GeoPackageTaskStore(OgrTaskStore):
     """A task database in one GeoPackage file."""
 
     provider = "ogr"  # the QGIS data provider of its layers
+    busy_timeout_s = 20  # how long opening or writing waits for another connection's write lock
 
     def __init__(self, path, ds):
         super().__init__(path, ds)
         # Every connection waits (up to 20 s) for another one's lock instead of failing with
         # "database is locked": a verdict saved while the figures are written in the background,
         # or while QGIS draws the task's layers, is then written a moment later.
-        ds.ExecuteSQL("PRAGMA busy_timeout = 20000")
+        ds.ExecuteSQL(f"PRAGMA busy_timeout = {self.busy_timeout_s * 1000}")
 
     @classmethod
     def create(cls, path, working_crs, county_code="", county_name="", batch=""):
@@ -1001,11 +1004,7 @@ class GeoPackageTaskStore(OgrTaskStore):
                 f"此位置的文件是空的（0 字节，可能是中断的导入留下的），不是任务库：{path}。请删除它或另选文件名",
                 f"The file at this path is empty (0 bytes, perhaps left by an interrupted import), not a task "
                 f"database: {path}. Delete it or choose another name")
-        try:
-            ds = gdal.OpenEx(path, gdal.OF_VECTOR | gdal.OF_UPDATE, allowed_drivers=["GPKG"])
-        except RuntimeError as exc:
-            raise LandEnforcementError(f"无法打开任务库（不是 GeoPackage？）：{path}",
-                                       f"Cannot open the task database (not a GeoPackage?): {path}") from exc
+        ds = cls._open_waiting(path)
         if ds.GetLayerByName(schema.META_TABLE) is None:
             raise LandEnforcementError(f"该 GeoPackage 不是卫片执法任务库：{path}",
                                        f"This GeoPackage is not a land-enforcement task database: {path}")
@@ -1019,6 +1018,27 @@ class GeoPackageTaskStore(OgrTaskStore):
         store._migrate()
         return store
 
+    @classmethod
+    def _open_waiting(cls, path):
+        """The GeoPackage opened for update. While another process is in its write phase (it holds
+        SQLite's exclusive lock, so not even the header can be read), wait for it like a save does."""
+        deadline = time.monotonic() + cls.busy_timeout_s
+        while True:
+            try:
+                return gdal.OpenEx(path, gdal.OF_VECTOR | gdal.OF_UPDATE, allowed_drivers=["GPKG"])
+            except RuntimeError as exc:
+                busy = _locked_by_another(path)
+                if busy and time.monotonic() < deadline:
+                    time.sleep(0.2)  # GDAL itself already waited a few seconds
+                    continue
+                if busy:
+                    raise LandEnforcementError(
+                        f"任务库正忙：另一个程序正在写入，等待 {cls.busy_timeout_s} 秒后仍未结束，请稍后再试：{path}",
+                        f"The task database is busy: another program is writing to it and had not finished "
+                        f"after {cls.busy_timeout_s} s; try again shortly: {path}") from exc
+                raise LandEnforcementError(f"无法打开任务库（不是 GeoPackage？）：{path}",
+                                           f"Cannot open the task database (not a GeoPackage?): {path}") from exc
+
     def uri(self, table):
         return f"{self.path}|layername={table}"
 
@@ -1027,6 +1047,22 @@ class GeoPackageTaskStore(OgrTaskStore):
         deferred): a transaction that read first and then wants to write, while another connection
         writes, fails with "database is locked" at once instead of waiting its turn."""
         self._ds.ExecuteSQL("UPDATE gpkg_contents SET table_name = table_name WHERE 0")  # in every GeoPackage
+
+
+def _locked_by_another(path):
+    """Whether the SQLite file at `path` cannot be read now because another connection holds its
+    write lock (rather than not being a database at all)."""
+    try:
+        connection = sqlite3.connect(path, timeout=0)
+        try:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.OperationalError as exc:
+        return "locked" in str(exc) or "busy" in str(exc)
+    except sqlite3.DatabaseError:
+        return False  # "file is not a database"
+    return False
 
 
 def new_task_meta(working_crs, county_code="", county_name="", batch=""):

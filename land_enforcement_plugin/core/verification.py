@@ -5,6 +5,7 @@ full-width characters, and anything else wrong is reported with the row, the col
 allowed values — never guessed.
 """
 import contextlib
+import datetime
 import hashlib
 import json
 import os
@@ -89,6 +90,17 @@ def missing_required(values):
         required.append(schema.V_MEASURES)
     return [Problem(spec, f"缺少必填项：{spec.zh}", f"Missing required field: {spec.en}")
             for spec in required if not values.get(spec.name)]
+
+
+def date_warnings(values, today=None):
+    """Problems that do not stop a save but are named: a verification date after today (2099 typed
+    for 2024, a wrong computer clock)."""
+    today = today or datetime.date.today().isoformat()
+    day = values.get(schema.V_DATE.name)
+    if day and day > today:
+        return [Problem(schema.V_DATE, f"核查日期 {day} 晚于今天（{today}），请核对",
+                        f"The verification date {day} is after today ({today}); please check it")]
+    return []
 
 
 # -- spreadsheet import ------------------------------------------------------------------------
@@ -393,6 +405,7 @@ class RowResult:
     status: str  # "accepted", "unchanged", "rejected", "conflict"
     problems: list = field(default_factory=list)
     sheet: str = ""
+    warnings: list = field(default_factory=list)  # Problems that did not stop the row
 
 
 @dataclass
@@ -456,6 +469,11 @@ class SpreadsheetImport:
             for problem in result.problems:
                 out.append(Bilingual(f"{where}第 {result.row} 行 {result.jcbh or '-'}：{problem.zh}",
                                      f"{where}row {result.row} {result.jcbh or '-'}: {problem.en}"))
+        for result in self.rows:
+            where = f"[{result.sheet}] " if several else ""
+            for problem in result.warnings:
+                out.append(Bilingual(f"{where}第 {result.row} 行 {result.jcbh}：警告 {problem.zh}",
+                                     f"{where}row {result.row} {result.jcbh}: warning: {problem.en}"))
         return out
 
 
@@ -529,12 +547,12 @@ def import_spreadsheet(task_path, path, accept_partial=False, feedback=None):
             written_as = read.versions.get(jcbh)
             if stored == merged or (written_as and written_as[0] != version and written_as[1] == _row_fingerprint(values)):
                 # Equal, or left as the plugin wrote it while the record moved on: the newer record stays.
-                results.append(RowResult(row_number, jcbh, "unchanged", sheet=sheet))
+                results.append(RowResult(row_number, jcbh, "unchanged", sheet=sheet, warnings=date_warnings(values)))
             elif written_as and written_as[0] != version:
                 results.append(RowResult(row_number, jcbh, "conflict", [_conflict(stored, values)], sheet))
             else:
                 changes[jcbh], expected[jcbh] = merged, version
-                results.append(RowResult(row_number, jcbh, "accepted", sheet=sheet))
+                results.append(RowResult(row_number, jcbh, "accepted", sheet=sheet, warnings=date_warnings(values)))
         refused = any(r.status in ("rejected", "conflict") for r in results)
         changed = 0
         apply = bool(changes) and (not refused or accept_partial)

@@ -209,6 +209,8 @@ class ExportPackageDialog(QDialog):
                                 .format(path=result.path, files=len(manifest["files"]) + 1,
                                         photos=manifest["counts"]["photos"],
                                         sheets=manifest["counts"]["evidence_sheets"]))
+            for zh, en in result.stale_lines():  # what an interrupted export had left beside the package
+                self.status.setText(self.status.text() + "\n" + (zh if ui_is_chinese() else en))
             self.exported.emit(result.path)
 
     # -- verify ------------------------------------------------------------------------------

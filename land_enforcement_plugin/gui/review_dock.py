@@ -461,7 +461,7 @@ class ReviewDock(QgsDockWidget):
         jcbhs = {row["jcbh"] for row in self.model.rows}
 
         def work(feedback):
-            return photos.attach_photos(self.task_path, photos.match_folder(folder, jcbhs))
+            return photos.attach_photos(self.task_path, photos.match_folder(folder, jcbhs), feedback=feedback)
 
         self._run(self.tr("Attaching photos"), work)
 
@@ -471,7 +471,7 @@ class ReviewDock(QgsDockWidget):
 
     def _attach(self, by_jcbh):
         path = self.task_path
-        self._run(self.tr("Attaching photos"), lambda feedback: photos.attach_photos(path, by_jcbh))
+        self._run(self.tr("Attaching photos"), lambda feedback: photos.attach_photos(path, by_jcbh, feedback=feedback))
 
     def _run(self, description, work, done=None):
         """work(feedback) in the background; done(result, error) (by default: photos attached) after."""
@@ -484,12 +484,12 @@ class ReviewDock(QgsDockWidget):
         if error is not None:
             self.message.emit(error_text(error), 2)
             return
-        zh = ui_is_chinese()
         text = self.tr("{added} photos attached, {skipped} already there").format(
             added=result.added, skipped=result.skipped)
-        for jcbh, name, warning_zh, warning_en in result.warnings:
-            text += f"\n{jcbh} {name}: {warning_zh if zh else warning_en}"
-        self.message.emit(text, 1 if result.warnings else 0)
+        if result.refused:
+            text += self.tr(", {refused} files refused or not matched").format(refused=len(result.refused))
+        text += "".join("\n" + line for line in result.lines(ui_is_chinese()))
+        self.message.emit(text, 1 if result.warnings or result.refused else 0)
         self.refresh()
         self.reload_task_layers()
         if self.selected_jcbh():

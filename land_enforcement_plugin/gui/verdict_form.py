@@ -29,6 +29,9 @@ class VerdictForm(QDialog):
         self.missing = QLabel()
         self.missing.setStyleSheet("color: #b00020")
         self.missing.setWordWrap(True)
+        self.warning = QLabel()  # saved all the same: a date after today, named with the date
+        self.warning.setStyleSheet("color: #9a5b00")
+        self.warning.setWordWrap(True)
         self.history = QListWidget()
         for entry in reversed(history):
             self.history.addItem(history_line(entry, zh))
@@ -45,6 +48,7 @@ class VerdictForm(QDialog):
         layout.addWidget(heading)
         layout.addLayout(form)
         layout.addWidget(self.missing)
+        layout.addWidget(self.warning)
         layout.addWidget(QLabel(self.tr("History")))
         layout.addWidget(self.history)
         layout.addWidget(self.buttons)
@@ -70,6 +74,7 @@ class VerdictForm(QDialog):
             widget.setCalendarPopup(True)
             widget.setDisplayFormat("yyyy-MM-dd")
             widget.setDate(QDate.fromString(value, "yyyy-MM-dd") if value else QDate.currentDate())
+            widget.dateChanged.connect(self._check)
         elif spec is schema.V_NOTES:
             widget = QPlainTextEdit(value or "")
             widget.setMaximumHeight(60)
@@ -102,6 +107,8 @@ class VerdictForm(QDialog):
         problems = verification.missing_required(self.values())
         zh = ui_is_chinese()
         self.missing.setText("；".join(p.zh for p in problems) if zh else "; ".join(p.en for p in problems))
+        warnings = verification.date_warnings(self.values())
+        self.warning.setText("；".join(p.zh for p in warnings) if zh else "; ".join(p.en for p in warnings))
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not problems)
 
 

@@ -23,7 +23,9 @@ class ExportPackageAlgorithm(LandEnforcementAlgorithm):
                   "manifest.json with every file's SHA-256. Blocking problems (unverified patches, lawful "
                   "without approval number, unlawful without rectification status, missing photos) stop the "
                   "export unless DRAFT is set; a draft says so in its name and manifest. An existing package "
-                  "is replaced only with OVERWRITE. The same task exported twice gives the same files.")
+                  "is replaced only with OVERWRITE. The same task exported twice gives the same files. Staging "
+                  "folders (.package-…) that an interrupted export left beside the output more than a day ago "
+                  "are removed and listed.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(task_database_parameter())
@@ -61,6 +63,8 @@ class ExportPackageAlgorithm(LandEnforcementAlgorithm):
             else:
                 feedback.pushWarning(line)
         result = submission.build_package(task_path, output, options, feedback)
+        for zh, en in result.stale_lines():
+            feedback.pushInfo(f"{zh} / {en}")
         if result.path is None:
             raise QgsProcessingException(tr("Export cancelled; nothing was written."))
         manifest = result.manifest
@@ -82,8 +86,10 @@ class VerifyPackageAlgorithm(LandEnforcementAlgorithm):
 
     def shortHelpString(self):
         return tr("Checks a received submission package against its manifest.json: every file present and "
-                  "unchanged (SHA-256 and size), nothing extra, no unsafe paths; then re-reads its Shapefile "
-                  "and workbook and compares their counts with the manifest. Fails when anything differs.")
+                  "unchanged (size, then SHA-256), nothing extra, no unsafe paths, every file what its "
+                  "extension says (photos decode as images, PDFs, workbook, Shapefile); then re-reads its "
+                  "Shapefile and workbook and compares their counts with the manifest. Fails when anything "
+                  "differs, listing every problem.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFile("INPUT", tr("Submission package (.zip)"), extension="zip"))
