@@ -8,17 +8,19 @@ A PostGIS task whose red lines are all PostGIS layers of its own database is com
 database (postgis_overlay, same results); any other task by the local engine (office_comparison).
 The run records which one ran.
 """
+import dataclasses
 import json
 from dataclasses import asdict, dataclass
 
-from qgis.core import QgsCoordinateReferenceSystem, QgsFeatureRequest, QgsGeometry, QgsVectorLayer
+from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry
 
 from . import schema
-from .office_comparison import (compute_overlay, layers_fingerprint, main_township,
+from .office_comparison import (compute_overlay, input_layers, layers_fingerprint, main_township,
                                 patch_fingerprint, reasons_json)
 from .postgis_overlay import ENGINE_LOCAL, ENGINE_POSTGIS, database_sources, overlay_in_database
 from .postgis_store import _first_line
 from .store import now_iso, open_task
+from .vector_input import encoding_decision, reading_copy
 
 
 @dataclass
@@ -51,16 +53,18 @@ class OverlayRun:
         return out
 
 
-def detached(layer):
-    """A copy of a layer that a worker thread may read on its own (project layers belong to the
-    main thread): reopened from its source, or a snapshot of a memory layer."""
-    if layer is None:
-        return None
-    if layer.providerType() == "memory":
-        return layer.materialize(QgsFeatureRequest())
-    copy = QgsVectorLayer(layer.source(), layer.name(), layer.providerType())
-    copy.setSubsetString(layer.subsetString())
-    return copy
+def detached_inputs(inputs):
+    """The inputs with every layer replaced by its vector_input.reading_copy: a copy a worker
+    thread may read on its own (made on the thread that owns the layers), reading text in the
+    decided encoding (the user's, when set in QGIS) and with the layer's CRS, or inputs.layer_crs
+    when it has none."""
+    def copy(layer):
+        return reading_copy(layer, inputs.layer_crs)
+
+    return dataclasses.replace(
+        inputs, townships=copy(inputs.townships), cultivated=copy(inputs.cultivated),
+        permanent_farmland=copy(inputs.permanent_farmland), eco_redline=copy(inputs.eco_redline),
+        approvals=[copy(layer) for layer in inputs.approvals], villages=copy(inputs.villages))
 
 
 def _geometry(wkb):
@@ -106,6 +110,9 @@ def _compute(store, stale, crs, inputs, feedback):
 
 
 def run_overlay(task_path, inputs, feedback=None):
+    """The overlay of the task's changed patches, stored. Every input is read through its
+    vector_input.reading_copy and checked (layers_fingerprint) before anything is computed."""
+    inputs = detached_inputs(inputs)
     layers_print = layers_fingerprint(inputs)
     store = open_task(task_path)
     try:
@@ -128,6 +135,7 @@ def run_overlay(task_path, inputs, feedback=None):
             values[schema.TOWNSHIP_CODE.name] = main or None
             values[schema.TOWNSHIP_NAME.name] = next(
                 (part["xzqmc"] for part in result.townships if part["xzqdm"] == main), None) if main else None
+            values[schema.VILLAGE_NAME.name] = result.village_name
             values.update({
                 schema.SUGGESTED_VERDICT.name: result.suggested_verdict,
                 schema.SUGGESTED_APPROVAL.name: result.suggested_approval_no,
@@ -139,9 +147,10 @@ def run_overlay(task_path, inputs, feedback=None):
             patch_values[result.jcbh] = values
             township_rows += [dict(part, jcbh=result.jcbh) for part in result.townships]
         used = {role: _layer_source(getattr(inputs, role)) if getattr(inputs, role) is not None else None
-                for role in ("townships", "cultivated", "permanent_farmland", "eco_redline")}
+                for role in ("townships", "cultivated", "permanent_farmland", "eco_redline", "villages")}
         used["approvals"] = [_layer_source(layer) for layer in inputs.approvals]
         used["engine"] = engine  # overlay_runs has no column for it: kept with the layers it read
+        used["encodings"] = {layer.name(): encoding_decision(layer).why()[1] for _, layer in input_layers(inputs)}
         store.write_overlay(patch_values, township_rows, {
             "started_at": stamp, "area_mode": inputs.area_mode.value,
             "layers": json.dumps(used, ensure_ascii=False), "recomputed": len(results),
