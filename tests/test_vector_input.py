@@ -1,0 +1,227 @@
+"""One reader for every vector input: red lines, approvals and villages delivered the way provinces
+deliver them (GBK shapefiles without .cpg and LDID 0, lying .cpg files, UTF-8 under a GBK LDID,
+Chinese field names, no .prj), read right by the overlay or refused with the layer and field named."""
+import os
+
+import pytest
+from conftest import write_patches
+from qgis.core import NULL, QgsCoordinateReferenceSystem, QgsVectorLayer
+from test_overlay import layer, rect, stored_parts, stored_patches
+
+from land_enforcement_plugin.core import vector_input
+from land_enforcement_plugin.core.ellipsoid import AreaMode
+from land_enforcement_plugin.core.errors import LandEnforcementError
+from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.office_comparison import OverlayInputs
+from land_enforcement_plugin.core.overlay_run import run_overlay
+from land_enforcement_plugin.core.store import GeoPackageTaskStore
+
+COUNTY = ("140524000000", "陵川县")
+LIYI, CHONGWEN = ("140524101000", "礼义镇"), ("140524102000", "崇文镇")
+
+
+def delivered_shapefile(path, rows, fields, encoding="CP936", cpg=None, ldid=0, epsg=4548):
+    """A shapefile as a province delivers it: written by OGR in `encoding`, then no .cpg (or one
+    saying `cpg`), the DBF language id byte set to `ldid`, no .prj when epsg is None."""
+    write_patches(path, rows, fields=fields, epsg=epsg, encoding=encoding)
+    base = os.path.splitext(path)[0]
+    if cpg is not None:
+        with open(base + ".cpg", "w") as f:
+            f.write(cpg)
+    with open(base + ".dbf", "r+b") as f:
+        f.seek(29)
+        f.write(bytes([ldid]))
+    return path
+
+
+def township_rows(names=(LIYI[1], CHONGWEN[1])):
+    return [{"XZQDM": LIYI[0], "XZQMC": names[0], "wkt": rect(0, 0, 100, 100)},
+            {"XZQDM": CHONGWEN[0], "XZQMC": names[1], "wkt": rect(100, 0, 200, 100)}]
+
+
+def townships_file(tmp_path, name="乡镇界", **options):
+    return delivered_shapefile(str(tmp_path / f"{name}.shp"), township_rows(), ("XZQDM", "XZQMC"), **options)
+
+
+@pytest.fixture
+def delivered_task(tmp_path, task_path):
+    """Two patches delivered as GBK without .cpg, the county's code on every row: P1 inside 礼义镇,
+    P2 across both townships, its larger part in 崇文镇."""
+    rows = [{"JCBH": "P1", "XZQDM": COUNTY[0], "XZQMC": COUNTY[1], "wkt": rect(10, 10, 40, 40)},
+            {"JCBH": "P2", "XZQDM": COUNTY[0], "XZQMC": COUNTY[1], "wkt": rect(90, 10, 150, 40)}]
+    src = delivered_shapefile(str(tmp_path / "wptb.shp"), rows, ("JCBH", "XZQDM", "XZQMC"))
+    import_patches(task_path, ImportOptions(src, batch="2023Q1"))
+    return task_path
+
+
+def shp_layer(path):
+    return QgsVectorLayer(path, os.path.splitext(os.path.basename(path))[0], "ogr")
+
+
+def stored_townships(task_path):
+    """{jcbh: (township_code, township_name)} on the patches, and the names in patch_townships."""
+    patches = {jcbh: (f["township_code"], f["township_name"]) for jcbh, f in stored_patches(task_path).items()}
+    return patches, {name for parts in stored_parts(task_path).values() for name in parts}
+
+
+def overlay_runs(task_path):
+    store = GeoPackageTaskStore.open(task_path)
+    try:
+        return store._query("SELECT recomputed FROM overlay_runs")
+    finally:
+        store.close()
+
+
+READABLE = ({"P1": LIYI, "P2": CHONGWEN}, {LIYI[1], CHONGWEN[1]})
+
+
+def test_gbk_township_layer_without_cpg_gives_readable_township_names(tmp_path, delivered_task):
+    path = townships_file(tmp_path)
+    assert not os.path.exists(path[:-4] + ".cpg")
+    assert vector_input.detect_shapefile_encoding(path) == (vector_input.GBK, "bytes")
+    run_overlay(delivered_task, OverlayInputs(shp_layer(path)))
+    assert stored_townships(delivered_task) == READABLE
+
+
+def test_lying_cpg_is_overruled_by_the_bytes(tmp_path, delivered_task):
+    path = townships_file(tmp_path, cpg="UTF-8")
+    decision = vector_input.detect_shapefile_encoding(path)
+    assert decision == (vector_input.GBK, "bytes_over_cpg") and ".cpg" in decision.why()[1]
+    run_overlay(delivered_task, OverlayInputs(shp_layer(path)))
+    assert stored_townships(delivered_task) == READABLE
+
+
+def test_patch_file_with_lying_cpg_imports_as_gbk(tmp_path, task_path):
+    """A .cpg saying UTF-8 over GBK data used to crash the import."""
+    src = delivered_shapefile(str(tmp_path / "wptb.shp"), [{"JCBH": "P1", "XZQDM": COUNTY[0], "XZQMC": COUNTY[1],
+                                                            "wkt": rect(10, 10, 40, 40)}],
+                              ("JCBH", "XZQDM", "XZQMC"), cpg="UTF-8")
+    result = import_patches(task_path, ImportOptions(src, batch="2023Q1"))
+    assert (result.inserted, result.encoding) == (1, vector_input.GBK)
+    assert stored_patches(task_path)["P1"]["xzqmc"] == COUNTY[1]
+
+
+def test_utf8_layer_under_a_gbk_ldid_is_read_as_utf8(tmp_path, delivered_task):
+    path = townships_file(tmp_path, encoding="UTF-8", ldid=0x4D)
+    assert vector_input.detect_shapefile_encoding(path) == (vector_input.UTF8, "bytes_over_ldid")
+    run_overlay(delivered_task, OverlayInputs(shp_layer(path)))
+    assert stored_townships(delivered_task) == READABLE
+
+
+def test_undecodable_township_name_stops_the_overlay_naming_layer_and_field(tmp_path, delivered_task):
+    path = townships_file(tmp_path)
+    dbf = path[:-4] + ".dbf"
+    data = bytearray(open(dbf, "rb").read())
+    at = data.find(CHONGWEN[1].encode("gbk"))
+    data[at + 2:at + 4] = b"\xff\xff"  # 文 replaced by bytes that are neither GBK nor UTF-8
+    open(dbf, "wb").write(bytes(data))
+    with pytest.raises(LandEnforcementError) as raised:
+        run_overlay(delivered_task, OverlayInputs(shp_layer(path)))
+    assert "乡镇界" in raised.value.zh and "XZQMC" in raised.value.zh
+    assert "乡镇界" in raised.value.en and "XZQMC" in raised.value.en
+    assert stored_parts(delivered_task) == {} and overlay_runs(delivered_task) == []
+    assert all(f["township_name"] == NULL for f in stored_patches(delivered_task).values())
+
+
+def test_garbled_text_in_a_layer_that_is_not_a_file_stops_the_overlay(delivered_task):
+    towns = layer("乡镇界（内存）", 4548, [(rect(0, 0, 100, 100), {"XZQDM": LIYI[0], "XZQMC": "���ٵ���"}),
+                                    (rect(100, 0, 200, 100), {"XZQDM": CHONGWEN[0], "XZQMC": CHONGWEN[1]})],
+                  ("XZQDM", "XZQMC"))
+    with pytest.raises(LandEnforcementError, match="乡镇界（内存）.*XZQMC"):
+        run_overlay(delivered_task, OverlayInputs(towns))
+    assert stored_parts(delivered_task) == {}
+
+
+def cultivated_file(tmp_path, epsg):
+    return delivered_shapefile(str(tmp_path / "耕地.shp"), [{"DLBM": "0103", "wkt": rect(0, 0, 100, 100)}], ("DLBM",),
+                               epsg=epsg)
+
+
+def test_cultivated_layer_without_prj_is_an_error(tmp_path, delivered_task):
+    cultivated = cultivated_file(tmp_path, None)
+    assert not os.path.exists(cultivated[:-4] + ".prj")
+    with pytest.raises(LandEnforcementError, match="耕地.*坐标系.*LAYER_CRS"):
+        run_overlay(delivered_task, OverlayInputs(shp_layer(townships_file(tmp_path)), shp_layer(cultivated)))
+    assert stored_parts(delivered_task) == {}
+
+
+def test_cultivated_layer_without_prj_takes_the_given_crs(tmp_path, delivered_task):
+    inputs = OverlayInputs(shp_layer(townships_file(tmp_path)), shp_layer(cultivated_file(tmp_path, None)),
+                           area_mode=AreaMode.PLANAR, layer_crs=QgsCoordinateReferenceSystem("EPSG:4548"))
+    run_overlay(delivered_task, inputs)
+    patches = stored_patches(delivered_task)
+    assert (patches["P1"]["cultivated_m2"], patches["P2"]["cultivated_m2"]) == pytest.approx((900, 300))
+
+
+def test_fixed_township_layer_is_recomputed_on_the_next_run(tmp_path, delivered_task):
+    """Names fixed in the township file (same features, same extent, same size) are stored at
+    the next run: it no longer says 'recomputed 0, reused 2'."""
+    path = str(tmp_path / "乡镇界.shp")
+    delivered_shapefile(path, township_rows(("礼乂镇", "崇又镇")), ("XZQDM", "XZQMC"))
+    assert run_overlay(delivered_task, OverlayInputs(shp_layer(path))).recomputed == 2
+    assert run_overlay(delivered_task, OverlayInputs(shp_layer(path))).recomputed == 0
+    for ext in (".shp", ".shx", ".dbf", ".prj"):
+        os.remove(path[:-4] + ext)
+    delivered_shapefile(path, township_rows(), ("XZQDM", "XZQMC"))
+    run = run_overlay(delivered_task, OverlayInputs(shp_layer(path)))
+    assert (run.recomputed, run.reused) == (2, 0)
+    assert stored_townships(delivered_task) == READABLE
+
+
+def test_encoding_set_in_qgis_wins_and_reaches_the_reading_copy(tmp_path):
+    """A GBK file without .cpg, LDID 0, Chinese field names: QGIS shows garbage until the user sets
+    the encoding; the reading copy reads it right either way, and keeps the user's choice."""
+    path = delivered_shapefile(str(tmp_path / "批复.shp"), [{"批准文号": "晋政地〔2023〕7号", "wkt": rect(0, 0, 10, 10)}],
+                               ("批准文号",))
+    as_opened = shp_layer(path)
+    assert "批准文号" not in as_opened.fields().names()  # QGIS alone reads it as UTF-8: garbage
+    copy = vector_input.reading_copy(as_opened)
+    assert [f["批准文号"] for f in copy.getFeatures()] == ["晋政地〔2023〕7号"]
+    as_opened.setProviderEncoding("GB18030")
+    assert vector_input.encoding_decision(as_opened) == ("GB18030", "user")
+    copy = vector_input.reading_copy(as_opened)
+    assert vector_input.encoding_decision(copy) == ("GB18030", "user")
+    assert [f["批准文号"] for f in copy.getFeatures()] == ["晋政地〔2023〕7号"]
+
+
+def test_chinese_named_approval_field_gives_readable_approval_numbers(tmp_path, delivered_task):
+    approvals = delivered_shapefile(str(tmp_path / "农转用.shp"),
+                                    [{"批准文号": "晋政地〔2023〕7号", "批准类型": "农转用", "wkt": rect(0, 0, 50, 50)}],
+                                    ("批准文号", "批准类型"))
+    run_overlay(delivered_task, OverlayInputs(shp_layer(townships_file(tmp_path)), approvals=[shp_layer(approvals)]))
+    p1 = stored_patches(delivered_task)["P1"]
+    assert (p1["suggested_verdict"], p1["suggested_approval_no"]) == ("合法", "晋政地〔2023〕7号")
+    assert "农转用 晋政地〔2023〕7号" in p1["suggestion_reasons"]
+
+
+def test_village_of_the_largest_part_is_stored(tmp_path, delivered_task):
+    villages = delivered_shapefile(str(tmp_path / "村界.shp"),
+                                   [{"CJDM": "140524101001", "CJMC": "东庄村", "wkt": rect(0, 0, 100, 100)},
+                                    {"CJDM": "140524102001", "CJMC": "西岭村", "wkt": rect(100, 0, 200, 100)}],
+                                   ("CJDM", "CJMC"))
+    run = run_overlay(delivered_task, OverlayInputs(shp_layer(townships_file(tmp_path)), villages=shp_layer(villages)))
+    assert run.recomputed == 2
+    assert {jcbh: f["village_name"] for jcbh, f in stored_patches(delivered_task).items()} == {
+        "P1": "东庄村", "P2": "西岭村"}  # P2: 10 m in 东庄村, 50 m in 西岭村
+
+
+def test_overlay_algorithm_takes_villages_and_a_crs_for_layers_without_one(tmp_path, delivered_task, qgis_processing):
+    import processing
+    from qgis.core import QgsApplication
+
+    from land_enforcement_plugin.processing.provider import LandEnforcementProvider
+
+    provider = LandEnforcementProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    try:
+        villages = delivered_shapefile(str(tmp_path / "村界.shp"), [{"村名称": "东庄村", "wkt": rect(0, 0, 200, 100)}],
+                                       ("村名称",), epsg=None)
+        result = processing.run("landenforcement:overlay", {
+            "DATABASE": delivered_task, "TOWNSHIPS": townships_file(tmp_path), "VILLAGES": villages,
+            "CULTIVATED": cultivated_file(tmp_path, None), "LAYER_CRS": "EPSG:4548", "AREA_MODE": 1})
+    finally:
+        QgsApplication.processingRegistry().removeProvider(provider)
+    assert result["RECOMPUTED"] == 2
+    patches = stored_patches(delivered_task)
+    assert {jcbh: f["village_name"] for jcbh, f in patches.items()} == {"P1": "东庄村", "P2": "东庄村"}
+    assert patches["P2"]["cultivated_m2"] == pytest.approx(300)
