@@ -86,9 +86,10 @@ def test_gbk_township_layer_without_cpg_gives_readable_township_names(tmp_path, 
 def test_lying_cpg_is_overruled_by_the_bytes(tmp_path, delivered_task):
     path = townships_file(tmp_path, cpg="UTF-8")
     decision = vector_input.detect_shapefile_encoding(path)
-    assert decision == (vector_input.GBK, "bytes_over_cpg") and ".cpg" in decision.why()[1]
-    run_overlay(delivered_task, OverlayInputs(shp_layer(path)))
+    assert decision == (vector_input.GBK, "bytes_over_cpg")
+    run = run_overlay(delivered_task, OverlayInputs(shp_layer(path)))
     assert stored_townships(delivered_task) == READABLE
+    assert any("乡镇界" in line and ".cpg" in line and "CP936" in line for line in run.lines())  # says why
 
 
 def test_patch_file_with_lying_cpg_imports_as_gbk(tmp_path, task_path):
@@ -225,3 +226,23 @@ def test_overlay_algorithm_takes_villages_and_a_crs_for_layers_without_one(tmp_p
     patches = stored_patches(delivered_task)
     assert {jcbh: f["village_name"] for jcbh, f in patches.items()} == {"P1": "东庄村", "P2": "东庄村"}
     assert patches["P2"]["cultivated_m2"] == pytest.approx(300)
+
+
+def test_overlay_panel_remembers_the_village_layer(qgis_new_project, tmp_path, delivered_task):
+    from qgis.core import QgsProject
+
+    from land_enforcement_plugin.core.overlay_run import detached_inputs
+    from land_enforcement_plugin.gui.overlay_panel import OverlayPanel
+
+    villages = shp_layer(delivered_shapefile(str(tmp_path / "村界.shp"),
+                                             [{"XZQDM": "140524101001", "XZQMC": "东庄村", "wkt": rect(0, 0, 200, 100)}],
+                                             ("XZQDM", "XZQMC")))
+    townships = shp_layer(townships_file(tmp_path))
+    QgsProject.instance().addMapLayers([townships, villages])
+    panel = OverlayPanel()
+    panel.combos["townships"].setLayer(townships)
+    panel.combos["villages"].setLayer(villages)
+    fresh = OverlayPanel()  # a panel opened later restores the choice from the project
+    assert fresh.inputs().villages is villages
+    run_overlay(delivered_task, detached_inputs(fresh.inputs()))
+    assert {f["village_name"] for f in stored_patches(delivered_task).values()} == {"东庄村"}

@@ -8,9 +8,8 @@ A PostGIS task whose red lines are all PostGIS layers of its own database is com
 database (postgis_overlay, same results); any other task by the local engine (office_comparison).
 The run records which one ran.
 """
-import dataclasses
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 
 from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry
 
@@ -20,7 +19,7 @@ from .office_comparison import (compute_overlay, input_layers, layers_fingerprin
 from .postgis_overlay import ENGINE_LOCAL, ENGINE_POSTGIS, database_sources, overlay_in_database
 from .postgis_store import _first_line
 from .store import now_iso, open_task
-from .vector_input import encoding_decision, reading_copy
+from .vector_input import encoding_decision, reading_copy, shapefile_path
 
 
 @dataclass
@@ -33,6 +32,7 @@ class OverlayRun:
     outside_townships: list  # JCBH of patches that touch no township polygon
     engine: str = ENGINE_LOCAL  # postgis_overlay.ENGINE_POSTGIS: computed inside the task's database
     engine_note: tuple = None  # (zh, en): why a PostGIS task's overlay ran locally
+    encodings: list = field(default_factory=list)  # (layer name, (zh, en)) of each shapefile read
 
     def lines(self):
         mode_zh = {"ellipsoidal": "椭球面积", "planar": "平面面积"}.get(self.area_mode, self.area_mode)
@@ -42,6 +42,7 @@ class OverlayRun:
             out.append("在 PostGIS 数据库内计算 / computed inside the PostGIS database")
         elif self.engine_note:
             out.append(f"本地计算：{self.engine_note[0]} / computed locally: {self.engine_note[1]}")
+        out += [f"图层“{name}”的编码：{zh} / encoding of '{name}': {en}" for name, (zh, en) in self.encodings]
         if self.outside_townships:
             out.append(f"{len(self.outside_townships)} 个图斑不在任何乡镇界内（如 {self.outside_townships[0]}），"
                        f"请检查乡镇界图层 / {len(self.outside_townships)} patches touch no township "
@@ -61,7 +62,7 @@ def detached_inputs(inputs):
     def copy(layer):
         return reading_copy(layer, inputs.layer_crs)
 
-    return dataclasses.replace(
+    return replace(
         inputs, townships=copy(inputs.townships), cultivated=copy(inputs.cultivated),
         permanent_farmland=copy(inputs.permanent_farmland), eco_redline=copy(inputs.eco_redline),
         approvals=[copy(layer) for layer in inputs.approvals], villages=copy(inputs.villages))
@@ -150,7 +151,9 @@ def run_overlay(task_path, inputs, feedback=None):
                 for role in ("townships", "cultivated", "permanent_farmland", "eco_redline", "villages")}
         used["approvals"] = [_layer_source(layer) for layer in inputs.approvals]
         used["engine"] = engine  # overlay_runs has no column for it: kept with the layers it read
-        used["encodings"] = {layer.name(): encoding_decision(layer).why()[1] for _, layer in input_layers(inputs)}
+        encodings = [(layer.name(), encoding_decision(layer).why()) for _, layer in input_layers(inputs)
+                     if shapefile_path(layer) is not None]
+        used["encodings"] = dict(encodings)
         store.write_overlay(patch_values, township_rows, {
             "started_at": stamp, "area_mode": inputs.area_mode.value,
             "layers": json.dumps(used, ensure_ascii=False), "recomputed": len(results),
@@ -160,6 +163,6 @@ def run_overlay(task_path, inputs, feedback=None):
         totals = {f.name: sum(part[f.name] for part in parts) for f in schema.OVERLAY_AREA_FIELDS}
         outside = sorted(part["jcbh"] for part in parts if not part["xzqdm"])
         return OverlayRun(len(results), len(rows) - len(results), repairs, inputs.area_mode.value, totals, outside,
-                          engine, note)
+                          engine, note, encodings)
     finally:
         store.close()
