@@ -124,11 +124,29 @@ def test_undecodable_township_name_stops_the_overlay_naming_layer_and_field(tmp_
     assert all(f["township_name"] == NULL for f in stored_patches(delivered_task).values())
 
 
-def test_garbled_text_in_a_layer_that_is_not_a_file_stops_the_overlay(delivered_task):
-    towns = layer("乡镇界（内存）", 4548, [(rect(0, 0, 100, 100), {"XZQDM": LIYI[0], "XZQMC": "���ٵ���"}),
-                                    (rect(100, 0, 200, 100), {"XZQDM": CHONGWEN[0], "XZQMC": CHONGWEN[1]})],
-                  ("XZQDM", "XZQMC"))
-    with pytest.raises(LandEnforcementError, match="乡镇界（内存）.*XZQMC"):
+def garbled_memory_layer(tmp_path):
+    return layer("乡镇界（内存）", 4548, [(rect(0, 0, 100, 100), {"XZQDM": LIYI[0], "XZQMC": "���ٵ���"}),
+                                     (rect(100, 0, 200, 100), {"XZQDM": CHONGWEN[0], "XZQMC": CHONGWEN[1]})],
+                 ("XZQDM", "XZQMC"))
+
+
+def garbled_geopackage(tmp_path):
+    """A GeoPackage whose township name holds GBK bytes, not UTF-8 (a copy made by a tool that
+    did not recode)."""
+    from osgeo import ogr
+
+    path = write_patches(str(tmp_path / "乡镇界.gpkg"), township_rows(), fields=("XZQDM", "XZQMC"), epsg=4548)
+    ds = ogr.Open(path, 1)
+    ds.ExecuteSQL(f"UPDATE wptb SET XZQMC = CAST(X'{CHONGWEN[1].encode('gbk').hex()}' AS TEXT) "
+                  f"WHERE XZQDM = '{CHONGWEN[0]}'")
+    ds = None
+    return QgsVectorLayer(path, "乡镇界（GeoPackage）", "ogr")
+
+
+@pytest.mark.parametrize("garbled", [garbled_memory_layer, garbled_geopackage], ids=["memory", "geopackage"])
+def test_garbled_text_in_a_layer_that_is_not_a_shapefile_stops_the_overlay(tmp_path, delivered_task, garbled):
+    towns = garbled(tmp_path)
+    with pytest.raises(LandEnforcementError, match=f"{towns.name()}.*XZQMC"):
         run_overlay(delivered_task, OverlayInputs(towns))
     assert stored_parts(delivered_task) == {}
 
