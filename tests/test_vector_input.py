@@ -264,3 +264,33 @@ def test_overlay_panel_remembers_the_village_layer(qgis_new_project, tmp_path, d
     assert fresh.inputs().villages is villages
     run_overlay(delivered_task, detached_inputs(fresh.inputs()))
     assert {f["village_name"] for f in stored_patches(delivered_task).values()} == {"东庄村"}
+
+
+def test_village_layer_of_a_postgis_task_is_overlaid_by_the_local_engine(tmp_path, delivered_task, pg_cluster):
+    """The SQL engine has no village split: with a village layer the run says so and computes locally."""
+    import test_postgis_overlay as pg
+
+    from land_enforcement_plugin.core.postgis_overlay import ENGINE_LOCAL
+    from land_enforcement_plugin.core.postgis_store import upload_task
+    from land_enforcement_plugin.core.store import open_task
+
+    pg._execute(pg_cluster, "DROP SCHEMA IF EXISTS villages_case CASCADE; CREATE SCHEMA villages_case")
+    village_file = delivered_shapefile(str(tmp_path / "村界.shp"),
+                                       [{"CJMC": "东庄村", "wkt": rect(0, 0, 100, 100)},
+                                        {"CJMC": "西岭村", "wkt": rect(100, 0, 200, 100)}], ("CJMC",))
+    for name, path in (("townships", townships_file(tmp_path)), ("villages", village_file)):
+        pg._export(vector_input.reading_copy(shp_layer(path)), name, "villages_case")
+    location = upload_task(delivered_task, f"pg:{pg.SERVICE}/villages_task")
+    inputs = OverlayInputs(pg.pg_layer("townships", "villages_case"), villages=pg.pg_layer("villages", "villages_case"))
+    try:
+        run = run_overlay(location, inputs)
+    finally:
+        del inputs
+    assert run.engine == ENGINE_LOCAL and "village" in run.engine_note[1]
+    store = open_task(location)
+    try:
+        rows = store._query(f"SELECT jcbh, village_name, township_name FROM {store.schema}.patches")
+    finally:
+        store.close()
+    assert {r["jcbh"]: (r["village_name"], r["township_name"]) for r in rows} == {
+        "P1": ("东庄村", LIYI[1]), "P2": ("西岭村", CHONGWEN[1])}
