@@ -165,8 +165,8 @@
         </message>
         <message>
             <location filename="../land_enforcement_plugin/processing/overlay.py" line="25" />
-            <source>Overlays the task's patches on cultivated land, permanent basic farmland, the ecological red line and approvals, and splits them by township. Areas are ellipsoidal on the CGCS2000 ellipsoid unless planar is chosen; each is the area of the intersection with the union of the layer's polygons, so overlaps never count twice. Suggests 合法 when the approved share reaches the threshold and flags patches touching farmland or the ecological red line as high priority, without touching any verdict. Re-running recomputes only what changed.</source>
-            <translation>将任务库中的卫片图斑与耕地、永久基本农田、生态保护红线和用地审批叠加，并按乡镇拆分。除非选择平面面积，面积均按 CGCS2000 椭球计算；每项面积是图斑与该图层多边形并集的相交面积，重叠部分不会重复计算。已批面积占比达到阈值时建议判定为“合法”，涉及基本农田或生态保护红线的图斑标记为重点图斑，不改动任何核查结论。重新运行时只重算有变化的部分。</translation>
+            <source>Overlays the task's patches on cultivated land, permanent basic farmland, the ecological red line and approvals, and splits them by township. Areas are ellipsoidal on the CGCS2000 ellipsoid unless planar is chosen; each is the area of the intersection with the union of the layer's polygons, so overlaps never count twice. Suggests 合法 when the approved share reaches the threshold and flags patches touching farmland or the ecological red line as high priority, without touching any verdict. With a village layer, each patch gets the name of the village holding its largest part. Shapefiles are read in the encoding their bytes show (or the one set on the layer in QGIS); unreadable text stops the run. A layer without a CRS is an error unless LAYER_CRS gives the CRS of such layers. Re-running recomputes only what changed.</source>
+            <translation>将任务库中的卫片图斑与耕地、永久基本农田、生态保护红线和用地审批叠加，并按乡镇拆分。除非选择平面面积，面积均按 CGCS2000 椭球计算；每项面积是图斑与该图层多边形并集的相交面积，重叠部分不会重复计算。已批面积占比达到阈值时建议判定为“合法”，涉及基本农田或生态保护红线的图斑标记为重点图斑，不改动任何核查结论。给了村界图层时，每个图斑记录其最大部分所在村的名称。Shapefile 按属性字节所示的编码读取（或按 QGIS 中为图层设置的编码）；有无法解读的文字时停止运行。没有坐标系的图层报错，除非用 LAYER_CRS 指定这类图层的坐标系。重新运行时只重算有变化的部分。</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/processing/overlay.py" line="35" />
@@ -192,6 +192,16 @@
             <location filename="../land_enforcement_plugin/processing/overlay.py" line="41" />
             <source>Approvals (each with its document number field)</source>
             <translation>用地审批（各带批文号字段）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="45" />
+            <source>Villages (CJMC, 村名称)</source>
+            <translation>村界（CJMC、村名称）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="47" />
+            <source>CRS of input layers that have none (e.g. a shapefile without .prj)</source>
+            <translation>无坐标系图层的坐标系（如缺少 .prj 的 Shapefile）</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/processing/overlay.py" line="44" />
@@ -1353,6 +1363,11 @@
             <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="26" />
             <source>Ecological red line</source>
             <translation>生态保护红线</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="26" />
+            <source>Villages (optional)</source>
+            <translation>村界（可选）</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="36" />
