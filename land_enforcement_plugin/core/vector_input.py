@@ -179,13 +179,15 @@ def check_dbf_text(shp_path, decision, field_names, layer_name=None, raw_names=F
 
 def _undecodable(layer_name, field_name, record, decision):
     where_zh = f"第 {record} 条记录的" if record else ""
-    where_en = f"record {record}, " if record else ""
+    where_en = f" (record {record})" if record else ""
+    how_zh, how_en = _WHY.get(decision.reason, (decision.reason, decision.reason))
     return LandEnforcementError(
-        f"图层“{layer_name}”{where_zh}字段“{field_name}”含无法按 {decision.encoding} 解读的字节"
-        f"（编码 {decision.why()[0]}），请修正数据或在 QGIS 图层属性中设置数据源编码后重试",
-        f"The layer '{layer_name}' has bytes in the field '{field_name}' ({where_en}encoding "
-        f"{decision.why()[1]}) that cannot be read; fix the data or set the layer's data source encoding "
-        "in QGIS, then run again")
+        f"图层“{layer_name}”{where_zh}字段“{field_name}”含乱码或无法按 {decision.encoding} 解读的文字"
+        f"（编码判定：{how_zh}），"
+        "未写入任何结果：请修正数据，或在 QGIS 图层属性中设置数据源编码后重试",
+        f"The field '{field_name}' of the layer '{layer_name}'{where_en} holds garbled text or text that cannot "
+        f"be read as {decision.encoding} (encoding: {how_en}); nothing was written: fix the data, or set the layer's "
+        "data source encoding in QGIS, then run again")
 
 
 # -- QGIS layers -----------------------------------------------------------------------------------
