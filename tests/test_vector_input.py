@@ -226,7 +226,7 @@ def test_village_of_the_largest_part_is_stored(tmp_path, delivered_task):
 
 def test_overlay_algorithm_takes_villages_and_a_crs_for_layers_without_one(tmp_path, delivered_task, qgis_processing):
     import processing
-    from qgis.core import QgsApplication
+    from qgis.core import QgsApplication, QgsProcessingException
 
     from land_enforcement_plugin.processing.provider import LandEnforcementProvider
 
@@ -235,9 +235,11 @@ def test_overlay_algorithm_takes_villages_and_a_crs_for_layers_without_one(tmp_p
     try:
         villages = delivered_shapefile(str(tmp_path / "村界.shp"), [{"村名称": "东庄村", "wkt": rect(0, 0, 200, 100)}],
                                        ("村名称",), epsg=None)
-        result = processing.run("landenforcement:overlay", {
-            "DATABASE": delivered_task, "TOWNSHIPS": townships_file(tmp_path), "VILLAGES": villages,
-            "CULTIVATED": cultivated_file(tmp_path, None), "LAYER_CRS": "EPSG:4548", "AREA_MODE": 1})
+        parameters = {"DATABASE": delivered_task, "TOWNSHIPS": townships_file(tmp_path), "VILLAGES": villages,
+                      "CULTIVATED": cultivated_file(tmp_path, None), "AREA_MODE": 1}
+        with pytest.raises(QgsProcessingException, match="LAYER_CRS"):
+            processing.run("landenforcement:overlay", parameters)
+        result = processing.run("landenforcement:overlay", {**parameters, "LAYER_CRS": "EPSG:4548"})
     finally:
         QgsApplication.processingRegistry().removeProvider(provider)
     assert result["RECOMPUTED"] == 2

@@ -1,8 +1,10 @@
 """The overlay as a task step: only patches whose inputs changed are recomputed, results stored.
 
-A patch's fingerprint hashes its geometry with the red-line layers and settings used; a re-run
-recomputes the patches whose fingerprint differs (new, re-imported with another shape, or all of
-them when a layer or setting changed) and keeps the rest.
+A patch's fingerprint hashes its geometry with the settings and what the overlay reads of each
+layer (office_comparison.layers_fingerprint: the decided encoding, the size and time of the
+dataset's files, the checked text of the labels); a re-run recomputes the patches whose
+fingerprint differs (new, re-imported with another shape, or all of them when a layer was fixed
+or a setting changed) and keeps the rest.
 
 A PostGIS task whose red lines are all PostGIS layers of its own database is computed inside the
 database (postgis_overlay, same results); any other task by the local engine (office_comparison).
