@@ -224,28 +224,37 @@ def test_village_of_the_largest_part_is_stored(tmp_path, delivered_task):
         "P1": "东庄村", "P2": "西岭村"}  # P2: 10 m in 东庄村, 50 m in 西岭村
 
 
-def test_overlay_algorithm_takes_villages_and_a_crs_for_layers_without_one(tmp_path, delivered_task, qgis_processing):
-    import processing
-    from qgis.core import QgsApplication, QgsProcessingException
+@pytest.fixture
+def provider(qgis_processing):
+    from qgis.core import QgsApplication
 
     from land_enforcement_plugin.processing.provider import LandEnforcementProvider
 
     provider = LandEnforcementProvider()
     QgsApplication.processingRegistry().addProvider(provider)
-    try:
-        villages = delivered_shapefile(str(tmp_path / "村界.shp"), [{"村名称": "东庄村", "wkt": rect(0, 0, 200, 100)}],
-                                       ("村名称",), epsg=None)
-        parameters = {"DATABASE": delivered_task, "TOWNSHIPS": townships_file(tmp_path), "VILLAGES": villages,
-                      "CULTIVATED": cultivated_file(tmp_path, None), "AREA_MODE": 1}
-        with pytest.raises(QgsProcessingException, match="LAYER_CRS"):
-            processing.run("landenforcement:overlay", parameters)
-        result = processing.run("landenforcement:overlay", {**parameters, "LAYER_CRS": "EPSG:4548"})
-    finally:
-        QgsApplication.processingRegistry().removeProvider(provider)
+    yield
+    QgsApplication.processingRegistry().removeProvider(provider)
+
+
+def villages_and_cultivated(task_path):
+    """{jcbh: (village_name, cultivated_m2)} as stored (plain values: no QGIS object outlives a test)."""
+    return {jcbh: (f["village_name"], f["cultivated_m2"]) for jcbh, f in stored_patches(task_path).items()}
+
+
+def test_overlay_algorithm_takes_villages_and_a_crs_for_layers_without_one(tmp_path, delivered_task, provider):
+    import processing
+    from qgis.core import QgsProcessingException
+
+    villages = delivered_shapefile(str(tmp_path / "村界.shp"), [{"村名称": "东庄村", "wkt": rect(0, 0, 200, 100)}],
+                                   ("村名称",), epsg=None)
+    parameters = {"DATABASE": delivered_task, "TOWNSHIPS": townships_file(tmp_path), "VILLAGES": villages,
+                  "CULTIVATED": cultivated_file(tmp_path, None), "AREA_MODE": 1}
+    with pytest.raises(QgsProcessingException, match="耕地.*LAYER_CRS"):
+        processing.run("landenforcement:overlay", parameters)
+    result = processing.run("landenforcement:overlay", {**parameters, "LAYER_CRS": "EPSG:4548"})
     assert result["RECOMPUTED"] == 2
-    patches = stored_patches(delivered_task)
-    assert {jcbh: f["village_name"] for jcbh, f in patches.items()} == {"P1": "东庄村", "P2": "东庄村"}
-    assert patches["P2"]["cultivated_m2"] == pytest.approx(300)
+    assert villages_and_cultivated(delivered_task) == {"P1": ("东庄村", pytest.approx(900)),
+                                                       "P2": ("东庄村", pytest.approx(300))}
 
 
 def test_overlay_panel_remembers_the_village_layer(qgis_new_project, tmp_path, delivered_task):
