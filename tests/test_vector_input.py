@@ -172,6 +172,16 @@ def test_cultivated_layer_without_prj_takes_the_given_crs(tmp_path, delivered_ta
     assert (patches["P1"]["cultivated_m2"], patches["P2"]["cultivated_m2"]) == pytest.approx((900, 300))
 
 
+def test_cultivated_layer_without_prj_takes_the_crs_set_on_it_in_qgis(tmp_path, delivered_task):
+    """The dock's way: the user sets the layer's CRS in QGIS; the overlay's reading copy keeps it."""
+    cultivated = shp_layer(cultivated_file(tmp_path, None))
+    cultivated.setCrs(QgsCoordinateReferenceSystem("EPSG:4548"))
+    run_overlay(delivered_task, OverlayInputs(shp_layer(townships_file(tmp_path)), cultivated,
+                                              area_mode=AreaMode.PLANAR))
+    patches = stored_patches(delivered_task)
+    assert (patches["P1"]["cultivated_m2"], patches["P2"]["cultivated_m2"]) == pytest.approx((900, 300))
+
+
 def test_fixed_township_layer_is_recomputed_on_the_next_run(tmp_path, delivered_task):
     """Names fixed in the township file (same features, same extent, same size) are stored at
     the next run: it no longer says 'recomputed 0, reused 2'."""
