@@ -213,8 +213,9 @@ def dataset_files(layer):
         base = os.path.splitext(path)[0]
         candidates = [base + ext for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg", ".SHP", ".SHX", ".DBF",
                                              ".PRJ", ".CPG")]
-    elif os.path.isdir(path):
-        candidates = [os.path.join(root, name) for root, _, names in os.walk(path) for name in names]
+    elif os.path.isdir(path):  # lock files come and go with readers: not the data
+        candidates = [os.path.join(root, name) for root, _, names in os.walk(path) for name in names
+                      if not name.endswith(".lock")]
     else:
         candidates = [path, path + "-wal"]
     return sorted({p for p in candidates if os.path.isfile(p)})
