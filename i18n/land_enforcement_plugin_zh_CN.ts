@@ -150,71 +150,81 @@
         </message>
         <message>
             <location filename="../land_enforcement_plugin/processing/overlay.py" line="25" />
-            <source>Overlays the task's patches on cultivated land, permanent basic farmland, the ecological red line and approvals, and splits them by township. Areas are ellipsoidal on the CGCS2000 ellipsoid unless planar is chosen; each is the area of the intersection with the union of the layer's polygons, so overlaps never count twice. Suggests 合法 when the approved share reaches the threshold and flags patches touching farmland or the ecological red line as high priority, without touching any verdict. Re-running recomputes only what changed.</source>
-            <translation>将任务库中的卫片图斑与耕地、永久基本农田、生态保护红线和用地审批叠加，并按乡镇拆分。除非选择平面面积，面积均按 CGCS2000 椭球计算；每项面积是图斑与该图层多边形并集的相交面积，重叠部分不会重复计算。已批面积占比达到阈值时建议判定为“合法”，涉及基本农田或生态保护红线的图斑标记为重点图斑，不改动任何核查结论。重新运行时只重算有变化的部分。</translation>
+            <source>Overlays the task's patches on cultivated land, permanent basic farmland, the ecological red line and approvals, and splits them by township. Areas are ellipsoidal on the CGCS2000 ellipsoid unless planar is chosen; each is the area of the intersection with the union of the layer's polygons, so overlaps never count twice. Suggests 合法 when the approved share reaches the threshold and flags patches touching farmland or the ecological red line as high priority, without touching any verdict. With a village layer, each patch gets the name of the village holding its largest part. Shapefiles are read in the encoding their bytes show (or the one set on the layer in QGIS); unreadable text stops the run. A layer without a CRS is an error unless LAYER_CRS gives the CRS of such layers. Re-running recomputes only what changed.</source>
+            <translation>将任务库中的卫片图斑与耕地、永久基本农田、生态保护红线和用地审批叠加，并按乡镇拆分。除非选择平面面积，面积均按 CGCS2000 椭球计算；每项面积是图斑与该图层多边形并集的相交面积，重叠部分不会重复计算。已批面积占比达到阈值时建议判定为“合法”，涉及基本农田或生态保护红线的图斑标记为重点图斑，不改动任何核查结论。给了村界图层时，每个图斑记录其最大部分所在村的名称。Shapefile 按属性字节所示的编码读取（或按 QGIS 中为图层设置的编码）；有无法解读的文字时停止运行。没有坐标系的图层报错，除非用 LAYER_CRS 指定这类图层的坐标系。重新运行时只重算有变化的部分。</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="35" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="38" />
             <source>Townships (XZQDM, XZQMC)</source>
             <translation>乡镇（XZQDM、XZQMC）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="36" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="39" />
             <source>Cultivated land</source>
             <translation>耕地</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="37" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="40" />
             <source>Permanent basic farmland</source>
             <translation>永久基本农田</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="39" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="42" />
             <source>Ecological red line</source>
             <translation>生态保护红线</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="41" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="44" />
             <source>Approvals (each with its document number field)</source>
             <translation>用地审批（各带批文号字段）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="44" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="47" />
+            <source>Villages (CJMC, 村名称)</source>
+            <translation>村界（CJMC、村名称）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="49" />
+            <source>CRS of input layers that have none (e.g. a shapefile without .prj)</source>
+            <translation>无坐标系图层的坐标系（如缺少 .prj 的 Shapefile）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="51" />
             <source>Area</source>
             <translation>面积</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="44" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="51" />
             <source>Ellipsoidal (CGCS2000, official)</source>
             <translation>椭球面积（CGCS2000，官方口径）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="44" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="51" />
             <source>Planar (working CRS)</source>
             <translation>平面面积（工作坐标系）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="47" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="54" />
             <source>Land-use codes counted as cultivated (when the layer has DLBM)</source>
             <translation>计为耕地的地类编码（图层有 DLBM 字段时）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="50" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="57" />
             <source>Approved share that suggests lawful</source>
             <translation>建议判定合法的已批面积占比</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="53" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="60" />
             <source>Patches recomputed</source>
             <translation>重算的图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="53" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="60" />
             <source>Patches reused</source>
             <translation>沿用的图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="53" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="60" />
             <source>Red-line features repaired</source>
             <translation>已修复的红线要素</translation>
         </message>
@@ -224,7 +234,7 @@
             <translation>报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="72" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="81" />
             <source>Cancelled: the task database is unchanged</source>
             <translation>已取消：任务库未作改动</translation>
         </message>
@@ -1445,6 +1455,11 @@
             <translation>生态保护红线</translation>
         </message>
         <message>
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="26" />
+            <source>Villages (optional)</source>
+            <translation>村界（可选）</translation>
+        </message>
+        <message>
             <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="36" />
             <source>Approvals</source>
             <translation>用地审批</translation>
@@ -2136,197 +2151,197 @@ Import the {good} valid rows anyway?</source>
     <context>
         <name>TaskDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="35" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="34" />
             <source>Land enforcement task</source>
             <translation>卫片执法任务</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="145" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="144" />
             <source>No task open</source>
             <translation>未打开任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="42" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="41" />
             <source>Open task…</source>
             <translation>打开任务库…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="44" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="43" />
             <source>Import patches…</source>
             <translation>导入图斑…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="49" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="48" />
             <source>Add to map</source>
             <translation>加载到地图</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="95" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="94" />
             <source>Task</source>
             <translation>任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="58" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
             <source>Batches</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="58" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
             <source>Working CRS</source>
             <translation>工作坐标系</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="58" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
             <source>Patches</source>
             <translation>图斑数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="58" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
             <source>Verified</source>
             <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="58" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
             <source>Schema version</source>
             <translation>库结构版本</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="66" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="65" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="74" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="73" />
             <source>Last import: validation report</source>
             <translation>上次导入：校验报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="79" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
             <source>Row</source>
             <translation>行号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="79" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
             <source>Monitoring no.</source>
             <translation>监测编号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="79" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
             <source>Result</source>
             <translation>结果</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="79" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
             <source>Reason</source>
             <translation>原因</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="79" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="78" />
             <source>Area m² before → after</source>
             <translation>面积 m²（修复前 → 修复后）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="113" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="112" />
             <source>Open or create a task database</source>
             <translation>打开或新建任务库</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="113" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="112" />
             <source>Task database (*.gpkg)</source>
             <translation>任务库 (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="219" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="218" />
             <source>Importing change patches</source>
             <translation>正在导入卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="232" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="231" />
             <source>Read {read}: {inserted} new, {updated} updated, {unchanged} unchanged, {rejected} rejected, {repaired} geometries repaired</source>
             <translation>共读取 {read} 条：新增 {inserted}，更新 {updated}，未变 {unchanged}，拒绝 {rejected}，修复几何 {repaired}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="239" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="238" />
             <source>Rejected</source>
             <translation>已拒绝</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="239" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="238" />
             <source>Repaired</source>
             <translation>已修复</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="239" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="238" />
             <source>Note</source>
             <translation>说明</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="299" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="295" />
             <source>Change patches</source>
             <translation>卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="301" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="297" />
             <source>Cannot load the patches layer from {path}</source>
             <translation>无法从 {path} 加载图斑图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="268" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="264" />
             <source>Office comparison</source>
             <translation>内业比对</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="256" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="255" />
             <source>Choose the townships layer</source>
             <translation>请选择乡镇图层</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="275" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="271" />
             <source>Cancelled: the task database is unchanged</source>
             <translation>已取消：任务库未作改动</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="278" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="274" />
             <source>Office comparison: {n} patches recomputed, {m} unchanged</source>
             <translation>内业比对：重算 {n} 个图斑，{m} 个未变</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="172" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="171" />
             <source>{rejected} rejected, {repaired} repaired, {note} notes</source>
             <translation>拒绝 {rejected}，修复 {repaired}，说明 {note}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="303" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="299" />
             <source>Verification records</source>
             <translation>核查记录</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="304" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="300" />
             <source>Field photos</source>
             <translation>现场照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="46" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="45" />
             <source>PostGIS…</source>
             <translation>PostGIS…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="47" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="46" />
             <source>Open a task in a shared PostGIS database, or upload this one to it</source>
             <translation>打开共享 PostGIS 数据库中的任务，或将当前任务上传到其中</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="100" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="99" />
             <source>Season</source>
             <translation>批次与进度</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="58" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="57" />
             <source>County</source>
             <translation>县（区）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="174" />
+            <location filename="../land_enforcement_plugin/gui/task_dock.py" line="173" />
             <source>New task: created by its first import</source>
             <translation>新任务：首次导入图斑时创建</translation>
         </message>

@@ -26,64 +26,15 @@ from .errors import LandEnforcementError
 from .season import link_repeats
 from .store import (ImportIssue, PatchRecord, SourceFile, create_task, is_postgis, open_task,
                     task_exists)
+from .vector_input import GBK, UTF8, detect_shapefile_encoding  # noqa: F401  (GBK: importing.GBK)
 
 gdal.UseExceptions()
 
 ENCODING_AUTO = ""
-GBK = "CP936"
-UTF8 = "UTF-8"
-
-# Shapefile .cpg contents and DBF language driver ids meaning the Chinese code page.
-_CPG_ALIASES = {"936": GBK, "CP936": GBK, "GBK": GBK, "GB2312": GBK, "GB18030": GBK,
-                "UTF-8": UTF8, "UTF8": UTF8, "65001": UTF8}
-_LDID_GBK = 0x4D
 
 class ImportCancelled(LandEnforcementError):
     def __init__(self):
         super().__init__("导入已取消，任务库未改动", "Import cancelled; the task database is unchanged")
-
-
-# -- encoding ----------------------------------------------------------------------------------
-def detect_shapefile_encoding(shp_path):
-    """Return (encoding, how it was decided) for a shapefile's DBF.
-
-    Deliveries are usually GBK without a .cpg; GDAL would then read them as Latin-1 and garble
-    every Chinese name, so decide from the .cpg, the DBF header, and finally the bytes.
-    """
-    base = os.path.splitext(shp_path)[0]
-    for cpg in (base + ".cpg", base + ".CPG"):
-        if os.path.exists(cpg):
-            with open(cpg, "rb") as f:
-                text = f.read().decode("ascii", "ignore").strip().upper()
-            if text in _CPG_ALIASES:
-                return _CPG_ALIASES[text], "cpg"
-    dbf = next((p for p in (base + ".dbf", base + ".DBF") if os.path.exists(p)), None)
-    if dbf is None:
-        raise LandEnforcementError(f"缺少属性文件 .dbf：{shp_path}", f"Missing .dbf beside {shp_path}")
-    with open(dbf, "rb") as f:
-        header = f.read(32)
-        header_len = int.from_bytes(header[8:10], "little")
-        f.seek(header_len)
-        body = f.read(4 * 1024 * 1024)
-    if header[29] == _LDID_GBK:
-        return GBK, "ldid"
-    non_ascii = bytes(b for b in body if b >= 0x80)
-    if not non_ascii:
-        return UTF8, "ascii"
-    try:
-        body.decode("utf-8")
-        return UTF8, "bytes"
-    except UnicodeDecodeError as exc:
-        # A cut at the 4 MiB boundary may split one character: only that is tolerated.
-        if exc.start >= len(body) - 3:
-            return UTF8, "bytes"
-    try:
-        body.decode("gb18030")
-        return GBK, "bytes"
-    except UnicodeDecodeError as exc:
-        raise LandEnforcementError(
-            f"无法判断属性表编码（既非 UTF-8 也非 GBK），请手动指定：{dbf}",
-            f"Cannot tell the attribute encoding (neither UTF-8 nor GBK); choose it: {dbf}") from exc
 
 
 # -- source inspection ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from qgis.core import (NULL, QgsCoordinateTransform, QgsCoordinateTransformConte
 from . import schema
 from .ellipsoid import AreaCalculator, AreaMode
 from .errors import LandEnforcementError
+from .vector_input import layer_signature
 
 # Field spellings of the source layers (mapped, never one hard-coded spelling).
 TOWNSHIP_CODE_FIELDS = ("XZQDM", "行政区代码", "XZDM", "QHDM")
@@ -30,6 +31,8 @@ TOWNSHIP_NAME_FIELDS = ("XZQMC", "行政区名称", "XZMC", "QHMC")
 DLBM_FIELDS = ("DLBM", "地类编码")
 APPROVAL_NUMBER_FIELDS = ("PZWH", "批准文号", "WH", "文号", "BAH", "备案号")
 APPROVAL_KIND_FIELDS = ("PZLX", "批准类型", "LX")
+# A village layer (村界) names its villages in one of these (a village-level XZQMC too).
+VILLAGE_NAME_FIELDS = ("CJMC", "村名称", "村名", "CMC", "ZLDWMC", "坐落单位名称", *TOWNSHIP_NAME_FIELDS)
 DEFAULT_APPROVED_SHARE = 0.9  # approved share that suggests 合法 (a setting)
 # A patch that touches no township polygon (wrong township layer, or outside the county) keeps its
 # areas under this label, so that nothing drops out of the county figure; the run reports it.
@@ -56,6 +59,7 @@ class PatchOverlay:
     townships: list  # dicts: xzqdm, xzqmc and the same areas
     suggested_verdict: str = None
     suggested_approval_no: str = None
+    village_name: str = None  # the village holding the largest part (None without a village layer)
     high_priority: bool = False
     reasons: list = field(default_factory=list)  # (zh, en)
 
@@ -329,7 +333,8 @@ def _labeller(indexes, layer_name):
 
 @dataclass
 class OverlayInputs:
-    """The red-line layers (QgsVectorLayer, any CRS; only townships required) and the settings."""
+    """The red-line layers (QgsVectorLayer, any CRS; only townships required) and the settings.
+    layer_crs: the CRS of input layers that have none (a shapefile without .prj), else an error."""
 
     townships: object
     cultivated: object = None
@@ -339,17 +344,61 @@ class OverlayInputs:
     area_mode: AreaMode = AreaMode.ELLIPSOIDAL
     cultivated_codes: tuple = schema.CULTIVATED_DLBM
     approved_share: float = DEFAULT_APPROVED_SHARE
+    villages: object = None
+    layer_crs: object = None
+
+
+def input_layers(inputs):
+    """[(key, layer)] of the given input layers: townships, cultivated, pbf, eco, approval<i>, villages."""
+    roles = [("townships", inputs.townships), ("cultivated", inputs.cultivated), ("pbf", inputs.permanent_farmland),
+             ("eco", inputs.eco_redline)] + [(f"approval{i}", layer) for i, layer in enumerate(inputs.approvals)]
+    roles.append(("villages", inputs.villages))
+    return [(key, layer) for key, layer in roles if layer is not None]
+
+
+def label_fields(key, layer):
+    """The fields whose text the overlay keeps of a layer (its labels): a township's code and
+    name, an approval's number and kind, a village's name."""
+    if key == "townships":
+        return find_field(layer, TOWNSHIP_CODE_FIELDS), find_field(layer, TOWNSHIP_NAME_FIELDS)
+    if key.startswith("approval"):
+        return find_field(layer, APPROVAL_NUMBER_FIELDS), find_field(layer, APPROVAL_KIND_FIELDS)
+    if key == "villages":
+        return (find_field(layer, VILLAGE_NAME_FIELDS),)
+    return ()
+
+
+def check_inputs(inputs):
+    """Refuses inputs the overlay cannot read right: no townships layer or code field, a village
+    layer without a name field, a layer without a CRS (unless inputs.layer_crs gives one)."""
+    if inputs.townships is None:
+        raise LandEnforcementError("请选择乡镇界图层", "Choose the townships layer")
+    if find_field(inputs.townships, TOWNSHIP_CODE_FIELDS) is None:
+        raise LandEnforcementError(f"乡镇界图层“{inputs.townships.name()}”缺少行政区代码字段（XZQDM）",
+                                   f"The townships layer '{inputs.townships.name()}' has no XZQDM field")
+    if inputs.villages is not None and find_field(inputs.villages, VILLAGE_NAME_FIELDS) is None:
+        raise LandEnforcementError(
+            f"村界图层“{inputs.villages.name()}”缺少村名称字段（{'、'.join(VILLAGE_NAME_FIELDS[:3])}）",
+            f"The village layer '{inputs.villages.name()}' has no village name field "
+            f"({', '.join(VILLAGE_NAME_FIELDS[:3])})")
+    for _, layer in input_layers(inputs):
+        if not layer.crs().isValid():
+            raise LandEnforcementError(
+                f"图层“{layer.name()}”没有坐标系（如缺少 .prj），无法叠加：请补上 .prj、在 QGIS 中为图层设置坐标系，"
+                "或指定无坐标系图层的坐标系（叠加分析的 LAYER_CRS 参数）",
+                f"The layer '{layer.name()}' has no coordinate reference system (e.g. no .prj) and cannot be "
+                "overlaid: add its .prj, set the layer's CRS in QGIS, or give the CRS of layers without one "
+                "(the overlay's LAYER_CRS parameter)")
 
 
 def layers_fingerprint(inputs):
-    """Changes whenever a layer's source, subset, size or extent, or a setting, changes."""
+    """What every patch's fingerprint keeps of the inputs: the settings and, per layer, its
+    vector_input.layer_signature (decided encoding, its files' sizes and times, the checked text
+    of its labels). Checks the inputs first: raises on any the overlay cannot read right, before
+    anything is computed. Fixing a layer (re-saved, a .cpg added, its encoding set) changes it."""
+    check_inputs(inputs)
     parts = [inputs.area_mode.value, ",".join(inputs.cultivated_codes), repr(inputs.approved_share)]
-    for layer in [inputs.townships, inputs.cultivated, inputs.permanent_farmland, inputs.eco_redline, *inputs.approvals]:
-        if layer is None:
-            parts.append("-")
-        else:
-            parts.append(f"{layer.source()}|{layer.subsetString()}|{layer.featureCount()}|"
-                         f"{layer.extent().toString(6)}|{layer.crs().authid()}")
+    parts += [f"{key}:{layer_signature(layer, label_fields(key, layer))}" for key, layer in input_layers(inputs)]
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -359,21 +408,12 @@ def patch_fingerprint(wkb, layers_print):
 
 def compute_overlay(patches, working_crs, inputs, feedback=None):
     """patches: iterable of (jcbh, QgsGeometry in working_crs). Returns ([PatchOverlay], [RedLineRepair])."""
-    if inputs.townships is None:
-        raise LandEnforcementError("请选择乡镇界图层", "Choose the townships layer")
-    code_field = find_field(inputs.townships, TOWNSHIP_CODE_FIELDS)
-    name_field = find_field(inputs.townships, TOWNSHIP_NAME_FIELDS)
-    if code_field is None:
-        raise LandEnforcementError(f"乡镇界图层“{inputs.townships.name()}”缺少行政区代码字段（XZQDM）",
-                                   f"The townships layer '{inputs.townships.name()}' has no XZQDM field")
+    check_inputs(inputs)
     patch_set = _PatchSet(list(patches), feedback)
     if not len(patch_set):
         return [], []
     repairs = []
-    steps = [("townships", inputs.townships), ("cultivated", inputs.cultivated),
-             ("pbf", inputs.permanent_farmland), ("eco", inputs.eco_redline)] + [
-        (f"approval{i}", layer) for i, layer in enumerate(inputs.approvals)]
-    steps = [(key, layer) for key, layer in steps if layer is not None]
+    steps = input_layers(inputs)
 
     def progress(done):  # reading is about a third of the work, the assembly the rest
         if feedback is not None:
@@ -381,21 +421,17 @@ def compute_overlay(patches, working_crs, inputs, feedback=None):
 
     collected = {}
     for step, (key, layer) in enumerate(steps):
-        attributes, accept = (), None
-        if key == "townships":
-            attributes = (code_field, name_field)
-        elif key == "cultivated":
+        attributes, accept = label_fields(key, layer), None
+        if key == "cultivated":
             dlbm = find_field(layer, DLBM_FIELDS)
             if dlbm is not None:  # a full land-use layer: only cultivated codes count
                 attributes = (dlbm,)
                 accept = (f"{QgsExpression.quotedColumnRef(dlbm)} IN "
                           f"({', '.join(QgsExpression.quotedString(code) for code in inputs.cultivated_codes)})")
-        elif key.startswith("approval"):
-            attributes = (find_field(layer, APPROVAL_NUMBER_FIELDS), find_field(layer, APPROVAL_KIND_FIELDS))
-        # Only the townships' and approvals' labels are used; the DLBM code is only filtered on.
+        # Only the labels of townships, approvals and villages are used; the DLBM code is only filtered on.
         collected[key] = _read_layer(layer, patch_set, working_crs, repairs, feedback,
                                      lambda fraction, step=step: progress((step + fraction) / len(steps) / 3),
-                                     attributes, accept, labelled=key == "townships" or key.startswith("approval"))
+                                     attributes, accept, labelled=key != "cultivated")
         if feedback is not None and feedback.isCanceled():
             return [], repairs
     results = _patch_results(patch_set, collected, working_crs, inputs, feedback,
@@ -470,7 +506,22 @@ def _patch_result(index, patch_set, collected, calculator, settings):
         return row
 
     approval_labels = sorted({label for _, label in approval_pieces if label})
-    return patch_overlay(patch_set.jcbh[index], whole, sorted(by_code), part_areas, approval_labels, settings)
+    result = patch_overlay(patch_set.jcbh[index], whole, sorted(by_code), part_areas, approval_labels, settings)
+    if "villages" in collected:
+        result.village_name = _main_village(collected["villages"].pieces(index))
+    return result
+
+
+def _main_village(pieces):
+    """The name of the village holding the largest part of a patch ([(piece, (name,))]); ties go to
+    the smaller name. None outside every village."""
+    by_name = defaultdict(list)
+    for piece, (name,) in pieces:
+        if name:
+            by_name[name].append(piece)
+    areas = {name: _union(shapes) for name, shapes in by_name.items()}
+    areas = {name: union.area() if union is not None else 0.0 for name, union in areas.items()}
+    return min(areas, key=lambda name: (-areas[name], name)) if areas else None
 
 
 def patch_overlay(jcbh, whole, township_labels, part_areas, approval_labels, settings):

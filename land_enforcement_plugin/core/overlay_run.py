@@ -1,24 +1,27 @@
 """The overlay as a task step: only patches whose inputs changed are recomputed, results stored.
 
-A patch's fingerprint hashes its geometry with the red-line layers and settings used; a re-run
-recomputes the patches whose fingerprint differs (new, re-imported with another shape, or all of
-them when a layer or setting changed) and keeps the rest.
+A patch's fingerprint hashes its geometry with the settings and what the overlay reads of each
+layer (office_comparison.layers_fingerprint: the decided encoding, the size and time of the
+dataset's files, the checked text of the labels); a re-run recomputes the patches whose
+fingerprint differs (new, re-imported with another shape, or all of them when a layer was fixed
+or a setting changed) and keeps the rest.
 
 A PostGIS task whose red lines are all PostGIS layers of its own database is computed inside the
 database (postgis_overlay, same results); any other task by the local engine (office_comparison).
 The run records which one ran.
 """
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
-from qgis.core import QgsCoordinateReferenceSystem, QgsFeatureRequest, QgsGeometry, QgsVectorLayer
+from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry
 
 from . import schema
-from .office_comparison import (compute_overlay, layers_fingerprint, main_township,
+from .office_comparison import (compute_overlay, input_layers, layers_fingerprint, main_township,
                                 patch_fingerprint, reasons_json)
 from .postgis_overlay import ENGINE_LOCAL, ENGINE_POSTGIS, database_sources, overlay_in_database
 from .postgis_store import _first_line
 from .store import now_iso, open_task
+from .vector_input import encoding_decision, reading_copy, shapefile_path
 
 
 @dataclass
@@ -33,6 +36,7 @@ class OverlayRun:
     engine_note: tuple = None  # (zh, en): why a PostGIS task's overlay ran locally
     # (jcbh, delivered township, overlay's township) where the delivery's SSXZ disagrees
     township_mismatches: list = field(default_factory=list)
+    encodings: list = field(default_factory=list)  # (layer name, (zh, en)) of each shapefile read
 
     def lines(self):
         mode_zh = {"ellipsoidal": "椭球面积", "planar": "平面面积"}.get(self.area_mode, self.area_mode)
@@ -42,6 +46,7 @@ class OverlayRun:
             out.append("在 PostGIS 数据库内计算 / computed inside the PostGIS database")
         elif self.engine_note:
             out.append(f"本地计算：{self.engine_note[0]} / computed locally: {self.engine_note[1]}")
+        out += [f"图层“{name}”的编码：{zh} / encoding of '{name}': {en}" for name, (zh, en) in self.encodings]
         if self.outside_townships:
             out.append(f"{len(self.outside_townships)} 个图斑不在任何乡镇界内（如 {self.outside_townships[0]}），"
                        f"请检查乡镇界图层 / {len(self.outside_townships)} patches touch no township "
@@ -59,16 +64,18 @@ class OverlayRun:
         return out
 
 
-def detached(layer):
-    """A copy of a layer that a worker thread may read on its own (project layers belong to the
-    main thread): reopened from its source, or a snapshot of a memory layer."""
-    if layer is None:
-        return None
-    if layer.providerType() == "memory":
-        return layer.materialize(QgsFeatureRequest())
-    copy = QgsVectorLayer(layer.source(), layer.name(), layer.providerType())
-    copy.setSubsetString(layer.subsetString())
-    return copy
+def detached_inputs(inputs):
+    """The inputs with every layer replaced by its vector_input.reading_copy: a copy a worker
+    thread may read on its own (made on the thread that owns the layers), reading text in the
+    decided encoding (the user's, when set in QGIS) and with the layer's CRS, or inputs.layer_crs
+    when it has none."""
+    def copy(layer):
+        return reading_copy(layer, inputs.layer_crs)
+
+    return replace(
+        inputs, townships=copy(inputs.townships), cultivated=copy(inputs.cultivated),
+        permanent_farmland=copy(inputs.permanent_farmland), eco_redline=copy(inputs.eco_redline),
+        approvals=[copy(layer) for layer in inputs.approvals], villages=copy(inputs.villages))
 
 
 def _geometry(wkb):
@@ -114,6 +121,9 @@ def _compute(store, stale, crs, inputs, feedback):
 
 
 def run_overlay(task_path, inputs, feedback=None):
+    """The overlay of the task's changed patches, stored. Every input is read through its
+    vector_input.reading_copy and checked (layers_fingerprint) before anything is computed."""
+    inputs = detached_inputs(inputs)
     layers_print = layers_fingerprint(inputs)
     store = open_task(task_path)
     try:
@@ -136,6 +146,7 @@ def run_overlay(task_path, inputs, feedback=None):
             values[schema.TOWNSHIP_CODE.name] = main or None
             values[schema.TOWNSHIP_NAME.name] = next(
                 (part["xzqmc"] for part in result.townships if part["xzqdm"] == main), None) if main else None
+            values[schema.VILLAGE_NAME.name] = result.village_name
             values.update({
                 schema.SUGGESTED_VERDICT.name: result.suggested_verdict,
                 schema.SUGGESTED_APPROVAL.name: result.suggested_approval_no,
@@ -147,9 +158,12 @@ def run_overlay(task_path, inputs, feedback=None):
             patch_values[result.jcbh] = values
             township_rows += [dict(part, jcbh=result.jcbh) for part in result.townships]
         used = {role: _layer_source(getattr(inputs, role)) if getattr(inputs, role) is not None else None
-                for role in ("townships", "cultivated", "permanent_farmland", "eco_redline")}
+                for role in ("townships", "cultivated", "permanent_farmland", "eco_redline", "villages")}
         used["approvals"] = [_layer_source(layer) for layer in inputs.approvals]
         used["engine"] = engine  # overlay_runs has no column for it: kept with the layers it read
+        encodings = [(layer.name(), encoding_decision(layer).why()) for _, layer in input_layers(inputs)
+                     if shapefile_path(layer) is not None]
+        used["encodings"] = dict(encodings)
         store.write_overlay(patch_values, township_rows, {
             "started_at": stamp, "area_mode": inputs.area_mode.value,
             "layers": json.dumps(used, ensure_ascii=False), "recomputed": len(results),
@@ -159,6 +173,6 @@ def run_overlay(task_path, inputs, feedback=None):
         totals = {f.name: sum(part[f.name] for part in parts) for f in schema.OVERLAY_AREA_FIELDS}
         outside = sorted(part["jcbh"] for part in parts if not part["xzqdm"])
         return OverlayRun(len(results), len(rows) - len(results), repairs, inputs.area_mode.value, totals, outside,
-                          engine, note, store.delivered_township_mismatches())
+                          engine, note, store.delivered_township_mismatches(), encodings)
     finally:
         store.close()

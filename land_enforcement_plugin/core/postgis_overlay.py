@@ -34,8 +34,8 @@ import re
 
 from . import schema
 from .errors import LandEnforcementError
-from .office_comparison import (APPROVAL_KIND_FIELDS, APPROVAL_NUMBER_FIELDS, COLLAPSED, DLBM_FIELDS,
-                                TOWNSHIP_CODE_FIELDS, TOWNSHIP_NAME_FIELDS, RedLineRepair, find_field, patch_overlay)
+from .office_comparison import (COLLAPSED, DLBM_FIELDS, TOWNSHIP_CODE_FIELDS, RedLineRepair, find_field,
+                                input_layers, label_fields, patch_overlay)
 from .ellipsoid import AreaMode
 
 ENGINE_LOCAL = "local"
@@ -128,12 +128,6 @@ class _Source:
         self.subset = layer.subsetString().strip()
 
 
-def _roles(inputs):
-    roles = [("townships", inputs.townships), ("cultivated", inputs.cultivated), ("pbf", inputs.permanent_farmland),
-             ("eco", inputs.eco_redline)] + [(f"approval{i}", layer) for i, layer in enumerate(inputs.approvals)]
-    return [(role, layer) for role, layer in roles if layer is not None]
-
-
 def _geometry_srid(store, uri):
     """The SRID registered for the layer's geometry column (0 or None: unknown)."""
     if uri.srid().isdigit():
@@ -184,9 +178,11 @@ def database_sources(store, inputs):
         return None, ("任务库不是 PostGIS", "the task is not in PostGIS")
     if _epsg(store.meta().get("working_crs")) is None:
         return None, ("工作坐标系不是 EPSG 代码", "the working CRS is not an EPSG code")
+    if inputs.villages is not None:  # the SQL steps do not split by village
+        return None, ("给了村界图层（数据库内计算不含村）", "a village layer is given (the database engine has no villages)")
     task_uri = _task_uri(store)
     sources = []
-    for role, layer in _roles(inputs):
+    for role, layer in input_layers(inputs):
         source, reason = _source(store, task_uri, role, layer)
         if reason is not None:
             return None, reason
@@ -281,16 +277,12 @@ def _attribute(field):
 def _read_layer(sql, number, source, inputs):
     """The layer's features near the patches, in the working CRS, repaired; their pieces per patch.
     Returns the repairs."""
-    attributes, accept = (None, None), ""
-    if source.role == "townships":
-        attributes = (find_field(source.layer, TOWNSHIP_CODE_FIELDS), find_field(source.layer, TOWNSHIP_NAME_FIELDS))
-    elif source.role == "cultivated":
+    attributes, accept = (tuple(label_fields(source.role, source.layer)) + (None, None))[:2], ""
+    if source.role == "cultivated":
         dlbm = find_field(source.layer, DLBM_FIELDS)
         if dlbm is not None:  # a full land-use layer: only cultivated codes count
             codes = ", ".join(_qliteral(c) for c in inputs.cultivated_codes) or "NULL"
             accept = f" AND l.{_qident(dlbm)}::text IN ({codes})"
-    elif source.role.startswith("approval"):
-        attributes = (find_field(source.layer, APPROVAL_NUMBER_FIELDS), find_field(source.layer, APPROVAL_KIND_FIELDS))
     subset = f" AND ({source.subset})" if source.subset else ""
     # The features near a patch first (the layer's index, once per patch), then those read whole.
     sql.table(f"near{number}", f"SELECT DISTINCT c.{source.key} AS id FROM lep_ov_patch p JOIN {source.table} AS c "

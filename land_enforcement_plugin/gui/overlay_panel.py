@@ -9,7 +9,7 @@ from ..core.ellipsoid import AreaMode
 from ..core.office_comparison import OverlayInputs
 
 _SCOPE = "land_enforcement"
-_ROLES = ("townships", "cultivated", "permanent_farmland", "eco_redline")
+_ROLES = ("townships", "cultivated", "permanent_farmland", "eco_redline", "villages")
 
 
 class OverlayPanel(QWidget):
@@ -23,7 +23,7 @@ class OverlayPanel(QWidget):
         form = QFormLayout()
         labels = {"townships": self.tr("Townships (XZQDM, XZQMC)"), "cultivated": self.tr("Cultivated land"),
                   "permanent_farmland": self.tr("Permanent basic farmland"),
-                  "eco_redline": self.tr("Ecological red line")}
+                  "eco_redline": self.tr("Ecological red line"), "villages": self.tr("Villages (optional)")}
         for role in _ROLES:
             combo = QgsMapLayerComboBox()
             combo.setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer)
@@ -97,6 +97,7 @@ class OverlayPanel(QWidget):
             permanent_farmland=self.combos["permanent_farmland"].currentLayer(),
             eco_redline=self.combos["eco_redline"].currentLayer(),
             approvals=[project.mapLayer(i) for i in self.approvals.checkedItemsData() if project.mapLayer(i)],
+            villages=self.combos["villages"].currentLayer(),
             area_mode=self.area_mode.currentData(),
             cultivated_codes=tuple(c.strip() for c in self.cultivated_codes.text().split(",") if c.strip()))
 

@@ -1,5 +1,4 @@
 """The task dock: which task is open, what it holds, and what the last import reported."""
-import dataclasses
 import os
 
 from qgis.core import QgsProject, QgsVectorLayer, QgsVectorLayerJoinInfo
@@ -10,7 +9,7 @@ from qgis.PyQt.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayou
                                  QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..core import importing, schema
-from ..core.overlay_run import detached, run_overlay
+from ..core.overlay_run import detached_inputs, run_overlay
 from ..core.store import is_postgis, open_task, task_exists
 from . import background, styles
 from .icons import icon
@@ -256,10 +255,7 @@ class TaskDock(QgsDockWidget):
             self.message.emit(self.tr("Choose the townships layer"), 1)
             return
         # The worker thread reads its own copies of the layers; project layers stay on this thread.
-        own = dataclasses.replace(
-            inputs, townships=detached(inputs.townships), cultivated=detached(inputs.cultivated),
-            permanent_farmland=detached(inputs.permanent_farmland), eco_redline=detached(inputs.eco_redline),
-            approvals=[detached(layer) for layer in inputs.approvals])
+        own = detached_inputs(inputs)
         path = self.task_path
 
         def work(feedback):

@@ -42,7 +42,10 @@ class LandEnforcementAlgorithm(QgsProcessingAlgorithm):
         try:
             return self.execute(parameters, context, feedback)
         except LandEnforcementError as exc:
-            raise QgsProcessingException(str(exc)) from exc
+            message = str(exc)
+        # Raised outside the handler, unchained: a chained error's traceback would keep the layers of
+        # every frame it crossed alive past QGIS's exit (a crash when the process ends).
+        raise QgsProcessingException(message)
 
     def execute(self, parameters, context, feedback):
         raise NotImplementedError

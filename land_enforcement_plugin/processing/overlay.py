@@ -1,14 +1,14 @@
 """landenforcement:overlay — red lines over the task's patches: areas, township split, pre-judgement."""
-from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingOutputNumber,
-                       QgsProcessingOutputString, QgsProcessingParameterEnum, QgsProcessingParameterMultipleLayers, QgsProcessingParameterNumber,
-                       QgsProcessingParameterString, QgsProcessingParameterVectorLayer)
+from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingOutputNumber, QgsProcessingOutputString,
+                       QgsProcessingParameterCrs, QgsProcessingParameterEnum, QgsProcessingParameterMultipleLayers,
+                       QgsProcessingParameterNumber, QgsProcessingParameterString, QgsProcessingParameterVectorLayer)
 
 from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core import schema
 from ..core.ellipsoid import AreaMode
 from ..core.office_comparison import DEFAULT_APPROVED_SHARE
 from ..core.office_comparison import OverlayInputs
-from ..core.overlay_run import detached, run_overlay
+from ..core.overlay_run import detached_inputs, run_overlay
 
 _MODES = [AreaMode.ELLIPSOIDAL, AreaMode.PLANAR]
 
@@ -27,7 +27,10 @@ class OverlayAlgorithm(LandEnforcementAlgorithm):
                   "ellipsoid unless planar is chosen; each is the area of the intersection with the union of "
                   "the layer's polygons, so overlaps never count twice. Suggests 合法 when the approved share "
                   "reaches the threshold and flags patches touching farmland or the ecological red line as "
-                  "high priority, without touching any verdict. Re-running recomputes only what changed.")
+                  "high priority, without touching any verdict. With a village layer, each patch gets the name of "
+                  "the village holding its largest part. Shapefiles are read in the encoding their bytes show (or "
+                  "the one set on the layer in QGIS); unreadable text stops the run. A layer without a CRS is an "
+                  "error unless LAYER_CRS gives the CRS of such layers. Re-running recomputes only what changed.")
 
     def initAlgorithm(self, config=None):
         polygons = [QgsProcessing.TypeVectorPolygon]
@@ -41,6 +44,10 @@ class OverlayAlgorithm(LandEnforcementAlgorithm):
         self.addParameter(QgsProcessingParameterMultipleLayers(
             "APPROVALS", tr("Approvals (each with its document number field)"), QgsProcessing.TypeVectorPolygon,
             optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            "VILLAGES", tr("Villages (CJMC, 村名称)"), polygons, optional=True))
+        self.addParameter(QgsProcessingParameterCrs(
+            "LAYER_CRS", tr("CRS of input layers that have none (e.g. a shapefile without .prj)"), optional=True))
         self.addParameter(QgsProcessingParameterEnum(
             "AREA_MODE", tr("Area"), options=[tr("Ellipsoidal (CGCS2000, official)"), tr("Planar (working CRS)")],
             defaultValue=0))
@@ -57,16 +64,18 @@ class OverlayAlgorithm(LandEnforcementAlgorithm):
 
     def execute(self, parameters, context, feedback):
         def layer(name):
-            return detached(self.parameterAsVectorLayer(parameters, name, context))
+            return self.parameterAsVectorLayer(parameters, name, context)
 
-        inputs = OverlayInputs(
+        layer_crs = self.parameterAsCrs(parameters, "LAYER_CRS", context)
+        inputs = detached_inputs(OverlayInputs(
             townships=layer("TOWNSHIPS"), cultivated=layer("CULTIVATED"),
             permanent_farmland=layer("PERMANENT_FARMLAND"), eco_redline=layer("ECO_REDLINE"),
-            approvals=[detached(a) for a in self.parameterAsLayerList(parameters, "APPROVALS", context)],
+            approvals=self.parameterAsLayerList(parameters, "APPROVALS", context), villages=layer("VILLAGES"),
+            layer_crs=layer_crs if layer_crs.isValid() else None,
             area_mode=_MODES[self.parameterAsEnum(parameters, "AREA_MODE", context)],
             cultivated_codes=tuple(c.strip() for c in self.parameterAsString(parameters, "CULTIVATED_DLBM", context)
                                    .split(",") if c.strip()),
-            approved_share=self.parameterAsDouble(parameters, "APPROVED_SHARE", context))
+            approved_share=self.parameterAsDouble(parameters, "APPROVED_SHARE", context)))
         run = run_overlay(self.parameterAsFile(parameters, "DATABASE", context), inputs, feedback)
         if run is None:
             raise QgsProcessingException(tr("Cancelled: the task database is unchanged"))
