@@ -197,10 +197,13 @@ class Season:
     def layer_by_source(self, layername):
         from qgis.core import QgsProject
 
-        # A GeoPackage table by its layername, a delivered shapefile by its file name.
+        def name_of(source):  # a GeoPackage table by its layername, a delivered shapefile by its file name
+            if "|layername=" in source:
+                return source.split("|layername=")[1].split("|")[0]
+            return os.path.splitext(os.path.basename(source.split("|")[0]))[0]
+
         return next((layer for layer in QgsProject.instance().mapLayers().values()
-                     if layer.source().split("|layername=")[-1].split("|")[0] in
-                     (layername, os.path.join(os.path.dirname(layer.source()), f"{layername}.shp"))), None)
+                     if name_of(layer.source()) == layername), None)
 
     def body_rows(self, body, first, last):
         """The full-width band of `body` from the row of widget `first` to the row of widget `last`."""
