@@ -307,6 +307,8 @@ def change_patches(rng, county, township_rows, parcels, count, county_code):
         home = next((row for row, engine in engines if engine.intersects(point.constGet())), township_rows[0])
         earlier = datetime.date(2023, 9, 1) + datetime.timedelta(days=int(rng.integers(0, 60)))
         later_offset = datetime.timedelta(days=int(rng.integers(0, 60)))
+        # XZQDM/XZQMC: the township of the point the patch was drawn around (what a clean delivery
+        # writes); "township": the one holding its largest part (what the overlay finds).
         patches.append({"JCBH": f"{county_code}2024{serial:06d}", "XZQDM": home["XZQDM"], "XZQMC": home["XZQMC"],
                         "TBMJ": round(abs(shape.area()) / (10000 / 15), 2), "earlier": earlier,
                         "later_offset": later_offset, "BHLX": BHLX[int(rng.integers(len(BHLX)))],
@@ -622,10 +624,10 @@ def write_verification_sheet(rng, path, patches, approval_numbers):
     sheet.title = "核查结果"
     sheet.append(SPREADSHEET_HEADERS)
     inspectors = ["张伟", "王芳", "李强", "刘洋", "陈静"]
-    # Township names come from the township layer (patches may carry only the county). The share of
-    # unlawful verdicts goes by the township the patch was drawn in, which keeps the draws of a seed.
+    # Some townships keep their land clean, others do not: the figures should differ. The share goes by
+    # the township the patch was drawn in (which keeps a seed's draws); the 乡镇名称 column names the
+    # township of the township layer holding the patch's largest part, as the overlay finds it.
     townships = sorted({p["XZQDM"] for p in patches})
-    # Some townships keep their land clean, others do not: the figures should differ.
     unlawful_share = {code: 0.05 + 0.5 * i / max(len(townships) - 1, 1) for i, code in enumerate(townships)}
     unfilled = []
     for patch in patches:
