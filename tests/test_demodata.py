@@ -50,6 +50,13 @@ def cpg(path):
     return open(cpg_path, encoding="ascii").read() if os.path.exists(cpg_path) else None
 
 
+def month_of(text):
+    """'2023-10' of any delivered date form (202310, 2023-10, 2023.10, 20231015, 2023年10月)."""
+    digits = re.findall(r"\d+", text)
+    year, month = (digits[0][:4], digits[0][4:6]) if len(digits[0]) > 4 else (digits[0], digits[1])
+    return f"{year}-{int(month):02d}"
+
+
 def normalised(jcbh):
     """What an import makes of a hand-mangled JCBH: full-width digits to ASCII, every kind of space gone."""
     return "".join(c for c in unicodedata.normalize("NFKC", jcbh) if not c.isspace() and c != "\u200b")
@@ -120,9 +127,7 @@ def test_one_file_holds_four_quarters_each_later_image_in_its_quarter(demo):
     per_quarter = Counter(row["PC"] for row in rows)
     assert sorted(per_quarter) == QUARTERS == demo["batches"] and min(per_quarter.values()) >= 15
     for row in rows:
-        digits = re.findall(r"\d+", row["HSX"])
-        month = int(digits[0][4:6] if len(digits[0]) > 4 else digits[1])
-        assert f"Q{(month - 1) // 3 + 1}" == row["PC"][-2:], row
+        assert f"Q{(int(month_of(row['HSX'])[5:]) - 1) // 3 + 1}" == row["PC"][-2:], row
 
 
 def test_two_jcbh_typed_by_hand_stay_readable_and_normalise_to_their_patch(demo):
@@ -271,3 +276,18 @@ def test_verification_sheet_names_the_township_of_the_township_layer(demo):
     rows = [(row[0], row[1]) for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] in demo["patch_townships"]]
     assert len(rows) > 60
     assert all(township == names[demo["patch_townships"][jcbh]] for jcbh, township in rows)
+
+
+def test_imagery_covers_first_quarter_patches_of_one_township_by_month(demo, tmp_path):
+    from demodata.imagery import AFTER, BEFORE, generate_imagery
+
+    made = generate_imagery(demo, str(tmp_path), max_patches=2)
+    assert len(made["patches"]) == 2 and made["after"]["tiles"] > 0
+    assert {demo["patch_batches"][j] for j in made["patches"]} == {"2024Q1"}
+    assert {demo["patch_townships"][j] for j in made["patches"]} == {made["township"]}
+    _, _, rows = dbf(demo["patches"], "gbk")
+    months = {normalised(row["JCBH"]): (month_of(row["QSX"]), month_of(row["HSX"])) for row in rows}
+    for jcbh in made["patches"]:  # each image month inside its image's date range
+        qsx, hsx = months[jcbh]
+        assert BEFORE["date_from"][:7] <= qsx <= BEFORE["date_to"][:7]
+        assert AFTER["date_from"][:7] <= hsx <= AFTER["date_to"][:7]
