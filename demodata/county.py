@@ -1,15 +1,27 @@
 """A plausible, deterministic demo county built on a real boundary (shared/data/counties).
 
-Everything a bureau receives or produces in a season, synthesised: townships, a 三调-style
-land-use tiling, permanent basic farmland, ecological red line, approvals, the ministry's change
-patches (a GBK shapefile without .cpg, in EPSG:4490, as real deliveries come), field photos with
-EXIF and the verification spreadsheet township staff return. Same seed, same data.
+Everything a bureau receives or produces in a season, synthesised: townships, villages, a
+三调-style land-use tiling, permanent basic farmland, ecological red line, approvals, the
+ministry's change patches, field photos with EXIF and the verification spreadsheet township staff
+return. Same seed, same shapes.
+
+`delivery` says how the layers arrive:
+- "province" (default): as provinces and the bureau's own departments deliver them — a folder of
+  shapefiles, GBK without .cpg and with LDID 0, except the village layer (UTF-8 bytes under a GBK
+  LDID byte) and the 征收 approvals (a .cpg saying UTF-8 over GBK bytes); approval fields named in
+  Chinese; patches carrying the county's code and name on every row, months for dates
+  (202310, a few 2023-10, 2023.10, 20231015, 2023年10月), four quarters in PC, two JCBH typed
+  full-width or with a zero-width space. A copy of the land-use layer without .prj is an extra.
+- "zhejiang": the same red lines, the patches in the field names of Zhejiang's provincial system.
+- "clean": red lines in one UTF-8 GeoPackage and tidy patches (township on each row, ISO dates, one
+  batch): the benchmark's input.
 """
 import datetime
 import glob
 import json
 import math
 import os
+import shutil
 import struct
 
 import numpy as np
@@ -35,6 +47,21 @@ LAND_USES = [("0101", "水田"), ("0102", "水浇地"), ("0103", "旱地"), ("02
 LAND_USE_CUTS = [0.08, 0.22, 0.50, 0.60, 0.75, 0.83, 0.91, 0.94, 0.97, 1.0]
 APPROVAL_LAYERS = [("approvals_nzy", "农转用"), ("approvals_zs", "征收"), ("approvals_gd", "供地"),
                    ("approvals_ssny", "设施农用地备案"), ("approvals_lsyd", "临时用地")]
+COUNTY_NAMES = {"370323": "沂源县", "140827": "垣曲县", "140928": "五寨县"}
+VILLAGE_NAMES = ["东庄村", "西河村", "南岭村", "北沟村", "石门村", "柳树村", "王家庄村", "李家峪村", "张家泉村",
+                 "杏林村", "双井村", "河口村", "韩家村", "上坡村", "下坡村", "马家村"]
+DELIVERIES = ("province", "zhejiang", "clean")
+# How each red-line layer of a province delivery is encoded (see _write_shapefile): most are GBK
+# without .cpg and LDID 0; one is UTF-8 under a GBK LDID byte, one has a .cpg that lies.
+LAYER_ENCODINGS = {"townships": "gbk", "villages": "utf8_gbk_ldid", "cultivated": "gbk", "pbf": "gbk",
+                   "eco_redline": "gbk", "approvals_nzy": "gbk", "approvals_zs": "gbk_lying_cpg",
+                   "approvals_gd": "gbk", "approvals_ssny": "gbk", "approvals_lsyd": "gbk"}
+LAYER_TITLES = {"townships": "乡镇界", "villages": "村界", "cultivated": "三调地类图斑", "pbf": "永久基本农田",
+                "eco_redline": "生态保护红线", **{name: f"{kind}批准范围" for name, kind in APPROVAL_LAYERS}}
+# The province's 2024 file: one batch per quarter, the later image taken in the quarter's last two months.
+QUARTERS = ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
+# Month forms other than 202310 that deliveries use, each on a few rows (both QSX and HSX of the row).
+OTHER_MONTH_FORMS = {"dash": "{y}-{m:02d}", "dot": "{y}.{m:02d}", "day": "{y}{m:02d}{d:02d}", "chinese": "{y}年{m}月"}
 BHLX = ["新增建设用地", "推填土", "其他"]
 WORK_EPSG = 4548  # CGCS2000 3-degree GK, CM 117E (no zone prefix), for 370323
 FIXED_DATE = "2024-06-01T00:00:00Z"
@@ -279,12 +306,107 @@ def change_patches(rng, county, township_rows, parcels, count, county_code):
         point = QgsGeometry.fromPointXY(QgsPointXY(x, y))
         home = next((row for row, engine in engines if engine.intersects(point.constGet())), township_rows[0])
         earlier = datetime.date(2023, 9, 1) + datetime.timedelta(days=int(rng.integers(0, 60)))
-        later = datetime.date(2024, 3, 1) + datetime.timedelta(days=int(rng.integers(0, 60)))
+        later_offset = datetime.timedelta(days=int(rng.integers(0, 60)))
+        # XZQDM/XZQMC: the township of the point the patch was drawn around (what a clean delivery
+        # writes); "township": the one holding its largest part (what the overlay finds).
         patches.append({"JCBH": f"{county_code}2024{serial:06d}", "XZQDM": home["XZQDM"], "XZQMC": home["XZQMC"],
-                        "TBMJ": round(abs(shape.area()) / (10000 / 15), 2), "QSX": earlier.isoformat(),
-                        "HSX": later.isoformat(), "BHLX": BHLX[int(rng.integers(len(BHLX)))], "PC": "2024年度",
-                        "kind": kind, "geometry": shape})
+                        "TBMJ": round(abs(shape.area()) / (10000 / 15), 2), "earlier": earlier,
+                        "later_offset": later_offset, "BHLX": BHLX[int(rng.integers(len(BHLX)))],
+                        "township": _main_township(shape, engines) or home, "kind": kind, "geometry": shape})
     return patches
+
+
+def _main_township(shape, engines):
+    """The township holding the patch's largest part, as the overlay decides it."""
+    valid = shape if shape.isGeosValid() else shape.makeValid()  # the overlay measures the repaired shape
+    touched = [row for row, engine in engines if engine.intersects(valid.constGet())]
+    if len(touched) <= 1:
+        return touched[0] if touched else None
+    return max(touched, key=lambda row: (row["geometry"].intersection(valid).area(), row["XZQDM"]))
+
+
+def date_patches(quirks, patches, delivery):
+    """The image dates and batch of every patch. A clean delivery keeps today's single 2024 annual batch
+    (later image in March/April); a province delivery spreads the patches over four quarters, each
+    patch's later image in its quarter's last two months."""
+    for patch in patches:
+        if delivery == "clean":
+            patch["PC"], later_start = "2024年度", datetime.date(2024, 3, 1)
+        else:
+            quarter = int(quirks.integers(len(QUARTERS)))
+            patch["PC"], later_start = QUARTERS[quarter], datetime.date(2024, 3 * quarter + 2, 1)
+        patch["later"] = later_start + patch.pop("later_offset")
+
+
+def villages(quirks, township_rows):
+    """A few villages per township: Voronoi cells of random seeds, clipped to the township; 12-digit
+    codes under the township's."""
+    result = []
+    for township in township_rows:
+        count = int(quirks.integers(3, 6))
+        seeds = _random_points_inside(quirks, township["geometry"], count)
+        box = township["geometry"].boundingBox()
+        box.grow(1000)
+        cells = QgsGeometry.fromMultiPointXY([QgsPointXY(*p) for p in seeds]).voronoiDiagram(QgsGeometry.fromRect(box))
+        names = quirks.choice(len(VILLAGE_NAMES), size=count, replace=False)
+        for index, seed in enumerate(seeds):
+            cell = next(c for c in cells.asGeometryCollection()
+                        if c.contains(QgsGeometry.fromPointXY(QgsPointXY(*seed))))
+            part = cell.intersection(township["geometry"])
+            part.convertGeometryCollectionToSubclass(QgsWkbTypes.PolygonGeometry)
+            result.append({"XZQDM": f"{township['XZQDM'][:9]}{index + 1:03d}",
+                           "XZQMC": VILLAGE_NAMES[int(names[index])], "geometry": part})
+    return result
+
+
+def delivered_patch_rows(quirks, patches, county_code, delivery):
+    """The patch rows as the delivery writes them (the patches themselves are left as generated) and
+    what is odd about them: {"rows": [...], "date_forms": {form: [JCBH]}, "jcbh_quirks": {...}}."""
+    if delivery == "clean":
+        return {"rows": [dict(p, QSX=p["earlier"].isoformat(), HSX=p["later"].isoformat()) for p in patches],
+                "date_forms": {}, "jcbh_quirks": {}}
+    plain = [i for i, p in enumerate(patches) if p["kind"] == "plain"]
+    picked = [plain[int(i)] for i in quirks.choice(len(plain), size=2 + 2 * len(OTHER_MONTH_FORMS), replace=False)]
+    # GBK has no zero-width space: a GBK file gets an ideographic space inside a JCBH instead, the UTF-8
+    # Zhejiang file the zero-width space.
+    space_kind, space = (("zero_width_space", "\u200b") if delivery == "zhejiang"
+                         else ("ideographic_space", "\u3000"))
+    jcbh_quirks = {"full_width": patches[picked[0]]["JCBH"], space_kind: patches[picked[1]]["JCBH"]}
+    form_of = dict(zip(picked[2:], [form for form in OTHER_MONTH_FORMS for _ in range(2)]))
+    date_forms = {form: [] for form in OTHER_MONTH_FORMS}
+    rows = []
+    for index, patch in enumerate(patches):
+        form = OTHER_MONTH_FORMS.get(form_of.get(index), "{y}{m:02d}")
+        if index in form_of:
+            date_forms[form_of[index]].append(patch["JCBH"])
+        row = dict(patch, QSX=form.format(y=patch["earlier"].year, m=patch["earlier"].month, d=patch["earlier"].day),
+                   HSX=form.format(y=patch["later"].year, m=patch["later"].month, d=patch["later"].day))
+        if patch["JCBH"] == jcbh_quirks["full_width"]:
+            row["JCBH"] = patch["JCBH"].translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
+        elif patch["JCBH"] == jcbh_quirks[space_kind]:
+            row["JCBH"] = patch["JCBH"][:6] + space + patch["JCBH"][6:]
+        if delivery == "province":
+            row.update(XZQDM=county_code + "000000", XZQMC=COUNTY_NAMES[county_code])
+        rows.append(row)
+    delivered = {"rows": rows, "date_forms": date_forms, "jcbh_quirks": jcbh_quirks}
+    if delivery == "zhejiang":
+        delivered["delivered_township_differs"] = [_zhejiang_fields(quirks, rows, patches, county_code)]
+    return delivered
+
+
+def _zhejiang_fields(quirks, rows, patches, county_code):
+    """Zhejiang's provincial system: 6-digit XZQDM, AREA (亩, what TBMJ holds elsewhere), day dates,
+    QLX/HLX (land before / change after), SSXS/SSXZ (county and township names), SCSJ, QSIMG/HSIMG.
+    One patch's SSXZ names a neighbouring township, as a hand-kept list sometimes does."""
+    for row, patch in zip(rows, patches):
+        row.update(XZQDM=county_code, AREA=patch["TBMJ"], QSX=patch["earlier"].isoformat(),
+                   HSX=patch["later"].isoformat(), QLX="耕地", HLX=patch["BHLX"], SSXS=COUNTY_NAMES[county_code],
+                   SSXZ=patch["township"]["XZQMC"], SCSJ=f"{patch['later'] + datetime.timedelta(days=25)} 09:30:00",
+                   QSIMG=f"GF2_{patch['earlier']:%Y%m%d}.tif", HSIMG=f"GF2_{patch['later']:%Y%m%d}.tif")
+    wrong = next(i for i, p in enumerate(patches) if p["kind"] == "plain")
+    names = sorted({p["township"]["XZQMC"] for p in patches} - {rows[wrong]["SSXZ"]})
+    rows[wrong]["SSXZ"] = names[int(quirks.integers(len(names)))]
+    return patches[wrong]["JCBH"]
 
 
 def approvals(rng, patches):
@@ -314,9 +436,16 @@ def approvals(rng, patches):
 
 
 # -- writing ---------------------------------------------------------------------------------------
-def _write_layer(ds, name, epsg, rows, fields, source_epsg, geom_type=ogr.wkbMultiPolygon):
-    """A small GeoPackage layer, reprojected from the working plane to `epsg`."""
-    layer = ds.CreateLayer(name, _srs(epsg), geom_type, options=["FID=fid", "SPATIAL_INDEX=YES"])
+def _ogr_geometry(geometry, source_epsg, epsg):
+    """A row's geometry for OGR: WKB bytes already in `epsg`, or a QgsGeometry reprojected from source_epsg."""
+    if isinstance(geometry, bytes):
+        return ogr.CreateGeometryFromWkb(geometry)
+    return _transform_geometry(geometry, source_epsg, epsg)
+
+
+def _write_layer(ds, name, epsg, rows, fields, source_epsg):
+    """A GeoPackage layer, reprojected from the working plane to `epsg`."""
+    layer = ds.CreateLayer(name, _srs(epsg), ogr.wkbMultiPolygon, options=["FID=fid", "SPATIAL_INDEX=YES"])
     for field_name, kind in fields:
         layer.CreateField(ogr.FieldDefn(field_name, kind))
     ds.StartTransaction()
@@ -325,33 +454,7 @@ def _write_layer(ds, name, epsg, rows, fields, source_epsg, geom_type=ogr.wkbMul
         feature = ogr.Feature(defn)
         for field_name, _ in fields:
             feature.SetField(field_name, row[field_name])
-        geometry = _transform_geometry(row["geometry"], source_epsg, epsg)
-        if geom_type == ogr.wkbMultiPolygon and geometry.GetGeometryType() == ogr.wkbPolygon:
-            geometry = ogr.ForceToMultiPolygon(geometry)
-        feature.SetGeometry(geometry)
-        layer.CreateFeature(feature)
-    ds.CommitTransaction()
-
-
-def _write_parcels(ds, parcels, work_epsg, parcel_epsg):
-    """The big layer: written with the WKB moved by the zone prefix's false easting, no per-feature CRS work."""
-    layer = ds.CreateLayer("cultivated", _srs(parcel_epsg), ogr.wkbMultiPolygon,
-                           options=["FID=fid", "SPATIAL_INDEX=YES"])
-    for field_name, kind in (("DLBM", ogr.OFTString), ("DLMC", ogr.OFTString), ("TBMJ", ogr.OFTReal)):
-        layer.CreateField(ogr.FieldDefn(field_name, kind))
-    shift = (int(round(_central_meridian(work_epsg) / 3)) * 1000000) if parcel_epsg != work_epsg else 0
-    defn = layer.GetLayerDefn()
-    ds.StartTransaction()
-    for geometry, land_use in parcels:
-        feature = ogr.Feature(defn)
-        code, name = LAND_USES[land_use]
-        feature.SetField("DLBM", code)
-        feature.SetField("DLMC", name)
-        feature.SetField("TBMJ", round(geometry.area(), 2))
-        moved = QgsGeometry(geometry)
-        moved.translate(shift, 0)
-        ogr_geometry = ogr.CreateGeometryFromWkb(bytes(moved.asWkb()))
-        feature.SetGeometry(ogr.ForceToMultiPolygon(ogr_geometry))
+        feature.SetGeometry(ogr.ForceToMultiPolygon(_ogr_geometry(row["geometry"], source_epsg, epsg)))
         layer.CreateFeature(feature)
     ds.CommitTransaction()
 
@@ -360,37 +463,108 @@ def _central_meridian(gk_epsg):
     return 75 + 3 * (gk_epsg - 4534)
 
 
-def write_patch_shapefile(path, patches, work_epsg):
-    """GBK DBF, EPSG:4490 .prj, and no .cpg: as the ministry's deliveries come."""
-    # QGIS's OGR provider sets SHAPE_ENCODING="" process-wide, which would defeat ENCODING=CP936.
+PATCH_FIELDS = {
+    "province": [("JCBH", ogr.OFTString), ("XZQDM", ogr.OFTString), ("XZQMC", ogr.OFTString), ("TBMJ", ogr.OFTReal),
+                 ("QSX", ogr.OFTString), ("HSX", ogr.OFTString), ("BHLX", ogr.OFTString), ("PC", ogr.OFTString)],
+    "zhejiang": [("JCBH", ogr.OFTString), ("XZQDM", ogr.OFTString), ("AREA", ogr.OFTReal), ("QSX", ogr.OFTString),
+                 ("HSX", ogr.OFTString), ("QLX", ogr.OFTString), ("HLX", ogr.OFTString), ("SSXS", ogr.OFTString),
+                 ("SSXZ", ogr.OFTString), ("SCSJ", ogr.OFTString), ("QSIMG", ogr.OFTString),
+                 ("HSIMG", ogr.OFTString)],
+}
+PATCH_FIELDS["clean"] = PATCH_FIELDS["province"]
+# The approval layers' fields as bureaus name them (a clean GeoPackage keeps the short names).
+APPROVAL_FIELDS = {"PZWH": "批准文号", "PZLX": "批准类型", "PZRQ": "批准日期"}
+
+
+def _write_shapefile(path, epsg, fields, rows, encoding="gbk", source_epsg=None):
+    """A shapefile as deliveries come: `encoding` "gbk" (GBK, LDID 0, no .cpg), "utf8_gbk_ldid" (UTF-8
+    bytes, the LDID byte saying GBK, no .cpg), "gbk_lying_cpg" (GBK bytes, a .cpg saying UTF-8) or "utf8"
+    (UTF-8 with a .cpg saying so, as a provincial web system exports).
+    rows: dicts holding the field values and 'geometry' (a QgsGeometry in source_epsg, or WKB bytes
+    already in epsg); fields: [(name, ogr type)]."""
+    # QGIS's OGR provider sets SHAPE_ENCODING="" process-wide, which would defeat ENCODING= below.
     saved = gdal.GetConfigOption("SHAPE_ENCODING")
     gdal.SetConfigOption("SHAPE_ENCODING", None)
+    base = os.path.splitext(path)[0]
     try:
-        for old in glob.glob(os.path.splitext(path)[0] + ".*"):
+        for old in glob.glob(base + ".*"):
             os.remove(old)
         ds = ogr.GetDriverByName("ESRI Shapefile").CreateDataSource(path)
-        fields = [("JCBH", ogr.OFTString), ("XZQDM", ogr.OFTString), ("XZQMC", ogr.OFTString),
-                  ("TBMJ", ogr.OFTReal), ("QSX", ogr.OFTString), ("HSX", ogr.OFTString),
-                  ("BHLX", ogr.OFTString), ("PC", ogr.OFTString)]
-        layer = ds.CreateLayer(os.path.splitext(os.path.basename(path))[0], _srs(4490), ogr.wkbPolygon,
-                               options=["ENCODING=CP936"])
+        layer = ds.CreateLayer(os.path.basename(base), _srs(epsg), ogr.wkbPolygon,
+                               options=["ENCODING=" + ("UTF-8" if encoding.startswith("utf8") else "CP936")])
         for name, kind in fields:
             field_defn = ogr.FieldDefn(name, kind)
             if kind == ogr.OFTReal:
                 field_defn.SetWidth(12)
                 field_defn.SetPrecision(2)
             layer.CreateField(field_defn)
-        for patch in patches:
-            feature = ogr.Feature(layer.GetLayerDefn())
-            for name, _ in fields:
-                feature.SetField(name, patch[name])
-            feature.SetGeometry(_transform_geometry(patch["geometry"], work_epsg, 4490))
+        defn = layer.GetLayerDefn()
+        for row in rows:
+            feature = ogr.Feature(defn)
+            for index, (name, _) in enumerate(fields):
+                feature.SetField(index, row[name])
+            feature.SetGeometry(_ogr_geometry(row["geometry"], source_epsg, epsg))
             layer.CreateFeature(feature)
         ds = None
     finally:
         gdal.SetConfigOption("SHAPE_ENCODING", saved)
-    for cpg in glob.glob(os.path.splitext(path)[0] + ".cpg"):
+    for cpg in glob.glob(base + ".cpg"):
         os.remove(cpg)
+    with open(base + ".dbf", "r+b") as dbf:
+        dbf.seek(29)  # the DBF header's language driver id (LDID)
+        dbf.write(bytes([0x4D if encoding == "utf8_gbk_ldid" else 0]))
+    if encoding in ("gbk_lying_cpg", "utf8"):
+        with open(base + ".cpg", "w", encoding="ascii") as cpg:
+            cpg.write("UTF-8")
+    return path
+
+
+def write_patch_shapefile(path, rows, work_epsg, delivery="province"):
+    """The change patches in EPSG:4490: GBK without .cpg as the ministry's deliveries come, UTF-8 from
+    Zhejiang's system."""
+    return _write_shapefile(path, 4490, PATCH_FIELDS[delivery], rows, "utf8" if delivery == "zhejiang" else "gbk",
+                            work_epsg)
+
+
+def _parcel_rows(parcels, work_epsg, parcel_epsg):
+    """The land-use parcels as rows with WKB moved by the zone prefix's false easting (the large county has
+    400,000: no per-feature CRS work)."""
+    shift = (int(round(_central_meridian(work_epsg) / 3)) * 1000000) if parcel_epsg != work_epsg else 0
+    for geometry, land_use in parcels:
+        code, name = LAND_USES[land_use]
+        moved = QgsGeometry(geometry)
+        moved.translate(shift, 0)
+        yield {"DLBM": code, "DLMC": name, "TBMJ": round(geometry.area(), 2), "geometry": bytes(moved.asWkb())}
+
+
+def write_province_delivery(folder, layers, work_epsg, parcel_epsg):
+    """Every red-line layer as its own shapefile in `folder`, encoded as LAYER_ENCODINGS says;
+    returns {layer name: path}. layers: {name: (epsg, fields, rows)}."""
+    os.makedirs(folder, exist_ok=True)
+    paths = {}
+    for name, (epsg, fields, rows) in layers.items():
+        if name.startswith("approvals_"):
+            fields = [(APPROVAL_FIELDS[field], kind) for field, kind in fields]
+            rows = [dict({APPROVAL_FIELDS[k]: v for k, v in row.items() if k in APPROVAL_FIELDS},
+                         geometry=row["geometry"]) for row in rows]
+        paths[name] = _write_shapefile(os.path.join(folder, f"{name}.shp"), epsg, fields, rows,
+                                       LAYER_ENCODINGS[name], work_epsg)
+    return paths
+
+
+def layer_source(redlines, name):
+    """A red-line layer's source: its shapefile in a delivery folder, its table in the clean GeoPackage."""
+    if os.path.isdir(redlines):
+        return os.path.join(redlines, f"{name}.shp")
+    return f"{redlines}|layername={name}"
+
+
+def copy_without_prj(shapefile, target):
+    """The same layer delivered without its .prj (nor .cpg): a CRS the overlay cannot know."""
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    for ext in (".shp", ".shx", ".dbf"):
+        shutil.copyfile(os.path.splitext(shapefile)[0] + ext, os.path.splitext(target)[0] + ext)
+    return target
 
 
 def write_photos(rng, out_dir, patches, count, work_epsg):
@@ -408,7 +582,9 @@ def write_photos(rng, out_dir, patches, count, work_epsg):
             dx, dy = (600.0, 0.0) if far else rng.uniform(-15, 15, 2)
             lon, lat = _transform([(centre.x() + dx, centre.y() + dy)], work_epsg, 4490)[0]
             early = index % 10 == 7 and n == 1
-            taken = datetime.datetime.fromisoformat(patch["HSX"]) + datetime.timedelta(
+            # An early photo is a month before the later image's month began: early whichever day of it HSX means.
+            later = patch["later"].replace(day=1) if early else patch["later"]
+            taken = datetime.datetime.combine(later, datetime.time()) + datetime.timedelta(
                 days=-30 if early else 40 + int(rng.integers(0, 30)), hours=9 + n)
             direction = float(rng.uniform(0, 360))
             image = Image.new("RGB", (320, 240), (150, 190, 120))
@@ -448,8 +624,10 @@ def write_verification_sheet(rng, path, patches, approval_numbers):
     sheet.title = "核查结果"
     sheet.append(SPREADSHEET_HEADERS)
     inspectors = ["张伟", "王芳", "李强", "刘洋", "陈静"]
+    # Some townships keep their land clean, others do not: the figures should differ. The share goes by
+    # the township the patch was drawn in (which keeps a seed's draws); the 乡镇名称 column names the
+    # township of the township layer holding the patch's largest part, as the overlay finds it.
     townships = sorted({p["XZQDM"] for p in patches})
-    # Some townships keep their land clean, others do not: the figures should differ.
     unlawful_share = {code: 0.05 + 0.5 * i / max(len(townships) - 1, 1) for i, code in enumerate(townships)}
     unfilled = []
     for patch in patches:
@@ -457,10 +635,10 @@ def write_verification_sheet(rng, path, patches, approval_numbers):
             unfilled.append(patch)
             continue
         inspector = inspectors[int(rng.integers(len(inspectors)))]
-        date = (datetime.date.fromisoformat(patch["HSX"]) + datetime.timedelta(days=int(rng.integers(20, 60)))).isoformat()
+        date = (patch["later"] + datetime.timedelta(days=int(rng.integers(20, 60)))).isoformat()
         lead = "卫片" if rng.uniform() < 0.7 else ["巡查", "村级报告", "群众举报"][int(rng.integers(3))]
         row = dict.fromkeys(SPREADSHEET_HEADERS)
-        row.update({"监测编号": patch["JCBH"], "乡镇名称": patch["XZQMC"], "线索来源": lead, "核查人": inspector,
+        row.update({"监测编号": patch["JCBH"], "乡镇名称": patch["township"]["XZQMC"], "线索来源": lead, "核查人": inspector,
                     "核查日期": date})
         if patch["JCBH"] in approval_numbers:
             row.update({"判定结果": "合法", "用地类型": "建设用地", "批准文号": approval_numbers[patch["JCBH"]]})
@@ -480,11 +658,11 @@ def write_verification_sheet(rng, path, patches, approval_numbers):
            {"row": sheet.max_row + 2, "problem": "unknown code"},
            {"row": sheet.max_row + 3, "problem": "bad date"}]
     first, second = unfilled[0], unfilled[1]
-    sheet.append(["999999202499999", first["XZQMC"], "其他", "其他", None, None, None, None, None, "卫片", "张伟",
+    sheet.append(["999999202499999", first["township"]["XZQMC"], "其他", "其他", None, None, None, None, None, "卫片", "张伟",
                   "2024-05-08", None])
-    sheet.append([first["JCBH"], first["XZQMC"], "违规", "建设用地", None, None, None, None, None, "卫片", "张伟",
+    sheet.append([first["JCBH"], first["township"]["XZQMC"], "违规", "建设用地", None, None, None, None, None, "卫片", "张伟",
                   "2024-05-08", None])
-    sheet.append([second["JCBH"], second["XZQMC"], "其他", "其他", None, None, None, None, None, "卫片", "张伟",
+    sheet.append([second["JCBH"], second["township"]["XZQMC"], "其他", "其他", None, None, None, None, None, "卫片", "张伟",
                   "五月八号", None])
     sheet.freeze_panes = "A2"
     workbook.save(path)
@@ -492,12 +670,18 @@ def write_verification_sheet(rng, path, patches, approval_numbers):
 
 
 # -- the whole county ------------------------------------------------------------------------------
-def generate_county(out_dir, county_code="370323", size="small", seed=1):
-    """Write the demo county into out_dir; returns the paths, counts and the deliberately bad items."""
+def generate_county(out_dir, county_code="370323", size="small", seed=1, delivery="province"):
+    """Write the demo county into out_dir as `delivery` (see the module's docstring) says; returns the
+    paths, counts and the deliberately odd items. 'redlines' is the red-line folder (province) or
+    GeoPackage (clean): either opens as `<redlines>|layername=<name>`; 'layers' names each layer's
+    own source."""
     if size not in SIZES:
         raise ValueError(f"size must be one of {sorted(SIZES)}")
+    if delivery not in DELIVERIES:
+        raise ValueError(f"delivery must be one of {DELIVERIES}")
     spec = SIZES[size]
     rng = np.random.default_rng(seed)
+    quirks = np.random.default_rng([seed, 14])  # the delivery's own draws: the shapes stay those of `seed`
     gdal.SetConfigOption("OGR_CURRENT_DATE", FIXED_DATE)  # reproducible gpkg_contents timestamps
     os.makedirs(out_dir, exist_ok=True)
     county, work_epsg, longitude = county_boundary(county_code)
@@ -509,41 +693,68 @@ def generate_county(out_dir, county_code="370323", size="small", seed=1):
     eco = eco_red_lines(rng, county)
     patches = change_patches(rng, county, township_rows, parcels, spec["patches"], county_code)
     approval_rows, approval_numbers = approvals(rng, patches)
+    village_rows = villages(quirks, township_rows)
+    date_patches(quirks, patches, delivery)
+    delivered = delivered_patch_rows(quirks, patches, county_code, delivery)
 
-    redlines = os.path.join(out_dir, "redlines.gpkg")
-    if os.path.exists(redlines):
-        os.remove(redlines)
-    ds = ogr.GetDriverByName("GPKG").CreateDataSource(redlines)
-    _write_layer(ds, "townships", 4490, township_rows, [("XZQDM", ogr.OFTString), ("XZQMC", ogr.OFTString)], work_epsg)
-    _write_parcels(ds, parcels, work_epsg, parcel_epsg)
-    _write_layer(ds, "pbf", parcel_epsg,
-                 [{"JBNTBH": f"JB{i + 1:05d}", "MJ": round(b.area(), 2), "geometry": b} for i, b in enumerate(blocks)],
-                 [("JBNTBH", ogr.OFTString), ("MJ", ogr.OFTReal)], work_epsg)
-    _write_layer(ds, "eco_redline", 4490,
-                 [{"HXMC": f"生态保护红线区{i + 1}", "HXBH": f"STHX{i + 1:03d}", "geometry": g} for i, g in enumerate(eco)],
-                 [("HXMC", ogr.OFTString), ("HXBH", ogr.OFTString)], work_epsg)
-    for name, _kind in APPROVAL_LAYERS:
-        _write_layer(ds, name, parcel_epsg, approval_rows[name],
-                     [("PZWH", ogr.OFTString), ("PZLX", ogr.OFTString), ("PZRQ", ogr.OFTString)], work_epsg)
-    ds = None
+    text, real = ogr.OFTString, ogr.OFTReal
+    layers = {
+        "townships": (4490, [("XZQDM", text), ("XZQMC", text)], township_rows),
+        "villages": (4490, [("XZQDM", text), ("XZQMC", text)], village_rows),
+        "cultivated": (parcel_epsg, [("DLBM", text), ("DLMC", text), ("TBMJ", real)],
+                       _parcel_rows(parcels, work_epsg, parcel_epsg)),
+        "pbf": (parcel_epsg, [("JBNTBH", text), ("MJ", real)],
+                [{"JBNTBH": f"JB{i + 1:05d}", "MJ": round(b.area(), 2), "geometry": b} for i, b in enumerate(blocks)]),
+        "eco_redline": (4490, [("HXMC", text), ("HXBH", text)],
+                        [{"HXMC": f"生态保护红线区{i + 1}", "HXBH": f"STHX{i + 1:03d}", "geometry": g}
+                         for i, g in enumerate(eco)]),
+        **{name: (parcel_epsg, [("PZWH", text), ("PZLX", text), ("PZRQ", text)], approval_rows[name])
+           for name, _ in APPROVAL_LAYERS},
+    }
+    extras = {}
+    if delivery == "clean":
+        redlines = os.path.join(out_dir, "redlines.gpkg")
+        if os.path.exists(redlines):
+            os.remove(redlines)
+        ds = ogr.GetDriverByName("GPKG").CreateDataSource(redlines)
+        for name, (epsg, fields, rows) in layers.items():
+            _write_layer(ds, name, epsg, rows, fields, work_epsg)
+        ds = None
+        layer_sources = {name: layer_source(redlines, name) for name in layers}
+    else:
+        redlines = os.path.join(out_dir, "redlines")
+        shutil.rmtree(redlines, ignore_errors=True)
+        layer_sources = write_province_delivery(redlines, layers, work_epsg, parcel_epsg)
+        extras["cultivated_without_prj"] = copy_without_prj(
+            layer_sources["cultivated"], os.path.join(out_dir, "extra", "cultivated_without_prj.shp"))
 
     patch_dir = os.path.join(out_dir, "patches")
     os.makedirs(patch_dir, exist_ok=True)
     patch_path = os.path.join(patch_dir, f"wptb_{county_code}_2024.shp")
-    write_patch_shapefile(patch_path, patches, work_epsg)
+    write_patch_shapefile(patch_path, delivered["rows"], work_epsg, delivery)
     photos = write_photos(rng, os.path.join(out_dir, "photos"), patches, spec["photo_patches"], work_epsg)
     sheet_path = os.path.join(out_dir, "verification.xlsx")
     bad_rows = write_verification_sheet(rng, sheet_path, patches, approval_numbers)
 
     result = {
-        "county_code": county_code, "size": size, "seed": seed, "working_epsg": work_epsg,
-        "parcel_epsg": parcel_epsg, "redlines": redlines, "patches": patch_path,
+        "county_code": county_code, "county_name": COUNTY_NAMES[county_code], "size": size, "seed": seed,
+        "delivery": delivery, "working_epsg": work_epsg, "parcel_epsg": parcel_epsg, "redlines": redlines,
+        "layers": layer_sources, "layer_titles": {name: LAYER_TITLES[name] for name in layers},
+        "layer_encodings": {} if delivery == "clean" else dict(LAYER_ENCODINGS), "extras": extras,
+        "patches": patch_path, "batches": sorted({p["PC"] for p in patches}),
+        "townships": [(row["XZQDM"], row["XZQMC"]) for row in township_rows],
+        "villages": [(row["XZQDM"], row["XZQMC"]) for row in village_rows],
         "photos_dir": os.path.join(out_dir, "photos"), "verification_xlsx": sheet_path,
-        "counts": {"townships": len(township_rows), "parcels": len(parcels), "pbf_blocks": len(blocks),
-                   "eco_redline": len(eco), "patches": len(patches), "photos": len(photos),
-                   "approvals": {name: len(rows) for name, rows in approval_rows.items()}},
+        "counts": {"townships": len(township_rows), "villages": len(village_rows), "parcels": len(parcels),
+                   "pbf_blocks": len(blocks), "eco_redline": len(eco), "patches": len(patches),
+                   "photos": len(photos), "approvals": {name: len(rows) for name, rows in approval_rows.items()}},
         "special_patches": {kind: [p["JCBH"] for p in patches if p["kind"] == kind]
                             for kind in ("cross2", "cross3", "hole", "multipart", "invalid")},
+        # Per patch, in the delivery's row order: the township the overlay will find, and the batch.
+        "patch_townships": {p["JCBH"]: p["township"]["XZQDM"] for p in patches},
+        "patch_batches": {p["JCBH"]: p["PC"] for p in patches},
+        "date_forms": delivered["date_forms"], "jcbh_quirks": delivered["jcbh_quirks"],
+        "delivered_township_differs": delivered.get("delivered_township_differs", []),
         "bad_spreadsheet_rows": bad_rows,
         "photos": photos,
         "parcel_size_m": round(cell, 1),

@@ -6,9 +6,10 @@ in the county's working CRS, over the patches of the township with the most of t
 
 - before (autumn 2023, dated 2023-09-01～2023-10-31: every demo patch's QSX falls in it): the
   land-use parcels as fields with plough lines, orchards, woods, villages, roads and water;
-- after (spring 2024, 2024-03-01～2024-04-30: every HSX): the same ground a season later, and
-  inside every change patch the change itself: roofs on bare ground (新增建设用地), bare fill
-  (推填土) or a gravel yard (其他).
+- after (early 2024, 2024-02-01～2024-04-30: the later image of every patch of the first quarter's
+  batch, 2024Q1, and of the clean delivery's single batch): the same ground a season later, and
+  inside every change patch of that batch the change itself: roofs on bare ground (新增建设用地),
+  bare fill (推填土) or a gravel yard (其他).
 
 Deterministic for a seed; a few MB in all. Patches of the other townships have no imagery (the
 dock and the evidence sheets say so).
@@ -28,8 +29,8 @@ MARGIN_M = 250.0  # imagery reaches this far around each covered patch
 MAX_PATCHES = 16  # of the township's patches get imagery: a few MB in all
 BEFORE = {"name": "2023秋_前时相", "role": "before", "date_from": "2023-09-01", "date_to": "2023-10-31",
           "stamp": "2023:10:12 10:41:00"}
-AFTER = {"name": "2024春_后时相", "role": "after", "date_from": "2024-03-01", "date_to": "2024-04-30",
-         "stamp": "2024:04:18 10:37:00"}
+AFTER = {"name": "2024Q1_后时相", "role": "after", "date_from": "2024-02-01", "date_to": "2024-04-30",
+         "stamp": "2024:03:18 10:37:00"}
 
 # DLBM -> (autumn RGB, spring RGB, texture): the 三调 classes of demodata.county.LAND_USES.
 LOOK = {
@@ -54,18 +55,24 @@ def _srs(epsg):
     return srs
 
 
-def _patches(patch_path, work_epsg):
-    """[(jcbh, xzqdm, bhlx, ogr geometry in the working CRS)] of the delivered patch file."""
-    gdal.SetConfigOption("SHAPE_ENCODING", "CP936")  # the demo's shapefile is GBK without a .cpg
+def _patches(demo):
+    """[(jcbh, township code, bhlx, ogr geometry in the working CRS)] of the patches of the batch the after
+    image belongs to (the first). The delivered file may carry only the county and JCBH as typed: the
+    generator's facts, in the file's row order, give each row's JCBH and township."""
+    gdal.SetConfigOption("SHAPE_ENCODING", "UTF-8" if demo["delivery"] == "zhejiang" else "CP936")
     try:
-        ds = ogr.Open(patch_path)
+        ds = ogr.Open(demo["patches"])
         layer = ds.GetLayer(0)
-        transform = osr.CoordinateTransformation(layer.GetSpatialRef(), _srs(work_epsg))
+        transform = osr.CoordinateTransformation(layer.GetSpatialRef(), _srs(demo["working_epsg"]))
+        bhlx = "HLX" if demo["delivery"] == "zhejiang" else "BHLX"
+        batch = demo["batches"][0]
         found = []
-        for feature in layer:
+        for feature, (jcbh, township) in zip(layer, demo["patch_townships"].items()):
+            if demo["patch_batches"][jcbh] != batch:
+                continue
             geometry = feature.GetGeometryRef().Clone()
             geometry.Transform(transform)
-            found.append((feature.GetField("JCBH"), feature.GetField("XZQDM"), feature.GetField("BHLX"), geometry))
+            found.append((jcbh, township, feature.GetField(bhlx), geometry))
         return found
     finally:
         ds = None
@@ -91,10 +98,10 @@ def _memory_raster(col, row, work_epsg):
     return ds
 
 
-def _land_use_source(redlines, work_epsg):
+def _land_use_source(cultivated, work_epsg):
     """The land-use parcels in the working CRS, in memory, value = DLBM code × 100000 + parcel fid."""
-    ds = ogr.Open(redlines)
-    source = ds.GetLayerByName("cultivated")
+    ds = ogr.Open(cultivated.split("|layername=")[0])
+    source = ds.GetLayerByName("cultivated") if "|layername=" in cultivated else ds.GetLayer(0)
     transform = osr.CoordinateTransformation(source.GetSpatialRef(), _srs(work_epsg))
     memory = ogr.GetDriverByName("Memory").CreateDataSource("land_use")
     layer = memory.CreateLayer("land_use", _srs(work_epsg), ogr.wkbMultiPolygon)
@@ -220,11 +227,11 @@ def _write_tile(path, rgb, col, row, work_epsg, stamp):
 def generate_imagery(demo, out_dir, township=None, max_patches=MAX_PATCHES, seed=None):
     """Write out_dir/imagery/<before>/ and <after>/ tiles for demo (generate_county's dict) and return
     {"before": {...BEFORE, "folder", "tiles"}, "after": {...}, "township", "patches": [covered JCBH],
-    "bytes": total size}. township: an XZQDM (default: the one with the most patches); max_patches:
+    "bytes": total size}. township: an XZQDM (default: the one with the most patches of the batch); max_patches:
     how many of its patches get imagery (those nearest the middle of them, so the area stays compact)."""
     seed = demo.get("seed", 1) if seed is None else seed
     work_epsg = demo["working_epsg"]
-    patches = _patches(demo["patches"], work_epsg)
+    patches = _patches(demo)
     if township is None:
         counts = {}
         for _, code, _, _ in patches:
@@ -236,7 +243,7 @@ def generate_imagery(demo, out_dir, township=None, max_patches=MAX_PATCHES, seed
     order = sorted(range(len(chosen)), key=lambda i: (float(np.hypot(*(centres[i] - middle))), chosen[i][0]))
     chosen = [chosen[i] for i in sorted(order[:max_patches])]
     cells = _tiles_around(chosen)
-    patch_source = _patch_source(patches, work_epsg)  # every patch: a neighbour's change shows too
+    patch_source = _patch_source(patches, work_epsg)  # every patch of the batch: a neighbour's change shows too
     root = os.path.join(out_dir, "imagery")
     result = {"township": township, "patches": sorted(p[0] for p in chosen), "bytes": 0}
     folders = {}
@@ -247,7 +254,7 @@ def generate_imagery(demo, out_dir, township=None, max_patches=MAX_PATCHES, seed
             os.remove(os.path.join(folder, stale))
         folders[spec["role"]] = folder
         result[spec["role"]] = dict(spec, folder=folder, tiles=len(cells))
-    land_use_source = _land_use_source(demo["redlines"], work_epsg)
+    land_use_source = _land_use_source(demo["layers"]["cultivated"], work_epsg)
     for col, row in cells:
         rng = np.random.default_rng([seed, col & 0xFFFFFFFF, row & 0xFFFFFFFF])
         mem = _memory_raster(col, row, work_epsg)

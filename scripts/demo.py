@@ -61,18 +61,16 @@ def _styled(layer, fill, outline, width=0.2, opacity=1.0):
     return layer
 
 
-def write_roster(out, redlines):
-    """One village field chief per demo township, the default person for its patches."""
-    from osgeo import ogr
-
-    source = ogr.Open(redlines)
-    towns = sorted((f.GetField("XZQDM"), f.GetField("XZQMC")) for f in source.GetLayerByName("townships"))
-    source = None
+def write_roster(out, demo):
+    """One village field chief per demo township (from its first village), the default person for its patches."""
+    first_village = {}
+    for code, name in demo["villages"]:
+        first_village.setdefault(code[:9], name)
     path = os.path.join(out, "roster.csv")
     with open(path, "w", encoding="utf-8-sig") as f:
         f.write("姓名,角色,乡镇代码,村,电话,默认\n")
-        for number, (code, name) in enumerate(towns, start=1):
-            f.write(f"{name[:2]}田长{number},村级田长,{code},{name[:2]}村,1380000{number:04d},是\n")
+        for number, (code, name) in enumerate(sorted(demo["townships"]), start=1):
+            f.write(f"{name[:2]}田长{number},村级田长,{code},{first_village[code[:9]]},1380000{number:04d},是\n")
     return path
 
 
@@ -84,10 +82,13 @@ def write_project(out, demo, task_path):
     app = QgsApplication([], False)
     app.initQgis()
     project = QgsProject.instance()
-    redlines = demo["redlines"]
+    encodings = {"gbk": "GBK", "gbk_lying_cpg": "GBK", "utf8_gbk_ldid": "UTF-8", "utf8": "UTF-8"}
 
     def layer(name, title):
-        return QgsVectorLayer(f"{redlines}|layername={name}", title, "ogr")
+        made = QgsVectorLayer(demo["layers"][name], title, "ogr")
+        if name in demo["layer_encodings"]:  # set by hand, as a bureau does when it first sees the names garbled
+            made.setProviderEncoding(encodings[demo["layer_encodings"][name]])
+        return made
 
     cultivated = layer("cultivated", "耕地（三调 0101/0102/0103）")
     cultivated.setSubsetString("DLBM IN ('0101','0102','0103')")
@@ -99,7 +100,8 @@ def write_project(out, demo, task_path):
     patches = _styled(QgsVectorLayer(f"{task_path}|layername=patches", "卫片图斑", "ogr"), "230,30,30,90", "200,0,0", 0.5)
     pbf = _styled(layer("pbf", "永久基本农田"), "230,190,60", "200,150,20", 0.2, 0.6)
     eco = _styled(layer("eco_redline", "生态保护红线"), "90,170,90", "40,120,40", 0.3, 0.5)
-    for item in (_styled(cultivated, "245,235,200", "220,205,170", 0.1), pbf, eco, townships, patches):
+    villages = _styled(layer("villages", "村界"), "0,0,0,0", "120,120,120", 0.2)
+    for item in (_styled(cultivated, "245,235,200", "220,205,170", 0.1), pbf, eco, villages, townships, patches):
         project.addMapLayer(item)
     project.setCrs(patches.crs())
     # Opens on the whole county rather than at 1:1.
@@ -140,12 +142,11 @@ def main():
     for line in result["REPORT"].splitlines()[1:]:
         print("   ", line)
 
-    redlines = demo["redlines"]
+    layers = demo["layers"]  # the delivery's shapefiles, as the bureau received them
     overlay = run_algorithm(
-        profile, "landenforcement:overlay", DATABASE=task_path, TOWNSHIPS=f"{redlines}|layername=townships",
-        CULTIVATED=f"{redlines}|layername=cultivated", PERMANENT_FARMLAND=f"{redlines}|layername=pbf",
-        ECO_REDLINE=f"{redlines}|layername=eco_redline",
-        APPROVALS=[f"{redlines}|layername={name}" for name in APPROVAL_LAYERS])
+        profile, "landenforcement:overlay", DATABASE=task_path, TOWNSHIPS=layers["townships"],
+        CULTIVATED=layers["cultivated"], PERMANENT_FARMLAND=layers["pbf"], ECO_REDLINE=layers["eco_redline"],
+        APPROVALS=[layers[name] for name in APPROVAL_LAYERS])
     print(f"overlay: {overlay['RECOMPUTED']} patches computed, {overlay['REPAIRED']} red-line features repaired")
 
     # Township staff's sheet has bad rows: the import refuses it whole and says why; the user
@@ -180,7 +181,7 @@ def main():
 
     # Season control: a field chief per township (the roster a bureau keeps), every patch assigned
     # by the township boundary, milestones from the seed calendar, per-person lists and progress.
-    roster = write_roster(out, demo["redlines"])
+    roster = write_roster(out, demo)
     shutil.rmtree(os.path.join(out, "assignments"), ignore_errors=True)  # lists of an earlier demo run
     assigned = run_algorithm(profile, "landenforcement:assignpatches", DATABASE=task_path, ROSTER=roster)
     lists = run_algorithm(profile, "landenforcement:exportassignments", DATABASE=task_path,
@@ -194,20 +195,22 @@ def main():
     metrics = run_algorithm(profile, "landenforcement:townshipmetrics", DATABASE=task_path, OUTPUT=workbook)
     print(f"townshipmetrics: {metrics['TOWNSHIPS']} townships, {metrics['FLAGGED_TOWNSHIPS']} flagged")
 
-    # Filing: the unverified patches and missing photos block a final package (the report lists
-    # them by JCBH); the bureau files a draft to show the province where it stands, then checks it.
-    package = os.path.join(out, f"{args.county}_2024年度_成果包.zip")
+    # Filing the first quarter's results: the unverified patches and missing photos block a final package
+    # (the report lists them by JCBH); the bureau files a draft to show the province where it stands,
+    # then checks it.
+    batch = demo["batches"][0]
+    package = os.path.join(out, f"{args.county}_{batch}_成果包.zip")
     for stale in (package, package.replace(".zip", "_草稿.zip")):
         if os.path.exists(stale):
             os.remove(stale)
     refused = qgis_process(profile, "run", "landenforcement:exportpackage", "--",
-                           *_arguments({"DATABASE": task_path, "OUTPUT": package}), refused=True)
+                           *_arguments({"DATABASE": task_path, "OUTPUT": package, "BATCH": batch}), refused=True)
     blocking = re.search(r"(\d+) blocking problems", refused)
-    print(f"exportpackage: refused, {blocking.group(1) if blocking else 'some'} blocking problems listed by JCBH "
-          "(unverified patches, unlawful patches without photos)")
+    print(f"exportpackage {batch}: refused, {blocking.group(1) if blocking else 'some'} blocking problems listed by "
+          "JCBH (unverified patches, unlawful patches without photos)")
     exported = run_algorithm(profile, "landenforcement:exportpackage", DATABASE=task_path, OUTPUT=package,
-                             DRAFT="true")
-    print(f"exportpackage (draft): {exported['FILES']} files, {exported['EVIDENCE_SHEETS']} evidence sheets, "
+                             BATCH=batch, DRAFT="true")
+    print(f"exportpackage {batch} (draft): {exported['FILES']} files, {exported['EVIDENCE_SHEETS']} evidence sheets, "
           f"{exported['BLOCKING']} blocking problems, {exported['WARNINGS']} warnings")
     verified = run_algorithm(profile, "landenforcement:verifypackage", INPUT=exported["OUTPUT"])
     print(f"verifypackage: {verified['REPORT']}")
@@ -215,8 +218,11 @@ def main():
     project = write_project(out, demo, task_path)
     print("outputs:")
     print(f"  task database   {task_path}")
-    print(f"  red lines       {demo['redlines']}")
-    print(f"  change patches  {demo['patches']}")
+    print(f"  red lines       {demo['redlines']}   (shapefiles as delivered: GBK without .cpg, one UTF-8 "
+          "under a GBK LDID, one with a .cpg that lies)")
+    print(f"  change patches  {demo['patches']}   (county code on every row, months, {len(demo['batches'])} "
+          f"quarters: {', '.join(demo['batches'])})")
+    print(f"  no .prj (tests) {demo['extras']['cultivated_without_prj']}")
     print(f"  metrics         {workbook}")
     print(f"  progress        {progress['OUTPUT']}")
     print(f"  per-person lists {lists['OUTPUT']}")

@@ -197,8 +197,13 @@ class Season:
     def layer_by_source(self, layername):
         from qgis.core import QgsProject
 
+        def name_of(source):  # a GeoPackage table by its layername, a delivered shapefile by its file name
+            if "|layername=" in source:
+                return source.split("|layername=")[1].split("|")[0]
+            return os.path.splitext(os.path.basename(source.split("|")[0]))[0]
+
         return next((layer for layer in QgsProject.instance().mapLayers().values()
-                     if layer.source().split("|layername=")[-1].split("|")[0] == layername), None)
+                     if name_of(layer.source()) == layername), None)
 
     def body_rows(self, body, first, last):
         """The full-width band of `body` from the row of widget `first` to the row of widget `last`."""
@@ -279,8 +284,8 @@ class Season:
 
         project = QgsProject.instance()
         approvals = []
-        for name, title in self.config["approval_layers"]:  # as a user adds them from the Browser
-            layer = QgsVectorLayer(f"{self.config['redlines']}|layername={name}", title, "ogr")
+        for source, title in self.config["approval_layers"]:  # as a user adds them from the Browser
+            layer = QgsVectorLayer(source, title, "ogr")
             project.addMapLayer(layer, False)
             project.layerTreeRoot().addLayer(layer).setItemVisibilityChecked(False)
             approvals.append(title)
@@ -610,7 +615,7 @@ REQUIRED_SHOTS = ("01_qgis_window", "02_task_dock", "03_import_dialog", "04_offi
                   "16_metrics_window", "17_metrics_dock", "18_metrics_progress", "22_postgis_dialog",
                   "23_processing_toolbox", "24_processing_overlay")
 EVIDENCE_SHOT = "20_evidence_page2"  # not a grab: page 2 of the imagery patch's evidence sheet
-DEMO_FILES = ("demo.json", "demo.qgz", "redlines.gpkg", "patches", "photos", "verification.xlsx")
+DEMO_FILES = ("demo.json", "demo.qgz", "redlines", "patches", "photos", "verification.xlsx")
 
 
 def language(locale):
@@ -702,7 +707,7 @@ def main(argv=None):
     sys.path.insert(0, str(ROOT / "scripts"))
     sys.path.insert(0, str(ROOT))
     import desktop_check as dc
-    from demodata.county import APPROVAL_LAYERS
+    from demodata.county import APPROVAL_LAYERS, layer_source
 
     lang = language(args.locale)
     demo = Path(args.demo).absolute()
@@ -731,8 +736,9 @@ def main(argv=None):
             "settle": 3.0, "load_timeout": 60.0, "raw": str(raw), "report": str(report_path),
             "progress": str(progress),
             "task": str(task), "patches": str(work / "season" / "patches" / Path(facts["patches"]).name),
-            "redlines": str(work / "season" / "redlines.gpkg"), "photos": str(work / "season" / "photos"),
-            "sheet": str(work / "season" / "verification.xlsx"), "approval_layers": APPROVAL_LAYERS,
+            "photos": str(work / "season" / "photos"), "sheet": str(work / "season" / "verification.xlsx"),
+            "approval_layers": [(layer_source(str(work / "season" / "redlines"), name), title)
+                                for name, title in APPROVAL_LAYERS],
             "inspector": "张三" if lang == "zh" else "Zhang San",
             "choropleth_name": "乡镇违法占用耕地比例" if lang == "zh" else "Unlawful cultivated ratio by township",
             "today": args.today, "reported_on": "2024-05-08", "postgis_connection": "service=bureau",
