@@ -210,7 +210,7 @@ def test_moved_red_lines_and_photos_are_left_out(season, chosen, tmp_path):
     task = str(tmp_path / "task.gpkg")
     shutil.copy(season["task"], task)
     ds = gdal.OpenEx(task, gdal.OF_VECTOR | gdal.OF_UPDATE)
-    ds.ExecuteSQL("UPDATE overlay_runs SET layers = replace(layers, 'redlines.gpkg', 'moved_away.gpkg')")
+    ds.ExecuteSQL("UPDATE overlay_runs SET layers = replace(layers, '/redlines', '/moved_away')")
     ds = None
     written = evidence.write_evidence_sheets(task, [chosen["bare"], chosen["unlawful"]], str(tmp_path / "out"))
     red, _ = pixels(page_image(written[chosen["bare"]], tmp_path), is_red, evidence.MAP_RECT)

@@ -23,6 +23,7 @@ from land_enforcement_plugin.core.postgis_overlay import (ENGINE_LOCAL, ENGINE_P
                                                           overlay_in_database, same_database)
 from land_enforcement_plugin.core.postgis_store import COUNTY_ROLE, set_up_roles, upload_task
 from land_enforcement_plugin.core.store import GeoPackageTaskStore, open_task
+from land_enforcement_plugin.core.vector_input import detect_shapefile_encoding
 
 SERVICE = "service=lep_test"
 REDLINES = "redlines"
@@ -56,9 +57,13 @@ def database_inputs(**settings):
 def redlines_in_db(pg_cluster, season):
     """The demo county's red lines as tables of the schema 'redlines' (GiST-indexed, fid kept)."""
     _execute(pg_cluster, f"CREATE SCHEMA IF NOT EXISTS {REDLINES}")
-    gdal.VectorTranslate(f"PG:{SERVICE} active_schema={REDLINES}", season["redlines"], format="PostgreSQL",
-                         layers=list(LAYERS), options=["-preserve_fid", "-overwrite"],
-                         layerCreationOptions=["GEOMETRY_NAME=geom", "FID=fid", "SPATIAL_INDEX=GIST"])
+    # As a bureau loads delivered shapefiles: each read in its own encoding (GBK without .cpg, mostly).
+    for name in LAYERS:
+        shp = os.path.join(season["redlines"], f"{name}.shp")
+        source = gdal.OpenEx(shp, gdal.OF_VECTOR, open_options=[f"ENCODING={detect_shapefile_encoding(shp).encoding}"])
+        gdal.VectorTranslate(f"PG:{SERVICE} active_schema={REDLINES}", source, format="PostgreSQL",
+                             options=["-preserve_fid", "-overwrite", "-nlt", "PROMOTE_TO_MULTI"],
+                             layerCreationOptions=["GEOMETRY_NAME=geom", "FID=fid", "SPATIAL_INDEX=GIST"])
     _execute(pg_cluster, "ANALYZE")
     return REDLINES
 
@@ -179,7 +184,7 @@ def test_some_stale_patches_and_planar_areas(sql_task, season):
     chosen = [jcbh for jcbh, _ in patches][::7][::-1]
     planar = redline_inputs(season["redlines"])
     planar.area_mode = AreaMode.PLANAR
-    local, _ = compute_overlay([p for p in patches if p[0] in set(chosen)], crs, planar)
+    local, _ = compute_overlay([p for p in patches if p[0] in set(chosen)], crs, overlay_run.detached_inputs(planar))
     local = {result.jcbh: result for result in local}
     store = open_task(sql_task["location"])
     inputs = database_inputs(area_mode=AreaMode.PLANAR)

@@ -406,7 +406,7 @@ def test_a_password_protected_workbook_is_refused_saying_remove_the_password(tmp
 def test_a_csv_saved_by_excel_is_read(tmp_path, task, encoding):
     """Excel's 'CSV (逗号分隔)' is GBK on Chinese Windows, 'CSV UTF-8' has a BOM."""
     (path,) = verification.export_templates(task, str(tmp_path / "sheets"), township=query(
-        task, "SELECT xzqdm FROM patches ORDER BY jcbh LIMIT 1")[0][0])
+        task, "SELECT township_code FROM patches ORDER BY jcbh LIMIT 1")[0][0])
     rows = [[("" if v is None else str(v)) for v in row]
             for row in openpyxl.load_workbook(path)["核查结果"].iter_rows(values_only=True)]
     unverified = {j for js in unverified_by_township(task).values() for j in js}

@@ -94,7 +94,7 @@ def test_package_contents(complete_task, tmp_path):
     result = submission.build_package(complete_task, str(tmp_path / "p.zip"), submission.PackageOptions(**FAST))
     files = members(result.path)
     root = result.manifest["root"]
-    assert root == "370323_2024年度" and not result.manifest["draft"]
+    assert root == "370323_2024Q1_2024Q2_2024Q3_2024Q4" and not result.manifest["draft"]
     names = {name[len(root) + 1:] for name in files}
     assert {"manifest.json", "shp/wptb_370323.shp", "shp/wptb_370323.dbf", "shp/wptb_370323.cpg",
             "shp/wptb_370323.prj", "shp/field_dictionary.csv", "gpkg/wptb_370323.gpkg",
@@ -287,7 +287,7 @@ def test_processing_algorithms(complete_task, tmp_path, qgis_processing):
         checked = processing.run("landenforcement:verifypackage", {"INPUT": output})
         assert checked["FILES"] == result["FILES"] - 1
         with zipfile.ZipFile(output, "a") as archive:
-            archive.writestr("370323_2024年度/extra.txt", b"x")
+            archive.writestr("370323_2024Q1_2024Q2_2024Q3_2024Q4/extra.txt", b"x")
         with pytest.raises(QgsProcessingException, match="manifest"):
             processing.run("landenforcement:verifypackage", {"INPUT": output})
     finally:

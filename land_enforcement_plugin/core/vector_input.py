@@ -199,7 +199,11 @@ def shapefile_path(layer):
     """The .shp a QGIS OGR layer reads, else None."""
     if layer is None or layer.providerType() != "ogr":
         return None
-    path = _parts(layer).get("path") or ""
+    parts = _parts(layer)
+    path = parts.get("path") or ""
+    if os.path.isdir(path) and parts.get("layerName"):  # a folder of shapefiles opened as one source
+        path = next((os.path.join(path, parts["layerName"] + ext) for ext in (".shp", ".SHP")
+                     if os.path.isfile(os.path.join(path, parts["layerName"] + ext))), path)
     return path if path.lower().endswith(".shp") else None
 
 
@@ -208,7 +212,7 @@ def dataset_files(layer):
     and its WAL, a FileGDB folder's files); [] for a memory or database layer."""
     if layer is None or layer.providerType() != "ogr":
         return []
-    path = _parts(layer).get("path") or ""
+    path = shapefile_path(layer) or _parts(layer).get("path") or ""
     if path.lower().endswith(".shp"):
         base = os.path.splitext(path)[0]
         candidates = [base + ext for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg", ".SHP", ".SHX", ".DBF",
