@@ -146,8 +146,11 @@ def main():
     overlay = run_algorithm(
         profile, "landenforcement:overlay", DATABASE=task_path, TOWNSHIPS=layers["townships"],
         CULTIVATED=layers["cultivated"], PERMANENT_FARMLAND=layers["pbf"], ECO_REDLINE=layers["eco_redline"],
-        APPROVALS=[layers[name] for name in APPROVAL_LAYERS])
+        APPROVALS=[layers[name] for name in APPROVAL_LAYERS], VILLAGES=layers["villages"])
     print(f"overlay: {overlay['RECOMPUTED']} patches computed, {overlay['REPAIRED']} red-line features repaired")
+    for line in overlay["REPORT"].splitlines():
+        if "编码" in line or "乡镇" in line:  # how each delivered layer was read; township cross-checks
+            print("   ", line)
 
     # Township staff's sheet has bad rows: the import refuses it whole and says why; the user
     # reads the report and accepts the valid rows.
