@@ -37,7 +37,8 @@ _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # Tables whose rows belong to one patch (a jcbh column) and so to one township.
 PHOTO_FILES_TABLE = "photo_files"
 _PATCH_ROWS = ("patches", "verifications", "photos", PHOTO_FILES_TABLE, "patch_townships", "assignments",
-               "patches_source_%")
+               "patches_source_%", schema.REVIEW_STATES_TABLE, schema.SPOT_CHECKS_TABLE,
+               schema.PLANNING_CONFORMITY_TABLE)
 BUREAU_VERSION = "1"
 
 
@@ -311,8 +312,8 @@ GRANT SELECT ON {ACCOUNTS_TABLE} TO {COUNTY_ROLE}, {TOWNSHIP_ROLE}, {REVIEWER_RO
 
 def _grants_sql(schema_name, tables):
     everyone = f"{COUNTY_ROLE}, {TOWNSHIP_ROLE}, {REVIEWER_ROLE}"
-    writable = [t for t in (schema.VERIFICATIONS_TABLE, schema.PHOTOS_LAYER, PHOTO_FILES_TABLE, schema.AUDIT_TABLE)
-                if t in tables]
+    writable = [t for t in (schema.VERIFICATIONS_TABLE, schema.PHOTOS_LAYER, PHOTO_FILES_TABLE, schema.AUDIT_TABLE,
+                            schema.REVIEW_STATES_TABLE) if t in tables]
     return f"""
 GRANT USAGE ON SCHEMA {schema_name} TO {everyone};
 GRANT ALL ON ALL TABLES IN SCHEMA {schema_name} TO {COUNTY_ROLE};
@@ -345,6 +346,13 @@ def _policies_sql(schema_name, table):
     else:
         township_rows = "true"  # task metadata, runs, metrics: shared figures, read-only for townships
     township_write = "user_name = session_user" if table == schema.AUDIT_TABLE else township_rows
+    township_update = township_rows
+    if table == schema.REVIEW_STATES_TABLE:  # a township submits; approving, returning, reporting: the county's
+        township_update = f"({township_rows}) AND state IN ({_states(schema.TOWNSHIP_REVIEW_FROM)})"
+        township_write = f"({township_rows}) AND state IN ({_states(schema.TOWNSHIP_REVIEW_TO)})"
+    elif table == schema.VERIFICATIONS_TABLE:  # locked once approved or reported
+        township_update = (f"({township_rows}) AND jcbh NOT IN (SELECT r.jcbh FROM {schema_name}."
+                           f"{schema.REVIEW_STATES_TABLE} r WHERE r.state IN ({_states(schema.REVIEW_LOCKED_STATES)}))")
     return f"""
 ALTER TABLE {qualified} ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS lep_county_all ON {qualified};
@@ -356,9 +364,13 @@ CREATE POLICY lep_township_read ON {qualified} FOR SELECT TO {TOWNSHIP_ROLE} USI
 DROP POLICY IF EXISTS lep_township_insert ON {qualified};
 CREATE POLICY lep_township_insert ON {qualified} FOR INSERT TO {TOWNSHIP_ROLE} WITH CHECK ({township_write});
 DROP POLICY IF EXISTS lep_township_update ON {qualified};
-CREATE POLICY lep_township_update ON {qualified} FOR UPDATE TO {TOWNSHIP_ROLE} USING ({township_rows})
-  WITH CHECK ({township_rows});
+CREATE POLICY lep_township_update ON {qualified} FOR UPDATE TO {TOWNSHIP_ROLE} USING ({township_update})
+  WITH CHECK ({township_write if table == schema.REVIEW_STATES_TABLE else township_rows});
 """
+
+
+def _states(states):
+    return ", ".join(_quote(state.value) for state in states)
 
 
 def _audit_trigger_sql(schema_name):

@@ -6,7 +6,7 @@ type them in spreadsheets (see shared/DOMAIN.md); English labels are for display
 from dataclasses import dataclass
 from enum import Enum
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # 1 亩 = 10000/15 m²
 M2_PER_MU = 10000.0 / 15.0
@@ -429,3 +429,58 @@ PROGRESS_FIELDS = (
     Field("rectified", "已整改", "Rectified", "int"),
     Field("rectification_overdue", "逾期未整改", "Rectification overdue", "int"),
 )
+
+
+# Review and return (处理状态, schema 8): per patch, from the township's verification to the report.
+# A patch without a row is 待核查. Township logins submit; county logins approve, return with a
+# reason, report and reopen (mnr_2021 六: the county's 审查 of what townships report).
+REVIEW_STATES_TABLE = "review_states"
+
+
+class ReviewState(Labeled):
+    PENDING = ("待核查", "To verify")
+    SUBMITTED = ("乡镇已核查", "Submitted by the township")
+    APPROVED = ("县级审核通过", "Approved by the county")
+    RETURNED = ("退回", "Returned")
+    REPORTED = ("已上报", "Reported")
+
+
+# Verification records of patches in these states cannot change (a county return or reopening first).
+REVIEW_LOCKED_STATES = (ReviewState.APPROVED, ReviewState.REPORTED)
+# The states a township login may move a patch out of, and into (the database holds it to them).
+TOWNSHIP_REVIEW_FROM = (ReviewState.PENDING, ReviewState.RETURNED, ReviewState.SUBMITTED)
+TOWNSHIP_REVIEW_TO = (ReviewState.SUBMITTED,)
+REVIEW_STATE = Field("review_state", "处理状态", "Review state", "str")
+REVIEW_OPINION = Field("review_opinion", "审核意见", "Review opinion", "str")
+
+# Spot checks (抽查): reproducible stratified samples of verified patches and their re-checks.
+SPOT_CHECK_DRAWS_TABLE = "spot_check_draws"
+SPOT_CHECKS_TABLE = "spot_checks"
+
+# Planning conformity (规划符合性), an extra pass after the overlay: area of each patch per zone.
+PLANNING_CONFORMITY_TABLE = "planning_conformity"
+
+
+class PlanningZone(Labeled):
+    DEVELOPMENT_BOUNDARY = ("城镇开发边界", "Urban development boundary")
+    ALLOWED = ("允许建设区", "Construction allowed")
+    CONDITIONAL = ("有条件建设区", "Construction under conditions")
+    RESTRICTED = ("限制建设区", "Construction restricted")
+
+
+ZONE_AREA_FIELDS = {
+    PlanningZone.DEVELOPMENT_BOUNDARY: Field("dev_boundary_m2", "城镇开发边界内面积", "In the development boundary", "real"),
+    PlanningZone.ALLOWED: Field("allowed_m2", "允许建设区面积", "In construction-allowed zones", "real"),
+    PlanningZone.CONDITIONAL: Field("conditional_m2", "有条件建设区面积", "In conditional zones", "real"),
+    PlanningZone.RESTRICTED: Field("restricted_m2", "限制建设区面积", "In restricted zones", "real"),
+}
+OUTSIDE_ZONES_M2 = Field("outside_m2", "建设区外面积", "Outside every construction zone", "real")
+
+
+class Conformity(Labeled):
+    CONFORMS = ("符合规划", "Conforms to the plan")
+    CONDITIONAL = ("有条件符合", "Conforms under conditions")
+    NONCONFORMING = ("不符合规划", "Does not conform")
+
+
+CONFORMITY = Field("conformity", "符合规划", "Planning conformity", "str")

@@ -318,8 +318,32 @@ def _migrate_to_7(ds, meta):
                   f"{schema.TOWNSHIP_NAME.name} = {main.format('xzqmc')}")
 
 
+def _migrate_review(ds, meta):
+    """Review and return, spot checks, planning conformity: the 处理状态 of each patch (none yet:
+    待核查), the county's spot-check draws with their re-checks, and each patch's area per
+    planning zone."""
+    S = ogr.OFTString
+    _create_table(ds, schema.REVIEW_STATES_TABLE, {
+        "jcbh": S, "state": S, "opinion": S, "submitted_by": S, "submitted_at": S, "reviewed_by": S,
+        "reviewed_at": S})
+    ds.ExecuteSQL(f"CREATE UNIQUE INDEX idx_review_states_jcbh ON {schema.REVIEW_STATES_TABLE}(jcbh)")
+    _create_table(ds, schema.SPOT_CHECK_DRAWS_TABLE, {
+        "draw_id": S, "seed": ogr.OFTInteger64, "confidence": ogr.OFTReal, "margin": ogr.OFTReal,
+        "expected_rate": ogr.OFTReal, "population": ogr.OFTInteger, "sample_size": ogr.OFTInteger,
+        "design": S, "drawn_at": S, "drawn_by": S})
+    _create_table(ds, schema.SPOT_CHECKS_TABLE, {
+        "draw_id": S, "jcbh": S, "township_code": S, "township_name": S, "verdict": S, "approval_no": S,
+        "recheck_verdict": S, "recheck_approval_no": S, "recheck_notes": S, "checked_by": S, "checked_at": S})
+    ds.ExecuteSQL(f"CREATE UNIQUE INDEX idx_spot_checks ON {schema.SPOT_CHECKS_TABLE}(draw_id, jcbh)")
+    columns = {"jcbh": S}
+    columns.update({f.name: ogr.OFTReal for f in (*schema.ZONE_AREA_FIELDS.values(), schema.OUTSIDE_ZONES_M2)})
+    columns.update({schema.CONFORMITY.name: S, "zoning": S, "computed_at": S})
+    _create_table(ds, schema.PLANNING_CONFORMITY_TABLE, columns)
+    ds.ExecuteSQL(f"CREATE UNIQUE INDEX idx_planning_conformity_jcbh ON {schema.PLANNING_CONFORMITY_TABLE}(jcbh)")
+
+
 MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4, 5: _migrate_to_5,
-              6: _migrate_to_6, 7: _migrate_to_7}
+              6: _migrate_to_6, 7: _migrate_to_7, 8: _migrate_review}
 assert max(MIGRATIONS) == schema.SCHEMA_VERSION
 
 
@@ -735,6 +759,7 @@ class OgrTaskStore(TaskStore):
         with both values. Returns the number of patches whose record changed. Values equal to the
         stored ones change nothing, so applying the same input twice is harmless.
         """
+        self._refuse_locked(changes)
         changed = 0
         with self.transaction():
             self._lock_verifications(list(changes))
@@ -767,6 +792,20 @@ class OgrTaskStore(TaskStore):
         if conflicts:
             raise VerificationConflict(conflicts)
         return changed
+
+    def _refuse_locked(self, changes):
+        """A record approved by the county or reported changes only after the county returns or
+        reopens it (review_states): checked before anything is written."""
+        states = ", ".join(_sql_quote(state.value) for state in schema.REVIEW_LOCKED_STATES)
+        locked = [row for row in self._query(f"SELECT jcbh, state FROM {schema.REVIEW_STATES_TABLE} "
+                                             f"WHERE state IN ({states}) ORDER BY jcbh") if row["jcbh"] in changes]
+        if locked:
+            first = locked[0]
+            raise LandEnforcementError(
+                f"图斑 {first['jcbh']} 处理状态为“{first['state']}”，核查结果已锁定（共 {len(locked)} 个）："
+                "须县级退回或重新打开后才能修改",
+                f"Patch {first['jcbh']} is {schema.ReviewState(first['state']).en.lower()}: its record is locked "
+                f"({len(locked)} in all); the county must return or reopen it first")
 
     # -- photos ----------------------------------------------------------------------------
     def patch_geometry(self, jcbh):
