@@ -474,7 +474,7 @@ ZONE_AREA_FIELDS = {
     PlanningZone.CONDITIONAL: Field("conditional_m2", "有条件建设区面积", "In conditional zones", "real"),
     PlanningZone.RESTRICTED: Field("restricted_m2", "限制建设区面积", "In restricted zones", "real"),
 }
-OUTSIDE_ZONES_M2 = Field("outside_m2", "建设区外面积", "Outside every construction zone", "real")
+OUTSIDE_ZONES_M2 = Field("outside_m2", "规划分区外面积", "Outside every planning zone", "real")
 
 
 class Conformity(Labeled):
