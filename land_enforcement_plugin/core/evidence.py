@@ -51,6 +51,7 @@ REDLINE_STYLES = (
     ("townships", "乡镇界", {"style": "no", "outline_color": "90,90,90", "outline_width": "0.5",
                              "outline_style": "dash dot"}),
 )
+APPROVALS_LEGEND = "批准用地"
 APPROVAL_STYLE = {"color": "0,100,220,40", "outline_color": "0,100,220", "outline_width": "0.4"}
 
 # Page layout, in mm on A4 portrait.
@@ -58,6 +59,9 @@ PAGE_LEFT, PAGE_WIDTH = 12.0, 186.0
 MAP_RECT = (12.0, 36.0, 140.0, 100.0)
 LEGEND_RECT = (155.0, 36.0, 43.0, 100.0)
 TABLES_TOP = 148.0
+SUGGESTION_HEIGHT = 14.0
+SIGNATURE_TOP = TABLES_TOP + 50 + SUGGESTION_HEIGHT  # below the suggestion, left of the verification table
+SIGNATURE_HEADINGS = ("核查人", "审核人", "单位（盖章）", "日期")
 PHOTO_TOP, PHOTO_WIDTH, PHOTO_HEIGHT, PHOTO_GAP = 240.0, 44.0, 33.0, 3.3
 PHOTO_PIXELS = round(PHOTO_WIDTH / 25.4 * 300)  # a photo's longer side at 300 dpi
 
@@ -104,14 +108,30 @@ def _task_facts(task_path, jcbhs):
         from .imagery import load as load_imagery, resolved
 
         registry = [resolved(task_path, entry) for entry in load_imagery(store)]
-        return {"task": os.path.basename(task_path), "patches": store.uri(schema.PATCHES_LAYER),
+        from .conformity import stored_conformity
+        from .review_states import states as review_states
+
+        return {"patches": store.uri(schema.PATCHES_LAYER),
                 "patches_provider": store.provider,
                 "county_name": meta.get("county_name") or "",
                 "county_code": meta.get("county_code") or "", "verifications": verifications,
                 "photos": photos, "audit_stamps": stamps, "redlines": store.last_overlay_layers(),
-                "imagery": registry}
+                "imagery": registry, "review": review_states(store), "conformity": stored_conformity(store),
+                "cases": _case_facts(store, jcbhs)}
     finally:
         store.close()
+
+
+def _case_facts(store, jcbhs):
+    """jcbh -> [(label, text)] of the patch's enforcement case, when the task keeps cases.
+    Hook for the case record (core/cases.py, built in parallel): its `evidence_facts(store, jcbhs)`
+    gives these lines; without that module a sheet shows none."""
+    try:
+        from . import cases
+    except ImportError:
+        return {}
+    facts = getattr(cases, "evidence_facts", None)
+    return facts(store, jcbhs) if facts is not None else {}
 
 
 def _check_out_dir(out_dir, jcbhs):
@@ -181,7 +201,9 @@ def _add_layers(project, patches_uri, patches_provider, redlines, imagery):
                                    f"Cannot read the task's patches: {patches_uri}")
     shown = [_vector(_cultivated_uri(redlines[role]) if role == "cultivated" else redlines[role], name, props)
              for role, name, props in reversed(REDLINE_STYLES) if redlines.get(role)]
-    approvals = [_vector(uri, _layer_name(uri), APPROVAL_STYLE) for uri in redlines.get("approvals", [])]
+    approvals = [_vector(uri, APPROVALS_LEGEND, APPROVAL_STYLE) for uri in redlines.get("approvals", [])]
+    for layer in approvals:
+        layer.setName(_approval_legend_name(layer))
     # Clones made here belong to this thread; the caller's may belong to another thread's project.
     rasters = [layer.clone() for layer in imagery]
     layers = {"patches": patches, "redlines": [layer for layer in shown if layer.isValid()],
@@ -192,17 +214,33 @@ def _add_layers(project, patches_uri, patches_provider, redlines, imagery):
     return layers
 
 
-def _layer_name(uri):
-    """The legend name of an approvals layer: its table, its layer name in the file, or the file's name."""
-    parts = QgsProviderRegistry.instance().decodeUri(_provider(uri), uri)
-    return (parts.get("table") or parts.get("layerName")
-            or os.path.splitext(os.path.basename(parts.get("path", uri)))[0])
+def _approval_legend_name(layer):
+    """What the legend calls an approvals layer: the kinds its features name (农转用、设施农用地备案),
+    read in the layer's decided encoding, else 批准用地 — never its file or table name (pzyd)."""
+    from .office_comparison import APPROVAL_KIND_FIELDS
+    from .vector_input import reading_copy
+
+    kind = find_field(layer, APPROVAL_KIND_FIELDS) if layer.isValid() else None
+    if kind is None:
+        return APPROVALS_LEGEND
+    copy = reading_copy(layer)
+    values = sorted({str(v).strip() for v in copy.uniqueValues(copy.fields().indexOf(kind))
+                     if v is not None and v != NULL and str(v).strip()})
+    if not values or any("\ufffd" in v for v in values):
+        return APPROVALS_LEGEND
+    return "、".join(values[:3]) + ("等" if len(values) > 3 else "")
 
 
 # -- layout ------------------------------------------------------------------------------------
 def _text_format(size, colour="0,0,0"):
     text_format = QgsTextFormat()
-    text_format.setFont(QFont(FONT_FAMILY))
+    # Shaped as Latin (after a letter: "2023Q2", "Q2 …"), Noto Sans CJK swaps digits for
+    # proportional glyphs that its cmap does not reach; Qt's PDF text map (ToUnicode) is the
+    # reverse of the cmap, so those glyphs extract as nothing ("2023Q"). Unshaped, every
+    # character is drawn with its cmap glyph and extracts.
+    font = QFont(FONT_FAMILY)
+    font.setStyleStrategy(QFont.StyleStrategy.PreferNoShaping)
+    text_format.setFont(font)
     text_format.setSize(size)
     text_format.setSizeUnit(Qgis.RenderUnit.Points)
     text_format.setColor(QColor(*(int(c) for c in colour.split(","))))
@@ -252,9 +290,14 @@ class _SheetLayout:
         self._legend([layers["patches"], *layers["redlines"]], layers["approvals"])
         self._label("比对面积", (PAGE_LEFT, TABLES_TOP, 88, 6), 10)
         self.areas = self._table((PAGE_LEFT, TABLES_TOP + 6, 88, 40), ["项目", "亩", "平方米"], [40, 22, 26])
-        self.suggestion = self._label("", (PAGE_LEFT, TABLES_TOP + 48, 88, 30), 8)
+        self.suggestion = self._label("", (PAGE_LEFT, TABLES_TOP + 48, 88, SUGGESTION_HEIGHT), 8)
+        self.signature = self._table((PAGE_LEFT, SIGNATURE_TOP, 88, PHOTO_TOP - 7 - SIGNATURE_TOP),
+                                     list(SIGNATURE_HEADINGS), [18, 18, 30, 22])
+        self.signature.setRowHeights([0.0, 10.0])  # room to sign
         self._label("核查结果", (104, TABLES_TOP, 94, 6), 10)
-        self.verification = self._table((104, TABLES_TOP + 6, 94, 80), ["项目", "内容"], [26, 68])
+        # 7 pt: the record, its 处理状态 and the case facts fit down to the photos.
+        self.verification = self._table((104, TABLES_TOP + 6, 94, PHOTO_TOP - 7 - TABLES_TOP - 6), ["项目", "内容"],
+                                        [26, 68], size=7, margin=0.5)
         self.photo_title = self._label("", (PAGE_LEFT, PHOTO_TOP - 6, PAGE_WIDTH, 6), 10)
         self.pictures, self.captions = [], []
         for i in range(MAX_PHOTOS):
@@ -313,7 +356,7 @@ class _SheetLayout:
         for layer in layers:
             root.addLayer(layer)
         if approvals:
-            group = root.addGroup("批准用地")
+            group = root.addGroup(APPROVALS_LEGEND)
             for layer in approvals:
                 group.addLayer(layer)
         for style in (QgsLegendStyle.Title, QgsLegendStyle.Group, QgsLegendStyle.Subgroup, QgsLegendStyle.SymbolLabel):
@@ -323,15 +366,15 @@ class _SheetLayout:
         legend.attemptSetSceneRect(QRectF(*LEGEND_RECT))
         legend.setFrameEnabled(True)
 
-    def _table(self, rect, headings, widths):
+    def _table(self, rect, headings, widths, size=8, margin=0.8):
         table = QgsLayoutItemManualTable.create(self.layout)
         table.setIncludeTableHeader(True)
         table.setHeaders([QgsLayoutTableColumn(h) for h in headings])
         table.setColumnWidths(widths)
-        table.setHeaderTextFormat(_text_format(8))
-        table.setContentTextFormat(_text_format(8))
+        table.setHeaderTextFormat(_text_format(size))
+        table.setContentTextFormat(_text_format(size))
         table.setWrapBehavior(QgsLayoutTable.WrapText)
-        table.setCellMargin(0.8)
+        table.setCellMargin(margin)
         table.setResizeMode(QgsLayoutMultiFrame.UseExistingFrames)
         self.layout.addMultiFrame(table)
         frame = QgsLayoutFrame(self.layout, table)
@@ -400,16 +443,27 @@ class _SheetLayout:
                                           if _text(feature[field.name])))
         self.areas.setTableContents([[QgsTableCell(field.zh), *_area_cells(feature[field.name])]
                                      for field in schema.OVERLAY_AREA_FIELDS])
-        self.suggestion.setText(_suggestion(feature))
+        self.suggestion.setText("\n".join([_suggestion(feature)] + _conformity_lines(self.facts["conformity"].get(jcbh))))
         record = self.facts["verifications"].get(jcbh) or {}
         rows = [[QgsTableCell(field.zh), QgsTableCell(_text(record.get(field.name)))]
                 for field in schema.VERIFICATION_FIELDS]
         if not record:
             rows[0][1] = QgsTableCell("未核查")
+        review = self.facts["review"].get(jcbh) or {}
+        rows.append([QgsTableCell(schema.REVIEW_STATE.zh),
+                     QgsTableCell(review.get("state") or schema.ReviewState.PENDING.value)])
+        if review.get("opinion"):
+            rows.append([QgsTableCell(schema.REVIEW_OPINION.zh), QgsTableCell(review["opinion"])])
+        rows += [[QgsTableCell(label), QgsTableCell(text)] for label, text in self.facts["cases"].get(jcbh, [])]
         self.verification.setTableContents(rows)
+        # Signed by hand: the names the task knows are printed, the stamp and the date are the bureau's.
+        reviewer = review.get("reviewed_by") if review.get("state") in (
+            schema.ReviewState.APPROVED.value, schema.ReviewState.REPORTED.value) else ""
+        self.signature.setTableContents([[QgsTableCell(_text(record.get(schema.V_INSPECTOR.name))),
+                                          QgsTableCell(_text(reviewer)), QgsTableCell(""), QgsTableCell("")]])
         self._fill_photos(self.facts["photos"][jcbh])
         overlay_at = _text(feature[schema.OVERLAY_AT.name])[:16].replace("T", " ")
-        self.footer.setText(f"任务库：{self.facts['task']}　　比对时间：{overlay_at or '未比对'}")
+        self.footer.setText(f"比对时间：{overlay_at or '未比对'}")
 
     def _fill_photos(self, photos):
         shown = photos[:MAX_PHOTOS]
@@ -487,6 +541,16 @@ def _suggestion(feature):
     if reasons:
         lines.append(f"预判依据：{'；'.join(reason['zh'] for reason in reasons)}")
     return "\n".join(lines)
+
+
+def _conformity_lines(row):
+    """规划符合性 of a patch (conformity.run_conformity), with its areas per zone in 亩."""
+    if not row:
+        return []
+    zones = [(field.zh, row[field.name]) for field in (*schema.ZONE_AREA_FIELDS.values(), schema.OUTSIDE_ZONES_M2)
+             if row.get(field.name)]
+    parts = "，".join(f"{name} {m2 / schema.M2_PER_MU:.2f} 亩" for name, m2 in zones)
+    return [f"规划符合性：{row[schema.CONFORMITY.name]}" + (f"（{parts}）" if parts else "")]
 
 
 def _print_copy(path, target):
