@@ -184,22 +184,22 @@
             <translation>村界（CJMC、村名称）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="49" />
+            <location filename="../land_enforcement_plugin/processing/review.py" line="205" />
             <source>CRS of input layers that have none (e.g. a shapefile without .prj)</source>
             <translation>无坐标系图层的坐标系（如缺少 .prj 的 Shapefile）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="51" />
+            <location filename="../land_enforcement_plugin/processing/review.py" line="207" />
             <source>Area</source>
             <translation>面积</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="51" />
+            <location filename="../land_enforcement_plugin/processing/review.py" line="207" />
             <source>Ellipsoidal (CGCS2000, official)</source>
             <translation>椭球面积（CGCS2000，官方口径）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="51" />
+            <location filename="../land_enforcement_plugin/processing/review.py" line="207" />
             <source>Planar (working CRS)</source>
             <translation>平面面积（工作坐标系）</translation>
         </message>
@@ -687,6 +687,201 @@
             <location filename="../land_enforcement_plugin/processing/import_verification.py" line="38" />
             <source>Rows in conflict with a newer record</source>
             <translation>与较新记录冲突的行</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/base.py" line="33" />
+            <source>Review and spot checks</source>
+            <translation>审核与抽查</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="27" />
+            <source>Submit, approve, return, report or reopen patches</source>
+            <translation>图斑提交、审核、退回、上报或重新打开</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="30" />
+            <source>Moves patches through their review state (处理状态): a township submits verified patches (待核查 or 退回 → 乡镇已核查); the county approves (→ 县级审核通过), returns with a reason (→ 退回), reports (→ 已上报, locked) or reopens a reported patch with a reason (→ 退回). In bureau mode a township login may only submit. Every move is audited.</source>
+            <translation>调整图斑处理状态：乡镇提交已核查图斑（待核查或退回 → 乡镇已核查）；县级审核通过（→ 县级审核通过）、填写原因退回（→ 退回）、上报（→ 已上报，锁定），或填写原因重新打开已上报图斑（→ 退回）。数据库模式下乡镇账号只能提交。每次操作均记入审计日志。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="37" />
+            <source>Action</source>
+            <translation>操作</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="39" />
+            <source>Monitoring numbers (comma separated)</source>
+            <translation>监测编号（逗号分隔）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="40" />
+            <source>Opinion or reason</source>
+            <translation>审核意见或退回原因</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="41" />
+            <source>Patches moved</source>
+            <translation>处理图斑数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="59" />
+            <source>Draw a spot-check sample</source>
+            <translation>抽取抽查样本</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="62" />
+            <source>Draws a reproducible random sample of the verified patches, stratified by township and verdict. The size follows the stratified design AcATaMa uses (Cochran; Olofsson et al. 2014): n = z²·p(1−p)/d², corrected for the number of verified patches, allocated in proportion to each stratum with a minimum per stratum. The same seed gives the same sample.</source>
+            <translation>从已核查图斑中按乡镇和判定结果分层随机抽样，结果可重现。样本量按 AcATaMa 采用的分层抽样设计（Cochran；Olofsson 等 2014）：n = z²·p(1−p)/d²，按已核查图斑数作有限总体校正，按各层图斑数比例分配，每层设最少抽取数。同一种子得到同一样本。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="69" />
+            <source>Seed</source>
+            <translation>随机种子</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="70" />
+            <source>Confidence level</source>
+            <translation>置信度</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="73" />
+            <source>Margin of error</source>
+            <translation>误差范围</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="76" />
+            <source>Expected disagreement rate</source>
+            <translation>预期判定不实率</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="79" />
+            <source>Minimum per township and verdict</source>
+            <translation>每乡镇每判定类别至少抽取</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="114" />
+            <source>Draw</source>
+            <translation>抽查批次</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="83" />
+            <source>Patches sampled</source>
+            <translation>抽取图斑数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="107" />
+            <source>Record a spot-check re-check</source>
+            <translation>录入抽查复核结果</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="110" />
+            <source>Records the county's own verdict (and approval number) for a sampled patch.</source>
+            <translation>为抽中的图斑录入县级复核判定（及批准文号）。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="115" />
+            <source>Monitoring number</source>
+            <translation>监测编号</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="116" />
+            <source>Re-check verdict</source>
+            <translation>复核判定</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="118" />
+            <source>Approval number</source>
+            <translation>批准文号</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="119" />
+            <source>Notes</source>
+            <translation>备注</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="140" />
+            <source>Spot-check disagreement rates and cross-checks</source>
+            <translation>抽查判定不实率与交叉核对</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="143" />
+            <source>Reports, per township, how many sampled patches were re-checked and how often the re-check disagrees with the township's verdict or approval number (判定不实); then lists the cross-checks: approval numbers that differ from the overlay's, lawful patches the overlay found no approval for, facility or temporary land without its filing, rectified patches without a photo taken after the verification.</source>
+            <translation>按乡镇报告抽查复核数及复核结果与乡镇判定或批准文号不一致（判定不实）的比例；并列出交叉核对问题：批准文号与叠加分析不一致、判定合法但叠加未发现批准用地、设施农用地或临时用地无相应备案、已整改但无核查日期之后拍摄的照片。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="151" />
+            <source>Draw (empty: the latest)</source>
+            <translation>抽查批次（空：最近一次）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="152" />
+            <source>Disagreements</source>
+            <translation>判定不实数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="153" />
+            <source>Cross-check findings</source>
+            <translation>交叉核对发现数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="185" />
+            <source>Planning conformity</source>
+            <translation>规划符合性</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="188" />
+            <source>After the overlay: the area of each patch in the urban development boundary and in the construction-allowed, conditional and restricted zones (one layer per zone, or one zoning layer whose code field holds 010/020/030/040 or the zone's name), and whether it conforms to the plan (符合规划 / 有条件符合 / 不符合规划). Parts smaller than the tolerance are not counted. Stored in the task; shown in the verdict form, the evidence sheet and the package.</source>
+            <translation>叠加分析之后：计算每个图斑位于城镇开发边界、允许建设区、有条件建设区、限制建设区内的面积（每个分区一个图层，或一个规划分区图层，其代码字段为 010/020/030/040 或分区名称），并判断是否符合规划（符合规划 / 有条件符合 / 不符合规划）。小于容差的部分不计。结果存入任务库，并显示在核查表单、举证材料和成果包中。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="197" />
+            <source>Urban development boundary</source>
+            <translation>城镇开发边界</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="197" />
+            <source>Construction-allowed zones</source>
+            <translation>允许建设区</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="198" />
+            <source>Conditional construction zones</source>
+            <translation>有条件建设区</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="198" />
+            <source>Restricted construction zones</source>
+            <translation>限制建设区</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="201" />
+            <source>Zoning layer with a code field</source>
+            <translation>含分区代码字段的规划分区图层</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="203" />
+            <source>Zone code field</source>
+            <translation>分区代码字段</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="210" />
+            <source>Tolerance (m²)</source>
+            <translation>容差（平方米）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="213" />
+            <source>Patches conforming</source>
+            <translation>符合规划图斑数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="213" />
+            <source>Patches conforming under conditions</source>
+            <translation>有条件符合图斑数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/review.py" line="213" />
+            <source>Patches not conforming</source>
+            <translation>不符合规划图斑数</translation>
         </message>
     </context>
     <context>
@@ -1359,7 +1554,7 @@
     <context>
         <name>LandEnforcementProvider</name>
         <message>
-            <location filename="../land_enforcement_plugin/processing/provider.py" line="30" />
+            <location filename="../land_enforcement_plugin/processing/provider.py" line="34" />
             <source>Land enforcement</source>
             <translation>卫片执法</translation>
         </message>

@@ -342,95 +342,6 @@ METRIC_FIELDS = (
 PHOTOS_LAYER = "photos"
 PHOTO_MAX_DISTANCE_M = 100.0  # a photo farther than this from its patch is flagged (a setting)
 
-# Provincial submission package (成果上报包).
-@dataclass(frozen=True)
-class ExportColumn:
-    """A column of the package's patch layers: its DBF name (at most 10 characters) and the
-    canonical field it comes from, whose labels the field dictionary shows."""
-
-    dbf: str
-    field: object  # a Field or VerificationField
-    kind: str = "str"  # "str", "int", or "area" (m², two decimals)
-
-    @property
-    def zh(self):
-        return self.field.zh
-
-    @property
-    def en(self):
-        return self.field.en
-
-
-PHOTO_COUNT = Field("photo_count", "照片数", "Photos", "int")
-EXPORT_COLUMNS = (
-    ExportColumn("JCBH", JCBH), ExportColumn("XZQDM", XZQDM), ExportColumn("XZQMC", XZQMC),
-    # The overlay's main township (the delivered XZQDM/XZQMC above are often the county's).
-    ExportColumn("SSXZDM", TOWNSHIP_CODE), ExportColumn("SSXZMC", TOWNSHIP_NAME), ExportColumn("SSCMC", VILLAGE_NAME),
-    ExportColumn("TBMJ", TBMJ, "area"), ExportColumn("QSX", QSX), ExportColumn("HSX", HSX),
-    ExportColumn("BHLX", BHLX), ExportColumn("PC", PC),
-    ExportColumn("TQMJ", AREA_M2, "area"), ExportColumn("GDMJ", CULTIVATED_M2, "area"),
-    ExportColumn("JBNTMJ", PBF_M2, "area"), ExportColumn("YBGDMJ", GENERAL_CULTIVATED_M2, "area"),
-    ExportColumn("STHXMJ", ECO_M2, "area"), ExportColumn("PZMJ", APPROVED_M2, "area"),
-    ExportColumn("MJSF", OVERLAY_MODE), ExportColumn("JYPD", SUGGESTED_VERDICT), ExportColumn("ZDTB", PRIORITY, "int"),
-    ExportColumn("PDJG", V_VERDICT), ExportColumn("YDLX", V_LAND_USE), ExportColumn("HFLX", V_LAWFUL_KIND),
-    ExportColumn("WFLX", V_VIOLATION), ExportColumn("QTLX", V_OTHER_KIND), ExportColumn("PZWH", V_APPROVAL_NO),
-    ExportColumn("ZGZT", V_RECT_STATUS), ExportColumn("ZGCS", V_MEASURES), ExportColumn("SFLA", V_CASE_FILED),
-    ExportColumn("XSLY", V_LEAD_SOURCE), ExportColumn("HCR", V_INSPECTOR), ExportColumn("HCRQ", V_DATE),
-    ExportColumn("BZ", V_NOTES), ExportColumn("ZPS", PHOTO_COUNT, "int"),
-)
-assert all(len(c.dbf) <= 10 for c in EXPORT_COLUMNS) and len({c.dbf for c in EXPORT_COLUMNS}) == len(EXPORT_COLUMNS)
-
-# Field photos a verdict needs before the package can be filed (a photo proves the ground truth
-# of an unlawful patch and of its rectification).
-PHOTOS_REQUIRED_BY_VERDICT = {Verdict.UNLAWFUL: 1}
-SHAPEFILE_ENCODINGS = ("GBK", "UTF-8")
-
-# Season control (批次、时间节点、责任分工): milestones per batch, people, assignments, repeats.
-MILESTONES_TABLE = "milestones"
-PEOPLE_TABLE = "people"
-ASSIGNMENTS_TABLE = "assignments"
-REPEAT_OF = Field("repeat_of", "重复图斑（前批次监测编号）", "Repeat of (earlier JCBH)", "str")
-REPEAT_MIN_OVERLAP = 0.5  # share of the smaller patch covered by an earlier one to count as the same place
-
-
-class MilestoneKind(Labeled):
-    CHECK_DONE = ("核查完成", "Verification done")
-    DATA_REPORTED = ("数据上报", "Data reported")
-    RECTIFICATION_DONE = ("整改完成", "Rectification done")
-    ACCEPTANCE = ("实地验收", "On-site acceptance")
-
-
-class PersonRole(Labeled):
-    TOWNSHIP_CHIEF = ("乡级田长", "Township field chief")
-    VILLAGE_CHIEF = ("村级田长", "Village field chief")
-    INSPECTOR = ("核查员", "Inspector")
-
-
-# Milestone dates (month-day, year offset) by batch kind; the seed yiyuan_2019's calendar: patch
-# checks and first data by 8 May, quarterly results by 10 July / 10 October, rectification by
-# 31 December. A bureau saves its own template in the plugin settings.
-DEFAULT_MILESTONE_TEMPLATE = {
-    "annual": {"核查完成": "05-08", "数据上报": "05-08", "整改完成": "12-31", "实地验收": "12-31"},
-    "Q1": {"核查完成": "04-10", "数据上报": "04-10", "整改完成": "12-31", "实地验收": "12-31"},
-    "Q2": {"核查完成": "07-10", "数据上报": "07-10", "整改完成": "12-31", "实地验收": "12-31"},
-    "Q3": {"核查完成": "10-10", "数据上报": "10-10", "整改完成": "12-31", "实地验收": "12-31"},
-    "Q4": {"核查完成": "+1-01-10", "数据上报": "+1-01-10", "整改完成": "+1-06-30", "实地验收": "+1-06-30"},
-}
-
-# Per township and per assignee (进度): the columns of the progress table and report.
-PROGRESS_FIELDS = (
-    Field("xzqdm", "乡镇代码", "Township code", "str"),
-    Field("xzqmc", "乡镇名称", "Township", "str"),
-    Field("assignee", "责任人", "Assignee", "str"),
-    Field("assigned", "已分派", "Assigned", "int"),
-    Field("verified", "已核查", "Verified", "int"),
-    Field("overdue", "逾期未核查", "Overdue", "int"),
-    Field("unlawful", "发现违法", "Unlawful found", "int"),
-    Field("rectified", "已整改", "Rectified", "int"),
-    Field("rectification_overdue", "逾期未整改", "Rectification overdue", "int"),
-)
-
-
 # Review and return (处理状态, schema 8): per patch, from the township's verification to the report.
 # A patch without a row is 待核查. Township logins submit; county logins approve, return with a
 # reason, report and reopen (mnr_2021 六: the county's 审查 of what townships report).
@@ -484,3 +395,99 @@ class Conformity(Labeled):
 
 
 CONFORMITY = Field("conformity", "符合规划", "Planning conformity", "str")
+
+
+# Provincial submission package (成果上报包).
+@dataclass(frozen=True)
+class ExportColumn:
+    """A column of the package's patch layers: its DBF name (at most 10 characters) and the
+    canonical field it comes from, whose labels the field dictionary shows."""
+
+    dbf: str
+    field: object  # a Field or VerificationField
+    kind: str = "str"  # "str", "int", or "area" (m², two decimals)
+
+    @property
+    def zh(self):
+        return self.field.zh
+
+    @property
+    def en(self):
+        return self.field.en
+
+
+PHOTO_COUNT = Field("photo_count", "照片数", "Photos", "int")
+EXPORT_COLUMNS = (
+    ExportColumn("JCBH", JCBH), ExportColumn("XZQDM", XZQDM), ExportColumn("XZQMC", XZQMC),
+    # The overlay's main township (the delivered XZQDM/XZQMC above are often the county's).
+    ExportColumn("SSXZDM", TOWNSHIP_CODE), ExportColumn("SSXZMC", TOWNSHIP_NAME), ExportColumn("SSCMC", VILLAGE_NAME),
+    ExportColumn("TBMJ", TBMJ, "area"), ExportColumn("QSX", QSX), ExportColumn("HSX", HSX),
+    ExportColumn("BHLX", BHLX), ExportColumn("PC", PC),
+    ExportColumn("TQMJ", AREA_M2, "area"), ExportColumn("GDMJ", CULTIVATED_M2, "area"),
+    ExportColumn("JBNTMJ", PBF_M2, "area"), ExportColumn("YBGDMJ", GENERAL_CULTIVATED_M2, "area"),
+    ExportColumn("STHXMJ", ECO_M2, "area"), ExportColumn("PZMJ", APPROVED_M2, "area"),
+    ExportColumn("MJSF", OVERLAY_MODE), ExportColumn("JYPD", SUGGESTED_VERDICT), ExportColumn("ZDTB", PRIORITY, "int"),
+    ExportColumn("PDJG", V_VERDICT), ExportColumn("YDLX", V_LAND_USE), ExportColumn("HFLX", V_LAWFUL_KIND),
+    ExportColumn("WFLX", V_VIOLATION), ExportColumn("QTLX", V_OTHER_KIND), ExportColumn("PZWH", V_APPROVAL_NO),
+    ExportColumn("ZGZT", V_RECT_STATUS), ExportColumn("ZGCS", V_MEASURES), ExportColumn("SFLA", V_CASE_FILED),
+    ExportColumn("XSLY", V_LEAD_SOURCE), ExportColumn("HCR", V_INSPECTOR), ExportColumn("HCRQ", V_DATE),
+    ExportColumn("BZ", V_NOTES), ExportColumn("ZPS", PHOTO_COUNT, "int"),
+    # The review state and the planning conformity (schema 8).
+    ExportColumn("CLZT", REVIEW_STATE), ExportColumn("GHFH", CONFORMITY),
+    ExportColumn("KFBJMJ", ZONE_AREA_FIELDS[PlanningZone.DEVELOPMENT_BOUNDARY], "area"),
+    ExportColumn("YXJSMJ", ZONE_AREA_FIELDS[PlanningZone.ALLOWED], "area"),
+    ExportColumn("YTJJSMJ", ZONE_AREA_FIELDS[PlanningZone.CONDITIONAL], "area"),
+    ExportColumn("XZJSMJ", ZONE_AREA_FIELDS[PlanningZone.RESTRICTED], "area"),
+    ExportColumn("GHWMJ", OUTSIDE_ZONES_M2, "area"),
+)
+assert all(len(c.dbf) <= 10 for c in EXPORT_COLUMNS) and len({c.dbf for c in EXPORT_COLUMNS}) == len(EXPORT_COLUMNS)
+
+# Field photos a verdict needs before the package can be filed (a photo proves the ground truth
+# of an unlawful patch and of its rectification).
+PHOTOS_REQUIRED_BY_VERDICT = {Verdict.UNLAWFUL: 1}
+SHAPEFILE_ENCODINGS = ("GBK", "UTF-8")
+
+# Season control (批次、时间节点、责任分工): milestones per batch, people, assignments, repeats.
+MILESTONES_TABLE = "milestones"
+PEOPLE_TABLE = "people"
+ASSIGNMENTS_TABLE = "assignments"
+REPEAT_OF = Field("repeat_of", "重复图斑（前批次监测编号）", "Repeat of (earlier JCBH)", "str")
+REPEAT_MIN_OVERLAP = 0.5  # share of the smaller patch covered by an earlier one to count as the same place
+
+
+class MilestoneKind(Labeled):
+    CHECK_DONE = ("核查完成", "Verification done")
+    DATA_REPORTED = ("数据上报", "Data reported")
+    RECTIFICATION_DONE = ("整改完成", "Rectification done")
+    ACCEPTANCE = ("实地验收", "On-site acceptance")
+
+
+class PersonRole(Labeled):
+    TOWNSHIP_CHIEF = ("乡级田长", "Township field chief")
+    VILLAGE_CHIEF = ("村级田长", "Village field chief")
+    INSPECTOR = ("核查员", "Inspector")
+
+
+# Milestone dates (month-day, year offset) by batch kind; the seed yiyuan_2019's calendar: patch
+# checks and first data by 8 May, quarterly results by 10 July / 10 October, rectification by
+# 31 December. A bureau saves its own template in the plugin settings.
+DEFAULT_MILESTONE_TEMPLATE = {
+    "annual": {"核查完成": "05-08", "数据上报": "05-08", "整改完成": "12-31", "实地验收": "12-31"},
+    "Q1": {"核查完成": "04-10", "数据上报": "04-10", "整改完成": "12-31", "实地验收": "12-31"},
+    "Q2": {"核查完成": "07-10", "数据上报": "07-10", "整改完成": "12-31", "实地验收": "12-31"},
+    "Q3": {"核查完成": "10-10", "数据上报": "10-10", "整改完成": "12-31", "实地验收": "12-31"},
+    "Q4": {"核查完成": "+1-01-10", "数据上报": "+1-01-10", "整改完成": "+1-06-30", "实地验收": "+1-06-30"},
+}
+
+# Per township and per assignee (进度): the columns of the progress table and report.
+PROGRESS_FIELDS = (
+    Field("xzqdm", "乡镇代码", "Township code", "str"),
+    Field("xzqmc", "乡镇名称", "Township", "str"),
+    Field("assignee", "责任人", "Assignee", "str"),
+    Field("assigned", "已分派", "Assigned", "int"),
+    Field("verified", "已核查", "Verified", "int"),
+    Field("overdue", "逾期未核查", "Overdue", "int"),
+    Field("unlawful", "发现违法", "Unlawful found", "int"),
+    Field("rectified", "已整改", "Rectified", "int"),
+    Field("rectification_overdue", "逾期未整改", "Rectification overdue", "int"),
+)

@@ -994,6 +994,14 @@ class OgrTaskStore(TaskStore):
         rows = [({name: feature.GetField(name) for name in names}, feature.GetGeometryRef().ExportToIsoWkb())
                 for feature in layer]
         layer.ResetReading()
+        # The review state (none: 待核查) and the planning conformity of the last run, when there was one.
+        states = {r["jcbh"]: r["state"] for r in self._query(f"SELECT jcbh, state FROM {schema.REVIEW_STATES_TABLE}")}
+        zones = [f.name for f in (*schema.ZONE_AREA_FIELDS.values(), schema.OUTSIDE_ZONES_M2, schema.CONFORMITY)]
+        planning = {r.pop("jcbh"): r for r in self._query(
+            f"SELECT jcbh, {', '.join(zones)} FROM {schema.PLANNING_CONFORMITY_TABLE}")}
+        for values, _ in rows:
+            values[schema.REVIEW_STATE.name] = states.get(values["jcbh"], schema.ReviewState.PENDING.value)
+            values.update(planning.get(values["jcbh"], dict.fromkeys(zones)))
         return sorted(rows, key=lambda row: row[0]["jcbh"])
 
     def last_change(self):

@@ -30,7 +30,7 @@ class LandEnforcementAlgorithm(QgsProcessingAlgorithm):
 
     def group(self):
         return {"task": tr("Task"), "verification": tr("Verification"), "submission": tr("Submission"),
-                "season": tr("Season")}[self.GROUP]
+                "season": tr("Season"), "review": tr("Review and spot checks")}[self.GROUP]
 
     def groupId(self):
         return self.GROUP

@@ -8,6 +8,8 @@ from .attach_photos import AttachPhotosAlgorithm
 from .import_patches import ImportPatchesAlgorithm
 from .import_verification import ImportVerificationAlgorithm
 from .overlay import OverlayAlgorithm
+from .review import (PlanningConformityAlgorithm, ReviewStateAlgorithm, SpotCheckDrawAlgorithm, SpotCheckRecordAlgorithm,
+                     SpotCheckScoreAlgorithm)
 from .season import AssignPatchesAlgorithm, ExportAssignmentsAlgorithm, ProgressReportAlgorithm
 from .submission import ExportPackageAlgorithm, VerifyPackageAlgorithm
 from .township_metrics import TownshipMetricsAlgorithm
@@ -20,7 +22,9 @@ class LandEnforcementProvider(QgsProcessingProvider):
         for algorithm in (ImportPatchesAlgorithm(), OverlayAlgorithm(), ImportVerificationAlgorithm(),
                           AttachPhotosAlgorithm(), TownshipMetricsAlgorithm(), ExportPackageAlgorithm(),
                           VerifyPackageAlgorithm(), AssignPatchesAlgorithm(), ExportAssignmentsAlgorithm(),
-                          ProgressReportAlgorithm(), AddImageryAlgorithm()):
+                          ProgressReportAlgorithm(), AddImageryAlgorithm(), ReviewStateAlgorithm(),
+                          SpotCheckDrawAlgorithm(), SpotCheckRecordAlgorithm(), SpotCheckScoreAlgorithm(),
+                          PlanningConformityAlgorithm()):
             self.addAlgorithm(algorithm)
 
     def id(self):
