@@ -1752,6 +1752,16 @@
             <source>Repeat of</source>
             <translation>重复图斑</translation>
         </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="36" />
+            <source>Review state</source>
+            <translation>处理状态</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="36" />
+            <source>Planning</source>
+            <translation>规划符合性</translation>
+        </message>
     </context>
     <context>
         <name>PostgisTaskDialog</name>
@@ -1834,152 +1844,152 @@
     <context>
         <name>ReviewDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="195" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="201" />
             <source>Patch review</source>
             <translation>图斑核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="216" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="222" />
             <source>All verdicts</source>
             <translation>全部判定</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="220" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="226" />
             <source>All</source>
             <translation>全部</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="220" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="226" />
             <source>Not verified</source>
             <translation>未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="220" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="226" />
             <source>Verified</source>
             <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="223" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="234" />
             <source>High priority</source>
             <translation>重点图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="224" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="235" />
             <source>Has photos</source>
             <translation>有照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="227" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="238" />
             <source>Monitoring no. contains…</source>
             <translation>监测编号包含…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="236" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="247" />
             <source>◀ Previous unverified</source>
             <translation>◀ 上一个未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="236" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="247" />
             <source>Next unverified ▶</source>
             <translation>下一个未核查 ▶</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="236" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="247" />
             <source>Zoom</source>
             <translation>定位</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="236" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="247" />
             <source>Verdict…</source>
             <translation>判定…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="251" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="263" />
             <source>Attach photos…</source>
             <translation>添加照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="253" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="265" />
             <source>Match a photo folder…</source>
             <translation>按文件夹匹配照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="324" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="336" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="340" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="352" />
             <source>{shown} shown of {total}; {verified} verified, {left} not yet</source>
             <translation>显示 {shown} / 共 {total}；已核查 {verified}，未核查 {left}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="373" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="385" />
             <source>No more unverified patches in this direction</source>
             <translation>此方向已没有未核查图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="453" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="693" />
             <source>Select a patch first</source>
             <translation>请先选择图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="444" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="456" />
             <source>Attach photos</source>
             <translation>添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="444" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="456" />
             <source>Photos (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</source>
             <translation>照片 (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="458" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="470" />
             <source>Folder of photos named by monitoring number</source>
             <translation>以监测编号命名的照片文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="474" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="486" />
             <source>Attaching photos</source>
             <translation>正在添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="487" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="499" />
             <source>{added} photos attached, {skipped} already there</source>
             <translation>已添加 {added} 张照片，{skipped} 张已存在</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="265" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="277" />
             <source>Export township sheets…</source>
             <translation>导出乡镇核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="267" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="279" />
             <source>Import returned sheet…</source>
             <translation>导入回收核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="502" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="514" />
             <source>Folder for the township sheets</source>
             <translation>乡镇核查表保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="512" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="524" />
             <source>{n} township sheets written to {folder}</source>
             <translation>已导出 {n} 个乡镇核查表到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="519" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="531" />
             <source>Returned verification sheet</source>
             <translation>回收的核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="576" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="588" />
             <source>Rows rejected</source>
             <translation>拒绝导入的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="576" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="588" />
             <source>{bad} rows were rejected, nothing was written:
 
 {report}
@@ -1992,104 +2002,174 @@ Import the {good} valid rows anyway?</source>
 仍然导入其余 {good} 行有效数据？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="269" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="281" />
             <source>Export QField projects…</source>
             <translation>导出 QField 外业工程…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="271" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="283" />
             <source>Merge QField package…</source>
             <translation>合并 QField 回传数据…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="543" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="555" />
             <source>Folder for the QField projects</source>
             <translation>QField 外业工程保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="551" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="563" />
             <source>{n} QField projects written to {folder}</source>
             <translation>已导出 {n} 个 QField 外业工程到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="554" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="566" />
             <source>Returned QField package</source>
             <translation>回传的 QField 数据包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="554" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="566" />
             <source>GeoPackage (*.gpkg)</source>
             <translation>GeoPackage (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="567" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="579" />
             <source>Conflicts</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="258" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="270" />
             <source>Photos farther than this from their patch are flagged</source>
             <translation>照片距图斑超过此距离时标记提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="263" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="275" />
             <source>Flag beyond</source>
             <translation>距离提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="642" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="657" />
             <source>Saved by someone else</source>
             <translation>已被他人保存</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="639" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="654" />
             <source>{field}: theirs “{theirs}”, yours “{mine}”</source>
             <translation>{field}：对方为“{theirs}”，您为“{mine}”</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="273" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="285" />
             <source>Assign to…</source>
             <translation>分派给…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="274" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="286" />
             <source>Assign the selected patch to a person of the roster (an exception to the township rule); recorded in the audit log</source>
             <translation>将选中图斑分派给名册中的某人（乡镇规则之外的例外），记入审计日志</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="326" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="338" />
             <source>All batches</source>
             <translation>全部批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="593" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="605" />
             <source>The roster is empty: add people in the task panel's Season tab</source>
             <translation>名册为空：请在任务面板的“批次与进度”页添加人员</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="596" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="608" />
             <source>Assign to</source>
             <translation>分派给</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="596" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="608" />
             <source>Who answers for {jcbh}?</source>
             <translation>{jcbh} 由谁负责？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="514" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="526" />
             <source>Writing township sheets</source>
             <translation>正在生成乡镇核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="490" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="502" />
             <source>, {refused} files refused or not matched</source>
             <translation>，{refused} 个文件未挂接或未匹配</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="519" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="531" />
             <source>Spreadsheets (*.xlsx *.xlsm *.csv);;All files (*)</source>
             <translation>表格 (*.xlsx *.xlsm *.csv);;所有文件 (*)</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="230" />
+            <source>All review states</source>
+            <translation>全部处理状态</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="672" />
+            <source>Review</source>
+            <translation>审核</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="675" />
+            <source>Submit to the county</source>
+            <translation>提交县级审核</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="675" />
+            <source>Approve</source>
+            <translation>审核通过</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="676" />
+            <source>Return to the township…</source>
+            <translation>退回乡镇…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="676" />
+            <source>Mark reported</source>
+            <translation>标记为已上报</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="677" />
+            <source>Reopen a reported patch…</source>
+            <translation>重新打开已上报图斑…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="681" />
+            <source>Planning conformity…</source>
+            <translation>规划符合性分析…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="681" />
+            <source>Draw a spot-check sample…</source>
+            <translation>抽取抽查样本…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="681" />
+            <source>Record a spot-check re-check…</source>
+            <translation>录入抽查复核结果…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="681" />
+            <source>Spot-check results and cross-checks…</source>
+            <translation>抽查结果与交叉核对…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="696" />
+            <source>Reason</source>
+            <translation>原因</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="696" />
+            <source>Why is {jcbh} sent back?</source>
+            <translation>{jcbh} 退回原因？</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="731" />
+            <source>Planning conformity: {flag}</source>
+            <translation>规划符合性：{flag}</translation>
         </message>
     </context>
     <context>

@@ -5,12 +5,12 @@ from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, QSize, QSortFilterProxyModel, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor, QIcon, QKeySequence, QPixmap
 from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel,
-                                 QInputDialog, QLineEdit, QListView, QListWidget, QListWidgetItem, QMessageBox,
+                                 QInputDialog, QLineEdit, QListView, QListWidget, QListWidgetItem, QMenu, QMessageBox,
                                  QPushButton,
                                  QShortcut,
-                                 QTableView, QVBoxLayout, QWidget)
+                                 QTableView, QToolButton, QVBoxLayout, QWidget)
 
-from ..core import fieldwork, photos, schema, season, verification
+from ..core import conformity, fieldwork, photos, review_states, schema, season, verification
 from ..core.store import VerificationConflict, open_task
 from . import background
 from .combos import refill_choices
@@ -19,7 +19,7 @@ from .task_layers import task_table
 from .verdict_form import VerdictForm
 
 _COLUMNS = ("jcbh", "township", "area_mu", "verdict", "suggested_verdict", "high_priority", "photo_count", "rect_status",
-            "inspector", "batch", "assignee", "repeat_of")
+            "inspector", "batch", "assignee", "repeat_of", "review_state", "conformity")
 
 
 class PatchListModel(QAbstractTableModel):
@@ -32,7 +32,8 @@ class PatchListModel(QAbstractTableModel):
         self.labels = {}  # what is said instead of a township or an area, in the UI's language (per load)
         self.headers = [self.tr("Monitoring no."), self.tr("Township"), self.tr("Area (mu)"), self.tr("Verdict"),
                         self.tr("Suggested"), self.tr("Priority"), self.tr("Photos"), self.tr("Rectification"),
-                        self.tr("Inspector"), self.tr("Batch"), self.tr("Assignee"), self.tr("Repeat of")]
+                        self.tr("Inspector"), self.tr("Batch"), self.tr("Assignee"), self.tr("Repeat of"),
+                        self.tr("Review state"), self.tr("Planning")]
 
     def load(self, rows):
         self.beginResetModel()
@@ -91,6 +92,8 @@ class PatchListModel(QAbstractTableModel):
             return value
         if role == Qt.ItemDataRole.ToolTipRole and column == "jcbh":
             return row["jcbh"]  # whole, however narrow the column
+        if role == Qt.ItemDataRole.ToolTipRole and column == "review_state":
+            return row.get("review_opinion")  # the county's reason for a return, its opinion on approval
         if role == Qt.ItemDataRole.BackgroundRole and row.get("verdict") == schema.Verdict.UNLAWFUL.value:
             return QBrush(QColor(250, 225, 225))
         if role == Qt.ItemDataRole.BackgroundRole and row["needs_overlay"]:
@@ -112,6 +115,7 @@ class PatchFilter(QSortFilterProxyModel):
         self.priority_only = False
         self.photos_only = False
         self.batch = None
+        self.review_state = None
         self.text = ""
 
     def sort(self, column, order=Qt.SortOrder.AscendingOrder):
@@ -139,6 +143,8 @@ class PatchFilter(QSortFilterProxyModel):
         if self.priority_only and not row.get("high_priority"):
             return False
         if self.photos_only and not row.get("photo_count"):
+            return False
+        if self.review_state and row.get("review_state_value") != self.review_state:
             return False
         return not self.text or self.text.upper() in row["jcbh"].upper()
 
@@ -220,6 +226,11 @@ class ReviewDock(QgsDockWidget):
         for label, value in ((self.tr("All"), None), (self.tr("Not verified"), "unverified"),
                              (self.tr("Verified"), "verified")):
             self.status.addItem(label, value)
+        self.review_state = QComboBox()
+        self.review_state.addItem(self.tr("All review states"), None)
+        for member in schema.ReviewState:
+            self.review_state.addItem(member.zh, member.value)
+        self.review_state.currentIndexChanged.connect(self._filter)
         self.priority = QCheckBox(self.tr("High priority"))
         self.has_photos = QCheckBox(self.tr("Has photos"))
         self.has_photos.toggled.connect(self._filter)
@@ -244,7 +255,8 @@ class ReviewDock(QgsDockWidget):
             buttons.addWidget(button)
 
         filters = QHBoxLayout()
-        for widget in (self.township, self.batch, self.verdict, self.status, self.priority, self.has_photos):
+        for widget in (self.township, self.batch, self.verdict, self.status, self.review_state, self.priority,
+                       self.has_photos):
             filters.addWidget(widget)
         self.thumbnails = PhotoStrip()
         self.thumbnails.files_dropped.connect(self.attach_files)
@@ -275,7 +287,7 @@ class ReviewDock(QgsDockWidget):
                                   "township rule); recorded in the audit log"))
         assign.clicked.connect(self.choose_assignee)
         sheet_buttons = QHBoxLayout()
-        for button in (export_sheets, import_sheet, export_field, merge_field, assign):
+        for button in (export_sheets, import_sheet, export_field, merge_field, assign, self._review_button()):
             sheet_buttons.addWidget(button)
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -305,7 +317,7 @@ class ReviewDock(QgsDockWidget):
                 store = None
             if store is not None:
                 try:
-                    rows = store.review_rows()
+                    rows = _with_review(store, store.review_rows())
                 finally:
                     store.close()
         selected = self.selected_jcbh()
@@ -333,7 +345,7 @@ class ReviewDock(QgsDockWidget):
         self.proxy.update(township=self.township.currentData(), verdict=self.verdict.currentData(),
                           status=self.status.currentData(), priority_only=self.priority.isChecked(),
                           photos_only=self.has_photos.isChecked(), batch=self.batch.currentData(),
-                          text=self.search.text().strip())
+                          review_state=self.review_state.currentData(), text=self.search.text().strip())
         shown_rows = [row for row in self.model.rows if self.proxy.accepts(row)]
         shown = len(shown_rows)
         verified = sum(1 for row in shown_rows if row.get("verdict"))
@@ -622,6 +634,9 @@ class ReviewDock(QgsDockWidget):
         finally:
             store.close()
         form = VerdictForm(jcbh, values, history, self)
+        planning = self._planning_text(jcbh)
+        if planning:  # 规划符合性 decides whether 补办手续 is possible at all
+            form.layout().insertWidget(1, QLabel(planning))
         if form.exec():
             self.save(jcbh, form.values(), version)
         return form
@@ -633,7 +648,7 @@ class ReviewDock(QgsDockWidget):
         try:
             store.apply_verifications({jcbh: values}, schema.CHANNEL_FORM,
                                       expected=None if version is None else {jcbh: version})
-            (row,) = store.review_rows(jcbh)
+            (row,) = _with_review(store, store.review_rows(jcbh))
         except VerificationConflict as conflict:
             zh = ui_is_chinese()
             template = self.tr("{field}: theirs “{theirs}”, yours “{mine}”")
@@ -651,6 +666,71 @@ class ReviewDock(QgsDockWidget):
         self.saved.emit(jcbh)
         return True
 
+    # -- review and return (处理状态), spot checks, planning conformity ---------------------------
+    def _review_button(self):
+        button = QToolButton()
+        button.setText(self.tr("Review"))
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        labels = {"submit": self.tr("Submit to the county"), "approve": self.tr("Approve"),
+                  "return": self.tr("Return to the township…"), "report": self.tr("Mark reported"),
+                  "reopen": self.tr("Reopen a reported patch…")}
+        for name, label in labels.items():
+            menu.addAction(label, lambda name=name: self.review(name))
+        menu.addSeparator()
+        for algorithm, label in (("planningconformity", self.tr("Planning conformity…")),
+                                 ("spotcheckdraw", self.tr("Draw a spot-check sample…")),
+                                 ("spotcheckrecord", self.tr("Record a spot-check re-check…")),
+                                 ("spotcheckscore", self.tr("Spot-check results and cross-checks…"))):
+            menu.addAction(label, lambda algorithm=algorithm: self.run_algorithm(algorithm))
+        button.setMenu(menu)
+        return button
+
+    def review(self, action, opinion=None):
+        """Move the selected patch by a review action; a return or reopening asks for its reason."""
+        jcbh = self.selected_jcbh()
+        if jcbh is None:
+            self.message.emit(self.tr("Select a patch first"), 1)
+            return False
+        if review_states.ACTIONS[action].needs_opinion and opinion is None:
+            opinion, ok = QInputDialog.getText(self, self.tr("Reason"), self.tr("Why is {jcbh} sent back?").format(
+                jcbh=jcbh))
+            if not ok:
+                return False
+        store = open_task(self.task_path)
+        try:
+            review_states.apply(store, action, [jcbh], opinion)
+            (row,) = _with_review(store, store.review_rows(jcbh))
+        except Exception as exc:  # shown, not raised
+            self.message.emit(error_text(exc), 2)
+            return False
+        finally:
+            store.close()
+        self.model.replace(row)
+        self._filter()
+        self.saved.emit(jcbh)
+        return True
+
+    def run_algorithm(self, name):
+        """The Processing dialog of one of the plugin's algorithms, the task filled in."""
+        from processing import execAlgorithmDialog
+
+        execAlgorithmDialog(f"landenforcement:{name}", {"DATABASE": self.task_path} if self.task_path else {})
+        self.refresh()
+
+    def _planning_text(self, jcbh):
+        store = open_task(self.task_path)
+        try:
+            row = conformity.stored_conformity(store).get(jcbh)
+        finally:
+            store.close()
+        if not row:
+            return ""
+        zones = "，".join(f"{spec.zh} {row[spec.name] / schema.M2_PER_MU:.2f} 亩"
+                         for spec in (*schema.ZONE_AREA_FIELDS.values(), schema.OUTSIDE_ZONES_M2) if row[spec.name])
+        return self.tr("Planning conformity: {flag}").format(flag=row[schema.CONFORMITY.name]) + (
+            f"（{zones}）" if zones else "")
+
     def reload_task_layers(self):
         """Layers of the task in the project show what was just written (styles follow verdicts)."""
         for layer in QgsProject.instance().mapLayers().values():
@@ -660,3 +740,18 @@ class ReviewDock(QgsDockWidget):
         if self.selected_jcbh():  # a reload drops the map selection
             self._select_on_map(self.selected_jcbh())
 
+
+
+def _with_review(store, rows):
+    """The list's rows with each patch's 处理状态 (and the county's opinion) and planning conformity."""
+    states = review_states.states(store)
+    planning = conformity.stored_conformity(store)
+    for row in rows:
+        state = states.get(row["jcbh"]) or {}
+        opinion = state.get("opinion") or ""
+        shown = state.get("state") or schema.ReviewState.PENDING.value
+        row["review_state"] = f"{shown}：{opinion}" if shown == schema.ReviewState.RETURNED.value and opinion else shown
+        row["review_state_value"] = shown
+        row["review_opinion"] = opinion or None
+        row["conformity"] = (planning.get(row["jcbh"]) or {}).get(schema.CONFORMITY.name)
+    return rows
