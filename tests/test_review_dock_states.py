@@ -77,3 +77,15 @@ def test_verdict_form_and_list_show_planning_conformity(plugin, monkeypatch):
     form = review.open_form()
     texts = [label.text() for label in form.findChildren(QLabel)]
     assert any("符合规划" in text and "允许建设区" in text for text in texts)
+
+
+def test_saving_a_locked_record_from_the_form_is_refused_with_a_message(plugin):
+    review = plugin.review
+    messages = []
+    review.message.connect(lambda text, level: messages.append((text, level)))
+    review.select_jcbh("P1")
+    review.review("submit")
+    review.select_jcbh("P1")
+    review.review("approve")
+    assert not review.save("P1", {"notes": "改"})
+    assert "locked" in messages[-1][0] or "锁定" in messages[-1][0]

@@ -123,3 +123,14 @@ def test_bureau_database_refuses_a_township_approving_or_editing_a_locked_record
         connection.rollback()
     finally:
         connection.close()
+
+
+def test_a_returned_sheet_repeating_an_approved_record_unchanged_is_no_change(tmp_path):
+    store = open_task(small_task(str(tmp_path / "task.gpkg"), tmp_path))
+    try:
+        review_states.apply(store, "submit", ["P1"])
+        review_states.apply(store, "approve", ["P1"])
+        same = {k: v for k, v in store.verifications()["P1"].items() if v is not None}
+        assert store.apply_verifications({"P1": same, "P2": {"verdict": "其他"}}, schema.CHANNEL_SPREADSHEET) == 1
+    finally:
+        store.close()

@@ -795,10 +795,14 @@ class OgrTaskStore(TaskStore):
 
     def _refuse_locked(self, changes):
         """A record approved by the county or reported changes only after the county returns or
-        reopens it (review_states): checked before anything is written."""
+        reopens it (review_states): checked before anything is written. Values equal to the stored
+        ones (a returned sheet listing the township's approved patches again) are no change."""
         states = ", ".join(_sql_quote(state.value) for state in schema.REVIEW_LOCKED_STATES)
         locked = [row for row in self._query(f"SELECT jcbh, state FROM {schema.REVIEW_STATES_TABLE} "
                                              f"WHERE state IN ({states}) ORDER BY jcbh") if row["jcbh"] in changes]
+        stored = self._verifications_with_versions([row["jcbh"] for row in locked]) if locked else {}
+        locked = [row for row in locked if any(stored.get(row["jcbh"], ({}, 0))[0].get(name) != value
+                                               for name, value in changes[row["jcbh"]].items())]
         if locked:
             first = locked[0]
             raise LandEnforcementError(

@@ -11,6 +11,7 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubl
                                  QTableView, QToolButton, QVBoxLayout, QWidget)
 
 from ..core import conformity, fieldwork, photos, review_states, schema, season, verification
+from ..core.errors import LandEnforcementError
 from ..core.store import VerificationConflict, open_task
 from . import background
 from .combos import refill_choices
@@ -657,6 +658,9 @@ class ReviewDock(QgsDockWidget):
             QMessageBox.warning(self, self.tr("Saved by someone else"),
                                 (conflict.zh if zh else conflict.en) + "\n\n" + "\n".join(lines))
             self.refresh()
+            return False
+        except LandEnforcementError as exc:  # e.g. locked: approved by the county or reported
+            self.message.emit(error_text(exc), 2)
             return False
         finally:
             store.close()
