@@ -1,6 +1,7 @@
 """The evidence sheet a bureau signs: every character of its text extracts (the batch 2023Q2 whole),
 the 核查人 / 审核人 / 单位（盖章） / 日期 block, the 处理状态 and planning conformity, human legend
 names and no internal file names."""
+import re
 import subprocess
 
 import pytest
@@ -77,3 +78,18 @@ def test_legend_names_are_human_and_the_footer_names_no_file(sheet):
     legend = text.split("比对面积")[0]
     assert "农转用" in legend and "pzyd" not in text
     assert "task.gpkg" not in text and "任务库" not in text
+
+
+def test_before_and_after_images_on_the_first_page_when_the_photo_frames_are_free(tmp_path):
+    from test_imagery import register
+
+    task = str(tmp_path / "task.gpkg")
+    rows = [patch_row(JCBH, PC="2023Q1", QSX="202210", HSX="202303")]  # where test_imagery's images lie
+    import_patches(task, ImportOptions(write_patches(str(tmp_path / "wptb.shp"), rows)))
+    register(task, str(tmp_path / "images"), ["2022-10-20", "2023-03-10"])
+    path = evidence.write_evidence_sheets(task, [JCBH], str(tmp_path / "sheets"))[JCBH]
+    page1 = subprocess.run(["pdftotext", "-l", "1", path, "-"], check=True, capture_output=True, text=True).stdout
+    assert re.search(r"前时相影像\s+2022-10-20", page1) and re.search(r"后时相影像\s+2023-03-10", page1)
+    images = subprocess.run(["pdfimages", "-list", "-l", "1", path], check=True, capture_output=True,
+                            text=True).stdout.strip().splitlines()[2:]
+    assert len(images) >= 2

@@ -35,6 +35,7 @@ from .store import open_task
 FONT_FAMILY = "Noto Sans CJK SC"
 TITLE = "卫片执法举证材料"
 MAX_PHOTOS = 4
+INLINE_CHIPS = 2  # before and after
 MAP_MARGIN = 0.6  # the patch's extent grown by 60% (then out to a round scale): the red lines around it show
 PATCH_COLOUR = "255,0,0"  # the sheet's own patch; no red-line style uses a pure red
 NORTH_ARROW = "arrows/NorthArrow_02.svg"
@@ -315,6 +316,10 @@ class _SheetLayout:
             from .imagery_sheet import ChipPage
 
             self.chips = ChipPage(self.layout, layers["patches"], facts["imagery"], self._label)
+            # The before / after images on the first page too, in the photo frames a patch with
+            # few photos leaves free (the last INLINE_CHIPS).
+            self.chips.add_inline([(PAGE_LEFT + i * (PHOTO_WIDTH + PHOTO_GAP), PHOTO_TOP, PHOTO_WIDTH, PHOTO_HEIGHT)
+                                   for i in range(MAX_PHOTOS - INLINE_CHIPS, MAX_PHOTOS)], self._label)
 
     def _label(self, text, rect, size, align=Qt.AlignmentFlag.AlignLeft, colour="0,0,0"):
         label = QgsLayoutItemLabel(self.layout)
@@ -406,7 +411,7 @@ class _SheetLayout:
                 stamp = self._stamp(feature)
                 self._fill(feature)
                 if self.chips is not None:
-                    self.chips.fill(feature)
+                    self.chips.fill(feature, inline=len(self.facts["photos"][jcbh]) <= MAX_PHOTOS - INLINE_CHIPS)
                 self._set_metadata(jcbh, stamp)
                 path = os.path.join(out_dir, safe_name(jcbh) + ".pdf")
                 if exporter.exportToPdf(path, settings) != QgsLayoutExporter.Success:

@@ -49,6 +49,19 @@ class ChipPage:
             self.bars.append([scale_bar(self.layout, item, style, x + offset, top + CHIP_TOP + CHIP_HEIGHT + 1)
                               for style, offset in (("Single Box", 0), ("Numeric", 55))])
         self.note = label("", (PAGE_LEFT, top + CHIP_TOP + CHIP_HEIGHT + 14, PAGE_WIDTH, 30), 8)
+        self.inline = []  # (map, caption) of small before / after maps on the first page (add_inline)
+
+    def add_inline(self, slots, label):
+        """Small before / after maps on the first page, in the (x, y, width, height) slots given (the
+        free photo frames); their captions go just below each."""
+        for x, y, width, height in slots:
+            item = QgsLayoutItemMap(self.layout)
+            item.setFrameEnabled(True)
+            self.layout.addLayoutItem(item)
+            item.attemptSetSceneRect(QRectF(x, y, width, height))
+            item.setKeepLayerSet(True)
+            item.setCrs(self.patches.crs())
+            self.inline.append((item, label("", (x, y + height + 1, width, 10), 7)))
 
     def _raster(self, entry):
         layer = self.layers.get(entry["source"])
@@ -59,8 +72,9 @@ class ChipPage:
                 self.layout.project().addMapLayer(layer, False)
         return layer if layer.isValid() else None
 
-    def fill(self, feature):
-        """Page 2 for this atlas feature: shown only when some image matches the patch."""
+    def fill(self, feature, inline=False):
+        """Page 2 for this atlas feature: shown only when some image matches the patch; and, when
+        `inline`, the small maps of the first page too."""
         box = feature.geometry().boundingBox()
         found = imagery.match(feature["qsx"], feature["hsx"], self.entries,
                               (box.xMinimum(), box.yMinimum(), box.xMaximum(), box.yMaximum()))
@@ -91,6 +105,20 @@ class ChipPage:
                 notice.setText("")
         notes += [reason.zh for reason in found.reasons]
         self.note.setText("说明：" + "；".join(notes) if notes else "")
+        self._fill_inline(box, (found.before, found.after), inline)
+
+    def _fill_inline(self, box, entries, shown):
+        for (_, zh, _), entry, (item, caption) in zip(SIDES, entries, self.inline):
+            raster = self._raster(entry) if shown and entry is not None else None
+            item.setVisibility(raster is not None)
+            caption.setVisibility(raster is not None)
+            if raster is None:
+                continue
+            size = item.rect()
+            item.setLayers([self.patches, raster])
+            item.setExtent(imagery.frame(box, size.width(), size.height(), MAP_MARGIN))
+            item.setScale(_round_scale(item.scale()))
+            caption.setText(f"{zh}影像　{imagery.date_text(entry)}\n{entry['name']}")
 
     def _extent(self, box):
         """What both maps show: the patch grown by the sheet's margin, out to a round scale."""
