@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from . import schema
 from .errors import LandEnforcementError
-from .store import _sql_quote, now_iso
+from .store import now_iso
 
 State = schema.ReviewState
 COUNTY = "county"
@@ -104,13 +104,7 @@ def apply(store, action, jcbhs, opinion=None):
                 row.update(submitted_by=store.user, submitted_at=stamp)
             else:
                 row.update(reviewed_by=store.user, reviewed_at=stamp, opinion=opinion)
-            if old is None:
-                store._insert(schema.REVIEW_STATES_TABLE, dict(row, jcbh=jcbh))
-            else:
-                assignments = ", ".join(f"{key} = {_sql_quote(value) if value is not None else 'NULL'}"
-                                        for key, value in row.items())
-                store._ds.ExecuteSQL(f"UPDATE {schema.REVIEW_STATES_TABLE} SET {assignments} "
-                                     f"WHERE jcbh = {_sql_quote(jcbh)}")
+            store._upsert(schema.REVIEW_STATES_TABLE, {"jcbh": jcbh}, row, old is not None)
             store._audit("review", "review_state", jcbh, "state", old["state"] if old else State.PENDING.value,
                          action.target.value, detail=f"{action.name}: {opinion}" if opinion else action.name)
     return len(wanted)

@@ -154,8 +154,7 @@ def record_recheck(store, draw_id, jcbh, verdict, approval_no=None, notes=None):
             raise LandEnforcementError(f"图斑 {jcbh} 不在抽查 {draw_id} 中", f"Patch {jcbh} is not in the draw {draw_id}")
         values = {"recheck_verdict": verdict.value, "recheck_approval_no": (approval_no or "").strip() or None,
                   "recheck_notes": notes, "checked_by": store.user, "checked_at": now_iso()}
-        assignments = ", ".join(f"{k} = {_sql_quote(v) if v is not None else 'NULL'}" for k, v in values.items())
-        store._ds.ExecuteSQL(f"UPDATE {schema.SPOT_CHECKS_TABLE} SET {assignments} WHERE {where}")
+        store._upsert(schema.SPOT_CHECKS_TABLE, {"draw_id": draw_id, "jcbh": jcbh}, values, True)
         store._audit("spot_check", "spot_check", jcbh, "recheck_verdict", None, verdict.value, detail=draw_id)
 
 
