@@ -346,10 +346,10 @@ def _policies_sql(schema_name, table):
     else:
         township_rows = "true"  # task metadata, runs, metrics: shared figures, read-only for townships
     township_write = "user_name = session_user" if table == schema.AUDIT_TABLE else township_rows
-    township_update = township_rows
+    township_update = township_check = township_rows
     if table == schema.REVIEW_STATES_TABLE:  # a township submits; approving, returning, reporting: the county's
         township_update = f"({township_rows}) AND state IN ({_states(schema.TOWNSHIP_REVIEW_FROM)})"
-        township_write = f"({township_rows}) AND state IN ({_states(schema.TOWNSHIP_REVIEW_TO)})"
+        township_write = township_check = f"({township_rows}) AND state IN ({_states(schema.TOWNSHIP_REVIEW_TO)})"
     elif table == schema.VERIFICATIONS_TABLE:  # locked once approved or reported
         township_update = (f"({township_rows}) AND jcbh NOT IN (SELECT r.jcbh FROM {schema_name}."
                            f"{schema.REVIEW_STATES_TABLE} r WHERE r.state IN ({_states(schema.REVIEW_LOCKED_STATES)}))")
@@ -365,7 +365,7 @@ DROP POLICY IF EXISTS lep_township_insert ON {qualified};
 CREATE POLICY lep_township_insert ON {qualified} FOR INSERT TO {TOWNSHIP_ROLE} WITH CHECK ({township_write});
 DROP POLICY IF EXISTS lep_township_update ON {qualified};
 CREATE POLICY lep_township_update ON {qualified} FOR UPDATE TO {TOWNSHIP_ROLE} USING ({township_update})
-  WITH CHECK ({township_write if table == schema.REVIEW_STATES_TABLE else township_rows});
+  WITH CHECK ({township_check});
 """
 
 
