@@ -134,3 +134,30 @@ def test_a_returned_sheet_repeating_an_approved_record_unchanged_is_no_change(tm
         assert store.apply_verifications({"P1": same, "P2": {"verdict": "其他"}}, schema.CHANNEL_SPREADSHEET) == 1
     finally:
         store.close()
+
+
+def test_bureau_spot_check_and_conformity_are_the_countys(bureau, tmp_path):
+    from qgis.core import QgsVectorLayer
+
+    from land_enforcement_plugin.core import conformity, spot_check
+    from land_enforcement_plugin.core.ellipsoid import AreaMode
+
+    sun, qian = open_task(as_login(bureau, "sun")), open_task(as_login(bureau, "qian"))
+    try:
+        with pytest.raises(LandEnforcementError, match="county logins"):
+            spot_check.draw_sample(sun, seed=3)
+        draw = spot_check.draw_sample(qian, seed=3, min_per_stratum=1)
+        assert draw.population == len([r for r in qian.verifications().values() if r["verdict"]])
+        assert set(draw.jcbhs) <= set(qian.verifications())
+    finally:
+        sun.close()
+        qian.close()
+    allowed = write_patches(str(tmp_path / "yxjsq.shp"), [{"wkt": shift(SQUARE, 0.01)}], fields=())
+    results = conformity.run_conformity(as_login(bureau, "qian"), conformity.ZoningInputs(
+        zone_layers={schema.PlanningZone.ALLOWED: QgsVectorLayer(allowed, "yxjsq", "ogr")}, area_mode=AreaMode.PLANAR))
+    assert {r.jcbh: r.conformity.value for r in results}["P1"] == "符合规划"
+    sun = open_task(as_login(bureau, "sun"))
+    try:  # a township reads its own patches' conformity only
+        assert set(conformity.stored_conformity(sun)) == {"P1", "P2"}
+    finally:
+        sun.close()
