@@ -370,7 +370,7 @@ class PostgisTaskStore(OgrTaskStore):
         try:
             return _scalar(self._ds, f"SELECT {_ident(self.schema)}.{call}")
         except RuntimeError as exc:
-            refusal = _refusal(exc)
+            refusal = database_refusal(exc)
             if refusal is None:
                 raise
             raise refusal from exc
@@ -407,10 +407,11 @@ class PostgisTaskStore(OgrTaskStore):
 _SQL_TYPES = {"real": "double precision", "int": "integer"}
 
 
-def _refusal(exc):
+def database_refusal(exc):
     """A database error from one of the lep_* functions or the row-level security as what the
     user may not do; None for anything else."""
-    text = _first_line(exc)
+    lines = str(exc).splitlines() or [type(exc).__name__]  # OGR puts the server's ERROR: line second
+    text = re.sub(r"^ERROR:\s*", "", redact(next((line for line in lines if line.startswith("ERROR:")), lines[0])))
     message = text.split("lep: ", 1)[1] if "lep: " in text else text
     if "may not" in text:
         return LandEnforcementError(f"此登录无权进行该操作：{message}", message[0].upper() + message[1:])
@@ -419,7 +420,7 @@ def _refusal(exc):
     if "lock timeout" in text:
         return LandEnforcementError("图斑正被他人保存，等待超时，请稍后重试",
                                     f"Someone else is saving the same patch; waiting timed out, try again ({message})")
-    if "no longer at version" in text or "does not match its SHA-256" in text:
+    if "no longer at version" in text or "match its SHA-256" in text:
         return LandEnforcementError(f"未保存：{message}", f"Not saved: {message}")
     return None
 
@@ -718,6 +719,7 @@ def set_up_roles(connection, county=(), townships=None, reviewers=(), admins=())
                 if group is None:
                     ds.ExecuteSQL(f"DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO {login}', "
                                   "current_database()); END $$")
+                    ds.ExecuteSQL(f"GRANT SELECT ON {ACCOUNTS_TABLE} TO {login}")  # its tasks' checks read it
                 else:
                     ds.ExecuteSQL(f"GRANT {group} TO {login}")
         for login, xzqdm in townships.items():
