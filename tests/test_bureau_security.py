@@ -8,7 +8,7 @@ import psycopg2
 import pytest
 from osgeo import osr
 
-from land_enforcement_plugin.core import schema, submission
+from land_enforcement_plugin.core import evidence, schema, submission
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.postgis_store import PostgisTaskStore, conninfo, redact, set_up_roles, upload_task
 from land_enforcement_plugin.core.store import VerificationConflict, open_task
@@ -73,6 +73,23 @@ def test_a_crafted_srs_authority_cannot_run_commands_on_the_server(secured, pg_c
         store.close()
     assert name == f"{schema.PATCHES_SOURCE_LAYER}_custom"
     assert not os.path.exists(marker)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # see test_postgis's cancelled upload
+def test_a_geopackage_with_a_crafted_table_name_is_not_uploaded(season, pg_cluster, tmp_path):
+    from osgeo import ogr
+
+    from land_enforcement_plugin.core.postgis_store import list_tasks
+    from test_submission import copy_task
+
+    task = copy_task(season, str(tmp_path / "crafted"))
+    ds = ogr.Open(task, 1)
+    layer = ds.CreateLayer("x'), 'fid'), 1); DROP TABLE people; --", options=["FID=fid"])
+    layer.CreateFeature(ogr.Feature(layer.GetLayerDefn()))
+    ds = None
+    with pytest.raises(LandEnforcementError, match="never makes"):
+        upload_task(task, f"pg:{SERVICE} user=lep_admin/crafted_upload")
+    assert "crafted_upload" not in [name for name, *_ in list_tasks(SERVICE)]
 
 
 def test_a_task_is_uploaded_by_an_administrator_login_that_is_not_a_superuser(secured, pg_cluster):
@@ -194,6 +211,8 @@ def test_replaced_photo_bytes_leave_a_trace_and_are_refused_by_the_package(secur
     shutil.rmtree(task_files_folder(secured), ignore_errors=True)  # another computer: fetched from the database
     with pytest.raises(LandEnforcementError, match="SHA-256"):
         submission.build_package(secured, str(tmp_path / "p.zip"), submission.PackageOptions(draft=True))
+    with pytest.raises(LandEnforcementError, match="SHA-256"):
+        evidence.write_evidence_sheets(secured, [jcbh], str(tmp_path / "sheets"))
 
 
 # -- 6. locks -------------------------------------------------------------------------------------

@@ -749,6 +749,12 @@ def upload_task(gpkg_path, location, feedback=None):
         try:
             names = [source._ds.GetLayer(i).GetName() for i in range(source._ds.GetLayerCount())]
             names = [name for name in names if name != schema.META_TABLE]
+            for name in names:  # a table name reaches SQL: only the task's own tables are copied
+                if target._ds.GetLayerByName(name) is None and not re.fullmatch(
+                        rf"{schema.PATCHES_SOURCE_LAYER}_(\d+|custom)", name):
+                    raise LandEnforcementError(f"任务库中有插件不会建立的表“{name}”，未上传",
+                                               f"The task holds a table the plugin never makes ('{name}'); "
+                                               "nothing was uploaded")
             total = max(sum(source._ds.GetLayerByName(name).GetFeatureCount() for name in names), 1)
             copied, every = 0, max(1, min(500, total // 200))  # about 200 steps: a big county takes a while
             # Rows come with their fids: COPY (in this thread only), far faster than INSERT row by row.
@@ -773,8 +779,9 @@ def upload_task(gpkg_path, location, feedback=None):
                         copy.SetFID(feature.GetFID())
                         into.CreateFeature(copy)
                         copied += 1
-                    target._ds.ExecuteSQL(f"SELECT setval(pg_get_serial_sequence('{target.schema}.{name}', 'fid'), "
-                                          f"greatest((SELECT max(fid) FROM {target.schema}.{name}), 1))")
+                    qualified = f"{_ident(target.schema)}.{_ident(into.GetName())}"
+                    target._ds.ExecuteSQL(f"SELECT setval(pg_get_serial_sequence({_quote(qualified)}, 'fid'), "
+                                          f"greatest((SELECT max(fid) FROM {qualified}), 1))")
                 kept = {k: v for k, v in meta.items() if k not in ("schema_version", "bureau_version")}
                 if meta.get(imagery.META_KEY):  # imagery stays where it is: point at it, not beside the task
                     kept[imagery.META_KEY] = json.dumps([imagery.resolved(gpkg_path, entry) for entry in
