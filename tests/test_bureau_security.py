@@ -10,7 +10,8 @@ from osgeo import osr
 
 from land_enforcement_plugin.core import evidence, schema, submission
 from land_enforcement_plugin.core.errors import LandEnforcementError
-from land_enforcement_plugin.core.postgis_store import PostgisTaskStore, conninfo, redact, set_up_roles, upload_task
+from land_enforcement_plugin.core.postgis_store import (BUREAU_VERSION, PostgisTaskStore, conninfo, redact, set_up_roles,
+                                                       upload_task)
 from land_enforcement_plugin.core.store import VerificationConflict, open_task
 
 SERVICE = "service=lep_test"
@@ -73,6 +74,7 @@ def test_a_crafted_srs_authority_cannot_run_commands_on_the_server(secured, pg_c
         store.close()
     assert name == f"{schema.PATCHES_SOURCE_LAYER}_custom"
     assert not os.path.exists(marker)
+    sql(pg_cluster, "postgres", f"DROP TABLE {TASK}.{name}")  # made by the superuser: not the task's
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # see test_postgis's cancelled upload
@@ -302,3 +304,20 @@ def test_county_only_algorithms_tell_a_township_login_it_may_not(secured, season
     with pytest.raises(QgsProcessingException, match="This login may not run") as refused:
         processing.run(f"landenforcement:{algorithm}", parameters)
     assert "Traceback" not in str(refused.value)
+
+
+# -- a task secured by an earlier plugin ----------------------------------------------------------
+def test_a_task_from_before_is_brought_up_to_date_by_its_owner_only(secured, pg_cluster):
+    # what bureau version 1 granted: townships wrote the tables directly
+    sql(pg_cluster, "lep_admin", f"GRANT INSERT, UPDATE ON {TASK}.verifications, {TASK}.audit_log TO lep_township; "
+                                 f"UPDATE {TASK}.task_meta SET value = '1' WHERE key = 'bureau_version'")
+    with pytest.raises(LandEnforcementError, match="opened once by its owner"):
+        open_task(as_login(secured, "wang"))
+    open_task(f"pg:{SERVICE} user=lep_admin/{TASK}").close()
+    store = open_task(as_login(secured, "li"))
+    try:
+        assert store.meta()["bureau_version"] == BUREAU_VERSION
+    finally:
+        store.close()
+    assert sql(pg_cluster, "postgres", "SELECT has_table_privilege('li', %s, 'UPDATE')",
+               (f"{TASK}.verifications",)) == [(False,)]

@@ -4,20 +4,27 @@ The tables and the SQL are the GeoPackage store's (OgrTaskStore, through OGR's P
 driver); what a shared database adds is enforced by the database itself, not by the plugin:
 
 - roles (scripts/postgis_roles.py creates them once per database): `lep_county` sees and edits
-  everything, a member of `lep_township` sees and edits only the patches (and their verification
-  records, photos and township parts) of the township that `public.lep_township_accounts` maps
-  its login to — row-level security, so a township login in plain QGIS or psql sees no more —
-  and `lep_reviewer` (the city bureau) reads everything and writes nothing;
-- the audit log of verification records is written by a trigger, so edits made outside the plugin
-  (QGIS attribute table, SQL) are recorded too, with the login that made them; the same trigger
-  moves the record's version on, so such edits also turn a stale save into a conflict;
-- saving the same patch is serialised by a transaction-scoped advisory lock, so of two people
-  who began from the same version the second gets a conflict, never a lost update.
+  everything but the audit log, a member of `lep_township` reads only the patches (and their
+  records, photos, parts, audit rows) and the people of the township that
+  `public.lep_township_accounts` maps its login to — row-level security, so a township login in
+  plain QGIS or psql sees no more — and `lep_reviewer` (the city bureau) reads everything and
+  writes nothing. The task's owner (the administrator login that created or uploaded it) alone
+  may rewrite the audit log;
+- townships write only through the task's SECURITY DEFINER functions (lep_save_verification,
+  lep_add_photo, lep_put_photo_file, lep_audit), which check that the login may edit the patch
+  and set user and time themselves; with no table-level write privilege a township can neither
+  lock a table nor hold rows of another township;
+- triggers write the audit log of verification records, photos and photo files, whoever edits
+  them and however (QGIS attribute table, SQL), and own the records' versions: a save locks the
+  patch's rows (lep_lock_patches), reads what was committed and writes only over the version it
+  read, so a stale save is a conflict, never a lost update.
 
 A location reads pg:<connection>/<schema>, where <connection> is `service=<name>` (a libpq
 service, passwords in ~/.pgpass or the service file) or the name of a PostgreSQL connection saved
-in QGIS (its authentication configuration is resolved at run time). Passwords are never written
-into locations, layer sources, projects or logs.
+in QGIS (its authentication configuration is resolved at run time). A password in a location is
+refused, and passwords are never written into layer sources, projects or messages. A server on
+another computer is asked for a verified TLS connection (sslmode=verify-full) unless the
+connection says otherwise.
 """
 import json
 import os
@@ -213,7 +220,11 @@ def list_tasks(connection):
         ds = None
     tasks = []
     for name in schemas:
-        store = PostgisTaskStore.open(location_for(connection, name))
+        try:
+            store = PostgisTaskStore.open(location_for(connection, name))
+        except LandEnforcementError:  # e.g. awaiting its owner: listed, and opening it says why
+            tasks.append((name, "", "[]"))
+            continue
         try:
             meta = store.meta()
             tasks.append((name, meta.get("county_code", ""), meta.get("batches", "[]")))
