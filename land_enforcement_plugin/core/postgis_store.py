@@ -205,7 +205,7 @@ def _scalar(ds, sql):
 
 def _task_schema_exists(ds, schema_name):
     return bool(_scalar(ds, "SELECT count(*) FROM information_schema.tables "
-                            f"WHERE table_schema = '{schema_name}' AND table_name = '{schema.META_TABLE}'"))
+                            f"WHERE table_schema = {_quote(schema_name)} AND table_name = '{schema.META_TABLE}'"))
 
 
 def list_tasks(connection):
@@ -265,7 +265,7 @@ class PostgisTaskStore(OgrTaskStore):
         connection, schema_name = parse_location(location)
         ds = _open(connection)
         try:
-            if _scalar(ds, f"SELECT count(*) FROM information_schema.schemata WHERE schema_name = '{schema_name}'"):
+            if _scalar(ds, f"SELECT count(*) FROM information_schema.schemata WHERE schema_name = {_quote(schema_name)}"):
                 raise LandEnforcementError(f"模式 {schema_name} 已存在", f"The schema {schema_name} already exists")
             ds.ExecuteSQL(f"CREATE SCHEMA {_ident(schema_name)}")
         finally:
@@ -315,8 +315,8 @@ class PostgisTaskStore(OgrTaskStore):
 
     # -- what the database enforces ------------------------------------------------------------
     def secure(self):
-        """Grants, row-level security and the audit trigger on every table of the task
-        (idempotent: run after creation and after anything that adds a table)."""
+        """Grants, row-level security, the write functions and the audit triggers of the task
+        (idempotent: run by the task's owner after creation and after anything that adds a table)."""
         with self.transaction():
             roles = _scalar(self._ds, "SELECT count(*) FROM pg_roles WHERE rolname IN "
                                       f"('{COUNTY_ROLE}', '{TOWNSHIP_ROLE}', '{REVIEWER_ROLE}')")
@@ -363,7 +363,7 @@ class PostgisTaskStore(OgrTaskStore):
     keeps_photo_files = True
 
     def _create_photo_files(self):
-        self._ds.ExecuteSQL(f"CREATE TABLE IF NOT EXISTS {self.schema}.{PHOTO_FILES_TABLE} "
+        self._ds.ExecuteSQL(f"CREATE TABLE IF NOT EXISTS {_ident(self.schema)}.{PHOTO_FILES_TABLE} "
                             "(fid serial PRIMARY KEY, jcbh text NOT NULL, sha256 text NOT NULL, data bytea NOT NULL, "
                             "UNIQUE (jcbh, sha256))")
 
