@@ -8,7 +8,7 @@ lep_reviewer), the township mapping table, and the logins of the people on the b
 --admin names the bureau administrator login that creates and uploads tasks (it may create
 schemas in the database and owns the tasks it creates; no superuser needed, and the only login
 besides a superuser that can delete audit rows). New logins have no password: set one in psql
-with `\password <login>` (never in a location or on a command line).
+with `\\password <login>` (never in a location or on a command line).
 
 --connection is `service=<name>` (libpq service file / ~/.pgpass hold the credentials) or the
 name of a PostgreSQL connection saved in QGIS; it must be able to create roles. Run it again to
