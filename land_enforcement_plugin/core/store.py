@@ -506,7 +506,10 @@ class OgrTaskStore(TaskStore):
         """The layer keeping delivered geometries in their own CRS: one per source CRS."""
         srs = osr.SpatialReference()
         srs.SetFromUserInput(source_crs)
-        code = srs.GetAuthorityCode(None) or "custom"
+        code = srs.GetAuthorityCode(None) or ""
+        # The code ends up in a table and an index name: only an integer may (a crafted SRS could
+        # otherwise carry SQL into CREATE INDEX).
+        code = str(int(code)) if code.isascii() and code.isdigit() else "custom"
         name = f"{schema.PATCHES_SOURCE_LAYER}_{code}"
         layer = self._ds.GetLayerByName(name)
         if layer is None:
@@ -762,11 +765,15 @@ class OgrTaskStore(TaskStore):
                 if jcbh in marked:  # saved again after the shape changed: looked at anew
                     row[schema.RECHECK.name] = None
                     self._audit_verification(jcbh, schema.RECHECK.name, marked[jcbh], None, detail, channel, False)
-                self._upsert(schema.VERIFICATIONS_TABLE, {"jcbh": jcbh}, row, old is not None)
+                self._save_verification(jcbh, row, old is not None, versions.get(jcbh, 0))
                 changed += 1
         if conflicts:
             raise VerificationConflict(conflicts)
         return changed
+
+    def _save_verification(self, jcbh, row, exists, version):
+        """Write one record read at `version` (under _lock_verifications)."""
+        self._upsert(schema.VERIFICATIONS_TABLE, {"jcbh": jcbh}, row, exists)
 
     # -- photos ----------------------------------------------------------------------------
     def patch_geometry(self, jcbh):
@@ -801,23 +808,27 @@ class OgrTaskStore(TaskStore):
         added = 0
         with self.transaction():
             known = {(r["jcbh"], r["sha256"]) for r in self.photos()}
-            layer = self._ds.GetLayerByName(schema.PHOTOS_LAYER)
             for row in rows:
                 if (row["jcbh"], row["sha256"]) in known:
                     continue
-                feature = ogr.Feature(layer.GetLayerDefn())
-                for key, value in row.items():
-                    if key != "wkb" and value is not None:
-                        feature.SetField(key, value)
-                feature.SetField("added_at", now_iso())
-                feature.SetField("added_by", self.user)
-                if row.get("wkb"):
-                    feature.SetGeometry(ogr.CreateGeometryFromWkb(row["wkb"]))
-                layer.CreateFeature(feature)
-                self._audit("insert", "photo", row["jcbh"], "file", None, row["file"])
+                self._insert_photo(row)
                 known.add((row["jcbh"], row["sha256"]))
                 added += 1
         return added
+
+    def _insert_photo(self, row):
+        """One photos row, stamped and audited."""
+        layer = self._ds.GetLayerByName(schema.PHOTOS_LAYER)
+        feature = ogr.Feature(layer.GetLayerDefn())
+        for key, value in row.items():
+            if key != "wkb" and value is not None:
+                feature.SetField(key, value)
+        feature.SetField("added_at", now_iso())
+        feature.SetField("added_by", self.user)
+        if row.get("wkb"):
+            feature.SetGeometry(ogr.CreateGeometryFromWkb(row["wkb"]))
+        layer.CreateFeature(feature)
+        self._audit("insert", "photo", row["jcbh"], "file", None, row["file"])
 
     # -- overlay ---------------------------------------------------------------------------
     def patch_geometries(self):
