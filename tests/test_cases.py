@@ -240,3 +240,47 @@ def test_the_package_carries_the_cases_their_statistics_and_attachments(tmp_path
     assert [c.value for c in statistics[4]][:3] == ["370323000000", "沂源县", 3]
     assert book[cases.CASE_SHEET_TITLE].max_row == 1 + 11 + 4 + 1
     assert verify_package(result.path).ok
+
+
+@pytest.fixture(scope="module")
+def provider(qgis_processing):
+    from qgis.core import QgsApplication
+
+    from land_enforcement_plugin.processing.provider import LandEnforcementProvider
+
+    provider = LandEnforcementProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    yield provider
+    QgsApplication.processingRegistry().removeProvider(provider)
+
+
+def test_a_case_goes_from_clue_to_write_off_through_processing(provider, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingException
+
+    task = unlawful_task(tmp_path)
+    key = processing.run("landenforcement:caseopen", {
+        "DATABASE": task, "PATCHES": "T1，T2", "SUBJECT_NAME": "某某建材公司", "SUBJECT_TYPE": 1,
+        "SUBJECT_ID": "91370323MA3C000000"})["CASE"]
+    kinds = schema.ActKind.values()
+    for kind, day, details, files in full_history(tmp_path):
+        typed = {schema.ACT_DETAIL_FIELDS[[s.name for s in schema.ACT_DETAIL_FIELDS].index(n)].zh: v
+                 for n, v in details.items()}
+        result = processing.run("landenforcement:caseact", {
+            "DATABASE": task, "CASE": "T2", "ACT": kinds.index(kind), "DATE": day,
+            "DETAILS": json.dumps(typed, ensure_ascii=False), "ATTACHMENTS": ";".join(files)})
+        assert result["STATUS"] == kind
+    with pytest.raises(QgsProcessingException, match="已销号"):
+        processing.run("landenforcement:caseact", {"DATABASE": task, "CASE": key, "ACT": kinds.index("问责"),
+                                                   "DATE": "2024-11-01",
+                                                   "DETAILS": '{"问责人员": "某", "处分类型": "政务处分"}'})
+    report = processing.run("landenforcement:casereport", {"DATABASE": task, "OUTPUT": str(tmp_path / "cases.xlsx"),
+                                                           "SHEETS": str(tmp_path / "sheets")})
+    assert (report["CASES"], report["CLOSED"], report["OVERDUE"], report["SHEET_COUNT"]) == (1, 1, 0, 2)
+    view = cases.read_cases(task)[0]
+    assert view["state"]["written_off"] and len(view["attachments"]) == 2
+    store = open_task(task)
+    try:
+        assert [e["channel"] for e in store.audit_entries() if e["entity"] == "case_act"] == ["processing"] * 11
+    finally:
+        store.close()

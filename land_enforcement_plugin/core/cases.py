@@ -198,6 +198,37 @@ def case_of(store, key):
     return case
 
 
+def details_by_name(typed):
+    """{detail field name: value} from a mapping keyed by field name or sheet header (罚款金额(元),
+    罚款金额, fine_yuan ...): what a script or a JSON parameter hands over. An unknown key is refused."""
+    known = {}
+    for spec in schema.ACT_DETAIL_FIELDS:
+        for name in (spec.name, spec.zh) + spec.synonyms:
+            known.setdefault(header_key(name), spec)
+    out = {}
+    for key, value in typed.items():
+        spec = known.get(header_key(key))
+        if spec is None:
+            allowed = "、".join(s.zh for s in schema.ACT_DETAIL_FIELDS)
+            raise LandEnforcementError(f"未知的办理事项“{key}”（可选：{allowed}）", f"Unknown act detail '{key}' "
+                                       f"(allowed: {', '.join(s.name for s in schema.ACT_DETAIL_FIELDS)})")
+        out[spec.name] = value
+    return out
+
+
+def case_key_for(task_path, text):
+    """The case named by `text`: its key (AJ-0001), or the JCBH of one of its patches."""
+    text = (text or "").strip()
+    store = open_task(task_path)
+    try:
+        for case in store.cases():
+            if text == case["case_key"] or text in case["jcbhs"]:
+                return case["case_key"]
+    finally:
+        store.close()
+    raise LandEnforcementError(f"没有案件或案件中的图斑：{text}", f"No case, and no patch in a case: {text}")
+
+
 def parse_act(kind, act_date, details):
     """(kind label, date, {detail name: stored value}) from typed values; only the kind's details."""
     kind_value = parse_field(schema.A_KIND, kind)
