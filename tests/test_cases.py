@@ -233,7 +233,7 @@ def test_the_package_carries_the_cases_their_statistics_and_attachments(tmp_path
         attached = sorted(n.split("/", 1)[1] for n in names if "/cases/" in n)
         book_name = next(n for n in names if n.endswith(".xlsx"))
         (tmp_path / "book.xlsx").write_bytes(archive.read(book_name))
-    assert [a.rsplit("_", 1)[1] for a in attached] == ["after.jpg", "决定书.pdf"]
+    assert sorted(a.rsplit("_", 1)[1] for a in attached) == ["after.jpg", "决定书.pdf"]
     assert all(a.startswith("cases/AJ-0001/") for a in attached)
     book = openpyxl.load_workbook(tmp_path / "book.xlsx")
     statistics = book[schema.CASE_STAT_TITLE[0]]
@@ -242,7 +242,7 @@ def test_the_package_carries_the_cases_their_statistics_and_attachments(tmp_path
     assert verify_package(result.path).ok
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def provider(qgis_processing):
     from qgis.core import QgsApplication
 
@@ -284,3 +284,49 @@ def test_a_case_goes_from_clue_to_write_off_through_processing(provider, tmp_pat
         assert [e["channel"] for e in store.audit_entries() if e["entity"] == "case_act"] == ["processing"] * 11
     finally:
         store.close()
+
+
+def test_a_case_goes_from_clue_to_write_off_in_the_gui_from_the_review_dock(plugin_iface, tmp_path, monkeypatch):
+    import land_enforcement_plugin
+    from land_enforcement_plugin.gui import case_panel
+
+    monkeypatch.setattr(case_panel, "ask_user_name", lambda parent: "王建国")
+    task = unlawful_task(tmp_path)
+    plugin = land_enforcement_plugin.classFactory(plugin_iface)
+    plugin.initGui()
+    try:
+        plugin.dock.set_task(task)
+        review = plugin.review
+        review.select_jcbh("T1")
+        panel = review.open_case_panel()
+        assert panel.opening.isVisible() and not panel.recording.isVisible()
+        panel.patches.setText("T1、T2")
+        panel.set_value("subject_name", "某某建材公司")
+        panel.set_value("subject_type", "单位")
+        panel.open_case()
+        assert panel.case_key == "AJ-0001" and not panel.opening.isVisible()
+
+        def fill(kind, day, details, files=()):
+            panel.kind.setCurrentIndex(panel.kind.findData(kind))
+            panel.date.setText(day)
+            for name, value in details.items():
+                panel.set_value(name, value)
+            panel.add_attachments(files)
+            return panel.record()
+
+        history = full_history(tmp_path)
+        for kind, day, details, files in history[:8]:
+            assert fill(kind, day, details, files) is not None, panel.problem.text()
+        # Closing before the rectification is accepted is refused, saying why; nothing is recorded.
+        assert fill("结案", "2024-09-01", {}) is None
+        assert "not passed acceptance" in panel.problem.text() and panel.history.rowCount() == 8
+        for kind, day, details, files in history[8:]:
+            assert fill(kind, day, details, files) is not None, panel.problem.text()
+        assert panel.history.rowCount() == 11 and not panel.recording.isVisible()
+        assert panel.history.item(8, 3).text() == "after.jpg"
+        assert "status 销号" in panel.summary.text()
+        # The same case from the other patch.
+        review.select_jcbh("T2")
+        assert review.open_case_panel().case_key == "AJ-0001"
+    finally:
+        plugin.unload()
