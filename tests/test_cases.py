@@ -22,9 +22,10 @@ PATCHES = {
 }
 
 
-def unlawful_task(tmp_path):
-    """Four unlawful patches in two townships, their overlay figures written as the overlay does."""
-    task = str(tmp_path / "task.gpkg")
+def unlawful_task(tmp_path, task=None):
+    """Four unlawful patches in two townships, their overlay figures written as the overlay does
+    (in a GeoPackage, or at the PostGIS location `task`)."""
+    task = task or str(tmp_path / "task.gpkg")
     rows = [patch_row(jcbh, shift(SQUARE, 0.01 * i)) for i, jcbh in enumerate(PATCHES)]
     import_patches(task, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows)))
     store = open_task(task)
@@ -330,3 +331,18 @@ def test_a_case_goes_from_clue_to_write_off_in_the_gui_from_the_review_dock(plug
         assert review.open_case_panel().case_key == "AJ-0001"
     finally:
         plugin.unload()
+
+
+def test_a_case_on_a_shared_postgis_task_and_its_package(pg_cluster, tmp_path):
+    from land_enforcement_plugin.core.submission import PackageOptions, build_package
+
+    task = unlawful_task(tmp_path, "pg:service=lep_test/task_cases_370323")
+    key = cases.open_case(task, ["T1"], {"subject_name": "某某建材公司", "subject_type": "单位"})
+    for kind, day, details, files in full_history(tmp_path):
+        cases.record_act(task, key, kind, day, details, files, today=TODAY)
+    with pytest.raises(LandEnforcementError, match="已销号"):
+        cases.record_act(task, key, "问责", "2024-11-01", {"persons": "某", "discipline": "政务处分"}, today=TODAY)
+    view = cases.read_cases(task, TODAY)[0]
+    assert view["state"]["written_off"] and [a["act_id"] for a in view["acts"]] == list(range(1, 12))
+    result = build_package(task, str(tmp_path / "pkg.zip"), PackageOptions(draft=True, evidence=False))
+    assert (result.manifest["counts"]["cases"], result.manifest["counts"]["case_attachments"]) == (1, 2)
