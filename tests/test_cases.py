@@ -333,10 +333,30 @@ def test_a_case_goes_from_clue_to_write_off_in_the_gui_from_the_review_dock(plug
         plugin.unload()
 
 
-def test_a_case_on_a_shared_postgis_task_and_its_package(pg_cluster, tmp_path):
+@pytest.fixture
+def postgis_task(pg_cluster):
+    """A PostGIS task location, removed afterwards with the bureau roles its creation made (the
+    cluster is shared by the session: later tests create those roles themselves)."""
+    import psycopg2
+
+    from land_enforcement_plugin.core import postgis_store as pg
+
+    yield "pg:service=lep_test/task_cases_370323"
+    admin = psycopg2.connect(pg_cluster.conninfo())
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP SCHEMA IF EXISTS task_cases_370323 CASCADE; DROP TABLE IF EXISTS {pg.ACCOUNTS_TABLE}")
+            for role in (pg.COUNTY_ROLE, pg.TOWNSHIP_ROLE, pg.REVIEWER_ROLE):
+                cur.execute(f"DROP ROLE IF EXISTS {role}")
+    finally:
+        admin.close()
+
+
+def test_a_case_on_a_shared_postgis_task_and_its_package(postgis_task, tmp_path):
     from land_enforcement_plugin.core.submission import PackageOptions, build_package
 
-    task = unlawful_task(tmp_path, "pg:service=lep_test/task_cases_370323")
+    task = unlawful_task(tmp_path, postgis_task)
     key = cases.open_case(task, ["T1"], {"subject_name": "某某建材公司", "subject_type": "单位"})
     for kind, day, details, files in full_history(tmp_path):
         cases.record_act(task, key, kind, day, details, files, today=TODAY)

@@ -154,7 +154,7 @@ def _closing_refusal(state):
         return "未记录整改，不能结案", "No rectification recorded; not closed"
     substitutes = {m.value for m in schema.SUBSTITUTE_MEASURES}
     if state["cultivated_m2"] > 0 and set(state["measures"]) <= substitutes:
-        return ("占用耕地的案件不得以罚款、补办手续取代拆除、没收（自然资办发〔2021〕）：须拆除复耕或没收后结案",
+        return ("占用耕地的案件不得以罚款、补办手续取代拆除、没收（自然资源部办公厅《关于完善早发现早制止严查处工作机制的意见》）：须拆除复耕或没收后结案",
                 "A case on cultivated land is not closed by a fine or a retroactive permit alone (mnr_2021): "
                 "demolish and restore, or confiscate, first")
     if not state["accepted"]:
