@@ -29,7 +29,7 @@
             <translation>导入卫片图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/base.py" line="32" />
+            <location filename="../land_enforcement_plugin/processing/base.py" line="33" />
             <source>Task</source>
             <translation>任务库</translation>
         </message>
@@ -109,7 +109,7 @@
             <translation>导入核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/base.py" line="32" />
+            <location filename="../land_enforcement_plugin/processing/base.py" line="33" />
             <source>Verification</source>
             <translation>核查</translation>
         </message>
@@ -289,7 +289,7 @@
             <translation>卫片执法(&amp;L)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/base.py" line="32" />
+            <location filename="../land_enforcement_plugin/processing/base.py" line="33" />
             <source>Submission</source>
             <translation>成果上报</translation>
         </message>
@@ -419,17 +419,17 @@
             <translation>有新照片的图斑数</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/base.py" line="16" />
+            <location filename="../land_enforcement_plugin/processing/base.py" line="17" />
             <source>Task database (GeoPackage, or pg:&lt;connection&gt;/&lt;schema&gt;; created when missing)</source>
             <translation>任务库（GeoPackage，或 pg:&lt;连接&gt;/&lt;模式名&gt;；不存在时新建）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/base.py" line="16" />
+            <location filename="../land_enforcement_plugin/processing/base.py" line="17" />
             <source>Task database (GeoPackage, or pg:&lt;connection&gt;/&lt;schema&gt;)</source>
             <translation>任务库（GeoPackage，或 pg:&lt;连接&gt;/&lt;模式名&gt;）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/base.py" line="33" />
+            <location filename="../land_enforcement_plugin/processing/base.py" line="34" />
             <source>Season</source>
             <translation>批次与进度</translation>
         </message>
@@ -689,7 +689,167 @@
             <translation>与较新记录冲突的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/base.py" line="33" />
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="125" />
+            <source>Cases</source>
+            <translation>违法案件</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="26" />
+            <source>Open enforcement case</source>
+            <translation>立违法案件</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="29" />
+            <source>Opens an enforcement case (违法案件) over one or several patches (monitoring numbers separated by 、 or commas; a patch is in one case at most) with its offender (违法主体: name, type, ID or credit code), project and actual use. Returns the case number (AJ-0001, …); record its acts with caseact, starting with 发现.</source>
+            <translation>为一个或多个图斑（监测编号以、或逗号分隔；一个图斑至多属于一个案件）建立违法案件，记录违法主体（名称、类型、身份证号或统一社会信用代码）、项目名称和实际用途。返回案件编号（AJ-0001 等）；再用 caseact 从“发现”开始记录各办理环节。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="36" />
+            <source>Monitoring numbers of the case's patches</source>
+            <translation>案件图斑的监测编号</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="37" />
+            <source>Offender (违法主体)</source>
+            <translation>违法主体</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="38" />
+            <source>Offender type</source>
+            <translation>主体类型</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="40" />
+            <source>ID number or unified social credit code</source>
+            <translation>身份证号或统一社会信用代码</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="40" />
+            <source>Project name</source>
+            <translation>项目名称</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="40" />
+            <source>Actual use</source>
+            <translation>实际用途</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="43" />
+            <source>Case number</source>
+            <translation>案件编号</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="62" />
+            <source>Record case act</source>
+            <translation>记录案件办理环节</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="65" />
+            <source>Appends one dated act to an enforcement case (named by its case number or one of its patches' monitoring numbers): 发现, 制止, 报告, 立案, 处罚决定, 移送, 问责, 整改, 整改验收, 结案 or 销号, with its details as JSON keyed by the sheet headers or field names (e.g. {"罚款金额(元)": 20000, "处罚决定书文号": "…"}) and attachments (files separated by ;) copied beside the task and hashed. Acts are never changed afterwards; each is audited. Refused, naming the rule: an act before 发现 or dated before it or after today, a penalty decision before 立案, a report not to the county government, a retroactive permit on permanent basic farmland, closing a case on cultivated land by a fine or retroactive permit alone (mnr_2021), closing without accepted rectification or while an ineffective stop is unreported, anything after 结案 but 销号.</source>
+            <translation>为违法案件（以案件编号或其中图斑的监测编号指定）追加一个有日期的办理环节：发现、制止、报告、立案、处罚决定、移送、问责、整改、整改验收、结案或销号；办理事项为 JSON，键为表头或字段名（如 {"罚款金额(元)": 20000, "处罚决定书文号": "…"}），附件（以 ; 分隔）复制到任务旁并计算哈希。记录一经写入不再修改，每项均记入修改记录。以下情形拒绝并说明依据：发现之前的环节、早于发现或晚于今天的日期、未立案即作出处罚决定、报告对象不含县政府、占用永久基本农田却补办手续、占用耕地的案件仅以罚款或补办手续结案（mnr_2021）、整改未验收合格或制止无效未报告即结案、结案后除销号外的任何环节。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="78" />
+            <source>Case number, or a monitoring number in the case</source>
+            <translation>案件编号，或案件中图斑的监测编号</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="79" />
+            <source>Act</source>
+            <translation>办理环节</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="80" />
+            <source>Date (YYYY-MM-DD)</source>
+            <translation>日期（YYYY-MM-DD）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="81" />
+            <source>Details (JSON)</source>
+            <translation>办理事项（JSON）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="82" />
+            <source>Attachments (files separated by ;)</source>
+            <translation>附件（多个文件以 ; 分隔）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="84" />
+            <source>Act id</source>
+            <translation>记录编号</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="85" />
+            <source>Case status</source>
+            <translation>案件状态</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="109" />
+            <source>Case statistics and township case sheets</source>
+            <translation>案件统计表与乡镇案件办理表</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="112" />
+            <source>Writes the county's case workbook: 违法案件查处整改情况统计表 per township and for the county (cases, areas, fines and confiscations, demolished / confiscated / restored area, transfers to police, court and discipline inspection, persons held accountable, closed rate, overdue), every case's acts, and the cases whose rectification deadline has passed. With a folder, also one case sheet per township to fill in and return (importcasesheet), unlawful patches without a case listed for opening one.</source>
+            <translation>输出全县案件工作簿：分乡镇和全县的违法案件查处整改情况统计表（案件数、面积、罚没金额、拆除/没收/复耕面积、移送公安、申请法院强制执行、移送纪检监察、问责人数、结案率、逾期数）、各案件的办理记录，以及整改期限已过的案件。指定文件夹时，另为每个乡镇输出一份案件办理表，供填写后交回（importcasesheet），尚未立案的违法图斑列在表中以便立案。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="124" />
+            <source>Case workbook</source>
+            <translation>案件工作簿</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="122" />
+            <source>Township case sheets folder</source>
+            <translation>乡镇案件办理表文件夹</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="125" />
+            <source>Closed</source>
+            <translation>结案数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="125" />
+            <source>Rectification overdue</source>
+            <translation>逾期未整改</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="125" />
+            <source>Township case sheets</source>
+            <translation>乡镇案件办理表</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="148" />
+            <source>Import case sheet</source>
+            <translation>导入案件办理表</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="151" />
+            <source>Appends the acts a township filled into its case sheet (案件办理): each row one act of the case it names; a row without a case number opens a case over its monitoring numbers. Rows already recorded are skipped, so importing the same sheet twice adds nothing. A wrong value stops the import before anything is written; a row a rule refuses stops it there, naming the row.</source>
+            <translation>导入乡镇填写的案件办理表：每行是所指案件的一个办理环节；没有案件编号的行按其监测编号新建案件。已记录的行跳过，同一表导入两次不会重复。任一取值错误时不写入任何内容；某行被规则拒绝时导入在该行停止并指明行号。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="157" />
+            <source>Case sheet (.xlsx or .csv)</source>
+            <translation>案件办理表（.xlsx 或 .csv）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="160" />
+            <source>Cases opened</source>
+            <translation>新立案件数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="160" />
+            <source>Acts added</source>
+            <translation>新增办理记录数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/cases.py" line="160" />
+            <source>Rows already recorded</source>
+            <translation>已有记录的行数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/base.py" line="34" />
             <source>Review and spot checks</source>
             <translation>审核与抽查</translation>
         </message>
@@ -882,6 +1042,99 @@
             <location filename="../land_enforcement_plugin/processing/review.py" line="213" />
             <source>Patches not conforming</source>
             <translation>不符合规划图斑数</translation>
+        </message>
+    </context>
+    <context>
+        <name>CasePanel</name>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/case_panel.py" line="33" />
+            <source>Enforcement case of {jcbh}</source>
+            <translation>{jcbh} 的违法案件</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/case_panel.py" line="41" />
+            <source>Open a case</source>
+            <translation>立案件</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/case_panel.py" line="44" />
+            <source>Monitoring numbers of the case's patches, separated by 、 or commas</source>
+            <translation>案件图斑的监测编号，以、或逗号分隔</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/case_panel.py" line="51" />
+            <source>Open case</source>
+            <translation>建立案件</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/case_panel.py" line="56" />
+            <source>Record an act</source>
+            <translation>记录办理环节</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/case_panel.py" line="72" />
+            <source>Attach files…</source>
+            <translation>添加附件…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/case_panel.py" line="74" />
+            <source>Record</source>
+            <translation>记录</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/case_panel.py" line="84" />
+            <source>Date</source>
+            <translation>日期</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/case_panel.py" line="84" />
+            <source>Act</source>
+            <translation>办理环节</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/case_panel.py" line="84" />
+            <source>Details</source>
+            <translation>办理事项</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/case_panel.py" line="84" />
+            <source>Attachments</source>
+            <translation>附件</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/case_panel.py" line="84" />
+            <source>Recorded by</source>
+            <translation>记录人</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/case_panel.py" line="149" />
+            <source>No case yet: open one over this patch (and others of the same offender).</source>
+            <translation>尚无案件：请为此图斑（及同一违法主体的其他图斑）建立案件。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/case_panel.py" line="153" />
+            <source>{case}: {subject}; patches {patches}; status {status}</source>
+            <translation>{case}：{subject}；图斑 {patches}；当前环节 {status}</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/case_panel.py" line="156" />
+            <source>; rectification deadline {deadline}</source>
+            <translation>；整改期限 {deadline}</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/case_panel.py" line="158" />
+            <source> (overdue)</source>
+            <translation>（已逾期）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/case_panel.py" line="192" />
+            <source>Attach files to the act</source>
+            <translation>为办理环节添加附件</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/case_panel.py" line="192" />
+            <source>Documents and photos (*.pdf *.jpg *.jpeg *.png *.tif *.tiff);;All files (*)</source>
+            <translation>文书和照片 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff);;所有文件 (*)</translation>
         </message>
     </context>
     <context>
@@ -1554,7 +1807,7 @@
     <context>
         <name>LandEnforcementProvider</name>
         <message>
-            <location filename="../land_enforcement_plugin/processing/provider.py" line="34" />
+            <location filename="../land_enforcement_plugin/processing/provider.py" line="36" />
             <source>Land enforcement</source>
             <translation>卫片执法</translation>
         </message>
@@ -1693,72 +1946,72 @@
     <context>
         <name>PatchListModel</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="35" />
             <source>Monitoring no.</source>
             <translation>监测编号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="35" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="35" />
             <source>Area (mu)</source>
             <translation>面积（亩）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="33" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="35" />
             <source>Verdict</source>
             <translation>判定结果</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="34" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="36" />
             <source>Suggested</source>
             <translation>预判</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="34" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="36" />
             <source>Priority</source>
             <translation>重点</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="34" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="36" />
             <source>Photos</source>
             <translation>照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="34" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="36" />
             <source>Rectification</source>
             <translation>整改状态</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="35" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="37" />
             <source>Inspector</source>
             <translation>核查人</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="35" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="37" />
             <source>Batch</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="35" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="37" />
             <source>Assignee</source>
             <translation>责任人</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="35" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="37" />
             <source>Repeat of</source>
             <translation>重复图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="36" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="38" />
             <source>Review state</source>
             <translation>处理状态</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="36" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="38" />
             <source>Planning</source>
             <translation>规划符合性</translation>
         </message>
@@ -1844,152 +2097,152 @@
     <context>
         <name>ReviewDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="201" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="203" />
             <source>Patch review</source>
             <translation>图斑核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="222" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="224" />
             <source>All verdicts</source>
             <translation>全部判定</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="226" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="228" />
             <source>All</source>
             <translation>全部</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="226" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="228" />
             <source>Not verified</source>
             <translation>未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="226" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="228" />
             <source>Verified</source>
             <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="234" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="236" />
             <source>High priority</source>
             <translation>重点图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="235" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="237" />
             <source>Has photos</source>
             <translation>有照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="238" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="240" />
             <source>Monitoring no. contains…</source>
             <translation>监测编号包含…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="247" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="249" />
             <source>◀ Previous unverified</source>
             <translation>◀ 上一个未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="247" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="249" />
             <source>Next unverified ▶</source>
             <translation>下一个未核查 ▶</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="247" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="249" />
             <source>Zoom</source>
             <translation>定位</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="247" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="249" />
             <source>Verdict…</source>
             <translation>判定…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="263" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="266" />
             <source>Attach photos…</source>
             <translation>添加照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="265" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="268" />
             <source>Match a photo folder…</source>
             <translation>按文件夹匹配照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="336" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="340" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="352" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="356" />
             <source>{shown} shown of {total}; {verified} verified, {left} not yet</source>
             <translation>显示 {shown} / 共 {total}；已核查 {verified}，未核查 {left}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="385" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="389" />
             <source>No more unverified patches in this direction</source>
             <translation>此方向已没有未核查图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="693" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="710" />
             <source>Select a patch first</source>
             <translation>请先选择图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="456" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="460" />
             <source>Attach photos</source>
             <translation>添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="456" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="460" />
             <source>Photos (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</source>
             <translation>照片 (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="470" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="474" />
             <source>Folder of photos named by monitoring number</source>
             <translation>以监测编号命名的照片文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="486" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="490" />
             <source>Attaching photos</source>
             <translation>正在添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="499" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="503" />
             <source>{added} photos attached, {skipped} already there</source>
             <translation>已添加 {added} 张照片，{skipped} 张已存在</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="277" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="280" />
             <source>Export township sheets…</source>
             <translation>导出乡镇核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="279" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="282" />
             <source>Import returned sheet…</source>
             <translation>导入回收核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="514" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="518" />
             <source>Folder for the township sheets</source>
             <translation>乡镇核查表保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="524" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="528" />
             <source>{n} township sheets written to {folder}</source>
             <translation>已导出 {n} 个乡镇核查表到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="531" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="535" />
             <source>Returned verification sheet</source>
             <translation>回收的核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="588" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="592" />
             <source>Rows rejected</source>
             <translation>拒绝导入的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="588" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="592" />
             <source>{bad} rows were rejected, nothing was written:
 
 {report}
@@ -2002,172 +2255,177 @@ Import the {good} valid rows anyway?</source>
 仍然导入其余 {good} 行有效数据？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="281" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="284" />
             <source>Export QField projects…</source>
             <translation>导出 QField 外业工程…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="283" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="286" />
             <source>Merge QField package…</source>
             <translation>合并 QField 回传数据…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="555" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="559" />
             <source>Folder for the QField projects</source>
             <translation>QField 外业工程保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="563" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="567" />
             <source>{n} QField projects written to {folder}</source>
             <translation>已导出 {n} 个 QField 外业工程到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="566" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="570" />
             <source>Returned QField package</source>
             <translation>回传的 QField 数据包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="566" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="570" />
             <source>GeoPackage (*.gpkg)</source>
             <translation>GeoPackage (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="579" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="583" />
             <source>Conflicts</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="270" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="273" />
             <source>Photos farther than this from their patch are flagged</source>
             <translation>照片距图斑超过此距离时标记提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="275" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="278" />
             <source>Flag beyond</source>
             <translation>距离提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="657" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="671" />
             <source>Saved by someone else</source>
             <translation>已被他人保存</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="654" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="668" />
             <source>{field}: theirs “{theirs}”, yours “{mine}”</source>
             <translation>{field}：对方为“{theirs}”，您为“{mine}”</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="285" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="288" />
             <source>Assign to…</source>
             <translation>分派给…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="286" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="289" />
             <source>Assign the selected patch to a person of the roster (an exception to the township rule); recorded in the audit log</source>
             <translation>将选中图斑分派给名册中的某人（乡镇规则之外的例外），记入审计日志</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="338" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="342" />
             <source>All batches</source>
             <translation>全部批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="605" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="609" />
             <source>The roster is empty: add people in the task panel's Season tab</source>
             <translation>名册为空：请在任务面板的“批次与进度”页添加人员</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="608" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="612" />
             <source>Assign to</source>
             <translation>分派给</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="608" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="612" />
             <source>Who answers for {jcbh}?</source>
             <translation>{jcbh} 由谁负责？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="526" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="530" />
             <source>Writing township sheets</source>
             <translation>正在生成乡镇核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="502" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="506" />
             <source>, {refused} files refused or not matched</source>
             <translation>，{refused} 个文件未挂接或未匹配</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="531" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="535" />
             <source>Spreadsheets (*.xlsx *.xlsm *.csv);;All files (*)</source>
             <translation>表格 (*.xlsx *.xlsm *.csv);;所有文件 (*)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="230" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="249" />
+            <source>Case…</source>
+            <translation>案件…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="232" />
             <source>All review states</source>
             <translation>全部处理状态</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="672" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="689" />
             <source>Review</source>
             <translation>审核</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="675" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="692" />
             <source>Submit to the county</source>
             <translation>提交县级审核</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="675" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="692" />
             <source>Approve</source>
             <translation>审核通过</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="676" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="693" />
             <source>Return to the township…</source>
             <translation>退回乡镇…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="676" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="693" />
             <source>Mark reported</source>
             <translation>标记为已上报</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="677" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="694" />
             <source>Reopen a reported patch…</source>
             <translation>重新打开已上报图斑…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="681" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="698" />
             <source>Planning conformity…</source>
             <translation>规划符合性分析…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="681" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="698" />
             <source>Draw a spot-check sample…</source>
             <translation>抽取抽查样本…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="681" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="698" />
             <source>Record a spot-check re-check…</source>
             <translation>录入抽查复核结果…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="681" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="698" />
             <source>Spot-check results and cross-checks…</source>
             <translation>抽查结果与交叉核对…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="696" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="713" />
             <source>Reason</source>
             <translation>原因</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="696" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="713" />
             <source>Why is {jcbh} sent back?</source>
             <translation>{jcbh} 退回原因？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="731" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="748" />
             <source>Planning conformity: {flag}</source>
             <translation>规划符合性：{flag}</translation>
         </message>

@@ -97,32 +97,51 @@ def test_bureau_township_submits_county_returns_and_the_township_resubmits(burea
         qian.close()
 
 
-def test_bureau_database_refuses_a_township_approving_or_editing_a_locked_record(bureau, pg_cluster):
+def test_bureau_database_holds_a_township_to_submitting_and_refuses_it_a_locked_record(bureau, pg_cluster):
     qian = open_task(as_login(bureau, "qian"))
     try:
         qian.apply_verifications({"P2": {"verdict": "其他", "other_kind": "伪变化"}}, schema.CHANNEL_FORM)
-        review_states.apply(qian, "submit", ["P2"])
     finally:
         qian.close()
-    # Outside the plugin, plain SQL as the township login: held to its part by the database.
+    # Outside the plugin, plain SQL as the township login: no write grant on review states, only
+    # the task's function, which checks the patch is the township's and may be submitted.
     connection = psycopg2.connect(pg_cluster.conninfo(user="sun"))
     try:
-        with connection.cursor() as cursor, pytest.raises(psycopg2.Error, match="row-level security"):
-            cursor.execute("UPDATE review_task.review_states SET state = '县级审核通过' WHERE jcbh = 'P2'")
-        connection.rollback()
+        for sql, refusal in (("UPDATE review_task.review_states SET state = '县级审核通过' WHERE jcbh = 'P2'",
+                              "permission denied"),
+                             ("INSERT INTO review_task.review_states(jcbh, state) VALUES ('P2', '县级审核通过')",
+                              "permission denied"),
+                             ("SELECT review_task.lep_submit_review(ARRAY['P3'], NULL)", "may not edit patch P3"),
+                             ("SELECT review_task.lep_submit_review(ARRAY['P4'], NULL)", "may not edit patch P4")):
+            with connection.cursor() as cursor, pytest.raises(psycopg2.Error, match=refusal):
+                cursor.execute(sql)
+            connection.rollback()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT review_task.lep_submit_review(ARRAY['P2'], 'SQL')")
+        connection.commit()
         qian = open_task(as_login(bureau, "qian"))
         try:
+            assert review_states.states(qian)["P2"]["submitted_by"] == "sun"
+            assert review_states.history(qian, "P2")[-1][1:] == ("sun", "待核查", "乡镇已核查", "submit: SQL")
             review_states.apply(qian, "approve", ["P2"])
+            version = qian.verification_version("P2")
         finally:
             qian.close()
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE review_task.verifications SET notes = 'x' WHERE jcbh = 'P2'")
-            assert cursor.rowcount == 0  # approved: locked
-            cursor.execute("UPDATE review_task.review_states SET state = '乡镇已核查' WHERE jcbh = 'P2'")
-            assert cursor.rowcount == 0  # approved: no longer the township's to move
-        connection.rollback()
+        for sql, refusal in (("SELECT review_task.lep_save_verification('P2', '{\"notes\": \"x\"}'::jsonb, %s)"
+                              % version, r"P2 is 县级审核通过 \(locked\)"),
+                             ("SELECT review_task.lep_submit_review(ARRAY['P2'], NULL)", "cannot be submitted"),
+                             ("UPDATE review_task.verifications SET notes = 'x' WHERE jcbh = 'P2'", "permission denied")):
+            with connection.cursor() as cursor, pytest.raises(psycopg2.Error, match=refusal):
+                cursor.execute(sql)
+            connection.rollback()
     finally:
         connection.close()
+    sun = open_task(as_login(bureau, "sun"))
+    try:  # the same refusal through the plugin's own save, past its check: a message, not a traceback
+        with pytest.raises(LandEnforcementError, match="locked"):
+            sun._save_verification("P2", {"notes": "x"}, True, version)
+    finally:
+        sun.close()
 
 
 def test_a_returned_sheet_repeating_an_approved_record_unchanged_is_no_change(tmp_path):

@@ -5,6 +5,7 @@ moved or changed) and recorded in the `photos` point layer, so the task folder c
 evidence and the points show on the map with their direction.
 """
 import datetime
+import hashlib
 import math
 import os
 import re
@@ -209,16 +210,21 @@ def photo_path(task_path, file):
 
 def fetch_missing(task_path, store, rows):
     """Bring photos recorded by a colleague (kept in a shared task) onto this computer, where
-    the rest of the plugin finds them: the same place as on the computer that attached them."""
-    if not store.keeps_photo_files:
-        return 0
+    the rest of the plugin finds them: the same place as on the computer that attached them.
+    Then every photo of `rows` found is checked against its recorded SHA-256: a photo whose bytes
+    were replaced (on disk or in the shared database) is refused, never put in a package or on
+    an evidence sheet."""
     fetched = 0
+    replaced = []
     for row in rows:
         local = os.path.join(task_files_folder(task_path), row["file"])
-        if os.path.exists(local):
+        if not store.keeps_photo_files or os.path.exists(local):
             continue
         data = store.photo_file(row["jcbh"], row["sha256"])
         if data is None:
+            continue
+        if hashlib.sha256(data).hexdigest() != row["sha256"]:
+            replaced.append(row["file"])
             continue
         os.makedirs(os.path.dirname(local), exist_ok=True)
         partial = local + ".partial"
@@ -226,6 +232,14 @@ def fetch_missing(task_path, store, rows):
             f.write(data)
         os.replace(partial, local)
         fetched += 1
+    replaced += [row["file"] for row in rows if os.path.isfile(photo_path(task_path, row["file"]))
+                 and file_sha256(photo_path(task_path, row["file"]))[0] != row["sha256"]]
+    if replaced:
+        raise LandEnforcementError(
+            f"{len(replaced)} 张照片的内容与记录的 SHA-256 不符（被替换过），已拒绝：{replaced[0]} 等。"
+            "请重新附上原始照片",
+            f"{len(replaced)} photo(s) do not match their recorded SHA-256 (replaced since attached) and are "
+            f"refused: {replaced[0]} and others. Attach the original photos again")
     return fetched
 
 

@@ -7,9 +7,11 @@ them or returns them with a reason, reports them, and reopens a reported patch w
 A patch with no row is 待核查. While a patch is 县级审核通过 or 已上报 its verification record is
 locked (the store refuses changes). Every move is a row of the audit log (action "review",
 field "state", the opinion as detail). In bureau mode who may do what is the login's group:
-a township login (lep_township) submits, the county (lep_county) does the rest — and the database
-holds a township login to it too (postgis_store policies on review_states). A GeoPackage task
-has one desk that plays both parts.
+a township login (lep_township) submits, the county (lep_county, or the task's owner) does the
+rest — and the database holds a township login to it too: it may not write review_states at all,
+and submits through the task's function lep_submit_review, which makes the same checks and writes
+the state and its audit row itself (postgis_store); lep_save_verification refuses locked records.
+A GeoPackage task has one desk that plays both parts.
 """
 from dataclasses import dataclass
 
@@ -34,7 +36,7 @@ class Action:
     needs_opinion: bool = False
 
 
-SUBMIT = Action("submit", "提交审核", "Submit", (State.PENDING, State.RETURNED), State.SUBMITTED, (TOWNSHIP, COUNTY))
+SUBMIT = Action("submit", "提交审核", "Submit", schema.TOWNSHIP_REVIEW_FROM, State.SUBMITTED, (TOWNSHIP, COUNTY))
 APPROVE = Action("approve", "审核通过", "Approve", (State.SUBMITTED,), State.APPROVED, (COUNTY,))
 RETURN = Action("return", "退回", "Return", (State.SUBMITTED, State.APPROVED), State.RETURNED, (COUNTY,), True)
 REPORT = Action("report", "上报", "Report", (State.APPROVED,), State.REPORTED, (COUNTY,))
@@ -43,13 +45,15 @@ ACTIONS = {action.name: action for action in (SUBMIT, APPROVE, RETURN, REPORT, R
 
 
 def login_role(store):
-    """COUNTY, TOWNSHIP or REVIEWER: the group of a bureau-mode login (county first: the
-    database's owner counts as county); COUNTY for a GeoPackage task."""
+    """COUNTY, TOWNSHIP or REVIEWER: the group of a bureau-mode login (county first: the task's
+    owner counts as county, as the database's lep_is_county says); COUNTY for a GeoPackage task."""
     if store.provider != "postgres":
         return COUNTY
-    from .postgis_store import COUNTY_ROLE, REVIEWER_ROLE, TOWNSHIP_ROLE
+    from .postgis_store import REVIEWER_ROLE, TOWNSHIP_ROLE
 
-    for role, group in ((COUNTY, COUNTY_ROLE), (TOWNSHIP, TOWNSHIP_ROLE), (REVIEWER, REVIEWER_ROLE)):
+    if store._call("lep_is_county()"):
+        return COUNTY
+    for role, group in ((TOWNSHIP, TOWNSHIP_ROLE), (REVIEWER, REVIEWER_ROLE)):
         if store._query(f"SELECT pg_has_role(session_user, '{group}', 'MEMBER') AS member")[0]["member"]:
             return role
     return REVIEWER
@@ -96,6 +100,9 @@ def apply(store, action, jcbhs, opinion=None):
             if action is SUBMIT and not (verdicts.get(jcbh) or {}).get(schema.V_VERDICT.name):
                 raise LandEnforcementError(f"图斑 {jcbh} 尚无判定结果，不能提交",
                                            f"Patch {jcbh} has no verdict yet and cannot be submitted")
+        if action is SUBMIT and role == TOWNSHIP:  # bureau mode: no write grant, the task's checked function
+            store.submit_review(wanted, opinion)
+            return len(wanted)
         stamp = now_iso()
         for jcbh in wanted:
             old = rows.get(jcbh)

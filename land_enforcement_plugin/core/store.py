@@ -318,7 +318,28 @@ def _migrate_to_7(ds, meta):
                   f"{schema.TOWNSHIP_NAME.name} = {main.format('xzqmc')}")
 
 
-def _migrate_review(ds, meta):
+def _migrate_to_8(ds, meta):
+    """Enforcement cases: the case and its 违法主体, its patches (a patch is in one case at most),
+    its acts (append-only, details as JSON) and their attachments (copied beside the task, hashed)."""
+    _create_table(ds, schema.CASES_TABLE, dict({"case_key": ogr.OFTString},
+                                               **{f.name: ogr.OFTString for f in schema.CASE_FIELDS},
+                                               created_at=ogr.OFTString, created_by=ogr.OFTString))
+    ds.ExecuteSQL(f"CREATE UNIQUE INDEX idx_cases_key ON {schema.CASES_TABLE}(case_key)")
+    _create_table(ds, schema.CASE_PATCHES_TABLE, {"case_key": ogr.OFTString, "jcbh": ogr.OFTString})
+    ds.ExecuteSQL(f"CREATE UNIQUE INDEX idx_case_patches_jcbh ON {schema.CASE_PATCHES_TABLE}(jcbh)")
+    _create_table(ds, schema.CASE_ACTS_TABLE, {"case_key": ogr.OFTString, "kind": ogr.OFTString,
+                                               "act_date": ogr.OFTString, "details": ogr.OFTString,
+                                               "recorded_at": ogr.OFTString, "recorded_by": ogr.OFTString})
+    ds.ExecuteSQL(f"CREATE INDEX idx_case_acts_key ON {schema.CASE_ACTS_TABLE}(case_key)")
+    _create_table(ds, schema.CASE_ATTACHMENTS_TABLE, {"case_key": ogr.OFTString, "act_id": ogr.OFTInteger64,
+                                                      "file": ogr.OFTString, "name": ogr.OFTString,
+                                                      "sha256": ogr.OFTString, "added_at": ogr.OFTString,
+                                                      "added_by": ogr.OFTString})
+    ds.ExecuteSQL(f"CREATE INDEX idx_case_attachments_key ON {schema.CASE_ATTACHMENTS_TABLE}(case_key)")
+
+
+
+def _migrate_to_9(ds, meta):
     """Review and return, spot checks, planning conformity: the 处理状态 of each patch (none yet:
     待核查), the county's spot-check draws with their re-checks, and each patch's area per
     planning zone."""
@@ -343,7 +364,7 @@ def _migrate_review(ds, meta):
 
 
 MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4, 5: _migrate_to_5,
-              6: _migrate_to_6, 7: _migrate_to_7, 8: _migrate_review}
+              6: _migrate_to_6, 7: _migrate_to_7, 8: _migrate_to_8, 9: _migrate_to_9}
 assert max(MIGRATIONS) == schema.SCHEMA_VERSION
 
 
@@ -530,7 +551,10 @@ class OgrTaskStore(TaskStore):
         """The layer keeping delivered geometries in their own CRS: one per source CRS."""
         srs = osr.SpatialReference()
         srs.SetFromUserInput(source_crs)
-        code = srs.GetAuthorityCode(None) or "custom"
+        code = srs.GetAuthorityCode(None) or ""
+        # The code ends up in a table and an index name: only an integer may (a crafted SRS could
+        # otherwise carry SQL into CREATE INDEX).
+        code = str(int(code)) if code.isascii() and code.isdigit() else "custom"
         name = f"{schema.PATCHES_SOURCE_LAYER}_{code}"
         layer = self._ds.GetLayerByName(name)
         if layer is None:
@@ -787,11 +811,15 @@ class OgrTaskStore(TaskStore):
                 if jcbh in marked:  # saved again after the shape changed: looked at anew
                     row[schema.RECHECK.name] = None
                     self._audit_verification(jcbh, schema.RECHECK.name, marked[jcbh], None, detail, channel, False)
-                self._upsert(schema.VERIFICATIONS_TABLE, {"jcbh": jcbh}, row, old is not None)
+                self._save_verification(jcbh, row, old is not None, versions.get(jcbh, 0))
                 changed += 1
         if conflicts:
             raise VerificationConflict(conflicts)
         return changed
+
+    def _save_verification(self, jcbh, row, exists, version):
+        """Write one record read at `version` (under _lock_verifications)."""
+        self._upsert(schema.VERIFICATIONS_TABLE, {"jcbh": jcbh}, row, exists)
 
     def _refuse_locked(self, changes):
         """A record approved by the county or reported changes only after the county returns or
@@ -844,23 +872,108 @@ class OgrTaskStore(TaskStore):
         added = 0
         with self.transaction():
             known = {(r["jcbh"], r["sha256"]) for r in self.photos()}
-            layer = self._ds.GetLayerByName(schema.PHOTOS_LAYER)
             for row in rows:
                 if (row["jcbh"], row["sha256"]) in known:
                     continue
-                feature = ogr.Feature(layer.GetLayerDefn())
-                for key, value in row.items():
-                    if key != "wkb" and value is not None:
-                        feature.SetField(key, value)
-                feature.SetField("added_at", now_iso())
-                feature.SetField("added_by", self.user)
-                if row.get("wkb"):
-                    feature.SetGeometry(ogr.CreateGeometryFromWkb(row["wkb"]))
-                layer.CreateFeature(feature)
-                self._audit("insert", "photo", row["jcbh"], "file", None, row["file"])
+                self._insert_photo(row)
                 known.add((row["jcbh"], row["sha256"]))
                 added += 1
         return added
+
+    def _insert_photo(self, row):
+        """One photos row, stamped and audited."""
+        layer = self._ds.GetLayerByName(schema.PHOTOS_LAYER)
+        feature = ogr.Feature(layer.GetLayerDefn())
+        for key, value in row.items():
+            if key != "wkb" and value is not None:
+                feature.SetField(key, value)
+        feature.SetField("added_at", now_iso())
+        feature.SetField("added_by", self.user)
+        if row.get("wkb"):
+            feature.SetGeometry(ogr.CreateGeometryFromWkb(row["wkb"]))
+        layer.CreateFeature(feature)
+        self._audit("insert", "photo", row["jcbh"], "file", None, row["file"])
+
+    # -- cases -----------------------------------------------------------------------------
+    def cases(self):
+        """Every case: {case_key, case facts, created_at, created_by, jcbhs: [...]} in key order."""
+        rows = self._query(f"SELECT * FROM {schema.CASES_TABLE} ORDER BY case_key")
+        patches = {}
+        for row in self._query(f"SELECT case_key, jcbh FROM {schema.CASE_PATCHES_TABLE} ORDER BY jcbh"):
+            patches.setdefault(row["case_key"], []).append(row["jcbh"])
+        for row in rows:
+            row.pop("fid", None)
+            row["jcbhs"] = patches.get(row["case_key"], [])
+        return rows
+
+    def case_patch_facts(self, jcbhs=None):
+        """jcbh -> {area_m2, cultivated_m2, pbf_m2, township_code, township_name, verdict} of the
+        patches `jcbhs` (or all): what a case's rules and figures need of its patches."""
+        names = [schema.AREA_M2.name, schema.CULTIVATED_M2.name, schema.PBF_M2.name, schema.TOWNSHIP_CODE.name,
+                 schema.TOWNSHIP_NAME.name]
+        where = f" WHERE p.jcbh IN ({', '.join(_sql_quote(j) for j in jcbhs) or 'NULL'})" if jcbhs is not None else ""
+        rows = self._query(f"SELECT p.jcbh, {', '.join('p.' + n for n in names)}, v.verdict "
+                           f"FROM {schema.PATCHES_LAYER} p LEFT JOIN {schema.VERIFICATIONS_TABLE} v "
+                           f"ON v.jcbh = p.jcbh{where}")
+        return {row.pop("jcbh"): row for row in rows}
+
+    def case_acts(self, case_key=None):
+        """The acts (of one case, or all) in the order recorded, details decoded."""
+        where = f" WHERE case_key = {_sql_quote(case_key)}" if case_key is not None else ""
+        rows = self._query(f"SELECT fid AS act_id, case_key, kind, act_date, details, recorded_at, recorded_by "
+                           f"FROM {schema.CASE_ACTS_TABLE}{where} ORDER BY fid")
+        for row in rows:
+            row["act_id"] = row.pop("fid", row.get("act_id"))
+            row["details"] = json.loads(row["details"] or "{}")
+        return rows
+
+    def case_attachments(self, case_key=None):
+        where = f" WHERE case_key = {_sql_quote(case_key)}" if case_key is not None else ""
+        return self._query(f"SELECT case_key, act_id, file, name, sha256, added_at, added_by "
+                           f"FROM {schema.CASE_ATTACHMENTS_TABLE}{where} ORDER BY act_id, file")
+
+    def create_case(self, case_key, facts, jcbhs):
+        """A new case over `jcbhs` (none of them in another case); audited per patch."""
+        with self.transaction():
+            taken = self._query(f"SELECT jcbh, case_key FROM {schema.CASE_PATCHES_TABLE} WHERE jcbh IN "
+                                f"({', '.join(_sql_quote(j) for j in jcbhs)})")
+            if taken:
+                raise LandEnforcementError(
+                    f"图斑 {taken[0]['jcbh']} 已在案件 {taken[0]['case_key']} 中",
+                    f"Patch {taken[0]['jcbh']} is already in case {taken[0]['case_key']}")
+            self._insert(schema.CASES_TABLE, dict(facts, case_key=case_key, created_at=now_iso(),
+                                                  created_by=self.user))
+            for jcbh in jcbhs:
+                self._insert(schema.CASE_PATCHES_TABLE, {"case_key": case_key, "jcbh": jcbh})
+                self._audit("insert", "case", jcbh, "case_key", None, case_key,
+                            json.dumps(facts, ensure_ascii=False, sort_keys=True))
+
+    def update_case_facts(self, case_key, facts):
+        """Correct the case's own facts (违法主体, 项目名称, 实际用途); each changed one is audited."""
+        with self.transaction():
+            old = next(c for c in self.cases() if c["case_key"] == case_key)
+            diffs = {k: v for k, v in facts.items() if old.get(k) != v}
+            if diffs:
+                self._upsert(schema.CASES_TABLE, {"case_key": case_key}, diffs, True)
+            for name, value in diffs.items():
+                self._audit("update", "case", None, f"{case_key}/{name}", old.get(name), value)
+            return len(diffs)
+
+    def append_case_act(self, case_key, kind, act_date, details, attachments=(), channel=None):
+        """Append one act (never changed afterwards) and its attachments (dicts: file, name,
+        sha256); audited. Returns the act's id."""
+        with self.transaction():
+            text = json.dumps(details, ensure_ascii=False, sort_keys=True)
+            act_id = self._insert(schema.CASE_ACTS_TABLE, {
+                "case_key": case_key, "kind": kind, "act_date": act_date, "details": text,
+                "recorded_at": now_iso(), "recorded_by": self.user})
+            for attachment in attachments:
+                self._insert(schema.CASE_ATTACHMENTS_TABLE, dict(attachment, case_key=case_key, act_id=act_id,
+                                                                  added_at=now_iso(), added_by=self.user))
+            self._audit("insert", "case_act", None, f"{case_key}/{kind}", None, act_date,
+                        json.dumps(dict(details, attachments=[a["name"] for a in attachments]),
+                                   ensure_ascii=False, sort_keys=True), channel)
+            return act_id
 
     # -- overlay ---------------------------------------------------------------------------
     def patch_geometries(self):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from osgeo import gdal, ogr, osr
 from qgis.core import Qgis, QgsFeedback
 
-from . import metrics, schema, workbook
+from . import cases, metrics, schema, workbook
 from .errors import LandEnforcementError
 from .photos import PHOTO_SUFFIXES, fetch_missing, image_problem, photo_path, safe_name
 from .reproducible import file_sha256, parse_stamp, stamp_dbf, write_zip
@@ -90,6 +90,7 @@ class _Task:
     parts: list
     metrics: object  # metrics.MetricsResult
     stamp: object  # datetime: the task's "as of" time
+    cases: list = field(default_factory=list)  # cases.case_views of the cases on these patches
 
 
 def _read_task(task_path, batch=None):
@@ -107,6 +108,7 @@ def _read_task(task_path, batch=None):
         parts = store.township_parts()
         thresholds = metrics.task_thresholds(store)
         stamp = parse_stamp(store.last_change())
+        case_views = cases.case_views(store)
     finally:
         store.close()
     if batch is not None:
@@ -115,12 +117,13 @@ def _read_task(task_path, batch=None):
         records = {jcbh: record for jcbh, record in records.items() if jcbh in kept}
         photos = {jcbh: rows for jcbh, rows in photos.items() if jcbh in kept}
         parts = [part for part in parts if part["jcbh"] in kept]
+        case_views = [view for view in case_views if set(view["jcbhs"]) & kept]
         meta = dict(meta, batches=json.dumps([batch], ensure_ascii=False))  # names the package
     if not patches:
         raise LandEnforcementError(f"任务库中没有{'批次“' + batch + '”的' if batch else ''}图斑：{task_path}",
                                    f"The task has no patches{' of batch ' + batch if batch else ''}: {task_path}")
     result = metrics.compute_metrics(parts, records, meta.get("county_code", ""), thresholds)
-    return _Task(task_path, meta, patches, records, photos, parts, result, stamp)
+    return _Task(task_path, meta, patches, records, photos, parts, result, stamp, case_views)
 
 
 def _batch_label(meta):
@@ -379,6 +382,9 @@ def _write_workbook(path, task):
                                                   *[spec.zh for spec in _LEDGER_VERIFICATION]],
                        ledger, {3: mu_format, 4: mu_format, 5: mu_format})
     metrics.add_accountability_sheet(book, task.metrics, "问责线索")
+    cases.add_statistics_sheet(book, cases.statistics(task.cases, task.meta.get("county_code", ""),
+                                                      task.meta.get("county_name", "")))
+    cases.add_case_sheet(book, task.cases)
     workbook.save(book, path, task.stamp)
     return [path]
 
@@ -448,7 +454,8 @@ def _manifest(task, options, root, files, findings, evidence_count):
                    "lawful": verdicts.count(_V.LAWFUL.value), "unlawful": verdicts.count(_V.UNLAWFUL.value),
                    "other": verdicts.count(_V.OTHER.value), "townships": len(task.metrics.rows) - 1,
                    "photos": sum(1 for name, _, _ in files if "/photos/" in name),
-                   "evidence_sheets": evidence_count},
+                   "evidence_sheets": evidence_count, "cases": len(task.cases),
+                   "case_attachments": sum(1 for name, _, _ in files if "/cases/" in name)},
         "findings": {"blocking": [f.__dict__ for f in findings if f.severity == BLOCKING],
                      "warnings": len([f for f in findings if f.severity == WARNING])},
         "as_of": task.stamp.isoformat(),
@@ -579,6 +586,7 @@ def build_package(task_path, output, options=None, feedback=None):
         stage("tables", _write_workbook(os.path.join(staging, "tables", f"tables_{county}.xlsx"), task))
         steps.at(35)
         files += _photo_entries(task, root)
+        files += cases.package_entries(task_path, task.cases, root)
         evidence = {}
         if options.evidence:
             from .evidence import write_evidence_sheets

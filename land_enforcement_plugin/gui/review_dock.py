@@ -14,6 +14,7 @@ from ..core import conformity, fieldwork, photos, review_states, schema, season,
 from ..core.errors import LandEnforcementError
 from ..core.store import VerificationConflict, open_task
 from . import background
+from .case_panel import CasePanel
 from .combos import refill_choices
 from .messages import error_text, report_text, sheets_destination, ui_is_chinese
 from .task_layers import task_table
@@ -248,7 +249,8 @@ class ReviewDock(QgsDockWidget):
         for label, slot, key in ((self.tr("◀ Previous unverified"), lambda: self.step_unverified(-1), "Ctrl+Alt+Left"),
                                  (self.tr("Next unverified ▶"), lambda: self.step_unverified(1), "Ctrl+Alt+Right"),
                                  (self.tr("Zoom"), self.zoom_to_selected, "Ctrl+Alt+Z"),
-                                 (self.tr("Verdict…"), self.open_form, "Ctrl+Alt+V")):
+                                 (self.tr("Verdict…"), self.open_form, "Ctrl+Alt+V"),
+                                 (self.tr("Case…"), self.open_case_panel, "Ctrl+Alt+C")):
             button = QPushButton(label)
             button.setToolTip(key)
             button.clicked.connect(slot)
@@ -302,6 +304,7 @@ class ReviewDock(QgsDockWidget):
         layout.addLayout(sheet_buttons)
         self.setWidget(body)
         self._running = None
+        self.case_panel = None  # the open case panel (CasePanel), kept alive while shown
 
     # -- data --------------------------------------------------------------------------------
     def set_task(self, path):
@@ -641,6 +644,16 @@ class ReviewDock(QgsDockWidget):
         if form.exec():
             self.save(jcbh, form.values(), version)
         return form
+
+    def open_case_panel(self):
+        """The enforcement case of the selected patch (or the form to open one), beside the dock."""
+        jcbh = self.selected_jcbh()
+        if jcbh is None:
+            self.message.emit(self.tr("Select a patch first"), 1)
+            return None
+        self.case_panel = CasePanel(self.task_path, jcbh, self)
+        self.case_panel.show()
+        return self.case_panel
 
     def save(self, jcbh, values, version=None):
         """Save a verdict; `version` is the record's version when editing began, so that a colleague's

@@ -3,6 +3,7 @@ from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcess
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ..core.errors import LandEnforcementError
+from ..core.postgis_store import database_refusal
 
 
 def tr(text):
@@ -43,6 +44,13 @@ class LandEnforcementAlgorithm(QgsProcessingAlgorithm):
             return self.execute(parameters, context, feedback)
         except LandEnforcementError as exc:
             message = str(exc)
+        except RuntimeError as exc:  # a shared database refusing this login (bureau mode)
+            refusal = database_refusal(exc)
+            if refusal is None:
+                raise
+            name = self.displayName()
+            message = (f"此登录无权执行“{name}”（{refusal.zh}） / This login may not run '{name}' "
+                       f"(a county login may): {refusal.en}")
         # Raised outside the handler, unchained: a chained error's traceback would keep the layers of
         # every frame it crossed alive past QGIS's exit (a crash when the process ends).
         raise QgsProcessingException(message)

@@ -5,6 +5,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from ..gui.icons import plugin_icon
 from .add_imagery import AddImageryAlgorithm
 from .attach_photos import AttachPhotosAlgorithm
+from .cases import CaseActAlgorithm, CaseReportAlgorithm, ImportCaseSheetAlgorithm, OpenCaseAlgorithm
 from .import_patches import ImportPatchesAlgorithm
 from .import_verification import ImportVerificationAlgorithm
 from .overlay import OverlayAlgorithm
@@ -22,7 +23,8 @@ class LandEnforcementProvider(QgsProcessingProvider):
         for algorithm in (ImportPatchesAlgorithm(), OverlayAlgorithm(), ImportVerificationAlgorithm(),
                           AttachPhotosAlgorithm(), TownshipMetricsAlgorithm(), ExportPackageAlgorithm(),
                           VerifyPackageAlgorithm(), AssignPatchesAlgorithm(), ExportAssignmentsAlgorithm(),
-                          ProgressReportAlgorithm(), AddImageryAlgorithm(), ReviewStateAlgorithm(),
+                          ProgressReportAlgorithm(), AddImageryAlgorithm(), OpenCaseAlgorithm(), CaseActAlgorithm(),
+                          CaseReportAlgorithm(), ImportCaseSheetAlgorithm(), ReviewStateAlgorithm(),
                           SpotCheckDrawAlgorithm(), SpotCheckRecordAlgorithm(), SpotCheckScoreAlgorithm(),
                           PlanningConformityAlgorithm()):
             self.addAlgorithm(algorithm)

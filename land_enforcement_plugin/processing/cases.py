@@ -1,0 +1,168 @@
+"""landenforcement:caseopen, :caseact, :casereport, :importcasesheet — enforcement cases headless."""
+import json
+import os
+
+from qgis.core import (QgsProcessingOutputFile, QgsProcessingOutputNumber, QgsProcessingOutputString,
+                       QgsProcessingParameterEnum, QgsProcessingParameterFile, QgsProcessingParameterFileDestination,
+                       QgsProcessingParameterFolderDestination, QgsProcessingParameterString)
+
+from .base import LandEnforcementAlgorithm, task_database_parameter, tr
+from ..core import cases, schema
+from ..core.errors import LandEnforcementError
+
+
+class CaseAlgorithm(LandEnforcementAlgorithm):
+    def group(self):
+        return tr("Cases")
+
+    def groupId(self):
+        return "cases"
+
+
+class OpenCaseAlgorithm(CaseAlgorithm):
+    ALGORITHM_ID = "caseopen"
+
+    def displayName(self):
+        return tr("Open enforcement case")
+
+    def shortHelpString(self):
+        return tr("Opens an enforcement case (违法案件) over one or several patches (monitoring numbers separated by "
+                  "、 or commas; a patch is in one case at most) with its offender (违法主体: name, type, ID or "
+                  "credit code), project and actual use. Returns the case number (AJ-0001, …); record its acts "
+                  "with caseact, starting with 发现.")
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(task_database_parameter())
+        self.addParameter(QgsProcessingParameterString("PATCHES", tr("Monitoring numbers of the case's patches")))
+        self.addParameter(QgsProcessingParameterString("SUBJECT_NAME", tr("Offender (违法主体)")))
+        self.addParameter(QgsProcessingParameterEnum("SUBJECT_TYPE", tr("Offender type"),
+                                                     schema.SubjectType.values(), defaultValue=0))
+        for name, label in (("SUBJECT_ID", tr("ID number or unified social credit code")),
+                            ("PROJECT", tr("Project name")), ("ACTUAL_USE", tr("Actual use"))):
+            self.addParameter(QgsProcessingParameterString(name, label, optional=True))
+        self.addOutput(QgsProcessingOutputString("CASE", tr("Case number")))
+
+    def execute(self, parameters, context, feedback):
+        jcbhs = self.parameterAsString(parameters, "PATCHES", context).replace(",", "、").replace("，", "、").split("、")
+        facts = {schema.C_SUBJECT_NAME.name: self.parameterAsString(parameters, "SUBJECT_NAME", context),
+                 schema.C_SUBJECT_TYPE.name: schema.SubjectType.values()[
+                     self.parameterAsEnum(parameters, "SUBJECT_TYPE", context)],
+                 schema.C_SUBJECT_ID.name: self.parameterAsString(parameters, "SUBJECT_ID", context),
+                 schema.C_PROJECT.name: self.parameterAsString(parameters, "PROJECT", context),
+                 schema.C_ACTUAL_USE.name: self.parameterAsString(parameters, "ACTUAL_USE", context)}
+        key = cases.open_case(self.parameterAsFile(parameters, "DATABASE", context), jcbhs, facts)
+        feedback.pushInfo(f"{key}")
+        return {"CASE": key}
+
+
+class CaseActAlgorithm(CaseAlgorithm):
+    ALGORITHM_ID = "caseact"
+
+    def displayName(self):
+        return tr("Record case act")
+
+    def shortHelpString(self):
+        return tr("Appends one dated act to an enforcement case (named by its case number or one of its patches' "
+                  "monitoring numbers): 发现, 制止, 报告, 立案, 处罚决定, 移送, 问责, 整改, 整改验收, 结案 or 销号, "
+                  "with its details as JSON keyed by the sheet headers or field names (e.g. {\"罚款金额(元)\": "
+                  "20000, \"处罚决定书文号\": \"…\"}) and attachments (files separated by ;) copied beside the task "
+                  "and hashed. Acts are never changed afterwards; each is audited. Refused, naming the rule: an "
+                  "act before 发现 or dated before it or after today, a penalty decision before 立案, a report "
+                  "not to the county government, a retroactive permit on permanent basic farmland, closing a "
+                  "case on cultivated land by a fine or retroactive permit alone (mnr_2021), closing without "
+                  "accepted rectification or while an ineffective stop is unreported, anything after 结案 but "
+                  "销号.")
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(task_database_parameter())
+        self.addParameter(QgsProcessingParameterString("CASE", tr("Case number, or a monitoring number in the case")))
+        self.addParameter(QgsProcessingParameterEnum("ACT", tr("Act"), schema.ActKind.values(), defaultValue=0))
+        self.addParameter(QgsProcessingParameterString("DATE", tr("Date (YYYY-MM-DD)")))
+        self.addParameter(QgsProcessingParameterString("DETAILS", tr("Details (JSON)"), optional=True))
+        self.addParameter(QgsProcessingParameterString("ATTACHMENTS", tr("Attachments (files separated by ;)"),
+                                                       optional=True))
+        self.addOutput(QgsProcessingOutputNumber("ACT_ID", tr("Act id")))
+        self.addOutput(QgsProcessingOutputString("STATUS", tr("Case status")))
+
+    def execute(self, parameters, context, feedback):
+        task = self.parameterAsFile(parameters, "DATABASE", context)
+        key = cases.case_key_for(task, self.parameterAsString(parameters, "CASE", context))
+        text = self.parameterAsString(parameters, "DETAILS", context).strip()
+        try:
+            typed = json.loads(text) if text else {}
+        except ValueError:
+            typed = None
+        if not isinstance(typed, dict):
+            raise LandEnforcementError(f"办理事项不是 JSON 对象：{text}", f"The details are not a JSON object: {text}")
+        files = [p.strip() for p in self.parameterAsString(parameters, "ATTACHMENTS", context).split(";") if p.strip()]
+        kind = schema.ActKind.values()[self.parameterAsEnum(parameters, "ACT", context)]
+        act_id = cases.record_act(task, key, kind, self.parameterAsString(parameters, "DATE", context),
+                                  cases.details_by_name(typed), files, channel="processing")
+        feedback.pushInfo(f"{key}: {kind}")
+        return {"ACT_ID": act_id, "STATUS": kind}
+
+
+class CaseReportAlgorithm(CaseAlgorithm):
+    ALGORITHM_ID = "casereport"
+
+    def displayName(self):
+        return tr("Case statistics and township case sheets")
+
+    def shortHelpString(self):
+        return tr("Writes the county's case workbook: 违法案件查处整改情况统计表 per township and for the county "
+                  "(cases, areas, fines and confiscations, demolished / confiscated / restored area, transfers to "
+                  "police, court and discipline inspection, persons held accountable, closed rate, overdue), every "
+                  "case's acts, and the cases whose rectification deadline has passed. With a folder, also one "
+                  "case sheet per township to fill in and return (importcasesheet), unlawful patches without a "
+                  "case listed for opening one.")
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(task_database_parameter())
+        self.addParameter(QgsProcessingParameterFileDestination("OUTPUT", tr("Case workbook"), "Excel (*.xlsx)"))
+        self.addParameter(QgsProcessingParameterFolderDestination("SHEETS", tr("Township case sheets folder"),
+                                                                  optional=True, createByDefault=False))
+        self.addOutput(QgsProcessingOutputFile("OUTPUT", tr("Case workbook")))
+        for name, label in (("CASES", tr("Cases")), ("CLOSED", tr("Closed")), ("OVERDUE", tr("Rectification overdue")),
+                            ("SHEET_COUNT", tr("Township case sheets"))):
+            self.addOutput(QgsProcessingOutputNumber(name, label))
+
+    def execute(self, parameters, context, feedback):
+        task = self.parameterAsFile(parameters, "DATABASE", context)
+        output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        rows, late = cases.write_report(task, output)
+        for key, township, deadline in late:
+            feedback.pushWarning(f"{key} {township}: 整改期限 {deadline} 已过 / rectification deadline passed")
+        folder = self.parameterAsString(parameters, "SHEETS", context)
+        sheets = cases.export_case_sheets(task, folder) if folder else []
+        county = rows[-1]
+        feedback.pushInfo(f"{county['case_count']} 案件 / cases, {county['closed_count']} 结案 / closed"
+                          + (f"; {len(sheets)} → {os.path.dirname(sheets[0])}" if sheets else ""))
+        return {"OUTPUT": output, "CASES": county["case_count"], "CLOSED": county["closed_count"],
+                "OVERDUE": len(late), "SHEET_COUNT": len(sheets)}
+
+
+class ImportCaseSheetAlgorithm(CaseAlgorithm):
+    ALGORITHM_ID = "importcasesheet"
+
+    def displayName(self):
+        return tr("Import case sheet")
+
+    def shortHelpString(self):
+        return tr("Appends the acts a township filled into its case sheet (案件办理): each row one act of the case "
+                  "it names; a row without a case number opens a case over its monitoring numbers. Rows already "
+                  "recorded are skipped, so importing the same sheet twice adds nothing. A wrong value stops "
+                  "the import before anything is written; a row a rule refuses stops it there, naming the row.")
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterFile("INPUT", tr("Case sheet (.xlsx or .csv)"),
+                                                     fileFilter="Spreadsheets (*.xlsx *.csv);;All files (*)"))
+        self.addParameter(task_database_parameter())
+        for name, label in (("OPENED", tr("Cases opened")), ("ADDED", tr("Acts added")),
+                            ("UNCHANGED", tr("Rows already recorded"))):
+            self.addOutput(QgsProcessingOutputNumber(name, label))
+
+    def execute(self, parameters, context, feedback):
+        opened, added, unchanged = cases.import_case_sheet(self.parameterAsFile(parameters, "DATABASE", context),
+                                                           self.parameterAsFile(parameters, "INPUT", context))
+        feedback.pushInfo(f"{opened} / {added} / {unchanged}")
+        return {"OPENED": opened, "ADDED": added, "UNCHANGED": unchanged}
