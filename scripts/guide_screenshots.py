@@ -291,8 +291,12 @@ class Season:
             approvals.append(title)
         panel = self.plugin.dock.overlay_panel
         for role, layername in (("townships", "townships"), ("cultivated", "cultivated"),
-                                ("permanent_farmland", "pbf"), ("eco_redline", "eco_redline")):
-            panel.combos[role].setLayer(self.layer_by_source(layername))
+                                ("permanent_farmland", "pbf"), ("eco_redline", "eco_redline"),
+                                ("villages", "villages")):  # the delivered village layer: each patch's 村
+            layer = self.layer_by_source(layername)
+            if layer is None:
+                raise RuntimeError(f"the demo project has no {layername} layer")
+            panel.combos[role].setLayer(layer)
         panel.approvals.setCheckedItems(approvals)
         self.plugin.dock.tabs.setCurrentIndex(1)
         yield 0.3
@@ -406,7 +410,7 @@ class Season:
         review = self.plugin.review
         self.show_only(review)
         self.iface.messageBar().clearWidgets()
-        batch = self.plugin.dock.season_panel.batch.currentText()
+        batch = self.imagery_patch["batch"]  # the quarter the patch was delivered in
         review.batch.setCurrentIndex(max(review.batch.findData(batch), 0))  # the batch filter
         jcbh, name = self.imagery_patch["jcbh"], self.config["inspector"]
         if not review.select_jcbh(jcbh):
@@ -537,6 +541,10 @@ class Season:
         if dialog is None:
             raise RuntimeError("export_package() opened no dialog")
         yield from until(lambda: dialog.runner.idle and dialog.table.rowCount(), 120)  # the checks, in the background
+        # A package per quarter: the imagery patch's batch (its evidence sheet has the imagery page).
+        dialog.batch.setCurrentIndex(dialog.batch.findData(self.imagery_patch["batch"]))
+        yield 0.3
+        yield from until(lambda: dialog.runner.idle and dialog.table.rowCount(), 120)
         yield 0.8
         self.shot("19_export_dialog", dialog)
         # Blocking problems remain in the demo: a draft, then the package verified against its manifest.
