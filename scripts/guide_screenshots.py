@@ -91,7 +91,8 @@ class Season:
         self.plugin = utils.plugins[PLUGIN]
         self.steps = [self.prepare, self.task_window, self.import_dialog, self.office_comparison,
                       self.season, self.review, self.verdict_form, self.spreadsheet, self.assignment,
-                      self.imagery, self.metrics, self.export_dialog, self.postgis, self.processing]
+                      self.imagery, self.metrics, self.export_dialog, self.postgis, self.processing,
+                      self.reshaped]
         self.today = None  # the date "days left" and "overdue" are counted from (config["today"])
         self.imagery_patch = None  # a patch the demo's imagery covers: {"jcbh", "township_code", ...}
         self.current, self.current_name, self.done = None, None, None
@@ -614,6 +615,71 @@ class Season:
         dialog.close()
 
 
+    def reshaped(self):
+        """The province delivers one verified patch again with another shape (last: it changes the task):
+        imported through the import dialog, the report says its areas were dropped and its verdict needs a
+        re-check; the list shows it waiting for the overlay, the form's history carries the 需复核 mark."""
+        from osgeo import ogr, osr
+
+        from qgis.core import QgsGeometry, QgsVectorLayer
+
+        jcbh = self.imagery_patch["jcbh"]
+        patches = QgsVectorLayer(f"{self.config['task']}|layername=patches", "patches", "ogr")
+        patch = next(patches.getFeatures(f"jcbh = '{jcbh}'"))
+        source = os.path.join(os.path.dirname(self.config["task"]), "redelivery", f"wptb_{jcbh}_更正.gpkg")
+        os.makedirs(os.path.dirname(source), exist_ok=True)
+        srs = osr.SpatialReference()
+        srs.ImportFromWkt(patches.crs().toWkt())
+        data = ogr.GetDriverByName("GPKG").CreateDataSource(source)
+        layer = data.CreateLayer("wptb", srs, ogr.wkbMultiPolygon)
+        fields = {"JCBH": "jcbh", "XZQDM": "xzqdm", "XZQMC": "xzqmc", "QSX": "qsx", "HSX": "hsx", "BHLX": "bhlx",
+                  "PC": "batch"}
+        for name in fields:
+            layer.CreateField(ogr.FieldDefn(name, ogr.OFTString))
+        feature = ogr.Feature(layer.GetLayerDefn())
+        for name, column in fields.items():
+            feature.SetField(name, str(patch[column]))
+        grown = QgsGeometry(patch.geometry()).buffer(25, 8)  # the site grew: a larger outline
+        grown.convertToMultiType()
+        feature.SetGeometry(ogr.CreateGeometryFromWkb(bytes(grown.asWkb())))
+        layer.CreateFeature(feature)
+        data = None
+        dock = self.plugin.dock
+        self.show_only(dock)
+        dock.tabs.setCurrentIndex(0)
+        dialog = yield from self.open_modal(lambda: dock.import_patches(source))
+        if dialog.objectName() != "LandEnforcementImportDialog":
+            raise RuntimeError(f"expected the import dialog, got {type(dialog).__name__}")
+        dialog.accept()
+        yield from self.background_done()
+        self.iface.messageBar().clearWidgets()
+        # As a user widens the dock to read the whole note (old and new area).
+        from qgis.PyQt.QtCore import Qt
+
+        table = dock.report_table
+        reason = table.sizeHintForColumn(3) + 24
+        self.window.resizeDocks([dock], [self.plugin.dock.width() + max(reason - table.columnWidth(3), 0)],
+                                Qt.Orientation.Horizontal)
+        yield 0.5
+        self.shot("03b_reimport_reshaped", dock)
+        self.window.resizeDocks([dock], [700], Qt.Orientation.Horizontal)
+        review = self.plugin.review
+        self.show_only(review)
+        review.refresh()
+        review.batch.setCurrentIndex(0)
+        review.search.setText(jcbh)
+        yield 0.5
+        if not review.select_jcbh(jcbh):
+            raise RuntimeError(f"patch {jcbh} is not in the list after the re-import")
+        form = yield from self.open_modal(review.open_form)
+        if form.objectName() != "LandEnforcementVerdictForm":
+            raise RuntimeError(f"expected the verdict form, got {type(form).__name__}")
+        form.resize(820, form.height())  # dragged wider: the history's lines in full
+        yield 0.5
+        self.shot("11b_verdict_recheck", form)
+        form.reject()
+
+
 # ------------------------------------------------------------------------------------ outside
 
 ROOT = Path(__file__).resolve().parent.parent if "__file__" in globals() else None  # unset inside QGIS
@@ -621,7 +687,7 @@ REQUIRED_SHOTS = ("01_qgis_window", "02_task_dock", "03_import_dialog", "04_offi
                   "06_fieldwork_buttons", "07_sheet_rejected_rows", "08_photos", "09_review_window", "10_review_dock",
                   "11_verdict_form", "12_assign_dialog", "13_review_assigned", "14_imagery_dock", "15_imagery_swipe",
                   "16_metrics_window", "17_metrics_dock", "18_metrics_progress", "22_postgis_dialog",
-                  "23_processing_toolbox", "24_processing_overlay")
+                  "23_processing_toolbox", "24_processing_overlay", "03b_reimport_reshaped", "11b_verdict_recheck")
 EVIDENCE_SHOT = "20_evidence_page2"  # not a grab: page 2 of the imagery patch's evidence sheet
 DEMO_FILES = ("demo.json", "demo.qgz", "redlines", "patches", "photos", "verification.xlsx")
 
