@@ -583,6 +583,7 @@ class Season:
 
     def processing(self):
         import processing
+        from qgis.core import QgsProject
         from qgis.PyQt.QtCore import QRect
         import qgis.utils as utils
 
@@ -603,11 +604,12 @@ class Season:
         self.shot("23_processing_toolbox", toolbox, QRect(0, 0, toolbox.width(), bottom))
         layers = {role: self.layer_by_source(name) for role, name in (
             ("TOWNSHIPS", "townships"), ("CULTIVATED", "cultivated"), ("PERMANENT_FARMLAND", "pbf"),
-            ("ECO_REDLINE", "eco_redline"))}
-        approvals = [self.layer_by_source(name) for name, _title in self.config["approval_layers"]]
+            ("ECO_REDLINE", "eco_redline"), ("VILLAGES", "villages"))}
+        approvals = [layer for _source, title in self.config["approval_layers"]  # added in office_comparison
+                     for layer in QgsProject.instance().mapLayersByName(title)]
         dialog = processing.createAlgorithmDialog("landenforcement:overlay", dict(
             {role: layer.id() for role, layer in layers.items() if layer is not None}, DATABASE=self.config["task"],
-            APPROVALS=[layer.id() for layer in approvals if layer is not None]))
+            APPROVALS=[layer.id() for layer in approvals]))
         dialog.resize(900, 760)
         dialog.show()
         yield 1.0
