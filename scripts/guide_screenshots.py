@@ -11,9 +11,9 @@ PYQGIS_STARTUP script too, and drives the steps below one after another from a t
 QGIS's event loop runs between them (modal dialogs are opened from a timer and grabbed while they
 are open). Every step writes one or more PNGs, cropped to the widget that matters or the whole
 window for context, named after the guide's figure number (NN_what.png); afterwards each is
-quantised (and scaled down if still too large) into <out>/<zh|en>/. One image is not a grab: page 2
-of an evidence sheet (before / after imagery) from the draft package the export step wrote,
-rendered with pdftoppm. What depends on the date (days left, overdue) is shown as of `--today`
+quantised (and scaled down if still too large) into <out>/<zh|en>/. Two images are not grabs: pages
+1 (header with township and village, map) and 2 (before / after imagery) of an evidence sheet from the
+draft package the export step wrote, rendered with pdftoppm. What depends on the date (days left, overdue) is shown as of `--today`
 (default 2024-12-20, inside the demo season), so the pictures do not change with the calendar.
 A step whose feature is absent from the plugin (the export dialog, while it is being written) is
 skipped and said; any other failing step fails the run, and the images of a failed run do not
@@ -690,7 +690,9 @@ REQUIRED_SHOTS = ("01_qgis_window", "02_task_dock", "03_import_dialog", "04_offi
                   "11_verdict_form", "12_assign_dialog", "13_review_assigned", "14_imagery_dock", "15_imagery_swipe",
                   "16_metrics_window", "17_metrics_dock", "18_metrics_progress", "22_postgis_dialog",
                   "23_processing_toolbox", "24_processing_overlay", "03b_reimport_reshaped", "11b_verdict_recheck")
-EVIDENCE_SHOT = "20_evidence_page2"  # not a grab: page 2 of the imagery patch's evidence sheet
+# Not grabs: pages of the imagery patch's evidence sheet, (page, height in mm of the top part shown).
+EVIDENCE_SHOTS = {"20a_evidence_page1": (1, 125),  # the header (township, village) and the map
+                  "20_evidence_page2": (2, 180)}  # the before / after imagery
 DEMO_FILES = ("demo.json", "demo.qgz", "redlines", "patches", "photos", "verification.xlsx")
 
 
@@ -726,9 +728,10 @@ def returned_sheet(sheet, jcbh_row=3):
     workbook.save(sheet)
 
 
-def evidence_page(package, jcbh, target, dpi=100):
-    """Page 2 (before / after imagery) of the patch's evidence sheet in the package, its upper part
-    (title, the two images, the notes) as a PNG, rendered with pdftoppm: None when done, else why not."""
+def evidence_page(package, jcbh, target, page, height_mm, dpi=100):
+    """Page `page` of the patch's evidence sheet in the package, its upper `height_mm` (page 1: title,
+    header, map; page 2: the before / after images and notes) as a PNG, rendered with pdftoppm: None
+    when done, else why not."""
     import zipfile
 
     if shutil.which("pdftoppm") is None:
@@ -741,11 +744,12 @@ def evidence_page(package, jcbh, target, dpi=100):
         pdf.write_bytes(archive.read(names[0]))
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     pages = re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE)
-    if not pages or int(pages.group(1)) < 2:
-        return f"the evidence sheet of {jcbh} has no second page (before / after imagery)"
-    width, height = round(210 / 25.4 * dpi), round(180 / 25.4 * dpi)  # the top of the A4 page holds it all
-    subprocess.run(["pdftoppm", "-f", "2", "-l", "2", "-r", str(dpi), "-png", "-singlefile", "-x", "0", "-y", "0",
-                    "-W", str(width), "-H", str(height), str(pdf), str(target.with_suffix(""))], check=True)
+    if not pages or int(pages.group(1)) < page:
+        return f"the evidence sheet of {jcbh} has no page {page}"
+    width, height = round(210 / 25.4 * dpi), round(height_mm / 25.4 * dpi)  # the top of the A4 page
+    subprocess.run(["pdftoppm", "-f", str(page), "-l", str(page), "-r", str(dpi), "-png", "-singlefile",
+                    "-x", "0", "-y", "0", "-W", str(width), "-H", str(height), str(pdf),
+                    str(target.with_suffix(""))], check=True)
     pdf.unlink()
     return None
 
@@ -834,11 +838,13 @@ def main(argv=None):
         return 1
     report = json.loads(report_path.read_text(encoding="utf-8"))
     if report.get("draft_package") and report.get("imagery_patch"):
-        why_not = evidence_page(Path(report["draft_package"]), report["imagery_patch"], raw / f"{EVIDENCE_SHOT}.png")
-        if why_not is None:
-            report["shots"].append({"name": EVIDENCE_SHOT, "step": "evidence_page", "ok": True})
-        else:
-            report["errors"].append({"step": "evidence_page", "error": why_not})
+        for name, (page, height_mm) in EVIDENCE_SHOTS.items():
+            why_not = evidence_page(Path(report["draft_package"]), report["imagery_patch"], raw / f"{name}.png",
+                                    page, height_mm)
+            if why_not is None:
+                report["shots"].append({"name": name, "step": "evidence_page", "ok": True})
+            else:
+                report["errors"].append({"step": "evidence_page", "error": why_not})
     taken = {shot["name"] for shot in report["shots"] if shot["ok"]}
     problems = [f"step {e['step']} failed:\n{e['error']}" for e in report["errors"]]
     problems += [f"missing screenshot {name}" for name in REQUIRED_SHOTS if name not in taken]
