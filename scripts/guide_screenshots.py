@@ -673,6 +673,17 @@ class Season:
         yield 0.5
         if not review.select_jcbh(jcbh):
             raise RuntimeError(f"patch {jcbh} is not in the list after the re-import")
+        review.table.clearSelection()  # the row's own tint in view
+        for column in (1, 2):  # Township, Area: widened by hand to read what they say
+            review.table.resizeColumnToContents(column)
+        yield 0.3
+        from qgis.PyQt.QtCore import QRect
+
+        table = review.table
+        bottom = (table.mapTo(review, table.rect().topLeft()).y() + table.horizontalHeader().height()
+                  + table.rowHeight(0) + 2 * table.frameWidth() + 4)
+        self.shot("10b_review_needs_overlay", review, QRect(0, 0, review.width(), bottom))
+        review.select_jcbh(jcbh)
         form = yield from self.open_modal(review.open_form)
         if form.objectName() != "LandEnforcementVerdictForm":
             raise RuntimeError(f"expected the verdict form, got {type(form).__name__}")
@@ -689,7 +700,8 @@ REQUIRED_SHOTS = ("01_qgis_window", "02_task_dock", "03_import_dialog", "04_offi
                   "06_fieldwork_buttons", "07_sheet_rejected_rows", "08_photos", "09_review_window", "10_review_dock",
                   "11_verdict_form", "12_assign_dialog", "13_review_assigned", "14_imagery_dock", "15_imagery_swipe",
                   "16_metrics_window", "17_metrics_dock", "18_metrics_progress", "22_postgis_dialog",
-                  "23_processing_toolbox", "24_processing_overlay", "03b_reimport_reshaped", "11b_verdict_recheck")
+                  "23_processing_toolbox", "24_processing_overlay", "03b_reimport_reshaped", "10b_review_needs_overlay",
+                  "11b_verdict_recheck")
 # Not grabs: pages of the imagery patch's evidence sheet, (page, height in mm of the top part shown).
 EVIDENCE_SHOTS = {"20a_evidence_page1": (1, 125),  # the header (township, village) and the map
                   "20_evidence_page2": (2, 180)}  # the before / after imagery
