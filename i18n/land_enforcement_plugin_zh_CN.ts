@@ -1684,6 +1684,11 @@
             <source>All batches</source>
             <translation>全部批次</translation>
         </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="92" />
+            <source>mu</source>
+            <translation>亩</translation>
+        </message>
     </context>
     <context>
         <name>OverlayPanel</name>

@@ -286,8 +286,9 @@ MEASURES_REQUIRED_UNLESS = RectificationStatus.NOT_STARTED
 CHANNEL_FORM = "form"
 CHANNEL_SPREADSHEET = "spreadsheet"
 CHANNEL_QFIELD = "qfield"
+CHANNEL_IMPORT = "import"  # a patch delivered again with another shape marks its record 需复核
 CHANNEL_LABELS = {CHANNEL_FORM: ("表单", "Form"), CHANNEL_SPREADSHEET: ("核查表", "Verification sheet"),
-                  CHANNEL_QFIELD: ("QField", "QField")}  # zh, en
+                  CHANNEL_QFIELD: ("QField", "QField"), CHANNEL_IMPORT: ("图斑导入", "Patch import")}  # zh, en
 
 # Township metrics (乡镇统计与问责预警): one row per township plus the county row.
 TOWNSHIP_METRICS_TABLE = "township_metrics"

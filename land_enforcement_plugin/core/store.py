@@ -621,7 +621,7 @@ class OgrTaskStore(TaskStore):
             mark = f"图斑形状已变（{now_iso()[:10]} 重新导入）：面积 {old} → {new}，核查结论需复核"
             self._ds.ExecuteSQL(f"UPDATE {schema.VERIFICATIONS_TABLE} SET {schema.RECHECK.name} = "
                                 f"{_sql_quote(mark)} {where}")
-            self._audit_verification(record.jcbh, schema.RECHECK.name, None, mark, "import", None, False)
+            self._audit_verification(record.jcbh, schema.RECHECK.name, None, mark, None, schema.CHANNEL_IMPORT, False)
             zh += "；核查记录已标记需复核"
             en += "; its verification record is marked for re-check"
         return ImportIssue(record.row, record.jcbh, "note", "reshaped", zh, en)

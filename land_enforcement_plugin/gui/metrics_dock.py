@@ -89,7 +89,7 @@ class MetricsDock(QgsDockWidget):
         self.pbf = QDoubleSpinBox()
         self.general = QDoubleSpinBox()
         for box in (self.pbf, self.general):
-            box.setSuffix(" 亩")
+            box.setSuffix(" " + self.tr("mu"))
             box.setRange(0, 100000)
         self._clear_thresholds()
         thresholds = QFormLayout()
