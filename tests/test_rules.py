@@ -3,6 +3,7 @@ numbered problem, each asserting the corrected figure."""
 import json
 
 import pytest
+import test_overlay
 from conftest import SQUARE, patch_row, shift, write_patches
 
 from land_enforcement_plugin.core import metrics, rules, schema
@@ -342,3 +343,153 @@ def test_verdict_form_requires_land_use_for_unlawful_and_keeps_the_discovery_dat
     form.widgets[schema.V_LAND_USE].setCurrentIndex(form.widgets[schema.V_LAND_USE].findData("建设用地"))
     form.widgets[schema.V_DISCOVERY_DATE].setDate(QDate(2024, 3, 2))
     assert save.isEnabled() and form.values()["discovery_date"] == "2024-03-02"
+
+
+# -- schema 8 -----------------------------------------------------------------------------------------
+def test_a_schema_7_task_gets_the_new_columns_and_keeps_its_records(tmp_path, task_path, monkeypatch):
+    from qgis.core import QgsVectorLayer
+
+    from land_enforcement_plugin.core import store as store_module
+    from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+    from land_enforcement_plugin.core.store import GeoPackageTaskStore
+
+    src = write_patches(str(tmp_path / "a.shp"), [patch_row("A1")])
+    old_fields = schema.PATCH_SOURCE_FIELDS_V1 + (schema.DELIVERED_TOWNSHIP,)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 7)  # the plugin as it was at schema 7
+    monkeypatch.setattr(schema, "PATCH_SOURCE_FIELDS", old_fields)
+    monkeypatch.setattr(store_module, "_COMPARED", [f.name for f in old_fields] + ["src_attrs"])
+    import_patches(task_path, ImportOptions(src))
+    monkeypatch.undo()
+
+    store = GeoPackageTaskStore.open(task_path)
+    try:
+        assert store.summary().schema_version == 8
+        store.apply_verifications({"A1": {"verdict": "违法", "discovery_date": "2024-03-02"}}, schema.CHANNEL_FORM)
+        assert store.verifications()["A1"]["discovery_date"] == "2024-03-02"
+    finally:
+        store.close()
+    for table, names in ((schema.PATCHES_LAYER, ("nature_reserve_m2", "pbf_or_reserve_m2", "delivered_cultivated_m2")),
+                         (schema.PATCH_TOWNSHIPS_TABLE, ("nature_reserve_m2", "pbf_or_reserve_m2")),
+                         (schema.TOWNSHIP_METRICS_TABLE, tuple(f.name for f in schema.METRIC_FIELDS_V8))):
+        layer = QgsVectorLayer(f"{task_path}|layername={table}", table, "ogr")
+        assert set(names) <= set(layer.fields().names()), table
+        del layer
+
+
+def test_a_part_overlaid_before_schema_8_counts_its_farmland_as_farmland_or_reserve():
+    old = part("O", cultivated_mu=6, pbf_mu=6)
+    old["nature_reserve_m2"] = old["pbf_or_reserve_m2"] = None
+    row = township(compute_metrics([old], {"O": unlawful()}, "370323"))
+    assert row["unlawful_pbf_or_reserve_mu"] == pytest.approx(6) and row["interview_flag"] == 1
+
+
+def test_the_delivered_monitored_cultivated_area_is_read_from_jcgdmj(tmp_path, task_path):
+    from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+    from land_enforcement_plugin.core.store import GeoPackageTaskStore
+
+    rows = [patch_row("A1", JCGDMJ=1234.5), patch_row("A2", wkt=shift(SQUARE, 0.01), JCGDMJ=None)]
+    fields = ("JCBH", "XZQDM", "XZQMC", "TBMJ", "QSX", "HSX", "PC", "JCGDMJ")
+    import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows, fields=fields)))
+    store = GeoPackageTaskStore.open(task_path)
+    try:
+        facts = metrics.patch_facts(store)
+    finally:
+        store.close()
+    assert facts["A1"].delivered_cultivated_m2 == pytest.approx(1234.5) and facts["A2"].delivered_cultivated_m2 is None
+
+
+# -- 自然保护地 in both engines ----------------------------------------------------------------------------
+def _hand_reserve():
+    return test_overlay.layer("reserve", 4548, [(test_overlay.rect(75, 50, 150, 100), {})])
+
+
+def _p1_reserve_areas(location):
+    from land_enforcement_plugin.core.store import open_task
+
+    store = open_task(location)
+    try:
+        parts = [p for p in store.township_parts() if p["jcbh"] == "P1"]
+    finally:
+        store.close()
+    return (sum(p["nature_reserve_m2"] for p in parts), sum(p["pbf_or_reserve_m2"] for p in parts),
+            sum(p["pbf_m2"] for p in parts))
+
+
+reserve_task = test_overlay.hand_task  # the hand-built GeoPackage task (a fixture)
+
+
+def test_the_nature_reserve_overlay_in_the_task_local_engine(reserve_task):
+    """P1 (100 × 100 m) has 2500 m² farmland (50 × 50) and 3750 m² reserve (75 × 50), 1250 m² in both."""
+    from land_enforcement_plugin.core.overlay_run import run_overlay
+
+    inputs = test_overlay.hand_built_inputs()
+    inputs.nature_reserve = _hand_reserve()
+    try:
+        run_overlay(reserve_task, inputs)
+    finally:
+        del inputs
+    assert _p1_reserve_areas(reserve_task) == pytest.approx((3750, 5000, 2500))
+
+
+def test_the_nature_reserve_overlay_in_the_database_equals_the_local_one(reserve_task, pg_cluster):
+    from test_postgis_overlay import SERVICE, _execute, _export, pg_layer
+
+    from land_enforcement_plugin.core.ellipsoid import AreaMode
+    from land_enforcement_plugin.core.office_comparison import OverlayInputs
+    from land_enforcement_plugin.core.overlay_run import run_overlay
+    from land_enforcement_plugin.core.postgis_overlay import ENGINE_POSTGIS
+    from land_enforcement_plugin.core.postgis_store import upload_task
+
+    _execute(pg_cluster, "DROP SCHEMA IF EXISTS reserve CASCADE; CREATE SCHEMA reserve")
+    local = test_overlay.hand_built_inputs()
+    reserve = _hand_reserve()
+    try:
+        for name, layer in (("townships", local.townships), ("pbf", local.permanent_farmland), ("reserve", reserve)):
+            _export(layer, name, "reserve")
+    finally:
+        del local, reserve
+    location = upload_task(reserve_task, f"pg:{SERVICE}/reserve_sql")
+    inputs = OverlayInputs(pg_layer("townships", "reserve"), permanent_farmland=pg_layer("pbf", "reserve"),
+                           nature_reserve=pg_layer("reserve", "reserve"), area_mode=AreaMode.PLANAR)
+    try:
+        run = run_overlay(location, inputs)
+    finally:
+        del inputs
+    assert run.engine == ENGINE_POSTGIS
+    assert _p1_reserve_areas(location) == pytest.approx((3750, 5000, 2500))
+
+
+# -- the demo county ------------------------------------------------------------------------------------
+def test_demo_county_counts_each_place_once_and_explains_a_case(season, tmp_path, qgis_processing):
+    import processing
+    from qgis.core import QgsApplication
+    from test_submission import copy_task
+
+    from land_enforcement_plugin.processing.provider import LandEnforcementProvider
+
+    task = copy_task(season, str(tmp_path))
+    provider = LandEnforcementProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    try:
+        from land_enforcement_plugin.core.store import GeoPackageTaskStore
+
+        store = GeoPackageTaskStore.open(task)
+        try:
+            result = metrics.township_metrics(store)
+            repeats = sum(1 for _, repeat, _ in store.patch_batches().values() if repeat)
+        finally:
+            store.close()
+        county = result.rows[-1]
+        assert repeats >= 1 and county["patch_count"] == 120 - repeats  # a place back in a later quarter: once
+        case = next(f for f in result.flags if f["kind"] == "案件")
+        jcbh, code = case["jcbhs"][0], case["xzqdm"]
+        explained = processing.run("landenforcement:townshipmetrics",
+                                   {"DATABASE": task, "EXPLAIN": f"{code} case_flag_count"})["EXPLANATION"]
+        assert jcbh in explained.split()
+        by_ratio = processing.run("landenforcement:townshipmetrics",
+                                  {"DATABASE": task, "EXPLAIN": f"{code} unlawful_cultivated_mu"})["EXPLANATION"]
+        row = next(r for r in result.rows if r["xzqdm"] == code)
+        assert sum(float(line.split("\t")[1]) for line in by_ratio.splitlines()) == pytest.approx(
+            row["unlawful_cultivated_mu"], abs=1e-3)
+    finally:
+        QgsApplication.processingRegistry().removeProvider(provider)

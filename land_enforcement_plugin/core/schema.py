@@ -156,7 +156,7 @@ DELIVERED_TOWNSHIP = Field("delivered_township", "下发乡镇", "Delivered town
 # The cultivated area the delivery states (监测耕地面积, m² as delivered; schema 8): compared with the
 # overlay's cultivated area per patch, never used in a figure.
 DELIVERED_CULTIVATED = Field("delivered_cultivated_m2", "下发耕地面积", "Delivered cultivated area", "real",
-                             ("JCGDMJ", "监测耕地面积", "GDMJ", "耕地面积", "ZYGDMJ", "占用耕地面积"))
+                             ("JCGDMJ", "监测耕地面积", "ZYGDMJ", "占用耕地面积"))
 
 # The patch fields of schema version 1 (migration 1 creates these, and only these, forever).
 PATCH_SOURCE_FIELDS_V1 = (JCBH, XZQDM, XZQMC, TBMJ, QSX, HSX, BHLX, PC)
