@@ -1397,139 +1397,144 @@
     <context>
         <name>MetricsDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="240" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="256" />
             <source>Township metrics</source>
             <translation>乡镇指标</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="111" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="121" />
             <source>Unlawful cultivated ratio above</source>
             <translation>违法占用耕地比例超过</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="113" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="123" />
             <source>Warning interview: general cultivated land from</source>
             <translation>约谈预警：一般耕地达到</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="114" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="124" />
             <source>Recompute</source>
             <translation>重新统计</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="116" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="126" />
             <source>Township map</source>
             <translation>乡镇专题图</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="184" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="194" />
             <source>Unlawful area by township (mu)</source>
             <translation>各乡镇违法面积（亩）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="365" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="381" />
             <source>{n} townships over a threshold: {names}; {cases} single cases</source>
             <translation>{n} 个乡镇超过阈值：{names}；单宗超标 {cases} 宗</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="416" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="432" />
             <source>Run the office comparison with a townships layer first</source>
             <translation>请先使用乡镇界图层运行内业比对</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="170" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="180" />
             <source>Batch</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="192" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="202" />
             <source>Figures</source>
             <translation>统计</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="195" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="205" />
             <source>Progress by township and person</source>
             <translation>乡镇与责任人进度</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="212" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="224" />
             <source>All batches</source>
             <translation>全部批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="112" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="122" />
             <source>Warning interview: permanent farmland or nature reserve from</source>
             <translation>警示约谈：永久基本农田或自然保护地达到</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="120" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="130" />
             <source>Rules profile…</source>
             <translation>问责口径…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="128" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="138" />
             <source>Save rules as the bureau's</source>
             <translation>存为本局口径</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="155" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="165" />
             <source>Click a figure to see the patches it is summed from</source>
             <translation>点击指标，列出计入该指标的图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="158" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="168" />
             <source>JCBH</source>
             <translation>监测编号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="158" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="168" />
             <source>Contribution</source>
             <translation>计入数值</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="193" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="203" />
             <source>Why this figure</source>
             <translation>指标来源</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="194" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="204" />
             <source>Flags and their rules</source>
             <translation>问责线索与依据</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="305" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="321" />
             <source>Rules saved as the bureau's</source>
             <translation>已存为本局口径</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="308" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="324" />
             <source>Rules profile</source>
             <translation>问责口径</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="355" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="371" />
             <source>incomplete ({n})</source>
             <translation>待补用地类型（{n}）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="356" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="372" />
             <source>用地类型 missing: {jcbhs}</source>
             <translation>缺少用地类型：{jcbhs}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="123" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="133" />
             <source>Bundled: {name}</source>
             <translation>内置：{name}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="125" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="135" />
             <source>The bureau's own</source>
             <translation>本局口径</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="126" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="136" />
             <source>From a file…</source>
             <translation>从文件读取…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="224" />
+            <source>{year} (annual and quarterly batches)</source>
+            <translation>{year} 年度执法（年度与季度批次）</translation>
         </message>
     </context>
     <context>

@@ -127,6 +127,16 @@ def test_4_mu_farmland_and_7_mu_general_is_an_11_mu_case_flagged_by_yuanqu():
     assert compute_metrics([part("C", cultivated_mu=9, pbf_mu=4)], {"C": unlawful()}, "370323").flagged_patches == []
 
 
+def test_patches_sharing_a_case_number_are_one_case():
+    parts = [part("X", cultivated_mu=6), part("Y", B, cultivated_mu=6)]
+    assert compute_metrics(parts, {"X": unlawful(), "Y": unlawful()}, "370323").flagged_patches == []
+    result = compute_metrics(parts, {"X": unlawful(case_no="源自然资罚〔2024〕3号"),
+                                     "Y": unlawful(case_no="源自然资罚〔2024〕3号")}, "370323")
+    assert [case["jcbhs"] for case in result.flagged_patches] == [["X", "Y"]]
+    assert result.flagged_patches[0]["unlawful_cultivated_mu"] == pytest.approx(12)
+    assert result.rows[-1]["case_flag_count"] == 1
+
+
 # -- 4. the township interview with nature reserves ------------------------------------------------
 def test_farmland_and_nature_reserve_reach_5_mu_as_a_union_never_a_sum():
     # 3 mu farmland and 3 mu reserve overlapping by 1 mu: 5 mu on either, an interview.
@@ -493,3 +503,30 @@ def test_demo_county_counts_each_place_once_and_explains_a_case(season, tmp_path
             row["unlawful_cultivated_mu"], abs=1e-3)
     finally:
         QgsApplication.processingRegistry().removeProvider(provider)
+
+
+def test_metrics_dock_offers_a_year_and_explains_a_clicked_figure(plugin_iface, season, tmp_path):
+    import land_enforcement_plugin
+    from test_gui import wait_for
+    from test_submission import copy_task
+
+    task = copy_task(season, str(tmp_path))
+    plugin = land_enforcement_plugin.classFactory(plugin_iface)
+    plugin.initGui()
+    try:
+        plugin.dock.set_task(task)
+        dock = plugin.metrics
+        wait_for(lambda: dock.runner.idle)
+        assert dock.batch.findData("year:2024") > 0
+        dock.batch.setCurrentIndex(dock.batch.findData("year:2024"))
+        wait_for(lambda: dock.runner.idle)
+        county = dock.result.rows[-1]
+        row = next(r for r in range(dock.table.rowCount()) if dock.table.item(r, 0).data(0x0100) == county["xzqdm"])
+        column = next(c for c in range(dock.table.columnCount())
+                      if dock.table.item(row, c).data(0x0100 + 1) == "unlawful_count")
+        dock.table.cellClicked.emit(row, column)
+        assert dock.explanation.rowCount() == county["unlawful_count"]
+        assert dock.flags.rowCount() == len(dock.result.flags) > 0
+        assert "yuanqu_2023" in dock.table.horizontalHeaderItem(7).toolTip()  # the ratio column's rule
+    finally:
+        plugin.unload()

@@ -251,7 +251,8 @@ def compute_metrics(parts, records, county_code, profile=None, facts=None):
     counted = counted_once(facts, records)
     townships = defaultdict(_Sums)
     incomplete = defaultdict(list)
-    flags, cases, differences = [], [], []
+    flags, differences = [], []
+    cases_parts = {}  # case number (a lone patch: its JCBH) -> ([jcbh], parts)
     for jcbh in sorted(counted):
         patch_parts, record, patch_facts = by_patch[jcbh], records.get(counted[jcbh]) or {}, facts[jcbh]
         on_pbf = sum(p["pbf_m2"] for p in patch_parts) > 0
@@ -263,7 +264,12 @@ def compute_metrics(parts, records, county_code, profile=None, facts=None):
         main = main_township(patch_parts)
         _count_patch(townships[main], jcbh, patch_parts, record, patch_facts, profile)
         _patch_flags(jcbh, main, names[main], patch_parts, record, patch_facts, profile, townships[main],
-                     cases, flags, differences)
+                     flags, differences)
+        if record.get("verdict") == _V.UNLAWFUL.value:
+            case = cases_parts.setdefault(record.get("case_no") or jcbh, ([], []))
+            case[0].append(jcbh)
+            case[1].extend(patch_parts)
+    cases = _case_flags(cases_parts, names, profile, townships, flags)
     county = _Sums()
     rows = []
     for xzqdm in sorted(townships):
@@ -280,25 +286,36 @@ def compute_metrics(parts, records, county_code, profile=None, facts=None):
                          differences, counted, sums)
 
 
-def _patch_flags(jcbh, xzqdm, xzqmc, patch_parts, record, facts, profile, sums, cases, flags, differences):
-    verdict = record.get("verdict")
-    pbf = mu(sum(p["pbf_m2"] for p in patch_parts))
-    cultivated = mu(sum(p["cultivated_m2"] for p in patch_parts))
-    general = mu(sum(p["general_cultivated_m2"] for p in patch_parts))
-    if verdict == _V.UNLAWFUL.value:
-        # yuanqu_2023 三(三): a case on ≥ 5 亩 of farmland or ≥ 10 亩 of cultivated land (all of it).
+def _case_flags(cases_parts, names, profile, townships, flags):
+    """yuanqu_2023 三(三): a case on ≥ 5 亩 of farmland or ≥ 10 亩 of cultivated land (all of it,
+    farmland included). A case is a 违法 patch, or the 违法 patches sharing a case number; it is
+    counted in the township of its largest part."""
+    cases = []
+    for case_no, (jcbhs, parts) in sorted(cases_parts.items()):
+        pbf = mu(sum(p["pbf_m2"] for p in parts))
+        cultivated = mu(sum(p["cultivated_m2"] for p in parts))
+        general = mu(sum(p["general_cultivated_m2"] for p in parts))
         hits = [rule for rule, value in (("case_pbf_mu", pbf), ("case_cultivated_mu", cultivated))
                 if _at_least(value, profile[rule])]
-        if hits:
-            sums.put("case_flag_count", jcbh, 1)
-            rule = profile.rule(hits[0])
-            cases.append({"jcbh": jcbh, "xzqdm": xzqdm, "xzqmc": xzqmc, "unlawful_pbf_mu": pbf,
-                          "unlawful_cultivated_mu": cultivated, "unlawful_general_cultivated_mu": general,
-                          "rules": hits, "source": rule.cited})
-            flags.append(_rule_flag("案件", xzqdm, xzqmc, [jcbh], cultivated if hits[0] == "case_cultivated_mu" else pbf,
-                                    rule, f"单宗违法占用永久基本农田 {pbf:.2f} 亩、耕地 {cultivated:.2f} 亩，"
-                                          f"达到永久基本农田≥{profile['case_pbf_mu']:g}亩或耕地≥"
-                                          f"{profile['case_cultivated_mu']:g}亩（启动责任追究）"))
+        if not hits:
+            continue
+        largest = max(parts, key=lambda p: (p["area_m2"], p["jcbh"]))
+        xzqdm = main_township(parts)
+        townships[xzqdm].put("case_flag_count", largest["jcbh"], 1)
+        rule = profile.rule(hits[0])
+        cases.append({"jcbh": jcbhs[0], "jcbhs": jcbhs, "case_no": case_no, "xzqdm": xzqdm, "xzqmc": names[xzqdm],
+                      "unlawful_pbf_mu": pbf, "unlawful_cultivated_mu": cultivated,
+                      "unlawful_general_cultivated_mu": general, "rules": hits, "source": rule.cited})
+        flags.append(_rule_flag("案件", xzqdm, names[xzqdm], jcbhs, cultivated if hits[0] == "case_cultivated_mu" else pbf,
+                                rule, f"{'单宗' if len(jcbhs) == 1 else f'{len(jcbhs)} 宗'}违法占用永久基本农田 "
+                                      f"{pbf:.2f} 亩、耕地 {cultivated:.2f} 亩，达到永久基本农田≥"
+                                      f"{profile['case_pbf_mu']:g}亩或耕地≥{profile['case_cultivated_mu']:g}亩"
+                                      "（启动责任追究）"))
+    return cases
+
+
+def _patch_flags(jcbh, xzqdm, xzqmc, patch_parts, record, facts, profile, sums, flags, differences):
+    verdict = record.get("verdict")
     if (verdict == _V.LAWFUL.value and record.get("land_use") in profile["concealment_land_uses"]
             and sum(p.get("approved_m2") or 0.0 for p in patch_parts) <= 0):
         sums.put("suspect_concealed_count", jcbh, 1)

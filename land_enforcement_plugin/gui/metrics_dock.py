@@ -40,6 +40,16 @@ _OVER = QColor(248, 203, 173)
 CHOROPLETH_NAMES = ("乡镇违法占用耕地比例", "Unlawful cultivated ratio by township")
 
 
+_YEAR = "year:"  # the batch filter's data for a whole year
+
+
+def _year_of(batch):
+    try:
+        return season.batch_kind(batch)[0]
+    except LandEnforcementError:
+        return None
+
+
 def choropleth_name():
     """The choropleth layer's name, in the UI's language only."""
     return CHOROPLETH_NAMES[0] if ui_is_chinese() else CHOROPLETH_NAMES[1]
@@ -209,7 +219,11 @@ class MetricsDock(QgsDockWidget):
             except Exception:  # no task yet: the figures say why
                 batches = []
         self._read_thresholds()
-        refill_choices(self.batch, self.tr("All batches"), [(batch, batch) for batch in batches])
+        # A year's enforcement (its annual and quarterly batches, a repeat once) first, then each batch.
+        years = sorted({year for year in (_year_of(batch) for batch in batches) if year is not None})
+        refill_choices(self.batch, self.tr("All batches"),
+                       [(self.tr("{year} (annual and quarterly batches)").format(year=year), f"{_YEAR}{year}")
+                        for year in years] + [(batch, batch) for batch in batches])
         self.recompute()
 
     def _store(self):
@@ -228,11 +242,13 @@ class MetricsDock(QgsDockWidget):
             self.result = None
             return
         path, batch = self.task_path, self.batch.currentData()
+        year = int(batch[len(_YEAR):]) if batch and batch.startswith(_YEAR) else None
+        batch = None if year else batch
 
         def work(_feedback):
             store = open_task(path)
             try:
-                figures = metrics.township_metrics(store, batch=batch)
+                figures = metrics.township_metrics(store, batch=batch, year=year)
             finally:
                 store.close()
             return figures, season.progress(path, batch)
