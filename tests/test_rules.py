@@ -229,7 +229,7 @@ def test_suspected_concealment_and_rectification_in_doubt_are_listed_per_townshi
     assert kinds == {("疑似瞒报", "F"), ("整改存疑", "R")}
 
 
-def test_delivered_cultivated_area_differs_from_the_computed_one():
+def test_delivered_cultivated_area_differs_from_the_computed_one(tmp_path):
     parts = [part("X", cultivated_mu=6), part("Y", cultivated_mu=6)]
     facts = {"X": PatchFacts(delivered_cultivated_m2=10 * MU), "Y": PatchFacts(delivered_cultivated_m2=6.05 * MU)}
     result = compute_metrics(parts, {}, "370323", facts=facts)
@@ -237,6 +237,12 @@ def test_delivered_cultivated_area_differs_from_the_computed_one():
     assert by_jcbh["X"]["difference_mu"] == pytest.approx(4) and by_jcbh["X"]["large"]
     assert not by_jcbh["Y"]["large"]
     assert [f["jcbhs"] for f in result.flags if f["kind"] == "面积差异"] == [["X"]]
+    import openpyxl
+
+    path = str(tmp_path / "m.xlsx")
+    metrics.write_metrics_workbook(result, path)
+    sheet = openpyxl.load_workbook(path)["耕地面积核对"]
+    assert [(r[0], r[6]) for r in sheet.iter_rows(min_row=2, values_only=True)] == [("X", "是"), ("Y", None)]
 
 
 # -- 7. the calendar ----------------------------------------------------------------------------------

@@ -493,6 +493,15 @@ def add_accountability_sheet(book, result, title):
     return workbook.add_table(book, title, _ACCOUNTABILITY_HEADERS, accountability_rows(result), {})
 
 
+def add_cultivated_differences_sheet(book, result, title):
+    """Per patch: the cultivated area the delivery states against the overlay's, large ones marked."""
+    rows = [[d["jcbh"], d["xzqdm"], d["xzqmc"], d["delivered_mu"], d["computed_mu"], d["difference_mu"],
+             "是" if d["large"] else None] for d in result.cultivated_differences]
+    return workbook.add_table(book, title, ("监测编号", "乡镇代码", "乡镇名称", "下发耕地面积(亩)", "计算耕地面积(亩)",
+                                            "差值(亩)", "差异较大"), rows,
+                              {3: workbook.MU_FORMAT, 4: workbook.MU_FORMAT, 5: workbook.MU_FORMAT})
+
+
 def add_rules_sheet(book, profile, title):
     """The rules the figures were computed with, each with its document, clause and words (问责口径)."""
     rows = [[rule.name, rule.zh, "、".join(rule.value) if isinstance(rule.value, list) else rule.value,
@@ -505,5 +514,7 @@ def write_metrics_workbook(result, path):
     book = workbook.new_workbook()
     add_summary_sheet(book, result, "乡镇统计")
     add_accountability_sheet(book, result, "问责线索")
+    if result.cultivated_differences:
+        add_cultivated_differences_sheet(book, result, "耕地面积核对")
     add_rules_sheet(book, result.profile, f"问责口径 {result.profile.version}")
     workbook.save(book, path)
