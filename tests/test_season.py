@@ -196,7 +196,9 @@ def test_season_tab_review_and_metrics_docks(two_batches, plugin_iface, tmp_path
         written = panel.export_lists(str(tmp_path / "lists"))
         assert len([p for p in written if p.endswith(".xlsx")]) == 2
         metrics_dock = plugin.metrics
-        assert [metrics_dock.batch.itemData(i) for i in range(metrics_dock.batch.count())] == [None, "2024年度", "2025Q1"]
+        # Each year's enforcement first (annual and quarterly batches, a repeat once: issue 16), then each batch.
+        assert [metrics_dock.batch.itemData(i) for i in range(metrics_dock.batch.count())] == [
+            None, "year:2024", "year:2025", "2024年度", "2025Q1"]
         metrics_dock._fill_progress(control.progress(task, today=TODAY))
         names = {metrics_dock.progress.item(r, 2).text() for r in range(metrics_dock.progress.rowCount())}
         assert {"张田长", "王田长"} <= names
