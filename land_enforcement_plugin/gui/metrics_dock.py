@@ -343,7 +343,10 @@ class MetricsDock(QgsDockWidget):
     def _rule_tip(self, name):
         """The rules a figure follows, each with its document and clause."""
         profile = self.result.profile
-        return "\n".join(f"{profile.rule(r).zh}：{profile[r]}（{profile.rule(r).cited}）"
+        def shown(value):
+            return "、".join(value) if isinstance(value, list) else f"{value:g}" if isinstance(value, float) else value
+
+        return "\n".join(f"{profile.rule(r).zh}：{shown(profile[r])}（{profile.rule(r).cited}）"
                          for r in _FIGURE_RULES.get(name, ()))
 
     def _fill(self, result):
