@@ -149,37 +149,32 @@
             <translation>红线叠加分析（内业比对）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="25" />
-            <source>Overlays the task's patches on cultivated land, permanent basic farmland, the ecological red line and approvals, and splits them by township. Areas are ellipsoidal on the CGCS2000 ellipsoid unless planar is chosen; each is the area of the intersection with the union of the layer's polygons, so overlaps never count twice. Suggests 合法 when the approved share reaches the threshold and flags patches touching farmland or the ecological red line as high priority, without touching any verdict. With a village layer, each patch gets the name of the village holding its largest part. Shapefiles are read in the encoding their bytes show (or the one set on the layer in QGIS); unreadable text stops the run. A layer without a CRS is an error unless LAYER_CRS gives the CRS of such layers. Re-running recomputes only what changed.</source>
-            <translation>将任务库中的卫片图斑与耕地、永久基本农田、生态保护红线和用地审批叠加，并按乡镇拆分。除非选择平面面积，面积均按 CGCS2000 椭球计算；每项面积是图斑与该图层多边形并集的相交面积，重叠部分不会重复计算。已批面积占比达到阈值时建议判定为“合法”，涉及基本农田或生态保护红线的图斑标记为重点图斑，不改动任何核查结论。给了村界图层时，每个图斑记录其最大部分所在村的名称。Shapefile 按属性字节所示的编码读取（或按 QGIS 中为图层设置的编码）；有无法解读的文字时停止运行。没有坐标系的图层报错，除非用 LAYER_CRS 指定这类图层的坐标系。重新运行时只重算有变化的部分。</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="38" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="39" />
             <source>Townships (XZQDM, XZQMC)</source>
             <translation>乡镇（XZQDM、XZQMC）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="39" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="40" />
             <source>Cultivated land</source>
             <translation>耕地</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="40" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="41" />
             <source>Permanent basic farmland</source>
             <translation>永久基本农田</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="42" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="43" />
             <source>Ecological red line</source>
             <translation>生态保护红线</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="44" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="47" />
             <source>Approvals (each with its document number field)</source>
             <translation>用地审批（各带批文号字段）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="47" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="50" />
             <source>Villages (CJMC, 村名称)</source>
             <translation>村界（CJMC、村名称）</translation>
         </message>
@@ -204,27 +199,27 @@
             <translation>平面面积（工作坐标系）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="54" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="57" />
             <source>Land-use codes counted as cultivated (when the layer has DLBM)</source>
             <translation>计为耕地的地类编码（图层有 DLBM 字段时）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="57" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="60" />
             <source>Approved share that suggests lawful</source>
             <translation>建议判定合法的已批面积占比</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="60" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="63" />
             <source>Patches recomputed</source>
             <translation>重算的图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="60" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="63" />
             <source>Patches reused</source>
             <translation>沿用的图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="60" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="63" />
             <source>Red-line features repaired</source>
             <translation>已修复的红线要素</translation>
         </message>
@@ -234,32 +229,32 @@
             <translation>报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="81" />
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="85" />
             <source>Cancelled: the task database is unchanged</source>
             <translation>已取消：任务库未作改动</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="16" />
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="18" />
             <source>Township metrics</source>
             <translation>乡镇指标</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="19" />
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="21" />
             <source>Computes per-township and county figures from the verdicts and the overlay areas (unlawful cultivated ratio, warning-interview flags, rectification) and writes them to the township_metrics table of the task database, and optionally to an .xlsx workbook.</source>
             <translation>根据核查结论和叠加面积计算各乡镇及全县指标（违法占用耕地比例、预警约谈标记、整改情况），写入任务库的 township_metrics 表，也可另存为 .xlsx 工作簿。</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="25" />
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="36" />
             <source>Workbook</source>
             <translation>工作簿</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="27" />
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="38" />
             <source>Townships</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="28" />
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="39" />
             <source>Townships flagged</source>
             <translation>被标记的乡镇</translation>
         </message>
@@ -687,6 +682,41 @@
             <location filename="../land_enforcement_plugin/processing/import_verification.py" line="38" />
             <source>Rows in conflict with a newer record</source>
             <translation>与较新记录冲突的行</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="25" />
+            <source>Overlays the task's patches on cultivated land, permanent basic farmland, the ecological red line and approvals, and splits them by township. Areas are ellipsoidal on the CGCS2000 ellipsoid unless planar is chosen; each is the area of the intersection with the union of the layer's polygons, so overlaps never count twice. Suggests 合法 when the approved share reaches the threshold and flags patches touching farmland or the ecological red line as high priority, without touching any verdict. With a village layer, each patch gets the name of the village holding its largest part. With nature reserves (自然保护地), each patch also gets its area on reserves and on farmland or reserves (their union: land in both counts once). Shapefiles are read in the encoding their bytes show (or the one set on the layer in QGIS); unreadable text stops the run. A layer without a CRS is an error unless LAYER_CRS gives the CRS of such layers. Re-running recomputes only what changed.</source>
+            <translation>将任务库中的卫片图斑与耕地、永久基本农田、生态保护红线和用地审批叠加，并按乡镇拆分。除非选择平面面积，面积均按 CGCS2000 椭球计算；每项面积是图斑与该图层多边形并集的相交面积，重叠部分不会重复计算。已批面积占比达到阈值时建议判定为“合法”，涉及基本农田或生态保护红线的图斑标记为重点图斑，不改动任何核查结论。给了村界图层时，每个图斑记录其最大部分所在村的名称。给了自然保护地图层时，每个图斑另记占自然保护地面积及占永久基本农田或自然保护地面积（二者并集：重叠部分只计一次）。Shapefile 按属性字节所示的编码读取（或按 QGIS 中为图层设置的编码）；有无法解读的文字时停止运行。没有坐标系的图层报错，除非用 LAYER_CRS 指定这类图层的坐标系。重新运行时只重算有变化的部分。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="45" />
+            <source>Nature reserves (自然保护地)</source>
+            <translation>自然保护地</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="23" />
+            <source>The rules are the task's rules profile (RULES: a profile file to compute with from now on, audited). YEAR computes one year's enforcement (its annual and quarterly batches, a repeat counted once) without storing it. EXPLAIN (a township code and a figure, e.g. 370323101000 unlawful_cultivated_mu) lists the patches the figure is summed from. Every flag is listed with its rule and source.</source>
+            <translation>按任务的问责口径计算（RULES：此后按该口径文件计算，留有审计记录）。YEAR 计算一个年度的卫片执法（该年的年度批次与季度批次，重复图斑只计一次），不写入任务库。EXPLAIN（乡镇代码和指标名，如 370323101000 unlawful_cultivated_mu）列出计入该指标的图斑。每条问责线索都列出其规则与依据。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="31" />
+            <source>Rules profile (JSON)</source>
+            <translation>问责口径文件（JSON）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="33" />
+            <source>Year</source>
+            <translation>年度</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="34" />
+            <source>Explain (township code and figure)</source>
+            <translation>指标来源（乡镇代码和指标名）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="40" />
+            <source>Explanation</source>
+            <translation>指标来源</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/processing/cases.py" line="125" />
@@ -1815,69 +1845,149 @@
     <context>
         <name>MetricsDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="196" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="256" />
             <source>Township metrics</source>
             <translation>乡镇指标</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="96" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="121" />
             <source>Unlawful cultivated ratio above</source>
             <translation>违法占用耕地比例超过</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="97" />
-            <source>Warning interview: permanent farmland from</source>
-            <translation>约谈预警：永久基本农田达到</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="98" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="123" />
             <source>Warning interview: general cultivated land from</source>
             <translation>约谈预警：一般耕地达到</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="99" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="124" />
             <source>Recompute</source>
             <translation>重新统计</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="101" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="126" />
             <source>Township map</source>
             <translation>乡镇专题图</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="141" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="194" />
             <source>Unlawful area by township (mu)</source>
             <translation>各乡镇违法面积（亩）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="275" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="384" />
             <source>{n} townships over a threshold: {names}; {cases} single cases</source>
             <translation>{n} 个乡镇超过阈值：{names}；单宗超标 {cases} 宗</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="302" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="435" />
             <source>Run the office comparison with a townships layer first</source>
             <translation>请先使用乡镇界图层运行内业比对</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="129" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="180" />
             <source>Batch</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="149" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="202" />
             <source>Figures</source>
             <translation>统计</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="150" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="205" />
             <source>Progress by township and person</source>
             <translation>乡镇与责任人进度</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="167" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="224" />
             <source>All batches</source>
             <translation>全部批次</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="122" />
+            <source>Warning interview: permanent farmland or nature reserve from</source>
+            <translation>警示约谈：永久基本农田或自然保护地达到</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="130" />
+            <source>Rules profile…</source>
+            <translation>问责口径…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="138" />
+            <source>Save rules as the bureau's</source>
+            <translation>存为本局口径</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="165" />
+            <source>Click a figure to see the patches it is summed from</source>
+            <translation>点击指标，列出计入该指标的图斑</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="168" />
+            <source>JCBH</source>
+            <translation>监测编号</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="168" />
+            <source>Contribution</source>
+            <translation>计入数值</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="203" />
+            <source>Why this figure</source>
+            <translation>指标来源</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="204" />
+            <source>Flags and their rules</source>
+            <translation>问责线索与依据</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="321" />
+            <source>Rules saved as the bureau's</source>
+            <translation>已存为本局口径</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="324" />
+            <source>Rules profile</source>
+            <translation>问责口径</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="374" />
+            <source>incomplete ({n})</source>
+            <translation>待补用地类型（{n}）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="375" />
+            <source>用地类型 missing: {jcbhs}</source>
+            <translation>缺少用地类型：{jcbhs}</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="133" />
+            <source>Bundled: {name}</source>
+            <translation>内置：{name}</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="135" />
+            <source>The bureau's own</source>
+            <translation>本局口径</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="136" />
+            <source>From a file…</source>
+            <translation>从文件读取…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="224" />
+            <source>{year} (annual and quarterly batches)</source>
+            <translation>{year} 年度执法（年度与季度批次）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="117" />
+            <source>mu</source>
+            <translation>亩</translation>
         </message>
     </context>
     <context>
@@ -1903,44 +2013,49 @@
             <translation>生态保护红线</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="26" />
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="27" />
             <source>Villages (optional)</source>
             <translation>村界（可选）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="36" />
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="37" />
             <source>Approvals</source>
             <translation>用地审批</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="42" />
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="43" />
             <source>Ellipsoidal (CGCS2000, official)</source>
             <translation>椭球面积（CGCS2000，官方口径）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="43" />
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="44" />
             <source>Planar (working CRS)</source>
             <translation>平面面积（工作坐标系）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="44" />
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="45" />
             <source>Area</source>
             <translation>面积</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="45" />
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="46" />
             <source>Run office comparison</source>
             <translation>运行内业比对</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="38" />
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="39" />
             <source>When the cultivated layer is a full land-use layer (DLBM), only these codes count</source>
             <translation>耕地图层为完整土地利用现状图层（含 DLBM）时，仅统计这些地类编码</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="40" />
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="41" />
             <source>Cultivated DLBM codes</source>
             <translation>耕地地类编码</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/overlay_panel.py" line="27" />
+            <source>Nature reserves (optional)</source>
+            <translation>自然保护地（可选）</translation>
         </message>
     </context>
     <context>
@@ -2895,27 +3010,27 @@ Import the {good} valid rows anyway?</source>
     <context>
         <name>VerdictForm</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="20" />
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="24" />
             <source>Verification of {jcbh}</source>
             <translation>图斑 {jcbh} 核查结果</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="52" />
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="56" />
             <source>History</source>
             <translation>修改记录</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="40" />
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="44" />
             <source>Save</source>
             <translation>保存</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="41" />
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="45" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="44" />
+            <location filename="../land_enforcement_plugin/gui/verdict_form.py" line="48" />
             <source>Monitoring number {jcbh}</source>
             <translation>监测编号 {jcbh}</translation>
         </message>

@@ -11,9 +11,9 @@ PYQGIS_STARTUP script too, and drives the steps below one after another from a t
 QGIS's event loop runs between them (modal dialogs are opened from a timer and grabbed while they
 are open). Every step writes one or more PNGs, cropped to the widget that matters or the whole
 window for context, named after the guide's figure number (NN_what.png); afterwards each is
-quantised (and scaled down if still too large) into <out>/<zh|en>/. One image is not a grab: page 2
-of an evidence sheet (before / after imagery) from the draft package the export step wrote,
-rendered with pdftoppm. What depends on the date (days left, overdue) is shown as of `--today`
+quantised (and scaled down if still too large) into <out>/<zh|en>/. Two images are not grabs: pages
+1 (header with township and village, map) and 2 (before / after imagery) of an evidence sheet from the
+draft package the export step wrote, rendered with pdftoppm. What depends on the date (days left, overdue) is shown as of `--today`
 (default 2024-12-20, inside the demo season), so the pictures do not change with the calendar.
 A step whose feature is absent from the plugin (the export dialog, while it is being written) is
 skipped and said; any other failing step fails the run, and the images of a failed run do not
@@ -91,7 +91,8 @@ class Season:
         self.plugin = utils.plugins[PLUGIN]
         self.steps = [self.prepare, self.task_window, self.import_dialog, self.office_comparison,
                       self.season, self.review, self.verdict_form, self.spreadsheet, self.assignment,
-                      self.imagery, self.metrics, self.export_dialog, self.postgis, self.processing]
+                      self.imagery, self.metrics, self.export_dialog, self.postgis, self.processing,
+                      self.reshaped]
         self.today = None  # the date "days left" and "overdue" are counted from (config["today"])
         self.imagery_patch = None  # a patch the demo's imagery covers: {"jcbh", "township_code", ...}
         self.current, self.current_name, self.done = None, None, None
@@ -291,8 +292,12 @@ class Season:
             approvals.append(title)
         panel = self.plugin.dock.overlay_panel
         for role, layername in (("townships", "townships"), ("cultivated", "cultivated"),
-                                ("permanent_farmland", "pbf"), ("eco_redline", "eco_redline")):
-            panel.combos[role].setLayer(self.layer_by_source(layername))
+                                ("permanent_farmland", "pbf"), ("eco_redline", "eco_redline"),
+                                ("villages", "villages")):  # the delivered village layer: each patch's 村
+            layer = self.layer_by_source(layername)
+            if layer is None:
+                raise RuntimeError(f"the demo project has no {layername} layer")
+            panel.combos[role].setLayer(layer)
         panel.approvals.setCheckedItems(approvals)
         self.plugin.dock.tabs.setCurrentIndex(1)
         yield 0.3
@@ -406,7 +411,7 @@ class Season:
         review = self.plugin.review
         self.show_only(review)
         self.iface.messageBar().clearWidgets()
-        batch = self.plugin.dock.season_panel.batch.currentText()
+        batch = self.imagery_patch["batch"]  # the quarter the patch was delivered in
         review.batch.setCurrentIndex(max(review.batch.findData(batch), 0))  # the batch filter
         jcbh, name = self.imagery_patch["jcbh"], self.config["inspector"]
         if not review.select_jcbh(jcbh):
@@ -537,6 +542,10 @@ class Season:
         if dialog is None:
             raise RuntimeError("export_package() opened no dialog")
         yield from until(lambda: dialog.runner.idle and dialog.table.rowCount(), 120)  # the checks, in the background
+        # A package per quarter: the imagery patch's batch (its evidence sheet has the imagery page).
+        dialog.batch.setCurrentIndex(dialog.batch.findData(self.imagery_patch["batch"]))
+        yield 0.3
+        yield from until(lambda: dialog.runner.idle and dialog.table.rowCount(), 120)
         yield 0.8
         self.shot("19_export_dialog", dialog)
         # Blocking problems remain in the demo: a draft, then the package verified against its manifest.
@@ -574,6 +583,7 @@ class Season:
 
     def processing(self):
         import processing
+        from qgis.core import QgsProject
         from qgis.PyQt.QtCore import QRect
         import qgis.utils as utils
 
@@ -594,16 +604,93 @@ class Season:
         self.shot("23_processing_toolbox", toolbox, QRect(0, 0, toolbox.width(), bottom))
         layers = {role: self.layer_by_source(name) for role, name in (
             ("TOWNSHIPS", "townships"), ("CULTIVATED", "cultivated"), ("PERMANENT_FARMLAND", "pbf"),
-            ("ECO_REDLINE", "eco_redline"))}
-        approvals = [self.layer_by_source(name) for name, _title in self.config["approval_layers"]]
+            ("ECO_REDLINE", "eco_redline"), ("VILLAGES", "villages"))}
+        approvals = [layer for _source, title in self.config["approval_layers"]  # added in office_comparison
+                     for layer in QgsProject.instance().mapLayersByName(title)]
         dialog = processing.createAlgorithmDialog("landenforcement:overlay", dict(
             {role: layer.id() for role, layer in layers.items() if layer is not None}, DATABASE=self.config["task"],
-            APPROVALS=[layer.id() for layer in approvals if layer is not None]))
+            APPROVALS=[layer.id() for layer in approvals]))
         dialog.resize(900, 760)
         dialog.show()
         yield 1.0
         self.shot("24_processing_overlay", dialog)
         dialog.close()
+
+
+    def reshaped(self):
+        """The province delivers one verified patch again with another shape (last: it changes the task):
+        imported through the import dialog, the report says its areas were dropped and its verdict needs a
+        re-check; the list shows it waiting for the overlay, the form's history carries the 需复核 mark."""
+        from osgeo import ogr, osr
+
+        from qgis.core import QgsGeometry, QgsVectorLayer
+
+        jcbh = self.imagery_patch["jcbh"]
+        patches = QgsVectorLayer(f"{self.config['task']}|layername=patches", "patches", "ogr")
+        patch = next(patches.getFeatures(f"jcbh = '{jcbh}'"))
+        source = os.path.join(os.path.dirname(self.config["task"]), "redelivery", f"wptb_{jcbh}_更正.gpkg")
+        os.makedirs(os.path.dirname(source), exist_ok=True)
+        srs = osr.SpatialReference()
+        srs.ImportFromWkt(patches.crs().toWkt())
+        data = ogr.GetDriverByName("GPKG").CreateDataSource(source)
+        layer = data.CreateLayer("wptb", srs, ogr.wkbMultiPolygon)
+        fields = {"JCBH": "jcbh", "XZQDM": "xzqdm", "XZQMC": "xzqmc", "QSX": "qsx", "HSX": "hsx", "BHLX": "bhlx",
+                  "PC": "batch"}
+        for name in fields:
+            layer.CreateField(ogr.FieldDefn(name, ogr.OFTString))
+        feature = ogr.Feature(layer.GetLayerDefn())
+        for name, column in fields.items():
+            feature.SetField(name, str(patch[column]))
+        grown = QgsGeometry(patch.geometry()).buffer(25, 8)  # the site grew: a larger outline
+        grown.convertToMultiType()
+        feature.SetGeometry(ogr.CreateGeometryFromWkb(bytes(grown.asWkb())))
+        layer.CreateFeature(feature)
+        data = None
+        dock = self.plugin.dock
+        self.show_only(dock)
+        dock.tabs.setCurrentIndex(0)
+        dialog = yield from self.open_modal(lambda: dock.import_patches(source))
+        if dialog.objectName() != "LandEnforcementImportDialog":
+            raise RuntimeError(f"expected the import dialog, got {type(dialog).__name__}")
+        dialog.accept()
+        yield from self.background_done()
+        self.iface.messageBar().clearWidgets()
+        # As a user widens the dock to read the whole note (old and new area).
+        from qgis.PyQt.QtCore import Qt
+
+        table = dock.report_table
+        reason = table.sizeHintForColumn(3) + 24
+        self.window.resizeDocks([dock], [self.plugin.dock.width() + max(reason - table.columnWidth(3), 0)],
+                                Qt.Orientation.Horizontal)
+        yield 0.5
+        self.shot("03b_reimport_reshaped", dock)
+        self.window.resizeDocks([dock], [700], Qt.Orientation.Horizontal)
+        review = self.plugin.review
+        self.show_only(review)
+        review.refresh()
+        review.batch.setCurrentIndex(0)
+        review.search.setText(jcbh)
+        yield 0.5
+        if not review.select_jcbh(jcbh):
+            raise RuntimeError(f"patch {jcbh} is not in the list after the re-import")
+        review.table.clearSelection()  # the row's own tint in view
+        for column in (1, 2):  # Township, Area: widened by hand to read what they say
+            review.table.resizeColumnToContents(column)
+        yield 0.3
+        from qgis.PyQt.QtCore import QRect
+
+        table = review.table
+        bottom = (table.mapTo(review, table.rect().topLeft()).y() + table.horizontalHeader().height()
+                  + table.rowHeight(0) + 2 * table.frameWidth() + 4)
+        self.shot("10b_review_needs_overlay", review, QRect(0, 0, review.width(), bottom))
+        review.select_jcbh(jcbh)
+        form = yield from self.open_modal(review.open_form)
+        if form.objectName() != "LandEnforcementVerdictForm":
+            raise RuntimeError(f"expected the verdict form, got {type(form).__name__}")
+        form.resize(820, form.height())  # dragged wider: the history's lines in full
+        yield 0.5
+        self.shot("11b_verdict_recheck", form)
+        form.reject()
 
 
 # ------------------------------------------------------------------------------------ outside
@@ -613,8 +700,11 @@ REQUIRED_SHOTS = ("01_qgis_window", "02_task_dock", "03_import_dialog", "04_offi
                   "06_fieldwork_buttons", "07_sheet_rejected_rows", "08_photos", "09_review_window", "10_review_dock",
                   "11_verdict_form", "12_assign_dialog", "13_review_assigned", "14_imagery_dock", "15_imagery_swipe",
                   "16_metrics_window", "17_metrics_dock", "18_metrics_progress", "22_postgis_dialog",
-                  "23_processing_toolbox", "24_processing_overlay")
-EVIDENCE_SHOT = "20_evidence_page2"  # not a grab: page 2 of the imagery patch's evidence sheet
+                  "23_processing_toolbox", "24_processing_overlay", "03b_reimport_reshaped", "10b_review_needs_overlay",
+                  "11b_verdict_recheck")
+# Not grabs: pages of the imagery patch's evidence sheet, (page, height in mm of the top part shown).
+EVIDENCE_SHOTS = {"20a_evidence_page1": (1, 125),  # the header (township, village) and the map
+                  "20_evidence_page2": (2, 180)}  # the before / after imagery
 DEMO_FILES = ("demo.json", "demo.qgz", "redlines", "patches", "photos", "verification.xlsx")
 
 
@@ -650,9 +740,10 @@ def returned_sheet(sheet, jcbh_row=3):
     workbook.save(sheet)
 
 
-def evidence_page(package, jcbh, target, dpi=100):
-    """Page 2 (before / after imagery) of the patch's evidence sheet in the package, its upper part
-    (title, the two images, the notes) as a PNG, rendered with pdftoppm: None when done, else why not."""
+def evidence_page(package, jcbh, target, page, height_mm, dpi=100):
+    """Page `page` of the patch's evidence sheet in the package, its upper `height_mm` (page 1: title,
+    header, map; page 2: the before / after images and notes) as a PNG, rendered with pdftoppm: None
+    when done, else why not."""
     import zipfile
 
     if shutil.which("pdftoppm") is None:
@@ -665,11 +756,12 @@ def evidence_page(package, jcbh, target, dpi=100):
         pdf.write_bytes(archive.read(names[0]))
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     pages = re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE)
-    if not pages or int(pages.group(1)) < 2:
-        return f"the evidence sheet of {jcbh} has no second page (before / after imagery)"
-    width, height = round(210 / 25.4 * dpi), round(180 / 25.4 * dpi)  # the top of the A4 page holds it all
-    subprocess.run(["pdftoppm", "-f", "2", "-l", "2", "-r", str(dpi), "-png", "-singlefile", "-x", "0", "-y", "0",
-                    "-W", str(width), "-H", str(height), str(pdf), str(target.with_suffix(""))], check=True)
+    if not pages or int(pages.group(1)) < page:
+        return f"the evidence sheet of {jcbh} has no page {page}"
+    width, height = round(210 / 25.4 * dpi), round(height_mm / 25.4 * dpi)  # the top of the A4 page
+    subprocess.run(["pdftoppm", "-f", str(page), "-l", str(page), "-r", str(dpi), "-png", "-singlefile",
+                    "-x", "0", "-y", "0", "-W", str(width), "-H", str(height), str(pdf),
+                    str(target.with_suffix(""))], check=True)
     pdf.unlink()
     return None
 
@@ -758,11 +850,13 @@ def main(argv=None):
         return 1
     report = json.loads(report_path.read_text(encoding="utf-8"))
     if report.get("draft_package") and report.get("imagery_patch"):
-        why_not = evidence_page(Path(report["draft_package"]), report["imagery_patch"], raw / f"{EVIDENCE_SHOT}.png")
-        if why_not is None:
-            report["shots"].append({"name": EVIDENCE_SHOT, "step": "evidence_page", "ok": True})
-        else:
-            report["errors"].append({"step": "evidence_page", "error": why_not})
+        for name, (page, height_mm) in EVIDENCE_SHOTS.items():
+            why_not = evidence_page(Path(report["draft_package"]), report["imagery_patch"], raw / f"{name}.png",
+                                    page, height_mm)
+            if why_not is None:
+                report["shots"].append({"name": name, "step": "evidence_page", "ok": True})
+            else:
+                report["errors"].append({"step": "evidence_page", "error": why_not})
     taken = {shot["name"] for shot in report["shots"] if shot["ok"]}
     problems = [f"step {e['step']} failed:\n{e['error']}" for e in report["errors"]]
     problems += [f"missing screenshot {name}" for name in REQUIRED_SHOTS if name not in taken]

@@ -17,6 +17,8 @@ need_apt() {
     command -v pyrcc5 >/dev/null 2>&1 || return 0
     command -v pdftoppm >/dev/null 2>&1 || return 0  # tests look at evidence PDFs as images
     fc-list 2>/dev/null | grep -qi "noto sans cjk" || return 0
+    # Qt's own translations: standard buttons (确定/取消/是/否) in the Chinese UI of QGIS desktop.
+    [ -f /usr/share/qt5/translations/qtbase_zh_CN.qm ] || return 0
     # The plugin's run-time packages, for QGIS's own Python (qgis_process, desktop).
     /usr/bin/python3 -c "import openpyxl, PIL" 2>/dev/null || return 0
     # PostgreSQL + PostGIS for tests/pg_cluster.py (a private throw-away cluster per session).
@@ -61,7 +63,7 @@ if need_apt; then
         qgis python3-qgis qgis-providers
     apt-get install -y -qq --no-install-recommends \
         xvfb xauth fonts-noto-cjk python3-venv qttools5-dev-tools pyqt5-dev-tools zip poppler-utils \
-        python3-openpyxl python3-pil postgresql-15 postgresql-15-postgis-3
+        python3-openpyxl python3-pil postgresql-15 postgresql-15-postgis-3 qttranslations5-l10n
 fi
 
 if [ ! -x "$VENV/bin/python" ]; then

@@ -105,11 +105,13 @@ def test_sheet_shows_the_patch_its_areas_verdict_and_photos(season, chosen, shee
     text = pdf_text(sheets[unlawful])
     assert "卫片执法举证材料" in text and unlawful in text  # Chinese text extracts as typed
     areas, _, _ = patch_facts(season["task"], unlawful)
-    for field in schema.OVERLAY_AREA_FIELDS:
+    for field in schema.OVERLAY_AREA_FIELDS_V2:
         m2 = areas[field.name]
         assert re.search(rf"{re.escape(field.zh)}\s+{m2 / schema.M2_PER_MU:.2f}\s+{m2:.2f}", text), field.name
+    assert areas[schema.NATURE_RESERVE_M2.name] == 0 and schema.NATURE_RESERVE_M2.zh not in text  # no reserve here
     for field in schema.VERIFICATION_FIELDS:
-        assert field.zh in text
+        if field is not schema.V_DISCOVERY_DATE:  # shown only when known; the demo's sheet has none
+            assert field.zh in text
     assert re.search(r"判定结果\s+违法", text)
     assert chosen["verification"]["inspector"] in text and "建议判定" in text
     photo = chosen["photos"][0]

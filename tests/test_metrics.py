@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from land_enforcement_plugin.core import schema
-from land_enforcement_plugin.core.metrics import compute_metrics
+from land_enforcement_plugin.core.metrics import PatchFacts, compute_metrics
 
 MU = schema.M2_PER_MU
 A, B = "370323101000", "370323102000"
@@ -38,9 +38,10 @@ def test_hand_built_task():
         # N: not verified yet, in B.
         part("N", B, 2, cultivated_mu=2),
     ]
-    records = {"S": unlawful(lead="巡查"), "L": {"verdict": "合法", "land_use": "建设用地"},
+    # S found by patrol before the later image (yiyuan_2019 三(六)): daily enforcement.
+    records = {"S": dict(unlawful(lead="巡查"), discovery_date="2024-03-01"), "L": {"verdict": "合法", "land_use": "建设用地"},
                "F": {"verdict": "合法", "land_use": "设施农用地"}, "U": unlawful(status="已整改")}
-    result = compute_metrics(parts, records, "370323")
+    result = compute_metrics(parts, records, "370323", facts={"S": PatchFacts(hsx="2024-04")})
     rows = rows_by_code(result)
     a, b, county = rows[A], rows[B], rows["370323000000"]
 
@@ -122,5 +123,5 @@ def test_task_thresholds_are_settings_saved_in_the_task(task_path):
     store = GeoPackageTaskStore.open(task_path)
     assert task_thresholds(store).unlawful_cultivated_ratio == 0.2
     assert task_thresholds(store).warning_pbf_mu == 5.0
-    assert store.audit_entries()[-1]["field"] == "thresholds"
+    assert store.audit_entries()[-1]["field"] == "rules_profile"  # kept in the task's rules profile
     store.close()

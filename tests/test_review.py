@@ -73,8 +73,9 @@ def test_form_names_missing_fields_and_saves_only_when_complete(plugin, qgis_par
     verdict.setCurrentIndex(verdict.findData("违法"))
     assert not save.isEnabled()
     assert "Violation" in form.missing.text() or "违法类型" in form.missing.text()
+    # 用地类型 is required for 违法 too (issue 16: it decides the ratio's denominator).
     for spec, value in ((schema.V_VIOLATION, "未批先建"), (schema.V_RECT_STATUS, "整改中"), (schema.V_CASE_FILED, "是"),
-                        (schema.V_LEAD_SOURCE, "巡查")):
+                        (schema.V_LEAD_SOURCE, "巡查"), (schema.V_LAND_USE, "建设用地")):
         form.widgets[spec].setCurrentIndex(form.widgets[spec].findData(value))
     form.widgets[schema.V_INSPECTOR].setText("张三")
     assert not save.isEnabled()  # measures are required once rectification started

@@ -225,7 +225,8 @@ def test_a_verification_date_in_2099_is_imported_with_a_warning_naming_it(task, 
     column = {cell.value: cell.column for cell in sheet[header_row] if cell.value}
     row = next(cells[0].row for cells in sheet.iter_rows(min_row=header_row + 1)
                if cells[column[schema.V_JCBH.zh] - 1].value == jcbh)
-    typed = {schema.V_VERDICT: "违法", schema.V_VIOLATION: "未批先建", schema.V_RECT_STATUS: "未整改",
+    typed = {schema.V_VERDICT: "违法", schema.V_LAND_USE: "建设用地", schema.V_VIOLATION: "未批先建",
+             schema.V_RECT_STATUS: "未整改",
              schema.V_CASE_FILED: "否", schema.V_LEAD_SOURCE: "卫片", schema.V_INSPECTOR: "李强",
              schema.V_DATE: "2099-05-08"}
     for spec, value in typed.items():

@@ -58,9 +58,11 @@ def test_values_forgive_blanks_and_full_width_but_nothing_else():
 
 
 def test_required_fields_by_verdict():
+    # 用地类型 is required for 合法 (and 违法): it decides the ratio's denominator (issue 16).
     assert [p.field for p in verification.missing_required({"verdict": "合法"})] == [
-        schema.V_INSPECTOR, schema.V_DATE, schema.V_LEAD_SOURCE, schema.V_APPROVAL_NO]
-    started = {"verdict": "违法", "violation_type": "未批先建", "rect_status": "整改中", "case_filed": "否",
+        schema.V_INSPECTOR, schema.V_DATE, schema.V_LEAD_SOURCE, schema.V_LAND_USE, schema.V_APPROVAL_NO]
+    started = {"verdict": "违法", "land_use": "建设用地", "violation_type": "未批先建", "rect_status": "整改中",
+               "case_filed": "否",
                "inspector": "a", "verify_date": "2024-01-01", "lead_source": "卫片"}
     assert [p.field for p in verification.missing_required(started)] == [schema.V_MEASURES]
     assert verification.missing_required(dict(started, rect_status="未整改")) == []

@@ -447,11 +447,13 @@ class _SheetLayout:
                                           (schema.PC, schema.QSX, schema.HSX, schema.BHLX)
                                           if _text(feature[field.name])))
         self.areas.setTableContents([[QgsTableCell(field.zh), *_area_cells(feature[field.name])]
-                                     for field in schema.OVERLAY_AREA_FIELDS])
+                                     for field in _shown_areas(feature)])
         self.suggestion.setText("\n".join([_suggestion(feature)] + _conformity_lines(self.facts["conformity"].get(jcbh))))
         record = self.facts["verifications"].get(jcbh) or {}
+        # 发现日期 (schema 8) only when known, so that the table keeps to its frame on the page.
         rows = [[QgsTableCell(field.zh), QgsTableCell(_text(record.get(field.name)))]
-                for field in schema.VERIFICATION_FIELDS]
+                for field in schema.VERIFICATION_FIELDS
+                if field is not schema.V_DISCOVERY_DATE or record.get(field.name)]
         if not record:
             rows[0][1] = QgsTableCell("未核查")
         review = self.facts["review"].get(jcbh) or {}
@@ -517,6 +519,16 @@ def _quoted(value):
 
 def _text(value):
     return "" if value is None or value == NULL else str(value)
+
+
+def _shown_areas(feature):
+    """The area rows of a sheet: the nature-reserve ones (schema 8) only when the patch lies on a
+    reserve, so that the table keeps to its frame on the page."""
+    shown = list(schema.OVERLAY_AREA_FIELDS_V2)
+    reserve = feature[schema.NATURE_RESERVE_M2.name]
+    if reserve is not None and reserve != NULL and reserve > 0:
+        shown += [schema.NATURE_RESERVE_M2, schema.PBF_OR_RESERVE_M2]
+    return shown
 
 
 def _area_cells(value):

@@ -346,12 +346,14 @@ class OverlayInputs:
     approved_share: float = DEFAULT_APPROVED_SHARE
     villages: object = None
     layer_crs: object = None
+    nature_reserve: object = None  # 自然保护地 (optional): its own area and its union with the farmland
 
 
 def input_layers(inputs):
-    """[(key, layer)] of the given input layers: townships, cultivated, pbf, eco, approval<i>, villages."""
+    """[(key, layer)] of the given input layers: townships, cultivated, pbf, eco, reserve, approval<i>,
+    villages."""
     roles = [("townships", inputs.townships), ("cultivated", inputs.cultivated), ("pbf", inputs.permanent_farmland),
-             ("eco", inputs.eco_redline)] + [(f"approval{i}", layer) for i, layer in enumerate(inputs.approvals)]
+             ("eco", inputs.eco_redline), ("reserve", inputs.nature_reserve)] + [(f"approval{i}", layer) for i, layer in enumerate(inputs.approvals)]
     roles.append(("villages", inputs.villages))
     return [(key, layer) for key, layer in roles if layer is not None]
 
@@ -482,13 +484,19 @@ def _patch_result(index, patch_set, collected, calculator, settings):
                        for piece in hits.pieces(index)]
     approved = _union([piece for piece, _ in approval_pieces], patch) if approval_pieces else None
     layers = {name: collected[key].part(index) if key in collected else None
-              for name, key in (("cultivated_m2", "cultivated"), ("pbf_m2", "pbf"), ("eco_m2", "eco"))}
+              for name, key in (("cultivated_m2", "cultivated"), ("pbf_m2", "pbf"), ("eco_m2", "eco"),
+                                ("nature_reserve_m2", "reserve"))}
     layers["approved_m2"] = approved
-    cultivated, pbf = layers["cultivated_m2"], layers["pbf_m2"]
+    cultivated, pbf, reserve = layers["cultivated_m2"], layers["pbf_m2"], layers["nature_reserve_m2"]
     if cultivated is not None and pbf is not None:
         layers["general_cultivated_m2"] = None if pbf is patch else polygonal(cultivated.difference(pbf))
     else:
         layers["general_cultivated_m2"] = cultivated
+    # Land both farmland and reserve counts once (yiyuan_2019 三(四): the two are one threshold).
+    if pbf is not None and reserve is not None:
+        layers["pbf_or_reserve_m2"] = _union([pbf, reserve], patch)
+    else:
+        layers["pbf_or_reserve_m2"] = pbf if reserve is None else reserve
 
     patch_area = calculator.area(patch)
     # A layer that covers the whole patch has the patch itself as its part: the same area.

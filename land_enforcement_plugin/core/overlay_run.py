@@ -75,7 +75,7 @@ def detached_inputs(inputs):
     return replace(
         inputs, townships=copy(inputs.townships), cultivated=copy(inputs.cultivated),
         permanent_farmland=copy(inputs.permanent_farmland), eco_redline=copy(inputs.eco_redline),
-        approvals=[copy(layer) for layer in inputs.approvals], villages=copy(inputs.villages))
+        nature_reserve=copy(inputs.nature_reserve), approvals=[copy(layer) for layer in inputs.approvals], villages=copy(inputs.villages))
 
 
 def _geometry(wkb):
@@ -158,7 +158,8 @@ def run_overlay(task_path, inputs, feedback=None):
             patch_values[result.jcbh] = values
             township_rows += [dict(part, jcbh=result.jcbh) for part in result.townships]
         used = {role: _layer_source(getattr(inputs, role)) if getattr(inputs, role) is not None else None
-                for role in ("townships", "cultivated", "permanent_farmland", "eco_redline", "villages")}
+                for role in ("townships", "cultivated", "permanent_farmland", "eco_redline", "nature_reserve",
+                             "villages")}
         used["approvals"] = [_layer_source(layer) for layer in inputs.approvals]
         used["engine"] = engine  # overlay_runs has no column for it: kept with the layers it read
         encodings = [(layer.name(), encoding_decision(layer).why()) for _, layer in input_layers(inputs)

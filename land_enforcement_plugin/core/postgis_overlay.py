@@ -41,7 +41,8 @@ from .ellipsoid import AreaMode
 ENGINE_LOCAL = "local"
 ENGINE_POSTGIS = "postgis"
 _GEOGRAPHIC_SRID = 4490  # CGCS2000 geographic: the ellipsoid of the official areas
-_AREA_NAMES = ("cultivated_m2", "pbf_m2", "eco_m2", "approved_m2", "general_cultivated_m2")
+_AREA_NAMES = ("cultivated_m2", "pbf_m2", "eco_m2", "approved_m2", "general_cultivated_m2", "nature_reserve_m2",
+               "pbf_or_reserve_m2")
 # Margin (working CRS units, metres) around a patch's box when it is taken into a layer's CRS:
 # a box's edges bend a little in another projection, and a feature just inside must not be missed.
 _BOX_MARGIN = 1.0
@@ -395,15 +396,20 @@ def _measure(sql, store, inputs, sources, stale_jcbhs, repairs, feedback, steps)
     _union_per_patch(sql, "cultivated", numbers.get("cultivated", []))
     _union_per_patch(sql, "pbf", numbers.get("pbf", []))
     _union_per_patch(sql, "eco", numbers.get("eco", []))
+    _union_per_patch(sql, "reserve", numbers.get("reserve", []))
     # The approvals: the pieces of every approval layer unioned at once (as the local engine).
     approval_numbers = numbers.get("approval", [])
     _union_per_patch(sql, "approved", approval_numbers)
     sql.table("layers",
               "SELECT p.jcbh, p.geom, c.g AS cultivated_m2, b.g AS pbf_m2, e.g AS eco_m2, a.g AS approved_m2, "
               f"CASE WHEN c.g IS NOT NULL AND b.g IS NOT NULL THEN {_solid('ST_Difference(c.g, b.g)')} "
-              "ELSE c.g END AS general_cultivated_m2 FROM lep_ov_patch p "
+              "ELSE c.g END AS general_cultivated_m2, r.g AS nature_reserve_m2, "
+              # Farmland and reserve as one area, land in both counted once (as the local engine).
+              f"CASE WHEN b.g IS NOT NULL AND r.g IS NOT NULL THEN {_solid('ST_Union(b.g, r.g)')} "
+              "ELSE coalesce(b.g, r.g) END AS pbf_or_reserve_m2 FROM lep_ov_patch p "
               "LEFT JOIN lep_ov_cultivated c ON c.jcbh = p.jcbh LEFT JOIN lep_ov_pbf b ON b.jcbh = p.jcbh "
-              "LEFT JOIN lep_ov_eco e ON e.jcbh = p.jcbh LEFT JOIN lep_ov_approved a ON a.jcbh = p.jcbh")
+              "LEFT JOIN lep_ov_eco e ON e.jcbh = p.jcbh LEFT JOIN lep_ov_approved a ON a.jcbh = p.jcbh "
+              "LEFT JOIN lep_ov_reserve r ON r.jcbh = p.jcbh")
     _check(feedback, len(sources) + 2, steps)
 
     areas = ", ".join(f"{sql.area(name)} AS {name}" for name in _AREA_NAMES)

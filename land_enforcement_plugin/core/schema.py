@@ -6,7 +6,7 @@ type them in spreadsheets (see shared/DOMAIN.md); English labels are for display
 from dataclasses import dataclass
 from enum import Enum
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # 1 亩 = 10000/15 m²
 M2_PER_MU = 10000.0 / 15.0
@@ -153,10 +153,14 @@ PC = Field("pc", "批次", "Batch", "str", ("PC", "批次", "PCH", "批次号"))
 # township of a patch is always the overlay's (TOWNSHIP_CODE / TOWNSHIP_NAME below).
 DELIVERED_TOWNSHIP = Field("delivered_township", "下发乡镇", "Delivered township", "str",
                            ("SSXZ", "所属乡镇", "乡镇名称", "XZMC_XZ", "SSXZMC"))
+# The cultivated area the delivery states (监测耕地面积, m² as delivered; schema 8): compared with the
+# overlay's cultivated area per patch, never used in a figure.
+DELIVERED_CULTIVATED = Field("delivered_cultivated_m2", "下发耕地面积", "Delivered cultivated area", "real",
+                             ("JCGDMJ", "监测耕地面积", "ZYGDMJ", "占用耕地面积"))
 
 # The patch fields of schema version 1 (migration 1 creates these, and only these, forever).
 PATCH_SOURCE_FIELDS_V1 = (JCBH, XZQDM, XZQMC, TBMJ, QSX, HSX, BHLX, PC)
-PATCH_SOURCE_FIELDS = PATCH_SOURCE_FIELDS_V1 + (DELIVERED_TOWNSHIP,)
+PATCH_SOURCE_FIELDS = PATCH_SOURCE_FIELDS_V1 + (DELIVERED_TOWNSHIP, DELIVERED_CULTIVATED)
 REQUIRED_SOURCE_FIELDS = (JCBH,)
 
 # Fields the plugin adds to every patch.
@@ -167,7 +171,7 @@ REPAIRED = Field("geom_repaired", "几何已修复", "Geometry repaired", "int")
 IMPORTED_AT = Field("imported_at", "导入时间", "Imported at", "datetime")
 
 PATCH_FIELDS_V1 = PATCH_SOURCE_FIELDS_V1 + (BATCH, SRC_ATTRS, IMPORT_NOTE, REPAIRED, IMPORTED_AT)
-PATCH_FIELDS = PATCH_FIELDS_V1 + (DELIVERED_TOWNSHIP,)
+PATCH_FIELDS = PATCH_FIELDS_V1 + (DELIVERED_TOWNSHIP, DELIVERED_CULTIVATED)
 
 # Layer and table names in the task database.
 PATCHES_LAYER = "patches"
@@ -192,7 +196,14 @@ PBF_M2 = Field("pbf_m2", "占永久基本农田面积", "Permanent basic farmlan
 GENERAL_CULTIVATED_M2 = Field("general_cultivated_m2", "占一般耕地面积", "General cultivated land", "real")
 ECO_M2 = Field("eco_m2", "占生态保护红线面积", "Ecological red line", "real")
 APPROVED_M2 = Field("approved_m2", "已批准面积", "Approved", "real")
-OVERLAY_AREA_FIELDS = (AREA_M2, CULTIVATED_M2, PBF_M2, GENERAL_CULTIVATED_M2, ECO_M2, APPROVED_M2)
+# The area fields of schema version 2 (migration 2 creates these, and only these, forever).
+OVERLAY_AREA_FIELDS_V2 = (AREA_M2, CULTIVATED_M2, PBF_M2, GENERAL_CULTIVATED_M2, ECO_M2, APPROVED_M2)
+# 自然保护地 (schema 8, an optional overlay layer): the reserve's own area, and the area on permanent
+# basic farmland or a reserve (their union, so land in both counts once: yiyuan_2019 三(四)).
+NATURE_RESERVE_M2 = Field("nature_reserve_m2", "占自然保护地面积", "Nature reserve", "real")
+PBF_OR_RESERVE_M2 = Field("pbf_or_reserve_m2", "占永久基本农田或自然保护地面积",
+                          "Permanent basic farmland or nature reserve", "real")
+OVERLAY_AREA_FIELDS = OVERLAY_AREA_FIELDS_V2 + (NATURE_RESERVE_M2, PBF_OR_RESERVE_M2)
 
 SUGGESTED_VERDICT = Field("suggested_verdict", "建议判定", "Suggested verdict", "str")
 SUGGESTED_APPROVAL = Field("suggested_approval_no", "建议批准文号", "Suggested approval number", "str")
@@ -201,6 +212,9 @@ SUGGESTION_REASONS = Field("suggestion_reasons", "预判依据", "Pre-judgement 
 OVERLAY_MODE = Field("area_mode", "面积算法", "Area mode", "str")
 OVERLAY_FINGERPRINT = Field("overlay_fingerprint", "比对输入指纹", "Overlay input fingerprint", "str")
 OVERLAY_AT = Field("overlay_at", "比对时间", "Overlay computed at", "datetime")
+OVERLAY_PATCH_FIELDS_V2 = OVERLAY_AREA_FIELDS_V2 + (SUGGESTED_VERDICT, SUGGESTED_APPROVAL, PRIORITY,
+                                                    SUGGESTION_REASONS, OVERLAY_MODE, OVERLAY_FINGERPRINT,
+                                                    OVERLAY_AT)
 OVERLAY_PATCH_FIELDS = OVERLAY_AREA_FIELDS + (SUGGESTED_VERDICT, SUGGESTED_APPROVAL, PRIORITY, SUGGESTION_REASONS,
                                               OVERLAY_MODE, OVERLAY_FINGERPRINT, OVERLAY_AT)
 
@@ -261,12 +275,17 @@ V_LEAD_SOURCE = VerificationField("lead_source", "线索来源", "Lead source", 
 V_INSPECTOR = VerificationField("inspector", "核查人", "Inspector", synonyms=("核查人员", "核查人员姓名"))
 V_DATE = VerificationField("verify_date", "核查日期", "Verification date", kind="date", synonyms=("核查时间",))
 V_NOTES = VerificationField("notes", "备注", "Notes", synonyms=("说明", "备注说明"))
+# When the township's own work (patrol, report) found the violation (schema 8): a daily-work lead
+# counts as daily enforcement only if found on or before the later image (yiyuan_2019 三(六)).
+V_DISCOVERY_DATE = VerificationField("discovery_date", "发现日期", "Discovery date", kind="date",
+                                     synonyms=("发现时间", "线索发现日期"))
 
 # The spreadsheet template's columns, in order (合法类型 / 其他类型 are accepted when present).
 SPREADSHEET_FIELDS = (V_JCBH, V_TOWNSHIP, V_VERDICT, V_LAND_USE, V_VIOLATION, V_APPROVAL_NO, V_RECT_STATUS,
-                      V_MEASURES, V_CASE_FILED, V_LEAD_SOURCE, V_INSPECTOR, V_DATE, V_NOTES)
+                      V_MEASURES, V_CASE_FILED, V_LEAD_SOURCE, V_DISCOVERY_DATE, V_INSPECTOR, V_DATE, V_NOTES)
 VERIFICATION_FIELDS = (V_VERDICT, V_LAND_USE, V_LAWFUL_KIND, V_VIOLATION, V_OTHER_KIND, V_APPROVAL_NO,
-                       V_RECT_STATUS, V_MEASURES, V_CASE_FILED, V_LEAD_SOURCE, V_INSPECTOR, V_DATE, V_NOTES)
+                       V_RECT_STATUS, V_MEASURES, V_CASE_FILED, V_LEAD_SOURCE, V_DISCOVERY_DATE, V_INSPECTOR,
+                       V_DATE, V_NOTES)
 # Set on a record when its patch was re-delivered with another shape (old and new area in the text):
 # the verdict was made on the old shape and needs a look. Cleared when the record is saved again.
 RECHECK = Field("recheck", "需复核", "Needs re-check", "str")
@@ -274,9 +293,10 @@ OPTIONAL_SPREADSHEET_FIELDS = (V_LAWFUL_KIND, V_OTHER_KIND)
 
 # What each verdict requires (DOMAIN.md; issue: the verdict form).
 REQUIRED_FOR_ALL = (V_INSPECTOR, V_DATE, V_LEAD_SOURCE)
+# 用地类型 decides whether a patch is 新增建设用地 in the ratio's denominator (yuanqu_2023 三(三)).
 REQUIRED_BY_VERDICT = {
-    Verdict.LAWFUL: (V_APPROVAL_NO,),
-    Verdict.UNLAWFUL: (V_VIOLATION, V_RECT_STATUS, V_CASE_FILED),
+    Verdict.LAWFUL: (V_LAND_USE, V_APPROVAL_NO),
+    Verdict.UNLAWFUL: (V_LAND_USE, V_VIOLATION, V_RECT_STATUS, V_CASE_FILED),
     Verdict.OTHER: (),
 }
 # Measures are required once rectification has started.
@@ -286,16 +306,18 @@ MEASURES_REQUIRED_UNLESS = RectificationStatus.NOT_STARTED
 CHANNEL_FORM = "form"
 CHANNEL_SPREADSHEET = "spreadsheet"
 CHANNEL_QFIELD = "qfield"
+CHANNEL_IMPORT = "import"  # a patch delivered again with another shape marks its record 需复核
 CHANNEL_LABELS = {CHANNEL_FORM: ("表单", "Form"), CHANNEL_SPREADSHEET: ("核查表", "Verification sheet"),
-                  CHANNEL_QFIELD: ("QField", "QField")}  # zh, en
+                  CHANNEL_QFIELD: ("QField", "QField"), CHANNEL_IMPORT: ("图斑导入", "Patch import")}  # zh, en
 
 # Township metrics (乡镇统计与问责预警): one row per township plus the county row.
 TOWNSHIP_METRICS_TABLE = "township_metrics"
 COUNTY_ROW_SUFFIX = "000000"  # county row xzqdm = 6-digit county code + this
 
-# Lead sources that count as found by daily enforcement rather than by the satellite alone.
-DAILY_ENFORCEMENT_SOURCES = (LeadSource.PATROL, LeadSource.VILLAGE_REPORT, LeadSource.PUBLIC_REPORT,
-                             LeadSource.MEDIA, LeadSource.ASSIGNED_FROM_ABOVE)
+# Lead sources that count as the township's own daily work (yiyuan_2019 三(六): 巡查、举报电话和微信;
+# village reports under the field-chief system). 媒体曝光 and 上级交办 are not the township's own
+# finding. The task's rules profile (core/rules.py) may set another list.
+DAILY_ENFORCEMENT_SOURCES = (LeadSource.PATROL, LeadSource.VILLAGE_REPORT, LeadSource.PUBLIC_REPORT)
 
 
 @dataclass(frozen=True)
@@ -307,8 +329,9 @@ class Thresholds:
     warning_general_cultivated_mu: float = WARNING_GENERAL_CULTIVATED_MU  # at or above (yiyuan_2019)
 
 
-# name, zh, en, kind of every township_metrics column, in table order.
-METRIC_FIELDS = (
+# name, zh, en, kind of every township_metrics column of schema version 3 (migration 3 creates
+# these, and only these, forever), in table order.
+METRIC_FIELDS_V3 = (
     Field("xzqdm", "行政区代码", "Admin code", "str"),
     Field("xzqmc", "行政区名称", "Admin name", "str"),
     Field("patch_count", "图斑数", "Patches", "int"),
@@ -337,12 +360,35 @@ METRIC_FIELDS = (
     Field("daily_found_count", "日常执法发现数", "Unlawful found by daily enforcement", "int"),
     Field("daily_found_share", "日常执法发现比例", "Share found by daily enforcement", "real"),
 )
+# Added by schema 8 (issue 16: the rules as the documents write them).
+METRIC_FIELDS_V9 = (
+    Field("unlawful_reserve_mu", "违法占用自然保护地(亩)", "Unlawful nature reserve (mu)", "real"),
+    Field("unlawful_pbf_or_reserve_mu", "违法占用永久基本农田或自然保护地(亩)",
+          "Unlawful permanent basic farmland or nature reserve (mu)", "real"),
+    Field("ratio_incomplete", "比例待补用地类型", "Ratio incomplete (land use missing)", "int"),
+    Field("case_flag_count", "达到追责标准案件数", "Cases over the accountability limits", "int"),
+    Field("unrectified_pbf_mu", "未整改违法占用永久基本农田(需补划)(亩)",
+          "Unrectified unlawful permanent basic farmland, to re-designate (mu)", "real"),
+    Field("unrectified_general_cultivated_mu", "未整改违法占用一般耕地(亩)",
+          "Unrectified unlawful general cultivated land (mu)", "real"),
+    Field("permit_off_pbf_mu", "补办手续(非永久基本农田)(亩)", "Retroactive permits off farmland (mu)", "real"),
+    Field("daily_found_mu", "日常执法发现面积(亩)", "Area found by daily enforcement (mu)", "real"),
+    Field("daily_rectified_count", "日常执法发现已整改数", "Found by daily work and rectified", "int"),
+    Field("daily_rectified_mu", "日常执法发现已整改面积(亩)", "Found by daily work and rectified (mu)", "real"),
+    Field("satellite_found_count", "卫片发现数", "Found by the satellite", "int"),
+    Field("satellite_found_mu", "卫片发现面积(亩)", "Found by the satellite (mu)", "real"),
+    Field("satellite_rectified_count", "卫片发现已整改数", "Found by the satellite and rectified", "int"),
+    Field("satellite_rectified_mu", "卫片发现已整改面积(亩)", "Found by the satellite and rectified (mu)", "real"),
+    Field("suspect_concealed_count", "疑似瞒报数", "Suspected concealment", "int"),
+    Field("doubtful_rectified_count", "整改存疑数", "Rectification in doubt", "int"),
+)
+METRIC_FIELDS = METRIC_FIELDS_V3 + METRIC_FIELDS_V9
 
 # Field photos (现场照片), copied beside the task database and pointed at from the photos layer.
 PHOTOS_LAYER = "photos"
 PHOTO_MAX_DISTANCE_M = 100.0  # a photo farther than this from its patch is flagged (a setting)
 
-# Review and return (处理状态, schema 9): per patch, from the township's verification to the report.
+# Review and return (处理状态, schema 10): per patch, from the township's verification to the report.
 # A patch without a row is 待核查. Township logins submit; county logins approve, return with a
 # reason, report and reopen (mnr_2021 六: the county's 审查 of what townships report).
 REVIEW_STATES_TABLE = "review_states"
@@ -431,7 +477,7 @@ EXPORT_COLUMNS = (
     ExportColumn("ZGZT", V_RECT_STATUS), ExportColumn("ZGCS", V_MEASURES), ExportColumn("SFLA", V_CASE_FILED),
     ExportColumn("XSLY", V_LEAD_SOURCE), ExportColumn("HCR", V_INSPECTOR), ExportColumn("HCRQ", V_DATE),
     ExportColumn("BZ", V_NOTES), ExportColumn("ZPS", PHOTO_COUNT, "int"),
-    # The review state and the planning conformity (schema 9).
+    # The review state and the planning conformity (schema 10).
     ExportColumn("CLZT", REVIEW_STATE), ExportColumn("GHFH", CONFORMITY),
     ExportColumn("KFBJMJ", ZONE_AREA_FIELDS[PlanningZone.DEVELOPMENT_BOUNDARY], "area"),
     ExportColumn("YXJSMJ", ZONE_AREA_FIELDS[PlanningZone.ALLOWED], "area"),
@@ -451,13 +497,14 @@ MILESTONES_TABLE = "milestones"
 PEOPLE_TABLE = "people"
 ASSIGNMENTS_TABLE = "assignments"
 REPEAT_OF = Field("repeat_of", "重复图斑（前批次监测编号）", "Repeat of (earlier JCBH)", "str")
-REPEAT_MIN_OVERLAP = 0.5  # share of the smaller patch covered by an earlier one to count as the same place
+REPEAT_MIN_OVERLAP = 0.5  # share of the later patch covered by an earlier one to count as the same place
 
 
 class MilestoneKind(Labeled):
     CHECK_DONE = ("核查完成", "Verification done")
     DATA_REPORTED = ("数据上报", "Data reported")
     RECTIFICATION_DONE = ("整改完成", "Rectification done")
+    SUMMARY_REPORTED = ("总结上报", "Summary reported")
     ACCEPTANCE = ("实地验收", "On-site acceptance")
 
 
@@ -467,11 +514,14 @@ class PersonRole(Labeled):
     INSPECTOR = ("核查员", "Inspector")
 
 
-# Milestone dates (month-day, year offset) by batch kind; the seed yiyuan_2019's calendar: patch
-# checks and first data by 8 May, quarterly results by 10 July / 10 October, rectification by
-# 31 December. A bureau saves its own template in the plugin settings.
+# Milestone dates (month-day, year offset) by batch kind; the seed yiyuan_2019's calendar (四): the
+# annual batch of a year's images is worked in the following year (2018年度 in 2019): patch checks
+# and first data by 8 May, rectification by the end of May (二(三)), summary report by 1 June,
+# acceptance by 10 June; quarterly results by 10 July / 10 October, rectification by 31 December.
+# A bureau saves its own template in the plugin settings.
 DEFAULT_MILESTONE_TEMPLATE = {
-    "annual": {"核查完成": "05-08", "数据上报": "05-08", "整改完成": "12-31", "实地验收": "12-31"},
+    "annual": {"核查完成": "+1-05-08", "数据上报": "+1-05-08", "整改完成": "+1-05-31", "总结上报": "+1-06-01",
+               "实地验收": "+1-06-10"},
     "Q1": {"核查完成": "04-10", "数据上报": "04-10", "整改完成": "12-31", "实地验收": "12-31"},
     "Q2": {"核查完成": "07-10", "数据上报": "07-10", "整改完成": "12-31", "实地验收": "12-31"},
     "Q3": {"核查完成": "10-10", "数据上报": "10-10", "整改完成": "12-31", "实地验收": "12-31"},

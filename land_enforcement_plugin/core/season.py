@@ -109,8 +109,8 @@ def milestone_states(milestones, today=None):
 
 # -- repeats ---------------------------------------------------------------------------------------
 def link_repeats(task_path, min_overlap=schema.REPEAT_MIN_OVERLAP):
-    """Link every patch of a later batch to the earlier batch's patch at the same place (overlap
-    of at least `min_overlap` of the smaller patch). Returns {jcbh: earlier jcbh} newly linked."""
+    """Link every patch of a later batch to the earlier batch's patch at the same place (at least
+    `min_overlap` of the later patch covered by it). Returns {jcbh: earlier jcbh} newly linked."""
     store = open_task(task_path)
     try:
         order = {batch: i for i, batch in enumerate(store.summary().batches)}
@@ -135,9 +135,10 @@ def link_repeats(task_path, min_overlap=schema.REPEAT_MIN_OVERLAP):
             for other in (ids[i] for i in index.intersects(geometry.boundingBox())):
                 if order.get(batches[other][0], 0) >= order.get(batch, 0):
                     continue
+                # The same place: at least `min_overlap` of the later patch lies on the earlier one (a
+                # small earlier patch inside a much larger later one is another place).
                 shared = geometry.intersection(geometries[other]).area()
-                smaller = min(geometry.area(), geometries[other].area())
-                if smaller and shared / smaller >= min_overlap:
+                if geometry.area() and shared / geometry.area() >= min_overlap:
                     candidates.append((-order[batches[other][0]], -shared, other))  # the latest earlier batch
             if candidates:
                 links[jcbh] = min(candidates)[2]

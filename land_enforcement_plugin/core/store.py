@@ -247,10 +247,10 @@ def _migrate_to_1(ds, meta):
 def _migrate_to_2(ds, meta):
     """Overlay results: areas and the pre-judgement on each patch, the township split, the runs."""
     patches = ds.GetLayerByName(schema.PATCHES_LAYER)
-    for f in schema.OVERLAY_PATCH_FIELDS:
+    for f in schema.OVERLAY_PATCH_FIELDS_V2:
         patches.CreateField(ogr.FieldDefn(f.name, _OGR_TYPES[f.kind]))
     columns = {"jcbh": ogr.OFTString, "xzqdm": ogr.OFTString, "xzqmc": ogr.OFTString}
-    columns.update({f.name: ogr.OFTReal for f in schema.OVERLAY_AREA_FIELDS})
+    columns.update({f.name: ogr.OFTReal for f in schema.OVERLAY_AREA_FIELDS_V2})
     _create_table(ds, schema.PATCH_TOWNSHIPS_TABLE, columns)
     ds.ExecuteSQL(f"CREATE INDEX idx_patch_townships_jcbh ON {schema.PATCH_TOWNSHIPS_TABLE}(jcbh)")
     _create_table(ds, schema.OVERLAY_RUNS_TABLE, {
@@ -260,7 +260,7 @@ def _migrate_to_2(ds, meta):
 
 def _migrate_to_3(ds, meta):
     """Township metrics, one row per township plus the county row."""
-    _create_table(ds, schema.TOWNSHIP_METRICS_TABLE, {f.name: _OGR_TYPES[f.kind] for f in schema.METRIC_FIELDS})
+    _create_table(ds, schema.TOWNSHIP_METRICS_TABLE, {f.name: _OGR_TYPES[f.kind] for f in schema.METRIC_FIELDS_V3})
 
 
 def _migrate_to_4(ds, meta):
@@ -338,8 +338,24 @@ def _migrate_to_8(ds, meta):
     ds.ExecuteSQL(f"CREATE INDEX idx_case_attachments_key ON {schema.CASE_ATTACHMENTS_TABLE}(case_key)")
 
 
-
 def _migrate_to_9(ds, meta):
+    """Accountability rules as the documents write them (issue 16): the nature-reserve areas of
+    the overlay (on patches and their township split; NULL until the overlay runs again), the
+    cultivated area the delivery states, the discovery date of a lead, the new township figures."""
+    area_fields = (schema.NATURE_RESERVE_M2, schema.PBF_OR_RESERVE_M2)
+    patches = ds.GetLayerByName(schema.PATCHES_LAYER)
+    for f in area_fields + (schema.DELIVERED_CULTIVATED,):
+        patches.CreateField(ogr.FieldDefn(f.name, _OGR_TYPES[f.kind]))
+    for f in area_fields:
+        ds.GetLayerByName(schema.PATCH_TOWNSHIPS_TABLE).CreateField(ogr.FieldDefn(f.name, ogr.OFTReal))
+    ds.GetLayerByName(schema.VERIFICATIONS_TABLE).CreateField(
+        ogr.FieldDefn(schema.V_DISCOVERY_DATE.name, _OGR_TYPES[schema.V_DISCOVERY_DATE.kind]))
+    metrics = ds.GetLayerByName(schema.TOWNSHIP_METRICS_TABLE)
+    for f in schema.METRIC_FIELDS_V9:
+        metrics.CreateField(ogr.FieldDefn(f.name, _OGR_TYPES[f.kind]))
+
+
+def _migrate_to_10(ds, meta):
     """Review and return, spot checks, planning conformity: the 处理状态 of each patch (none yet:
     待核查), the county's spot-check draws with their re-checks, and each patch's area per
     planning zone."""
@@ -364,7 +380,8 @@ def _migrate_to_9(ds, meta):
 
 
 MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4, 5: _migrate_to_5,
-              6: _migrate_to_6, 7: _migrate_to_7, 8: _migrate_to_8, 9: _migrate_to_9}
+              6: _migrate_to_6, 7: _migrate_to_7, 8: _migrate_to_8, 9: _migrate_to_9,
+              10: _migrate_to_10}
 assert max(MIGRATIONS) == schema.SCHEMA_VERSION
 
 
@@ -646,7 +663,7 @@ class OgrTaskStore(TaskStore):
             mark = f"图斑形状已变（{now_iso()[:10]} 重新导入）：面积 {old} → {new}，核查结论需复核"
             self._ds.ExecuteSQL(f"UPDATE {schema.VERIFICATIONS_TABLE} SET {schema.RECHECK.name} = "
                                 f"{_sql_quote(mark)} {where}")
-            self._audit_verification(record.jcbh, schema.RECHECK.name, None, mark, "import", None, False)
+            self._audit_verification(record.jcbh, schema.RECHECK.name, None, mark, None, schema.CHANNEL_IMPORT, False)
             zh += "；核查记录已标记需复核"
             en += "; its verification record is marked for re-check"
         return ImportIssue(record.row, record.jcbh, "note", "reshaped", zh, en)
@@ -1094,6 +1111,12 @@ class OgrTaskStore(TaskStore):
                 self._ds.ExecuteSQL(f"UPDATE {schema.PATCHES_LAYER} SET {schema.REPEAT_OF.name} = "
                                     f"{_sql_value(earlier)} WHERE jcbh = {_sql_quote(jcbh)}")
                 self._audit("update", "patch", jcbh, schema.REPEAT_OF.name, None, earlier)
+
+    def delivered_cultivated(self):
+        """jcbh -> the cultivated area the delivery states (m²), for the patches that have one."""
+        name = schema.DELIVERED_CULTIVATED.name
+        return {r["jcbh"]: r[name] for r in self._query(
+            f"SELECT jcbh, {name} FROM {schema.PATCHES_LAYER} WHERE {name} IS NOT NULL")}
 
     def patch_batches(self):
         """jcbh -> (batch, repeat_of, hsx) of every patch."""

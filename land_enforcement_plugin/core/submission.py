@@ -106,7 +106,8 @@ def _read_task(task_path, batch=None):
         for row in photo_rows:
             photos.setdefault(row["jcbh"], []).append(row)
         parts = store.township_parts()
-        thresholds = metrics.task_thresholds(store)
+        profile = metrics.task_profile(store)
+        facts = metrics.patch_facts(store)
         stamp = parse_stamp(store.last_change())
         case_views = cases.case_views(store)
     finally:
@@ -122,7 +123,7 @@ def _read_task(task_path, batch=None):
     if not patches:
         raise LandEnforcementError(f"任务库中没有{'批次“' + batch + '”的' if batch else ''}图斑：{task_path}",
                                    f"The task has no patches{' of batch ' + batch if batch else ''}: {task_path}")
-    result = metrics.compute_metrics(parts, records, meta.get("county_code", ""), thresholds)
+    result = metrics.compute_metrics(parts, records, meta.get("county_code", ""), profile, facts)
     return _Task(task_path, meta, patches, records, photos, parts, result, stamp, case_views)
 
 

@@ -4,11 +4,11 @@ from qgis.core import (QgsFeature, QgsGraduatedSymbolRenderer, QgsPalLayerSettin
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import QRectF, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor, QPainter
-from qgis.PyQt.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
-                                 QProgressBar, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget,
-                                 QVBoxLayout, QWidget)
+from qgis.PyQt.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView,
+                                 QLabel, QMenu, QProgressBar, QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
+                                 QTabWidget, QVBoxLayout, QWidget)
 
-from ..core import metrics, schema, season
+from ..core import metrics, rules, schema, season
 from ..core.errors import LandEnforcementError
 from ..core.office_comparison import TOWNSHIP_CODE_FIELDS, find_field
 from ..core.store import open_task
@@ -19,10 +19,35 @@ from .messages import error_text, ui_is_chinese
 # (metric, shown as) in the table; the flags colour the cells that decide them.
 _SHOWN = ("xzqmc", "patch_count", "verified_count", "unlawful_count", "unlawful_mu", "construction_cultivated_mu",
           "unlawful_cultivated_mu", "unlawful_cultivated_ratio", "unlawful_pbf_mu", "unlawful_general_cultivated_mu",
-          "rectification_rate", "unrectified_cultivated_mu", "daily_found_share")
+          "rectification_rate", "unrectified_cultivated_mu", "daily_found_share", "unlawful_pbf_or_reserve_mu",
+          "case_flag_count", "unrectified_pbf_mu", "daily_found_count", "daily_rectified_count",
+          "satellite_found_count", "satellite_rectified_count", "suspect_concealed_count", "doubtful_rectified_count")
+# The rules (of the task's profile) each shown figure follows: named with their source in tooltips.
+_FIGURE_RULES = {
+    "construction_cultivated_mu": ("ratio_construction_land_uses",),
+    "unlawful_cultivated_ratio": ("ratio_limit", "ratio_construction_land_uses"),
+    "unlawful_pbf_or_reserve_mu": ("interview_pbf_reserve_mu",), "unlawful_general_cultivated_mu": ("interview_general_mu",),
+    "case_flag_count": ("case_pbf_mu", "case_cultivated_mu"), "unrectified_cultivated_mu": ("link_quota",),
+    "unrectified_pbf_mu": ("link_quota",), "daily_found_share": ("daily_sources",),
+    "daily_found_count": ("daily_sources",), "daily_rectified_count": ("daily_sources",),
+    "satellite_found_count": ("daily_sources",), "satellite_rectified_count": ("daily_sources",),
+    "suspect_concealed_count": ("concealment_land_uses",), "doubtful_rectified_count": ("rectification_photo",),
+}
+_FLAG_COLUMNS = (("类别", "Kind"), ("乡镇", "Township"), ("监测编号", "JCBH"), ("说明", "What"),
+                 ("依据", "Source"))
 _FIELDS = {f.name: f for f in schema.METRIC_FIELDS}
 _OVER = QColor(248, 203, 173)
 CHOROPLETH_NAMES = ("乡镇违法占用耕地比例", "Unlawful cultivated ratio by township")
+
+
+_YEAR = "year:"  # the batch filter's data for a whole year
+
+
+def _year_of(batch):
+    try:
+        return season.batch_kind(batch)[0]
+    except LandEnforcementError:
+        return None
 
 
 def choropleth_name():
@@ -89,17 +114,29 @@ class MetricsDock(QgsDockWidget):
         self.pbf = QDoubleSpinBox()
         self.general = QDoubleSpinBox()
         for box in (self.pbf, self.general):
-            box.setSuffix(" 亩")
+            box.setSuffix(" " + self.tr("mu"))
             box.setRange(0, 100000)
         self._clear_thresholds()
         thresholds = QFormLayout()
         thresholds.addRow(self.tr("Unlawful cultivated ratio above"), self.ratio)
-        thresholds.addRow(self.tr("Warning interview: permanent farmland from"), self.pbf)
+        thresholds.addRow(self.tr("Warning interview: permanent farmland or nature reserve from"), self.pbf)
         thresholds.addRow(self.tr("Warning interview: general cultivated land from"), self.general)
         self.recompute_button = QPushButton(self.tr("Recompute"))
         self.recompute_button.clicked.connect(self.save_thresholds_and_recompute)
         self.map_button = QPushButton(self.tr("Township map"))
         self.map_button.clicked.connect(self.add_choropleth)
+        # Which rules this task is computed with: bundled, the bureau's own, or a file (kept with the
+        # task and audited); the task's rules saved as the bureau's own, as the milestone template.
+        self.load_rules_button = QPushButton(self.tr("Rules profile…"))
+        menu = QMenu(self.load_rules_button)
+        for name in rules.bundled_names():
+            menu.addAction(self.tr("Bundled: {name}").format(name=name)).triggered.connect(
+                lambda _checked=False, name=name: self.use_rules(rules.bundled(name)))
+        menu.addAction(self.tr("The bureau's own")).triggered.connect(lambda: self.use_rules(rules.saved_profile()))
+        menu.addAction(self.tr("From a file…")).triggered.connect(self._choose_rules_file)
+        self.load_rules_button.setMenu(menu)
+        self.save_rules_button = QPushButton(self.tr("Save rules as the bureau's"))
+        self.save_rules_button.clicked.connect(self.save_rules_as_bureaus)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.busy = QProgressBar()  # shown while the figures are computed
@@ -125,11 +162,27 @@ class MetricsDock(QgsDockWidget):
         self.progress.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.progress.verticalHeader().setVisible(False)
         self.chart = BarChart()
+        self.explain_title = QLabel(self.tr("Click a figure to see the patches it is summed from"))
+        self.explain_title.setWordWrap(True)
+        self.explanation = QTableWidget(0, 2)
+        self.explanation.setHorizontalHeaderLabels([self.tr("JCBH"), self.tr("Contribution")])
+        self.explanation.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.explanation.verticalHeader().setVisible(False)
+        explain_box = QWidget()
+        explain_layout = QVBoxLayout(explain_box)
+        explain_layout.addWidget(self.explain_title)
+        explain_layout.addWidget(self.explanation, 1)
+        self.flags = QTableWidget(0, len(_FLAG_COLUMNS))
+        self.flags.setHorizontalHeaderLabels([zh_en[0] if zh else zh_en[1] for zh_en in _FLAG_COLUMNS])
+        self.flags.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.flags.verticalHeader().setVisible(False)
         buttons = QHBoxLayout()
         buttons.addWidget(QLabel(self.tr("Batch")))
         buttons.addWidget(self.batch)
         buttons.addWidget(self.recompute_button)
         buttons.addWidget(self.map_button)
+        buttons.addWidget(self.load_rules_button)
+        buttons.addWidget(self.save_rules_button)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.addLayout(thresholds)
@@ -147,6 +200,8 @@ class MetricsDock(QgsDockWidget):
         splitter.setStretchFactor(1, 2)
         self.tabs = QTabWidget()
         self.tabs.addTab(splitter, self.tr("Figures"))
+        self.tabs.addTab(explain_box, self.tr("Why this figure"))
+        self.tabs.addTab(self.flags, self.tr("Flags and their rules"))
         self.tabs.addTab(self.progress, self.tr("Progress by township and person"))
         layout.addWidget(self.tabs, 1)
         self.setWidget(body)
@@ -164,7 +219,11 @@ class MetricsDock(QgsDockWidget):
             except Exception:  # no task yet: the figures say why
                 batches = []
         self._read_thresholds()
-        refill_choices(self.batch, self.tr("All batches"), [(batch, batch) for batch in batches])
+        # A year's enforcement (its annual and quarterly batches, a repeat once) first, then each batch.
+        years = sorted({year for year in (_year_of(batch) for batch in batches) if year is not None})
+        refill_choices(self.batch, self.tr("All batches"),
+                       [(self.tr("{year} (annual and quarterly batches)").format(year=year), f"{_YEAR}{year}")
+                        for year in years] + [(batch, batch) for batch in batches])
         self.recompute()
 
     def _store(self):
@@ -183,12 +242,13 @@ class MetricsDock(QgsDockWidget):
             self.result = None
             return
         path, batch = self.task_path, self.batch.currentData()
+        year = int(batch[len(_YEAR):]) if batch and batch.startswith(_YEAR) else None
+        batch = None if year else batch
 
         def work(_feedback):
             store = open_task(path)
             try:
-                thresholds = metrics.task_thresholds(store)
-                figures = metrics.township_metrics(store, thresholds, batch)
+                figures = metrics.township_metrics(store, batch=batch, year=year)
             finally:
                 store.close()
             return figures, season.progress(path, batch)
@@ -254,19 +314,68 @@ class MetricsDock(QgsDockWidget):
             store.close()
         self.recompute()
 
+    def save_rules_as_bureaus(self):
+        """The task's rules profile becomes the bureau's own (QGIS settings), as the milestone template."""
+        if self.result is not None:
+            rules.save_profile(self.result.profile)
+            self.message.emit(self.tr("Rules saved as the bureau's"), 0)
+
+    def _choose_rules_file(self):
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Rules profile"), "", "JSON (*.json)")
+        if path:
+            try:
+                self.use_rules(rules.read_profile(path))
+            except LandEnforcementError as error:
+                self.message.emit(error_text(error), 2)
+
+    def use_rules(self, profile):
+        """Compute the task with another rules profile: kept with the task (audited), recomputed."""
+        if not self.task_path:
+            return
+        store = self._store()
+        try:
+            rules.set_task_profile(store, profile)
+        finally:
+            store.close()
+        self._read_thresholds()
+        self.recompute()
+
+    def _rule_tip(self, name):
+        """The rules a figure follows, each with its document and clause."""
+        profile = self.result.profile
+        def shown(value):
+            return "、".join(value) if isinstance(value, list) else f"{value:g}" if isinstance(value, float) else value
+
+        return "\n".join(f"{profile.rule(r).zh}：{shown(profile[r])}（{profile.rule(r).cited}）"
+                         for r in _FIGURE_RULES.get(name, ()))
+
     def _fill(self, result):
         t = result.thresholds
         over = {"unlawful_cultivated_ratio": lambda r: r["ratio_flag"],
                 "unlawful_pbf_mu": lambda r: r["unlawful_pbf_mu"] >= t.warning_pbf_mu,
+                "unlawful_pbf_or_reserve_mu": lambda r: r["unlawful_pbf_or_reserve_mu"] >= t.warning_pbf_mu,
                 "unlawful_general_cultivated_mu": lambda r: r["unlawful_general_cultivated_mu"]
-                >= t.warning_general_cultivated_mu}
+                >= t.warning_general_cultivated_mu,
+                "case_flag_count": lambda r: r["case_flag_count"],
+                "suspect_concealed_count": lambda r: r["suspect_concealed_count"],
+                "doubtful_rectified_count": lambda r: r["doubtful_rectified_count"]}
+        for column, name in enumerate(_SHOWN):
+            self.table.horizontalHeaderItem(column).setToolTip(self._rule_tip(name))
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(result.rows))
         for row_number, row in enumerate(result.rows):
             for column, name in enumerate(_SHOWN):
                 kind = "ratio" if name.endswith(("_ratio", "_rate", "_share")) else "number"
                 item = QTableWidgetItem(row[name]) if name == "xzqmc" else _number_item(row[name], kind)
+                if name == "unlawful_cultivated_ratio" and row["ratio_incomplete"]:
+                    # Never a number that looks final: which records lack 用地类型.
+                    missing = result.incomplete.get(row["xzqdm"]) or [
+                        j for jcbhs in result.incomplete.values() for j in jcbhs]
+                    item.setText(self.tr("incomplete ({n})").format(n=len(set(missing))))
+                    item.setToolTip(self.tr("用地类型 missing: {jcbhs}").format(jcbhs="、".join(sorted(set(missing)))))
+                    item.setBackground(QBrush(_OVER))
                 item.setData(Qt.ItemDataRole.UserRole, row["xzqdm"])
+                item.setData(Qt.ItemDataRole.UserRole + 1, name)
                 if name in over and over[name](row):
                     item.setBackground(QBrush(_OVER))
                 self.table.setItem(row_number, column, item)
@@ -276,6 +385,13 @@ class MetricsDock(QgsDockWidget):
             n=len(flagged), names="、".join(flagged) or "-", cases=len(result.flagged_patches)))
         self.chart.set_bars([(r["xzqmc"], r["unlawful_mu"], bool(r["ratio_flag"] or r["interview_flag"]))
                              for r in result.rows[:-1]])
+        self.flags.setRowCount(len(result.flags))
+        for row_number, flag in enumerate(result.flags):
+            values = (flag["kind"], flag["xzqmc"], "、".join(flag["jcbhs"]), flag["text"], flag["source"])
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setToolTip(flag["quote"])
+                self.flags.setItem(row_number, column, item)
 
     def _fill_progress(self, rows):
         self.progress.setRowCount(len(rows))
@@ -287,10 +403,27 @@ class MetricsDock(QgsDockWidget):
                     item.setBackground(QBrush(_OVER))
                 self.progress.setItem(row_number, column, item)
 
-    def _clicked(self, row, _column):
+    def _clicked(self, row, column):
         code = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        self.explain(code, self.table.item(row, column).data(Qt.ItemDataRole.UserRole + 1))
         if code and not code.endswith(schema.COUNTY_ROW_SUFFIX):
             self.township_clicked.emit(code)
+
+    def explain(self, xzqdm, name):
+        """List the patches a figure of a row is summed from (the township's name: its patches)."""
+        if self.result is None or xzqdm not in self.result.sums:
+            return
+        name = "patch_count" if name == "xzqmc" else name
+        field = _FIELDS[name]
+        place = next(r["xzqmc"] for r in self.result.rows if r["xzqdm"] == xzqdm)
+        contributions = self.result.explain(xzqdm, name)
+        tip = self._rule_tip(name)
+        self.explain_title.setText(f"{place} · {field.zh if ui_is_chinese() else field.en}"
+                                   f"（{len(contributions)}）" + (f"\n{tip}" if tip else ""))
+        self.explanation.setRowCount(len(contributions))
+        for row_number, (jcbh, value) in enumerate(contributions):
+            self.explanation.setItem(row_number, 0, QTableWidgetItem(jcbh))
+            self.explanation.setItem(row_number, 1, _number_item(value, "number"))
 
     # -- the choropleth ----------------------------------------------------------------------
     def add_choropleth(self, townships_layer=None):

@@ -9,7 +9,7 @@ from ..core.ellipsoid import AreaMode
 from ..core.office_comparison import OverlayInputs
 
 _SCOPE = "land_enforcement"
-_ROLES = ("townships", "cultivated", "permanent_farmland", "eco_redline", "villages")
+_ROLES = ("townships", "cultivated", "permanent_farmland", "eco_redline", "nature_reserve", "villages")
 
 
 class OverlayPanel(QWidget):
@@ -23,7 +23,8 @@ class OverlayPanel(QWidget):
         form = QFormLayout()
         labels = {"townships": self.tr("Townships (XZQDM, XZQMC)"), "cultivated": self.tr("Cultivated land"),
                   "permanent_farmland": self.tr("Permanent basic farmland"),
-                  "eco_redline": self.tr("Ecological red line"), "villages": self.tr("Villages (optional)")}
+                  "eco_redline": self.tr("Ecological red line"),
+                  "nature_reserve": self.tr("Nature reserves (optional)"), "villages": self.tr("Villages (optional)")}
         for role in _ROLES:
             combo = QgsMapLayerComboBox()
             combo.setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer)
@@ -96,6 +97,7 @@ class OverlayPanel(QWidget):
             cultivated=self.combos["cultivated"].currentLayer(),
             permanent_farmland=self.combos["permanent_farmland"].currentLayer(),
             eco_redline=self.combos["eco_redline"].currentLayer(),
+            nature_reserve=self.combos["nature_reserve"].currentLayer(),
             approvals=[project.mapLayer(i) for i in self.approvals.checkedItemsData() if project.mapLayer(i)],
             villages=self.combos["villages"].currentLayer(),
             area_mode=self.area_mode.currentData(),

@@ -588,7 +588,7 @@ class ReviewDock(QgsDockWidget):
         return result
 
     def _ask_partial(self, result):
-        report = "\n".join(result.lines()[1:21])
+        report = report_text(result.lines()[1:21])
         return QMessageBox.question(
             self, self.tr("Rows rejected"),
             self.tr("{bad} rows were rejected, nothing was written:\n\n{report}\n\n"

@@ -2,15 +2,19 @@
 from qgis.core import (QgsFillSymbol, QgsMarkerSymbol, QgsProperty, QgsRuleBasedRenderer, QgsSingleSymbolRenderer,
                        QgsSymbolLayer)
 
+from ..core import schema
+from .messages import ui_is_chinese
+
 
 def style_patches(layer):
     """Outline by verdict: unverified orange, unlawful red, lawful green, other grey."""
     root = QgsRuleBasedRenderer.Rule(None)
-    for label, expression, colour in (
-            ("违法 Unlawful", "attribute('verdict') = '违法'", "220,0,0"),
-            ("合法 Lawful", "attribute('verdict') = '合法'", "0,150,60"),
-            ("其他 Other", "attribute('verdict') = '其他'", "120,120,120"),
-            ("未核查 Not verified", "ELSE", "255,140,0")):
+    zh = ui_is_chinese()
+    rules = [(verdict.zh if zh else verdict.en, f"attribute('verdict') = '{verdict.value}'", colour)
+             for verdict, colour in ((schema.Verdict.UNLAWFUL, "220,0,0"), (schema.Verdict.LAWFUL, "0,150,60"),
+                                     (schema.Verdict.OTHER, "120,120,120"))]
+    rules.append(("未核查" if zh else "Not verified", "ELSE", "255,140,0"))
+    for label, expression, colour in rules:
         symbol = QgsFillSymbol.createSimple({"color": colour + ",40", "outline_color": colour, "outline_width": "0.6"})
         root.appendChild(QgsRuleBasedRenderer.Rule(symbol, 0, 0, expression, label))
     layer.setRenderer(QgsRuleBasedRenderer(root))

@@ -9,6 +9,10 @@ from qgis.PyQt.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox
 from ..core import schema, verification
 from .messages import ask_user_name, ui_is_chinese
 
+# 发现日期 is known only for leads the township's own work found (yiyuan_2019 三(六)): empty by default.
+_OPTIONAL_DATES = (schema.V_DISCOVERY_DATE,)
+_NO_DATE = QDate(2000, 1, 1)
+
 
 class VerdictForm(QDialog):
     """Edits one patch's verification record. Save stays disabled while a required field is empty,
@@ -73,7 +77,12 @@ class VerdictForm(QDialog):
             widget = QDateEdit()
             widget.setCalendarPopup(True)
             widget.setDisplayFormat("yyyy-MM-dd")
-            widget.setDate(QDate.fromString(value, "yyyy-MM-dd") if value else QDate.currentDate())
+            if spec in _OPTIONAL_DATES:  # left empty ("—", the minimum) unless a date is known
+                widget.setMinimumDate(_NO_DATE)
+                widget.setSpecialValueText("—")
+                widget.setDate(QDate.fromString(value, "yyyy-MM-dd") if value else _NO_DATE)
+            else:
+                widget.setDate(QDate.fromString(value, "yyyy-MM-dd") if value else QDate.currentDate())
             widget.dateChanged.connect(self._check)
         elif spec is schema.V_NOTES:
             widget = QPlainTextEdit(value or "")
@@ -91,7 +100,7 @@ class VerdictForm(QDialog):
             elif isinstance(widget, QComboBox):
                 out[spec.name] = widget.currentData()
             elif isinstance(widget, QDateEdit):
-                out[spec.name] = widget.date().toString("yyyy-MM-dd")
+                out[spec.name] = None if widget.date() == _NO_DATE else widget.date().toString("yyyy-MM-dd")
             elif isinstance(widget, QPlainTextEdit):
                 out[spec.name] = widget.toPlainText().strip() or None
             else:

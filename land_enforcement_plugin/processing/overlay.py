@@ -28,7 +28,8 @@ class OverlayAlgorithm(LandEnforcementAlgorithm):
                   "the layer's polygons, so overlaps never count twice. Suggests 合法 when the approved share "
                   "reaches the threshold and flags patches touching farmland or the ecological red line as "
                   "high priority, without touching any verdict. With a village layer, each patch gets the name of "
-                  "the village holding its largest part. Shapefiles are read in the encoding their bytes show (or "
+                  "the village holding its largest part. With nature reserves (自然保护地), each patch also gets its area on "
+                  "reserves and on farmland or reserves (their union: land in both counts once). Shapefiles are read in the encoding their bytes show (or "
                   "the one set on the layer in QGIS); unreadable text stops the run. A layer without a CRS is an "
                   "error unless LAYER_CRS gives the CRS of such layers. Re-running recomputes only what changed.")
 
@@ -41,6 +42,8 @@ class OverlayAlgorithm(LandEnforcementAlgorithm):
             "PERMANENT_FARMLAND", tr("Permanent basic farmland"), polygons, optional=True))
         self.addParameter(QgsProcessingParameterVectorLayer(
             "ECO_REDLINE", tr("Ecological red line"), polygons, optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            "NATURE_RESERVE", tr("Nature reserves (自然保护地)"), polygons, optional=True))
         self.addParameter(QgsProcessingParameterMultipleLayers(
             "APPROVALS", tr("Approvals (each with its document number field)"), QgsProcessing.TypeVectorPolygon,
             optional=True))
@@ -70,6 +73,7 @@ class OverlayAlgorithm(LandEnforcementAlgorithm):
         inputs = detached_inputs(OverlayInputs(
             townships=layer("TOWNSHIPS"), cultivated=layer("CULTIVATED"),
             permanent_farmland=layer("PERMANENT_FARMLAND"), eco_redline=layer("ECO_REDLINE"),
+            nature_reserve=layer("NATURE_RESERVE"),
             approvals=self.parameterAsLayerList(parameters, "APPROVALS", context), villages=layer("VILLAGES"),
             layer_crs=layer_crs if layer_crs.isValid() else None,
             area_mode=_MODES[self.parameterAsEnum(parameters, "AREA_MODE", context)],
