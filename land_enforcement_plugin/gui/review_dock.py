@@ -521,34 +521,46 @@ class ReviewDock(QgsDockWidget):
         if path:
             self.import_sheet(path)
 
-    def import_sheet(self, path, confirm_partial=None):
-        """All or nothing; when rows are rejected the report is shown and the user may accept the
-        valid rows (confirm_partial(result) -> bool; by default a question box)."""
-        try:
-            result = verification.import_spreadsheet(self.task_path, path)
-            if result.rejected and result.accepted:
-                ask = confirm_partial or self._ask_partial
-                if ask(result):
-                    result = verification.import_spreadsheet(self.task_path, path, accept_partial=True)
-        except Exception as exc:  # shown, not raised
-            self.message.emit(error_text(exc), 2)
-            return None
-        self.message.emit(report_text(result.lines()[:12]), 1 if result.rejected else 0)
-        self.refresh()
-        self.reload_task_layers()
-        self.saved.emit("")
-        return result
+    def import_sheet(self, path, confirm_partial=None, accept_partial=False):
+        """All or nothing, in the background; when rows are rejected the report is shown and the
+        user may accept the valid rows (confirm_partial(result) -> bool; by default a question
+        box), imported by a second background run. Returns the running task."""
+        task_path = self.task_path
 
-    def export_field_projects(self):
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder for the QField projects"))
+        def imported(result, error):
+            self._running = None
+            if error is not None:
+                self.message.emit(error_text(error), 2)
+                return
+            if result.rejected and result.accepted and not accept_partial:
+                if (confirm_partial or self._ask_partial)(result):
+                    self.import_sheet(path, confirm_partial, accept_partial=True)
+                    return
+            self.message.emit(report_text(result.lines()[:12]), 1 if result.rejected else 0)
+            self.refresh()
+            self.reload_task_layers()
+            self.saved.emit("")
+
+        return self._run(self.tr("Importing the verification sheet"), lambda feedback: verification.import_spreadsheet(
+            task_path, path, accept_partial=accept_partial, feedback=feedback), imported)
+
+    def export_field_projects(self, folder=None):
+        """One QField project per township, written in the background. Returns the running task."""
+        folder = folder or QFileDialog.getExistingDirectory(self, self.tr("Folder for the QField projects"))
         if not folder:
-            return
-        try:
-            folders = fieldwork.export_field_projects(self.task_path, folder)
-        except Exception as exc:  # shown, not raised
-            self.message.emit(error_text(exc), 2)
-            return
-        self.message.emit(self.tr("{n} QField projects written to {folder}").format(n=len(folders), folder=folder), 0)
+            return None
+        task_path = self.task_path
+
+        def written(folders, error):
+            self._running = None
+            if error is not None:
+                self.message.emit(error_text(error), 2)
+                return
+            self.message.emit(self.tr("{n} QField projects written to {folder}").format(n=len(folders), folder=folder),
+                              0)
+
+        return self._run(self.tr("Writing QField projects"),
+                         lambda feedback: fieldwork.export_field_projects(task_path, folder), written)
 
     def choose_field_package(self):
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Returned QField package"), "",
@@ -557,19 +569,24 @@ class ReviewDock(QgsDockWidget):
             self.merge_field_package(path)
 
     def merge_field_package(self, path):
-        """Conflicts are shown with both values and left as they are in the task."""
-        try:
-            result = fieldwork.merge_field_package(self.task_path, path)
-        except Exception as exc:  # shown, not raised
-            self.message.emit(error_text(exc), 2)
-            return None
-        if result.conflicts and self.isVisible():
-            QMessageBox.warning(self, self.tr("Conflicts"), "\n".join(result.lines()[:30]))
-        self.message.emit(report_text(result.lines()[:12]), 1 if result.conflicts or result.rejected else 0)
-        self.refresh()
-        self.reload_task_layers()
-        self.saved.emit("")
-        return result
+        """Merged in the background; conflicts are shown with both values and left as they are in
+        the task. Returns the running task."""
+        task_path = self.task_path
+
+        def merged(result, error):
+            self._running = None
+            if error is not None:
+                self.message.emit(error_text(error), 2)
+                return
+            if result.conflicts and self.isVisible():
+                QMessageBox.warning(self, self.tr("Conflicts"), "\n".join(result.lines()[:30]))
+            self.message.emit(report_text(result.lines()[:12]), 1 if result.conflicts or result.rejected else 0)
+            self.refresh()
+            self.reload_task_layers()
+            self.saved.emit("")
+
+        return self._run(self.tr("Merging the QField package"),
+                         lambda feedback: fieldwork.merge_field_package(task_path, path), merged)
 
     def _ask_partial(self, result):
         report = "\n".join(result.lines()[1:21])
