@@ -22,6 +22,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import season_bench  # noqa: E402 (after the path it is found on)
 APPROVALS = ("approvals_nzy", "approvals_zs", "approvals_gd", "approvals_ssny", "approvals_lsyd")
 
 
@@ -113,6 +114,7 @@ def run_overlay_whole(out):
 
     task = os.path.join(_scratch(out), "whole_task.gpkg")
     shutil.copyfile(os.path.join(out, "task.gpkg"), task)
+    _clear_fingerprints(task)
     inputs = _red_lines(out)
     started = time.perf_counter()
     run = run_overlay(task, inputs)
@@ -163,11 +165,9 @@ def _database_red_lines():
                          [layer(name) for name in APPROVALS])
 
 
-def _timed_overlay(task, inputs, scratch):
-    """run_overlay of every patch (fingerprints cleared first), then the township metrics.
-    Writes each patch's areas and the metrics to scratch/areas_<engine>.json for the comparison."""
+def _clear_fingerprints(task):
+    """Every patch of `task` recomputed by the next overlay (the bench's task may carry an overlay)."""
     from land_enforcement_plugin.core import overlay_run, schema
-    from land_enforcement_plugin.core.metrics import township_metrics
 
     store = overlay_run.open_task(task)
     try:
@@ -175,6 +175,15 @@ def _timed_overlay(task, inputs, scratch):
             store._ds.ExecuteSQL(f"UPDATE {schema.PATCHES_LAYER} SET {schema.OVERLAY_FINGERPRINT.name} = NULL")
     finally:
         store.close()
+
+
+def _timed_overlay(task, inputs, scratch):
+    """run_overlay of every patch (fingerprints cleared first), then the township metrics.
+    Writes each patch's areas and the metrics to scratch/areas_<engine>.json for the comparison."""
+    from land_enforcement_plugin.core import overlay_run, schema
+    from land_enforcement_plugin.core.metrics import township_metrics
+
+    _clear_fingerprints(task)
     engine, spent = overlay_run._compute, []
 
     def timed(*args):  # the engine alone, without reading the patches and storing the results
@@ -291,6 +300,12 @@ def child(kind, out):
     print(json.dumps({"seconds": seconds, "count": count, "peak_mib": peak_mib}))
 
 
+def measure_season(kind, out):
+    completed = subprocess.run([sys.executable, __file__, "--season-child", kind, "--out", out],
+                               capture_output=True, text=True, check=True)
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
 def measure(kind, out):
     completed = subprocess.run([sys.executable, __file__, "--child", kind, "--out", out],
                                capture_output=True, text=True, check=True)
@@ -305,14 +320,23 @@ def main():
     parser.add_argument("--child", choices=["metrics", "local-store", "postgis-store", "overlay-whole",
                                             "native-whole"])
     parser.add_argument("--only-backends", action="store_true", help="only the GeoPackage / PostGIS comparison")
+    parser.add_argument("--season-child", choices=sorted(season_bench.CHILDREN))
+    parser.add_argument("--only-season", action="store_true", help="only the season rows (after a whole bench)")
     args = parser.parse_args()
+    if args.season_child:
+        season_bench.child(args.season_child, args.out, ROOT)
+        return
     if args.child:
         child(args.child, args.out)
         return
     os.makedirs(args.out, exist_ok=True)
     prepare(args.out, args.size, args.seed)
+    if args.only_season:
+        season_bench.report(lambda kind: measure_season(kind, args.out), None)
+        return
     if not args.only_backends:
-        compare_engines(args.out)
+        native_seconds = compare_engines(args.out)
+        season_bench.report(lambda kind: measure_season(kind, args.out), native_seconds)
     backends(args.out)
 
 
