@@ -8,7 +8,7 @@ import shutil
 import sys
 import time
 
-EVIDENCE_SHEETS = 40  # timed per sheet
+EVIDENCE_SHEETS = 100  # timed per sheet
 
 
 def _copy(out, name, source="task.gpkg"):

@@ -1887,6 +1887,21 @@ Import the {good} valid rows anyway?</source>
             <translation>正在生成乡镇核查表</translation>
         </message>
         <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="1" />
+            <source>Importing the verification sheet</source>
+            <translation>正在导入核查表</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="1" />
+            <source>Writing QField projects</source>
+            <translation>正在生成 QField 外业工程</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="1" />
+            <source>Merging the QField package</source>
+            <translation>正在合并 QField 回传数据</translation>
+        </message>
+        <message>
             <location filename="../land_enforcement_plugin/gui/review_dock.py" line="490" />
             <source>, {refused} files refused or not matched</source>
             <translation>，{refused} 个文件未挂接或未匹配</translation>
