@@ -27,6 +27,20 @@ def _path(root, path):
     return path if os.path.isabs(path) else os.path.join(root, path)
 
 
+def _without_verdicts(task):
+    """The task as it is before the township sheets come back (the bench's task carries them)."""
+    from land_enforcement_plugin.core import schema
+    from land_enforcement_plugin.core.store import open_task
+
+    store = open_task(task)
+    try:
+        with store.transaction():
+            store._ds.ExecuteSQL(f"DELETE FROM {schema.VERIFICATIONS_TABLE}")
+    finally:
+        store.close()
+    return task
+
+
 def run_import(out, root):
     from land_enforcement_plugin.core.importing import ImportOptions, import_patches
 
@@ -43,10 +57,10 @@ def run_verification(out, root):
     """The returned township sheet imported into the overlaid task (no verdicts yet)."""
     from land_enforcement_plugin.core import verification
 
-    task = _copy(out, "verification.gpkg", os.path.join("backends", "whole_task.gpkg"))
+    task = _without_verdicts(_copy(out, "verification.gpkg", os.path.join("backends", "whole_task.gpkg")))
     started = time.perf_counter()
     result = verification.import_spreadsheet(task, _path(root, _demo(out)["verification_xlsx"]), accept_partial=True)
-    return {"seconds": time.perf_counter() - started, "count": len(result.accepted) + len(result.rejected)}
+    return {"seconds": time.perf_counter() - started, "count": len(result.rows)}
 
 
 def run_package(out, root):
@@ -85,7 +99,7 @@ def run_dock(out, root):
     from land_enforcement_plugin.gui.review_dock import ReviewDock
     from land_enforcement_plugin.gui.season_panel import SeasonPanel
 
-    task = _copy(out, "dock.gpkg", os.path.join("backends", "whole_task.gpkg"))  # overlaid, no verdicts yet
+    task = _without_verdicts(_copy(out, "dock.gpkg", os.path.join("backends", "whole_task.gpkg")))
     scratch = os.path.join(out, "season", "dock")
     shutil.rmtree(scratch, ignore_errors=True)
     os.makedirs(scratch)
