@@ -684,41 +684,6 @@
             <translation>与较新记录冲突的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="25" />
-            <source>Overlays the task's patches on cultivated land, permanent basic farmland, the ecological red line and approvals, and splits them by township. Areas are ellipsoidal on the CGCS2000 ellipsoid unless planar is chosen; each is the area of the intersection with the union of the layer's polygons, so overlaps never count twice. Suggests 合法 when the approved share reaches the threshold and flags patches touching farmland or the ecological red line as high priority, without touching any verdict. With a village layer, each patch gets the name of the village holding its largest part. With nature reserves (自然保护地), each patch also gets its area on reserves and on farmland or reserves (their union: land in both counts once). Shapefiles are read in the encoding their bytes show (or the one set on the layer in QGIS); unreadable text stops the run. A layer without a CRS is an error unless LAYER_CRS gives the CRS of such layers. Re-running recomputes only what changed.</source>
-            <translation>将任务库中的卫片图斑与耕地、永久基本农田、生态保护红线和用地审批叠加，并按乡镇拆分。除非选择平面面积，面积均按 CGCS2000 椭球计算；每项面积是图斑与该图层多边形并集的相交面积，重叠部分不会重复计算。已批面积占比达到阈值时建议判定为“合法”，涉及基本农田或生态保护红线的图斑标记为重点图斑，不改动任何核查结论。给了村界图层时，每个图斑记录其最大部分所在村的名称。给了自然保护地图层时，每个图斑另记占自然保护地面积及占永久基本农田或自然保护地面积（二者并集：重叠部分只计一次）。Shapefile 按属性字节所示的编码读取（或按 QGIS 中为图层设置的编码）；有无法解读的文字时停止运行。没有坐标系的图层报错，除非用 LAYER_CRS 指定这类图层的坐标系。重新运行时只重算有变化的部分。</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="45" />
-            <source>Nature reserves (自然保护地)</source>
-            <translation>自然保护地</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="23" />
-            <source>The rules are the task's rules profile (RULES: a profile file to compute with from now on, audited). YEAR computes one year's enforcement (its annual and quarterly batches, a repeat counted once) without storing it. EXPLAIN (a township code and a figure, e.g. 370323101000 unlawful_cultivated_mu) lists the patches the figure is summed from. Every flag is listed with its rule and source.</source>
-            <translation>按任务的问责口径计算（RULES：此后按该口径文件计算，留有审计记录）。YEAR 计算一个年度的卫片执法（该年的年度批次与季度批次，重复图斑只计一次），不写入任务库。EXPLAIN（乡镇代码和指标名，如 370323101000 unlawful_cultivated_mu）列出计入该指标的图斑。每条问责线索都列出其规则与依据。</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="31" />
-            <source>Rules profile (JSON)</source>
-            <translation>问责口径文件（JSON）</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="33" />
-            <source>Year</source>
-            <translation>年度</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="34" />
-            <source>Explain (township code and figure)</source>
-            <translation>指标来源（乡镇代码和指标名）</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="40" />
-            <source>Explanation</source>
-            <translation>指标来源</translation>
-        </message>
-        <message>
             <location filename="../land_enforcement_plugin/processing/cases.py" line="125" />
             <source>Cases</source>
             <translation>违法案件</translation>
@@ -877,6 +842,41 @@
             <location filename="../land_enforcement_plugin/processing/cases.py" line="160" />
             <source>Rows already recorded</source>
             <translation>已有记录的行数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="25" />
+            <source>Overlays the task's patches on cultivated land, permanent basic farmland, the ecological red line and approvals, and splits them by township. Areas are ellipsoidal on the CGCS2000 ellipsoid unless planar is chosen; each is the area of the intersection with the union of the layer's polygons, so overlaps never count twice. Suggests 合法 when the approved share reaches the threshold and flags patches touching farmland or the ecological red line as high priority, without touching any verdict. With a village layer, each patch gets the name of the village holding its largest part. With nature reserves (自然保护地), each patch also gets its area on reserves and on farmland or reserves (their union: land in both counts once). Shapefiles are read in the encoding their bytes show (or the one set on the layer in QGIS); unreadable text stops the run. A layer without a CRS is an error unless LAYER_CRS gives the CRS of such layers. Re-running recomputes only what changed.</source>
+            <translation>将任务库中的卫片图斑与耕地、永久基本农田、生态保护红线和用地审批叠加，并按乡镇拆分。除非选择平面面积，面积均按 CGCS2000 椭球计算；每项面积是图斑与该图层多边形并集的相交面积，重叠部分不会重复计算。已批面积占比达到阈值时建议判定为“合法”，涉及基本农田或生态保护红线的图斑标记为重点图斑，不改动任何核查结论。给了村界图层时，每个图斑记录其最大部分所在村的名称。给了自然保护地图层时，每个图斑另记占自然保护地面积及占永久基本农田或自然保护地面积（二者并集：重叠部分只计一次）。Shapefile 按属性字节所示的编码读取（或按 QGIS 中为图层设置的编码）；有无法解读的文字时停止运行。没有坐标系的图层报错，除非用 LAYER_CRS 指定这类图层的坐标系。重新运行时只重算有变化的部分。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="45" />
+            <source>Nature reserves (自然保护地)</source>
+            <translation>自然保护地</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="23" />
+            <source>The rules are the task's rules profile (RULES: a profile file to compute with from now on, audited). YEAR computes one year's enforcement (its annual and quarterly batches, a repeat counted once) without storing it. EXPLAIN (a township code and a figure, e.g. 370323101000 unlawful_cultivated_mu) lists the patches the figure is summed from. Every flag is listed with its rule and source.</source>
+            <translation>按任务的问责口径计算（RULES：此后按该口径文件计算，留有审计记录）。YEAR 计算一个年度的卫片执法（该年的年度批次与季度批次，重复图斑只计一次），不写入任务库。EXPLAIN（乡镇代码和指标名，如 370323101000 unlawful_cultivated_mu）列出计入该指标的图斑。每条问责线索都列出其规则与依据。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="31" />
+            <source>Rules profile (JSON)</source>
+            <translation>问责口径文件（JSON）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="33" />
+            <source>Year</source>
+            <translation>年度</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="34" />
+            <source>Explain (township code and figure)</source>
+            <translation>指标来源（乡镇代码和指标名）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="40" />
+            <source>Explanation</source>
+            <translation>指标来源</translation>
         </message>
     </context>
     <context>
@@ -1710,6 +1710,11 @@
             <translation>全部批次</translation>
         </message>
         <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="117" />
+            <source>mu</source>
+            <translation>亩</translation>
+        </message>
+        <message>
             <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="122" />
             <source>Warning interview: permanent farmland or nature reserve from</source>
             <translation>警示约谈：永久基本农田或自然保护地达到</translation>
@@ -1718,6 +1723,21 @@
             <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="130" />
             <source>Rules profile…</source>
             <translation>问责口径…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="133" />
+            <source>Bundled: {name}</source>
+            <translation>内置：{name}</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="135" />
+            <source>The bureau's own</source>
+            <translation>本局口径</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="136" />
+            <source>From a file…</source>
+            <translation>从文件读取…</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="138" />
@@ -1750,6 +1770,11 @@
             <translation>问责线索与依据</translation>
         </message>
         <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="224" />
+            <source>{year} (annual and quarterly batches)</source>
+            <translation>{year} 年度执法（年度与季度批次）</translation>
+        </message>
+        <message>
             <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="321" />
             <source>Rules saved as the bureau's</source>
             <translation>已存为本局口径</translation>
@@ -1768,31 +1793,6 @@
             <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="375" />
             <source>用地类型 missing: {jcbhs}</source>
             <translation>缺少用地类型：{jcbhs}</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="133" />
-            <source>Bundled: {name}</source>
-            <translation>内置：{name}</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="135" />
-            <source>The bureau's own</source>
-            <translation>本局口径</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="136" />
-            <source>From a file…</source>
-            <translation>从文件读取…</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="224" />
-            <source>{year} (annual and quarterly batches)</source>
-            <translation>{year} 年度执法（年度与季度批次）</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="117" />
-            <source>mu</source>
-            <translation>亩</translation>
         </message>
     </context>
     <context>
@@ -2007,152 +2007,152 @@
     <context>
         <name>ReviewDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="196" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="209" />
             <source>Patch review</source>
             <translation>图斑核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="217" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="230" />
             <source>All verdicts</source>
             <translation>全部判定</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="221" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="234" />
             <source>All</source>
             <translation>全部</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="221" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="234" />
             <source>Not verified</source>
             <translation>未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="221" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="234" />
             <source>Verified</source>
             <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="224" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="237" />
             <source>High priority</source>
             <translation>重点图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="225" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="238" />
             <source>Has photos</source>
             <translation>有照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="228" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="241" />
             <source>Monitoring no. contains…</source>
             <translation>监测编号包含…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="237" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="250" />
             <source>◀ Previous unverified</source>
             <translation>◀ 上一个未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="237" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="250" />
             <source>Next unverified ▶</source>
             <translation>下一个未核查 ▶</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="237" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="250" />
             <source>Zoom</source>
             <translation>定位</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="237" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="250" />
             <source>Verdict…</source>
             <translation>判定…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="253" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="266" />
             <source>Attach photos…</source>
             <translation>添加照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="255" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="268" />
             <source>Match a photo folder…</source>
             <translation>按文件夹匹配照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="327" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="332" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="343" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="361" />
             <source>{shown} shown of {total}; {verified} verified, {left} not yet</source>
             <translation>显示 {shown} / 共 {total}；已核查 {verified}，未核查 {left}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="376" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="394" />
             <source>No more unverified patches in this direction</source>
             <translation>此方向已没有未核查图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="636" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="674" />
             <source>Select a patch first</source>
             <translation>请先选择图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="447" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="465" />
             <source>Attach photos</source>
             <translation>添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="447" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="465" />
             <source>Photos (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</source>
             <translation>照片 (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="461" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="479" />
             <source>Folder of photos named by monitoring number</source>
             <translation>以监测编号命名的照片文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="477" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="495" />
             <source>Attaching photos</source>
             <translation>正在添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="490" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="508" />
             <source>{added} photos attached, {skipped} already there</source>
             <translation>已添加 {added} 张照片，{skipped} 张已存在</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="267" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="280" />
             <source>Export township sheets…</source>
             <translation>导出乡镇核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="269" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="282" />
             <source>Import returned sheet…</source>
             <translation>导入回收核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="505" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="523" />
             <source>Folder for the township sheets</source>
             <translation>乡镇核查表保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="515" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="533" />
             <source>{n} township sheets written to {folder}</source>
             <translation>已导出 {n} 个乡镇核查表到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="522" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="540" />
             <source>Returned verification sheet</source>
             <translation>回收的核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="579" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="617" />
             <source>Rows rejected</source>
             <translation>拒绝导入的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="579" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="617" />
             <source>{bad} rows were rejected, nothing was written:
 
 {report}
@@ -2165,107 +2165,122 @@ Import the {good} valid rows anyway?</source>
 仍然导入其余 {good} 行有效数据？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="271" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="284" />
             <source>Export QField projects…</source>
             <translation>导出 QField 外业工程…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="273" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="286" />
             <source>Merge QField package…</source>
             <translation>合并 QField 回传数据…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="546" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="572" />
             <source>Folder for the QField projects</source>
             <translation>QField 外业工程保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="554" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="582" />
             <source>{n} QField projects written to {folder}</source>
             <translation>已导出 {n} 个 QField 外业工程到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="557" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="589" />
             <source>Returned QField package</source>
             <translation>回传的 QField 数据包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="557" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="589" />
             <source>GeoPackage (*.gpkg)</source>
             <translation>GeoPackage (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="570" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="606" />
             <source>Conflicts</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="260" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="273" />
             <source>Photos farther than this from their patch are flagged</source>
             <translation>照片距图斑超过此距离时标记提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="265" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="278" />
             <source>Flag beyond</source>
             <translation>距离提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="655" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="693" />
             <source>Saved by someone else</source>
             <translation>已被他人保存</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="652" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="690" />
             <source>{field}: theirs “{theirs}”, yours “{mine}”</source>
             <translation>{field}：对方为“{theirs}”，您为“{mine}”</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="275" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="288" />
             <source>Assign to…</source>
             <translation>分派给…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="276" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="289" />
             <source>Assign the selected patch to a person of the roster (an exception to the township rule); recorded in the audit log</source>
             <translation>将选中图斑分派给名册中的某人（乡镇规则之外的例外），记入审计日志</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="329" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="334" />
             <source>All batches</source>
             <translation>全部批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="596" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="634" />
             <source>The roster is empty: add people in the task panel's Season tab</source>
             <translation>名册为空：请在任务面板的“批次与进度”页添加人员</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="599" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="637" />
             <source>Assign to</source>
             <translation>分派给</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="599" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="637" />
             <source>Who answers for {jcbh}?</source>
             <translation>{jcbh} 由谁负责？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="517" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="535" />
             <source>Writing township sheets</source>
             <translation>正在生成乡镇核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="493" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="566" />
+            <source>Importing the verification sheet</source>
+            <translation>正在导入核查表</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="585" />
+            <source>Writing QField projects</source>
+            <translation>正在生成 QField 外业工程</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="612" />
+            <source>Merging the QField package</source>
+            <translation>正在合并 QField 回传数据</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="511" />
             <source>, {refused} files refused or not matched</source>
             <translation>，{refused} 个文件未挂接或未匹配</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="522" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="540" />
             <source>Spreadsheets (*.xlsx *.xlsm *.csv);;All files (*)</source>
             <translation>表格 (*.xlsx *.xlsm *.csv);;所有文件 (*)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="237" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="250" />
             <source>Case…</source>
             <translation>案件…</translation>
         </message>
@@ -2443,27 +2458,27 @@ Import the {good} valid rows anyway?</source>
             <translation>已分派 {n} 个图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="297" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="296" />
             <source>Folder for the per-person task lists</source>
             <translation>责任人任务清单的保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="313" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="310" />
             <source>Per-person task lists</source>
             <translation>责任人任务清单</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="308" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="307" />
             <source>{n} sheets and QField projects written to {dir}</source>
             <translation>已写出 {n} 个核查表和 QField 工程到 {dir}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="328" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="321" />
             <source>Progress report</source>
             <translation>进度报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="337" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="330" />
             <source>Progress report written: {path}</source>
             <translation>进度报告已写出：{path}</translation>
         </message>
