@@ -21,6 +21,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import season_bench  # noqa: E402 (after the path it is found on)
 APPROVALS = ("approvals_nzy", "approvals_zs", "approvals_gd", "approvals_ssny", "approvals_lsyd")
 
 
@@ -102,37 +104,46 @@ def run_metrics(out):
         store.close()
 
 
-def run_plugin(out):
+def run_overlay_whole(out):
+    """What the user waits for: landenforcement:overlay's run_overlay on a fresh copy of the task
+    (the copy is not timed): reading copies and fingerprint of every layer, compute, store."""
+    import shutil
+
     _qgis()
-    from land_enforcement_plugin.core.office_comparison import compute_overlay
-    from land_enforcement_plugin.core.overlay_run import task_patches
+    from land_enforcement_plugin.core.overlay_run import run_overlay
 
-    patches, working_crs = task_patches(os.path.join(out, "task.gpkg"))
-    layers = _red_lines(out)
+    task = os.path.join(_scratch(out), "whole_task.gpkg")
+    shutil.copyfile(os.path.join(out, "task.gpkg"), task)
+    _clear_fingerprints(task)
+    inputs = _red_lines(out)
     started = time.perf_counter()
-    results, _ = compute_overlay(patches, working_crs, layers)
-    return time.perf_counter() - started, len(results)
+    run = run_overlay(task, inputs)
+    return time.perf_counter() - started, run.recomputed
 
 
-def run_native(out):
+def run_native_whole(out):
+    """native:intersection as `qgis_process run` runs it: patches x cultivated land read from their
+    files, the intersection written to a GeoPackage."""
     _qgis()
     sys.path.append("/usr/share/qgis/python/plugins")
     import processing
     from processing.core.Processing import Processing
 
     Processing.initialize()
+    target = os.path.join(_scratch(out), "native_intersection.gpkg")
+    if os.path.exists(target):
+        os.remove(target)
+    redlines = os.path.join(out, "redlines.gpkg")
+    started = time.perf_counter()
     from qgis.core import QgsVectorLayer
 
-    task = os.path.join(out, "task.gpkg")
-    redlines = os.path.join(out, "redlines.gpkg")
-    # Cultivated land alone, as a bureau would prepare it: the land-use layer filtered to DLBM 01xx.
     cultivated = QgsVectorLayer(f"{redlines}|layername=cultivated", "cultivated", "ogr")
     cultivated.setSubsetString("DLBM IN ('0101','0102','0103')")
-    started = time.perf_counter()
-    result = processing.run("native:intersection", {
-        "INPUT": f"{task}|layername=patches", "OVERLAY": cultivated,
-        "INPUT_FIELDS": ["jcbh"], "OVERLAY_FIELDS": ["DLBM"], "OUTPUT": "TEMPORARY_OUTPUT"})
-    return time.perf_counter() - started, result["OUTPUT"].featureCount()
+    processing.run("native:intersection", {
+        "INPUT": f"{os.path.join(out, 'task.gpkg')}|layername=patches", "OVERLAY": cultivated,
+        "INPUT_FIELDS": ["jcbh"], "OVERLAY_FIELDS": ["DLBM"], "OUTPUT": target})
+    seconds = time.perf_counter() - started
+    return seconds, QgsVectorLayer(target, "result", "ogr").featureCount()
 
 
 BENCH_SERVICE = "lep_bench"
@@ -154,11 +165,9 @@ def _database_red_lines():
                          [layer(name) for name in APPROVALS])
 
 
-def _timed_overlay(task, inputs, scratch):
-    """run_overlay of every patch (fingerprints cleared first), then the township metrics.
-    Writes each patch's areas and the metrics to scratch/areas_<engine>.json for the comparison."""
+def _clear_fingerprints(task):
+    """Every patch of `task` recomputed by the next overlay (the bench's task may carry an overlay)."""
     from land_enforcement_plugin.core import overlay_run, schema
-    from land_enforcement_plugin.core.metrics import township_metrics
 
     store = overlay_run.open_task(task)
     try:
@@ -166,6 +175,15 @@ def _timed_overlay(task, inputs, scratch):
             store._ds.ExecuteSQL(f"UPDATE {schema.PATCHES_LAYER} SET {schema.OVERLAY_FINGERPRINT.name} = NULL")
     finally:
         store.close()
+
+
+def _timed_overlay(task, inputs, scratch):
+    """run_overlay of every patch (fingerprints cleared first), then the township metrics.
+    Writes each patch's areas and the metrics to scratch/areas_<engine>.json for the comparison."""
+    from land_enforcement_plugin.core import overlay_run, schema
+    from land_enforcement_plugin.core.metrics import township_metrics
+
+    _clear_fingerprints(task)
     engine, spent = overlay_run._compute, []
 
     def timed(*args):  # the engine alone, without reading the patches and storing the results
@@ -275,11 +293,17 @@ def child(kind, out):
             figures["peak_mib"] = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
         print(json.dumps(figures))
         return
-    seconds, count = {"plugin": run_plugin, "native": run_native, "metrics": run_metrics}[kind](out)
+    seconds, count = {"metrics": run_metrics, "overlay-whole": run_overlay_whole, "native-whole": run_native_whole}[kind](out)
     # VmHWM, not ru_maxrss: the latter survives exec and would report the parent's peak.
     with open("/proc/self/status") as status:
         peak_mib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
     print(json.dumps({"seconds": seconds, "count": count, "peak_mib": peak_mib}))
+
+
+def measure_season(kind, out):
+    completed = subprocess.run([sys.executable, __file__, "--season-child", kind, "--out", out],
+                               capture_output=True, text=True, check=True)
+    return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def measure(kind, out):
@@ -293,31 +317,82 @@ def main():
     parser.add_argument("--out", default=os.path.join(ROOT, "build", "bench"))
     parser.add_argument("--size", default="large")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--child", choices=["plugin", "native", "metrics", "local-store", "postgis-store"])
+    parser.add_argument("--child", choices=["metrics", "local-store", "postgis-store", "overlay-whole",
+                                            "native-whole"])
     parser.add_argument("--only-backends", action="store_true", help="only the GeoPackage / PostGIS comparison")
+    parser.add_argument("--season-child", choices=sorted(season_bench.CHILDREN))
+    parser.add_argument("--only-season", action="store_true", help="only the season rows (after a whole bench)")
     args = parser.parse_args()
+    if args.season_child:
+        season_bench.child(args.season_child, args.out, ROOT)
+        return
     if args.child:
         child(args.child, args.out)
         return
     os.makedirs(args.out, exist_ok=True)
     prepare(args.out, args.size, args.seed)
+    if args.only_season:
+        season_bench.report(lambda kind: measure_season(kind, args.out), None)
+        return
     if not args.only_backends:
-        compare_engines(args.out)
+        native_seconds = compare_engines(args.out)
+        season_bench.report(lambda kind: measure_season(kind, args.out), native_seconds)
     backends(args.out)
 
 
+def prepare_shaped(out):
+    """The second county (bench/shaped_county.py), in out/shaped, from the large county's files."""
+    shaped = os.path.join(out, "shaped")
+    task = os.path.join(shaped, "task.gpkg")
+    if os.path.exists(task):
+        return shaped
+    _qgis()
+    import shaped_county
+
+    from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+
+    os.makedirs(shaped, exist_ok=True)
+    with open(os.path.join(out, "demo.json")) as handle:
+        demo = json.load(handle)
+    started = time.perf_counter()
+    blocks, mean, fewest, most = shaped_county.write_red_lines(
+        os.path.join(out, "redlines.gpkg"), os.path.join(shaped, "redlines.gpkg"), demo["parcel_size_m"])
+    patches = shaped_county.write_multipolygon_patches(
+        os.path.join(ROOT, demo["patches"]) if not os.path.isabs(demo["patches"]) else demo["patches"],
+        os.path.join(shaped, "patches", "patches.shp"))
+    partial = os.path.join(shaped, "task.partial.gpkg")
+    result = import_patches(partial, ImportOptions(patches))
+    os.replace(partial, task)
+    print(f"second county: {blocks} PBF blocks of {fewest}-{most} vertices (mean {mean:.0f}), 3 eco polygons, "
+          f"both in EPSG:4490; {result.inserted} MultiPolygon patches; made in {time.perf_counter() - started:.1f} s")
+    return shaped
+
+
+def compare_whole(label, out, rounds=2):
+    """Whole run against whole run, interleaved (a, b, a, b) so that the load of the shared machine
+    falls on both alike; the ratio of the summed times and each round's."""
+    plugin, native = [], []
+    for _ in range(rounds):
+        plugin.append(measure("overlay-whole", out))
+        native.append(measure("native-whole", out))
+    a, b = sum(p["seconds"] for p in plugin), sum(n["seconds"] for n in native)
+    rounds_text = ", ".join(f"{p['seconds']:.1f}/{n['seconds']:.1f}" for p, n in zip(plugin, native))
+    peak = max(p["peak_mib"] for p in plugin)
+    print(f"{label}: (a) landenforcement:overlay whole run (read, compute, store {plugin[0]['count']} patches) "
+          f"{a / rounds:.1f} s, peak {peak:.0f} MiB; (b) native:intersection patches x cultivated land, "
+          f"written ({native[0]['count']} pieces) {b / rounds:.1f} s, peak {max(n['peak_mib'] for n in native):.0f} MiB")
+    print(f"{label}: ratio a/b = {a / b:.2f} (goal <= 1.0; rounds a/b s: {rounds_text}); "
+          f"peak {peak / 1024:.2f} GiB (goal <= 1.5)")
+    return b / rounds
+
+
 def compare_engines(out):
-    plugin = measure("plugin", out)
-    native = measure("native", out)
-    print(f"(a) plugin overlay, 4 layers + 5 approval layers + township split: {plugin['seconds']:.1f} s "
-          f"({plugin['count']} patches), peak {plugin['peak_mib']:.0f} MiB")
-    print(f"(b) native:intersection, patches x cultivated land only:          {native['seconds']:.1f} s "
-          f"({native['count']} pieces), peak {native['peak_mib']:.0f} MiB")
-    print(f"ratio a/b = {plugin['seconds'] / native['seconds']:.2f}  (goal <= 1.0); "
-          f"plugin peak memory {plugin['peak_mib'] / 1024:.2f} GiB (goal <= 1.5)")
+    native_seconds = compare_whole("large county", out)
+    compare_whole("second county (PBF from parcel unions, huge eco, MultiPolygons, EPSG:4490)", prepare_shaped(out))
     prepare_metrics(out)
     figures = measure("metrics", out)
     print(f"township metrics for {figures['count']} patches: {figures['seconds']:.2f} s (goal well under 1 s)")
+    return native_seconds
 
 
 def backends(out):

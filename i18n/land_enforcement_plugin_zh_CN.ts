@@ -684,41 +684,6 @@
             <translation>与较新记录冲突的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="25" />
-            <source>Overlays the task's patches on cultivated land, permanent basic farmland, the ecological red line and approvals, and splits them by township. Areas are ellipsoidal on the CGCS2000 ellipsoid unless planar is chosen; each is the area of the intersection with the union of the layer's polygons, so overlaps never count twice. Suggests 合法 when the approved share reaches the threshold and flags patches touching farmland or the ecological red line as high priority, without touching any verdict. With a village layer, each patch gets the name of the village holding its largest part. With nature reserves (自然保护地), each patch also gets its area on reserves and on farmland or reserves (their union: land in both counts once). Shapefiles are read in the encoding their bytes show (or the one set on the layer in QGIS); unreadable text stops the run. A layer without a CRS is an error unless LAYER_CRS gives the CRS of such layers. Re-running recomputes only what changed.</source>
-            <translation>将任务库中的卫片图斑与耕地、永久基本农田、生态保护红线和用地审批叠加，并按乡镇拆分。除非选择平面面积，面积均按 CGCS2000 椭球计算；每项面积是图斑与该图层多边形并集的相交面积，重叠部分不会重复计算。已批面积占比达到阈值时建议判定为“合法”，涉及基本农田或生态保护红线的图斑标记为重点图斑，不改动任何核查结论。给了村界图层时，每个图斑记录其最大部分所在村的名称。给了自然保护地图层时，每个图斑另记占自然保护地面积及占永久基本农田或自然保护地面积（二者并集：重叠部分只计一次）。Shapefile 按属性字节所示的编码读取（或按 QGIS 中为图层设置的编码）；有无法解读的文字时停止运行。没有坐标系的图层报错，除非用 LAYER_CRS 指定这类图层的坐标系。重新运行时只重算有变化的部分。</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/overlay.py" line="45" />
-            <source>Nature reserves (自然保护地)</source>
-            <translation>自然保护地</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="23" />
-            <source>The rules are the task's rules profile (RULES: a profile file to compute with from now on, audited). YEAR computes one year's enforcement (its annual and quarterly batches, a repeat counted once) without storing it. EXPLAIN (a township code and a figure, e.g. 370323101000 unlawful_cultivated_mu) lists the patches the figure is summed from. Every flag is listed with its rule and source.</source>
-            <translation>按任务的问责口径计算（RULES：此后按该口径文件计算，留有审计记录）。YEAR 计算一个年度的卫片执法（该年的年度批次与季度批次，重复图斑只计一次），不写入任务库。EXPLAIN（乡镇代码和指标名，如 370323101000 unlawful_cultivated_mu）列出计入该指标的图斑。每条问责线索都列出其规则与依据。</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="31" />
-            <source>Rules profile (JSON)</source>
-            <translation>问责口径文件（JSON）</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="33" />
-            <source>Year</source>
-            <translation>年度</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="34" />
-            <source>Explain (township code and figure)</source>
-            <translation>指标来源（乡镇代码和指标名）</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="40" />
-            <source>Explanation</source>
-            <translation>指标来源</translation>
-        </message>
-        <message>
             <location filename="../land_enforcement_plugin/processing/cases.py" line="125" />
             <source>Cases</source>
             <translation>违法案件</translation>
@@ -877,6 +842,41 @@
             <location filename="../land_enforcement_plugin/processing/cases.py" line="160" />
             <source>Rows already recorded</source>
             <translation>已有记录的行数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="25" />
+            <source>Overlays the task's patches on cultivated land, permanent basic farmland, the ecological red line and approvals, and splits them by township. Areas are ellipsoidal on the CGCS2000 ellipsoid unless planar is chosen; each is the area of the intersection with the union of the layer's polygons, so overlaps never count twice. Suggests 合法 when the approved share reaches the threshold and flags patches touching farmland or the ecological red line as high priority, without touching any verdict. With a village layer, each patch gets the name of the village holding its largest part. With nature reserves (自然保护地), each patch also gets its area on reserves and on farmland or reserves (their union: land in both counts once). Shapefiles are read in the encoding their bytes show (or the one set on the layer in QGIS); unreadable text stops the run. A layer without a CRS is an error unless LAYER_CRS gives the CRS of such layers. Re-running recomputes only what changed.</source>
+            <translation>将任务库中的卫片图斑与耕地、永久基本农田、生态保护红线和用地审批叠加，并按乡镇拆分。除非选择平面面积，面积均按 CGCS2000 椭球计算；每项面积是图斑与该图层多边形并集的相交面积，重叠部分不会重复计算。已批面积占比达到阈值时建议判定为“合法”，涉及基本农田或生态保护红线的图斑标记为重点图斑，不改动任何核查结论。给了村界图层时，每个图斑记录其最大部分所在村的名称。给了自然保护地图层时，每个图斑另记占自然保护地面积及占永久基本农田或自然保护地面积（二者并集：重叠部分只计一次）。Shapefile 按属性字节所示的编码读取（或按 QGIS 中为图层设置的编码）；有无法解读的文字时停止运行。没有坐标系的图层报错，除非用 LAYER_CRS 指定这类图层的坐标系。重新运行时只重算有变化的部分。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/overlay.py" line="45" />
+            <source>Nature reserves (自然保护地)</source>
+            <translation>自然保护地</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="23" />
+            <source>The rules are the task's rules profile (RULES: a profile file to compute with from now on, audited). YEAR computes one year's enforcement (its annual and quarterly batches, a repeat counted once) without storing it. EXPLAIN (a township code and a figure, e.g. 370323101000 unlawful_cultivated_mu) lists the patches the figure is summed from. Every flag is listed with its rule and source.</source>
+            <translation>按任务的问责口径计算（RULES：此后按该口径文件计算，留有审计记录）。YEAR 计算一个年度的卫片执法（该年的年度批次与季度批次，重复图斑只计一次），不写入任务库。EXPLAIN（乡镇代码和指标名，如 370323101000 unlawful_cultivated_mu）列出计入该指标的图斑。每条问责线索都列出其规则与依据。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="31" />
+            <source>Rules profile (JSON)</source>
+            <translation>问责口径文件（JSON）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="33" />
+            <source>Year</source>
+            <translation>年度</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="34" />
+            <source>Explain (township code and figure)</source>
+            <translation>指标来源（乡镇代码和指标名）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/township_metrics.py" line="40" />
+            <source>Explanation</source>
+            <translation>指标来源</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/processing/base.py" line="34" />
@@ -1905,6 +1905,11 @@
             <translation>全部批次</translation>
         </message>
         <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="117" />
+            <source>mu</source>
+            <translation>亩</translation>
+        </message>
+        <message>
             <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="122" />
             <source>Warning interview: permanent farmland or nature reserve from</source>
             <translation>警示约谈：永久基本农田或自然保护地达到</translation>
@@ -1913,6 +1918,21 @@
             <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="130" />
             <source>Rules profile…</source>
             <translation>问责口径…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="133" />
+            <source>Bundled: {name}</source>
+            <translation>内置：{name}</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="135" />
+            <source>The bureau's own</source>
+            <translation>本局口径</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="136" />
+            <source>From a file…</source>
+            <translation>从文件读取…</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="138" />
@@ -1945,6 +1965,11 @@
             <translation>问责线索与依据</translation>
         </message>
         <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="224" />
+            <source>{year} (annual and quarterly batches)</source>
+            <translation>{year} 年度执法（年度与季度批次）</translation>
+        </message>
+        <message>
             <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="321" />
             <source>Rules saved as the bureau's</source>
             <translation>已存为本局口径</translation>
@@ -1963,31 +1988,6 @@
             <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="375" />
             <source>用地类型 missing: {jcbhs}</source>
             <translation>缺少用地类型：{jcbhs}</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="133" />
-            <source>Bundled: {name}</source>
-            <translation>内置：{name}</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="135" />
-            <source>The bureau's own</source>
-            <translation>本局口径</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="136" />
-            <source>From a file…</source>
-            <translation>从文件读取…</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="224" />
-            <source>{year} (annual and quarterly batches)</source>
-            <translation>{year} 年度执法（年度与季度批次）</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="117" />
-            <source>mu</source>
-            <translation>亩</translation>
         </message>
     </context>
     <context>
@@ -2212,152 +2212,152 @@
     <context>
         <name>ReviewDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="203" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="216" />
             <source>Patch review</source>
             <translation>图斑核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="224" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="237" />
             <source>All verdicts</source>
             <translation>全部判定</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="228" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="241" />
             <source>All</source>
             <translation>全部</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="228" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="241" />
             <source>Not verified</source>
             <translation>未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="228" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="241" />
             <source>Verified</source>
             <translation>已核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="236" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="249" />
             <source>High priority</source>
             <translation>重点图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="237" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="250" />
             <source>Has photos</source>
             <translation>有照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="240" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="253" />
             <source>Monitoring no. contains…</source>
             <translation>监测编号包含…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="249" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="262" />
             <source>◀ Previous unverified</source>
             <translation>◀ 上一个未核查</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="249" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="262" />
             <source>Next unverified ▶</source>
             <translation>下一个未核查 ▶</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="249" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="262" />
             <source>Zoom</source>
             <translation>定位</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="249" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="262" />
             <source>Verdict…</source>
             <translation>判定…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="266" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="279" />
             <source>Attach photos…</source>
             <translation>添加照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="268" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="281" />
             <source>Match a photo folder…</source>
             <translation>按文件夹匹配照片…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="340" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="345" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="356" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="374" />
             <source>{shown} shown of {total}; {verified} verified, {left} not yet</source>
             <translation>显示 {shown} / 共 {total}；已核查 {verified}，未核查 {left}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="389" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="407" />
             <source>No more unverified patches in this direction</source>
             <translation>此方向已没有未核查图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="710" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="748" />
             <source>Select a patch first</source>
             <translation>请先选择图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="460" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="478" />
             <source>Attach photos</source>
             <translation>添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="460" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="478" />
             <source>Photos (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</source>
             <translation>照片 (*.jpg *.jpeg *.png *.tif *.tiff *.heic)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="474" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="492" />
             <source>Folder of photos named by monitoring number</source>
             <translation>以监测编号命名的照片文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="490" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="508" />
             <source>Attaching photos</source>
             <translation>正在添加照片</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="503" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="521" />
             <source>{added} photos attached, {skipped} already there</source>
             <translation>已添加 {added} 张照片，{skipped} 张已存在</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="280" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="293" />
             <source>Export township sheets…</source>
             <translation>导出乡镇核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="282" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="295" />
             <source>Import returned sheet…</source>
             <translation>导入回收核查表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="518" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="536" />
             <source>Folder for the township sheets</source>
             <translation>乡镇核查表保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="528" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="546" />
             <source>{n} township sheets written to {folder}</source>
             <translation>已导出 {n} 个乡镇核查表到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="535" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="553" />
             <source>Returned verification sheet</source>
             <translation>回收的核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="592" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="630" />
             <source>Rows rejected</source>
             <translation>拒绝导入的行</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="592" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="630" />
             <source>{bad} rows were rejected, nothing was written:
 
 {report}
@@ -2370,177 +2370,192 @@ Import the {good} valid rows anyway?</source>
 仍然导入其余 {good} 行有效数据？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="284" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="297" />
             <source>Export QField projects…</source>
             <translation>导出 QField 外业工程…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="286" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="299" />
             <source>Merge QField package…</source>
             <translation>合并 QField 回传数据…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="559" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="585" />
             <source>Folder for the QField projects</source>
             <translation>QField 外业工程保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="567" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="595" />
             <source>{n} QField projects written to {folder}</source>
             <translation>已导出 {n} 个 QField 外业工程到 {folder}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="570" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="602" />
             <source>Returned QField package</source>
             <translation>回传的 QField 数据包</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="570" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="602" />
             <source>GeoPackage (*.gpkg)</source>
             <translation>GeoPackage (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="583" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="619" />
             <source>Conflicts</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="273" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="286" />
             <source>Photos farther than this from their patch are flagged</source>
             <translation>照片距图斑超过此距离时标记提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="278" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="291" />
             <source>Flag beyond</source>
             <translation>距离提醒</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="671" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="709" />
             <source>Saved by someone else</source>
             <translation>已被他人保存</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="668" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="706" />
             <source>{field}: theirs “{theirs}”, yours “{mine}”</source>
             <translation>{field}：对方为“{theirs}”，您为“{mine}”</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="288" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="301" />
             <source>Assign to…</source>
             <translation>分派给…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="289" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="302" />
             <source>Assign the selected patch to a person of the roster (an exception to the township rule); recorded in the audit log</source>
             <translation>将选中图斑分派给名册中的某人（乡镇规则之外的例外），记入审计日志</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="342" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="347" />
             <source>All batches</source>
             <translation>全部批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="609" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="647" />
             <source>The roster is empty: add people in the task panel's Season tab</source>
             <translation>名册为空：请在任务面板的“批次与进度”页添加人员</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="612" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="650" />
             <source>Assign to</source>
             <translation>分派给</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="612" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="650" />
             <source>Who answers for {jcbh}?</source>
             <translation>{jcbh} 由谁负责？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="530" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="548" />
             <source>Writing township sheets</source>
             <translation>正在生成乡镇核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="506" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="579" />
+            <source>Importing the verification sheet</source>
+            <translation>正在导入核查表</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="598" />
+            <source>Writing QField projects</source>
+            <translation>正在生成 QField 外业工程</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="625" />
+            <source>Merging the QField package</source>
+            <translation>正在合并 QField 回传数据</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="524" />
             <source>, {refused} files refused or not matched</source>
             <translation>，{refused} 个文件未挂接或未匹配</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="535" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="553" />
             <source>Spreadsheets (*.xlsx *.xlsm *.csv);;All files (*)</source>
             <translation>表格 (*.xlsx *.xlsm *.csv);;所有文件 (*)</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="249" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="262" />
             <source>Case…</source>
             <translation>案件…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="232" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="245" />
             <source>All review states</source>
             <translation>全部处理状态</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="689" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="727" />
             <source>Review</source>
             <translation>审核</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="692" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="730" />
             <source>Submit to the county</source>
             <translation>提交县级审核</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="692" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="730" />
             <source>Approve</source>
             <translation>审核通过</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="693" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="731" />
             <source>Return to the township…</source>
             <translation>退回乡镇…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="693" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="731" />
             <source>Mark reported</source>
             <translation>标记为已上报</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="694" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="732" />
             <source>Reopen a reported patch…</source>
             <translation>重新打开已上报图斑…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="698" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="736" />
             <source>Planning conformity…</source>
             <translation>规划符合性分析…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="698" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="736" />
             <source>Draw a spot-check sample…</source>
             <translation>抽取抽查样本…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="698" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="736" />
             <source>Record a spot-check re-check…</source>
             <translation>录入抽查复核结果…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="698" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="736" />
             <source>Spot-check results and cross-checks…</source>
             <translation>抽查结果与交叉核对…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="713" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="751" />
             <source>Reason</source>
             <translation>原因</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="713" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="751" />
             <source>Why is {jcbh} sent back?</source>
             <translation>{jcbh} 退回原因？</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="748" />
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="786" />
             <source>Planning conformity: {flag}</source>
             <translation>规划符合性：{flag}</translation>
         </message>
@@ -2718,27 +2733,27 @@ Import the {good} valid rows anyway?</source>
             <translation>已分派 {n} 个图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="297" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="296" />
             <source>Folder for the per-person task lists</source>
             <translation>责任人任务清单的保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="313" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="310" />
             <source>Per-person task lists</source>
             <translation>责任人任务清单</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="308" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="307" />
             <source>{n} sheets and QField projects written to {dir}</source>
             <translation>已写出 {n} 个核查表和 QField 工程到 {dir}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="328" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="321" />
             <source>Progress report</source>
             <translation>进度报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="337" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="330" />
             <source>Progress report written: {path}</source>
             <translation>进度报告已写出：{path}</translation>
         </message>

@@ -136,11 +136,16 @@ def test_sheets_round_trip_from_the_dock(plugin, tmp_path):
         sheet.cell(2, headers.index(name) + 1).value = value
     sheet.cell(3, headers.index("判定结果") + 1).value = "乱填"
     workbook.save(paths[0])
+    from test_gui import wait_for
+
     asked = []
-    refused = review.import_sheet(paths[0], confirm_partial=lambda result: asked.append(result) or False)
-    assert len(asked) == 1 and not refused.applied
-    accepted = review.import_sheet(paths[0], confirm_partial=lambda result: True)
-    assert accepted.changed == 1
+    running = review.import_sheet(paths[0], confirm_partial=lambda result: asked.append(result) or False)
+    assert review._running is running and not asked  # returned at once, the sheet read in the background
+    wait_for(lambda: review._running is None)
+    assert len(asked) == 1 and not asked[0].applied
+    assert plugin.dock.values["verified"].text() == "1 / 5"  # refused: nothing written
+    review.import_sheet(paths[0], confirm_partial=lambda result: True)
+    wait_for(lambda: review._running is None)
     assert plugin.dock.values["verified"].text() == "2 / 5"
 
 
@@ -161,9 +166,28 @@ def test_qfield_round_trip_from_the_dock(plugin, tmp_path):
         feature.SetField(key, value)
     layer.SetFeature(feature)
     ds = None
-    result = plugin.review.merge_field_package(gpkg)
-    assert result.applied == ["P1"]
+    from test_gui import wait_for
+
+    messages = []
+    plugin.review.message.connect(lambda text, level: messages.append(text))
+    running = plugin.review.merge_field_package(gpkg)
+    assert plugin.review._running is running and not messages  # returned at once, merged in the background
+    wait_for(lambda: plugin.review._running is None)
+    assert "写入 1" in messages[-1] or "written 1" in messages[-1]
     assert plugin.dock.values["verified"].text() == "2 / 5"
+
+
+def test_qfield_projects_are_written_in_the_background_from_the_dock(plugin, tmp_path):
+    from test_gui import wait_for
+
+    review = plugin.review
+    messages = []
+    review.message.connect(lambda text, level: messages.append((text, level)))
+    running = review.export_field_projects(str(tmp_path / "field"))
+    assert review._running is running and not messages  # returned at once
+    wait_for(lambda: review._running is None)
+    assert messages[-1][1] == 0 and str(tmp_path / "field") in messages[-1][0]
+    assert len(list((tmp_path / "field").glob("*/fieldwork.gpkg"))) == 2  # one per township
 
 
 def test_saving_keeps_the_patch_selected_on_the_map(plugin):

@@ -193,8 +193,12 @@ def test_season_tab_review_and_metrics_docks(two_batches, plugin_iface, tmp_path
         assert review.proxy.rowCount() == 2
         assert review.assign("B2", "王田长")
         assert {r["jcbh"]: r["assignee"] for r in review.model.rows}["B2"] == "王田长"
-        written = panel.export_lists(str(tmp_path / "lists"))
-        assert len([p for p in written if p.endswith(".xlsx")]) == 2
+        from test_gui import wait_for
+
+        running = panel.export_lists(str(tmp_path / "lists"))
+        assert panel._running is running  # returned at once: written in the background
+        wait_for(lambda: panel._running is None)
+        assert len(list((tmp_path / "lists").glob("**/*.xlsx"))) == 2
         metrics_dock = plugin.metrics
         # Each year's enforcement first (annual and quarterly batches, a repeat once: issue 16), then each batch.
         assert [metrics_dock.batch.itemData(i) for i in range(metrics_dock.batch.count())] == [

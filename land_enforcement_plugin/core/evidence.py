@@ -101,11 +101,11 @@ def _task_facts(task_path, jcbhs):
                                        f"Unknown monitoring number '{unknown[0]}' ({len(unknown)} in all)")
         meta = store.meta()
         verifications = store.verifications()
-        recorded = {j: store.photos(j) for j in jcbhs}
+        recorded = _by_patch(store.photos, jcbhs)
+        stamps = {j: [row["ts"] for row in rows] for j, rows in _by_patch(store.audit_entries, jcbhs).items()}
         fetch_missing(task_path, store, [row for rows in recorded.values() for row in rows])
         photos = {j: sorted((dict(row, path=photo_path(task_path, row["file"])) for row in recorded[j]),
                             key=lambda row: (row["taken_at"] or "", row["file"])) for j in jcbhs}
-        stamps = {j: [row["ts"] for row in store.audit_entries(j)] for j in jcbhs}
         from .imagery import load as load_imagery, resolved
 
         registry = [resolved(task_path, entry) for entry in load_imagery(store)]
@@ -133,6 +133,21 @@ def _case_facts(store, jcbhs):
         return {}
     facts = getattr(cases, "evidence_facts", None)
     return facts(store, jcbhs) if facts is not None else {}
+
+
+_FEW_SHEETS = 50
+
+
+def _by_patch(read, jcbhs):
+    """{jcbh: read(jcbh)} for each of jcbhs, in read's order. For many patches the table is read
+    once and grouped: a query per patch scans the whole table (no index on jcbh), each time."""
+    if len(jcbhs) <= _FEW_SHEETS:
+        return {j: read(j) for j in jcbhs}
+    grouped = {j: [] for j in jcbhs}
+    for row in read():
+        if row["jcbh"] in grouped:
+            grouped[row["jcbh"]].append(row)
+    return grouped
 
 
 def _check_out_dir(out_dir, jcbhs):

@@ -214,31 +214,23 @@ class _LayerHits:
 
     def part(self, index):
         """The part of patch `index` under the union of the layer's features: None when there is
-        none, the patch itself when they cover it. Small features (parcels) are unioned as they are
-        and clipped once; large ones are clipped first, so that a large polygon is never unioned
-        whole for every patch it crosses."""
+        none, the patch itself when they cover it. Each feature is clipped to the patch first (by
+        the patch's engine, or a large feature's own), so that only pieces of the patch are
+        unioned, never whole parcels nor a large polygon for every patch it crosses."""
         numbers = self.by_patch.get(index)
         if not numbers:
             return None
-        if len(numbers) == 1:
-            return self.clip(index, numbers[0])
         patch = self.patch_set.geometries[index]
         shapes = []
-        for number in numbers:
-            if self.large[number]:
-                piece = self.clip(index, number)
-                if piece is patch:
-                    return patch
-                if piece is not None:
-                    shapes.append(piece)
-            else:
-                shapes.append(self.geometries[number])
+        for number in numbers:  # clipped first: the union is of small pieces, never of whole features
+            piece = self.clip(index, number)
+            if piece is patch:
+                return patch
+            if piece is not None:
+                shapes.append(piece)
         if not shapes:
             return None
-        union = _union(shapes)
-        if union is not None and not all(self.large[number] for number in numbers):  # not yet clipped
-            union = polygonal(QgsGeometry(self.patch_set.engine(index).intersection(union.constGet())))
-        return self.patch_set.whole_or_part(index, union)
+        return self.patch_set.whole_or_part(index, _union(shapes))
 
 
 def _read_layer(layer, patch_set, working_crs, repairs, feedback, progress, attributes=(), accept=None,
@@ -274,13 +266,19 @@ def _read_layer(layer, patch_set, working_crs, repairs, feedback, progress, attr
         geometry = feature.geometry()
         if geometry.isEmpty():
             continue
-        if translate:
+        if translate:  # moved only when near a patch: most land-use parcels are not
+            box = geometry.boundingBox()
+            near = patch_index.intersects(QgsRectangle(box.xMinimum() + dx, box.yMinimum() + dy,
+                                                       box.xMaximum() + dx, box.yMaximum() + dy))
+            if not near:
+                continue
             geometry.translate(dx, dy)
-        elif reproject:
-            geometry.transform(to_working)
-        near = patch_index.intersects(geometry.boundingBox())
-        if not near:
-            continue
+        else:
+            if reproject:
+                geometry.transform(to_working)
+            near = patch_index.intersects(geometry.boundingBox())
+            if not near:
+                continue
         if not geometry.isGeosValid():
             before = geometry.area()
             geometry = polygonal(geometry.makeValid())

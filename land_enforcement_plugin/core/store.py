@@ -394,6 +394,13 @@ def _sql_quote(value):
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def _field_indexes(layer, names):
+    """The index of each of `names` in the layer's fields (reading by index is what keeps reading
+    20,000 features linear in their fields)."""
+    definition = layer.GetLayerDefn()
+    return [definition.GetFieldIndex(name) for name in names]
+
+
 def _sql_value(value):
     if value is None:
         return "NULL"
@@ -500,10 +507,11 @@ class OgrTaskStore(TaskStore):
 
     def _insert(self, table, values):
         layer = self._ds.GetLayerByName(table)
-        feat = ogr.Feature(layer.GetLayerDefn())
+        definition = layer.GetLayerDefn()
+        feat = ogr.Feature(definition)
         for key, value in values.items():
             if value is not None:
-                feat.SetField(key, value)
+                feat.SetField(definition.GetFieldIndex(key), value)  # by index: OGR's name lookup is a scan
         layer.CreateFeature(feat)
         return feat.GetFID()
 
@@ -996,8 +1004,9 @@ class OgrTaskStore(TaskStore):
     def patch_geometries(self):
         layer = self._ds.GetLayerByName(schema.PATCHES_LAYER)
         layer.ResetReading()
-        out = [(f.GetField("jcbh"), f.GetGeometryRef().ExportToIsoWkb(), f.GetField(schema.OVERLAY_FINGERPRINT.name))
-               for f in layer]
+        # Fields by index: OGR's lookup by name scans every field definition, per feature.
+        jcbh, fingerprint = _field_indexes(layer, ("jcbh", schema.OVERLAY_FINGERPRINT.name))
+        out = [(f.GetField(jcbh), f.GetGeometryRef().ExportToIsoWkb(), f.GetField(fingerprint)) for f in layer]
         layer.ResetReading()
         return out
 
@@ -1017,7 +1026,10 @@ class OgrTaskStore(TaskStore):
         for jcbh, values in patch_values.items():
             assignments = ", ".join(f"{name} = {_sql_value(value)}" for name, value in values.items())
             self._ds.ExecuteSQL(f"UPDATE {schema.PATCHES_LAYER} SET {assignments} WHERE jcbh = {_sql_quote(jcbh)}")
-            self._ds.ExecuteSQL(f"DELETE FROM {schema.PATCH_TOWNSHIPS_TABLE} WHERE jcbh = {_sql_quote(jcbh)}")
+        recomputed = list(patch_values)
+        for start in range(0, len(recomputed), 500):
+            listed = ", ".join(_sql_quote(jcbh) for jcbh in recomputed[start:start + 500])
+            self._ds.ExecuteSQL(f"DELETE FROM {schema.PATCH_TOWNSHIPS_TABLE} WHERE jcbh IN ({listed})")
         for row in township_rows:
             self._insert(schema.PATCH_TOWNSHIPS_TABLE, row)
 
@@ -1131,7 +1143,8 @@ class OgrTaskStore(TaskStore):
                  + (schema.BATCH,)]
         layer = self._ds.GetLayerByName(schema.PATCHES_LAYER)
         layer.ResetReading()
-        rows = [({name: feature.GetField(name) for name in names}, feature.GetGeometryRef().ExportToIsoWkb())
+        indexed = list(zip(names, _field_indexes(layer, names)))
+        rows = [({name: feature.GetField(index) for name, index in indexed}, feature.GetGeometryRef().ExportToIsoWkb())
                 for feature in layer]
         layer.ResetReading()
         # The review state (none: 待核查) and the planning conformity of the last run, when there was one.

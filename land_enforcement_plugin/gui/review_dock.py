@@ -104,7 +104,10 @@ class PatchListModel(QAbstractTableModel):
 
     def jcbh_width(self, metrics):
         """Pixels the longest monitoring number needs (the distinguishing digits are at its end)."""
-        longest = max((row["jcbh"] for row in self.rows), key=metrics.horizontalAdvance, default="")
+        # Measured only among the longest in characters: 20,000 measures would hold the UI thread.
+        most = max((len(row["jcbh"]) for row in self.rows), default=0)
+        longest = max((row["jcbh"] for row in self.rows if len(row["jcbh"]) >= most - 2),
+                      key=metrics.horizontalAdvance, default="")
         return metrics.horizontalAdvance(longest) + 16  # the cell's margins
 
 
@@ -189,6 +192,16 @@ class PhotoStrip(QListWidget):
         if paths:
             self.files_dropped.emit(paths)
             event.acceptProposedAction()
+
+
+def _with_rows(task_path, result):
+    """(result, the review list's rows read afterwards, with their 处理状态 and conformity):
+    background work hands the dock its list already read, so the UI thread only shows it."""
+    store = open_task(task_path)
+    try:
+        return result, _with_review(store, store.review_rows())
+    finally:
+        store.close()
 
 
 class ReviewDock(QgsDockWidget):
@@ -311,19 +324,11 @@ class ReviewDock(QgsDockWidget):
         self.task_path = path
         self.refresh()
 
-    def refresh(self):
-        rows = []
-        if self.task_path:
-            try:
-                store = open_task(self.task_path)
-            except Exception as exc:  # shown, not raised: the dock must stay usable
-                self.message.emit(error_text(exc), 2)
-                store = None
-            if store is not None:
-                try:
-                    rows = _with_review(store, store.review_rows())
-                finally:
-                    store.close()
+    def refresh(self, rows=None):
+        """The list read again from the task; `rows` (_with_rows: read by background work) spares
+        the UI thread the read."""
+        if rows is None:
+            rows = self._read_rows()
         selected = self.selected_jcbh()
         if self.task_path and rows:
             store = open_task(self.task_path)
@@ -344,6 +349,19 @@ class ReviewDock(QgsDockWidget):
         self._filter()
         if selected:
             self.select_jcbh(selected)
+
+    def _read_rows(self):
+        if not self.task_path:
+            return []
+        try:
+            store = open_task(self.task_path)
+        except Exception as exc:  # shown, not raised: the dock must stay usable
+            self.message.emit(error_text(exc), 2)
+            return []
+        try:
+            return _with_review(store, store.review_rows())
+        finally:
+            store.close()
 
     def _filter(self, *_):
         self.proxy.update(township=self.township.currentData(), verdict=self.verdict.currentData(),
@@ -537,34 +555,48 @@ class ReviewDock(QgsDockWidget):
         if path:
             self.import_sheet(path)
 
-    def import_sheet(self, path, confirm_partial=None):
-        """All or nothing; when rows are rejected the report is shown and the user may accept the
-        valid rows (confirm_partial(result) -> bool; by default a question box)."""
-        try:
-            result = verification.import_spreadsheet(self.task_path, path)
-            if result.rejected and result.accepted:
-                ask = confirm_partial or self._ask_partial
-                if ask(result):
-                    result = verification.import_spreadsheet(self.task_path, path, accept_partial=True)
-        except Exception as exc:  # shown, not raised
-            self.message.emit(error_text(exc), 2)
-            return None
-        self.message.emit(report_text(result.lines()[:12]), 1 if result.rejected else 0)
-        self.refresh()
-        self.reload_task_layers()
-        self.saved.emit("")
-        return result
+    def import_sheet(self, path, confirm_partial=None, accept_partial=False):
+        """All or nothing, in the background; when rows are rejected the report is shown and the
+        user may accept the valid rows (confirm_partial(result) -> bool; by default a question
+        box), imported by a second background run. Returns the running task."""
+        task_path = self.task_path
 
-    def export_field_projects(self):
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder for the QField projects"))
+        def imported(outcome, error):
+            self._running = None
+            if error is not None:
+                self.message.emit(error_text(error), 2)
+                return
+            result, rows = outcome
+            if result.rejected and result.accepted and not accept_partial:
+                if (confirm_partial or self._ask_partial)(result):
+                    self.import_sheet(path, confirm_partial, accept_partial=True)
+                    return
+            self.message.emit(report_text(result.lines()[:12]), 1 if result.rejected else 0)
+            self.refresh(rows)
+            self.reload_task_layers()
+            self.saved.emit("")
+
+        return self._run(self.tr("Importing the verification sheet"), lambda feedback: _with_rows(
+            task_path, verification.import_spreadsheet(task_path, path, accept_partial=accept_partial,
+                                                       feedback=feedback)), imported)
+
+    def export_field_projects(self, folder=None):
+        """One QField project per township, written in the background. Returns the running task."""
+        folder = folder or QFileDialog.getExistingDirectory(self, self.tr("Folder for the QField projects"))
         if not folder:
-            return
-        try:
-            folders = fieldwork.export_field_projects(self.task_path, folder)
-        except Exception as exc:  # shown, not raised
-            self.message.emit(error_text(exc), 2)
-            return
-        self.message.emit(self.tr("{n} QField projects written to {folder}").format(n=len(folders), folder=folder), 0)
+            return None
+        task_path = self.task_path
+
+        def written(folders, error):
+            self._running = None
+            if error is not None:
+                self.message.emit(error_text(error), 2)
+                return
+            self.message.emit(self.tr("{n} QField projects written to {folder}").format(n=len(folders), folder=folder),
+                              0)
+
+        return self._run(self.tr("Writing QField projects"),
+                         lambda feedback: fieldwork.export_field_projects(task_path, folder), written)
 
     def choose_field_package(self):
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Returned QField package"), "",
@@ -573,19 +605,25 @@ class ReviewDock(QgsDockWidget):
             self.merge_field_package(path)
 
     def merge_field_package(self, path):
-        """Conflicts are shown with both values and left as they are in the task."""
-        try:
-            result = fieldwork.merge_field_package(self.task_path, path)
-        except Exception as exc:  # shown, not raised
-            self.message.emit(error_text(exc), 2)
-            return None
-        if result.conflicts and self.isVisible():
-            QMessageBox.warning(self, self.tr("Conflicts"), "\n".join(result.lines()[:30]))
-        self.message.emit(report_text(result.lines()[:12]), 1 if result.conflicts or result.rejected else 0)
-        self.refresh()
-        self.reload_task_layers()
-        self.saved.emit("")
-        return result
+        """Merged in the background; conflicts are shown with both values and left as they are in
+        the task. Returns the running task."""
+        task_path = self.task_path
+
+        def merged(outcome, error):
+            self._running = None
+            if error is not None:
+                self.message.emit(error_text(error), 2)
+                return
+            result, rows = outcome
+            if result.conflicts and self.isVisible():
+                QMessageBox.warning(self, self.tr("Conflicts"), "\n".join(result.lines()[:30]))
+            self.message.emit(report_text(result.lines()[:12]), 1 if result.conflicts or result.rejected else 0)
+            self.refresh(rows)
+            self.reload_task_layers()
+            self.saved.emit("")
+
+        return self._run(self.tr("Merging the QField package"),
+                         lambda feedback: _with_rows(task_path, fieldwork.merge_field_package(task_path, path)), merged)
 
     def _ask_partial(self, result):
         report = report_text(result.lines()[1:21])

@@ -1,0 +1,175 @@
+"""`make bench`, the rest of a season on the large county (20,000 patches): each step in its own
+process (its peak memory its own) on a copy of the task, and how long each dock action holds the
+UI thread (the longest stretch the event loop could not run, from the click until the result is
+shown)."""
+import json
+import os
+import shutil
+import sys
+import time
+
+EVIDENCE_SHEETS = 100  # timed per sheet
+
+
+def _copy(out, name, source="task.gpkg"):
+    target = os.path.join(out, "season", name)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    shutil.copyfile(os.path.join(out, source), target)
+    return target
+
+
+def _demo(out):
+    with open(os.path.join(out, "demo.json")) as handle:
+        return json.load(handle)
+
+
+def _path(root, path):
+    return path if os.path.isabs(path) else os.path.join(root, path)
+
+
+def _without_verdicts(task):
+    """The task as it is before the township sheets come back (the bench's task carries them)."""
+    from land_enforcement_plugin.core import schema
+    from land_enforcement_plugin.core.store import open_task
+
+    store = open_task(task)
+    try:
+        with store.transaction():
+            store._ds.ExecuteSQL(f"DELETE FROM {schema.VERIFICATIONS_TABLE}")
+    finally:
+        store.close()
+    return task
+
+
+def run_import(out, root):
+    from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+
+    task = os.path.join(out, "season", "imported.gpkg")
+    os.makedirs(os.path.dirname(task), exist_ok=True)
+    if os.path.exists(task):
+        os.remove(task)
+    started = time.perf_counter()
+    result = import_patches(task, ImportOptions(_path(root, _demo(out)["patches"])))
+    return {"seconds": time.perf_counter() - started, "count": result.inserted}
+
+
+def run_verification(out, root):
+    """The returned township sheet imported into the overlaid task (no verdicts yet)."""
+    from land_enforcement_plugin.core import verification
+
+    task = _without_verdicts(_copy(out, "verification.gpkg", os.path.join("backends", "whole_task.gpkg")))
+    started = time.perf_counter()
+    result = verification.import_spreadsheet(task, _path(root, _demo(out)["verification_xlsx"]), accept_partial=True)
+    return {"seconds": time.perf_counter() - started, "count": len(result.rows)}
+
+
+def run_package(out, root):
+    """A draft package without evidence sheets."""
+    from land_enforcement_plugin.core.submission import PackageOptions, build_package
+
+    task = _copy(out, "package.gpkg")
+    started = time.perf_counter()
+    result = build_package(task, os.path.join(out, "season", "package.zip"),
+                           PackageOptions(draft=True, evidence=False, overwrite=True))
+    return {"seconds": time.perf_counter() - started, "count": result.manifest["counts"]["patches"]}
+
+
+def run_evidence(out, root):
+    from land_enforcement_plugin.core.evidence import write_evidence_sheets
+    from land_enforcement_plugin.core.store import open_task
+
+    task = _copy(out, "evidence.gpkg")
+    store = open_task(task)
+    try:
+        jcbhs = sorted(store.patch_index())[:EVIDENCE_SHEETS]
+    finally:
+        store.close()
+    folder = os.path.join(out, "season", "evidence")
+    shutil.rmtree(folder, ignore_errors=True)
+    started = time.perf_counter()
+    written = write_evidence_sheets(task, jcbhs, folder)
+    return {"seconds": time.perf_counter() - started, "count": len(written)}
+
+
+def run_dock(out, root):
+    """Each dock action from its click until its result is shown: the time the call itself took
+    and the longest single stretch the UI thread was busy (the call, or a callback)."""
+    from qgis.core import QgsApplication
+
+    from land_enforcement_plugin.gui.review_dock import ReviewDock
+    from land_enforcement_plugin.gui.season_panel import SeasonPanel
+
+    task = _without_verdicts(_copy(out, "dock.gpkg", os.path.join("backends", "whole_task.gpkg")))
+    scratch = os.path.join(out, "season", "dock")
+    shutil.rmtree(scratch, ignore_errors=True)
+    os.makedirs(scratch)
+    review, panel = ReviewDock(None), SeasonPanel()
+    started = time.perf_counter()
+    review.set_task(task)
+    panel.set_task(task)
+    opened = time.perf_counter() - started
+
+    def timed(owner, action):
+        started = time.perf_counter()
+        action()
+        longest = time.perf_counter() - started
+        begun = time.perf_counter()
+        while owner._running is not None:
+            tick = time.perf_counter()
+            QgsApplication.processEvents()
+            longest = max(longest, time.perf_counter() - tick)
+            time.sleep(0.005)
+        return {"ui_ms": 1000 * longest, "seconds": time.perf_counter() - begun}
+
+    sheet = _path(root, _demo(out)["verification_xlsx"])
+    figures = {"open_ms": 1000 * opened}
+    figures["township sheets"] = timed(review, lambda: review.export_sheets(os.path.join(scratch, "sheets"), False))
+    figures["import sheet"] = timed(review, lambda: review.import_sheet(sheet, confirm_partial=lambda result: True))
+    figures["QField export"] = timed(review, lambda: review.export_field_projects(os.path.join(scratch, "field")))
+    field = sorted(os.listdir(os.path.join(scratch, "field")))[0]
+    figures["QField merge"] = timed(review, lambda: review.merge_field_package(
+        os.path.join(scratch, "field", field, "fieldwork.gpkg")))
+    figures["per-person lists"] = timed(panel, lambda: panel.export_lists(os.path.join(scratch, "lists"), False))
+    return figures
+
+
+CHILDREN = {"import": run_import, "verification": run_verification, "package": run_package,
+            "evidence": run_evidence, "dock": run_dock}
+
+
+def child(kind, out, root):
+    from qgis.core import QgsApplication
+
+    app = QgsApplication([], kind == "dock")  # the dock needs widgets
+    app.initQgis()
+    figures = CHILDREN[kind](out, root)
+    with open("/proc/self/status") as status:
+        figures["peak_mib"] = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+    print(json.dumps(figures))
+    sys.stdout.flush()
+    os._exit(0)  # widgets and layers go with the process
+
+
+def report(measure, native_seconds):
+    """Prints the season rows; measure(kind) runs a child and returns its figures."""
+    rows = [("import", "import of the delivered patches", "patches"),
+            ("verification", "verification sheet import", "rows"),
+            ("package", "draft package without evidence", "patches"),
+            ("evidence", "evidence sheets", "sheets")]
+    for kind, label, unit in rows:
+        figures = measure(kind)
+        line = (f"{label}: {figures['count']} {unit} in {figures['seconds']:.1f} s, "
+                f"peak {figures['peak_mib']:.0f} MiB")
+        if kind == "package" and native_seconds:
+            line += (f"; {figures['seconds'] / native_seconds:.2f}x native:intersection's "
+                     f"{native_seconds:.1f} s (goal <= 2)")
+        if kind == "evidence":
+            line += f"; {1000 * figures['seconds'] / max(figures['count'], 1):.0f} ms a sheet (goal <= 60)"
+        print(line)
+    dock = measure("dock")
+    print(f"dock on 20,000 patches: opening the task {dock['open_ms']:.0f} ms on the UI thread; peak "
+          f"{dock['peak_mib']:.0f} MiB")
+    for action in ("township sheets", "import sheet", "QField export", "QField merge", "per-person lists"):
+        figures = dock[action]
+        print(f"  {action}: UI thread held at most {figures['ui_ms']:.0f} ms (goal < 100), "
+              f"done in the background in {figures['seconds']:.1f} s")
