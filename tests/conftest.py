@@ -156,3 +156,18 @@ def pg_cluster():
         else:
             os.environ["PGSERVICEFILE"] = saved
         cluster.stop()
+
+
+@pytest.fixture
+def provider(qgis_processing):
+    """The plugin's Processing provider registered as qgis_process would load it (processing.run
+    then reaches every landenforcement: algorithm), for one test: a plugin loaded and unloaded by
+    another test takes its own provider with it."""
+    from qgis.core import QgsApplication
+
+    from land_enforcement_plugin.processing.provider import LandEnforcementProvider
+
+    provider = LandEnforcementProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    yield provider
+    QgsApplication.processingRegistry().removeProvider(provider)

@@ -285,16 +285,6 @@ def test_remote_servers_get_verified_tls_and_a_clear_message_without_a_certifica
 
 
 # -- 8. Processing as a township login --------------------------------------------------------------
-@pytest.fixture(scope="module")
-def provider(qgis_processing):
-    from qgis.core import QgsApplication
-
-    from land_enforcement_plugin.processing.provider import LandEnforcementProvider
-
-    provider = LandEnforcementProvider()
-    QgsApplication.processingRegistry().addProvider(provider)
-    yield provider
-    QgsApplication.processingRegistry().removeProvider(provider)
 
 
 @pytest.mark.parametrize("algorithm", ["townshipmetrics", "assignpatches", "importpatches"])

@@ -243,18 +243,6 @@ def test_the_package_carries_the_cases_their_statistics_and_attachments(tmp_path
     assert verify_package(result.path).ok
 
 
-@pytest.fixture
-def provider(qgis_processing):
-    from qgis.core import QgsApplication
-
-    from land_enforcement_plugin.processing.provider import LandEnforcementProvider
-
-    provider = LandEnforcementProvider()
-    QgsApplication.processingRegistry().addProvider(provider)
-    yield provider
-    QgsApplication.processingRegistry().removeProvider(provider)
-
-
 def test_a_case_goes_from_clue_to_write_off_through_processing(provider, tmp_path):
     import processing
     from qgis.core import QgsProcessingException

@@ -673,16 +673,6 @@ def test_evidence_sheet_of_a_month_patch_shows_its_images(month_task, tmp_path):
     assert "影像日期 2022-10-20" in page2 and "影像日期 2023-03-10" in page2 and "无匹配影像" not in page2
 
 
-@pytest.fixture
-def provider(qgis_processing):
-    from land_enforcement_plugin.processing.provider import LandEnforcementProvider
-
-    provider = LandEnforcementProvider()
-    QgsApplication.processingRegistry().addProvider(provider)
-    yield provider
-    QgsApplication.processingRegistry().removeProvider(provider)
-
-
 def test_addimagery_takes_months(month_task, tmp_path, provider):
     import processing
 

@@ -475,16 +475,6 @@ def test_layer_given_the_qgis_way_in_the_path(tmp_path, task_path):
 
 
 # -- headless, as qgis_process runs it -----------------------------------------------------------
-@pytest.fixture(scope="module")
-def provider(qgis_processing):
-    from qgis.core import QgsApplication
-
-    from land_enforcement_plugin.processing.provider import LandEnforcementProvider
-
-    provider = LandEnforcementProvider()
-    QgsApplication.processingRegistry().addProvider(provider)
-    yield provider
-    QgsApplication.processingRegistry().removeProvider(provider)
 
 
 def test_importpatches_takes_a_layer_named_in_the_input(provider, tmp_path, task_path):

@@ -3,17 +3,10 @@ import json
 
 import pytest
 from conftest import BOWTIE, patch_row, write_patches
-from qgis.core import QgsApplication, QgsProcessingException, QgsVectorLayer
-
-from land_enforcement_plugin.processing.provider import LandEnforcementProvider
+from qgis.core import QgsProcessingException, QgsVectorLayer
 
 
-@pytest.fixture(scope="module")
-def provider(qgis_processing):
-    provider = LandEnforcementProvider()
-    QgsApplication.processingRegistry().addProvider(provider)
-    yield provider
-    QgsApplication.processingRegistry().removeProvider(provider)
+
 
 
 def test_import_algorithm_reports_and_writes(provider, tmp_path, task_path):

@@ -234,18 +234,6 @@ def test_village_of_the_largest_part_is_stored(tmp_path, delivered_task):
         "P1": "东庄村", "P2": "西岭村"}  # P2: 10 m in 东庄村, 50 m in 西岭村
 
 
-@pytest.fixture
-def provider(qgis_processing):
-    from qgis.core import QgsApplication
-
-    from land_enforcement_plugin.processing.provider import LandEnforcementProvider
-
-    provider = LandEnforcementProvider()
-    QgsApplication.processingRegistry().addProvider(provider)
-    yield
-    QgsApplication.processingRegistry().removeProvider(provider)
-
-
 def villages_and_cultivated(task_path):
     """{jcbh: (village_name, cultivated_m2)} as stored (plain values: no QGIS object outlives a test)."""
     return {jcbh: (f["village_name"], f["cultivated_m2"]) for jcbh, f in stored_patches(task_path).items()}
