@@ -2,22 +2,13 @@
 import pytest
 from conftest import SQUARE, patch_row, shift, write_patches
 from county_delivery import two_townships
-from qgis.core import QgsApplication, QgsVectorLayer
+from qgis.core import QgsVectorLayer
 
 from land_enforcement_plugin.core import review_states, schema
 from land_enforcement_plugin.core.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.office_comparison import OverlayInputs
 from land_enforcement_plugin.core.overlay_run import run_overlay
 from land_enforcement_plugin.core.store import open_task
-from land_enforcement_plugin.processing.provider import LandEnforcementProvider
-
-
-@pytest.fixture(scope="module")
-def provider(qgis_processing):
-    provider = LandEnforcementProvider()
-    QgsApplication.processingRegistry().addProvider(provider)
-    yield provider
-    QgsApplication.processingRegistry().removeProvider(provider)
 
 
 @pytest.fixture
