@@ -5,6 +5,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from ..gui.icons import plugin_icon
 from .add_imagery import AddImageryAlgorithm
 from .attach_photos import AttachPhotosAlgorithm
+from .city_summary import CitySummaryAlgorithm
 from .import_patches import ImportPatchesAlgorithm
 from .import_verification import ImportVerificationAlgorithm
 from .overlay import OverlayAlgorithm
@@ -20,7 +21,7 @@ class LandEnforcementProvider(QgsProcessingProvider):
         for algorithm in (ImportPatchesAlgorithm(), OverlayAlgorithm(), ImportVerificationAlgorithm(),
                           AttachPhotosAlgorithm(), TownshipMetricsAlgorithm(), ExportPackageAlgorithm(),
                           VerifyPackageAlgorithm(), AssignPatchesAlgorithm(), ExportAssignmentsAlgorithm(),
-                          ProgressReportAlgorithm(), AddImageryAlgorithm()):
+                          ProgressReportAlgorithm(), AddImageryAlgorithm(), CitySummaryAlgorithm()):
             self.addAlgorithm(algorithm)
 
     def id(self):
