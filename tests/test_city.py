@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from conftest import patch_row, write_patches
 from osgeo import ogr, osr
-from qgis.core import QgsApplication, QgsProcessingException, QgsVectorLayer
+from qgis.core import QgsApplication, QgsProcessingException, QgsProject, QgsTask, QgsVectorLayer
 
 from demodata.county import generate_county
 from demodata.season import redline_inputs
@@ -236,6 +236,49 @@ def test_citysummary_runs_from_processing_with_a_folder_of_packages(qgis_process
                                                             "OUTPUT": str(tmp_path / "d.gpkg")})
     finally:
         QgsApplication.processingRegistry().removeProvider(provider)
+
+
+def test_city_dialog_summarises_in_the_background_shows_the_ranking_and_a_county_choropleth(
+        plugin_iface, city_packages, tmp_path):
+    from test_gui import wait_for
+
+    from land_enforcement_plugin.gui.city_dialog import CitySummaryDialog
+
+    dialog = CitySummaryDialog()
+    dialog.add_packages([city_packages["inbox"], city_packages["damaged"]])
+    assert dialog.output.filePath() == os.path.join(city_packages["inbox"], "city_summary.gpkg")
+    dialog.output.setFilePath(str(tmp_path / "city.gpkg"))
+    dialog.run()
+    assert not dialog.runner.idle and not dialog.run_button.isEnabled()  # the UI stays free meanwhile
+    wait_for(lambda: dialog.runner.idle, timeout=120)
+    assert dialog.summary is not None, dialog.status.text()
+    assert dialog.table.rowCount() == 4  # three counties, then the city
+    assert [dialog.table.item(r, 0).text() for r in range(3)] == ["1", "2", "3"]
+    assert "damaged_140928.zip" in dialog.status.text() and (tmp_path / "city.xlsx").exists()
+    counties = next(layer for layer in QgsProject.instance().mapLayers().values()
+                    if layer.source().endswith(f"layername={city.COUNTIES_LAYER}"))
+    assert counties.featureCount() == 3
+    assert counties.renderer().type() == "graduatedSymbol" and counties.renderer().classAttribute() == \
+        "unlawful_cultivated_ratio"
+    QgsProject.instance().clear()
+    dialog.close()
+
+
+def test_cancelling_the_city_dialog_writes_nothing(plugin_iface, city_packages, tmp_path):
+    from test_gui import wait_for
+
+    from land_enforcement_plugin.gui.city_dialog import CitySummaryDialog
+
+    dialog = CitySummaryDialog()
+    dialog.add_packages([city_packages["inbox"]])
+    dialog.output.setFilePath(str(tmp_path / "city.gpkg"))
+    dialog.run()
+    wait_for(lambda: dialog.runner.task.status() == QgsTask.TaskStatus.Running)
+    dialog.cancel_or_close()
+    wait_for(lambda: dialog.runner.idle, timeout=120)
+    assert dialog.summary is None and not (tmp_path / "city.gpkg").exists()
+    assert "取消" in dialog.status.text() or "cancelled" in dialog.status.text()
+    dialog.close()
 
 
 # -- PostGIS ----------------------------------------------------------------------------------------------

@@ -300,7 +300,6 @@ def summarise_packages(inputs, thresholds=None, city_name=CITY_ROW_NAME, feedbac
             if feedback.isCanceled():
                 raise LandEnforcementError("市级汇总已取消", "City summary cancelled")
             feedback.setProgress(60.0 * number / len(paths))
-            feedback.pushInfo(f"{os.path.basename(path)}")
         package = read_package(path)
         (failed if isinstance(package, FailedPackage) else counties).append(package)
     if not counties:
