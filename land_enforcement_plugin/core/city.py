@@ -249,11 +249,14 @@ def find_conflicts(counties, geometries):
                                       county.county_code, os.path.basename(county.path)))
         seen.setdefault(county.county_code, county.path)
     extents = {i: _extent(g) for i, g in geometries.items()}
+    indexes = {}  # built once per county, only for counties whose extent meets another's
     for i in range(len(counties)):
         for j in range(i + 1, len(counties)):
             if counties[i].county_code == counties[j].county_code or not _envelopes_meet(extents[i], extents[j]):
                 continue
-            conflicts += _overlaps(counties[i], geometries[i], counties[j], geometries[j], extents[j])
+            if j not in indexes:
+                indexes[j] = _spatial_index(geometries[j])
+            conflicts += _overlaps(counties[i], geometries[i], counties[j], geometries[j], extents[j], indexes[j])
     return conflicts
 
 
@@ -263,14 +266,20 @@ def _extent(geometries):
             min(e[2] for e in envelopes), max(e[3] for e in envelopes))
 
 
-def _overlaps(county_a, geometries_a, county_b, geometries_b, extent_b):
-    """Only patches inside the other county's extent are compared, through a spatial index."""
+def _spatial_index(geometries):
     from qgis.core import QgsRectangle, QgsSpatialIndex
 
     index = QgsSpatialIndex()
-    for number, geometry in enumerate(geometries_b):
+    for number, geometry in enumerate(geometries):
         x0, x1, y0, y1 = geometry.GetEnvelope()
         index.addFeature(number, QgsRectangle(x0, y0, x1, y1))
+    return index
+
+
+def _overlaps(county_a, geometries_a, county_b, geometries_b, extent_b, index):
+    """Only patches of A inside B's extent are compared, through B's spatial index."""
+    from qgis.core import QgsRectangle
+
     found = []
     for number, geometry in enumerate(geometries_a):
         envelope = geometry.GetEnvelope()
