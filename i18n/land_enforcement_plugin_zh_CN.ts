@@ -872,24 +872,29 @@
             <translation>正在校验并汇总 {count} 项输入…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="171" />
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="174" />
             <source>City summary</source>
             <translation>市级汇总</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="139" />
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="142" />
             <source>{counties} counties merged, {failed} packages failed verification, {conflicts} conflicts. Written: {gpkg} and {xlsx}</source>
             <translation>已汇总 {counties} 个县，{failed} 个成果包未通过校验，{conflicts} 处冲突。已写入：{gpkg} 和 {xlsx}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="172" />
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="175" />
             <source>City patches</source>
             <translation>全市图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="173" />
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="176" />
             <source>Counties by unlawful cultivated ratio</source>
             <translation>各县违法占用耕地面积比例</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="138" />
+            <source>City summary cancelled; nothing was written.</source>
+            <translation>市级汇总已取消，未写入任何文件。</translation>
         </message>
     </context>
     <context>

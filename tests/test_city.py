@@ -217,6 +217,19 @@ def test_the_city_workbook_ranks_counties_and_lists_townships_conflicts_and_fail
     assert book["冲突"].max_row == 3 and book["未汇总成果包"].max_row == 2
 
 
+def test_a_city_summary_cancelled_while_writing_leaves_no_geopackage(city_packages, tmp_path):
+    from qgis.core import QgsFeedback
+
+    from land_enforcement_plugin.core.errors import LandEnforcementError
+
+    feedback = QgsFeedback()
+    feedback.progressChanged.connect(lambda percent: percent >= 90 and feedback.cancel())
+    with pytest.raises(LandEnforcementError, match="已取消"):
+        city.run_city_summary([city_packages["inbox"]], str(tmp_path / "city.gpkg"), str(tmp_path / "city.xlsx"),
+                              feedback=feedback)
+    assert os.listdir(tmp_path) == []
+
+
 def test_citysummary_runs_from_processing_with_a_folder_of_packages(qgis_processing, city_packages, tmp_path):
     import processing
 
@@ -273,11 +286,15 @@ def test_cancelling_the_city_dialog_writes_nothing(plugin_iface, city_packages, 
     dialog.add_packages([city_packages["inbox"]])
     dialog.output.setFilePath(str(tmp_path / "city.gpkg"))
     dialog.run()
-    wait_for(lambda: dialog.runner.task.status() == QgsTask.TaskStatus.Running)
     dialog.cancel_or_close()
     wait_for(lambda: dialog.runner.idle, timeout=120)
     assert dialog.summary is None and not (tmp_path / "city.gpkg").exists()
     assert "取消" in dialog.status.text() or "cancelled" in dialog.status.text()
+    dialog.run()  # cancelled once it runs
+    wait_for(lambda: dialog.runner.task.status() == QgsTask.TaskStatus.Running)
+    dialog.cancel_or_close()
+    wait_for(lambda: dialog.runner.idle, timeout=120)
+    assert dialog.summary is None and not (tmp_path / "city.gpkg").exists()
     dialog.close()
 
 

@@ -386,13 +386,16 @@ def write_geopackage(summary, path, feedback=None):
     """city_patches (every merged county's patches with their county, in the city CRS), counties
     (the extent of each county's patches with its figures and rank: the choropleth), city_metrics,
     conflicts, failed_packages."""
-    if os.path.exists(path):
-        os.remove(path)
+    # Written beside the target and moved into place at the end: a cancel or failure leaves the old file.
+    partial = f"{path}.partial"
+    if os.path.exists(partial):
+        os.remove(partial)
     srs = osr.SpatialReference()
     srs.SetFromUserInput(summary.crs)
-    source = ogr.GetDriverByName("GPKG").CreateDataSource(path)
-    if source is None:
-        raise LandEnforcementError(f"无法创建市级汇总库：{path}", f"Cannot create the city GeoPackage: {path}")
+    try:
+        source = ogr.GetDriverByName("GPKG").CreateDataSource(partial)
+    except RuntimeError as exc:
+        raise LandEnforcementError(f"无法创建市级汇总库：{path}", f"Cannot create the city GeoPackage: {path}") from exc
     try:
         columns = schema.EXPORT_COLUMNS
         kinds = {"area": ogr.OFTReal, "int": ogr.OFTInteger}
@@ -426,8 +429,13 @@ def write_geopackage(summary, path, feedback=None):
         table = _create_table(source, FAILED_TABLE, [("package", ogr.OFTString), ("problems", ogr.OFTString)])
         for failed in summary.failed:
             _add(table, {"package": failed.path, "problems": "\n".join(f"{zh} / {en}" for zh, en in failed.problems)})
-    finally:
         source = None
+        os.replace(partial, path)
+    except BaseException:
+        source = None
+        if os.path.exists(partial):
+            os.remove(partial)
+        raise
     return path
 
 

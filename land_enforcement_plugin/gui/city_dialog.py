@@ -134,6 +134,9 @@ class CitySummaryDialog(QDialog):
         if error is not None:
             self.status.setText(error_text(error))
             return
+        if summary is None:  # cancelled before it began
+            self.status.setText(self.tr("City summary cancelled; nothing was written."))
+            return
         self.summary = summary
         self._fill_table(summary)
         self.status.setText(self.tr("{counties} counties merged, {failed} packages failed verification, "
