@@ -150,8 +150,10 @@ def _read_patch_layer(gpkg, package):
         if missing:
             raise LandEnforcementError(f"成果包图斑图层缺少字段 {'、'.join(missing)}：{package}",
                                        f"The package's patch layer lacks the fields {', '.join(missing)}: {package}")
-        wanted = [(name, dbf) for name, dbf in _COLUMN_OF.items() if dbf in present]
-        return [({name: feature.GetField(dbf) for name, dbf in wanted}, feature.GetGeometryRef().ExportToIsoWkb())
+        # By index: OGR's Python GetField(name) looks the name up field by field, every call.
+        definition = layer.GetLayerDefn()
+        wanted = [(name, definition.GetFieldIndex(dbf)) for name, dbf in _COLUMN_OF.items() if dbf in present]
+        return [({name: feature.GetField(index) for name, index in wanted}, feature.GetGeometryRef().ExportToIsoWkb())
                 for feature in layer]
     finally:
         source = None
@@ -235,7 +237,7 @@ def find_conflicts(counties, geometries):
     city CRS). geometries: {county index: [ogr geometry per patch]}."""
     conflicts = []
     owners = defaultdict(list)
-    for index, county in enumerate(counties):
+    for county in counties:
         for values, _ in county.patches:
             owners[values["jcbh"]].append(county.county_code)
     for jcbh in sorted(owners):
@@ -387,7 +389,7 @@ def write_geopackage(summary, path, feedback=None):
     (the extent of each county's patches with its figures and rank: the choropleth), city_metrics,
     conflicts, failed_packages."""
     # Written beside the target and moved into place at the end: a cancel or failure leaves the old file.
-    partial = f"{path}.partial"
+    partial = f"{path}.partial.gpkg"
     if os.path.exists(partial):
         os.remove(partial)
     srs = osr.SpatialReference()
@@ -403,15 +405,17 @@ def write_geopackage(summary, path, feedback=None):
                                 + [(c.dbf, kinds.get(c.kind, ogr.OFTString)) for c in columns],
                                 ogr.wkbMultiPolygon, srs)
         patches.StartTransaction()
+        definition = patches.GetLayerDefn()
+        indexes = [(definition.GetFieldIndex(c.dbf), c.field.name) for c in columns]
         for county, geometries in zip(summary.counties, summary.geometries):
             for (values, _), geometry in zip(county.patches, geometries):
-                feature = ogr.Feature(patches.GetLayerDefn())
-                feature.SetField("XZDM", county.county_code)
-                feature.SetField("XZMC", county.county_name)
-                for column in columns:
-                    value = values.get(column.field.name)
+                feature = ogr.Feature(definition)
+                feature.SetField(0, county.county_code)
+                feature.SetField(1, county.county_name)
+                for index, name in indexes:
+                    value = values.get(name)
                     if value is not None:
-                        feature.SetField(column.dbf, value)
+                        feature.SetField(index, value)
                 feature.SetGeometry(ogr.ForceToMultiPolygon(geometry))
                 patches.CreateFeature(feature)
             if feedback is not None and feedback.isCanceled():
