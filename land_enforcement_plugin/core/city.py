@@ -510,14 +510,15 @@ def ranking_lines(summary):
 _CITY_MARK = "city_meta"  # the table that makes a schema a city schema (and so replaceable)
 
 
-def _database(connection):
+def _database(connection, city_schema):
     from osgeo import gdal
 
     from .postgis_store import conninfo
 
     try:
+        # OGR lists only the city schema's tables: listing every county's after each statement is slow.
         return gdal.OpenEx("PG:" + conninfo(connection), gdal.OF_VECTOR | gdal.OF_UPDATE,
-                           allowed_drivers=["PostgreSQL"])
+                           allowed_drivers=["PostgreSQL"], open_options=[f"SCHEMAS={city_schema}"])
     except RuntimeError as exc:
         raise LandEnforcementError(f"无法连接 PostGIS 数据库（{connection}）",
                                    f"Cannot connect to the PostGIS database ({connection})") from exc
@@ -526,8 +527,9 @@ def _database(connection):
 def _select(ds, sql):
     result = ds.ExecuteSQL(sql)
     try:
-        names = [result.GetLayerDefn().GetFieldDefn(i).GetName() for i in range(result.GetLayerDefn().GetFieldCount())]
-        return [{name: feature.GetField(name) for name in names} for feature in result]
+        names = list(enumerate(result.GetLayerDefn().GetFieldDefn(i).GetName()
+                               for i in range(result.GetLayerDefn().GetFieldCount())))
+        return [{name: feature.GetField(index) for index, name in names} for feature in result]
     finally:
         ds.ReleaseResultSet(result)
 
@@ -596,17 +598,22 @@ def _city_sql(city_schema, tasks, srid):
         f"CREATE TABLE {city_schema}.{COUNTIES_LAYER} AS SELECT county_code, "
         f"ST_ConvexHull(ST_Collect(geom))::geometry(Geometry, {srid}) AS geom "
         f"FROM {city_schema}.patches GROUP BY county_code",
-        f"CREATE TABLE {city_schema}.{CONFLICTS_TABLE} AS "
-        f"SELECT '{DUPLICATE_JCBH}'::text AS kind, a.county_code AS county_a, a.jcbh AS jcbh_a, "
-        f"b.county_code AS county_b, b.jcbh AS jcbh_b, NULL::double precision AS area_m2 "
-        f"FROM {city_schema}.patches a JOIN {city_schema}.patches b ON a.jcbh = b.jcbh AND a.task_schema < b.task_schema "
-        f"UNION ALL SELECT '{SAME_COUNTY}', a.county_code, a.task_schema, b.county_code, b.task_schema, NULL "
-        f"FROM (SELECT DISTINCT task_schema, county_code FROM {city_schema}.patches) a "
-        f"JOIN (SELECT DISTINCT task_schema, county_code FROM {city_schema}.patches) b "
-        f"ON a.county_code = b.county_code AND a.task_schema < b.task_schema "
-        f"UNION ALL SELECT * FROM (SELECT '{OVERLAP}', a.county_code, a.jcbh, b.county_code, b.jcbh, "
-        f"ST_Area(ST_Intersection(a.geom, b.geom)) AS area FROM {city_schema}.patches a "
-        f"JOIN {city_schema}.patches b ON a.county_code < b.county_code AND a.geom && b.geom "
+        f"CREATE TABLE {city_schema}.{CONFLICTS_TABLE} (kind text, county_a text, jcbh_a text, county_b text, "
+        f"jcbh_b text, area_m2 double precision)",
+        f"INSERT INTO {city_schema}.{CONFLICTS_TABLE} SELECT '{DUPLICATE_JCBH}', a.county_code, a.jcbh, "
+        f"b.county_code, b.jcbh, NULL FROM {city_schema}.patches a JOIN {city_schema}.patches b "
+        f"ON a.jcbh = b.jcbh AND a.task_schema < b.task_schema",
+        f"INSERT INTO {city_schema}.{CONFLICTS_TABLE} SELECT '{SAME_COUNTY}', a.county_code, a.task_schema, "
+        f"b.county_code, b.task_schema, NULL FROM (SELECT DISTINCT task_schema, county_code FROM "
+        f"{city_schema}.patches) a JOIN (SELECT DISTINCT task_schema, county_code FROM {city_schema}.patches) b "
+        f"ON a.county_code = b.county_code AND a.task_schema < b.task_schema",
+        # Only patches inside another county's extent probe that county's partition (its GiST
+        # index, &&): a county meets its neighbours along a border, not everywhere.
+        f"INSERT INTO {city_schema}.{CONFLICTS_TABLE} SELECT * FROM (SELECT '{OVERLAP}', a.county_code, a.jcbh, "
+        f"b.county_code, b.jcbh, ST_Area(ST_Intersection(a.geom, b.geom)) AS area FROM {city_schema}.patches a "
+        f"JOIN (SELECT task_schema, county_code, ST_Extent(geom)::geometry AS box FROM {city_schema}.patches "
+        f"GROUP BY task_schema, county_code) e ON e.county_code > a.county_code AND a.geom && e.box "
+        f"JOIN {city_schema}.patches b ON b.task_schema = e.task_schema AND b.geom && a.geom "
         f"AND ST_Intersects(a.geom, b.geom)) o WHERE o.area >= {MIN_OVERLAP_M2}",
     ]
     return statements
@@ -623,7 +630,7 @@ def summarise_postgis(city_location, schemas=None, thresholds=None, city_name=CI
 
     thresholds = thresholds or schema.Thresholds()
     connection, city_schema = parse_location(city_location)
-    ds = _database(connection)
+    ds = _database(connection, city_schema)
     try:
         tasks = [(name, meta) for name, meta in _county_tasks(ds, connection, schemas) if name != city_schema]
         if not tasks:
