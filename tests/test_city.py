@@ -303,9 +303,24 @@ def test_cancelling_the_city_dialog_writes_nothing(plugin_iface, city_packages, 
 def city_database(pg_cluster, city_packages):
     from land_enforcement_plugin.core.postgis_store import location_for, upload_task
 
+    import psycopg2
+
+    from land_enforcement_plugin.core.postgis_store import ACCOUNTS_TABLE, COUNTY_ROLE, REVIEWER_ROLE, TOWNSHIP_ROLE
+
     for code, task in city_packages["tasks"].items():
         upload_task(task, location_for(SERVICE, f"task_{code}"))
-    return city.summarise_postgis(f"pg:{SERVICE}/city_1408", city_name="示范市")
+    yield city.summarise_postgis(f"pg:{SERVICE}/city_1408", city_name="示范市")
+    # The cluster is the session's: later modules expect it without these schemas and bureau roles.
+    admin = psycopg2.connect(pg_cluster.conninfo())
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        for name in ["city_1408"] + [f"task_{code}" for code in city_packages["tasks"]]:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        cursor.execute(f"DROP TABLE IF EXISTS {ACCOUNTS_TABLE}")
+        for role in (COUNTY_ROLE, TOWNSHIP_ROLE, REVIEWER_ROLE):
+            cursor.execute(f"DROP OWNED BY {role}")
+            cursor.execute(f"DROP ROLE {role}")
+    admin.close()
 
 
 def test_postgis_city_schema_has_each_county_figures_exactly_and_the_same_conflicts(city_database, city_packages,
