@@ -242,7 +242,7 @@ def test_citysummary_runs_from_processing_with_a_folder_of_packages(qgis_process
             "INPUT": [city_packages["inbox"]], "OUTPUT": str(tmp_path / "c.gpkg"),
             "WORKBOOK": str(tmp_path / "c.xlsx")})
         assert (result["COUNTIES"], result["FAILED"], result["CONFLICTS"]) == (3, 0, 2)
-        assert result["RANKING"].splitlines()[0].startswith("1 ")
+        assert result["RANKING"].splitlines()[0].startswith("1 ") and "[草稿]" in result["RANKING"].splitlines()[0]
         assert os.path.exists(result["OUTPUT"]) and os.path.exists(result["WORKBOOK"])
         with pytest.raises(QgsProcessingException, match="成果包均未通过校验"):
             processing.run("landenforcement:citysummary", {"INPUT": [city_packages["damaged"]],

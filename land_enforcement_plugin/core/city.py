@@ -26,7 +26,7 @@ from osgeo import ogr, osr
 
 from . import metrics, schema, workbook
 from .errors import LandEnforcementError
-from .submission import verify_package
+from .submission import DRAFT_MARK, verify_package
 from .verification import township_of
 
 CITY_ROW_NAME = "全市"
@@ -327,6 +327,9 @@ def summarise_packages(inputs, thresholds=None, city_name=CITY_ROW_NAME, feedbac
     inputs = [(c.county_code, c.county_name, *parts_and_records(c.patches)) for c in merged]
     city_code = _city_code([c.county_code for c in counties])
     rows = city_rows(inputs, thresholds, city_code, city_name)
+    drafts = {c.county_code for c in merged if c.draft}
+    for row in rows:
+        row["draft"] = int(row["level"] == COUNTY_LEVEL and row["county_code"] in drafts)
     conflicts = find_conflicts(counties, geometries)
     if feedback is not None:
         feedback.setProgress(90)
@@ -500,7 +503,8 @@ def ranking_lines(summary):
     """One line per county by rank, then the city: what the log and the dialog's status show."""
     lines = []
     for row in summary.county_rows() + [summary.city_row()]:
-        flags = ("[>比例] " if row["ratio_flag"] else "") + ("[约谈] " if row["interview_flag"] else "")
+        flags = ("[>比例] " if row["ratio_flag"] else "") + ("[约谈] " if row["interview_flag"] else "") + (
+            f"[{DRAFT_MARK}] " if row.get("draft") else "")
         lines.append(f"{row['rank'] or '-'} {row['county_code']} {row['county_name']}: {row['patch_count']} 图斑, "
                      f"{row['unlawful_count']} 违法, 违法占用耕地比例 {_percent(row['unlawful_cultivated_ratio'])} {flags}".rstrip())
     return lines
