@@ -6,6 +6,7 @@ from ..gui.icons import plugin_icon
 from .add_imagery import AddImageryAlgorithm
 from .attach_photos import AttachPhotosAlgorithm
 from .cases import CaseActAlgorithm, CaseReportAlgorithm, ImportCaseSheetAlgorithm, OpenCaseAlgorithm
+from .city_summary import CitySummaryAlgorithm
 from .import_patches import ImportPatchesAlgorithm
 from .import_verification import ImportVerificationAlgorithm
 from .overlay import OverlayAlgorithm
@@ -22,7 +23,7 @@ class LandEnforcementProvider(QgsProcessingProvider):
                           AttachPhotosAlgorithm(), TownshipMetricsAlgorithm(), ExportPackageAlgorithm(),
                           VerifyPackageAlgorithm(), AssignPatchesAlgorithm(), ExportAssignmentsAlgorithm(),
                           ProgressReportAlgorithm(), AddImageryAlgorithm(), OpenCaseAlgorithm(), CaseActAlgorithm(),
-                          CaseReportAlgorithm(), ImportCaseSheetAlgorithm()):
+                          CaseReportAlgorithm(), ImportCaseSheetAlgorithm(), CitySummaryAlgorithm()):
             self.addAlgorithm(algorithm)
 
     def id(self):
