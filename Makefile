@@ -24,9 +24,11 @@ demo: compile
 	$(PY) scripts/demo.py --out $(DEMO_DIR)
 
 # Large county (>= 400,000 parcels, 20,000 patches; generated once into build/bench): the plugin's
-# overlay against QGIS's native:intersection of one layer, with the ratio and peak memory.
+# overlay against QGIS's native:intersection of one layer, with the ratio and peak memory. Then the city
+# summary of 10 generated counties x 20,000 patches from packages and from PostGIS (CITY_BENCH="--counties 3"...).
 bench: compile
 	$(PY) bench/overlay_bench.py --out build/bench
+	$(PY) bench/city_bench.py --out build/city_bench $(CITY_BENCH)
 
 package: compile
 	$(PY) scripts/build.py package --dist dist

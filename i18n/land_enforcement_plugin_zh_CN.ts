@@ -4,22 +4,22 @@
     <context>
         <name>@default</name>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="208" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="211" />
             <source>Land enforcement</source>
             <translation>卫片执法</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="117" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="118" />
             <source>Land enforcement task panel</source>
             <translation>卫片执法任务面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="119" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="120" />
             <source>Open task…</source>
             <translation>打开任务库…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="120" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="121" />
             <source>Import change patches…</source>
             <translation>导入卫片图斑…</translation>
         </message>
@@ -259,22 +259,22 @@
             <translation>被标记的乡镇</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="123" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="124" />
             <source>Patch review panel</source>
             <translation>图斑核查面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="127" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="128" />
             <source>Township metrics panel</source>
             <translation>乡镇统计面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="134" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="135" />
             <source>Next unverified patch</source>
             <translation>下一个未核查图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="136" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="137" />
             <source>Verdict form…</source>
             <translation>判定表单…</translation>
         </message>
@@ -369,17 +369,17 @@
             <translation>成果包与其清单不一致：</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="137" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="138" />
             <source>Export submission package…</source>
             <translation>导出成果上报包…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="150" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="153" />
             <source>Open a task first</source>
             <translation>请先打开任务</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="156" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="159" />
             <source>Submission package written: {path}</source>
             <translation>成果上报包已写入：{path}</translation>
         </message>
@@ -569,12 +569,12 @@
             <translation>该影像没有日期：填写日期之前不会匹配到任何图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="131" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="132" />
             <source>Before / after imagery panel</source>
             <translation>前后时相影像面板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="207" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="210" />
             <source>(the full report is in the Log Messages panel, tab “{tag}”)</source>
             <translation>（完整报告见“日志消息”面板的“{tag}”页）</translation>
         </message>
@@ -619,7 +619,7 @@
             <translation>按 manifest.json 校验收到的成果上报包：每个文件都在且未被改动（先核对大小，再核对 SHA-256），没有多余文件，没有不安全路径，每个文件的内容与扩展名相符（照片能解码为图像，PDF、工作簿、Shapefile 格式正确）；再重新读取其中的 Shapefile 和工作簿，与清单中的数量核对。任何不一致都会报错，并列出每个问题。</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/plugin.py" line="140" />
+            <location filename="../land_enforcement_plugin/plugin.py" line="143" />
             <source>Your name in the change history…</source>
             <translation>修改记录中的姓名…</translation>
         </message>
@@ -682,6 +682,81 @@
             <location filename="../land_enforcement_plugin/processing/import_verification.py" line="38" />
             <source>Rows in conflict with a newer record</source>
             <translation>与较新记录冲突的行</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/city_summary.py" line="15" />
+            <source>City summary of county packages</source>
+            <translation>县级成果包市级汇总</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/city_summary.py" line="18" />
+            <source>Checks, merges and ranks the submission packages of a city's counties (市级汇总). INPUT: package zips, or folders holding them. Each package is verified against its manifest first; one that fails is listed with its problems and not merged. OUTPUT: a city GeoPackage (every county's patches in one layer with their county, a county layer for the choropleth, the figures of every county, township and the city, conflicts, failed packages) and optionally a workbook. Counties are ranked by their unlawful cultivated ratio. Conflicts: the same monitoring number in two packages, one county in two packages, patches of different counties that overlap. CITY_SCHEMA (pg:&lt;connection&gt;/&lt;schema&gt;) instead summarises every county task schema of that database (or those in SCHEMAS) in SQL into that city schema.</source>
+            <translation>校验、合并各县成果上报包并排名（市级汇总）。INPUT：成果包 zip 或其所在文件夹。每个成果包先按其 manifest 校验；未通过的列出问题，不合并。OUTPUT：市级汇总库（全市图斑一个图层并注明所属县、用于分级设色的县图层、各县、各乡镇及全市统计、冲突、未通过的成果包），可选工作簿。各县按违法占用耕地面积比例排名。冲突：同一监测编号出现在两个成果包、同一县上报两个成果包、不同县图斑相互重叠。给出 CITY_SCHEMA（pg:&lt;连接&gt;/&lt;模式名&gt;）时，改为在该数据库中用 SQL 将全部县级任务模式（或 SCHEMAS 所列）汇总到该市级模式。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/city_summary.py" line="30" />
+            <source>County packages (.zip files, or folders of them)</source>
+            <translation>县级成果包（.zip 文件或其所在文件夹）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/city_summary.py" line="33" />
+            <source>City GeoPackage</source>
+            <translation>市级汇总库（GeoPackage）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/city_summary.py" line="35" />
+            <source>City workbook</source>
+            <translation>市级汇总表（工作簿）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/city_summary.py" line="37" />
+            <source>City name</source>
+            <translation>市名称</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/city_summary.py" line="38" />
+            <source>PostGIS: city schema to write (pg:&lt;connection&gt;/&lt;schema&gt;)</source>
+            <translation>PostGIS：写入的市级汇总模式（pg:&lt;连接&gt;/&lt;模式名&gt;）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/city_summary.py" line="40" />
+            <source>PostGIS: county task schemas, comma-separated (empty: every task schema)</source>
+            <translation>PostGIS：县级任务模式，逗号分隔（留空：全部任务模式）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/city_summary.py" line="42" />
+            <source>Counties merged</source>
+            <translation>已汇总县数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/city_summary.py" line="43" />
+            <source>Packages that failed verification</source>
+            <translation>未通过校验的成果包</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/city_summary.py" line="44" />
+            <source>Conflicts</source>
+            <translation>冲突</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/city_summary.py" line="45" />
+            <source>Ranking</source>
+            <translation>排名</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/city_summary.py" line="60" />
+            <source>Give county packages (INPUT) or a city schema (CITY_SCHEMA).</source>
+            <translation>请给出县级成果包（INPUT）或市级汇总模式（CITY_SCHEMA）。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/processing/city_summary.py" line="62" />
+            <source>Give the city GeoPackage to write (OUTPUT).</source>
+            <translation>请给出要写入的市级汇总库（OUTPUT）。</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/plugin.py" line="140" />
+            <source>City summary of county packages…</source>
+            <translation>县级成果包市级汇总…</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/processing/cases.py" line="125" />
@@ -1165,6 +1240,139 @@
             <location filename="../land_enforcement_plugin/gui/case_panel.py" line="192" />
             <source>Documents and photos (*.pdf *.jpg *.jpeg *.png *.tif *.tiff);;All files (*)</source>
             <translation>文书和照片 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff);;所有文件 (*)</translation>
+        </message>
+    </context>
+    <context>
+        <name>CitySummaryDialog</name>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="29" />
+            <source>City summary of county packages</source>
+            <translation>县级成果包市级汇总</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="36" />
+            <source>Add packages…</source>
+            <translation>添加成果包…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="38" />
+            <source>Add a folder…</source>
+            <translation>添加文件夹…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="40" />
+            <source>Remove</source>
+            <translation>删除</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="55" />
+            <source>City GeoPackage (the workbook is written beside it)</source>
+            <translation>市级汇总库（汇总表写在其旁）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="58" />
+            <source>Rank</source>
+            <translation>排名</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="58" />
+            <source>County code</source>
+            <translation>县级行政区代码</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="58" />
+            <source>County</source>
+            <translation>县（区）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="58" />
+            <source>Patches</source>
+            <translation>图斑数</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="58" />
+            <source>Unlawful</source>
+            <translation>违法</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="58" />
+            <source>Unlawful (mu)</source>
+            <translation>违法面积(亩)</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="58" />
+            <source>Unlawful cultivated ratio</source>
+            <translation>违法占用耕地面积比例</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="58" />
+            <source>Over ratio</source>
+            <translation>比例超标</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="58" />
+            <source>Warning interview</source>
+            <translation>警示约谈</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="71" />
+            <source>Summarise</source>
+            <translation>汇总</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="77" />
+            <source>County packages (each is verified first; one that fails is listed, not merged)</source>
+            <translation>县级成果包（先逐个校验；未通过的列出，不汇总）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="103" />
+            <source>County packages</source>
+            <translation>县级成果包</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="107" />
+            <source>Folder of county packages</source>
+            <translation>县级成果包所在文件夹</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="120" />
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="120" />
+            <source>Close</source>
+            <translation>关闭</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="128" />
+            <source>Verifying and summarising {count} inputs…</source>
+            <translation>正在校验并汇总 {count} 项输入…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="174" />
+            <source>City summary</source>
+            <translation>市级汇总</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="142" />
+            <source>{counties} counties merged, {failed} packages failed verification, {conflicts} conflicts. Written: {gpkg} and {xlsx}</source>
+            <translation>已汇总 {counties} 个县，{failed} 个成果包未通过校验，{conflicts} 处冲突。已写入：{gpkg} 和 {xlsx}</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="175" />
+            <source>City patches</source>
+            <translation>全市图斑</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="176" />
+            <source>Counties by unlawful cultivated ratio</source>
+            <translation>各县违法占用耕地面积比例</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/city_dialog.py" line="138" />
+            <source>City summary cancelled; nothing was written.</source>
+            <translation>市级汇总已取消，未写入任何文件。</translation>
         </message>
     </context>
     <context>
@@ -1837,7 +2045,7 @@
     <context>
         <name>LandEnforcementProvider</name>
         <message>
-            <location filename="../land_enforcement_plugin/processing/provider.py" line="36" />
+            <location filename="../land_enforcement_plugin/processing/provider.py" line="37" />
             <source>Land enforcement</source>
             <translation>卫片执法</translation>
         </message>
@@ -2460,21 +2668,6 @@ Import the {good} valid rows anyway?</source>
             <translation>正在生成乡镇核查表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="579" />
-            <source>Importing the verification sheet</source>
-            <translation>正在导入核查表</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="598" />
-            <source>Writing QField projects</source>
-            <translation>正在生成 QField 外业工程</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="625" />
-            <source>Merging the QField package</source>
-            <translation>正在合并 QField 回传数据</translation>
-        </message>
-        <message>
             <location filename="../land_enforcement_plugin/gui/review_dock.py" line="524" />
             <source>, {refused} files refused or not matched</source>
             <translation>，{refused} 个文件未挂接或未匹配</translation>
@@ -2488,6 +2681,21 @@ Import the {good} valid rows anyway?</source>
             <location filename="../land_enforcement_plugin/gui/review_dock.py" line="262" />
             <source>Case…</source>
             <translation>案件…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="579" />
+            <source>Importing the verification sheet</source>
+            <translation>正在导入核查表</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="598" />
+            <source>Writing QField projects</source>
+            <translation>正在生成 QField 外业工程</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/review_dock.py" line="625" />
+            <source>Merging the QField package</source>
+            <translation>正在合并 QField 回传数据</translation>
         </message>
         <message>
             <location filename="../land_enforcement_plugin/gui/review_dock.py" line="245" />

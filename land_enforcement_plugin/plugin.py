@@ -74,6 +74,7 @@ class LandEnforcementPlugin:
             QgsMessageLog.logMessage(missing, LOG_TAG, Qgis.Warning)
         self.initProcessing()
 
+        from .gui.city_dialog import open_city_dialog
         from .gui.icons import icon, plugin_icon
         from .gui.imagery_dock import ImageryDock
         from .gui.messages import ask_user_name
@@ -136,6 +137,8 @@ class LandEnforcementPlugin:
         self._add_action(QAction(icon("verdict"), tr("Verdict form…"), self.iface.mainWindow()), self.review.open_form)
         self._add_action(QAction(icon("package"), tr("Export submission package…"), self.iface.mainWindow()),
                          self.export_package)
+        self._add_action(QAction(icon("metrics"), tr("City summary of county packages…"), self.iface.mainWindow()),
+                         lambda: open_city_dialog(self.iface.mainWindow()))
         # A setting, in the menu only: the name the change history records (asked at the first save).
         name_action = QAction(tr("Your name in the change history…"), self.iface.mainWindow())
         name_action.triggered.connect(lambda _checked=False: ask_user_name(self.iface.mainWindow(), again=True))

@@ -33,7 +33,7 @@ def plugin(plugin_iface):
 def test_plugin_registers_dock_toolbar_menu_and_provider(plugin, plugin_iface):
     assert plugin.dock in plugin_iface.mainWindow().findChildren(QDockWidget, "LandEnforcementTaskDock")
     assert plugin.review in plugin_iface.mainWindow().findChildren(QDockWidget, "LandEnforcementReviewDock")
-    assert len(plugin.toolbar.actions()) == 9
+    assert len(plugin.toolbar.actions()) == 10
     (menu_actions,) = plugin_iface.plugin_menus.values()
     assert menu_actions[:-1] == plugin.toolbar.actions()  # the menu also holds a setting: the user's name
     assert menu_actions[-1].text() in ("Your name in the change history…", "修改记录中的姓名…")

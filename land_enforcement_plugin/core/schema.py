@@ -461,21 +461,24 @@ class ExportColumn:
         return self.field.en
 
 
+REPEAT_OF = Field("repeat_of", "重复图斑（前批次监测编号）", "Repeat of (earlier JCBH)", "str")
 PHOTO_COUNT = Field("photo_count", "照片数", "Photos", "int")
 EXPORT_COLUMNS = (
     ExportColumn("JCBH", JCBH), ExportColumn("XZQDM", XZQDM), ExportColumn("XZQMC", XZQMC),
     # The overlay's main township (the delivered XZQDM/XZQMC above are often the county's).
     ExportColumn("SSXZDM", TOWNSHIP_CODE), ExportColumn("SSXZMC", TOWNSHIP_NAME), ExportColumn("SSCMC", VILLAGE_NAME),
     ExportColumn("TBMJ", TBMJ, "area"), ExportColumn("QSX", QSX), ExportColumn("HSX", HSX),
-    ExportColumn("BHLX", BHLX), ExportColumn("PC", PC),
+    ExportColumn("BHLX", BHLX), ExportColumn("PC", PC), ExportColumn("DRPC", BATCH), ExportColumn("CFTB", REPEAT_OF),
     ExportColumn("TQMJ", AREA_M2, "area"), ExportColumn("GDMJ", CULTIVATED_M2, "area"),
     ExportColumn("JBNTMJ", PBF_M2, "area"), ExportColumn("YBGDMJ", GENERAL_CULTIVATED_M2, "area"),
     ExportColumn("STHXMJ", ECO_M2, "area"), ExportColumn("PZMJ", APPROVED_M2, "area"),
+    ExportColumn("ZRBHDMJ", NATURE_RESERVE_M2, "area"), ExportColumn("JBZRMJ", PBF_OR_RESERVE_M2, "area"),
     ExportColumn("MJSF", OVERLAY_MODE), ExportColumn("JYPD", SUGGESTED_VERDICT), ExportColumn("ZDTB", PRIORITY, "int"),
     ExportColumn("PDJG", V_VERDICT), ExportColumn("YDLX", V_LAND_USE), ExportColumn("HFLX", V_LAWFUL_KIND),
     ExportColumn("WFLX", V_VIOLATION), ExportColumn("QTLX", V_OTHER_KIND), ExportColumn("PZWH", V_APPROVAL_NO),
     ExportColumn("ZGZT", V_RECT_STATUS), ExportColumn("ZGCS", V_MEASURES), ExportColumn("SFLA", V_CASE_FILED),
-    ExportColumn("XSLY", V_LEAD_SOURCE), ExportColumn("HCR", V_INSPECTOR), ExportColumn("HCRQ", V_DATE),
+    ExportColumn("XSLY", V_LEAD_SOURCE), ExportColumn("FXRQ", V_DISCOVERY_DATE), ExportColumn("HCR", V_INSPECTOR),
+    ExportColumn("HCRQ", V_DATE),
     ExportColumn("BZ", V_NOTES), ExportColumn("ZPS", PHOTO_COUNT, "int"),
     # The review state and the planning conformity (schema 10).
     ExportColumn("CLZT", REVIEW_STATE), ExportColumn("GHFH", CONFORMITY),
@@ -496,7 +499,6 @@ SHAPEFILE_ENCODINGS = ("GBK", "UTF-8")
 MILESTONES_TABLE = "milestones"
 PEOPLE_TABLE = "people"
 ASSIGNMENTS_TABLE = "assignments"
-REPEAT_OF = Field("repeat_of", "重复图斑（前批次监测编号）", "Repeat of (earlier JCBH)", "str")
 REPEAT_MIN_OVERLAP = 0.5  # share of the later patch covered by an earlier one to count as the same place
 
 

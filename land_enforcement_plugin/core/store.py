@@ -1140,7 +1140,7 @@ class OgrTaskStore(TaskStore):
         """Every patch's attributes (source and overlay fields) and its geometry as ISO WKB in
         the working CRS, in JCBH order: [(values, wkb)]."""
         names = [f.name for f in schema.PATCH_SOURCE_FIELDS + schema.OVERLAY_PATCH_FIELDS + schema.OVERLAY_PLACE_FIELDS
-                 + (schema.BATCH,)]
+                 + (schema.BATCH, schema.REPEAT_OF)]
         layer = self._ds.GetLayerByName(schema.PATCHES_LAYER)
         layer.ResetReading()
         indexed = list(zip(names, _field_indexes(layer, names)))

@@ -6,6 +6,7 @@ from ..gui.icons import plugin_icon
 from .add_imagery import AddImageryAlgorithm
 from .attach_photos import AttachPhotosAlgorithm
 from .cases import CaseActAlgorithm, CaseReportAlgorithm, ImportCaseSheetAlgorithm, OpenCaseAlgorithm
+from .city_summary import CitySummaryAlgorithm
 from .import_patches import ImportPatchesAlgorithm
 from .import_verification import ImportVerificationAlgorithm
 from .overlay import OverlayAlgorithm
@@ -24,9 +25,9 @@ class LandEnforcementProvider(QgsProcessingProvider):
                           AttachPhotosAlgorithm(), TownshipMetricsAlgorithm(), ExportPackageAlgorithm(),
                           VerifyPackageAlgorithm(), AssignPatchesAlgorithm(), ExportAssignmentsAlgorithm(),
                           ProgressReportAlgorithm(), AddImageryAlgorithm(), OpenCaseAlgorithm(), CaseActAlgorithm(),
-                          CaseReportAlgorithm(), ImportCaseSheetAlgorithm(), ReviewStateAlgorithm(),
-                          SpotCheckDrawAlgorithm(), SpotCheckRecordAlgorithm(), SpotCheckScoreAlgorithm(),
-                          PlanningConformityAlgorithm()):
+                          CaseReportAlgorithm(), ImportCaseSheetAlgorithm(), CitySummaryAlgorithm(),
+                          ReviewStateAlgorithm(), SpotCheckDrawAlgorithm(), SpotCheckRecordAlgorithm(),
+                          SpotCheckScoreAlgorithm(), PlanningConformityAlgorithm()):
             self.addAlgorithm(algorithm)
 
     def id(self):
