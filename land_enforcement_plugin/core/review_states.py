@@ -96,7 +96,7 @@ def apply(store, action, jcbhs, opinion=None):
             if current not in action.sources:
                 raise LandEnforcementError(
                     f"图斑 {jcbh} 处理状态为“{current.zh}”，不能“{action.zh}”",
-                    f"Patch {jcbh} is '{current.en}': it cannot be {action.en.lower()}ed")
+                    f"Patch {jcbh} is '{current.en}': '{action.en}' cannot be applied to it")
             if action is SUBMIT and not (verdicts.get(jcbh) or {}).get(schema.V_VERDICT.name):
                 raise LandEnforcementError(f"图斑 {jcbh} 尚无判定结果，不能提交",
                                            f"Patch {jcbh} has no verdict yet and cannot be submitted")
