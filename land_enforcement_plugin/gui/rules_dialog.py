@@ -2,7 +2,7 @@
 source, the document's words as tooltip; values edited here are checked by the profile's own
 validation, which names the rule it refuses."""
 from qgis.PyQt.QtCore import Qt, pyqtSignal
-from qgis.PyQt.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel,
+from qgis.PyQt.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QGridLayout, QHeaderView, QLabel,
                                  QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..core import rules
@@ -25,13 +25,23 @@ class RulesDialog(QDialog):
         self.profile = profile
         self.profile_edited = None
         self.editors = {}  # rule name -> function giving the value now in the table
-        self.table = QTableWidget(len(profile.rules), _COLUMNS)
+        self.table = QTableWidget(len(rules.RULE_KINDS), _COLUMNS)
         self.table.setHorizontalHeaderLabels([self.tr("Rule"), self.tr("Value"), self.tr("Unit"),
                                               self.tr("Source (file and clause)"), self.tr("Name")])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setVisible(False)
-        for row, rule in enumerate(profile.rules.values()):
-            self._add_rule(row, rule)
+        for row, name in enumerate(rules.RULE_KINDS):  # one order whatever the file's (the calendar last)
+            self._add_rule(row, profile.rule(name))
+        # The value column as wide as its checkboxes; long descriptions and the calendar wrap.
+        header = self.table.horizontalHeader()
+        for column in (0, 1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(0, 340)
+        self.table.setColumnWidth(1, max([self.table.cellWidget(row, 1).sizeHint().width()
+                                          for row in range(self.table.rowCount()) if self.table.cellWidget(row, 1)]
+                                         + [160]))
+        self.table.setWordWrap(True)
+        self.table.resizeRowsToContents()
         self.problem = QLabel()  # why the values were refused
         self.problem.setStyleSheet("color: #b00020")
         self.problem.setWordWrap(True)
@@ -75,21 +85,21 @@ class RulesDialog(QDialog):
             self.table.setItem(row, 1, item)
             self.editors[rule.name] = lambda item=item: item.checkState() == Qt.CheckState.Checked
         elif kind == "calendar":  # edited in the Season tab, where the milestones are
-            item = QTableWidgetItem(rule.shown)
+            item = QTableWidgetItem(rule.shown.replace("；", "\n"))
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             item.setToolTip(self.tr("Edited in the Season tab (Save as my template)") + "\n" + rule.quote)
             self.table.setItem(row, 1, item)
         else:  # a vocabulary: lead sources, land uses
             box = QWidget()
             box.setToolTip(rule.quote)
-            box_layout = QHBoxLayout(box)
+            box_layout = QGridLayout(box)
             box_layout.setContentsMargins(2, 0, 2, 0)
             checks = []
-            for member in kind:
+            for number, member in enumerate(kind):
                 check = QCheckBox(member.zh if ui_is_chinese() else member.en)
                 check.setObjectName(f"{rule.name}:{member.value}")
                 check.setChecked(member.value in rule.value)
-                box_layout.addWidget(check)
+                box_layout.addWidget(check, number // 3, number % 3)
                 checks.append((member.value, check))
             self.table.setCellWidget(row, 1, box)
             self.editors[rule.name] = lambda checks=checks: [value for value, c in checks if c.isChecked()]
@@ -99,7 +109,7 @@ class RulesDialog(QDialog):
         return self.findChild(QCheckBox, f"{name}:{value}")
 
     def value_item(self, name):
-        return self.table.item(list(self.profile.rules).index(name), 1)
+        return self.table.item(list(rules.RULE_KINDS).index(name), 1)
 
     def edited(self):
         """The profile with the table's values, checked (LandEnforcementError naming a wrong rule)."""
