@@ -2053,149 +2053,159 @@
     <context>
         <name>MetricsDock</name>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="256" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="262" />
             <source>Township metrics</source>
             <translation>乡镇指标</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="121" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="122" />
             <source>Unlawful cultivated ratio above</source>
             <translation>违法占用耕地比例超过</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="123" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="124" />
             <source>Warning interview: general cultivated land from</source>
             <translation>约谈预警：一般耕地达到</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="124" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="125" />
             <source>Recompute</source>
             <translation>重新统计</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="126" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="127" />
             <source>Township map</source>
             <translation>乡镇专题图</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="194" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="200" />
             <source>Unlawful area by township (mu)</source>
             <translation>各乡镇违法面积（亩）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="384" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="402" />
             <source>{n} townships over a threshold: {names}; {cases} single cases</source>
             <translation>{n} 个乡镇超过阈值：{names}；单宗超标 {cases} 宗</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="435" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="453" />
             <source>Run the office comparison with a townships layer first</source>
             <translation>请先使用乡镇界图层运行内业比对</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="180" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="185" />
             <source>Batch</source>
             <translation>批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="202" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="208" />
             <source>Figures</source>
             <translation>统计</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="205" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="211" />
             <source>Progress by township and person</source>
             <translation>乡镇与责任人进度</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="224" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="230" />
             <source>All batches</source>
             <translation>全部批次</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="117" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="118" />
             <source>mu</source>
             <translation>亩</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="122" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="123" />
             <source>Warning interview: permanent farmland or nature reserve from</source>
             <translation>警示约谈：永久基本农田或自然保护地达到</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="130" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="131" />
             <source>Rules profile…</source>
             <translation>问责口径…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="133" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="134" />
             <source>Bundled: {name}</source>
             <translation>内置：{name}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="135" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="136" />
             <source>The bureau's own</source>
             <translation>本局口径</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="136" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="137" />
             <source>From a file…</source>
             <translation>从文件读取…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="138" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="143" />
             <source>Save rules as the bureau's</source>
             <translation>存为本局口径</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="165" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="170" />
             <source>Click a figure to see the patches it is summed from</source>
             <translation>点击指标，列出计入该指标的图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="168" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="173" />
             <source>JCBH</source>
             <translation>监测编号</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="168" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="173" />
             <source>Contribution</source>
             <translation>计入数值</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="203" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="209" />
             <source>Why this figure</source>
             <translation>指标来源</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="204" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="210" />
             <source>Flags and their rules</source>
             <translation>问责线索与依据</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="224" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="230" />
             <source>{year} (annual and quarterly batches)</source>
             <translation>{year} 年度执法（年度与季度批次）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="321" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="348" />
             <source>Rules saved as the bureau's</source>
             <translation>已存为本局口径</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="324" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="330" />
             <source>Rules profile</source>
             <translation>问责口径</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="374" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="392" />
             <source>incomplete ({n})</source>
             <translation>待补用地类型（{n}）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="375" />
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="393" />
             <source>用地类型 missing: {jcbhs}</source>
             <translation>缺少用地类型：{jcbhs}</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="139" />
+            <source>Edit rules…</source>
+            <translation>编辑口径…</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/metrics_dock.py" line="140" />
+            <source>Every rule of the task's profile with its source: thresholds, daily-work lead sources, land uses per figure</source>
+            <translation>逐条查看和修改本任务问责口径的规则及其依据：阈值、计为日常执法的线索来源、各指标计入的用地类型</translation>
         </message>
     </context>
     <context>
@@ -2769,6 +2779,64 @@ Import the {good} valid rows anyway?</source>
         </message>
     </context>
     <context>
+        <name>RulesDialog</name>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="22" />
+            <source>Rules profile: {name} ({version})</source>
+            <translation>问责口径：{name}（{version}）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="29" />
+            <source>Rule</source>
+            <translation>规则</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="29" />
+            <source>Value</source>
+            <translation>取值</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="29" />
+            <source>Unit</source>
+            <translation>单位</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="29" />
+            <source>Source (file and clause)</source>
+            <translation>依据（文件 条款）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="29" />
+            <source>Name</source>
+            <translation>姓名</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="38" />
+            <source>Save as the bureau's own</source>
+            <translation>存为本局口径</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="39" />
+            <source>Keep these rules in the QGIS settings as the bureau's own profile, as the milestone template</source>
+            <translation>将这些规则作为本局口径保存在 QGIS 设置中（同时间节点模板）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="47" />
+            <source>OK computes the task with these rules (kept with the task and written to the audit log)</source>
+            <translation>确定后按这些规则重新计算本任务（口径随任务保存并记入修改记录）</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="55" />
+            <source>mu</source>
+            <translation>亩</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="80" />
+            <source>Edited in the Season tab (Save as my template)</source>
+            <translation>在“批次与进度”页修改（保存为我的模板）</translation>
+        </message>
+    </context>
+    <context>
         <name>SeasonPanel</name>
         <message>
             <location filename="../land_enforcement_plugin/gui/season_panel.py" line="32" />
@@ -2816,152 +2884,147 @@ Import the {good} valid rows anyway?</source>
             <translation>保存为我的模板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="43" />
-            <source>Keep this batch's due dates (month and day) as the template for new batches</source>
-            <translation>把该批次的截止日期（月、日）保存为新批次的模板</translation>
-        </message>
-        <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="48" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="49" />
             <source>Milestones</source>
             <translation>时间节点</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="54" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="55" />
             <source>Name</source>
             <translation>姓名</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="54" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="55" />
             <source>Role</source>
             <translation>角色</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="54" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="55" />
             <source>Township code</source>
             <translation>乡镇代码</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="54" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="55" />
             <source>Village</source>
             <translation>村</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="54" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="55" />
             <source>Phone</source>
             <translation>电话</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="54" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="55" />
             <source>Default</source>
             <translation>默认</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="59" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="60" />
             <source>Add person</source>
             <translation>添加人员</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="61" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="62" />
             <source>Remove</source>
             <translation>删除</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="67" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="68" />
             <source>Save roster</source>
             <translation>保存名册</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="72" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="73" />
             <source>Roster (field chiefs and inspectors)</source>
             <translation>名册（田长与核查员）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="77" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="78" />
             <source>Assign by township</source>
             <translation>按乡镇分派</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="78" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="79" />
             <source>Each patch to its township (the overlay's boundary) and the township's default person; assignments made by hand are kept</source>
             <translation>每个图斑分派到所在乡镇（叠加分析的边界）及该乡镇的默认责任人；手工分派保持不变</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="84" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="85" />
             <source>Per-person task lists…</source>
             <translation>责任人任务清单…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="85" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="86" />
             <source>Verification sheet and QField project for every person of every township</source>
             <translation>为每个乡镇的每位责任人导出核查表和 QField 工程</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="87" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="88" />
             <source>Progress report…</source>
             <translation>进度报告…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="139" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="143" />
             <source>Overdue by {n} days</source>
             <translation>已逾期 {n} 天</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="141" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="145" />
             <source>{n} days left</source>
             <translation>剩余 {n} 天</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="143" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="147" />
             <source>No date</source>
             <translation>未设日期</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="203" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="207" />
             <source>Dates are written YYYY-MM-DD, e.g. 2025-05-08</source>
             <translation>日期格式为 YYYY-MM-DD，如 2025-05-08</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="249" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="260" />
             <source>Template saved for {kind} batches</source>
             <translation>已保存 {kind} 批次的模板</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="255" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="266" />
             <source>Each person's name must be unique in the roster</source>
             <translation>名册中每人的姓名必须唯一</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="265" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="276" />
             <source>Roster saved: {n} people</source>
             <translation>名册已保存：{n} 人</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="289" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="300" />
             <source>{n} patches assigned</source>
             <translation>已分派 {n} 个图斑</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="296" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="307" />
             <source>Folder for the per-person task lists</source>
             <translation>责任人任务清单的保存文件夹</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="310" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="321" />
             <source>Per-person task lists</source>
             <translation>责任人任务清单</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="307" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="318" />
             <source>{n} sheets and QField projects written to {dir}</source>
             <translation>已写出 {n} 个核查表和 QField 工程到 {dir}</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="321" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="332" />
             <source>Progress report</source>
             <translation>进度报告</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="330" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="341" />
             <source>Progress report written: {path}</source>
             <translation>进度报告已写出：{path}</translation>
         </message>
@@ -2971,39 +3034,44 @@ Import the {good} valid rows anyway?</source>
             <translation>完成日期</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="63" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="64" />
             <source>Load roster sheet…</source>
             <translation>读取名册表…</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="64" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="65" />
             <source>A sheet (.xlsx or .csv) with 姓名, 角色, 乡镇代码, 村, 电话, 默认; shown here to check, then saved with Save roster</source>
             <translation>读取名册表（.xlsx 或 .csv，列为 姓名、角色、乡镇代码、村、电话、默认），先在此核对，再点“保存名册”</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="81" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="82" />
             <source>Redo automatic assignments</source>
             <translation>重新自动分派</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="82" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="83" />
             <source>Assign again the patches assigned automatically before (after the roster changed); assignments made by hand are always kept</source>
             <translation>重新分派此前自动分派的图斑（名册变动后使用）；手工分派始终保留</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="137" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="141" />
             <source>Completed</source>
             <translation>已完成</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="269" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="280" />
             <source>Roster sheet</source>
             <translation>名册表</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="280" />
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="291" />
             <source>{n} people read: check them and press Save roster</source>
             <translation>已读取 {n} 人：请核对后点“保存名册”</translation>
+        </message>
+        <message>
+            <location filename="../land_enforcement_plugin/gui/season_panel.py" line="43" />
+            <source>Keep this batch's due dates (month and day) as the calendar of the task's rules profile and of the bureau's own, for new batches</source>
+            <translation>将本批次的截止日期（月、日）存为本任务问责口径和本局口径中的时间节点，供新批次套用</translation>
         </message>
     </context>
     <context>

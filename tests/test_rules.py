@@ -247,11 +247,41 @@ def test_delivered_cultivated_area_differs_from_the_computed_one(tmp_path):
 
 # -- 7. the calendar ----------------------------------------------------------------------------------
 def test_annual_batch_is_worked_the_following_year_as_yiyuan_2019():
-    assert control.template_dates("2018年度", schema.DEFAULT_MILESTONE_TEMPLATE) == {
+    calendar = rules.bundled()["calendar"]  # the calendar is a rule of the profile, with its clause
+    assert control.template_dates("2018年度", calendar) == {
         "核查完成": "2019-05-08", "数据上报": "2019-05-08", "整改完成": "2019-05-31", "总结上报": "2019-06-01",
         "实地验收": "2019-06-10"}
-    quarter = control.template_dates("2019Q2", schema.DEFAULT_MILESTONE_TEMPLATE)
+    quarter = control.template_dates("2019Q2", calendar)
     assert quarter["数据上报"] == "2019-07-10" and quarter["整改完成"] == "2019-12-31"
+    assert rules.bundled().rule("calendar").cited.startswith("yiyuan_2019_satellite_enforcement_plan.txt 四、")
+
+
+def test_the_task_profile_calendar_sets_the_milestones_and_an_old_profile_uses_the_bundled_one(task_path):
+    from land_enforcement_plugin.core.store import GeoPackageTaskStore
+
+    store = GeoPackageTaskStore.create(task_path, "EPSG:4548", "370323")
+    try:
+        # A profile kept with a task before the calendar joined the profile: the bundled calendar.
+        old = json.loads(rules.bundled().to_json())
+        del old["rules"]["calendar"]
+        store.set_meta(rules_profile=json.dumps(old, ensure_ascii=False))
+        assert control.task_calendar(store) == rules.bundled()["calendar"]
+        calendar = dict(rules.bundled()["calendar"], annual={"核查完成": "+1-04-30"})
+        rules.set_task_calendar(store, calendar)
+        assert store.audit_entries()[-1]["field"] == "rules_profile"
+    finally:
+        store.close()
+    control.apply_template(task_path, "2018年度")
+    store = GeoPackageTaskStore.open(task_path)
+    try:
+        assert {m["kind"]: m["due_date"] for m in store.milestones()} == {"核查完成": "2019-04-30"}
+    finally:
+        store.close()
+
+
+def test_a_calendar_with_an_impossible_date_is_refused_by_rule_name():
+    with pytest.raises(LandEnforcementError, match="calendar"):
+        rules.bundled().with_values(calendar={"annual": {"核查完成": "+1-02-30"}})
 
 
 # -- the profile and explanations --------------------------------------------------------------------

@@ -9,7 +9,7 @@ from conftest import SQUARE, patch_row, shift, write_patches
 from county_delivery import two_townships
 from test_submission import copy_task
 
-from land_enforcement_plugin.core import metrics, schema
+from land_enforcement_plugin.core import metrics, rules, schema
 from land_enforcement_plugin.core import season as control
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.importing import ImportOptions, import_patches
@@ -236,7 +236,7 @@ def test_season_algorithms_headless(season, tmp_path, qgis_processing):
     store = GeoPackageTaskStore.open(task)
     try:
         # The demo's batches are quarterly: their template has no 总结上报 (an annual batch's milestone).
-        assert {m["kind"] for m in store.milestones()} == set(schema.DEFAULT_MILESTONE_TEMPLATE["Q1"])
+        assert {m["kind"] for m in store.milestones()} == set(rules.bundled()["calendar"]["Q1"])
     finally:
         store.close()
     assert report["OVERDUE"] == 28  # the 28 unverified patches, past 8 May 2024

@@ -504,8 +504,7 @@ def add_cultivated_differences_sheet(book, result, title):
 
 def add_rules_sheet(book, profile, title):
     """The rules the figures were computed with, each with its document, clause and words (问责口径)."""
-    rows = [[rule.name, rule.zh, "、".join(rule.value) if isinstance(rule.value, list) else rule.value,
-             rule.source, rule.clause, rule.quote] for rule in profile.rules.values()]
+    rows = [[rule.name, rule.zh, rule.shown, rule.source, rule.clause, rule.quote] for rule in profile.rules.values()]
     return workbook.add_table(book, title, ("规则", "说明", "取值", "文件", "条款", "原文"), rows, {})
 
 

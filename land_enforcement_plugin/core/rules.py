@@ -7,6 +7,7 @@ milestone template), and a task keeps the profile it is computed with (task_meta
 is audited and the figures are recomputed from it).
 """
 import copy
+import datetime
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,35 @@ RULE_KINDS = {
     "daily_sources": schema.LeadSource, "link_quota": "bool",
     "concealment_land_uses": schema.LandUse, "rectification_photo": "bool",
     "delivered_cultivated_tolerance": "fraction",
+    "calendar": "calendar",
 }
+# The calendar's batch kinds (season.batch_kind): an annual batch, or a quarter.
+CALENDAR_KINDS = ("annual", "Q1", "Q2", "Q3", "Q4")
+# Where a bureau's milestone template was kept before the calendar joined the profile.
+_OLD_TEMPLATE_SETTING = "land_enforcement/milestone_template"
+
+
+def due_date(year, month_day):
+    """The date of a calendar entry for a batch of `year`: "05-08", or "+1-05-08" in the next year."""
+    offset = 0
+    if month_day.startswith("+"):
+        offset, month_day = int(month_day[1]), month_day[3:]
+    month, day = (int(part) for part in month_day.split("-"))
+    return datetime.date(year + offset, month, day)
+
+
+def _calendar_ok(value):
+    if not isinstance(value, dict) or "annual" not in value or not set(value) <= set(CALENDAR_KINDS):
+        return False
+    for dates in value.values():
+        if not isinstance(dates, dict) or not set(dates) <= set(schema.MilestoneKind.values()):
+            return False
+        for month_day in dates.values():
+            try:
+                due_date(2000, month_day)  # a leap year: 02-29 is a date
+            except (TypeError, ValueError, AttributeError, IndexError):
+                return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -49,6 +78,18 @@ class Rule:
     def cited(self):
         """"file clause", as every flag and tooltip names its rule's source."""
         return f"{self.source} {self.clause}"
+
+    @property
+    def shown(self):
+        """The value as a reader sees it in a tooltip or a sheet."""
+        if isinstance(self.value, list):
+            return "、".join(self.value)
+        if isinstance(self.value, dict):  # the calendar
+            return "；".join(f"{'年度' if kind == 'annual' else kind}：" + "，".join(f"{label} {day}" for label, day in dates.items())
+                            for kind, dates in self.value.items())
+        if isinstance(self.value, bool):
+            return "是" if self.value else "否"
+        return f"{self.value:g}" if isinstance(self.value, float) else str(self.value)
 
 
 class RulesProfile:
@@ -90,6 +131,9 @@ def _refuse(zh, en):
 def _checked(data):
     if not isinstance(data, dict) or data.get("format") != PROFILE_FORMAT or not isinstance(data.get("rules"), dict):
         _refuse(f"不是第 {PROFILE_FORMAT} 版口径文件", f"not a format {PROFILE_FORMAT} profile")
+    if "calendar" not in data["rules"]:  # a profile from before the calendar joined it
+        data = copy.deepcopy(data)
+        data["rules"]["calendar"] = copy.deepcopy(bundled().data["rules"]["calendar"])
     missing = sorted(set(RULE_KINDS) - set(data["rules"]))
     if missing:
         _refuse(f"缺少规则 {'、'.join(missing)}", f"rules missing: {', '.join(missing)}")
@@ -100,6 +144,8 @@ def _checked(data):
                 kind == "mu" or value <= 1)
         elif kind == "bool":
             ok = isinstance(value, bool)
+        elif kind == "calendar":
+            ok = _calendar_ok(value)
         else:
             ok = isinstance(value, list) and all(item in kind.values() for item in value)
         if not ok:
@@ -124,11 +170,18 @@ def read_profile(path):
 
 
 def saved_profile():
-    """The bureau's own profile (QGIS user settings), else the bundled seeds' rules."""
+    """The bureau's own profile (QGIS user settings), else the bundled seeds' rules; a milestone
+    template the bureau saved before the calendar joined the profile stays its calendar."""
     from qgis.core import QgsSettings
 
-    text = QgsSettings().value(_SETTING, "", type=str)
-    return RulesProfile(json.loads(text)) if text else bundled()
+    settings = QgsSettings()
+    text = settings.value(_SETTING, "", type=str)
+    data = json.loads(text) if text else copy.deepcopy(bundled().data)
+    old_template = settings.value(_OLD_TEMPLATE_SETTING, "", type=str)
+    if old_template and (not text or "calendar" not in data["rules"]):
+        data["rules"]["calendar"] = dict(copy.deepcopy(bundled().data["rules"]["calendar"]),
+                                         value=json.loads(old_template))
+    return RulesProfile(data)
 
 
 def save_profile(profile):
@@ -151,6 +204,11 @@ def task_profile(store):
 def set_task_profile(store, profile):
     """Keep the profile with the task (audited by set_meta: who changed the rules, from what)."""
     store.set_meta(**{_TASK_KEY: profile.to_json()})
+
+
+def set_task_calendar(store, calendar):
+    """The task's milestone calendar (the Season tab's template), audited with the profile."""
+    set_task_profile(store, task_profile(store).with_values(calendar=calendar))
 
 
 def set_task_thresholds(store, thresholds):

@@ -516,19 +516,8 @@ class PersonRole(Labeled):
     INSPECTOR = ("核查员", "Inspector")
 
 
-# Milestone dates (month-day, year offset) by batch kind; the seed yiyuan_2019's calendar (四): the
-# annual batch of a year's images is worked in the following year (2018年度 in 2019): patch checks
-# and first data by 8 May, rectification by the end of May (二(三)), summary report by 1 June,
-# acceptance by 10 June; quarterly results by 10 July / 10 October, rectification by 31 December.
-# A bureau saves its own template in the plugin settings.
-DEFAULT_MILESTONE_TEMPLATE = {
-    "annual": {"核查完成": "+1-05-08", "数据上报": "+1-05-08", "整改完成": "+1-05-31", "总结上报": "+1-06-01",
-               "实地验收": "+1-06-10"},
-    "Q1": {"核查完成": "04-10", "数据上报": "04-10", "整改完成": "12-31", "实地验收": "12-31"},
-    "Q2": {"核查完成": "07-10", "数据上报": "07-10", "整改完成": "12-31", "实地验收": "12-31"},
-    "Q3": {"核查完成": "10-10", "数据上报": "10-10", "整改完成": "12-31", "实地验收": "12-31"},
-    "Q4": {"核查完成": "+1-01-10", "数据上报": "+1-01-10", "整改完成": "+1-06-30", "实地验收": "+1-06-30"},
-}
+# Milestone dates by batch kind are the `calendar` rule of the rules profile (core/rules.py,
+# data/rules/seeds.json: the seed yiyuan_2019's calendar).
 
 # Per township and per assignee (进度): the columns of the progress table and report.
 PROGRESS_FIELDS = (

@@ -1,21 +1,20 @@
 """Season control (批次、时间节点、田长制责任分工): the calendar and the chain of owners.
 
-A task holds several batches (2024年度, 2025Q1, …); each has milestones with due dates (from a
-template the bureau can save) and done dates. Every patch is assigned to a township — by the
+A task holds several batches (2024年度, 2025Q1, …); each has milestones with due dates (from the
+calendar of the task's rules profile, which the bureau can save as its own) and done dates. Every patch is assigned to a township — by the
 overlay's township split, automatically — and inside it to a person from the roster (a village
 field chief or an inspector), the township's default person unless set by hand. Progress per
 township and per person counts what is assigned, verified, overdue, unlawful and rectified.
 A patch that comes back in a later batch at the same place is linked to its earlier record.
 """
 import datetime
-import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 
 from qgis.core import QgsGeometry, QgsSpatialIndex
 
-from . import schema
+from . import rules, schema
 from .errors import LandEnforcementError
 from .store import open_task
 from .verification import township_of
@@ -39,45 +38,27 @@ def batch_kind(batch):
     return int(year.group(1)), "annual"
 
 
-def template_dates(batch, template=None):
-    """{milestone kind label: ISO due date} for a batch, from the template (default: the bureau's saved
-    one, else the seed's)."""
-    template = template or saved_template()
+def template_dates(batch, calendar=None):
+    """{milestone kind label: ISO due date} for a batch, from a calendar (the `calendar` rule of a
+    rules profile; default: the bureau's own profile's, else the bundled seeds')."""
+    calendar = calendar or rules.saved_profile()["calendar"]
     year, kind = batch_kind(batch)
-    dates = {}
-    for label, month_day in template.get(kind, template["annual"]).items():
-        offset = 0
-        if month_day.startswith("+"):  # "+1-01-10": 10 January of the next year
-            offset, month_day = int(month_day[1]), month_day[3:]
-        month, day = (int(part) for part in month_day.split("-"))
-        dates[label] = datetime.date(year + offset, month, day).isoformat()
-    return dates
+    return {label: rules.due_date(year, month_day).isoformat()
+            for label, month_day in calendar.get(kind, calendar["annual"]).items()}
 
 
-_TEMPLATE_SETTING = "land_enforcement/milestone_template"
+def task_calendar(store):
+    """The calendar of the task's rules profile (the bundled one for a task whose profile has none)."""
+    return rules.task_profile(store)["calendar"]
 
 
-def saved_template():
-    """The bureau's milestone template (QGIS user settings, shared by the desktop and qgis_process
-    of the same profile), or the seed calendar."""
-    from qgis.core import QgsSettings
-
-    text = QgsSettings().value(_TEMPLATE_SETTING, "", type=str)
-    return json.loads(text) if text else schema.DEFAULT_MILESTONE_TEMPLATE
-
-
-def save_template(template):
-    from qgis.core import QgsSettings
-
-    QgsSettings().setValue(_TEMPLATE_SETTING, json.dumps(template, ensure_ascii=False))
-
-
-def apply_template(task_path, batch, template=None, keep_existing=True):
-    """Set a batch's milestone due dates from the template; dates already set stay unless asked."""
+def apply_template(task_path, batch, calendar=None, keep_existing=True):
+    """Set a batch's milestone due dates from the calendar (default: the task's rules profile's);
+    dates already set stay unless asked."""
     store = open_task(task_path)
     try:
         existing = {m["kind"]: m for m in store.milestones() if m["batch"] == batch}
-        for kind, due in template_dates(batch, template).items():
+        for kind, due in template_dates(batch, calendar or task_calendar(store)).items():
             old = existing.get(kind)
             if old and old["due_date"] and keep_existing:
                 continue

@@ -15,6 +15,7 @@ from ..core.store import open_task
 from .background import Runner
 from .combos import refill_choices
 from .messages import error_text, ui_is_chinese
+from .rules_dialog import RulesDialog
 
 # (metric, shown as) in the table; the flags colour the cells that decide them.
 _SHOWN = ("xzqmc", "patch_count", "verified_count", "unlawful_count", "unlawful_mu", "construction_cultivated_mu",
@@ -135,6 +136,10 @@ class MetricsDock(QgsDockWidget):
         menu.addAction(self.tr("The bureau's own")).triggered.connect(lambda: self.use_rules(rules.saved_profile()))
         menu.addAction(self.tr("From a file…")).triggered.connect(self._choose_rules_file)
         self.load_rules_button.setMenu(menu)
+        self.edit_rules_button = QPushButton(self.tr("Edit rules…"))
+        self.edit_rules_button.setToolTip(self.tr("Every rule of the task's profile with its source: thresholds, "
+                                                  "daily-work lead sources, land uses per figure"))
+        self.edit_rules_button.clicked.connect(self.edit_rules)
         self.save_rules_button = QPushButton(self.tr("Save rules as the bureau's"))
         self.save_rules_button.clicked.connect(self.save_rules_as_bureaus)
         self.status = QLabel()
@@ -182,6 +187,7 @@ class MetricsDock(QgsDockWidget):
         buttons.addWidget(self.recompute_button)
         buttons.addWidget(self.map_button)
         buttons.addWidget(self.load_rules_button)
+        buttons.addWidget(self.edit_rules_button)
         buttons.addWidget(self.save_rules_button)
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -328,6 +334,21 @@ class MetricsDock(QgsDockWidget):
             except LandEnforcementError as error:
                 self.message.emit(error_text(error), 2)
 
+    def edit_rules(self):
+        """The rules editor over the task's profile; OK computes the task with the edited rules."""
+        if not self.task_path:
+            return None
+        store = self._store()
+        try:
+            profile = rules.task_profile(store)
+        finally:
+            store.close()
+        dialog = RulesDialog(profile, self)
+        dialog.accepted.connect(lambda: self.use_rules(dialog.profile_edited))
+        dialog.saved_as_bureaus.connect(lambda: self.message.emit(self.tr("Rules saved as the bureau's"), 0))
+        dialog.open()
+        return dialog
+
     def use_rules(self, profile):
         """Compute the task with another rules profile: kept with the task (audited), recomputed."""
         if not self.task_path:
@@ -343,10 +364,7 @@ class MetricsDock(QgsDockWidget):
     def _rule_tip(self, name):
         """The rules a figure follows, each with its document and clause."""
         profile = self.result.profile
-        def shown(value):
-            return "、".join(value) if isinstance(value, list) else f"{value:g}" if isinstance(value, float) else value
-
-        return "\n".join(f"{profile.rule(r).zh}：{shown(profile[r])}（{profile.rule(r).cited}）"
+        return "\n".join(f"{profile.rule(r).zh}：{profile.rule(r).shown}（{profile.rule(r).cited}）"
                          for r in _FIGURE_RULES.get(name, ()))
 
     def _fill(self, result):

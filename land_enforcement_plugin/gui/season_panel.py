@@ -8,7 +8,7 @@ from qgis.PyQt.QtGui import QBrush, QColor
 from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView,
                                  QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..core import schema, season
+from ..core import rules, schema, season
 from ..core.store import open_task, task_files_folder
 from . import background
 from .messages import error_text, sheets_destination
@@ -40,7 +40,8 @@ class SeasonPanel(QWidget):
         apply_button.setToolTip(self.tr("Set the batch's due dates from the template (dates already set are kept)"))
         apply_button.clicked.connect(self.apply_template)
         save_template = QPushButton(self.tr("Save as my template"))
-        save_template.setToolTip(self.tr("Keep this batch's due dates (month and day) as the template for new batches"))
+        save_template.setToolTip(self.tr("Keep this batch's due dates (month and day) as the calendar of the task's "
+                                         "rules profile and of the bureau's own, for new batches"))
         save_template.clicked.connect(self.save_template)
         milestone_buttons = QHBoxLayout()
         for widget in (self.batch, apply_button, save_template):
@@ -102,6 +103,7 @@ class SeasonPanel(QWidget):
 
     def refresh(self, today=None):
         self._loading = True
+        chosen = self.batch.currentText()  # kept: a date just edited is in the batch the user works on
         self.milestones.setRowCount(0)
         self.roster.setRowCount(0)
         self.batch.clear()
@@ -119,6 +121,8 @@ class SeasonPanel(QWidget):
             finally:
                 store.close()
             self.batch.addItems(batches)
+            if chosen in batches:
+                self.batch.setCurrentText(chosen)
             self._show_milestones(batches, milestones, today)
             for person in people:
                 self._add_roster_row(person)
@@ -228,24 +232,31 @@ class SeasonPanel(QWidget):
         self.changed.emit()
 
     def save_template(self):
+        """This batch's due dates (month and day) become the calendar of its kind of batch: in the
+        task's rules profile (audited) and in the bureau's own profile, for its other tasks."""
         batch = self.batch.currentText()
         if not batch:
             return
         try:
             year, kind = season.batch_kind(batch)
+            dates = {}
+            for row in range(self.milestones.rowCount()):
+                due = self.milestones.item(row, 2).text()
+                if self.milestones.item(row, 0).text() == batch and due:
+                    day = datetime.date.fromisoformat(due)
+                    offset = day.year - year
+                    dates[self.milestones.item(row, 1).text()] = (f"+{offset}-" if offset else "") + day.strftime("%m-%d")
+            store = open_task(self.task_path)
+            try:
+                calendar = dict(season.task_calendar(store), **{kind: dates})
+                rules.set_task_calendar(store, calendar)
+            finally:
+                store.close()
+            bureau = rules.saved_profile()
+            rules.save_profile(bureau.with_values(calendar=dict(bureau["calendar"], **{kind: dates})))
         except Exception as exc:
             self.message.emit(error_text(exc), 2)
             return
-        template = dict(season.saved_template())
-        dates = {}
-        for row in range(self.milestones.rowCount()):
-            due = self.milestones.item(row, 2).text()
-            if self.milestones.item(row, 0).text() == batch and due:
-                day = datetime.date.fromisoformat(due)
-                offset = day.year - year
-                dates[self.milestones.item(row, 1).text()] = (f"+{offset}-" if offset else "") + day.strftime("%m-%d")
-        template[kind] = dates
-        season.save_template(template)
         self.message.emit(self.tr("Template saved for {kind} batches").format(kind=kind), 0)
 
     def save_roster(self):
