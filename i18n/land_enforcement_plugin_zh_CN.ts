@@ -2811,27 +2811,27 @@ Import the {good} valid rows anyway?</source>
             <translation>姓名</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="38" />
+            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="48" />
             <source>Save as the bureau's own</source>
             <translation>存为本局口径</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="39" />
+            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="49" />
             <source>Keep these rules in the QGIS settings as the bureau's own profile, as the milestone template</source>
             <translation>将这些规则作为本局口径保存在 QGIS 设置中（同时间节点模板）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="47" />
+            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="57" />
             <source>OK computes the task with these rules (kept with the task and written to the audit log)</source>
             <translation>确定后按这些规则重新计算本任务（口径随任务保存并记入修改记录）</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="55" />
+            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="65" />
             <source>mu</source>
             <translation>亩</translation>
         </message>
         <message>
-            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="80" />
+            <location filename="../land_enforcement_plugin/gui/rules_dialog.py" line="90" />
             <source>Edited in the Season tab (Save as my template)</source>
             <translation>在“批次与进度”页修改（保存为我的模板）</translation>
         </message>
