@@ -266,7 +266,7 @@ def test_verification_sheet_has_the_headers_and_three_bad_rows(demo):
     sheet = openpyxl.load_workbook(demo["verification_xlsx"]).active
     headers = [c.value for c in sheet[1]]
     assert headers == ["监测编号", "乡镇名称", "判定结果", "用地类型", "违法类型", "批准文号", "整改状态", "整改措施",
-                       "是否立案", "线索来源", "核查人", "核查日期", "备注"]
+                       "是否立案", "线索来源", "发现日期", "核查人", "核查日期", "备注"]
     assert [b["problem"] for b in demo["bad_spreadsheet_rows"]] == ["unknown JCBH", "unknown code", "bad date"]
     assert sheet.max_row == demo["bad_spreadsheet_rows"][-1]["row"]
 
