@@ -612,11 +612,24 @@ def _dms(value):
 
 
 SPREADSHEET_HEADERS = ["监测编号", "乡镇名称", "判定结果", "用地类型", "违法类型", "批准文号", "整改状态", "整改措施",
-                       "是否立案", "线索来源", "核查人", "核查日期", "备注"]
+                       "是否立案", "线索来源", "发现日期", "核查人", "核查日期", "备注"]
 
 
-def write_verification_sheet(rng, path, patches, approval_numbers):
-    """The sheet township staff return: about 70 % filled, a few hand-typing quirks, 3 bad rows."""
+def _discovery_date(found, lead, later):
+    """发现日期 of a daily lead (巡查, 村级报告, 群众举报): about two thirds found before the later image (the
+    township's own work), the rest after it (the satellite was first); a 卫片 row leaves it empty."""
+    if lead == "卫片":
+        return None
+    if found.uniform() < 2 / 3:
+        return later - datetime.timedelta(days=int(found.integers(5, 45)))
+    # HSX is delivered as a month: "after the later image" is after that month.
+    month_after = (later.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    return month_after + datetime.timedelta(days=int(found.integers(0, 10)))
+
+
+def write_verification_sheet(rng, path, patches, approval_numbers, found):
+    """The sheet township staff return: about 70 % filled, a few hand-typing quirks, 3 bad rows. `found`
+    draws the discovery dates (its own generator: the verdicts stay those of the seed)."""
     import openpyxl
 
     workbook = openpyxl.Workbook()
@@ -635,11 +648,15 @@ def write_verification_sheet(rng, path, patches, approval_numbers):
             unfilled.append(patch)
             continue
         inspector = inspectors[int(rng.integers(len(inspectors)))]
-        date = (patch["later"] + datetime.timedelta(days=int(rng.integers(20, 60)))).isoformat()
+        date = patch["later"] + datetime.timedelta(days=int(rng.integers(20, 60)))
         lead = "卫片" if rng.uniform() < 0.7 else ["巡查", "村级报告", "群众举报"][int(rng.integers(3))]
+        discovered = _discovery_date(found, lead, patch["later"])
+        if discovered and discovered >= date:  # checked after it was found
+            date = discovered + datetime.timedelta(days=3)
         row = dict.fromkeys(SPREADSHEET_HEADERS)
-        row.update({"监测编号": patch["JCBH"], "乡镇名称": patch["township"]["XZQMC"], "线索来源": lead, "核查人": inspector,
-                    "核查日期": date})
+        row.update({"监测编号": patch["JCBH"], "乡镇名称": patch["township"]["XZQMC"], "线索来源": lead,
+                    "发现日期": discovered and discovered.isoformat(), "核查人": inspector,
+                    "核查日期": date.isoformat()})
         if patch["JCBH"] in approval_numbers:
             row.update({"判定结果": "合法", "用地类型": "建设用地", "批准文号": approval_numbers[patch["JCBH"]]})
         elif rng.uniform() < unlawful_share[patch["XZQDM"]]:
@@ -658,11 +675,11 @@ def write_verification_sheet(rng, path, patches, approval_numbers):
            {"row": sheet.max_row + 2, "problem": "unknown code"},
            {"row": sheet.max_row + 3, "problem": "bad date"}]
     first, second = unfilled[0], unfilled[1]
-    sheet.append(["999999202499999", first["township"]["XZQMC"], "其他", "其他", None, None, None, None, None, "卫片", "张伟",
+    sheet.append(["999999202499999", first["township"]["XZQMC"], "其他", "其他", None, None, None, None, None, "卫片", None, "张伟",
                   "2024-05-08", None])
-    sheet.append([first["JCBH"], first["township"]["XZQMC"], "违规", "建设用地", None, None, None, None, None, "卫片", "张伟",
+    sheet.append([first["JCBH"], first["township"]["XZQMC"], "违规", "建设用地", None, None, None, None, None, "卫片", None, "张伟",
                   "2024-05-08", None])
-    sheet.append([second["JCBH"], second["township"]["XZQMC"], "其他", "其他", None, None, None, None, None, "卫片", "张伟",
+    sheet.append([second["JCBH"], second["township"]["XZQMC"], "其他", "其他", None, None, None, None, None, "卫片", None, "张伟",
                   "五月八号", None])
     sheet.freeze_panes = "A2"
     workbook.save(path)
@@ -734,7 +751,7 @@ def generate_county(out_dir, county_code="370323", size="small", seed=1, deliver
     write_patch_shapefile(patch_path, delivered["rows"], work_epsg, delivery)
     photos = write_photos(rng, os.path.join(out_dir, "photos"), patches, spec["photo_patches"], work_epsg)
     sheet_path = os.path.join(out_dir, "verification.xlsx")
-    bad_rows = write_verification_sheet(rng, sheet_path, patches, approval_numbers)
+    bad_rows = write_verification_sheet(rng, sheet_path, patches, approval_numbers, np.random.default_rng([seed, 16]))
 
     result = {
         "county_code": county_code, "county_name": COUNTY_NAMES[county_code], "size": size, "seed": seed,

@@ -117,6 +117,102 @@ def write_project(out, demo, task_path):
     return path
 
 
+# One unlawful patch's case from clue to 销号, each act dated after the one before (the documents' order).
+CASE_ACTS = [
+    ("制止", 1, {"制止措施": "下达责令停止违法行为通知书", "制止结果": "有效"}),
+    ("立案", 8, {"立案号": "沂自然资立〔2024〕15号"}),
+    ("处罚决定", 30, {"处罚决定书文号": "沂自然资罚〔2024〕9号", "罚款金额(元)": 30000}),  # + 拆除面积
+    ("问责", 40, {"问责人员": "悦庄镇分管负责人", "处分类型": "政务处分"}),
+    ("整改", 41, {"整改期限": 100, "整改措施": "拆除复耕、罚款"}),  # deadline: days after discovery
+    ("整改验收", 95, {"耕地质量验收": "合格"}),  # + 复耕面积, the after photo
+    ("结案", 100, {}),
+    ("销号", 115, {}),
+]
+
+
+def case_patch(task_path, patches):
+    """The unlawful patch with the most cultivated land among `patches` (those with imagery): its facts."""
+    import sqlite3
+
+    marks = ",".join("?" * len(patches))
+    with sqlite3.connect(task_path) as db:
+        return db.execute(
+            "SELECT p.jcbh, p.township_name, p.area_m2, p.cultivated_m2, v.verify_date, v.lead_source "
+            f"FROM patches p JOIN verifications v ON v.jcbh = p.jcbh WHERE v.verdict = '违法' AND p.jcbh IN ({marks}) "
+            "ORDER BY p.cultivated_m2 DESC, p.jcbh LIMIT 1", list(patches)).fetchone()
+
+
+def run_case(profile, out, task_path, patches):
+    """The case of one unlawful patch taken from clue to 销号 through caseopen and caseact, then casereport:
+    the statistics printed. Returns the case workbook."""
+    import datetime
+
+    from land_enforcement_plugin.core import schema
+
+    jcbh, township, area_m2, cultivated_m2, verify_date, lead = case_patch(task_path, patches)
+    case = run_algorithm(profile, "landenforcement:caseopen", DATABASE=task_path, PATCHES=jcbh,
+                         SUBJECT_NAME=f"{township}某建材公司", SUBJECT_TYPE=schema.SubjectType.values().index("单位"),
+                         SUBJECT_ID="91370323MA3C00000X", PROJECT="建材堆场", ACTUAL_USE="堆放建材")["CASE"]
+    found = datetime.date.fromisoformat(verify_date)
+    kinds = schema.ActKind.values()
+    run_algorithm(profile, "landenforcement:caseact", DATABASE=task_path, CASE=case, ACT=kinds.index("发现"),
+                  DATE=found.isoformat(), DETAILS=json.dumps({"发现渠道": lead if lead in schema.LeadSource.values()
+                                                            else "卫片"}, ensure_ascii=False))
+    after_photo = sorted(p for p in os.listdir(os.path.join(out, "photos")) if p.startswith(jcbh))[:1]
+    for kind, days, details in CASE_ACTS:
+        details = dict(details)
+        if kind == "处罚决定":
+            details["拆除面积(平方米)"] = round(area_m2, 2)
+        elif kind == "整改":
+            details["整改期限"] = (found + datetime.timedelta(days=details["整改期限"])).isoformat()
+        elif kind == "整改验收":
+            details["复耕面积(平方米)"] = round(cultivated_m2, 2)
+        attachments = [os.path.join(out, "photos", name) for name in after_photo] if kind == "整改验收" else []
+        run_algorithm(profile, "landenforcement:caseact", DATABASE=task_path, CASE=case, ACT=kinds.index(kind),
+                      DATE=(found + datetime.timedelta(days=days)).isoformat(),
+                      DETAILS=json.dumps(details, ensure_ascii=False), ATTACHMENTS=";".join(attachments))
+    print(f"case {case} on {jcbh} ({township}, {cultivated_m2 / schema.M2_PER_MU:.2f} mu cultivated): "
+          f"{1 + len(CASE_ACTS)} acts through caseact, 发现 {found} → 销号")
+    workbook = os.path.join(out, "cases.xlsx")
+    sheets = os.path.join(out, "case_sheets")
+    shutil.rmtree(sheets, ignore_errors=True)
+    report = run_algorithm(profile, "landenforcement:casereport", DATABASE=task_path, OUTPUT=workbook, SHEETS=sheets)
+    print(f"casereport: {report['CASES']} cases, {report['CLOSED']} closed, {report['OVERDUE']} overdue, "
+          f"{report['SHEET_COUNT']} township case sheets")
+    import openpyxl
+
+    rows = list(openpyxl.load_workbook(workbook, read_only=True).worksheets[0].iter_rows(values_only=True))
+    county = dict(zip(rows[0], rows[-1]))  # 违法案件查处整改情况统计表: the county row last
+    print("    " + ", ".join(f"{name} {_shown(value)}" for name, value in county.items()
+                             if isinstance(value, (int, float)) and value))
+    return workbook
+
+
+def _shown(value):
+    return f"{value:g}" if isinstance(value, int) else f"{value:.4g}"
+
+
+def print_metrics(workbook):
+    """The county's ratio and daily enforcement figures, and each flag with the rule and clause it follows."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(workbook, read_only=True)
+    rows = list(book["乡镇统计"].iter_rows(values_only=True))
+    county = dict(zip(rows[0], next(r for r in rows[1:] if r[0] and r[0].endswith("000000"))))
+    ratio = county["违法占用耕地面积比例"]
+    print(f"    county {county['行政区名称']}: 违法占用耕地面积比例 {'-' if ratio is None else f'{ratio:.1%}'} "
+          f"({county['违法占用耕地(亩)']:.2f} / {county['新增建设用地占用耕地(亩)']:.2f} mu); 日常执法发现 "
+          f"{county['日常执法发现数']} ({county['日常执法发现面积(亩)']:.2f} mu, {county['日常执法发现已整改数']} "
+          f"rectified) vs 卫片发现 {county['卫片发现数']} ({county['卫片发现已整改数']} rectified); "
+          f"达到追责标准案件 {county['达到追责标准案件数']}")
+    flags = list(book["问责线索"].iter_rows(values_only=True))
+    print(f"    {len(flags) - 1} flags (问责线索):")
+    for row in flags[1:]:
+        flag = dict(zip(flags[0], row))
+        print(f"      {flag['类别']} {flag['行政区名称']} {flag['监测编号'] or ''} {flag['说明']} — "
+              f"rule {flag['规则']} ({flag['依据（文件 条款）']})")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="build/demo")
@@ -194,9 +290,12 @@ def main():
     print(f"assignpatches: {assigned['ASSIGNED']} patches assigned; exportassignments: {lists['FILES']} sheets "
           f"and QField projects; progressreport: {progress['OVERDUE']} patches overdue")
 
+    case_workbook = run_case(profile, out, task_path, made["patches"])
+
     workbook = os.path.join(out, "township_metrics.xlsx")
     metrics = run_algorithm(profile, "landenforcement:townshipmetrics", DATABASE=task_path, OUTPUT=workbook)
     print(f"townshipmetrics: {metrics['TOWNSHIPS']} townships, {metrics['FLAGGED_TOWNSHIPS']} flagged")
+    print_metrics(workbook)
 
     # Filing the first quarter's results: the unverified patches and missing photos block a final package
     # (the report lists them by JCBH); the bureau files a draft to show the province where it stands,
@@ -227,6 +326,7 @@ def main():
           f"quarters: {', '.join(demo['batches'])})")
     print(f"  no .prj (tests) {demo['extras']['cultivated_without_prj']}")
     print(f"  metrics         {workbook}")
+    print(f"  cases           {case_workbook}")
     print(f"  progress        {progress['OUTPUT']}")
     print(f"  per-person lists {lists['OUTPUT']}")
     print(f"  package (draft) {exported['OUTPUT']}")

@@ -91,8 +91,8 @@ class Season:
         self.plugin = utils.plugins[PLUGIN]
         self.steps = [self.prepare, self.task_window, self.import_dialog, self.office_comparison,
                       self.season, self.review, self.verdict_form, self.spreadsheet, self.assignment,
-                      self.imagery, self.metrics, self.export_dialog, self.postgis, self.processing,
-                      self.reshaped]
+                      self.imagery, self.metrics, self.explained, self.case, self.export_dialog, self.postgis,
+                      self.processing, self.reshaped]
         self.today = None  # the date "days left" and "overdue" are counted from (config["today"])
         self.imagery_patch = None  # a patch the demo's imagery covers: {"jcbh", "township_code", ...}
         self.current, self.current_name, self.done = None, None, None
@@ -517,7 +517,7 @@ class Season:
         # 乡镇与责任人进度: the batch chosen, overdue counted as of the same day as the Season tab.
         batch = self.plugin.dock.season_panel.batch.currentText()
         metrics.batch.setCurrentIndex(max(metrics.batch.findData(batch), 0))
-        metrics.tabs.setCurrentIndex(1)
+        metrics.tabs.setCurrentWidget(metrics.progress)
         metrics._fill_progress(self.core("season").progress(self.config["task"], batch, self.today))
         self.window.resizeDocks([metrics], [760], Qt.Orientation.Vertical)  # every row in view
         yield 0.8
@@ -527,6 +527,141 @@ class Season:
         metrics.tabs.setCurrentIndex(0)
         metrics.batch.setCurrentIndex(0)
         self.window.resizeDocks([metrics], [430], Qt.Orientation.Vertical)
+
+    def explained(self):
+        """A flag explained: the ratio of the township with the most single cases over the threshold clicked
+        in the figures table, the Why this figure tab (its patches, the rule and clause), then the Flags tab."""
+        from qgis.PyQt.QtCore import Qt
+        from qgis.PyQt.QtTest import QTest
+
+        metrics = self.plugin.metrics
+        self.show_only(metrics)
+        self.window.resizeDocks([metrics], [560], Qt.Orientation.Vertical)
+        metrics.tabs.setCurrentIndex(0)
+        yield 0.5
+        result = metrics.result
+        township = max(result.rows[:-1], key=lambda r: (r["case_flag_count"], r["unlawful_cultivated_mu"]))
+        if not township["ratio_flag"]:
+            raise RuntimeError(f"{township['xzqmc']} is not over the ratio threshold")
+        table = metrics.table
+        names = [table.item(0, c).data(Qt.ItemDataRole.UserRole + 1) for c in range(table.columnCount())]
+        column = names.index("unlawful_cultivated_ratio")
+        row = next(r for r in range(table.rowCount())
+                   if table.item(r, 0).data(Qt.ItemDataRole.UserRole) == township["xzqdm"])
+        table.scrollToItem(table.item(row, column))
+        yield 0.3
+        QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         table.visualItemRect(table.item(row, column)).center())  # the figure clicked
+        yield 0.5
+        if metrics.explanation.rowCount() == 0:
+            raise RuntimeError("clicking the ratio listed no patches")
+        self.report["notes"].append(f"ratio of {township['xzqmc']} explained by {metrics.explanation.rowCount()} patches")
+        metrics.tabs.setCurrentIndex(1)  # 这个数字从何而来 Why this figure
+        metrics.explanation.resizeColumnsToContents()
+        yield 0.5
+        self.shot("17b_metrics_explained", metrics)
+        metrics.tabs.setCurrentWidget(metrics.flags)  # 问责线索及依据 Flags and their rules
+        metrics.flags.resizeColumnsToContents()
+        yield 0.5
+        self.shot("17c_metrics_flags", metrics)
+        metrics.tabs.setCurrentIndex(0)
+        self.plugin.review.township.setCurrentIndex(0)  # the review list followed the click: all townships again
+        self.window.resizeDocks([metrics], [430], Qt.Orientation.Vertical)
+
+    def case(self):
+        """One case in the GUI: an unlawful patch selected in the review list, Case… opens its panel; the
+        case opened over it and its acts recorded in order; closing before the rectification is accepted is
+        refused with the rule; then the county's statistics table (casereport) as the workbook shows it."""
+        review = self.plugin.review
+        self.show_only(review)
+        self.iface.messageBar().clearWidgets()
+        review.batch.setCurrentIndex(0)
+        review.search.setText("")
+        cases = self.core("cases")
+        in_cases = {jcbh for view in cases.read_cases(self.config["task"]) for jcbh in view["jcbhs"]}
+        unlawful = [r for r in review.model.rows if r.get("verdict") == "违法" and r["jcbh"] not in in_cases]
+        if not unlawful:
+            raise RuntimeError("no unlawful patch without a case in the demo")
+        patch = max(unlawful, key=lambda r: (r.get("cultivated_m2") or r.get("area_m2") or 0, r["jcbh"]))
+        jcbh = patch["jcbh"]
+        self.report["notes"].append(f"case patch {jcbh}")
+        if not review.select_jcbh(jcbh):
+            raise RuntimeError(f"patch {jcbh} is not in the list")
+        self.core("store").set_user_name(self.config["inspector"])  # as typed the first time it is asked
+        panel = review.open_case_panel()  # 案件… Case… (Ctrl+Alt+C)
+        panel.resize(1150, 760)
+        zh = self.config["inspector"] == "张三"
+        facts = {"subject_name": "某某建材有限公司" if zh else "Mou Building Materials Co.", "subject_type": "单位",
+                 "subject_id": "91370323MA3C12345X", "project_name": "建材堆场" if zh else "Materials yard",
+                 "actual_use": "堆放建材" if zh else "Storing building materials"}
+        for name, value in facts.items():
+            panel.set_value(name, value)
+        yield 0.5
+        from qgis.PyQt.QtCore import QRect
+
+        history_top = panel.history.mapTo(panel, panel.history.rect().topLeft()).y()
+        self.shot("25_case_open", panel, QRect(0, 0, panel.width(), history_top + 60))  # the history still empty
+        if panel.open_case() is None and panel.case_key is None:
+            raise RuntimeError(f"the case was not opened: {panel.problem.text()}")
+        photos = sorted(str(p) for p in Path(self.config["photos"]).glob(f"{jcbh}_*.jpg"))[:1]
+        acts = [("发现", "2024-10-03", {"channel": "卫片"}, []),
+                ("制止", "2024-10-04", {"stop_measures": "下达责令停止违法行为通知书", "stop_result": "无效"},
+                 photos),  # the site photo taken when stopping
+                ("报告", "2024-10-06", {"recipients": "县政府、供电、供水"}, []),
+                ("立案", "2024-10-10", {"case_no": "沂自然资立〔2024〕21号"}, []),
+                ("处罚决定", "2024-11-05", {"decision_no": "沂自然资罚〔2024〕14号", "fine_yuan": "50000",
+                                         "demolish_m2": f"{patch.get('area_m2') or 0:.0f}"}, []),
+                ("整改", "2024-11-08", {"deadline": "2025-03-31", "measures": "拆除复耕、罚款"}, [])]
+        for kind, day, details, files in acts:
+            panel.kind.setCurrentIndex(panel.kind.findData(kind))
+            panel.date.setText(day)
+            for name, value in details.items():
+                panel.set_value(name, value)
+            panel.add_attachments(files)
+            if panel.record() is None:
+                raise RuntimeError(f"{kind} was refused: {panel.problem.text()}")
+            yield 0.2
+        panel.kind.setCurrentIndex(panel.kind.findData("结案"))  # closing now: refused, the rule said
+        panel.date.setText("2024-12-01")
+        if panel.record() is not None:
+            raise RuntimeError("closing before acceptance was recorded")
+        panel.history.resizeColumnsToContents()
+        yield 0.5
+        self.shot("26_case_acts", panel)
+        panel.close()
+        output = os.path.join(os.path.dirname(self.config["task"]), "cases.xlsx")
+        import processing
+
+        processing.run("landenforcement:casereport", {"DATABASE": self.config["task"], "OUTPUT": output})
+        yield from self._statistics_table(output)
+
+    def _statistics_table(self, workbook):
+        """The first sheet of the case workbook (违法案件查处整改情况统计表) as it reads in a spreadsheet:
+        its figures down, the townships with cases and the county across."""
+        import openpyxl
+        from qgis.PyQt.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
+
+        sheet = openpyxl.load_workbook(workbook, read_only=True).worksheets[0]
+        rows = [r for r in sheet.iter_rows(values_only=True) if any(v is not None for v in r)]
+        headers, places = rows[0], rows[1:]
+        table = QTableWidget(len(headers) - 2, len(places))
+        table.setWindowTitle(f"{Path(workbook).name} — {sheet.title}")
+        table.setHorizontalHeaderLabels([str(p[1]) for p in places])
+        table.setVerticalHeaderLabels([str(h) for h in headers[2:]])
+        for column, place in enumerate(places):
+            for row, (header, value) in enumerate(zip(headers[2:], place[2:])):
+                text = ("" if value is None else f"{value:.0%}" if str(header).endswith("率")
+                        else f"{value:.2f}" if isinstance(value, float) else str(value))
+                table.setItem(row, column, QTableWidgetItem(text))
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.show()
+        yield 0.5
+        table.resize(table.verticalHeader().width() + table.horizontalHeader().length() + 2 * table.frameWidth() + 4,
+                     table.horizontalHeader().height() + table.verticalHeader().length() + 2 * table.frameWidth() + 4)
+        yield 0.8
+        self.shot("27_case_statistics", table)
+        table.close()
+        self._statistics = table  # kept until QGIS quits
 
     def export_dialog(self):
         import importlib
@@ -699,7 +834,8 @@ ROOT = Path(__file__).resolve().parent.parent if "__file__" in globals() else No
 REQUIRED_SHOTS = ("01_qgis_window", "02_task_dock", "03_import_dialog", "04_office_comparison", "05_season_tab",
                   "06_fieldwork_buttons", "07_sheet_rejected_rows", "08_photos", "09_review_window", "10_review_dock",
                   "11_verdict_form", "12_assign_dialog", "13_review_assigned", "14_imagery_dock", "15_imagery_swipe",
-                  "16_metrics_window", "17_metrics_dock", "18_metrics_progress", "22_postgis_dialog",
+                  "16_metrics_window", "17_metrics_dock", "17b_metrics_explained", "17c_metrics_flags",
+                  "18_metrics_progress", "22_postgis_dialog", "25_case_open", "26_case_acts", "27_case_statistics",
                   "23_processing_toolbox", "24_processing_overlay", "03b_reimport_reshaped", "10b_review_needs_overlay",
                   "11b_verdict_recheck")
 # Not grabs: pages of the imagery patch's evidence sheet, (page, height in mm of the top part shown).

@@ -266,9 +266,32 @@ def test_verification_sheet_has_the_headers_and_three_bad_rows(demo):
     sheet = openpyxl.load_workbook(demo["verification_xlsx"]).active
     headers = [c.value for c in sheet[1]]
     assert headers == ["监测编号", "乡镇名称", "判定结果", "用地类型", "违法类型", "批准文号", "整改状态", "整改措施",
-                       "是否立案", "线索来源", "核查人", "核查日期", "备注"]
+                       "是否立案", "线索来源", "发现日期", "核查人", "核查日期", "备注"]
     assert [b["problem"] for b in demo["bad_spreadsheet_rows"]] == ["unknown JCBH", "unknown code", "bad date"]
     assert sheet.max_row == demo["bad_spreadsheet_rows"][-1]["row"]
+
+
+def test_verification_sheet_dates_daily_leads_before_and_after_the_later_image(demo):
+    """发现日期: a daily lead (巡查, 村级报告, 群众举报) always has one, some in or before the later image's month
+    (the township found it), some after it (the satellite did); a 卫片 row leaves it empty. 用地类型 is
+    filled on every 合法 and 违法 row, as the rules require."""
+    sheet = openpyxl.load_workbook(demo["verification_xlsx"]).active
+    headers = [c.value for c in sheet[1]]
+    _, _, rows = dbf(demo["patches"], "gbk")
+    later = {normalised(row["JCBH"]): month_of(row["HSX"]) for row in rows}
+    found = Counter()
+    for values in sheet.iter_rows(min_row=2, values_only=True):
+        row = dict(zip(headers, values))
+        if row["监测编号"] not in later:
+            continue  # the deliberate bad rows
+        if row["判定结果"].strip() in ("合法", "违法"):
+            assert row["用地类型"], row["监测编号"]
+        if row["线索来源"] == "卫片":
+            assert row["发现日期"] is None
+            continue
+        assert row["发现日期"] < row["核查日期"]
+        found["before" if row["发现日期"][:7] <= later[row["监测编号"]] else "after"] += 1
+    assert found["before"] > found["after"] > 0
 
 
 def test_verification_sheet_names_the_township_of_the_township_layer(demo):
