@@ -91,8 +91,6 @@ def is_blue(r, g, b):
     return b > r + 40 and b > g + 20
 
 
-@pytest.mark.xfail(strict=True, reason="plugin bug: with 发现日期 known the verification table outgrows its frame "
-                   "on page 1 and its last row, 备注, is cut off (core/evidence.py _fill)")
 def test_sheet_keeps_the_notes_row_when_the_discovery_date_is_known(chosen, sheets):
     assert chosen["verification"]["discovery_date"]
     assert schema.V_NOTES.zh in pdf_text(sheets[chosen["unlawful"]])
