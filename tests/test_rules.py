@@ -156,6 +156,13 @@ def test_interview_flag_names_yiyuan_2019_four():
     assert flag["source"] == "yiyuan_2019_satellite_enforcement_plan.txt 二、(四)" and "自然保护地" in flag["quote"]
 
 
+def test_an_interview_on_general_cultivated_land_shows_that_area():
+    """The flag's value is the figure of the rule that fired (12 mu general, no farmland)."""
+    result = compute_metrics([part("G", cultivated_mu=12)], {"G": unlawful()}, "370323")
+    flag = next(f for f in result.flags if f["rule"] == "interview_general_mu")
+    assert flag["figure"] == pytest.approx(12)
+
+
 def test_local_overlay_measures_the_nature_reserve_and_its_union_with_farmland(tmp_path):
     from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry, QgsVectorLayer
 

@@ -356,11 +356,11 @@ def _township_flags(rows, profile, incomplete):
                                     profile.rule("ratio_construction_land_uses"),
                                     "合法、违法图斑缺用地类型，违法占用耕地面积比例暂不能计算"))
         if row["interview_flag"]:
-            hits = [rule for rule, figure in (("interview_pbf_reserve_mu", "unlawful_pbf_or_reserve_mu"),
-                                              ("interview_general_mu", "unlawful_general_cultivated_mu"))
+            hits = [(rule, figure) for rule, figure in (("interview_pbf_reserve_mu", "unlawful_pbf_or_reserve_mu"),
+                                                        ("interview_general_mu", "unlawful_general_cultivated_mu"))
                     if _at_least(row[figure], profile[rule])]
-            flags.append(_rule_flag("乡镇", code, name, [], row["unlawful_pbf_or_reserve_mu"],
-                                    profile.rule(hits[0]),
+            rule, figure = hits[0]  # the value shown is the figure of the rule that fired
+            flags.append(_rule_flag("乡镇", code, name, [], row[figure], profile.rule(rule),
                                     f"违法占用永久基本农田或自然保护地≥{profile['interview_pbf_reserve_mu']:g}亩"
                                     f"或一般耕地≥{profile['interview_general_mu']:g}亩（警示约谈）"))
     return flags
