@@ -170,7 +170,7 @@ class CasePanel(QDialog):
                                             "、".join(a["name"] for a in attached), act["recorded_by"])):
                 item = QTableWidgetItem(str(value or ""))
                 if column == 3 and attached:
-                    item.setData(256, [cases.attachment_path(self.task_path, a["file"]) for a in attached])
+                    item.setData(256, [{k: a[k] for k in ("case_key", "file", "sha256")} for a in attached])
                 self.history.setItem(line, column, item)
         self.history.resizeColumnsToContents()
         return view
@@ -217,7 +217,14 @@ class CasePanel(QDialog):
         return act_id
 
     def _open_attachment(self, row, column):
+        """Open the act's attachments: fetched from a shared task when recorded on another computer,
+        and refused (saying why) when they no longer match their SHA-256."""
         item = self.history.item(row, 3)
-        for path in (item.data(256) or []) if item is not None else []:
+        try:
+            paths = cases.local_attachments(self.task_path, (item.data(256) or []) if item is not None else [])
+        except LandEnforcementError as exc:
+            self.problem.setText(error_text(exc))
+            return
+        for path in paths:
             if os.path.exists(path):
                 QDesktopServices.openUrl(QUrl.fromLocalFile(path))
