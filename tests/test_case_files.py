@@ -195,29 +195,3 @@ def test_an_uploaded_geopackage_task_keeps_its_case_attachments(bureau, pg_clust
     assert sql(pg_cluster, "postgres", "SELECT to_regclass('task_case_upload.case_files') IS NOT NULL, "
                                        "has_function_privilege('lep_township', 'task_case_upload.lep_put_case_file("
                                        "text, text, bytea)', 'EXECUTE')") == [(True, True)]
-
-
-def test_the_case_panel_on_another_computer_fetches_attachments_and_refuses_a_replaced_one(bureau, pg_cluster,
-                                                                                         tmp_path, plugin_iface):
-    import land_enforcement_plugin
-
-    location = bureau["task_case_files"]
-    key, (decision, after) = county_case(tmp_path, location)
-    sql(pg_cluster, "case_wang", "UPDATE task_case_files.case_files SET data = 'forged'::bytea WHERE sha256 = %s",
-        (file_sha256(decision)[0],))
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    try:
-        plugin.dock.set_task(location)  # the administrator's computer: no attachment there yet
-        plugin.review.select_jcbh("T1")
-        panel = plugin.review.open_case_panel()
-        assert panel.case_key == key and panel.history.item(4, 1).text() == "处罚决定"
-        (row,) = panel.history.item(4, 3).data(256)
-        panel._open_attachment(4, 3)  # double-clicked
-        assert "SHA-256" in panel.problem.text()
-        assert not os.path.exists(cases.attachment_path(location, row["file"]))
-        (photo,) = panel.history.item(8, 3).data(256)
-        (path,) = cases.local_attachments(location, [photo])  # what the panel opens for the after photo
-        assert open(path, "rb").read() == open(after, "rb").read()
-    finally:
-        plugin.unload()

@@ -30,6 +30,7 @@ class CasePanel(QDialog):
         self.jcbh = jcbh
         self.zh = ui_is_chinese()
         self.case_key = None
+        self.attached = {}  # act id -> its attachment rows (the history's attachment cells hold the act id)
         self.setWindowTitle(self.tr("Enforcement case of {jcbh}").format(jcbh=jcbh))
         self.summary = QLabel()
         self.summary.setWordWrap(True)
@@ -157,7 +158,7 @@ class CasePanel(QDialog):
         if state["overdue"]:
             text += self.tr(" (overdue)")
         self.summary.setText(text)
-        files = {}
+        files = self.attached = {}
         for row in view["attachments"]:
             files.setdefault(row["act_id"], []).append(row)
         names = {spec.name: spec for spec in schema.ACT_DETAIL_FIELDS}
@@ -170,7 +171,7 @@ class CasePanel(QDialog):
                                             "、".join(a["name"] for a in attached), act["recorded_by"])):
                 item = QTableWidgetItem(str(value or ""))
                 if column == 3 and attached:
-                    item.setData(256, [{k: a[k] for k in ("case_key", "file", "sha256")} for a in attached])
+                    item.setData(256, act["act_id"])
                 self.history.setItem(line, column, item)
         self.history.resizeColumnsToContents()
         return view
@@ -221,7 +222,8 @@ class CasePanel(QDialog):
         and refused (saying why) when they no longer match their SHA-256."""
         item = self.history.item(row, 3)
         try:
-            paths = cases.local_attachments(self.task_path, (item.data(256) or []) if item is not None else [])
+            rows = self.attached.get(item.data(256), []) if item is not None else []
+            paths = cases.local_attachments(self.task_path, rows)
         except LandEnforcementError as exc:
             self.problem.setText(error_text(exc))
             return
