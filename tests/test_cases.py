@@ -314,6 +314,12 @@ def test_a_case_goes_from_clue_to_write_off_in_the_gui_from_the_review_dock(plug
         assert panel.history.rowCount() == 11 and not panel.recording.isVisible()
         assert panel.history.item(8, 3).text() == "after.jpg"
         assert "status 销号" in panel.summary.text()
+        # An attachment replaced since it was recorded is refused, not opened (SHA-256 checked).
+        (after,) = panel.attached[panel.history.item(8, 3).data(256)]
+        with open(cases.attachment_path(task, after["file"]), "wb") as f:
+            f.write(b"scanned over")
+        panel._open_attachment(8, 3)  # double-clicked
+        assert "SHA-256" in panel.problem.text()
         # The same case from the other patch.
         review.select_jcbh("T2")
         assert review.open_case_panel().case_key == "AJ-0001"

@@ -161,7 +161,7 @@ def test_template_round_trip(tmp_path, task):
     (path,) = verification.export_templates(task, str(tmp_path / "out"))
     workbook = openpyxl.load_workbook(path)
     ws = workbook["核查结果"]
-    assert [c.value for c in ws[1]] == HEADERS
+    assert [c.value for c in ws[1]] == HEADERS + ["处理状态", "退回原因"]  # the last two read-only
     assert ws.freeze_panes == "A2"
     assert [ws.cell(r, 1).value for r in range(2, 6)] == ["P1", "P2", "P3", "P4"]
     assert ws.cell(2, 3).value == "合法"  # what is recorded comes prefilled

@@ -4,7 +4,9 @@ lingchuan_2023, mnr_2021). The rules of the documents are checked when an act is
 case never reaches a state they forbid; the figures of 违法案件查处整改情况统计表 come from the acts.
 
 Attachments (decisions, scans, after photos) are kept like photos: copied into
-`<task>_cases/<case>/` beside the task, hashed, and carried in the package.
+`<task>_cases/<case>/` beside the task, hashed, and carried in the package. A shared (PostGIS)
+task also keeps their bytes in its database, so every computer of the bureau gets them where it
+needs them (the package, the case panel); each is checked against its SHA-256 when used.
 """
 import datetime
 import os
@@ -12,7 +14,7 @@ import shutil
 
 from . import schema
 from .errors import LandEnforcementError
-from .photos import PHOTO_SUFFIXES, image_problem, safe_name
+from .photos import PHOTO_SUFFIXES, fetch_kept_files, image_problem, kept_file_path, safe_name
 from .reproducible import file_sha256
 from .store import open_task, task_files_folder, task_name
 from .verification import _read_tables, clean_text, header_key, parse_value, township_of
@@ -50,7 +52,27 @@ def folder(task_path):
 
 
 def attachment_path(task_path, file):
-    return os.path.join(task_files_folder(task_path), file)
+    """Where an attachment recorded as `file` (relative to the task's folder) is now."""
+    return kept_file_path(task_path, file, folder(task_path))
+
+
+def fetch_attachments(task_path, store, rows):
+    """Bring the attachments `rows` (case_attachments rows) recorded on another computer onto this
+    one from a shared task's database, and check each found against its SHA-256: a replaced one
+    (on disk or in the database) refuses them all. Returns how many were fetched."""
+    return fetch_kept_files(task_path, rows, store.keeps_photo_files and (
+        lambda row: store.case_file(row["case_key"], row["sha256"])),
+        lambda row: attachment_path(task_path, row["file"]), ("个案件附件", "case attachment(s)", "文件", "files"))
+
+
+def local_attachments(task_path, rows):
+    """The paths on this computer of the attachments `rows`, fetched and checked (fetch_attachments)."""
+    store = open_task(task_path)
+    try:
+        fetch_attachments(task_path, store, rows)
+    finally:
+        store.close()
+    return [attachment_path(task_path, row["file"]) for row in rows]
 
 
 # -- what a case's acts say --------------------------------------------------------------------
@@ -180,6 +202,7 @@ def open_case(task_path, jcbhs, facts):
         raise LandEnforcementError("缺少违法主体", "Missing the offender (违法主体)")
     store = open_task(task_path)
     try:
+        _check_county(store)
         known = store.case_patch_facts(jcbhs)
         unknown = [j for j in jcbhs if j not in known]
         if unknown:
@@ -189,6 +212,18 @@ def open_case(task_path, jcbhs, facts):
         return key
     finally:
         store.close()
+
+
+def _check_county(store):
+    """Cases are written by the county (bureau mode: a county login or the task's owner); a township
+    sends its acts on the case sheet. Refused with a message, not the database's error."""
+    from .review_states import COUNTY, login_role
+
+    if login_role(store) != COUNTY:
+        raise LandEnforcementError(
+            f"当前登录（{store.user}）无权记录案件：案件由县级登录办理，乡镇请填写案件办理表交县局导入",
+            f"This login ({store.user}) may not record cases: cases are the county's; a township fills in "
+            "the case sheet for the county to import")
 
 
 def case_of(store, key):
@@ -242,7 +277,8 @@ def parse_act(kind, act_date, details):
 
 def record_act(task_path, key, kind, act_date, details=None, attachments=(), today=None, channel=None):
     """Append one act to case `key` after the documents' rules (LandEnforcementError naming the
-    rule when refused); `attachments` are files copied beside the task and hashed. Returns the act id."""
+    rule when refused); `attachments` are files copied beside the task and hashed (and kept in a
+    shared task's database, with the act). Returns the act id."""
     kind, act_date, values = parse_act(kind, act_date, details or {})
     missing = [p for p in attachments if not os.path.isfile(p)]
     if missing:
@@ -254,6 +290,7 @@ def record_act(task_path, key, kind, act_date, details=None, attachments=(), tod
     store = open_task(task_path)
     copies = []
     try:
+        _check_county(store)
         case = case_of(store, key)
         refused = refusal(store.case_acts(key), store.case_patch_facts(case["jcbhs"]), kind, act_date, values, today)
         if refused:
@@ -270,7 +307,13 @@ def record_act(task_path, key, kind, act_date, details=None, attachments=(), tod
                 copies.append(target)
             rows.append({"file": os.path.relpath(target, task_files_folder(task_path)), "name": name,
                          "sha256": digest})
-        return store.append_case_act(key, kind, act_date, values, rows, channel)
+        with store.transaction():
+            act_id = store.append_case_act(key, kind, act_date, values, rows, channel)
+            if store.keeps_photo_files:  # a shared task: colleagues on other computers get them too
+                for path, row in zip(attachments, rows):
+                    with open(path, "rb") as f:
+                        store.put_case_file(key, row["sha256"], f.read())
+        return act_id
     except Exception:
         for path in copies:
             os.remove(path)
@@ -494,7 +537,13 @@ def _already_recorded(task_path, key, kind, act_date, details):
 
 # -- package -----------------------------------------------------------------------------------
 def package_entries(task_path, views, root):
-    """(name inside the zip, source path) of every case attachment: <root>/cases/<case>/<file>."""
+    """(name inside the zip, source path) of every case attachment: <root>/cases/<case>/<file>,
+    fetched from a shared task's database when missing here; a replaced one refuses the package."""
+    store = open_task(task_path)
+    try:
+        fetch_attachments(task_path, store, [row for view in views for row in view["attachments"]])
+    finally:
+        store.close()
     entries = []
     for view in views:
         for row in view["attachments"]:

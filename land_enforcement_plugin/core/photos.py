@@ -201,11 +201,17 @@ def photo_folder(task_path):
 def photo_path(task_path, file):
     """Where a photo recorded as `file` (relative to the task's folder) is now. A task renamed
     together with its photo folder still finds its photos."""
+    return kept_file_path(task_path, file, photo_folder(task_path))
+
+
+def kept_file_path(task_path, file, folder):
+    """Where a file recorded as `file` (relative to the task's folder: <task name>_<kind>/...) is
+    now: there, or in `folder` (the task's <kind> folder) once the task was renamed or uploaded."""
     recorded = os.path.join(task_files_folder(task_path), file)
     if os.path.exists(recorded):
         return recorded
-    inside = file.replace("\\", "/").split("/", 1)[-1]  # the part below <old task name>_photos/
-    return os.path.join(photo_folder(task_path), inside)
+    inside = file.replace("\\", "/").split("/", 1)[-1]  # the part below <old task name>_<kind>/
+    return os.path.join(folder, inside)
 
 
 def fetch_missing(task_path, store, rows):
@@ -214,13 +220,24 @@ def fetch_missing(task_path, store, rows):
     Then every photo of `rows` found is checked against its recorded SHA-256: a photo whose bytes
     were replaced (on disk or in the shared database) is refused, never put in a package or on
     an evidence sheet."""
+    return fetch_kept_files(task_path, rows, store.keeps_photo_files and (
+        lambda row: store.photo_file(row["jcbh"], row["sha256"])), lambda row: photo_path(task_path, row["file"]),
+        ("张照片", "photo(s)", "照片", "photos"))
+
+
+def fetch_kept_files(task_path, rows, kept, located, what):
+    """Files of `rows` (dicts with file, sha256) a shared task keeps in its database (kept(row) ->
+    bytes or None; falsy for a task that keeps none) written where they were recorded when missing
+    here, then every one found (located(row) -> path) checked against its SHA-256: any mismatch
+    refuses them all (LandEnforcementError). what: (zh counter+noun, en noun, zh noun, en noun)
+    for the message. Returns how many were fetched."""
     fetched = 0
     replaced = []
     for row in rows:
         local = os.path.join(task_files_folder(task_path), row["file"])
-        if not store.keeps_photo_files or os.path.exists(local):
+        if not kept or os.path.exists(local):
             continue
-        data = store.photo_file(row["jcbh"], row["sha256"])
+        data = kept(row)
         if data is None:
             continue
         if hashlib.sha256(data).hexdigest() != row["sha256"]:
@@ -232,14 +249,15 @@ def fetch_missing(task_path, store, rows):
             f.write(data)
         os.replace(partial, local)
         fetched += 1
-    replaced += [row["file"] for row in rows if os.path.isfile(photo_path(task_path, row["file"]))
-                 and file_sha256(photo_path(task_path, row["file"]))[0] != row["sha256"]]
+    replaced += [row["file"] for row in rows if os.path.isfile(located(row))
+                 and file_sha256(located(row))[0] != row["sha256"]]
     if replaced:
+        counted, noun, zh_noun, en_noun = what
         raise LandEnforcementError(
-            f"{len(replaced)} 张照片的内容与记录的 SHA-256 不符（被替换过），已拒绝：{replaced[0]} 等。"
-            "请重新附上原始照片",
-            f"{len(replaced)} photo(s) do not match their recorded SHA-256 (replaced since attached) and are "
-            f"refused: {replaced[0]} and others. Attach the original photos again")
+            f"{len(replaced)} {counted}的内容与记录的 SHA-256 不符（被替换过），已拒绝：{replaced[0]} 等。"
+            f"请重新附上原始{zh_noun}",
+            f"{len(replaced)} {noun} do not match their recorded SHA-256 (replaced since attached) and are "
+            f"refused: {replaced[0]} and others. Attach the original {en_noun} again")
     return fetched
 
 

@@ -5,7 +5,7 @@ driver); what a shared database adds is enforced by the database itself, not by 
 
 - roles (scripts/postgis_roles.py creates them once per database): `lep_county` sees and edits
   everything but the audit log, a member of `lep_township` reads only the patches (and their
-  records, photos, parts, audit rows) and the people of the township that
+  records, photos, parts, cases and case attachments, audit rows) and the people of the township that
   `public.lep_township_accounts` maps its login to — row-level security, so a township login in
   plain QGIS or psql sees no more — and `lep_reviewer` (the city bureau) reads everything and
   writes nothing. The task's owner (the administrator login that created or uploaded it) alone
@@ -16,8 +16,10 @@ driver); what a shared database adds is enforced by the database itself, not by 
   can neither lock a table nor hold rows of another township. A township submits its patches'
   review states (lep_submit_review: 待核查 or 退回 → 乡镇已核查, with a verdict); approving,
   returning, reporting and reopening are the county's; lep_save_verification refuses to change a
-  record approved or reported (review_states) until the county returns or reopens it;
-- triggers write the audit log of verification records, photos and photo files, whoever edits
+  record approved or reported (review_states) until the county returns or reopens it. Cases are
+  the county's: a case attachment's bytes (case_files) come only through lep_put_case_file,
+  which refuses any other login and bytes that do not match their SHA-256;
+- triggers write the audit log of verification records, photos, photo and case files, whoever edits
   them and however (QGIS attribute table, SQL), and own the records' versions: a save locks the
   patch's rows (lep_lock_patches), reads what was committed and writes only over the version it
   read, so a stale save is a conflict, never a lost update.
@@ -46,12 +48,16 @@ ACCOUNTS_TABLE = "public.lep_township_accounts"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # Tables whose rows belong to one patch (a jcbh column) and so to one township.
 PHOTO_FILES_TABLE = "photo_files"
+# Case attachments' bytes (PDF, photos, scans), kept like photo files: every computer sees them.
+CASE_FILES_TABLE = "case_files"
 _PATCH_ROWS = ("patches", "verifications", "photos", PHOTO_FILES_TABLE, "patch_townships", "assignments",
                "patches_source_%", schema.REVIEW_STATES_TABLE, schema.SPOT_CHECKS_TABLE,
-               schema.PLANNING_CONFORMITY_TABLE)
+               schema.PLANNING_CONFORMITY_TABLE, schema.CASE_PATCHES_TABLE)
+# Tables whose rows belong to one case (a case_key column): a township reads its patches' cases.
+_CASE_ROWS = (schema.CASES_TABLE, schema.CASE_ACTS_TABLE, schema.CASE_ATTACHMENTS_TABLE, CASE_FILES_TABLE)
 # Tables with audit triggers (an upload copies their history instead).
 _TRIGGERED = (schema.VERIFICATIONS_TABLE, schema.PHOTOS_LAYER, PHOTO_FILES_TABLE)
-BUREAU_VERSION = "3"
+BUREAU_VERSION = "4"
 
 
 def parse_location(location):
@@ -277,7 +283,7 @@ class PostgisTaskStore(OgrTaskStore):
         store = cls(location, _open(connection, schema_name), connection, schema_name)
         try:
             store._initialise(new_task_meta(working_crs, county_code, county_name, batch))
-            store._create_photo_files()
+            store._create_file_tables()
             store.secure()
         except Exception:
             store.discard()
@@ -298,7 +304,7 @@ class PostgisTaskStore(OgrTaskStore):
                     f"任务 {schema_name} 需由其所有者（创建或上传它的局管理员登录）打开一次以更新权限设置",
                     f"The task {schema_name} must be opened once by its owner (the bureau administrator login "
                     "that created or uploaded it) to bring its access rules up to date")
-            store._create_photo_files()
+            store._create_file_tables()
             store.secure()  # tables a migration added get their grants and policies
         return store
 
@@ -366,10 +372,13 @@ class PostgisTaskStore(OgrTaskStore):
     # -- photo files: every computer of the bureau sees the same photos ------------------------
     keeps_photo_files = True
 
-    def _create_photo_files(self):
-        self._ds.ExecuteSQL(f"CREATE TABLE IF NOT EXISTS {_ident(self.schema)}.{PHOTO_FILES_TABLE} "
-                            "(fid serial PRIMARY KEY, jcbh text NOT NULL, sha256 text NOT NULL, data bytea NOT NULL, "
-                            "UNIQUE (jcbh, sha256))")
+    def _create_file_tables(self):
+        """The photo files (by patch) and case attachment files (by case), made by the task's owner
+        (a task from before gets case_files when its owner opens it: BUREAU_VERSION)."""
+        for table, owner in ((PHOTO_FILES_TABLE, "jcbh"), (CASE_FILES_TABLE, "case_key")):
+            self._ds.ExecuteSQL(f"CREATE TABLE IF NOT EXISTS {_ident(self.schema)}.{table} (fid serial PRIMARY KEY, "
+                                f"{owner} text NOT NULL, sha256 text NOT NULL, data bytea NOT NULL, "
+                                f"UNIQUE ({owner}, sha256))")
 
     def put_photo_file(self, jcbh, sha256, data):
         with self.transaction():
@@ -378,6 +387,17 @@ class PostgisTaskStore(OgrTaskStore):
     def photo_file(self, jcbh, sha256):
         rows = self._query(f"SELECT encode(data, 'hex') AS hex FROM {PHOTO_FILES_TABLE} "
                            f"WHERE jcbh = {_quote(jcbh)} AND sha256 = {_quote(sha256)}")
+        return bytes.fromhex(rows[0]["hex"]) if rows else None
+
+    def put_case_file(self, case_key, sha256, data):
+        """Keep a case attachment's bytes for every computer (county logins only: the function
+        refuses others, and bytes that do not match `sha256`)."""
+        with self.transaction():
+            self._call(f"lep_put_case_file({_quote(case_key)}, {_quote(sha256)}, decode('{data.hex()}', 'hex'))")
+
+    def case_file(self, case_key, sha256):
+        rows = self._query(f"SELECT encode(data, 'hex') AS hex FROM {CASE_FILES_TABLE} "
+                           f"WHERE case_key = {_quote(case_key)} AND sha256 = {_quote(sha256)}")
         return bytes.fromhex(rows[0]["hex"]) if rows else None
 
     def _call(self, call):
@@ -518,6 +538,9 @@ def _policies_sql(schema_name, table):
         township_rows = f"xzqdm = {own}"
     elif any(re.fullmatch(p.replace("%", ".*"), table) for p in _PATCH_ROWS):
         township_rows = f"jcbh IN ({own_patches})"
+    elif table in _CASE_ROWS:  # a case is its patches' townships' (case_patches is fenced by jcbh)
+        township_rows = (f"case_key IN (SELECT c.case_key FROM {_ident(schema_name)}.{schema.CASE_PATCHES_TABLE} c "
+                         f"WHERE c.jcbh IN ({own_patches}))")
     elif table == schema.AUDIT_TABLE:  # a roster change is about one township's person
         township_rows = (f"jcbh IN ({own_patches}) OR (jcbh IS NULL AND entity IS DISTINCT FROM 'person') "
                          f"OR (entity = 'person' AND {own} IN ({_ident(schema_name)}.lep_json_text(old_value, 'xzqdm'), "
@@ -663,6 +686,24 @@ BEGIN
   RETURN 1;
 END $$;
 
+-- Case attachments: cases are the county's (townships read their patches' cases only).
+CREATE OR REPLACE FUNCTION {s}.lep_put_case_file(the_case text, digest text, data bytea) RETURNS integer
+LANGUAGE plpgsql {header} AS $$
+BEGIN
+  IF NOT {s}.lep_is_county() THEN
+    RAISE EXCEPTION 'lep: this login (%) may not write case attachments', session_user {may_not};
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM {s}.{schema.CASES_TABLE} c WHERE c.case_key = the_case) THEN
+    RAISE EXCEPTION 'lep: no case %', the_case USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  IF encode(sha256(data), 'hex') <> digest THEN
+    RAISE EXCEPTION 'lep: the attachment''s bytes do not match its SHA-256 %', digest USING ERRCODE = 'data_exception';
+  END IF;
+  INSERT INTO {s}.{CASE_FILES_TABLE}(case_key, sha256, data) VALUES (the_case, digest, data)
+    ON CONFLICT (case_key, sha256) DO NOTHING;
+  RETURN 1;
+END $$;
+
 -- Review and return: a township submits its verified patches (the county writes review_states
 -- directly: approving, returning, reporting, reopening are its alone).
 CREATE OR REPLACE FUNCTION {s}.lep_submit_review(patches text[], note text) RETURNS integer
@@ -697,8 +738,8 @@ GRANT EXECUTE ON FUNCTION {s}.lep_json_text(text, text), {s}.lep_is_county(), {s
   {s}.lep_check_may_edit(text[]) TO {COUNTY_ROLE}, {TOWNSHIP_ROLE}, {REVIEWER_ROLE};
 GRANT EXECUTE ON FUNCTION {s}.lep_lock_patches(text[]), {s}.lep_save_verification(text, jsonb, integer),
   {s}.lep_audit(text, text, text, text, text, text, text, text), {s}.lep_add_photo(jsonb, text),
-  {s}.lep_put_photo_file(text, text, bytea), {s}.lep_submit_review(text[], text)
-  TO {COUNTY_ROLE}, {TOWNSHIP_ROLE}, {REVIEWER_ROLE};
+  {s}.lep_put_photo_file(text, text, bytea), {s}.lep_put_case_file(text, text, bytea),
+  {s}.lep_submit_review(text[], text) TO {COUNTY_ROLE}, {TOWNSHIP_ROLE}, {REVIEWER_ROLE};
 
 -- Verification records: the version and who/when are the server's; every changed field is audited.
 CREATE OR REPLACE FUNCTION {s}.lep_audit_verification() RETURNS trigger LANGUAGE plpgsql {header} AS $$
@@ -754,6 +795,21 @@ CREATE TRIGGER lep_audit_photo AFTER INSERT OR UPDATE OR DELETE ON {s}.{schema.P
 DROP TRIGGER IF EXISTS lep_audit_photo_file ON {s}.{PHOTO_FILES_TABLE};
 CREATE TRIGGER lep_audit_photo_file AFTER UPDATE OR DELETE ON {s}.{PHOTO_FILES_TABLE}
   FOR EACH ROW EXECUTE FUNCTION {s}.lep_audit_photo();
+
+-- Case attachment bytes replaced or removed leave a row too (by their hash, not the bytes).
+CREATE OR REPLACE FUNCTION {s}.lep_audit_case_file() RETURNS trigger LANGUAGE plpgsql {header} AS $$
+DECLARE after text;
+BEGIN
+  IF TG_OP = 'UPDATE' THEN after := NEW.sha256 || ' data:' || encode(sha256(NEW.data), 'hex'); END IF;
+  INSERT INTO {s}.{schema.AUDIT_TABLE}(ts, user_name, action, entity, jcbh, field, old_value, new_value, channel)
+  VALUES ({_SERVER_TIME}, session_user, lower(TG_OP), 'case_file', NULL, OLD.case_key || '/data',
+          OLD.sha256 || ' data:' || encode(sha256(OLD.data), 'hex'), after,
+          coalesce(nullif(current_setting('lep.channel', true), ''), 'database'));
+  RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS lep_audit_case_file ON {s}.{CASE_FILES_TABLE};
+CREATE TRIGGER lep_audit_case_file AFTER UPDATE OR DELETE ON {s}.{CASE_FILES_TABLE}
+  FOR EACH ROW EXECUTE FUNCTION {s}.lep_audit_case_file();
 """
 
 
@@ -801,13 +857,13 @@ def set_up_roles(connection, county=(), townships=None, reviewers=(), admins=())
 
 
 def upload_task(gpkg_path, location, feedback=None):
-    """Copy a GeoPackage task (every table, its history and its photo copies) into a new PostGIS
-    task. The GeoPackage is left as it is; a failed or cancelled upload leaves no schema behind."""
+    """Copy a GeoPackage task (every table, its history, its photo copies and case attachments)
+    into a new PostGIS task. The GeoPackage is left as it is; a failed or cancelled upload leaves no schema behind."""
     import shutil
 
     from osgeo import ogr
 
-    from . import imagery
+    from . import cases, imagery
     from .photos import photo_folder, photo_path
     from .store import GeoPackageTaskStore
 
@@ -868,15 +924,21 @@ def upload_task(gpkg_path, location, feedback=None):
         target.close()
     finally:
         source.close()
-    if os.path.isdir(photo_folder(gpkg_path)):
-        shutil.copytree(photo_folder(gpkg_path), photo_folder(location), dirs_exist_ok=True)
+    for folder in (photo_folder, cases.folder):
+        if os.path.isdir(folder(gpkg_path)):
+            shutil.copytree(folder(gpkg_path), folder(location), dirs_exist_ok=True)
     store = PostgisTaskStore.open(location)
-    try:  # the photos themselves, for colleagues on other computers
+    try:  # the photos and case attachments themselves, for colleagues on other computers
         for row in store.photos():
             path = photo_path(location, row["file"])
             if os.path.exists(path):
                 with open(path, "rb") as f:
                     store.put_photo_file(row["jcbh"], row["sha256"], f.read())
+        for row in store.case_attachments():
+            path = cases.attachment_path(location, row["file"])
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    store.put_case_file(row["case_key"], row["sha256"], f.read())
     finally:
         store.close()
     if feedback is not None:

@@ -109,6 +109,11 @@ def date_warnings(values, today=None):
 VERSION_SHEET = "导出版本"
 _LISTS_SHEET = "代码表"
 _CHIP_SIDES = (("before", "前时相影像"), ("after", "后时相影像"))
+# What the county decided on each patch (review_states), shown for the township to read: the
+# import ignores these columns, as it ignores the image chips.
+RETURN_REASON_TITLE = "退回原因"
+_READ_ONLY_TITLES = (schema.REVIEW_STATE.zh, RETURN_REASON_TITLE)
+_NOT_IMPORTED = _READ_ONLY_TITLES + tuple(title for _, title in _CHIP_SIDES)
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕")
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _FORMULA_XML = re.compile(rb"<(?:\w+:)?f[\s>/]")
@@ -274,7 +279,7 @@ def _layout(table):
         columns, headers, renamed, ignored = {}, {}, [], []
         for column, text, spec in found:
             if spec is None:
-                if text not in (title for _, title in _CHIP_SIDES):
+                if text not in _NOT_IMPORTED:
                     ignored.append(text)
             elif spec in columns:
                 raise LandEnforcementError(
@@ -606,11 +611,16 @@ def export_templates(task_path, out_dir, township=None, groups=None, chips=False
     """One .xlsx per township (or only `township`, an XZQDM), a row per patch, prefilled with
     what is already recorded; with `groups` ({(xzqdm, xzqmc, assignee): [jcbh]}) one per group
     instead (per-person task lists). chips: each row also shows the patch on its before and after
-    images (about 0.1 s a patch), in two columns the import ignores. Returns the written paths."""
+    images (about 0.1 s a patch), in two columns the import ignores. Each row also shows the
+    patch's 处理状态 and, when the county returned it, the reason (read-only: not imported).
+    Returns the written paths."""
+    from . import review_states
+
     store = open_task(task_path)
     try:
         patches = store.patch_index()
         recorded = store._verifications_with_versions()  # the versions go into the sheet
+        reviewed = review_states.states(store)
     finally:
         store.close()
     os.makedirs(out_dir, exist_ok=True)
@@ -631,7 +641,7 @@ def export_templates(task_path, out_dir, township=None, groups=None, chips=False
         with tempfile.TemporaryDirectory(prefix="lep-chips-") if chips else contextlib.nullcontext() as chip_dir:
             render_chips = _chip_renderer(task_path, chip_dir) if chips else None
             for key, jcbhs in sorted(chosen.items()):
-                written.append(_write_template(out_dir, key, jcbhs, recorded, render_chips, row_written))
+                written.append(_write_template(out_dir, key, jcbhs, recorded, reviewed, render_chips, row_written))
     except BaseException:  # cancelled or failed: all the sheets or none
         for path in written:
             os.remove(path)
@@ -649,9 +659,17 @@ def _chip_renderer(task_path, chip_dir):
                                      registered=registered)
 
 
-def _write_template(out_dir, group, jcbhs, recorded, render_chips, row_written):
+def _review_cells(row):
+    """(处理状态, 退回原因) of a patch's review_states row (None: never submitted)."""
+    if row is None:
+        return schema.ReviewState.PENDING.value, None
+    returned = row["state"] == schema.ReviewState.RETURNED.value
+    return row["state"], row["opinion"] if returned else None
+
+
+def _write_template(out_dir, group, jcbhs, recorded, reviewed, render_chips, row_written):
     """The sheet of one township (or person): the path written. recorded: jcbh -> (values,
-    version); render_chips(jcbh): the paths of a patch's image chips (None: no chips);
+    version); reviewed: jcbh -> its review_states row; render_chips(jcbh): the paths of a patch's image chips (None: no chips);
     row_written() after each row. Every value is written as text (workbook.put)."""
     import openpyxl
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -665,11 +683,14 @@ def _write_template(out_dir, group, jcbhs, recorded, render_chips, row_written):
     lists = workbook.create_sheet(_LISTS_SHEET)  # long lists do not fit in a validation formula
     versions = workbook.create_sheet(VERSION_SHEET)
     headers = schema.SPREADSHEET_FIELDS
-    titles = [spec.zh for spec in headers] + ([title for _, title in _CHIP_SIDES] if render_chips else [])
+    titles = ([spec.zh for spec in headers] + list(_READ_ONLY_TITLES)
+              + ([title for _, title in _CHIP_SIDES] if render_chips else []))
+    chip_column = len(headers) + len(_READ_ONLY_TITLES) + 1
     for col, title in enumerate(titles, start=1):
         put(sheet.cell(1, col), title)
     for col, title in enumerate((schema.V_JCBH.zh, "记录版本", "导出内容指纹"), start=1):
         put(versions.cell(1, col), title)
+    read_only = PatternFill("solid", fgColor="EDEDED")  # grey: the county's, not to be filled in
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -679,11 +700,14 @@ def _write_template(out_dir, group, jcbhs, recorded, render_chips, row_written):
         for col, spec in enumerate(headers, start=1):
             value = jcbh if spec is schema.V_JCBH else xzqmc if spec is schema.V_TOWNSHIP else values.get(spec.name)
             put(sheet.cell(row, col), value, TEXT_FORMAT)  # typed over, it stays text too
+        for col, value in enumerate(_review_cells(reviewed.get(jcbh)), start=len(headers) + 1):
+            put(sheet.cell(row, col), value)
+            sheet.cell(row, col).fill = read_only
         put(versions.cell(row, 1), jcbh)
         put(versions.cell(row, 2), version)
         put(versions.cell(row, 3), _row_fingerprint(values))
         if render_chips:
-            _add_chips(sheet, row, len(headers) + 1, render_chips(jcbh))
+            _add_chips(sheet, row, chip_column, render_chips(jcbh))
         row_written()
     last = max(sheet.max_row, 2)
     for list_col, (col, spec) in enumerate(((i + 1, s) for i, s in enumerate(headers) if s.vocabulary), start=1):
@@ -700,9 +724,11 @@ def _write_template(out_dir, group, jcbhs, recorded, render_chips, row_written):
     sheet.freeze_panes = "A2"
     for col, spec in enumerate(headers, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = max(10, len(spec.zh) * 2 + 4)
+    sheet.column_dimensions[get_column_letter(len(headers) + 1)].width = 14
+    sheet.column_dimensions[get_column_letter(len(headers) + 2)].width = 30
     sheet.column_dimensions["A"].width = 22
     if render_chips:
-        for col in (len(headers) + 1, len(headers) + 2):  # characters of about 7 px
+        for col in (chip_column, chip_column + 1):  # characters of about 7 px
             sheet.column_dimensions[get_column_letter(col)].width = SHEET_CHIP_PIXELS / 7 + 1
     lists.sheet_state = "hidden"
     versions.sheet_state = "veryHidden"  # not even listed by Excel's Unhide: it is the plugin's

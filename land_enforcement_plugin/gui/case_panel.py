@@ -30,6 +30,7 @@ class CasePanel(QDialog):
         self.jcbh = jcbh
         self.zh = ui_is_chinese()
         self.case_key = None
+        self.attached = {}  # act id -> its attachment rows (the history's attachment cells hold the act id)
         self.setWindowTitle(self.tr("Enforcement case of {jcbh}").format(jcbh=jcbh))
         self.summary = QLabel()
         self.summary.setWordWrap(True)
@@ -157,7 +158,7 @@ class CasePanel(QDialog):
         if state["overdue"]:
             text += self.tr(" (overdue)")
         self.summary.setText(text)
-        files = {}
+        files = self.attached = {}
         for row in view["attachments"]:
             files.setdefault(row["act_id"], []).append(row)
         names = {spec.name: spec for spec in schema.ACT_DETAIL_FIELDS}
@@ -170,7 +171,7 @@ class CasePanel(QDialog):
                                             "、".join(a["name"] for a in attached), act["recorded_by"])):
                 item = QTableWidgetItem(str(value or ""))
                 if column == 3 and attached:
-                    item.setData(256, [cases.attachment_path(self.task_path, a["file"]) for a in attached])
+                    item.setData(256, act["act_id"])
                 self.history.setItem(line, column, item)
         self.history.resizeColumnsToContents()
         return view
@@ -217,7 +218,15 @@ class CasePanel(QDialog):
         return act_id
 
     def _open_attachment(self, row, column):
+        """Open the act's attachments: fetched from a shared task when recorded on another computer,
+        and refused (saying why) when they no longer match their SHA-256."""
         item = self.history.item(row, 3)
-        for path in (item.data(256) or []) if item is not None else []:
+        try:
+            rows = self.attached.get(item.data(256), []) if item is not None else []
+            paths = cases.local_attachments(self.task_path, rows)
+        except LandEnforcementError as exc:
+            self.problem.setText(error_text(exc))
+            return
+        for path in paths:
             if os.path.exists(path):
                 QDesktopServices.openUrl(QUrl.fromLocalFile(path))
