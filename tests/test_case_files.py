@@ -7,6 +7,7 @@ import zipfile
 import openpyxl
 import psycopg2
 import pytest
+from test_bureau_security import sql
 from test_cases import TODAY, full_history, hand_built_cases, unlawful_task
 
 from land_enforcement_plugin.core import cases, review_states, verification
@@ -77,16 +78,6 @@ def bureau(pg_cluster):
 
 def as_login(location, login):
     return location.replace(SERVICE, f"{SERVICE} user={login}") if login else location
-
-
-def sql(pg_cluster, login, statement, parameters=()):
-    connection = psycopg2.connect(pg_cluster.conninfo(user=login))
-    try:
-        with connection, connection.cursor() as cursor:
-            cursor.execute(statement, parameters)
-            return cursor.fetchall() if cursor.description else cursor.rowcount
-    finally:
-        connection.close()
 
 
 def county_case(tmp_path, location):
