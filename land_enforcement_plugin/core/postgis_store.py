@@ -380,25 +380,29 @@ class PostgisTaskStore(OgrTaskStore):
                                 f"{owner} text NOT NULL, sha256 text NOT NULL, data bytea NOT NULL, "
                                 f"UNIQUE ({owner}, sha256))")
 
-    def put_photo_file(self, jcbh, sha256, data):
+    def _put_kept_file(self, function, owner, sha256, data):
+        """Bytes kept for every computer through `function`, which checks the login and the digest."""
         with self.transaction():
-            self._call(f"lep_put_photo_file({_quote(jcbh)}, {_quote(sha256)}, decode('{data.hex()}', 'hex'))")
+            self._call(f"{function}({_quote(owner)}, {_quote(sha256)}, decode('{data.hex()}', 'hex'))")
+
+    def _kept_file(self, table, owner_column, owner, sha256):
+        rows = self._query(f"SELECT encode(data, 'hex') AS hex FROM {table} "
+                           f"WHERE {owner_column} = {_quote(owner)} AND sha256 = {_quote(sha256)}")
+        return bytes.fromhex(rows[0]["hex"]) if rows else None
+
+    def put_photo_file(self, jcbh, sha256, data):
+        self._put_kept_file("lep_put_photo_file", jcbh, sha256, data)
 
     def photo_file(self, jcbh, sha256):
-        rows = self._query(f"SELECT encode(data, 'hex') AS hex FROM {PHOTO_FILES_TABLE} "
-                           f"WHERE jcbh = {_quote(jcbh)} AND sha256 = {_quote(sha256)}")
-        return bytes.fromhex(rows[0]["hex"]) if rows else None
+        return self._kept_file(PHOTO_FILES_TABLE, "jcbh", jcbh, sha256)
 
     def put_case_file(self, case_key, sha256, data):
         """Keep a case attachment's bytes for every computer (county logins only: the function
         refuses others, and bytes that do not match `sha256`)."""
-        with self.transaction():
-            self._call(f"lep_put_case_file({_quote(case_key)}, {_quote(sha256)}, decode('{data.hex()}', 'hex'))")
+        self._put_kept_file("lep_put_case_file", case_key, sha256, data)
 
     def case_file(self, case_key, sha256):
-        rows = self._query(f"SELECT encode(data, 'hex') AS hex FROM {CASE_FILES_TABLE} "
-                           f"WHERE case_key = {_quote(case_key)} AND sha256 = {_quote(sha256)}")
-        return bytes.fromhex(rows[0]["hex"]) if rows else None
+        return self._kept_file(CASE_FILES_TABLE, "case_key", case_key, sha256)
 
     def _call(self, call):
         """SELECT one of the task's lep_* functions; its refusals as messages, not tracebacks."""
