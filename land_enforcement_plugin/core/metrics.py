@@ -99,17 +99,6 @@ class MetricsResult:
         return out
 
 
-def main_townships(parts):
-    """jcbh -> (xzqdm, xzqmc) of the township holding each patch's largest part."""
-    by_patch = defaultdict(list)
-    names = {}
-    for part in parts:
-        by_patch[part["jcbh"]].append(part)
-        names[part["xzqdm"]] = part["xzqmc"]
-    return {jcbh: (code, names[code]) for jcbh, code in
-            ((jcbh, main_township(rows)) for jcbh, rows in by_patch.items())}
-
-
 # Areas are sums of floating-point pieces: a township exactly at a threshold must not fall on
 # either side of it by a rounding error, so comparisons allow this relative slack.
 _SLACK = 1e-9
