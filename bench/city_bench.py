@@ -66,9 +66,10 @@ def prepare(out, counties, patches, packages_too=True):
     """Generate, import, overlay, sheet and (packages_too) a draft package per county (reused when present)."""
     from demodata import county
     from demodata.season import redline_inputs
-    from land_enforcement_plugin.core import submission, verification
-    from land_enforcement_plugin.core.importing import ImportOptions, import_patches
-    from land_enforcement_plugin.core.overlay_run import run_overlay
+    from land_enforcement_plugin.core.reports import package as submission
+    from land_enforcement_plugin.core.review import verification
+    from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+    from land_enforcement_plugin.core.overlay.run import run_overlay
 
     codes = CITY_COUNTIES[:counties]
     names = dict(line.strip().split(",", 1) for line in open(os.path.join(
@@ -109,7 +110,7 @@ def _peak_mib():
 
 
 def run_packages(out):
-    from land_enforcement_plugin.core import city
+    from land_enforcement_plugin.core.reports import city
 
     started = time.perf_counter()
     summary = city.run_city_summary([os.path.join(out, "packages")], os.path.join(out, "city.gpkg"),
@@ -124,8 +125,8 @@ def run_postgis(out):
     sys.path.insert(0, os.path.join(ROOT, "tests"))
     import pg_cluster
 
-    from land_enforcement_plugin.core import city
-    from land_enforcement_plugin.core.postgis_store import upload_task
+    from land_enforcement_plugin.core.reports import city
+    from land_enforcement_plugin.core.store.postgis import upload_task
 
     cluster = pg_cluster.PrivateCluster(service=BENCH_SERVICE).start()
     os.environ["PGSERVICEFILE"] = cluster.service_file

@@ -45,7 +45,7 @@ def prepare(out, size, seed):
         return task
     _qgis()
     from demodata.county import generate_county
-    from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+    from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 
     started = time.perf_counter()
     demo = generate_county(out, size=size, seed=seed, delivery="clean")  # the GeoPackage the bench reads
@@ -62,7 +62,7 @@ def prepare(out, size, seed):
 def _red_lines(out):
     from qgis.core import QgsVectorLayer
 
-    from land_enforcement_plugin.core.office_comparison import OverlayInputs
+    from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
 
     redlines = os.path.join(out, "redlines.gpkg")
 
@@ -75,8 +75,8 @@ def _red_lines(out):
 
 def prepare_metrics(out):
     """The stored overlay and the returned verification sheet that the metrics are computed from."""
-    from land_enforcement_plugin.core import verification
-    from land_enforcement_plugin.core.overlay_run import run_overlay
+    from land_enforcement_plugin.core.review import verification
+    from land_enforcement_plugin.core.overlay.run import run_overlay
     from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
     task = os.path.join(out, "task.gpkg")
@@ -92,7 +92,7 @@ def prepare_metrics(out):
 
 def run_metrics(out):
     _qgis()
-    from land_enforcement_plugin.core.metrics import township_metrics
+    from land_enforcement_plugin.core.season.metrics import township_metrics
     from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
     store = GeoPackageTaskStore.open(os.path.join(out, "task.gpkg"))
@@ -110,7 +110,7 @@ def run_overlay_whole(out):
     import shutil
 
     _qgis()
-    from land_enforcement_plugin.core.overlay_run import run_overlay
+    from land_enforcement_plugin.core.overlay.run import run_overlay
 
     task = os.path.join(_scratch(out), "whole_task.gpkg")
     shutil.copyfile(os.path.join(out, "task.gpkg"), task)
@@ -153,7 +153,7 @@ def _database_red_lines():
     """The red lines uploaded into the bench cluster's schema 'redlines', as QGIS 'postgres' layers."""
     from qgis.core import QgsDataSourceUri, QgsVectorLayer
 
-    from land_enforcement_plugin.core.office_comparison import OverlayInputs
+    from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
 
     def layer(name):
         uri = QgsDataSourceUri()
@@ -167,7 +167,8 @@ def _database_red_lines():
 
 def _clear_fingerprints(task):
     """Every patch of `task` recomputed by the next overlay (the bench's task may carry an overlay)."""
-    from land_enforcement_plugin.core import overlay_run, schema
+    from land_enforcement_plugin.core.overlay import run as overlay_run
+    from land_enforcement_plugin.core import schema
 
     store = overlay_run.open_task(task)
     try:
@@ -180,8 +181,9 @@ def _clear_fingerprints(task):
 def _timed_overlay(task, inputs, scratch):
     """run_overlay of every patch (fingerprints cleared first), then the township metrics.
     Writes each patch's areas and the metrics to scratch/areas_<engine>.json for the comparison."""
-    from land_enforcement_plugin.core import overlay_run, schema
-    from land_enforcement_plugin.core.metrics import township_metrics
+    from land_enforcement_plugin.core.overlay import run as overlay_run
+    from land_enforcement_plugin.core import schema
+    from land_enforcement_plugin.core.season.metrics import township_metrics
 
     _clear_fingerprints(task)
     engine, spent = overlay_run._compute, []
@@ -240,7 +242,7 @@ def run_postgis_store(out):
     import pg_cluster
     from osgeo import gdal
 
-    from land_enforcement_plugin.core.postgis_store import upload_task
+    from land_enforcement_plugin.core.store.postgis import upload_task
 
     cluster = pg_cluster.PrivateCluster(service=BENCH_SERVICE).start()
     os.environ["PGSERVICEFILE"] = cluster.service_file
@@ -257,8 +259,8 @@ def run_postgis_store(out):
         figures["upload_seconds"] = upload_seconds
         # (e) what the same task would take without the engine in SQL: the local engine reading
         # the red lines from the database (the patches already in memory).
-        from land_enforcement_plugin.core.office_comparison import compute_overlay
-        from land_enforcement_plugin.core.overlay_run import task_patches
+        from land_enforcement_plugin.core.overlay.engine_local import compute_overlay
+        from land_enforcement_plugin.core.overlay.run import task_patches
 
         patches, working_crs = task_patches(location)
         started = time.perf_counter()
@@ -349,7 +351,7 @@ def prepare_shaped(out):
     _qgis()
     import shaped_county
 
-    from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+    from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 
     os.makedirs(shaped, exist_ok=True)
     with open(os.path.join(out, "demo.json")) as handle:

@@ -42,7 +42,7 @@ def _without_verdicts(task):
 
 
 def run_import(out, root):
-    from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+    from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 
     task = os.path.join(out, "season", "imported.gpkg")
     os.makedirs(os.path.dirname(task), exist_ok=True)
@@ -55,7 +55,7 @@ def run_import(out, root):
 
 def run_verification(out, root):
     """The returned township sheet imported into the overlaid task (no verdicts yet)."""
-    from land_enforcement_plugin.core import verification
+    from land_enforcement_plugin.core.review import verification
 
     task = _without_verdicts(_copy(out, "verification.gpkg", os.path.join("backends", "whole_task.gpkg")))
     started = time.perf_counter()
@@ -65,7 +65,7 @@ def run_verification(out, root):
 
 def run_package(out, root):
     """A draft package without evidence sheets."""
-    from land_enforcement_plugin.core.submission import PackageOptions, build_package
+    from land_enforcement_plugin.core.reports.package import PackageOptions, build_package
 
     task = _copy(out, "package.gpkg")
     started = time.perf_counter()
@@ -75,7 +75,7 @@ def run_package(out, root):
 
 
 def run_evidence(out, root):
-    from land_enforcement_plugin.core.evidence import write_evidence_sheets
+    from land_enforcement_plugin.core.reports.evidence import write_evidence_sheets
     from land_enforcement_plugin.core.store import open_task
 
     task = _copy(out, "evidence.gpkg")

@@ -3,10 +3,10 @@ tests and benchmarks that need a task with everything in it. `make demo` does th
 qgis_process."""
 import os
 
-from land_enforcement_plugin.core import photos, verification
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.office_comparison import OverlayInputs
-from land_enforcement_plugin.core.overlay_run import run_overlay
+from land_enforcement_plugin.core.review import photos, verification
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
+from land_enforcement_plugin.core.overlay.run import run_overlay
 
 from .county import APPROVAL_LAYERS, generate_county, layer_source
 

@@ -180,7 +180,7 @@ class LandEnforcementPlugin:
 
     def _show_township(self, code):
         """From the metrics table: the township's patches in the list, the township on the map."""
-        from .core.office_comparison import TOWNSHIP_CODE_FIELDS, find_field
+        from .core.overlay.engine_local import TOWNSHIP_CODE_FIELDS, find_field
 
         self.review.township.setCurrentIndex(max(self.review.township.findData(code), 0))
         project = QgsProject.instance()

@@ -168,7 +168,7 @@ def plugin_core(plugin, name):
 def select_unverified_with_photos(review, photo_dir):
     """Steps the review dock to the next unverified patch that `photo_dir` has photos for:
     (jcbh or None, {jcbh: [photo paths]})."""
-    matches = plugin_core(review, "photos").match_folder(photo_dir, {row["jcbh"] for row in review.model.rows})
+    matches = plugin_core(review, "review.photos").match_folder(photo_dir, {row["jcbh"] for row in review.model.rows})
     jcbh = None
     for _ in range(len(review.model.rows)):
         jcbh = review.step_unverified(1)
@@ -314,7 +314,7 @@ def _inside_qgis(config):
         jcbh, matches = select_unverified_with_photos(review, photo_dir)
         if jcbh is None:
             return {"error": "no unverified patch with photos"}
-        attached = plugin_core(plugin, "photos").attach_photos(task, {jcbh: matches[jcbh]})
+        attached = plugin_core(plugin, "review.photos").attach_photos(task, {jcbh: matches[jcbh]})
         review.save(jcbh, {"verdict": "违法", "land_use": "建设用地", "violation_type": "未批先建",
                            "rect_status": "未整改", "case_filed": "是", "lead_source": "卫片",
                            "inspector": "桌面测试", "verify_date": "2024-06-05"})

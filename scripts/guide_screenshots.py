@@ -252,7 +252,7 @@ class Season:
     def _imagery_patch(self):
         """The demo patch to show on its before and after images: matched on both sides, unlawful
         first (it gets an evidence sheet, with the imagery on page 2), then the largest."""
-        imagery = self.core("imagery")
+        imagery = self.core("imagery.registry")
         registry = imagery.entries(self.config["task"])
         missing = [entry["source"] for entry in registry if entry.get("provider") == "gdal"
                    and not os.path.exists(entry["source"])]
@@ -518,7 +518,7 @@ class Season:
         batch = self.plugin.dock.season_panel.batch.currentText()
         metrics.batch.setCurrentIndex(max(metrics.batch.findData(batch), 0))
         metrics.tabs.setCurrentWidget(metrics.progress)
-        metrics._fill_progress(self.core("season").progress(self.config["task"], batch, self.today))
+        metrics._fill_progress(self.core("season.plan").progress(self.config["task"], batch, self.today))
         self.window.resizeDocks([metrics], [760], Qt.Orientation.Vertical)  # every row in view
         yield 0.8
         table = metrics.progress
@@ -577,7 +577,7 @@ class Season:
         self.iface.messageBar().clearWidgets()
         review.batch.setCurrentIndex(0)
         review.search.setText("")
-        cases = self.core("cases")
+        cases = self.core("review.cases")
         in_cases = {jcbh for view in cases.read_cases(self.config["task"]) for jcbh in view["jcbhs"]}
         unlawful = [r for r in review.model.rows if r.get("verdict") == "违法" and r["jcbh"] not in in_cases]
         if not unlawful:

@@ -8,9 +8,9 @@ from osgeo import gdal
 from qgis.core import QgsVectorLayer
 
 from demodata.season import redline_inputs
-from land_enforcement_plugin.core import photos, verification
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.overlay_run import run_overlay
+from land_enforcement_plugin.core.review import photos, verification
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.overlay.run import run_overlay
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 COUNTY_CODE = "370323000000"

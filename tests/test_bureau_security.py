@@ -8,10 +8,11 @@ import psycopg2
 import pytest
 from osgeo import osr
 
-from land_enforcement_plugin.core import evidence, schema, submission
+from land_enforcement_plugin.core.reports import evidence, package as submission
+from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.errors import LandEnforcementError
-from land_enforcement_plugin.core.postgis_store import (BUREAU_VERSION, PostgisTaskStore, conninfo, redact, set_up_roles,
-                                                       upload_task)
+from land_enforcement_plugin.core.store.postgis import (BUREAU_VERSION, PostgisTaskStore, conninfo, redact,
+        set_up_roles, upload_task)
 from land_enforcement_plugin.core.store import VerificationConflict, open_task
 
 SERVICE = "service=lep_test"
@@ -85,7 +86,7 @@ def test_a_crafted_srs_authority_cannot_run_commands_on_the_server(secured, pg_c
 def test_a_geopackage_with_a_crafted_table_name_is_not_uploaded(season, pg_cluster, tmp_path):
     from osgeo import ogr
 
-    from land_enforcement_plugin.core.postgis_store import list_tasks
+    from land_enforcement_plugin.core.store.postgis import list_tasks
     from test_submission import copy_task
 
     task = copy_task(season, str(tmp_path / "crafted"))

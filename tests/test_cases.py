@@ -6,9 +6,10 @@ import zipfile
 import pytest
 from conftest import SQUARE, patch_row, shift, write_patches
 
-from land_enforcement_plugin.core import cases, schema
+from land_enforcement_plugin.core.review import cases
+from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.errors import LandEnforcementError
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.store import open_task
 
 TODAY = "2024-12-01"
@@ -224,7 +225,7 @@ def test_a_photo_attachment_that_does_not_decode_is_refused(tmp_path):
 def test_the_package_carries_the_cases_their_statistics_and_attachments(tmp_path):
     import openpyxl
 
-    from land_enforcement_plugin.core.submission import PackageOptions, build_package, verify_package
+    from land_enforcement_plugin.core.reports.package import PackageOptions, build_package, verify_package
 
     task = hand_built_cases(tmp_path)
     result = build_package(task, str(tmp_path / "pkg.zip"), PackageOptions(draft=True, evidence=False))
@@ -333,7 +334,7 @@ def postgis_task(pg_cluster):
     cluster is shared by the session: later tests create those roles themselves)."""
     import psycopg2
 
-    from land_enforcement_plugin.core import postgis_store as pg
+    from land_enforcement_plugin.core.store import postgis as pg
 
     yield "pg:service=lep_test/task_cases_370323"
     admin = psycopg2.connect(pg_cluster.conninfo())
@@ -348,7 +349,7 @@ def postgis_task(pg_cluster):
 
 
 def test_a_case_on_a_shared_postgis_task_and_its_package(postgis_task, tmp_path):
-    from land_enforcement_plugin.core.submission import PackageOptions, build_package
+    from land_enforcement_plugin.core.reports.package import PackageOptions, build_package
 
     task = unlawful_task(tmp_path, postgis_task)
     key = cases.open_case(task, ["T1"], {"subject_name": "某某建材公司", "subject_type": "单位"})

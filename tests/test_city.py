@@ -12,9 +12,11 @@ from qgis.core import QgsApplication, QgsProcessingException, QgsProject, QgsTas
 
 from demodata.county import generate_county
 from demodata.season import redline_inputs
-from land_enforcement_plugin.core import city, metrics, submission, verification
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.overlay_run import run_overlay
+from land_enforcement_plugin.core.reports import city, package as submission
+from land_enforcement_plugin.core.season import metrics
+from land_enforcement_plugin.core.review import verification
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.overlay.run import run_overlay
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 SERVICE = "service=lep_test"
@@ -301,11 +303,11 @@ def test_cancelling_the_city_dialog_writes_nothing(plugin_iface, city_packages, 
 # -- PostGIS ----------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def city_database(pg_cluster, city_packages):
-    from land_enforcement_plugin.core.postgis_store import location_for, upload_task
+    from land_enforcement_plugin.core.store.postgis import location_for, upload_task
 
     import psycopg2
 
-    from land_enforcement_plugin.core.postgis_store import ACCOUNTS_TABLE, COUNTY_ROLE, REVIEWER_ROLE, TOWNSHIP_ROLE
+    from land_enforcement_plugin.core.store.postgis import ACCOUNTS_TABLE, COUNTY_ROLE, REVIEWER_ROLE, TOWNSHIP_ROLE
 
     for code, task in city_packages["tasks"].items():
         upload_task(task, location_for(SERVICE, f"task_{code}"))

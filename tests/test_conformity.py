@@ -4,10 +4,11 @@ import pytest
 from conftest import write_patches
 from qgis.core import QgsVectorLayer
 
-from land_enforcement_plugin.core import conformity, schema
+from land_enforcement_plugin.core.overlay import conformity
+from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.ellipsoid import AreaMode
 from land_enforcement_plugin.core.errors import LandEnforcementError
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.store import open_task
 
 X0, Y0 = 600000.0, 4000000.0  # EPSG:4548

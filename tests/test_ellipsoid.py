@@ -5,7 +5,7 @@ import pytest
 from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry, QgsVectorLayer
 
 from land_enforcement_plugin.core.ellipsoid import AreaCalculator, AreaMode, gauss_plane_area, trapezoid_area
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 
 GK = QgsCoordinateReferenceSystem("EPSG:4548")
 

@@ -12,9 +12,10 @@ from qgis.core import QgsApplication, QgsFeedback, QgsRasterLayer, QgsTask
 from qgis.PyQt.QtCore import QCoreApplication, QThread
 from qgis.PyQt.QtGui import QImage
 
-from land_enforcement_plugin.core import evidence, schema
+from land_enforcement_plugin.core.reports import evidence
+from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.errors import LandEnforcementError
-from land_enforcement_plugin.core.photos import safe_name
+from land_enforcement_plugin.core.review.photos import safe_name
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -327,7 +328,7 @@ class EvidenceSheets(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterString("OUT", "out"))
 
     def processAlgorithm(self, parameters, context, feedback):
-        from land_enforcement_plugin.core.evidence import write_evidence_sheets
+        from land_enforcement_plugin.core.reports.evidence import write_evidence_sheets
         written = write_evidence_sheets(parameters["TASK"], [parameters["JCBH"]], parameters["OUT"], feedback=feedback)
         return {{"written": len(written)}}
 '''

@@ -9,11 +9,14 @@ from conftest import SQUARE, patch_row, shift, write_patches
 from county_delivery import two_townships
 from qgis.core import QgsVectorLayer
 
-from land_enforcement_plugin.core import conformity, evidence, review_states, schema
+from land_enforcement_plugin.core.overlay import conformity
+from land_enforcement_plugin.core.reports import evidence
+from land_enforcement_plugin.core.review import states as review_states
+from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.ellipsoid import AreaMode
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.office_comparison import OverlayInputs
-from land_enforcement_plugin.core.overlay_run import run_overlay
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
+from land_enforcement_plugin.core.overlay.run import run_overlay
 from land_enforcement_plugin.core.store import open_task
 
 JCBH = "370323202306120017"

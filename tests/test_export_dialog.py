@@ -9,7 +9,7 @@ from test_submission import copy_task
 from qgis.PyQt.QtWidgets import QMessageBox
 
 import land_enforcement_plugin
-from land_enforcement_plugin.core import submission
+from land_enforcement_plugin.core.reports import package as submission
 
 
 @pytest.fixture

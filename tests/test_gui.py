@@ -8,7 +8,7 @@ from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QDockWidget
 
 import land_enforcement_plugin
-from land_enforcement_plugin.core import importing
+from land_enforcement_plugin.core.intake import importing
 from land_enforcement_plugin.gui.import_dialog import ImportPatchesDialog
 from land_enforcement_plugin.plugin import FIRST_LAYOUT_KEY
 

@@ -14,7 +14,8 @@ from qgis.PyQt.QtGui import QImage
 import land_enforcement_plugin
 from test_gui import wait_for
 from test_submission import copy_task
-from land_enforcement_plugin.core import evidence, imagery
+from land_enforcement_plugin.core.reports import evidence
+from land_enforcement_plugin.core.imagery import registry as imagery
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
@@ -526,7 +527,7 @@ def test_township_sheets_show_the_before_and_after_chips(demo, tmp_path, plugin)
     an uncovered one says so, and the sheet still imports (the chip columns are ignored)."""
     import openpyxl
 
-    from land_enforcement_plugin.core import verification
+    from land_enforcement_plugin.core.review import verification
 
     review = plugin.review
     out = str(tmp_path / "sheets")
@@ -575,7 +576,7 @@ def test_per_person_lists_with_chips_headless(demo, tmp_path, qgis_processing):
 def test_cancelled_sheets_leave_none(demo, tmp_path):
     from qgis.core import QgsFeedback
 
-    from land_enforcement_plugin.core import verification
+    from land_enforcement_plugin.core.review import verification
 
     feedback = QgsFeedback()
     feedback.progressChanged.connect(lambda value: feedback.cancel() if value > 50 else None)
@@ -618,7 +619,7 @@ def month_task(tmp_path):
     """A task whose one patch came as delivered: GBK shapefile without .cpg, the county's code on the
     row, QSX / HSX the months 202210 / 202303."""
     from conftest import patch_row, write_patches
-    from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+    from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 
     source = write_patches(str(tmp_path / "wptb.shp"), [patch_row(MONTH_JCBH, xzqdm="140524000000", xzqmc="陵川县",
                                                                    QSX="202210", HSX="202303", PC="2023Q1")])

@@ -6,7 +6,7 @@ from qgis.core import QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, QTimer
 from qgis.PyQt.QtWidgets import QApplication
 
-from land_enforcement_plugin.core import importing
+from land_enforcement_plugin.core.intake import importing
 from land_enforcement_plugin.gui.import_dialog import ImportPatchesDialog
 
 

@@ -7,9 +7,10 @@ from conftest import BOWTIE, HOLED, MULTI, SQUARE, patch_row, shift, write_patch
 from osgeo import ogr, osr
 from qgis.core import QgsFeedback, QgsGeometry, QgsVectorLayer
 
-from land_enforcement_plugin.core import importing, schema
+from land_enforcement_plugin.core.intake import importing
+from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.errors import LandEnforcementError
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 

@@ -8,7 +8,7 @@ import textwrap
 
 from conftest import ROOT, SQUARE, patch_row, shift, write_patches
 
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 WRITER = textwrap.dedent("""

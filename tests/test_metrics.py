@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from land_enforcement_plugin.core import schema
-from land_enforcement_plugin.core.metrics import PatchFacts, compute_metrics
+from land_enforcement_plugin.core.season.metrics import PatchFacts, compute_metrics
 
 MU = schema.M2_PER_MU
 A, B = "370323101000", "370323102000"
@@ -113,7 +113,7 @@ def test_township_rows_sum_to_the_county_row(patches):
 
 
 def test_task_thresholds_are_settings_saved_in_the_task(task_path):
-    from land_enforcement_plugin.core.metrics import set_task_thresholds, task_thresholds
+    from land_enforcement_plugin.core.season.metrics import set_task_thresholds, task_thresholds
     from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
     store = GeoPackageTaskStore.create(task_path, "EPSG:4548", "370323")

@@ -13,7 +13,7 @@ import zipfile
 import pytest
 from test_submission import copy_task
 
-from land_enforcement_plugin.core import submission
+from land_enforcement_plugin.core.reports import package as submission
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
@@ -195,7 +195,7 @@ _PAUSED_EXPORT = textwrap.dedent("""
     from qgis.core import QgsApplication, QgsFeedback
     app = QgsApplication([], False)
     app.initQgis()
-    from land_enforcement_plugin.core import submission
+    from land_enforcement_plugin.core.reports import package as submission
     feedback = QgsFeedback()
     def paused(percent):
         print("staging", flush=True)

@@ -11,11 +11,14 @@ import psycopg2
 import pytest
 
 from demodata.season import redline_inputs
-from land_enforcement_plugin.core import metrics, schema, submission, verification
+from land_enforcement_plugin.core.season import metrics
+from land_enforcement_plugin.core import schema
+from land_enforcement_plugin.core.reports import package as submission
+from land_enforcement_plugin.core.review import verification
 from land_enforcement_plugin.core.errors import LandEnforcementError
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.overlay_run import run_overlay
-from land_enforcement_plugin.core.postgis_store import PostgisTaskStore, set_up_roles
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.overlay.run import run_overlay
+from land_enforcement_plugin.core.store.postgis import PostgisTaskStore, set_up_roles
 from land_enforcement_plugin.core.store import GeoPackageTaskStore, VerificationConflict, open_task
 
 SERVICE = "service=lep_test"
@@ -199,8 +202,8 @@ def test_bad_locations_say_what_is_wrong(pg_cluster):
 
 
 def test_upload_a_geopackage_task(season, pg_cluster):
-    from land_enforcement_plugin.core.photos import photo_path
-    from land_enforcement_plugin.core.postgis_store import upload_task
+    from land_enforcement_plugin.core.review.photos import photo_path
+    from land_enforcement_plugin.core.store.postgis import upload_task
 
     location = upload_task(season["task"], f"pg:{SERVICE}/uploaded_2024")
     pg, gpkg = open_task(location), GeoPackageTaskStore.open(season["task"])
@@ -234,7 +237,7 @@ def test_upload_a_geopackage_task(season, pg_cluster):
 def test_upload_reports_progress_row_by_row_and_a_cancel_leaves_nothing(season, pg_cluster):
     from qgis.core import QgsFeedback
 
-    from land_enforcement_plugin.core.postgis_store import list_tasks, upload_task
+    from land_enforcement_plugin.core.store.postgis import list_tasks, upload_task
 
     feedback = QgsFeedback()
     seen = []
@@ -291,7 +294,7 @@ def test_open_a_postgis_task_from_the_dock(bureau, plugin_iface, monkeypatch):
 def test_photos_reach_colleagues_on_other_computers(bureau, season, tmp_path):
     import shutil
 
-    from land_enforcement_plugin.core import photos
+    from land_enforcement_plugin.core.review import photos
     from land_enforcement_plugin.core.store import task_files_folder
 
     li = as_login(bureau, "li")
@@ -319,8 +322,8 @@ def test_photos_reach_colleagues_on_other_computers(bureau, season, tmp_path):
 def test_upload_keeps_the_imagery_where_it_is(season, pg_cluster, tmp_path):
     from osgeo import gdal
 
-    from land_enforcement_plugin.core import imagery
-    from land_enforcement_plugin.core.postgis_store import upload_task
+    from land_enforcement_plugin.core.imagery import registry as imagery
+    from land_enforcement_plugin.core.store.postgis import upload_task
     from test_submission import copy_task
 
     task = copy_task(season, str(tmp_path / "bureau"))

@@ -14,14 +14,17 @@ from qgis.core import QgsDataSourceUri, QgsVectorLayer, QgsVectorLayerExporter
 import test_overlay
 from demodata.county import APPROVAL_LAYERS
 from demodata.season import redline_inputs
-from land_enforcement_plugin.core import metrics, overlay_run, postgis_overlay, schema, verification
+from land_enforcement_plugin.core.season import metrics
+from land_enforcement_plugin.core.overlay import run as overlay_run, engine_sql as postgis_overlay
+from land_enforcement_plugin.core import schema
+from land_enforcement_plugin.core.review import verification
 from land_enforcement_plugin.core.ellipsoid import AreaMode
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.office_comparison import OverlayInputs, compute_overlay
-from land_enforcement_plugin.core.overlay_run import run_overlay, task_patches
-from land_enforcement_plugin.core.postgis_overlay import (ENGINE_LOCAL, ENGINE_POSTGIS, database_sources,
-                                                          overlay_in_database, same_database)
-from land_enforcement_plugin.core.postgis_store import COUNTY_ROLE, set_up_roles, upload_task
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs, compute_overlay
+from land_enforcement_plugin.core.overlay.run import run_overlay, task_patches
+from land_enforcement_plugin.core.overlay.engine_sql import (ENGINE_LOCAL, ENGINE_POSTGIS, database_sources,
+        overlay_in_database, same_database)
+from land_enforcement_plugin.core.store.postgis import COUNTY_ROLE, set_up_roles, upload_task
 from land_enforcement_plugin.core.store import GeoPackageTaskStore, open_task
 from land_enforcement_plugin.core.vector_input import detect_shapefile_encoding
 
@@ -346,7 +349,7 @@ def test_same_database_compares_services_or_endpoints(pg_cluster):
 def test_evidence_sheets_draw_red_lines_that_live_in_the_database(sql_task, tmp_path):
     from qgis.core import QgsProject
 
-    from land_enforcement_plugin.core import evidence
+    from land_enforcement_plugin.core.reports import evidence
 
     store = open_task(sql_task["location"])
     try:

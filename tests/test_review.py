@@ -8,9 +8,9 @@ from qgis.PyQt.QtWidgets import QDialogButtonBox
 
 import land_enforcement_plugin
 from land_enforcement_plugin.core import schema
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.office_comparison import OverlayInputs
-from land_enforcement_plugin.core.overlay_run import run_overlay
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
+from land_enforcement_plugin.core.overlay.run import run_overlay
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 from land_enforcement_plugin.gui.verdict_form import VerdictForm
 
@@ -125,7 +125,7 @@ def test_sheets_round_trip_from_the_dock(plugin, tmp_path):
     import openpyxl
 
     review = plugin.review
-    from land_enforcement_plugin.core import verification
+    from land_enforcement_plugin.core.review import verification
     paths = verification.export_templates(plugin.dock.task_path, str(tmp_path / "out"))
     assert len(paths) == 2  # one per township
     workbook = openpyxl.load_workbook(paths[0])
@@ -154,7 +154,7 @@ def test_qfield_round_trip_from_the_dock(plugin, tmp_path):
 
     from osgeo import ogr
 
-    from land_enforcement_plugin.core import fieldwork
+    from land_enforcement_plugin.core.review import fieldwork
 
     folders = fieldwork.export_field_projects(plugin.dock.task_path, str(tmp_path / "field"))
     gpkg = os.path.join(folders[0], "fieldwork.gpkg")

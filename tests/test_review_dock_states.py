@@ -7,11 +7,12 @@ from qgis.core import QgsVectorLayer
 from qgis.PyQt.QtWidgets import QLabel
 
 import land_enforcement_plugin
-from land_enforcement_plugin.core import conformity, schema
+from land_enforcement_plugin.core.overlay import conformity
+from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.ellipsoid import AreaMode
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.office_comparison import OverlayInputs
-from land_enforcement_plugin.core.overlay_run import run_overlay
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
+from land_enforcement_plugin.core.overlay.run import run_overlay
 from land_enforcement_plugin.core.store import open_task
 
 

@@ -4,10 +4,11 @@ from conftest import SQUARE, patch_row, shift, write_patches
 from county_delivery import two_townships
 from qgis.core import QgsVectorLayer
 
-from land_enforcement_plugin.core import review_states, schema
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.office_comparison import OverlayInputs
-from land_enforcement_plugin.core.overlay_run import run_overlay
+from land_enforcement_plugin.core.review import states as review_states
+from land_enforcement_plugin.core import schema
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
+from land_enforcement_plugin.core.overlay.run import run_overlay
 from land_enforcement_plugin.core.store import open_task
 
 
@@ -69,7 +70,7 @@ def test_package_carries_review_states_and_planning_conformity(provider, task, t
 
     from osgeo import gdal
 
-    from land_enforcement_plugin.core import submission
+    from land_enforcement_plugin.core.reports import package as submission
 
     zoning = write_patches(str(tmp_path / "gzq.shp"), [{"GZQLXDM": "010", "wkt": shift(SQUARE, 0.01)}],
                            fields=("GZQLXDM",))

@@ -5,12 +5,13 @@ import pytest
 from conftest import SQUARE, patch_row, shift, write_patches
 from county_delivery import two_townships
 
-from land_enforcement_plugin.core import review_states, schema
+from land_enforcement_plugin.core.review import states as review_states
+from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.errors import LandEnforcementError
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.office_comparison import OverlayInputs
-from land_enforcement_plugin.core.overlay_run import run_overlay
-from land_enforcement_plugin.core.postgis_store import set_up_roles
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
+from land_enforcement_plugin.core.overlay.run import run_overlay
+from land_enforcement_plugin.core.store.postgis import set_up_roles
 from land_enforcement_plugin.core.store import open_task
 
 SERVICE = "service=lep_test"
@@ -158,7 +159,8 @@ def test_a_returned_sheet_repeating_an_approved_record_unchanged_is_no_change(tm
 def test_bureau_spot_check_and_conformity_are_the_countys(bureau, tmp_path):
     from qgis.core import QgsVectorLayer
 
-    from land_enforcement_plugin.core import conformity, spot_check
+    from land_enforcement_plugin.core.overlay import conformity
+    from land_enforcement_plugin.core.review import spot_check
     from land_enforcement_plugin.core.ellipsoid import AreaMode
 
     sun, qian = open_task(as_login(bureau, "sun")), open_task(as_login(bureau, "qian"))

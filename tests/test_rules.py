@@ -6,10 +6,11 @@ import pytest
 import test_overlay
 from conftest import SQUARE, patch_row, shift, write_patches
 
-from land_enforcement_plugin.core import metrics, rules, schema
-from land_enforcement_plugin.core import season as control
+from land_enforcement_plugin.core.season import metrics
+from land_enforcement_plugin.core import rules, schema
+from land_enforcement_plugin.core.season import plan as control
 from land_enforcement_plugin.core.errors import LandEnforcementError
-from land_enforcement_plugin.core.metrics import PatchFacts, compute_metrics
+from land_enforcement_plugin.core.season.metrics import PatchFacts, compute_metrics
 
 MU = schema.M2_PER_MU
 A, B = "370323101000", "370323102000"
@@ -94,7 +95,7 @@ def test_a_year_is_its_annual_batch_or_its_quarters():
 
 
 def test_a_much_larger_later_patch_covered_21_percent_is_not_a_repeat(tmp_path, task_path):
-    from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+    from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 
     county = dict(xzqdm="370323000000", xzqmc="沂源县")
     # The earlier patch: 0.001° square. The later one: 4.7 times its area, covering it whole (21 %).
@@ -166,7 +167,7 @@ def test_an_interview_on_general_cultivated_land_shows_that_area():
 def test_local_overlay_measures_the_nature_reserve_and_its_union_with_farmland(tmp_path):
     from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry, QgsVectorLayer
 
-    from land_enforcement_plugin.core.office_comparison import OverlayInputs, compute_overlay
+    from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs, compute_overlay
 
     def layer(name, fields, rows):
         path = write_patches(str(tmp_path / f"{name}.gpkg"), rows, fields=fields, epsg=4548)
@@ -352,8 +353,8 @@ def test_accountability_sheet_names_each_flags_rule_and_source(tmp_path):
 def test_sheet_row_judged_unlawful_without_land_use_is_refused_with_its_row(tmp_path, task_path):
     import openpyxl
 
-    from land_enforcement_plugin.core import verification
-    from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+    from land_enforcement_plugin.core.review import verification
+    from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 
     import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "p.shp"), [patch_row("P1")])))
     book = openpyxl.Workbook()
@@ -403,7 +404,7 @@ def test_a_schema_7_task_gets_the_new_columns_and_keeps_its_records(tmp_path, ta
     from qgis.core import QgsVectorLayer
 
     from land_enforcement_plugin.core import store as store_module
-    from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+    from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
     from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
     src = write_patches(str(tmp_path / "a.shp"), [patch_row("A1")])
@@ -437,7 +438,7 @@ def test_a_part_overlaid_before_schema_8_counts_its_farmland_as_farmland_or_rese
 
 
 def test_the_delivered_monitored_cultivated_area_is_read_from_jcgdmj(tmp_path, task_path):
-    from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+    from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
     from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
     rows = [patch_row("A1", JCGDMJ=1234.5), patch_row("A2", wkt=shift(SQUARE, 0.01), JCGDMJ=None)]
@@ -473,7 +474,7 @@ reserve_task = test_overlay.hand_task  # the hand-built GeoPackage task (a fixtu
 
 def test_the_nature_reserve_overlay_in_the_task_local_engine(reserve_task):
     """P1 (100 × 100 m) has 2500 m² farmland (50 × 50) and 3750 m² reserve (75 × 50), 1250 m² in both."""
-    from land_enforcement_plugin.core.overlay_run import run_overlay
+    from land_enforcement_plugin.core.overlay.run import run_overlay
 
     inputs = test_overlay.hand_built_inputs()
     inputs.nature_reserve = _hand_reserve()
@@ -488,10 +489,10 @@ def test_the_nature_reserve_overlay_in_the_database_equals_the_local_one(reserve
     from test_postgis_overlay import SERVICE, _execute, _export, pg_layer
 
     from land_enforcement_plugin.core.ellipsoid import AreaMode
-    from land_enforcement_plugin.core.office_comparison import OverlayInputs
-    from land_enforcement_plugin.core.overlay_run import run_overlay
-    from land_enforcement_plugin.core.postgis_overlay import ENGINE_POSTGIS
-    from land_enforcement_plugin.core.postgis_store import upload_task
+    from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
+    from land_enforcement_plugin.core.overlay.run import run_overlay
+    from land_enforcement_plugin.core.overlay.engine_sql import ENGINE_POSTGIS
+    from land_enforcement_plugin.core.store.postgis import upload_task
 
     _execute(pg_cluster, "DROP SCHEMA IF EXISTS reserve CASCADE; CREATE SCHEMA reserve")
     local = test_overlay.hand_built_inputs()

@@ -7,8 +7,9 @@ from qgis.core import QgsSettings
 from test_gui import wait_for
 from test_submission import copy_task
 
-from land_enforcement_plugin.core import metrics, rules, schema
-from land_enforcement_plugin.core import season as control
+from land_enforcement_plugin.core.season import metrics
+from land_enforcement_plugin.core import rules, schema
+from land_enforcement_plugin.core.season import plan as control
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 _SETTINGS = ("land_enforcement/rules_profile", "land_enforcement/milestone_template")

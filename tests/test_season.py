@@ -9,12 +9,13 @@ from conftest import SQUARE, patch_row, shift, write_patches
 from county_delivery import two_townships
 from test_submission import copy_task
 
-from land_enforcement_plugin.core import metrics, rules, schema
-from land_enforcement_plugin.core import season as control
+from land_enforcement_plugin.core.season import metrics
+from land_enforcement_plugin.core import rules, schema
+from land_enforcement_plugin.core.season import plan as control
 from land_enforcement_plugin.core.errors import LandEnforcementError
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.office_comparison import OverlayInputs
-from land_enforcement_plugin.core.overlay_run import run_overlay
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
+from land_enforcement_plugin.core.overlay.run import run_overlay
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 TODAY = datetime.date(2025, 6, 1)
@@ -132,8 +133,8 @@ def test_per_person_lists_for_every_township_in_one_call(season, tmp_path):
 def test_metrics_for_one_batch(two_batches, tmp_path):
     from qgis.core import QgsVectorLayer
 
-    from land_enforcement_plugin.core.office_comparison import OverlayInputs
-    from land_enforcement_plugin.core.overlay_run import run_overlay
+    from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
+    from land_enforcement_plugin.core.overlay.run import run_overlay
 
     task, _ = two_batches
     townships = write_patches(str(tmp_path / "towns.gpkg"), [
@@ -150,7 +151,7 @@ def test_metrics_for_one_batch(two_batches, tmp_path):
     finally:
         store.close()
     # A quarterly submission: the package of one batch only, named after it.
-    from land_enforcement_plugin.core import submission
+    from land_enforcement_plugin.core.reports import package as submission
 
     result = submission.build_package(task, submission.default_package_name(task, True, "2025Q1"),
                                       submission.PackageOptions(draft=True, evidence=False, batch="2025Q1"))

@@ -10,7 +10,8 @@ from PIL import Image
 from qgis.core import QgsFeedback, QgsVectorLayer
 from test_submission import copy_task
 
-from land_enforcement_plugin.core import photos, submission
+from land_enforcement_plugin.core.review import photos
+from land_enforcement_plugin.core.reports import package as submission
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
@@ -214,7 +215,8 @@ def _unverified(task):
 def test_a_verification_date_in_2099_is_imported_with_a_warning_naming_it(task, tmp_path):
     import openpyxl
 
-    from land_enforcement_plugin.core import schema, verification
+    from land_enforcement_plugin.core import schema
+    from land_enforcement_plugin.core.review import verification
 
     jcbh = _unverified(task)
     sheet_path = next(path for path in verification.export_templates(task, str(tmp_path / "sheets"))

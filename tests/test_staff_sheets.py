@@ -12,9 +12,12 @@ import pytest
 from conftest import SQUARE, patch_row, shift, write_patches
 from qgis.core import QgsProcessingFeedback
 
-from land_enforcement_plugin.core import schema, season as control, submission, verification
+from land_enforcement_plugin.core import schema
+from land_enforcement_plugin.core.season import plan as control
+from land_enforcement_plugin.core.reports import package as submission
+from land_enforcement_plugin.core.review import verification
 from land_enforcement_plugin.core.errors import LandEnforcementError
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 HEADERS = [spec.zh for spec in schema.SPREADSHEET_FIELDS]

@@ -9,7 +9,7 @@ from qgis.core import QgsVectorLayer
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core import store as store_module
 from land_enforcement_plugin.core.errors import LandEnforcementError
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 
@@ -159,7 +159,7 @@ def test_a_save_waits_for_figures_written_meanwhile(season, tmp_path):
     import shutil
     import threading
 
-    from land_enforcement_plugin.core.metrics import township_metrics
+    from land_enforcement_plugin.core.season.metrics import township_metrics
 
     task = str(tmp_path / "task.gpkg")
     shutil.copyfile(season["task"], task)
@@ -236,8 +236,8 @@ def _township_layer():
 
 
 def _overlaid_task(tmp_path, task_path, rows):
-    from land_enforcement_plugin.core.office_comparison import OverlayInputs
-    from land_enforcement_plugin.core.overlay_run import run_overlay
+    from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
+    from land_enforcement_plugin.core.overlay.run import run_overlay
 
     src = write_patches(str(tmp_path / "first.gpkg"), rows, fields=("JCBH", "XZQDM", "SSXZ"), epsg=4548)
     import_patches(task_path, ImportOptions(src, batch="2023Q1"))

@@ -10,9 +10,12 @@ from conftest import patch_row, shift, write_patches, SQUARE
 from osgeo import gdal, ogr
 from qgis.core import QgsFeedback
 
-from land_enforcement_plugin.core import metrics, photos, schema, submission
+from land_enforcement_plugin.core.season import metrics
+from land_enforcement_plugin.core.review import photos
+from land_enforcement_plugin.core import schema
+from land_enforcement_plugin.core.reports import package as submission
 from land_enforcement_plugin.core.errors import LandEnforcementError
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 FAST = dict(evidence=False)

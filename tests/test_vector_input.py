@@ -11,9 +11,9 @@ from test_overlay import layer, rect, stored_parts, stored_patches
 from land_enforcement_plugin.core import vector_input
 from land_enforcement_plugin.core.ellipsoid import AreaMode
 from land_enforcement_plugin.core.errors import LandEnforcementError
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.office_comparison import OverlayInputs
-from land_enforcement_plugin.core.overlay_run import run_overlay
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
+from land_enforcement_plugin.core.overlay.run import run_overlay
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 COUNTY = ("140524000000", "陵川县")
@@ -258,7 +258,7 @@ def test_overlay_algorithm_takes_villages_and_a_crs_for_layers_without_one(tmp_p
 def test_overlay_panel_remembers_the_village_layer(qgis_new_project, tmp_path, delivered_task):
     from qgis.core import QgsProject
 
-    from land_enforcement_plugin.core.overlay_run import detached_inputs
+    from land_enforcement_plugin.core.overlay.run import detached_inputs
     from land_enforcement_plugin.gui.overlay_panel import OverlayPanel
 
     villages = shp_layer(delivered_shapefile(str(tmp_path / "村界.shp"),
@@ -279,8 +279,8 @@ def test_village_layer_of_a_postgis_task_is_overlaid_by_the_local_engine(tmp_pat
     """The SQL engine has no village split: with a village layer the run says so and computes locally."""
     import test_postgis_overlay as pg
 
-    from land_enforcement_plugin.core.postgis_overlay import ENGINE_LOCAL
-    from land_enforcement_plugin.core.postgis_store import upload_task
+    from land_enforcement_plugin.core.overlay.engine_sql import ENGINE_LOCAL
+    from land_enforcement_plugin.core.store.postgis import upload_task
     from land_enforcement_plugin.core.store import open_task
 
     pg._execute(pg_cluster, "DROP SCHEMA IF EXISTS villages_case CASCADE; CREATE SCHEMA villages_case")

@@ -14,8 +14,9 @@ from qgis.PyQt.QtCore import QTimer
 from qgis.PyQt.QtWidgets import QApplication, QInputDialog
 
 import land_enforcement_plugin
-from land_enforcement_plugin.core import schema, store, verification
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core import schema, store
+from land_enforcement_plugin.core.review import verification
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 from land_enforcement_plugin.gui.verdict_form import VerdictForm
 

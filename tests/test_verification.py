@@ -5,9 +5,10 @@ import openpyxl
 import pytest
 from conftest import SQUARE, patch_row, shift, write_patches
 
-from land_enforcement_plugin.core import schema, verification
+from land_enforcement_plugin.core import schema
+from land_enforcement_plugin.core.review import verification
 from land_enforcement_plugin.core.errors import LandEnforcementError
-from land_enforcement_plugin.core.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 HEADERS = [spec.zh for spec in schema.SPREADSHEET_FIELDS]

@@ -10,7 +10,8 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDia
                                  QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QTableWidget,
                                  QTableWidgetItem, QVBoxLayout)
 
-from ..core import cases, schema
+from ..core.review import cases
+from ..core import schema
 from ..core.errors import LandEnforcementError
 from ..core.store import open_task
 from .messages import ask_user_name, error_text, ui_is_chinese

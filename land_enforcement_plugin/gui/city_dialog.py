@@ -12,7 +12,7 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, Q
                                  QHBoxLayout, QHeaderView, QLabel, QListWidget, QProgressBar, QPushButton,
                                  QTableWidget, QTableWidgetItem, QVBoxLayout)
 
-from ..core import city
+from ..core.reports import city
 from . import background
 from .messages import error_text, ui_is_chinese
 

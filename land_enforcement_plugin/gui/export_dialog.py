@@ -10,7 +10,8 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialo
                                  QFormLayout, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QProgressBar,
                                  QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
-from ..core import schema, submission
+from ..core import schema
+from ..core.reports import package as submission
 from ..core.store import open_task
 from . import background
 from .messages import error_text, report_text, ui_is_chinese

@@ -24,7 +24,8 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogB
                                  QShortcut, QSlider, QSplitter, QTableWidget, QTableWidgetItem, QToolButton,
                                  QVBoxLayout, QWidget)
 
-from ..core import imagery, schema
+from ..core.imagery import registry as imagery
+from ..core import schema
 from ..core.store import open_task, task_exists
 from . import background
 from .messages import error_text, ui_is_chinese

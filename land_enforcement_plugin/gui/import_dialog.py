@@ -5,7 +5,8 @@ from qgis.PyQt.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButton
                                  QGroupBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
                                  QMessageBox, QPushButton, QRadioButton, QTableWidget, QVBoxLayout)
 
-from ..core import importing, schema
+from ..core.intake import importing
+from ..core import schema
 from ..core.errors import LandEnforcementError
 from .messages import error_text, ui_is_chinese
 

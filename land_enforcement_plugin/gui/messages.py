@@ -5,7 +5,8 @@ from qgis.core import QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, QLocale
 from qgis.PyQt.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
-from ..core import imagery, store
+from ..core.imagery import registry as imagery
+from ..core import store
 from ..core.errors import Bilingual, LandEnforcementError
 
 # A plain report line is "中文 / English"; the Chinese half may itself hold " / " before Chinese.

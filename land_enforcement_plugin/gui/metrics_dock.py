@@ -8,9 +8,10 @@ from qgis.PyQt.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLa
                                  QLabel, QMenu, QProgressBar, QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
                                  QTabWidget, QVBoxLayout, QWidget)
 
-from ..core import metrics, rules, schema, season
+from ..core.season import metrics, plan as season
+from ..core import rules, schema
 from ..core.errors import LandEnforcementError
-from ..core.office_comparison import TOWNSHIP_CODE_FIELDS, find_field
+from ..core.overlay.engine_local import TOWNSHIP_CODE_FIELDS, find_field
 from ..core.store import open_task
 from .background import Runner
 from .combos import refill_choices

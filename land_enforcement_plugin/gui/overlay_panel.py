@@ -6,7 +6,7 @@ from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QPush
 
 from ..core import schema
 from ..core.ellipsoid import AreaMode
-from ..core.office_comparison import OverlayInputs
+from ..core.overlay.engine_local import OverlayInputs
 
 _SCOPE = "land_enforcement"
 _ROLES = ("townships", "cultivated", "permanent_farmland", "eco_redline", "nature_reserve", "villages")

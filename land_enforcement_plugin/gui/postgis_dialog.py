@@ -8,7 +8,7 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogB
                                  QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QTableWidget,
                                  QTableWidgetItem, QVBoxLayout)
 
-from ..core import postgis_store
+from ..core.store import postgis as postgis_store
 from ..core.store import is_postgis
 from . import background
 from .messages import error_text

@@ -10,7 +10,10 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubl
                                  QShortcut,
                                  QTableView, QToolButton, QVBoxLayout, QWidget)
 
-from ..core import conformity, fieldwork, photos, review_states, schema, season, verification
+from ..core.overlay import conformity
+from ..core.review import fieldwork, photos, states as review_states, verification
+from ..core import schema
+from ..core.season import plan as season
 from ..core.errors import LandEnforcementError
 from ..core.store import VerificationConflict, open_task
 from . import background

@@ -8,7 +8,8 @@ from qgis.PyQt.QtGui import QBrush, QColor
 from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView,
                                  QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..core import rules, schema, season
+from ..core import rules, schema
+from ..core.season import plan as season
 from ..core.store import open_task, task_files_folder
 from . import background
 from .messages import error_text, sheets_destination

@@ -8,8 +8,9 @@ from qgis.PyQt.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayou
                                  QLabel, QProgressBar, QPushButton, QTabWidget, QTableWidget,
                                  QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..core import importing, schema
-from ..core.overlay_run import detached_inputs, run_overlay
+from ..core.intake import importing
+from ..core import schema
+from ..core.overlay.run import detached_inputs, run_overlay
 from ..core.store import is_postgis, open_task, task_exists
 from . import background, styles
 from .icons import icon

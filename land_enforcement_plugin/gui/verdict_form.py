@@ -6,7 +6,8 @@ from qgis.PyQt.QtCore import Qt, QDate
 from qgis.PyQt.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
                                  QListWidget, QPlainTextEdit, QVBoxLayout)
 
-from ..core import schema, verification
+from ..core import schema
+from ..core.review import verification
 from .messages import ask_user_name, ui_is_chinese
 
 # 发现日期 is known only for leads the township's own work found (yiyuan_2019 三(六)): empty by default.

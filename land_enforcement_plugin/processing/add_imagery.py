@@ -5,7 +5,7 @@ from qgis.core import (QgsProcessingException, QgsProcessingOutputNumber, QgsPro
                        QgsProcessingParameterEnum, QgsProcessingParameterFile, QgsProcessingParameterString)
 
 from .base import LandEnforcementAlgorithm, task_database_parameter, tr
-from ..core import imagery
+from ..core.imagery import registry as imagery
 
 
 class AddImageryAlgorithm(LandEnforcementAlgorithm):

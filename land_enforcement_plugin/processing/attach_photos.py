@@ -3,7 +3,7 @@ from qgis.core import (QgsProcessingOutputNumber, QgsProcessingOutputString, Qgs
                        QgsProcessingParameterNumber)
 
 from .base import LandEnforcementAlgorithm, task_database_parameter, tr
-from ..core import photos
+from ..core.review import photos
 from ..core.store import open_task
 
 

@@ -7,7 +7,8 @@ from qgis.core import (QgsProcessingOutputFile, QgsProcessingOutputNumber, QgsPr
                        QgsProcessingParameterFolderDestination, QgsProcessingParameterString)
 
 from .base import LandEnforcementAlgorithm, task_database_parameter, tr
-from ..core import cases, schema
+from ..core.review import cases
+from ..core import schema
 from ..core.errors import LandEnforcementError
 
 

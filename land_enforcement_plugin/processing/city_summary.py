@@ -4,7 +4,7 @@ from qgis.core import (Qgis, QgsProcessingException, QgsProcessingOutputNumber, 
                        QgsProcessingParameterString)
 
 from .base import LandEnforcementAlgorithm, tr
-from ..core import city
+from ..core.reports import city
 
 
 class CitySummaryAlgorithm(LandEnforcementAlgorithm):

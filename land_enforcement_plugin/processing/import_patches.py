@@ -4,7 +4,7 @@ from qgis.core import (QgsProcessingOutputNumber, QgsProcessingOutputString,
                        QgsProcessingParameterFile, QgsProcessingParameterString)
 
 from .base import LandEnforcementAlgorithm, task_database_parameter, tr
-from ..core import importing
+from ..core.intake import importing
 
 _ENCODINGS = [importing.ENCODING_AUTO, importing.UTF8, importing.GBK]
 _BATCH_MODES = [importing.BATCH_PER_PC, importing.BATCH_ALL]

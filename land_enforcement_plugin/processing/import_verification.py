@@ -3,7 +3,7 @@ from qgis.core import (QgsProcessingOutputNumber,
                        QgsProcessingOutputString, QgsProcessingParameterBoolean, QgsProcessingParameterFile)
 
 from .base import LandEnforcementAlgorithm, task_database_parameter, tr
-from ..core import verification
+from ..core.review import verification
 
 
 

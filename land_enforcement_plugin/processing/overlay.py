@@ -6,9 +6,9 @@ from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingOutpu
 from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core import schema
 from ..core.ellipsoid import AreaMode
-from ..core.office_comparison import DEFAULT_APPROVED_SHARE
-from ..core.office_comparison import OverlayInputs
-from ..core.overlay_run import detached_inputs, run_overlay
+from ..core.overlay.engine_local import DEFAULT_APPROVED_SHARE
+from ..core.overlay.engine_local import OverlayInputs
+from ..core.overlay.run import detached_inputs, run_overlay
 
 _MODES = [AreaMode.ELLIPSOIDAL, AreaMode.PLANAR]
 

@@ -5,7 +5,9 @@ from qgis.core import (QgsProcessing, QgsProcessingOutputNumber, QgsProcessingOu
                        QgsProcessingParameterNumber, QgsProcessingParameterString, QgsProcessingParameterVectorLayer)
 
 from .base import LandEnforcementAlgorithm, task_database_parameter, tr
-from ..core import conformity, review_states, schema, spot_check
+from ..core.overlay import conformity
+from ..core.review import states as review_states, spot_check
+from ..core import schema
 from ..core.ellipsoid import AreaMode
 from ..core.store import open_task
 

@@ -4,7 +4,7 @@ from qgis.core import (QgsProcessingOutputNumber, QgsProcessingParameterBoolean,
                        QgsProcessingParameterFolderDestination, QgsProcessingParameterString)
 
 from .base import LandEnforcementAlgorithm, task_database_parameter, tr
-from ..core import season
+from ..core.season import plan as season
 from ..core.store import open_task
 
 

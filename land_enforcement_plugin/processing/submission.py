@@ -5,7 +5,8 @@ from qgis.core import (QgsProcessingException, QgsProcessingOutputFile, QgsProce
                        QgsProcessingParameterString)
 
 from .base import LandEnforcementAlgorithm, task_database_parameter, tr
-from ..core import schema, submission
+from ..core import schema
+from ..core.reports import package as submission
 
 
 class ExportPackageAlgorithm(LandEnforcementAlgorithm):

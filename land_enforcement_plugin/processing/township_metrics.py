@@ -3,7 +3,8 @@ from qgis.core import (QgsProcessingOutputNumber, QgsProcessingOutputString, Qgs
                        QgsProcessingParameterFileDestination, QgsProcessingParameterString)
 
 from .base import LandEnforcementAlgorithm, task_database_parameter, tr
-from ..core import metrics, rules, schema
+from ..core.season import metrics
+from ..core import rules, schema
 from ..core.errors import LandEnforcementError
 from ..core.store import open_task
 

@@ -32,11 +32,11 @@ import configparser
 import os
 import re
 
-from . import schema
-from .errors import LandEnforcementError
-from .office_comparison import (COLLAPSED, DLBM_FIELDS, TOWNSHIP_CODE_FIELDS, RedLineRepair, find_field,
-                                input_layers, label_fields, patch_overlay)
-from .ellipsoid import AreaMode
+from .. import schema
+from ..errors import LandEnforcementError
+from .engine_local import (COLLAPSED, DLBM_FIELDS, TOWNSHIP_CODE_FIELDS, RedLineRepair, find_field, input_layers,
+        label_fields, patch_overlay)
+from ..ellipsoid import AreaMode
 
 ENGINE_LOCAL = "local"
 ENGINE_POSTGIS = "postgis"
@@ -108,7 +108,7 @@ def same_database(task_uri, layer_uri):
 def _task_uri(store):
     from qgis.core import QgsDataSourceUri
 
-    from .postgis_store import _qgis_connection_uri
+    from ..store.postgis import _qgis_connection_uri
 
     if store.connection.startswith("service="):
         return QgsDataSourceUri(store.connection)
@@ -173,7 +173,7 @@ def _source(store, task_uri, role, layer):
 def database_sources(store, inputs):
     """([_Source], None) when the overlay can run inside the database: the task is in PostGIS and
     every red-line layer is a PostGIS layer of the same database; else (None, (zh, en) reason)."""
-    from .postgis_store import PostgisTaskStore
+    from ..store.postgis import PostgisTaskStore
 
     if not isinstance(store, PostgisTaskStore):
         return None, ("任务库不是 PostGIS", "the task is not in PostGIS")

@@ -15,9 +15,9 @@ A GeoPackage task has one desk that plays both parts.
 """
 from dataclasses import dataclass
 
-from . import schema
-from .errors import LandEnforcementError
-from .store import now_iso
+from .. import schema
+from ..errors import LandEnforcementError
+from ..store import now_iso
 
 State = schema.ReviewState
 COUNTY = "county"
@@ -49,7 +49,7 @@ def login_role(store):
     owner counts as county, as the database's lep_is_county says); COUNTY for a GeoPackage task."""
     if store.provider != "postgres":
         return COUNTY
-    from .postgis_store import REVIEWER_ROLE, TOWNSHIP_ROLE
+    from ..store.postgis import REVIEWER_ROLE, TOWNSHIP_ROLE
 
     if store._call("lep_is_county()"):
         return COUNTY

@@ -37,9 +37,9 @@ import re
 
 from osgeo import gdal
 
-from . import schema
-from .errors import LandEnforcementError
-from .store import POSTGIS_PREFIX, OgrTaskStore, _sql_value, new_task_meta
+from .. import schema
+from ..errors import LandEnforcementError
+from . import POSTGIS_PREFIX, OgrTaskStore, _sql_value, new_task_meta
 
 COUNTY_ROLE = "lep_county"
 TOWNSHIP_ROLE = "lep_township"
@@ -867,9 +867,10 @@ def upload_task(gpkg_path, location, feedback=None):
 
     from osgeo import ogr
 
-    from . import cases, imagery
-    from .photos import photo_folder, photo_path
-    from .store import GeoPackageTaskStore
+    from ..review import cases
+    from ..imagery import registry as imagery
+    from ..review.photos import photo_folder, photo_path
+    from . import GeoPackageTaskStore
 
     source = GeoPackageTaskStore.open(gpkg_path)
     try:

@@ -27,12 +27,14 @@ from dataclasses import dataclass, field
 from osgeo import gdal, ogr, osr
 from qgis.core import Qgis, QgsFeedback
 
-from . import cases, metrics, schema, workbook
-from .errors import LandEnforcementError
-from .photos import PHOTO_SUFFIXES, fetch_missing, image_problem, photo_path, safe_name
-from .reproducible import file_sha256, parse_stamp, stamp_dbf, write_zip
-from .store import now_iso, open_task, task_files_folder
-from .verification import missing_required, township_of
+from ..review import cases
+from ..season import metrics
+from .. import schema, workbook
+from ..errors import LandEnforcementError
+from ..review.photos import PHOTO_SUFFIXES, fetch_missing, image_problem, photo_path, safe_name
+from ..reproducible import file_sha256, parse_stamp, stamp_dbf, write_zip
+from ..store import now_iso, open_task, task_files_folder
+from ..review.verification import missing_required, township_of
 
 BLOCKING = "blocking"
 WARNING = "warning"
@@ -466,7 +468,7 @@ def _manifest(task, options, root, files, findings, evidence_count):
 
 
 def _plugin_version():
-    from ..dependencies import plugin_version
+    from ...dependencies import plugin_version
 
     return plugin_version()
 

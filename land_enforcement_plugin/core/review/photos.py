@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsCoordinateTransformContext,
                        QgsCsException, QgsGeometry, QgsPointXY)
 
-from . import schema
-from .dates import parse_image_date, period_or_none
-from .errors import LandEnforcementError
-from .reproducible import file_sha256
-from .store import open_task, task_files_folder, task_name
+from .. import schema
+from ..dates import parse_image_date, period_or_none
+from ..errors import LandEnforcementError
+from ..reproducible import file_sha256
+from ..store import open_task, task_files_folder, task_name
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".tif", ".tiff")
 _HEIC_SUFFIXES = (".heic", ".heif")

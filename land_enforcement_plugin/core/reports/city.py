@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 
 from osgeo import ogr, osr
 
-from . import metrics, schema, workbook
-from .errors import LandEnforcementError
-from .submission import DRAFT_MARK, verify_package
-from .verification import township_of
+from ..season import metrics
+from .. import schema, workbook
+from ..errors import LandEnforcementError
+from .package import DRAFT_MARK, verify_package
+from ..review.verification import township_of
 
 CITY_ROW_NAME = "全市"
 COUNTY_LEVEL, TOWNSHIP_LEVEL, CITY_LEVEL = "county", "township", "city"
@@ -530,7 +531,7 @@ _CITY_MARK = "city_meta"  # the table that makes a schema a city schema (and so 
 def _database(connection, city_schema):
     from osgeo import gdal
 
-    from .postgis_store import conninfo
+    from ..store.postgis import conninfo
 
     try:
         # OGR lists only the city schema's tables: listing every county's after each statement is slow.
@@ -564,7 +565,7 @@ def _srid(crs):
 
 def _county_tasks(ds, connection, schemas):
     """(schema, meta) of the given task schemas, or of every task schema of the database."""
-    from .postgis_store import PostgisTaskStore, list_tasks, location_for
+    from ..store.postgis import PostgisTaskStore, list_tasks, location_for
 
     schemas = schemas or [name for name, _, _ in list_tasks(connection)]
     tasks = []
@@ -643,7 +644,7 @@ def summarise_postgis(city_location, schemas=None, thresholds=None, city_name=CI
     patches and the overlay's township parts (partitioned by county task) and finds the conflicts;
     the figures come from metrics.compute_metrics over the merged rows (the county's exact township
     split here). Returns the CitySummary (no patches in memory)."""
-    from .postgis_store import parse_location
+    from ..store.postgis import parse_location
 
     thresholds = thresholds or schema.Thresholds()
     connection, city_schema = parse_location(city_location)

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from qgis.core import (NULL, QgsCoordinateTransform, QgsCoordinateTransformContext, QgsExpression,
                        QgsFeatureRequest, QgsGeometry, QgsMultiPolygon, QgsRectangle, QgsSpatialIndex, QgsWkbTypes)
 
-from . import schema
-from .ellipsoid import AreaCalculator, AreaMode
-from .errors import LandEnforcementError
-from .vector_input import layer_signature
+from .. import schema
+from ..ellipsoid import AreaCalculator, AreaMode
+from ..errors import LandEnforcementError
+from ..vector_input import layer_signature
 
 # Field spellings of the source layers (mapped, never one hard-coded spelling).
 TOWNSHIP_CODE_FIELDS = ("XZQDM", "行政区代码", "XZDM", "QHDM")

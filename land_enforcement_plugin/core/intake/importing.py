@@ -19,14 +19,13 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform,
                        QgsCoordinateTransformContext, QgsGeometry, QgsProviderRegistry, QgsSettings,
                        QgsWkbTypes)
 
-from . import schema
-from .dates import parse_image_date
-from .ellipsoid import AreaCalculator
-from .errors import LandEnforcementError
-from .season import link_repeats
-from .store import (ImportIssue, PatchRecord, SourceFile, create_task, is_postgis, open_task,
-                    task_exists)
-from .vector_input import GBK, UTF8, detect_shapefile_encoding  # noqa: F401  (GBK: importing.GBK)
+from .. import schema
+from ..dates import parse_image_date
+from ..ellipsoid import AreaCalculator
+from ..errors import LandEnforcementError
+from ..season.plan import link_repeats
+from ..store import ImportIssue, PatchRecord, SourceFile, create_task, is_postgis, open_task, task_exists
+from ..vector_input import GBK, UTF8, detect_shapefile_encoding  # noqa: F401  (GBK: importing.GBK)
 
 gdal.UseExceptions()
 
@@ -224,7 +223,7 @@ def suggested_working_crs(info):
 _PROFILE_KEY = "land_enforcement/field_mapping_profiles"
 
 
-_DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+_DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "data")
 
 
 @functools.lru_cache(maxsize=1)

@@ -16,12 +16,12 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from . import schema
-from .dates import parse_date
-from .errors import Bilingual, LandEnforcementError
+from .. import schema
+from ..dates import parse_date
+from ..errors import Bilingual, LandEnforcementError
 from .photos import safe_name
-from .store import VerificationConflict, open_task
-from .workbook import TEXT_FORMAT, put, read_csv
+from ..store import VerificationConflict, open_task
+from ..workbook import TEXT_FORMAT, put, read_csv
 
 _SEPARATORS = re.compile(r"[、，,；;/]+")
 
@@ -614,7 +614,7 @@ def export_templates(task_path, out_dir, township=None, groups=None, chips=False
     images (about 0.1 s a patch), in two columns the import ignores. Each row also shows the
     patch's 处理状态 and, when the county returned it, the reason (read-only: not imported).
     Returns the written paths."""
-    from . import review_states
+    from . import states as review_states
 
     store = open_task(task_path)
     try:
@@ -652,7 +652,7 @@ def export_templates(task_path, out_dir, township=None, groups=None, chips=False
 def _chip_renderer(task_path, chip_dir):
     """jcbh -> the image files of the patch's before and after chips, rendered into chip_dir (they
     must stay there until the sheet is saved); the task's imagery is read once, not once a patch."""
-    from .imagery import entries, export_chips
+    from ..imagery.registry import entries, export_chips
 
     registered = entries(task_path)
     return lambda jcbh: export_chips(task_path, jcbh, chip_dir, size_px=SHEET_CHIP_PIXELS, dates_only=True,

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from osgeo import ogr, osr
 from qgis.core import NULL, QgsEditorWidgetSetup, QgsProject, QgsVectorLayer
 
-from . import schema, verification
-from .errors import Bilingual, LandEnforcementError
+from .. import schema
+from . import verification
+from ..errors import Bilingual, LandEnforcementError
 from .photos import attach_photos
-from .store import now_iso, open_task
+from ..store import now_iso, open_task
 
 LAYER = "patches"
 PHOTO_FIELD = "photo"

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from qgis.core import QgsGeometry, QgsSpatialIndex
 
-from . import rules, schema
-from .errors import LandEnforcementError
-from .store import open_task
-from .verification import township_of
+from .. import rules, schema
+from ..errors import LandEnforcementError
+from ..store import open_task
+from ..review.verification import township_of
 
 _V = schema.Verdict
 _RECT_DONE = schema.RectificationStatus.DONE.value
@@ -256,7 +256,7 @@ def progress(task_path, batch=None, today=None):
 def write_progress_report(task_path, path, batch=None, today=None):
     """One-page progress report (.xlsx) for the weekly meeting: milestones with days left, then
     the table per township and person, overdue counts highlighted."""
-    from . import workbook
+    from .. import workbook
 
     today = today or datetime.date.today()
     store = open_task(task_path)
@@ -297,8 +297,8 @@ def export_assignee_lists(task_path, out_dir, batch=None, chips=False, feedback=
     """For every township and person, in one go: the verification sheet (.xlsx, with the before and
     after image chips of each patch when `chips`) and the QField project of their own patches.
     Returns the written paths."""
-    from .fieldwork import export_field_projects
-    from .verification import export_templates
+    from ..review.fieldwork import export_field_projects
+    from ..review.verification import export_templates
 
     groups = assignee_groups(task_path, batch)
     if not groups:
@@ -316,7 +316,7 @@ _ROSTER_HEADERS = {"姓名": "name", "name": "name", "角色": "role", "role": "
 def read_roster(path):
     """People from a sheet (.xlsx or .csv) with the headers 姓名, 角色, 乡镇代码, 村, 电话, 默认."""
     if path.lower().endswith(".csv"):
-        from .workbook import read_csv
+        from ..workbook import read_csv
 
         rows = read_csv(path)  # UTF-8, or GBK as Excel saves it on Chinese Windows
     else:

@@ -15,13 +15,13 @@ from dataclasses import asdict, dataclass, field, replace
 
 from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry
 
-from . import schema
-from .office_comparison import (compute_overlay, input_layers, layers_fingerprint, main_township,
-                                patch_fingerprint, reasons_json)
-from .postgis_overlay import ENGINE_LOCAL, ENGINE_POSTGIS, database_sources, overlay_in_database
-from .postgis_store import _first_line
-from .store import now_iso, open_task
-from .vector_input import encoding_decision, reading_copy, shapefile_path
+from .. import schema
+from .engine_local import (compute_overlay, input_layers, layers_fingerprint, main_township, patch_fingerprint,
+        reasons_json)
+from .engine_sql import ENGINE_LOCAL, ENGINE_POSTGIS, database_sources, overlay_in_database
+from ..store.postgis import _first_line
+from ..store import now_iso, open_task
+from ..vector_input import encoding_decision, reading_copy, shapefile_path
 
 
 @dataclass

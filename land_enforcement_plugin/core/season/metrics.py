@@ -12,10 +12,10 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from . import rules, schema, workbook
-from .dates import parse_date, period_or_none
-from .errors import LandEnforcementError
-from .office_comparison import main_township
+from .. import rules, schema, workbook
+from ..dates import parse_date, period_or_none
+from ..errors import LandEnforcementError
+from ..overlay.engine_local import main_township
 
 _V = schema.Verdict
 _DONE = schema.RectificationStatus.DONE.value
@@ -402,7 +402,7 @@ def patch_facts(store):
 
 def year_batches(batches, year):
     """The batches of a year's enforcement: its annual batch and its quarterly ones."""
-    from .season import batch_kind
+    from .plan import batch_kind
 
     chosen = []
     for batch in batches:

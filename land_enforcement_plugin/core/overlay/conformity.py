@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 
 from qgis.core import QgsCoordinateTransform, QgsFeatureRequest, QgsGeometry, QgsProject, QgsSpatialIndex
 
-from . import schema
-from .ellipsoid import AreaCalculator, AreaMode
-from .errors import LandEnforcementError
-from .overlay_run import task_patches
-from .store import now_iso, open_task
-from .vector_input import read_text_fields, reading_copy
+from .. import schema
+from ..ellipsoid import AreaCalculator, AreaMode
+from ..errors import LandEnforcementError
+from .run import task_patches
+from ..store import now_iso, open_task
+from ..vector_input import read_text_fields, reading_copy
 
 Zone = schema.PlanningZone
 Conformity = schema.Conformity

@@ -9,7 +9,7 @@ and the patch outline. Deterministic like the rest of the sheet (no times, no ra
 from qgis.core import QgsLayoutItemMap, QgsLayoutItemPage
 from qgis.PyQt.QtCore import QRectF, Qt
 
-from . import imagery
+from ..imagery import registry as imagery
 from .evidence import MAP_MARGIN, PAGE_LEFT, PAGE_WIDTH, TITLE, _round_scale, scale_bar
 
 CHIP_TOP, CHIP_WIDTH, CHIP_HEIGHT, CHIP_GAP = 44.0, 91.0, 115.0, 4.0

@@ -12,13 +12,13 @@ import datetime
 import os
 import shutil
 
-from . import schema
-from .errors import LandEnforcementError
+from .. import schema
+from ..errors import LandEnforcementError
 from .photos import PHOTO_SUFFIXES, fetch_kept_files, image_problem, kept_file_path, safe_name
-from .reproducible import file_sha256
-from .store import open_task, task_files_folder, task_name
+from ..reproducible import file_sha256
+from ..store import open_task, task_files_folder, task_name
 from .verification import _read_tables, clean_text, header_key, parse_value, township_of
-from .workbook import MU_FORMAT, PERCENT_FORMAT, add_table, new_workbook, save
+from ..workbook import MU_FORMAT, PERCENT_FORMAT, add_table, new_workbook, save
 
 _K = schema.ActKind
 CASE_SHEET_TITLE = "案件办理"
@@ -217,7 +217,7 @@ def open_case(task_path, jcbhs, facts):
 def _check_county(store):
     """Cases are written by the county (bureau mode: a county login or the task's owner); a township
     sends its acts on the case sheet. Refused with a message, not the database's error."""
-    from .review_states import COUNTY, login_role
+    from .states import COUNTY, login_role
 
     if login_role(store) != COUNTY:
         raise LandEnforcementError(

@@ -26,11 +26,11 @@ from qgis.core import (NULL, Qgis, QgsFillSymbol, QgsLayoutExporter, QgsLayoutFr
 from qgis.PyQt.QtCore import QDateTime, QRectF, QSize, Qt
 from qgis.PyQt.QtGui import QColor, QFont, QImageReader
 
-from . import schema
-from .errors import LandEnforcementError
-from .office_comparison import DLBM_FIELDS, find_field
-from .photos import fetch_missing, photo_path, safe_name
-from .store import open_task
+from .. import schema
+from ..errors import LandEnforcementError
+from ..overlay.engine_local import DLBM_FIELDS, find_field
+from ..review.photos import fetch_missing, photo_path, safe_name
+from ..store import open_task
 
 FONT_FAMILY = "Noto Sans CJK SC"
 TITLE = "卫片执法举证材料"
@@ -106,11 +106,11 @@ def _task_facts(task_path, jcbhs):
         fetch_missing(task_path, store, [row for rows in recorded.values() for row in rows])
         photos = {j: sorted((dict(row, path=photo_path(task_path, row["file"])) for row in recorded[j]),
                             key=lambda row: (row["taken_at"] or "", row["file"])) for j in jcbhs}
-        from .imagery import load as load_imagery, resolved
+        from ..imagery.registry import load as load_imagery, resolved
 
         registry = [resolved(task_path, entry) for entry in load_imagery(store)]
-        from .conformity import stored_conformity
-        from .review_states import states as review_states
+        from ..overlay.conformity import stored_conformity
+        from ..review.states import states as review_states
 
         return {"patches": store.uri(schema.PATCHES_LAYER),
                 "patches_provider": store.provider,
@@ -128,7 +128,7 @@ def _case_facts(store, jcbhs):
     Hook for the case record (core/cases.py, built in parallel): its `evidence_facts(store, jcbhs)`
     gives these lines; without that module a sheet shows none."""
     try:
-        from . import cases
+        from ..review import cases
     except ImportError:
         return {}
     facts = getattr(cases, "evidence_facts", None)
@@ -233,8 +233,8 @@ def _add_layers(project, patches_uri, patches_provider, redlines, imagery):
 def _approval_legend_name(layer):
     """What the legend calls an approvals layer: the kinds its features name (农转用、设施农用地备案),
     read in the layer's decided encoding, else 批准用地 — never its file or table name (pzyd)."""
-    from .office_comparison import APPROVAL_KIND_FIELDS
-    from .vector_input import reading_copy
+    from ..overlay.engine_local import APPROVAL_KIND_FIELDS
+    from ..vector_input import reading_copy
 
     kind = find_field(layer, APPROVAL_KIND_FIELDS) if layer.isValid() else None
     if kind is None:

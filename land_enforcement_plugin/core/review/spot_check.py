@@ -28,11 +28,11 @@ import random
 import statistics
 from dataclasses import dataclass, field
 
-from . import schema
-from .dates import period_or_none
-from .errors import LandEnforcementError
-from .review_states import COUNTY, login_role
-from .store import _sql_quote, now_iso
+from .. import schema
+from ..dates import period_or_none
+from ..errors import LandEnforcementError
+from .states import COUNTY, login_role
+from ..store import _sql_quote, now_iso
 
 DEFAULT_CONFIDENCE = 0.95
 DEFAULT_MARGIN = 0.05

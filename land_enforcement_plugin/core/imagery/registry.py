@@ -31,11 +31,11 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsDataSourceUri, QgsFeatur
 from qgis.PyQt.QtCore import QPointF, QRectF, QSize, Qt
 from qgis.PyQt.QtGui import QColor, QFont, QImage, QPainter, QPen
 
-from . import schema
-from .errors import LandEnforcementError
-from .photos import safe_name
-from .store import _sql_quote, open_task, task_files_folder, task_name
-from .dates import parse_image_date, period, period_or_none
+from .. import schema
+from ..errors import LandEnforcementError
+from ..review.photos import safe_name
+from ..store import _sql_quote, open_task, task_files_folder, task_name
+from ..dates import parse_image_date, period, period_or_none
 
 META_KEY = "imagery"
 ROLES = ("before", "after", "any")
@@ -729,7 +729,7 @@ def redline_layers(redlines):
         uris = redlines.get(role) or []
         for uri in ([uris] if isinstance(uris, str) else uris):
             if role == "cultivated":
-                from .evidence import _cultivated_uri
+                from ..reports.evidence import _cultivated_uri
 
                 uri = _cultivated_uri(uri)
             layer = QgsVectorLayer(uri, role, "ogr")

@@ -21,8 +21,8 @@ from datetime import datetime, timezone
 
 from osgeo import gdal, ogr, osr
 
-from . import schema
-from .errors import LandEnforcementError
+from .. import schema
+from ..errors import LandEnforcementError
 
 gdal.UseExceptions()
 ogr.UseExceptions()
@@ -1281,7 +1281,7 @@ def is_postgis(location):
 def open_task(location):
     """The task at `location`: a GeoPackage path, or pg:<connection>/<schema> for PostGIS."""
     if is_postgis(location):
-        from .postgis_store import PostgisTaskStore
+        from .postgis import PostgisTaskStore
 
         return PostgisTaskStore.open(location)
     return GeoPackageTaskStore.open(location)
@@ -1290,7 +1290,7 @@ def open_task(location):
 def task_files_folder(location):
     """The folder holding a task's files (photo copies, default package): beside a GeoPackage."""
     if is_postgis(location):
-        from .postgis_store import task_files_folder as postgis_folder
+        from .postgis import task_files_folder as postgis_folder
 
         return postgis_folder(location)
     return os.path.dirname(os.path.abspath(location))
@@ -1304,7 +1304,7 @@ def task_name(location):
 
 def task_exists(location):
     if is_postgis(location):
-        from .postgis_store import PostgisTaskStore
+        from .postgis import PostgisTaskStore
 
         return PostgisTaskStore.exists(location)
     return os.path.exists(location)
@@ -1312,7 +1312,7 @@ def task_exists(location):
 
 def create_task(location, working_crs, county_code="", county_name="", batch=""):
     if is_postgis(location):
-        from .postgis_store import PostgisTaskStore
+        from .postgis import PostgisTaskStore
 
         return PostgisTaskStore.create(location, working_crs, county_code, county_name, batch)
     return GeoPackageTaskStore.create(location, working_crs, county_code, county_name, batch)
