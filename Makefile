@@ -8,7 +8,7 @@ DEMO_DIR ?= build/demo
 QGIS_PLUGINS_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default/python/plugins
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup test demo bench package install qgis compile clean translations desktop-check postgis-roles guide
+.PHONY: setup test test-fast demo bench package install qgis compile clean translations desktop-check postgis-roles guide
 
 setup:
 	bash scripts/setup.sh
@@ -19,6 +19,11 @@ compile: setup
 
 test: compile
 	$(PY) -m pytest -q tests
+
+# The quick inner loop: everything but QGIS desktop, PostgreSQL and qgis_process subprocesses (marked
+# `slow` by tests/conftest.py).
+test-fast: compile
+	$(PY) -m pytest -q -m "not slow" tests
 
 demo: compile
 	$(PY) scripts/demo.py --out $(DEMO_DIR)

@@ -22,6 +22,26 @@ MULTI = ("MULTIPOLYGON(((118.130 36.100,118.131 36.100,118.131 36.101,118.130 36
 DRIVERS = {".shp": "ESRI Shapefile", ".gpkg": "GPKG", ".geojson": "GeoJSON", ".gdb": "OpenFileGDB"}
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: needs real QGIS desktop, a PostgreSQL cluster or another process "
+                                       "(qgis_process, a second writer; left out by `make test-fast`)")
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the tests `make test-fast` leaves out: those in test_desktop.py (QGIS desktop under Xvfb),
+    those on the PostgreSQL cluster (as a fixture or a `postgis` parameter), and those that start
+    another process (qgis_process, a concurrent writer)."""
+    import inspect
+
+    for item in items:
+        function = getattr(item, "function", None)
+        source = inspect.getsource(function) if function is not None else ""
+        postgis = "postgis" in getattr(getattr(item, "callspec", None), "id", "")
+        if (item.module.__name__ == "test_desktop" or "pg_cluster" in item.fixturenames or postgis
+                or "subprocess" in source or "multiprocessing" in source):
+            item.add_marker(pytest.mark.slow)
+
+
 def write_patches(path, rows, fields=("JCBH", "XZQDM", "XZQMC", "TBMJ", "QSX", "HSX", "PC"),
                   epsg=4490, encoding="CP936", keep_cpg=False, geom_type=ogr.wkbUnknown):
     """Write rows (dicts with field values and 'wkt') as a delivered patch file."""

@@ -252,6 +252,7 @@ def _writer(task, seconds):
     return writer
 
 
+@pytest.mark.slow  # a second process holds the write lock for seconds
 def test_opening_a_task_while_another_process_writes_waits_its_turn(season, tmp_path):
     task = copy_task(season, str(tmp_path / "task"))
     writer = _writer(task, 8)  # longer than GDAL's own wait when opening (5 s)
@@ -269,6 +270,7 @@ def test_opening_a_task_while_another_process_writes_waits_its_turn(season, tmp_
     assert waited > 5
 
 
+@pytest.mark.slow  # a second process holds the write lock for seconds
 def test_a_task_still_busy_after_the_timeout_says_so(season, tmp_path, monkeypatch):
     task = copy_task(season, str(tmp_path / "task"))
     monkeypatch.setattr(GeoPackageTaskStore, "busy_timeout_s", 2)
