@@ -225,7 +225,8 @@ def test_a_photo_attachment_that_does_not_decode_is_refused(tmp_path):
 def test_the_package_carries_the_cases_their_statistics_and_attachments(tmp_path):
     import openpyxl
 
-    from land_enforcement_plugin.core.reports.package import PackageOptions, build_package, verify_package
+    from land_enforcement_plugin.core.reports.package import PackageOptions, build_package
+    from land_enforcement_plugin.core.reports.package_verify import verify_package
 
     task = hand_built_cases(tmp_path)
     result = build_package(task, str(tmp_path / "pkg.zip"), PackageOptions(draft=True, evidence=False))

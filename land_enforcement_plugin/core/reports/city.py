@@ -1,6 +1,6 @@
 """The city roll-up (市级汇总): a city bureau's check, merge and ranking of its counties' packages.
 
-Each county package is verified first (submission.verify_package); one that fails is listed with
+Each county package is verified first (package_verify.verify_package); one that fails is listed with
 its problems and left out. From the others, the patch layer of each package's GeoPackage is read
 back (the verdict and the overlay areas are columns of it) and the figures are computed by the
 county metrics' own function (metrics.compute_metrics), so a county row here says what the
@@ -28,7 +28,8 @@ from osgeo import ogr, osr
 from ..season import metrics
 from .. import schema, workbook
 from ..errors import LandEnforcementError
-from .package import DRAFT_MARK, verify_package
+from .package import DRAFT_MARK
+from .package_verify import verify_package
 from ..review.verification import township_of
 
 CITY_ROW_NAME = "全市"
