@@ -189,6 +189,16 @@ WARNING_GENERAL_CULTIVATED_MU = 10.0  # yiyuan_2019
 
 CULTIVATED_DLBM = ("0101", "0102", "0103")
 
+# Field spellings of the red-line layers (compared case-insensitively, the first found wins): map
+# them, never one hard-coded spelling. A townships layer spells its code and name as a patch layer
+# spells its XZQDM / XZQMC; a village layer its village names, or a village-level XZQMC.
+TOWNSHIP_CODE_FIELDS = XZQDM.synonyms
+TOWNSHIP_NAME_FIELDS = XZQMC.synonyms
+DLBM_FIELDS = ("DLBM", "地类编码")
+APPROVAL_NUMBER_FIELDS = ("PZWH", "批准文号", "WH", "文号", "BAH", "备案号")
+APPROVAL_KIND_FIELDS = ("PZLX", "批准类型", "LX")
+VILLAGE_NAME_FIELDS = ("CJMC", "村名称", "村名", "CMC", "ZLDWMC", "坐落单位名称", *TOWNSHIP_NAME_FIELDS)
+
 # Overlay results on each patch (m², full precision) and in the township split table.
 AREA_M2 = Field("area_m2", "图斑面积(椭球)", "Patch area", "real")
 CULTIVATED_M2 = Field("cultivated_m2", "占耕地面积", "Cultivated land", "real")

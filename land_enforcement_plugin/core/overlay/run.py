@@ -13,11 +13,11 @@ The run records which one ran.
 import json
 from dataclasses import asdict, dataclass, field, replace
 
-from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry
+from qgis.core import QgsCoordinateReferenceSystem, QgsDataSourceUri, QgsGeometry
 
 from .. import schema
-from .engine_local import (compute_overlay, input_layers, layers_fingerprint, main_township, patch_fingerprint,
-        reasons_json)
+from .engine_local import compute_overlay, input_layers, layers_fingerprint, main_township, patch_fingerprint
+from .prejudge import reasons_json
 from .engine_sql import ENGINE_LOCAL, ENGINE_POSTGIS, database_sources, overlay_in_database
 from ..store.postgis import _first_line
 from ..store import now_iso, open_task
@@ -98,8 +98,6 @@ def _layer_source(layer):
     """A layer's source as recorded in the run: a PostGIS layer's without any password."""
     if layer.providerType() != "postgres":
         return layer.source()
-    from qgis.core import QgsDataSourceUri
-
     uri = QgsDataSourceUri(layer.source())
     uri.setPassword("")
     return uri.uri(False)

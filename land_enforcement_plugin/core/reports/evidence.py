@@ -25,7 +25,7 @@ from .. import schema
 from ..errors import LandEnforcementError
 from ..imagery.registry import load as load_imagery, resolved
 from ..overlay.conformity import stored_conformity
-from ..overlay.engine_local import APPROVAL_KIND_FIELDS, DLBM_FIELDS, find_field
+from ..overlay.engine_local import find_field
 from ..review.photos import fetch_missing, photo_path, safe_name
 from ..review.states import states as review_states
 from ..store import open_task
@@ -164,7 +164,7 @@ def _cultivated_uri(uri):
     open breaks the layers opened after it ("unable to open database file", QGIS 3.40)."""
     provider = _provider(uri)
     probe = QgsVectorLayer(uri, "", provider)
-    dlbm = find_field(probe, DLBM_FIELDS)
+    dlbm = find_field(probe, schema.DLBM_FIELDS)
     del probe
     if dlbm is None:
         return uri
@@ -213,7 +213,7 @@ def _add_layers(project, patches_uri, patches_provider, redlines, imagery):
 def _approval_legend_name(layer):
     """What the legend calls an approvals layer: the kinds its features name (农转用、设施农用地备案),
     read in the layer's decided encoding, else 批准用地 — never its file or table name (pzyd)."""
-    kind = find_field(layer, APPROVAL_KIND_FIELDS) if layer.isValid() else None
+    kind = find_field(layer, schema.APPROVAL_KIND_FIELDS) if layer.isValid() else None
     if kind is None:
         return APPROVALS_LEGEND
     copy = reading_copy(layer)
