@@ -1,4 +1,4 @@
-"""Office comparison (内业比对): red lines over the patches, areas, township split, pre-judgement.
+"""Office comparison (内业比对): red lines over the patches, areas, township split (then prejudge.py).
 
 Each area is that of the patch's intersection with the *union* of a layer's polygons: overlapping
 source polygons never count twice. Red-line layers are read once, only where patches are: each

@@ -1,6 +1,6 @@
 """Office comparison inside PostGIS, for a PostGIS task whose red lines live in the same database.
 
-The local engine (office_comparison.compute_overlay) reads every red-line feature near a patch
+The local engine (engine_local.compute_overlay) reads every red-line feature near a patch
 into QGIS; here the database does the geometry instead, with its GiST indexes, and only numbers
 come back. The steps are those of the local engine, one SQL statement each, and the results the
 same to well under 0.01 m² a patch (the local engine unions the small parcels near a patch before
@@ -18,13 +18,13 @@ clipping them once; here each feature is clipped first):
 - areas: ellipsoidal = ST_Area(ST_Transform(g, 4490)::geography, true), the geodesic area on
   the CGCS2000 ellipsoid (GeographicLib); planar = ST_Area in the working CRS.
 
-What stays in Python is the local engine's own code (office_comparison.patch_overlay): the
+What stays in Python is the local engine's own code (engine_local.patch_overlay, prejudge.prejudge): the
 remainder outside every township going to the largest part, the sums and the pre-judgement.
 
 Everything runs in one transaction on the task's own connection, in work tables dropped before
 it ends: unlogged tables in the task's schema when the login may create tables there (PostgreSQL
 then spreads the heavy statements over parallel workers), else temporary tables. Nothing in the
-task or the red-line tables is written. overlay_run uses this engine only when the task is in
+task or the red-line tables is written. run.py uses this engine only when the task is in
 PostGIS and every red-line layer is a PostGIS layer of the same database (database_sources says
 why not otherwise), and falls back to the local engine when the database refuses.
 """
@@ -250,7 +250,7 @@ class _Sql:
 
 def _solid(expression):
     """The polygonal part of an overlay's result without its collapsed polygons, as the local
-    engine's office_comparison.polygonal (GEOS can leave them, and they mislead later overlays)."""
+    engine's engine_local.polygonal (GEOS can leave them, and they mislead later overlays)."""
     return (f"(SELECT ST_Multi(ST_Collect(d.geom)) FROM ST_Dump(ST_CollectionExtract({expression}, 3)) d "
             f"WHERE ST_Area(d.geom) > {COLLAPSED} * ST_Perimeter(d.geom) ^ 2)")
 

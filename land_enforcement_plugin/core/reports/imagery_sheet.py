@@ -1,6 +1,6 @@
 """The evidence sheet's second page: the patch on its before and after images (前后时相影像对比).
 
-Added by evidence._SheetLayout only when the task has imagery registered (core/imagery.py), so a
+Added by evidence._SheetLayout only when the task has imagery registered (core/imagery/registry.py), so a
 task without imagery prints exactly the one-page sheet it always did. A patch that no registered
 image matches gets no second page; one with a single side matched says what the other lacks.
 Both maps share one extent and one round scale; each has its image's name and date, a scale bar
