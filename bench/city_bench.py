@@ -125,7 +125,7 @@ def run_postgis(out):
     sys.path.insert(0, os.path.join(ROOT, "tests"))
     import pg_cluster
 
-    from land_enforcement_plugin.core.reports import city
+    from land_enforcement_plugin.core.reports import city_postgis
     from land_enforcement_plugin.core.store.postgis import upload_task
 
     cluster = pg_cluster.PrivateCluster(service=BENCH_SERVICE).start()
@@ -138,7 +138,7 @@ def run_postgis(out):
         cluster._psql(cluster.dbname, "VACUUM ANALYZE")
         upload_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        summary = city.summarise_postgis(f"pg:service={BENCH_SERVICE}/city")
+        summary = city_postgis.summarise_postgis(f"pg:service={BENCH_SERVICE}/city")
         return {"seconds": time.perf_counter() - started, "upload_seconds": upload_seconds,
                 "counties": len(summary.county_rows()), "patches": summary.city_row()["patch_count"],
                 "conflicts": len(summary.conflicts)}

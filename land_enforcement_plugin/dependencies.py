@@ -10,13 +10,13 @@ plugin can call it before anything else and show the message itself::
         iface.messageBar().pushMessage(title, dependencies.missing_summary(missing),
                                        dependencies.missing_message(missing), Qgis.Warning, 0)
 """
-import configparser
 import importlib.metadata
 import importlib.util
-import os
 import re
 import sys
 from dataclasses import dataclass
+
+from .core.metadata import metadata_value
 
 METADATA_KEY = "python_dependencies"
 
@@ -73,15 +73,6 @@ def normalise(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def metadata_path():
-    """metadata.txt of the installed plugin, or of the source tree (one folder up)."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    for candidate in (os.path.join(here, "metadata.txt"), os.path.join(os.path.dirname(here), "metadata.txt")):
-        if os.path.isfile(candidate):
-            return candidate
-    return None
-
-
 def split_requirements(text):
     """"a>=1,<2, b" -> ["a>=1,<2", "b"]: a piece starting with an operator continues the previous one."""
     requirements = []
@@ -96,24 +87,9 @@ def split_requirements(text):
     return requirements
 
 
-def _metadata_value(key, path=None):
-    path = path or metadata_path()
-    if not path or not os.path.isfile(path):
-        return ""
-    parser = configparser.ConfigParser(interpolation=None)
-    with open(path, encoding="utf-8") as handle:
-        parser.read_file(handle)
-    return parser.get("general", key, fallback="")
-
-
 def read_requirements(path=None):
     """The requirement strings listed in metadata.txt (empty when the file or the key is absent)."""
-    return split_requirements(_metadata_value(METADATA_KEY, path))
-
-
-def plugin_version():
-    """The plugin's version as metadata.txt declares it (recorded in what it exports)."""
-    return _metadata_value("version") or "unknown"
+    return split_requirements(metadata_value(METADATA_KEY, path))
 
 
 def parse_requirement(requirement):

@@ -180,14 +180,14 @@ class LandEnforcementPlugin:
 
     def _show_township(self, code):
         """From the metrics table: the township's patches in the list, the township on the map."""
-        from .core.overlay.engine_local import TOWNSHIP_CODE_FIELDS, find_field
+        from .core.overlay.engine_local import township_code_field
 
         self.review.township.setCurrentIndex(max(self.review.township.findData(code), 0))
         project = QgsProject.instance()
         layer = project.mapLayer(project.readEntry("land_enforcement", "overlay/townships", "")[0])
         if layer is None:
             return
-        code_field = find_field(layer, TOWNSHIP_CODE_FIELDS)  # as the overlay found it (XZQDM, XZDM, …)
+        code_field = township_code_field(layer)  # as the overlay found it (XZQDM, XZDM, …)
         if code_field is None:
             return
         layer.selectByExpression(f"\"{code_field}\" = '{code}'")

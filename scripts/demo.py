@@ -147,14 +147,14 @@ def run_case(profile, out, task_path, patches):
     the statistics printed. Returns the case workbook."""
     import datetime
 
-    from land_enforcement_plugin.core import schema
+    from land_enforcement_plugin.core import schema, schema_cases
 
     jcbh, township, area_m2, cultivated_m2, verify_date, lead = case_patch(task_path, patches)
     case = run_algorithm(profile, "landenforcement:caseopen", DATABASE=task_path, PATCHES=jcbh,
                          SUBJECT_NAME=f"{township}某建材公司", SUBJECT_TYPE=schema.SubjectType.values().index("单位"),
                          SUBJECT_ID="91370323MA3C00000X", PROJECT="建材堆场", ACTUAL_USE="堆放建材")["CASE"]
     found = datetime.date.fromisoformat(verify_date)
-    kinds = schema.ActKind.values()
+    kinds = schema_cases.ActKind.values()
     run_algorithm(profile, "landenforcement:caseact", DATABASE=task_path, CASE=case, ACT=kinds.index("发现"),
                   DATE=found.isoformat(), DETAILS=json.dumps({"发现渠道": lead if lead in schema.LeadSource.values()
                                                             else "卫片"}, ensure_ascii=False))

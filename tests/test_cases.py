@@ -7,7 +7,7 @@ import pytest
 from conftest import SQUARE, patch_row, shift, write_patches
 
 from land_enforcement_plugin.core.review import cases
-from land_enforcement_plugin.core import schema
+from land_enforcement_plugin.core import schema, schema_cases
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.store import open_task
@@ -225,7 +225,8 @@ def test_a_photo_attachment_that_does_not_decode_is_refused(tmp_path):
 def test_the_package_carries_the_cases_their_statistics_and_attachments(tmp_path):
     import openpyxl
 
-    from land_enforcement_plugin.core.reports.package import PackageOptions, build_package, verify_package
+    from land_enforcement_plugin.core.reports.package import PackageOptions, build_package
+    from land_enforcement_plugin.core.reports.package_verify import verify_package
 
     task = hand_built_cases(tmp_path)
     result = build_package(task, str(tmp_path / "pkg.zip"), PackageOptions(draft=True, evidence=False))
@@ -238,7 +239,7 @@ def test_the_package_carries_the_cases_their_statistics_and_attachments(tmp_path
     assert sorted(a.rsplit("_", 1)[1] for a in attached) == ["after.jpg", "决定书.pdf"]
     assert all(a.startswith("cases/AJ-0001/") for a in attached)
     book = openpyxl.load_workbook(tmp_path / "book.xlsx")
-    statistics = book[schema.CASE_STAT_TITLE[0]]
+    statistics = book[schema_cases.CASE_STAT_TITLE[0]]
     assert [c.value for c in statistics[4]][:3] == ["370323000000", "沂源县", 3]
     assert book[cases.CASE_SHEET_TITLE].max_row == 1 + 11 + 4 + 1
     assert verify_package(result.path).ok
@@ -252,9 +253,9 @@ def test_a_case_goes_from_clue_to_write_off_through_processing(provider, tmp_pat
     key = processing.run("landenforcement:caseopen", {
         "DATABASE": task, "PATCHES": "T1，T2", "SUBJECT_NAME": "某某建材公司", "SUBJECT_TYPE": 1,
         "SUBJECT_ID": "91370323MA3C000000"})["CASE"]
-    kinds = schema.ActKind.values()
+    kinds = schema_cases.ActKind.values()
     for kind, day, details, files in full_history(tmp_path):
-        typed = {schema.ACT_DETAIL_FIELDS[[s.name for s in schema.ACT_DETAIL_FIELDS].index(n)].zh: v
+        typed = {schema_cases.ACT_DETAIL_FIELDS[[s.name for s in schema_cases.ACT_DETAIL_FIELDS].index(n)].zh: v
                  for n, v in details.items()}
         result = processing.run("landenforcement:caseact", {
             "DATABASE": task, "CASE": "T2", "ACT": kinds.index(kind), "DATE": day,

@@ -12,7 +12,7 @@ from qgis.core import QgsApplication, QgsProcessingException, QgsProject, QgsTas
 
 from demodata.county import generate_county
 from demodata.season import redline_inputs
-from land_enforcement_plugin.core.reports import city, package as submission
+from land_enforcement_plugin.core.reports import city, city_postgis, package as submission
 from land_enforcement_plugin.core.season import metrics
 from land_enforcement_plugin.core.review import verification
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
@@ -311,7 +311,7 @@ def city_database(pg_cluster, city_packages):
 
     for code, task in city_packages["tasks"].items():
         upload_task(task, location_for(SERVICE, f"task_{code}"))
-    yield city.summarise_postgis(f"pg:{SERVICE}/city_1408", city_name="示范市")
+    yield city_postgis.summarise_postgis(f"pg:{SERVICE}/city_1408", city_name="示范市")
     # The cluster is the session's: later modules expect it without these schemas and bureau roles.
     admin = psycopg2.connect(pg_cluster.conninfo())
     admin.autocommit = True
@@ -347,7 +347,7 @@ def test_postgis_city_schema_has_each_county_figures_exactly_and_the_same_confli
 def test_postgis_city_schema_is_partitioned_by_county_and_replaced_on_a_second_run(city_database, pg_cluster):
     import psycopg2
 
-    city.summarise_postgis(f"pg:{SERVICE}/city_1408", ["task_140827", "task_140928"])
+    city_postgis.summarise_postgis(f"pg:{SERVICE}/city_1408", ["task_140827", "task_140928"])
     with psycopg2.connect(pg_cluster.conninfo()) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'city_1408.patches'::regclass "
                        "ORDER BY 1")
@@ -362,4 +362,4 @@ def test_postgis_city_summary_never_replaces_a_schema_that_is_not_a_city_summary
     from land_enforcement_plugin.core.errors import LandEnforcementError
 
     with pytest.raises(LandEnforcementError, match="不是市级汇总"):
-        city.summarise_postgis(f"pg:{SERVICE}/task_140827")
+        city_postgis.summarise_postgis(f"pg:{SERVICE}/task_140827")

@@ -6,13 +6,14 @@ from pathlib import Path
 import pytest
 
 from land_enforcement_plugin import dependencies
+from land_enforcement_plugin.core.metadata import metadata_path
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE = "lep-no-such-package-7f3c9d"  # cannot exist (never published)
 
 
 def test_metadata_lists_the_runtime_packages():
-    assert dependencies.metadata_path() == str(ROOT / "metadata.txt")
+    assert metadata_path() == str(ROOT / "metadata.txt")
     names = [dependencies.parse_requirement(r)[0] for r in dependencies.read_requirements()]
     assert names == ["openpyxl", "Pillow"]
 

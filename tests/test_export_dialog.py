@@ -10,6 +10,7 @@ from qgis.PyQt.QtWidgets import QMessageBox
 
 import land_enforcement_plugin
 from land_enforcement_plugin.core.reports import package as submission
+from land_enforcement_plugin.core.reports.package_verify import verify_package
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def test_replacing_a_package_needs_consent(plugin, monkeypatch, tmp_path):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     dialog.export()
     wait_for(lambda: dialog.runner.idle, timeout=60)
-    assert submission.verify_package(str(target)).ok
+    assert verify_package(str(target)).ok
 
 
 def test_saving_a_verdict_rechecks(plugin):

@@ -94,6 +94,25 @@ def test_townships_layer_with_an_xzdm_code_field(plugin, demo_task, tmp_path):
     assert layer.featureCount() == 6
 
 
+def test_townships_layer_without_a_code_field_is_named_in_a_message(plugin, demo_task, tmp_path):
+    """A townships layer with no code field in any spelling the overlay accepts: no map, and a message
+    naming the layer and the spellings looked for (not a traceback)."""
+    towns = QgsVectorLayer(f"{demo_task[1]['redlines']}|layername=townships", "townships", "ogr")
+    path = str(tmp_path / "towns_dm.gpkg")
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    options.driverName = "GPKG"
+    QgsVectorFileWriter.writeAsVectorFormatV3(towns, path, QgsProject.instance().transformContext(), options)
+    renamed = QgsVectorLayer(path, "乡镇", "ogr")
+    code = renamed.fields().indexOf(next(n for n in renamed.fields().names() if n.upper() == "XZQDM"))
+    assert renamed.dataProvider().renameAttributes({code: "DM"})
+    renamed = QgsVectorLayer(path, "乡镇", "ogr")
+    messages = []
+    plugin.metrics.message.connect(lambda text, level: messages.append((text, level)))
+    assert plugin.metrics.add_choropleth(renamed) is None
+    [(text, level)] = messages
+    assert level == 1 and "乡镇" in text and "XZQDM" in text and "XZDM" in text
+
+
 def test_thresholds_are_blank_before_a_task_is_open(plugin_iface):
     plugin = land_enforcement_plugin.classFactory(plugin_iface)
     plugin.initGui()

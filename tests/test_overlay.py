@@ -168,6 +168,21 @@ def test_missing_township_code_is_a_clear_error(hand_task):
         run_overlay(hand_task, inputs)
 
 
+def test_townships_coded_in_xzqhdm_are_split_as_with_xzqdm(hand_task):
+    """A townships layer spelling its code and name as patch layers may (XZQHDM / XZQHMC, schema's
+    spellings of XZQDM / XZQMC): the same township split as with XZQDM / XZQMC."""
+    inputs = hand_built_inputs()
+    inputs.townships = layer("乡镇界", 4548, [(rect(0, 0, 100, 100), {"XZQHDM": "370323101000", "XZQHMC": "甲镇"}),
+                                             (rect(100, 0, 200, 100), {"XZQHDM": "370323102000", "XZQHMC": "乙镇"}),
+                                             (rect(0, 100, 200, 200), {"XZQHDM": "370323103000", "XZQHMC": "丙镇"})],
+                             ("XZQHDM", "XZQHMC"))
+    run_overlay(hand_task, inputs)
+    parts = stored_parts(hand_task)["P1"]
+    assert {name: (part["xzqdm"], part["area_m2"]) for name, part in parts.items()} == {
+        "甲镇": ("370323101000", pytest.approx(2500)), "乙镇": ("370323102000", pytest.approx(2500)),
+        "丙镇": ("370323103000", pytest.approx(5000))}
+
+
 def test_demo_county_matches_native_intersection(qgis_processing, tmp_path):
     """Cultivated area per patch equals native:intersection + QgsDistanceArea within 0.01 m²."""
     import processing

@@ -14,6 +14,7 @@ import pytest
 from test_submission import copy_task
 
 from land_enforcement_plugin.core.reports import package as submission
+from land_enforcement_plugin.core.reports.package_verify import verify_package
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
@@ -26,7 +27,7 @@ def package(season, tmp_path_factory):
     folder = tmp_path_factory.mktemp("package")
     task = copy_task(season, str(folder / "task"))
     result = submission.build_package(task, str(folder / "p.zip"), submission.PackageOptions(draft=True, evidence=False))
-    assert submission.verify_package(result.path).ok
+    assert verify_package(result.path).ok
     return result.path
 
 
@@ -76,7 +77,7 @@ def _verify_algorithm(path):
 
 def test_package_without_its_dbf_is_a_message(package, tmp_path, qgis_processing):
     forged = _forge(package, tmp_path / "no_dbf.zip", lambda files: files.pop(_only(files, ".dbf")))
-    report = submission.verify_package(forged)
+    report = verify_package(forged)
     assert not report.ok
     assert [en for _, en in report.problems] == [
         "The Shapefile is incomplete (no .dbf); its patches cannot be read"]
@@ -91,7 +92,7 @@ def test_garbage_workbook_and_shapefile_with_matching_hashes_are_refused(package
         files[_only(files, ".dbf")] = b"not a dbf at all"
 
     forged = _forge(package, tmp_path / "garbage.zip", garbage)
-    problems = [en for _, en in submission.verify_package(forged).problems]
+    problems = [en for _, en in verify_package(forged).problems]
     xlsx, shp = _only(_members(forged), ".xlsx"), _only(_members(forged), ".shp")
     assert f"The file's content is not Excel (.xlsx) (its extension says so): {xlsx}" in problems
     assert f"The file's content is not Shapefile (its extension says so): {shp}" in problems
@@ -112,7 +113,7 @@ def test_a_member_damaged_in_transit_is_a_message(package, tmp_path):
         data[offset] ^= 0x5A
     damaged = tmp_path / "damaged.zip"
     damaged.write_bytes(bytes(data))
-    report = submission.verify_package(str(damaged))
+    report = verify_package(str(damaged))
     assert [en.startswith("File cannot be extracted (Error -3 while decompressing data") for _, en in report.problems] \
         == [True]
     assert photo.filename in report.problems[0][1]
@@ -129,7 +130,7 @@ def test_invalid_manifest_entries_are_messages(package, tmp_path):
     with zipfile.ZipFile(tmp_path / "entries2.zip", "w") as archive:
         for name, data in files.items():
             archive.writestr(name, data)
-    problems = [en for _, en in submission.verify_package(str(tmp_path / "entries2.zip")).problems]
+    problems = [en for _, en in verify_package(str(tmp_path / "entries2.zip")).problems]
     assert "Manifest entry 1 is invalid (path, sha256 and size needed)" in problems
     assert "Manifest entry 2 is invalid (path, sha256 and size needed)" in problems
 
@@ -145,7 +146,7 @@ def test_an_all_zero_photo_is_refused_and_hashed_without_reading_it_whole(packag
     photo = sorted(name for name in _members(forged) if "/photos/" in name)[0]
     tracemalloc.start()
     try:
-        report = submission.verify_package(forged)
+        report = verify_package(forged)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -165,7 +166,7 @@ def test_member_sizes_are_checked_against_the_manifest_before_extracting(package
     with zipfile.ZipFile(tmp_path / "sizes.zip", "w") as archive:
         for name, data in files.items():
             archive.writestr(name, data)
-    problems = [en for _, en in submission.verify_package(str(tmp_path / "sizes.zip")).problems]
+    problems = [en for _, en in verify_package(str(tmp_path / "sizes.zip")).problems]
     assert problems == [f"File size differs from the manifest ({real_size} bytes; the manifest says 1000): "
                         f"{photo['path']}"]
 
@@ -180,7 +181,7 @@ def test_members_that_are_not_what_their_extension_says_are_refused(package, tmp
         files[photo] = "现场照片".encode("utf-8") * 100
 
     forged = _forge(package, tmp_path / "disguised.zip", disguised)
-    problems = [en for _, en in submission.verify_package(forged).problems]
+    problems = [en for _, en in verify_package(forged).problems]
     root = _only(_members(forged), ".xlsx").split("/")[0]
     assert f"The file's content is not PDF (its extension says so): {root}/evidence/{root}_1.pdf" in problems
     assert not [p for p in problems if p.endswith("_2.pdf")]

@@ -14,6 +14,7 @@ from demodata.season import redline_inputs
 from land_enforcement_plugin.core.season import metrics
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.reports import package as submission
+from land_enforcement_plugin.core.reports.package_verify import verify_package
 from land_enforcement_plugin.core.review import verification
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
@@ -191,7 +192,7 @@ def test_a_client_killed_mid_transaction_leaves_nothing_half_written(bureau):
 def test_package_from_a_postgis_task(bureau, tmp_path):
     result = submission.build_package(bureau, str(tmp_path / "p.zip"), submission.PackageOptions(draft=True))
     counts = result.manifest["counts"]
-    assert counts["patches"] == 120 and counts["evidence_sheets"] > 10 and submission.verify_package(result.path).ok
+    assert counts["patches"] == 120 and counts["evidence_sheets"] > 10 and verify_package(result.path).ok
 
 
 def test_bad_locations_say_what_is_wrong(pg_cluster):

@@ -14,6 +14,7 @@ from land_enforcement_plugin.core.season import metrics
 from land_enforcement_plugin.core.review import photos
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.reports import package as submission
+from land_enforcement_plugin.core.reports.package_verify import verify_package
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
@@ -242,7 +243,7 @@ def test_zip_paths_come_from_sanitised_jcbh(tmp_path, season):
 
 def test_verify_accepts_an_intact_package_and_finds_tampering(complete_task, tmp_path):
     result = submission.build_package(complete_task, str(tmp_path / "p.zip"), submission.PackageOptions(**FAST))
-    report = submission.verify_package(result.path)
+    report = verify_package(result.path)
     assert report.ok and report.checked_files == len(result.manifest["files"])
     files = members(result.path)
     dbf = next(n for n in files if n.endswith(".dbf"))
@@ -251,7 +252,7 @@ def test_verify_accepts_an_intact_package_and_finds_tampering(complete_task, tmp
         for name, data in files.items():
             archive.writestr(name, data.replace("违法".encode("gbk"), "合法".encode("gbk"), 1) if name == dbf else data)
         archive.writestr(f"{result.manifest['root']}/extra.txt", b"added later")
-    report = submission.verify_package(str(tampered))
+    report = verify_package(str(tampered))
     assert not report.ok
     problems = [en for _, en in report.problems]
     assert f"File changed: {dbf}" in problems and any("not in the manifest" in p for p in problems)
@@ -268,7 +269,7 @@ def test_verify_rereads_the_shapefile_and_workbook(complete_task, tmp_path):
     with zipfile.ZipFile(forged, "w") as archive:
         for name, data in files.items():
             archive.writestr(name, json.dumps(manifest).encode() if name == manifest_name else data)
-    report = submission.verify_package(str(forged))
+    report = verify_package(str(forged))
     assert not report.ok and any("Shapefile has 120 patches" in en for _, en in report.problems)
 
 

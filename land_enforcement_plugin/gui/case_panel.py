@@ -11,7 +11,7 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDia
                                  QTableWidgetItem, QVBoxLayout)
 
 from ..core.review import cases
-from ..core import schema
+from ..core import schema, schema_cases
 from ..core.errors import LandEnforcementError
 from ..core.store import open_task
 from .messages import ask_user_name, error_text, ui_is_chinese
@@ -59,12 +59,12 @@ class CasePanel(QDialog):
         act_layout = QVBoxLayout(self.recording)
         head = QFormLayout()
         self.kind = QComboBox()
-        for kind in schema.ActKind:
+        for kind in schema_cases.ActKind:
             self.kind.addItem(kind.zh if self.zh else kind.en, kind.value)
         self.kind.currentIndexChanged.connect(self._show_details)
         self.date = QLineEdit(datetime.date.today().isoformat())
-        head.addRow(_label(schema.A_KIND, self.zh), self.kind)
-        head.addRow(_label(schema.A_DATE, self.zh), self.date)
+        head.addRow(_label(schema_cases.A_KIND, self.zh), self.kind)
+        head.addRow(_label(schema_cases.A_DATE, self.zh), self.date)
         act_layout.addLayout(head)
         self.details_form = QFormLayout()
         act_layout.addLayout(self.details_form)
@@ -129,11 +129,11 @@ class CasePanel(QDialog):
         while self.details_form.rowCount():
             self.details_form.removeRow(0)
         self.detail_widgets = {}
-        kind = schema.ActKind(self.kind.currentData())
-        for spec in schema.ACT_DETAILS[kind] + (schema.A_NOTE,):
+        kind = schema_cases.ActKind(self.kind.currentData())
+        for spec in schema_cases.ACT_DETAILS[kind] + (schema_cases.A_NOTE,):
             widget = self._widget(spec)
             self.detail_widgets[spec.name] = widget
-            required = spec in schema.ACT_REQUIRED[kind]
+            required = spec in schema_cases.ACT_REQUIRED[kind]
             self.details_form.addRow(_label(spec, self.zh) + (" *" if required else ""), widget)
 
     # -- data ------------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ class CasePanel(QDialog):
         files = self.attached = {}
         for row in view["attachments"]:
             files.setdefault(row["act_id"], []).append(row)
-        names = {spec.name: spec for spec in schema.ACT_DETAIL_FIELDS}
+        names = {spec.name: spec for spec in schema_cases.ACT_DETAIL_FIELDS}
         for act in view["acts"]:
             line = self.history.rowCount()
             self.history.insertRow(line)

@@ -12,6 +12,7 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialo
 
 from ..core import schema
 from ..core.reports import package as submission
+from ..core.reports.package_verify import verify_package
 from ..core.store import open_task
 from . import background
 from .messages import error_text, report_text, ui_is_chinese
@@ -224,7 +225,7 @@ class ExportPackageDialog(QDialog):
     def verify(self, path):
         self.status.setText(self.tr("Verifying {path}…").format(path=path))
         self.runner.start(self.tr("Verifying the submission package"),
-                          lambda feedback: submission.verify_package(path, feedback), self._verified)
+                          lambda feedback: verify_package(path, feedback), self._verified)
 
     def _verified(self, report, error):
         if error is not None:

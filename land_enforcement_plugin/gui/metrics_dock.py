@@ -11,7 +11,7 @@ from qgis.PyQt.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLa
 from ..core.season import metrics, plan as season
 from ..core import rules, schema
 from ..core.errors import LandEnforcementError
-from ..core.overlay.engine_local import TOWNSHIP_CODE_FIELDS, find_field
+from ..core.overlay.engine_local import required_township_code_field
 from ..core.store import open_task
 from .background import Runner
 from .combos import refill_choices
@@ -454,11 +454,10 @@ class MetricsDock(QgsDockWidget):
             self.message.emit(self.tr("Run the office comparison with a townships layer first"), 1)
             return None
         by_code = {row["xzqdm"]: row for row in self.result.rows}
-        code_field = find_field(townships_layer, TOWNSHIP_CODE_FIELDS)  # as the overlay found it
-        if code_field is None:
-            self.message.emit(error_text(LandEnforcementError(
-                f"乡镇界图层“{townships_layer.name()}”缺少行政区代码字段（XZQDM）",
-                f"The townships layer '{townships_layer.name()}' has no XZQDM field")), 1)
+        try:
+            code_field = required_township_code_field(townships_layer)  # as the overlay found it
+        except LandEnforcementError as error:
+            self.message.emit(error_text(error), 1)
             return None
         name = choropleth_name()
         layer = QgsVectorLayer(f"MultiPolygon?crs={townships_layer.crs().authid()}&field=xzqdm:string"

@@ -8,7 +8,7 @@ from qgis.core import (QgsProcessingOutputFile, QgsProcessingOutputNumber, QgsPr
 
 from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core.review import cases
-from ..core import schema
+from ..core import schema, schema_cases
 from ..core.errors import LandEnforcementError
 
 
@@ -77,7 +77,7 @@ class CaseActAlgorithm(CaseAlgorithm):
     def initAlgorithm(self, config=None):
         self.addParameter(task_database_parameter())
         self.addParameter(QgsProcessingParameterString("CASE", tr("Case number, or a monitoring number in the case")))
-        self.addParameter(QgsProcessingParameterEnum("ACT", tr("Act"), schema.ActKind.values(), defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum("ACT", tr("Act"), schema_cases.ActKind.values(), defaultValue=0))
         self.addParameter(QgsProcessingParameterString("DATE", tr("Date (YYYY-MM-DD)")))
         self.addParameter(QgsProcessingParameterString("DETAILS", tr("Details (JSON)"), optional=True))
         self.addParameter(QgsProcessingParameterString("ATTACHMENTS", tr("Attachments (files separated by ;)"),
@@ -96,7 +96,7 @@ class CaseActAlgorithm(CaseAlgorithm):
         if not isinstance(typed, dict):
             raise LandEnforcementError(f"办理事项不是 JSON 对象：{text}", f"The details are not a JSON object: {text}")
         files = [p.strip() for p in self.parameterAsString(parameters, "ATTACHMENTS", context).split(";") if p.strip()]
-        kind = schema.ActKind.values()[self.parameterAsEnum(parameters, "ACT", context)]
+        kind = schema_cases.ActKind.values()[self.parameterAsEnum(parameters, "ACT", context)]
         act_id = cases.record_act(task, key, kind, self.parameterAsString(parameters, "DATE", context),
                                   cases.details_by_name(typed), files, channel="processing")
         feedback.pushInfo(f"{key}: {kind}")

@@ -4,7 +4,7 @@ from qgis.core import (Qgis, QgsProcessingException, QgsProcessingOutputNumber, 
                        QgsProcessingParameterString)
 
 from .base import LandEnforcementAlgorithm, tr
-from ..core.reports import city
+from ..core.reports import city, city_postgis
 
 
 class CitySummaryAlgorithm(LandEnforcementAlgorithm):
@@ -51,7 +51,7 @@ class CitySummaryAlgorithm(LandEnforcementAlgorithm):
         workbook = self.parameterAsFileOutput(parameters, "WORKBOOK", context)
         if city_schema:
             schemas = [s.strip() for s in self.parameterAsString(parameters, "SCHEMAS", context).split(",") if s.strip()]
-            summary = city.summarise_postgis(city_schema, schemas or None, city_name=city_name, feedback=feedback)
+            summary = city_postgis.summarise_postgis(city_schema, schemas or None, city_name=city_name, feedback=feedback)
             if workbook:
                 city.write_workbook(summary, workbook)
         else:

@@ -6,7 +6,7 @@ from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingOutpu
 from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core import schema
 from ..core.ellipsoid import AreaMode
-from ..core.overlay.engine_local import DEFAULT_APPROVED_SHARE
+from ..core.overlay.prejudge import DEFAULT_APPROVED_SHARE
 from ..core.overlay.engine_local import OverlayInputs
 from ..core.overlay.run import detached_inputs, run_overlay
 

@@ -7,6 +7,7 @@ from qgis.core import (QgsProcessingException, QgsProcessingOutputFile, QgsProce
 from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core import schema
 from ..core.reports import package as submission
+from ..core.reports.package_verify import verify_package
 
 
 class ExportPackageAlgorithm(LandEnforcementAlgorithm):
@@ -98,7 +99,7 @@ class VerifyPackageAlgorithm(LandEnforcementAlgorithm):
         self.addOutput(QgsProcessingOutputString("REPORT", tr("Report")))
 
     def execute(self, parameters, context, feedback):
-        report = submission.verify_package(self.parameterAsFile(parameters, "INPUT", context), feedback)
+        report = verify_package(self.parameterAsFile(parameters, "INPUT", context), feedback)
         for line in report.lines():
             (feedback.pushInfo if report.ok else feedback.reportError)(line)
         if not report.ok:

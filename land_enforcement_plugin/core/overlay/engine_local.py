@@ -1,4 +1,4 @@
-"""Office comparison (内业比对): red lines over the patches, areas, township split, pre-judgement.
+"""Office comparison (内业比对): red lines over the patches, areas, township split (then prejudge.py).
 
 Each area is that of the patch's intersection with the *union* of a layer's polygons: overlapping
 source polygons never count twice. Red-line layers are read once, only where patches are: each
@@ -10,7 +10,6 @@ operation, large polygons clipped first, areas measured. That runs on a few thre
 PROJ release Python's lock); every result is the same, and in the same order, as with one thread.
 """
 import hashlib
-import json
 import os
 import threading
 from collections import defaultdict
@@ -24,24 +23,35 @@ from .. import schema
 from ..ellipsoid import AreaCalculator, AreaMode
 from ..errors import LandEnforcementError
 from ..vector_input import layer_signature
+from .prejudge import DEFAULT_APPROVED_SHARE, prejudge
 
-# Field spellings of the source layers (mapped, never one hard-coded spelling).
-TOWNSHIP_CODE_FIELDS = ("XZQDM", "行政区代码", "XZDM", "QHDM")
-TOWNSHIP_NAME_FIELDS = ("XZQMC", "行政区名称", "XZMC", "QHMC")
-DLBM_FIELDS = ("DLBM", "地类编码")
-APPROVAL_NUMBER_FIELDS = ("PZWH", "批准文号", "WH", "文号", "BAH", "备案号")
-APPROVAL_KIND_FIELDS = ("PZLX", "批准类型", "LX")
-# A village layer (村界) names its villages in one of these (a village-level XZQMC too).
-VILLAGE_NAME_FIELDS = ("CJMC", "村名称", "村名", "CMC", "ZLDWMC", "坐落单位名称", *TOWNSHIP_NAME_FIELDS)
-DEFAULT_APPROVED_SHARE = 0.9  # approved share that suggests 合法 (a setting)
 # A patch that touches no township polygon (wrong township layer, or outside the county) keeps its
 # areas under this label, so that nothing drops out of the county figure; the run reports it.
 OUTSIDE_TOWNSHIPS = ("", "乡镇界外 outside townships")
 
 
 def find_field(layer, candidates):
+    """The name of the layer's field spelt as one of `candidates` (schema's field spellings; case
+    ignored, the first candidate found wins), or None."""
     names = {name.upper(): name for name in layer.fields().names()}
     return next((names[c.upper()] for c in candidates if c.upper() in names), None)
+
+
+def township_code_field(layer):
+    """The field of a townships layer that holds the township codes, spelt as schema allows (XZQDM,
+    XZDM, …); None when the layer has none."""
+    return find_field(layer, schema.TOWNSHIP_CODE_FIELDS)
+
+
+def required_township_code_field(layer):
+    """township_code_field, or an error naming the layer and the spellings looked for."""
+    found = township_code_field(layer)
+    if found is None:
+        raise LandEnforcementError(
+            f"乡镇界图层“{layer.name()}”缺少行政区代码字段（{'、'.join(schema.TOWNSHIP_CODE_FIELDS)}）",
+            f"The townships layer '{layer.name()}' has no township code field "
+            f"({', '.join(schema.TOWNSHIP_CODE_FIELDS)})")
+    return found
 
 
 @dataclass
@@ -360,11 +370,11 @@ def label_fields(key, layer):
     """The fields whose text the overlay keeps of a layer (its labels): a township's code and
     name, an approval's number and kind, a village's name."""
     if key == "townships":
-        return find_field(layer, TOWNSHIP_CODE_FIELDS), find_field(layer, TOWNSHIP_NAME_FIELDS)
+        return township_code_field(layer), find_field(layer, schema.TOWNSHIP_NAME_FIELDS)
     if key.startswith("approval"):
-        return find_field(layer, APPROVAL_NUMBER_FIELDS), find_field(layer, APPROVAL_KIND_FIELDS)
+        return find_field(layer, schema.APPROVAL_NUMBER_FIELDS), find_field(layer, schema.APPROVAL_KIND_FIELDS)
     if key == "villages":
-        return (find_field(layer, VILLAGE_NAME_FIELDS),)
+        return (find_field(layer, schema.VILLAGE_NAME_FIELDS),)
     return ()
 
 
@@ -373,14 +383,12 @@ def check_inputs(inputs):
     layer without a name field, a layer without a CRS (unless inputs.layer_crs gives one)."""
     if inputs.townships is None:
         raise LandEnforcementError("请选择乡镇界图层", "Choose the townships layer")
-    if find_field(inputs.townships, TOWNSHIP_CODE_FIELDS) is None:
-        raise LandEnforcementError(f"乡镇界图层“{inputs.townships.name()}”缺少行政区代码字段（XZQDM）",
-                                   f"The townships layer '{inputs.townships.name()}' has no XZQDM field")
-    if inputs.villages is not None and find_field(inputs.villages, VILLAGE_NAME_FIELDS) is None:
+    required_township_code_field(inputs.townships)
+    if inputs.villages is not None and find_field(inputs.villages, schema.VILLAGE_NAME_FIELDS) is None:
         raise LandEnforcementError(
-            f"村界图层“{inputs.villages.name()}”缺少村名称字段（{'、'.join(VILLAGE_NAME_FIELDS[:3])}）",
+            f"村界图层“{inputs.villages.name()}”缺少村名称字段（{'、'.join(schema.VILLAGE_NAME_FIELDS[:3])}）",
             f"The village layer '{inputs.villages.name()}' has no village name field "
-            f"({', '.join(VILLAGE_NAME_FIELDS[:3])})")
+            f"({', '.join(schema.VILLAGE_NAME_FIELDS[:3])})")
     for _, layer in input_layers(inputs):
         if not layer.crs().isValid():
             raise LandEnforcementError(
@@ -423,7 +431,7 @@ def compute_overlay(patches, working_crs, inputs, feedback=None):
     for step, (key, layer) in enumerate(steps):
         attributes, accept = label_fields(key, layer), None
         if key == "cultivated":
-            dlbm = find_field(layer, DLBM_FIELDS)
+            dlbm = find_field(layer, schema.DLBM_FIELDS)
             if dlbm is not None:  # a full land-use layer: only cultivated codes count
                 attributes = (dlbm,)
                 accept = (f"{QgsExpression.quotedColumnRef(dlbm)} IN "
@@ -540,7 +548,7 @@ def patch_overlay(jcbh, whole, township_labels, part_areas, approval_labels, set
     townships = township_rows(whole, township_labels, part_areas)
     areas = {f.name: sum(part[f.name] for part in townships) for f in schema.OVERLAY_AREA_FIELDS}
     result = PatchOverlay(jcbh, areas, townships)
-    _prejudge(result, approval_labels, settings)
+    prejudge(result, approval_labels, settings)
     return result
 
 
@@ -561,28 +569,3 @@ def township_rows(whole, labels, part_areas):
     for key, value in whole.items():
         largest[key] += value - sum(p[key] for p in parts)
     return parts
-
-
-def _prejudge(result, approval_labels, settings):
-    """A suggestion, stored beside (never over) the human verdict, with its reasons."""
-    area = result.areas["area_m2"]
-    approved_share = result.areas["approved_m2"] / area if area else 0.0
-    if approved_share >= settings.approved_share and approved_share > 0:
-        numbers = [number for number, _ in approval_labels if number]
-        cited = "；".join(f"{kind} {number}".strip() for number, kind in approval_labels)
-        result.suggested_verdict = schema.Verdict.LAWFUL.value
-        result.suggested_approval_no = "；".join(numbers) or None
-        result.reasons.append((f"已批准面积占 {approved_share:.1%}（{cited or '无文号'}）",
-                               f"{approved_share:.1%} of the patch is approved ({cited or 'no number'})"))
-    if result.areas["pbf_m2"] > 0:
-        result.high_priority = True
-        result.reasons.append((f"占用永久基本农田 {result.areas['pbf_m2']:.2f} m²",
-                               f"Touches permanent basic farmland: {result.areas['pbf_m2']:.2f} m²"))
-    if result.areas["eco_m2"] > 0:
-        result.high_priority = True
-        result.reasons.append((f"占用生态保护红线 {result.areas['eco_m2']:.2f} m²",
-                               f"Touches the ecological red line: {result.areas['eco_m2']:.2f} m²"))
-
-
-def reasons_json(reasons):
-    return json.dumps([{"zh": zh, "en": en} for zh, en in reasons], ensure_ascii=False)

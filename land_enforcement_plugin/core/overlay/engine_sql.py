@@ -1,6 +1,6 @@
 """Office comparison inside PostGIS, for a PostGIS task whose red lines live in the same database.
 
-The local engine (office_comparison.compute_overlay) reads every red-line feature near a patch
+The local engine (engine_local.compute_overlay) reads every red-line feature near a patch
 into QGIS; here the database does the geometry instead, with its GiST indexes, and only numbers
 come back. The steps are those of the local engine, one SQL statement each, and the results the
 same to well under 0.01 m² a patch (the local engine unions the small parcels near a patch before
@@ -18,13 +18,13 @@ clipping them once; here each feature is clipped first):
 - areas: ellipsoidal = ST_Area(ST_Transform(g, 4490)::geography, true), the geodesic area on
   the CGCS2000 ellipsoid (GeographicLib); planar = ST_Area in the working CRS.
 
-What stays in Python is the local engine's own code (office_comparison.patch_overlay): the
+What stays in Python is the local engine's own code (engine_local.patch_overlay, prejudge.prejudge): the
 remainder outside every township going to the largest part, the sums and the pre-judgement.
 
 Everything runs in one transaction on the task's own connection, in work tables dropped before
 it ends: unlogged tables in the task's schema when the login may create tables there (PostgreSQL
 then spreads the heavy statements over parallel workers), else temporary tables. Nothing in the
-task or the red-line tables is written. overlay_run uses this engine only when the task is in
+task or the red-line tables is written. run.py uses this engine only when the task is in
 PostGIS and every red-line layer is a PostGIS layer of the same database (database_sources says
 why not otherwise), and falls back to the local engine when the database refuses.
 """
@@ -32,11 +32,15 @@ import configparser
 import os
 import re
 
+from qgis.core import QgsDataSourceUri
+from qgis.PyQt.QtCore import QMetaType
+
 from .. import schema
-from ..errors import LandEnforcementError
-from .engine_local import (COLLAPSED, DLBM_FIELDS, TOWNSHIP_CODE_FIELDS, RedLineRepair, find_field, input_layers,
-        label_fields, patch_overlay)
 from ..ellipsoid import AreaMode
+from ..errors import LandEnforcementError
+from ..store.postgis import PostgisTaskStore, _qgis_connection_uri
+from .engine_local import (COLLAPSED, RedLineRepair, find_field, input_layers, label_fields, patch_overlay,
+                           required_township_code_field)
 
 ENGINE_LOCAL = "local"
 ENGINE_POSTGIS = "postgis"
@@ -106,10 +110,6 @@ def same_database(task_uri, layer_uri):
 
 
 def _task_uri(store):
-    from qgis.core import QgsDataSourceUri
-
-    from ..store.postgis import _qgis_connection_uri
-
     if store.connection.startswith("service="):
         return QgsDataSourceUri(store.connection)
     return _qgis_connection_uri(store.connection) or QgsDataSourceUri()
@@ -142,9 +142,6 @@ def _geometry_srid(store, uri):
 
 def _source(store, task_uri, role, layer):
     """A _Source for the layer, or the reason (zh, en) it cannot be read in the database."""
-    from qgis.core import QgsDataSourceUri
-    from qgis.PyQt.QtCore import QMetaType
-
     name = layer.name()
     if layer.providerType() != "postgres":
         return None, (f"图层“{name}”不是 PostGIS 图层", f"the layer '{name}' is not a PostGIS layer")
@@ -173,8 +170,6 @@ def _source(store, task_uri, role, layer):
 def database_sources(store, inputs):
     """([_Source], None) when the overlay can run inside the database: the task is in PostGIS and
     every red-line layer is a PostGIS layer of the same database; else (None, (zh, en) reason)."""
-    from ..store.postgis import PostgisTaskStore
-
     if not isinstance(store, PostgisTaskStore):
         return None, ("任务库不是 PostGIS", "the task is not in PostGIS")
     if _epsg(store.meta().get("working_crs")) is None:
@@ -255,7 +250,7 @@ class _Sql:
 
 def _solid(expression):
     """The polygonal part of an overlay's result without its collapsed polygons, as the local
-    engine's office_comparison.polygonal (GEOS can leave them, and they mislead later overlays)."""
+    engine's engine_local.polygonal (GEOS can leave them, and they mislead later overlays)."""
     return (f"(SELECT ST_Multi(ST_Collect(d.geom)) FROM ST_Dump(ST_CollectionExtract({expression}, 3)) d "
             f"WHERE ST_Area(d.geom) > {COLLAPSED} * ST_Perimeter(d.geom) ^ 2)")
 
@@ -280,7 +275,7 @@ def _read_layer(sql, number, source, inputs):
     Returns the repairs."""
     attributes, accept = (tuple(label_fields(source.role, source.layer)) + (None, None))[:2], ""
     if source.role == "cultivated":
-        dlbm = find_field(source.layer, DLBM_FIELDS)
+        dlbm = find_field(source.layer, schema.DLBM_FIELDS)
         if dlbm is not None:  # a full land-use layer: only cultivated codes count
             codes = ", ".join(_qliteral(c) for c in inputs.cultivated_codes) or "NULL"
             accept = f" AND l.{_qident(dlbm)}::text IN ({codes})"
@@ -343,10 +338,7 @@ def overlay_in_database(store, inputs, stale_jcbhs, feedback=None, sources=None)
         sources, reason = database_sources(store, inputs)
         if reason is not None:
             raise LandEnforcementError(f"无法在数据库中计算：{reason[0]}", f"Cannot run in the database: {reason[1]}")
-    code_field = find_field(inputs.townships, TOWNSHIP_CODE_FIELDS)
-    if code_field is None:
-        raise LandEnforcementError(f"乡镇界图层“{inputs.townships.name()}”缺少行政区代码字段（XZQDM）",
-                                   f"The townships layer '{inputs.townships.name()}' has no XZQDM field")
+    required_township_code_field(inputs.townships)
     stale_jcbhs = list(stale_jcbhs)
     if not stale_jcbhs:
         return [], []

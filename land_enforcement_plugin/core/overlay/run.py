@@ -1,23 +1,23 @@
 """The overlay as a task step: only patches whose inputs changed are recomputed, results stored.
 
 A patch's fingerprint hashes its geometry with the settings and what the overlay reads of each
-layer (office_comparison.layers_fingerprint: the decided encoding, the size and time of the
+layer (engine_local.layers_fingerprint: the decided encoding, the size and time of the
 dataset's files, the checked text of the labels); a re-run recomputes the patches whose
 fingerprint differs (new, re-imported with another shape, or all of them when a layer was fixed
 or a setting changed) and keeps the rest.
 
 A PostGIS task whose red lines are all PostGIS layers of its own database is computed inside the
-database (postgis_overlay, same results); any other task by the local engine (office_comparison).
+database (engine_sql, same results); any other task by the local engine (engine_local).
 The run records which one ran.
 """
 import json
 from dataclasses import asdict, dataclass, field, replace
 
-from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry
+from qgis.core import QgsCoordinateReferenceSystem, QgsDataSourceUri, QgsGeometry
 
 from .. import schema
-from .engine_local import (compute_overlay, input_layers, layers_fingerprint, main_township, patch_fingerprint,
-        reasons_json)
+from .engine_local import compute_overlay, input_layers, layers_fingerprint, main_township, patch_fingerprint
+from .prejudge import reasons_json
 from .engine_sql import ENGINE_LOCAL, ENGINE_POSTGIS, database_sources, overlay_in_database
 from ..store.postgis import _first_line
 from ..store import now_iso, open_task
@@ -32,7 +32,7 @@ class OverlayRun:
     area_mode: str
     totals_m2: dict  # OVERLAY_AREA_FIELDS name -> county total over every patch
     outside_townships: list  # JCBH of patches that touch no township polygon
-    engine: str = ENGINE_LOCAL  # postgis_overlay.ENGINE_POSTGIS: computed inside the task's database
+    engine: str = ENGINE_LOCAL  # engine_sql.ENGINE_POSTGIS: computed inside the task's database
     engine_note: tuple = None  # (zh, en): why a PostGIS task's overlay ran locally
     # (jcbh, delivered township, overlay's township) where the delivery's SSXZ disagrees
     township_mismatches: list = field(default_factory=list)
@@ -98,8 +98,6 @@ def _layer_source(layer):
     """A layer's source as recorded in the run: a PostGIS layer's without any password."""
     if layer.providerType() != "postgres":
         return layer.source()
-    from qgis.core import QgsDataSourceUri
-
     uri = QgsDataSourceUri(layer.source())
     uri.setPassword("")
     return uri.uri(False)

@@ -1,6 +1,6 @@
 """The city roll-up (市级汇总): a city bureau's check, merge and ranking of its counties' packages.
 
-Each county package is verified first (submission.verify_package); one that fails is listed with
+Each county package is verified first (package_verify.verify_package); one that fails is listed with
 its problems and left out. From the others, the patch layer of each package's GeoPackage is read
 back (the verdict and the overlay areas are columns of it) and the figures are computed by the
 county metrics' own function (metrics.compute_metrics), so a county row here says what the
@@ -12,7 +12,7 @@ Conflicts between packages are listed, never resolved: the same JCBH in two pack
 in two packages, and patches of different counties that overlap (a county border drawn twice).
 
 The same roll-up runs on a city database that keeps every county task in its own schema
-(summarise_postgis): the merging and the conflict search run in SQL, the figures through the
+(city_postgis.summarise_postgis): the merging and the conflict search run in SQL, the figures through the
 same function.
 """
 import dataclasses
@@ -24,11 +24,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from osgeo import ogr, osr
+from qgis.core import QgsRectangle, QgsSpatialIndex
 
 from ..season import metrics
 from .. import schema, workbook
 from ..errors import LandEnforcementError
-from .package import DRAFT_MARK, verify_package
+from .package import DRAFT_MARK
+from .package_verify import verify_package
 from ..review.verification import township_of
 
 CITY_ROW_NAME = "全市"
@@ -43,14 +45,14 @@ CONFLICT_LABELS = {DUPLICATE_JCBH: "监测编号重复", SAME_COUNTY: "同一县
 # Overlaps smaller than this are two borders digitised a hair apart, not a patch counted twice.
 MIN_OVERLAP_M2 = 1.0
 _COLUMN_OF = {c.field.name: c.dbf for c in schema.EXPORT_COLUMNS}
-_AREA_NAMES = [f.name for f in schema.OVERLAY_AREA_FIELDS]
-_RECORD_NAMES = [f.name for f in schema.VERIFICATION_FIELDS if f.name in _COLUMN_OF]
+AREA_NAMES = [f.name for f in schema.OVERLAY_AREA_FIELDS]
+RECORD_NAMES = [f.name for f in schema.VERIFICATION_FIELDS if f.name in _COLUMN_OF]
 # What the figures need besides parts and records (metrics.PatchFacts): a place that came back in
 # a later batch is counted once, and daily enforcement compares the discovery date with HSX.
-_FACT_NAMES = [schema.BATCH.name, schema.REPEAT_OF.name, schema.HSX.name]
+FACT_NAMES = [schema.BATCH.name, schema.REPEAT_OF.name, schema.HSX.name]
 
 
-def _facts(values, key):
+def patch_facts(values, key):
     return metrics.PatchFacts(values.get(schema.BATCH.name),
                               key(values[schema.REPEAT_OF.name]) if values.get(schema.REPEAT_OF.name) else None,
                               values.get(schema.HSX.name))
@@ -156,8 +158,8 @@ def _read_patch_layer(gpkg, package):
             raise LandEnforcementError(f"成果包的 GeoPackage 中没有图斑图层：{package}",
                                        f"The package's GeoPackage has no patch layer: {package}")
         present = {layer.GetLayerDefn().GetFieldDefn(i).GetName() for i in range(layer.GetLayerDefn().GetFieldCount())}
-        missing = sorted({_COLUMN_OF[name] for name in ["jcbh", schema.TOWNSHIP_CODE.name, *_AREA_NAMES,
-                                                          *_RECORD_NAMES]} - present)
+        missing = sorted({_COLUMN_OF[name] for name in ["jcbh", schema.TOWNSHIP_CODE.name, *AREA_NAMES,
+                                                          *RECORD_NAMES]} - present)
         if missing:
             raise LandEnforcementError(f"成果包图斑图层缺少字段 {'、'.join(missing)}：{package}",
                                        f"The package's patch layer lacks the fields {', '.join(missing)}: {package}")
@@ -179,13 +181,13 @@ def parts_and_records(patches, key=lambda jcbh: jcbh):
         jcbh = key(values["jcbh"])
         code, name = township_of(values.get(schema.TOWNSHIP_CODE.name), values.get(schema.TOWNSHIP_NAME.name))
         parts.append({"jcbh": jcbh, "xzqdm": code, "xzqmc": name,
-                      **{area: float(values.get(area) or 0.0) for area in _AREA_NAMES}})
-        records[jcbh] = {name: values.get(name) for name in _RECORD_NAMES if values.get(name) is not None}
-        facts[jcbh] = _facts(values, key)
+                      **{area: float(values.get(area) or 0.0) for area in AREA_NAMES}})
+        records[jcbh] = {name: values.get(name) for name in RECORD_NAMES if values.get(name) is not None}
+        facts[jcbh] = patch_facts(values, key)
     return parts, records, facts
 
 
-def _city_code(county_codes):
+def city_code_of(county_codes):
     cities = {code[:4] for code in county_codes}
     return f"{cities.pop()}00" if len(cities) == 1 else ""
 
@@ -220,7 +222,7 @@ def city_rows(county_inputs, thresholds, city_code="", city_name=CITY_ROW_NAME):
 
 
 # -- conflicts ------------------------------------------------------------------------------------------
-def _city_crs(counties):
+def city_crs(counties):
     crs = Counter(c.working_crs for c in counties if c.working_crs)
     return min(crs, key=lambda name: (-crs[name], name)) if crs else "EPSG:4490"
 
@@ -283,8 +285,6 @@ def _extent(geometries):
 
 
 def _spatial_index(geometries):
-    from qgis.core import QgsRectangle, QgsSpatialIndex
-
     index = QgsSpatialIndex()
     for number, geometry in enumerate(geometries):
         x0, x1, y0, y1 = geometry.GetEnvelope()
@@ -294,8 +294,6 @@ def _spatial_index(geometries):
 
 def _overlaps(county_a, geometries_a, county_b, geometries_b, extent_b, index):
     """Only patches of A inside B's extent are compared, through B's spatial index."""
-    from qgis.core import QgsRectangle
-
     found = []
     for number, geometry in enumerate(geometries_a):
         envelope = geometry.GetEnvelope()
@@ -333,13 +331,13 @@ def summarise_packages(inputs, thresholds=None, city_name=CITY_ROW_NAME, feedbac
                                                         for f in failed[:5]),
             f"None of the {len(failed)} packages passed verification; nothing to summarise")
     counties.sort(key=lambda c: (c.county_code, c.path))
-    crs = _city_crs(counties)
+    crs = city_crs(counties)
     geometries = {i: _geometries(county, crs) for i, county in enumerate(counties)}
     if feedback is not None:
         feedback.setProgress(70)
     merged = _distinct_counties(counties)
     inputs = [(c.county_code, c.county_name, *parts_and_records(c.patches)) for c in merged]
-    city_code = _city_code([c.county_code for c in counties])
+    city_code = city_code_of([c.county_code for c in counties])
     rows = city_rows(inputs, thresholds, city_code, city_name)
     drafts = {c.county_code for c in merged if c.draft}
     for row in rows:
@@ -368,7 +366,7 @@ def _distinct_counties(counties):
 
 # -- writing --------------------------------------------------------------------------------------------
 _METRIC_KINDS = {"int": ogr.OFTInteger, "real": ogr.OFTReal}
-_ROW_FIELDS = [("level", ogr.OFTString), ("county_code", ogr.OFTString), ("county_name", ogr.OFTString),
+ROW_FIELDS = [("level", ogr.OFTString), ("county_code", ogr.OFTString), ("county_name", ogr.OFTString),
                ("rank", ogr.OFTInteger)] + [(f.name, _METRIC_KINDS.get(f.kind, ogr.OFTString))
                                             for f in schema.METRIC_FIELDS]
 
@@ -438,12 +436,12 @@ def write_geopackage(summary, path, feedback=None):
             if feedback is not None and feedback.isCanceled():
                 raise LandEnforcementError("市级汇总已取消", "City summary cancelled")
         patches.CommitTransaction()
-        hulls = _create_table(source, COUNTIES_LAYER, _ROW_FIELDS, ogr.wkbPolygon, srs)
+        hulls = _create_table(source, COUNTIES_LAYER, ROW_FIELDS, ogr.wkbPolygon, srs)
         for row in summary.county_rows():
-            _add(hulls, {name: row.get(name) for name, _ in _ROW_FIELDS}, summary.hulls.get(row["county_code"]))
-        table = _create_table(source, METRICS_TABLE, _ROW_FIELDS)
+            _add(hulls, {name: row.get(name) for name, _ in ROW_FIELDS}, summary.hulls.get(row["county_code"]))
+        table = _create_table(source, METRICS_TABLE, ROW_FIELDS)
         for row in summary.rows:
-            _add(table, {name: row.get(name) for name, _ in _ROW_FIELDS})
+            _add(table, {name: row.get(name) for name, _ in ROW_FIELDS})
         table = _create_table(source, CONFLICTS_TABLE, _CONFLICT_FIELDS)
         for conflict in summary.conflicts:
             _add(table, _conflict_values(conflict))
@@ -522,202 +520,3 @@ def ranking_lines(summary):
         lines.append(f"{row['rank'] or '-'} {row['county_code']} {row['county_name']}: {row['patch_count']} 图斑, "
                      f"{row['unlawful_count']} 违法, 违法占用耕地比例 {_percent(row['unlawful_cultivated_ratio'])} {flags}".rstrip())
     return lines
-
-
-# -- a city database: one schema per county task ------------------------------------------------------
-_CITY_MARK = "city_meta"  # the table that makes a schema a city schema (and so replaceable)
-
-
-def _database(connection, city_schema):
-    from osgeo import gdal
-
-    from ..store.postgis import conninfo
-
-    try:
-        # OGR lists only the city schema's tables: listing every county's after each statement is slow.
-        return gdal.OpenEx("PG:" + conninfo(connection), gdal.OF_VECTOR | gdal.OF_UPDATE,
-                           allowed_drivers=["PostgreSQL"], open_options=[f"SCHEMAS={city_schema}"])
-    except RuntimeError as exc:
-        raise LandEnforcementError(f"无法连接 PostGIS 数据库（{connection}）",
-                                   f"Cannot connect to the PostGIS database ({connection})") from exc
-
-
-def _select(ds, sql):
-    result = ds.ExecuteSQL(sql)
-    try:
-        names = list(enumerate(result.GetLayerDefn().GetFieldDefn(i).GetName()
-                               for i in range(result.GetLayerDefn().GetFieldCount())))
-        return [{name: feature.GetField(index) for index, name in names} for feature in result]
-    finally:
-        ds.ReleaseResultSet(result)
-
-
-def _literal(value):
-    return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
-
-
-def _srid(crs):
-    authority, _, code = crs.partition(":")
-    if authority.upper() != "EPSG" or not code.isdigit():
-        raise LandEnforcementError(f"任务坐标系不是 EPSG 代码：{crs}", f"The task CRS is not an EPSG code: {crs}")
-    return int(code)
-
-
-def _county_tasks(ds, connection, schemas):
-    """(schema, meta) of the given task schemas, or of every task schema of the database."""
-    from ..store.postgis import PostgisTaskStore, list_tasks, location_for
-
-    schemas = schemas or [name for name, _, _ in list_tasks(connection)]
-    tasks = []
-    for name in schemas:
-        store = PostgisTaskStore.open(location_for(connection, name))
-        try:
-            tasks.append((name, store.meta()))
-        finally:
-            store.close()
-    return tasks
-
-
-def _city_sql(city_schema, tasks, srid):
-    """The statements that build the city schema: patches and township parts partitioned by county
-    task, with a GiST index; the counties' extents; the conflicts, found by the database."""
-    areas = ", ".join(f"{name} double precision" for name in _AREA_NAMES)
-    records = ", ".join(f"{name} text" for name in _RECORD_NAMES + _FACT_NAMES)
-    statements = [
-        f"CREATE SCHEMA {city_schema}",
-        f"CREATE TABLE {city_schema}.{_CITY_MARK} (key text PRIMARY KEY, value text)",
-        f"CREATE TABLE {city_schema}.patches (task_schema text NOT NULL, county_code text, county_name text, "
-        f"jcbh text, township_code text, township_name text, {areas}, {records}, "
-        f"geom geometry(MultiPolygon, {srid})) PARTITION BY LIST (task_schema)",
-        f"CREATE TABLE {city_schema}.township_parts (task_schema text NOT NULL, county_code text, jcbh text, "
-        f"xzqdm text, xzqmc text, {areas}) PARTITION BY LIST (task_schema)",
-    ]
-    area_columns = ", ".join(_AREA_NAMES)
-    record_columns = ", ".join([f"v.{name}" for name in _RECORD_NAMES] + [f"p.{name}" for name in _FACT_NAMES])
-    patch_areas = ", ".join(f"p.{name}" for name in _AREA_NAMES)
-    for task_schema, meta in tasks:
-        code, name = _literal(meta.get("county_code", "")), _literal(meta.get("county_name", ""))
-        statements += [
-            f"CREATE TABLE {city_schema}.patches_{task_schema} PARTITION OF {city_schema}.patches "
-            f"FOR VALUES IN ('{task_schema}')",
-            f"CREATE TABLE {city_schema}.parts_{task_schema} PARTITION OF {city_schema}.township_parts "
-            f"FOR VALUES IN ('{task_schema}')",
-            f"INSERT INTO {city_schema}.patches SELECT '{task_schema}', {code}, {name}, p.jcbh, "
-            f"p.{schema.TOWNSHIP_CODE.name}, p.{schema.TOWNSHIP_NAME.name}, {patch_areas}, {record_columns}, "
-            f"ST_Multi(ST_Transform(p.geom, {srid})) FROM {task_schema}.{schema.PATCHES_LAYER} p "
-            f"LEFT JOIN {task_schema}.{schema.VERIFICATIONS_TABLE} v ON v.jcbh = p.jcbh",
-            f"INSERT INTO {city_schema}.township_parts SELECT '{task_schema}', {code}, jcbh, xzqdm, xzqmc, "
-            f"{area_columns} FROM {task_schema}.{schema.PATCH_TOWNSHIPS_TABLE}",
-        ]
-    statements += [
-        f"CREATE INDEX ON {city_schema}.patches USING gist (geom)",
-        f"CREATE INDEX ON {city_schema}.patches (jcbh)",
-        f"ANALYZE {city_schema}.patches",
-        f"CREATE TABLE {city_schema}.{COUNTIES_LAYER} AS SELECT county_code, "
-        f"ST_ConvexHull(ST_Collect(geom))::geometry(Geometry, {srid}) AS geom "
-        f"FROM {city_schema}.patches GROUP BY county_code",
-        f"CREATE TABLE {city_schema}.{CONFLICTS_TABLE} (kind text, county_a text, jcbh_a text, county_b text, "
-        f"jcbh_b text, area_m2 double precision)",
-        f"INSERT INTO {city_schema}.{CONFLICTS_TABLE} SELECT '{DUPLICATE_JCBH}', a.county_code, a.jcbh, "
-        f"b.county_code, b.jcbh, NULL FROM {city_schema}.patches a JOIN {city_schema}.patches b "
-        f"ON a.jcbh = b.jcbh AND a.task_schema < b.task_schema",
-        f"INSERT INTO {city_schema}.{CONFLICTS_TABLE} SELECT '{SAME_COUNTY}', a.county_code, a.task_schema, "
-        f"b.county_code, b.task_schema, NULL FROM (SELECT DISTINCT task_schema, county_code FROM "
-        f"{city_schema}.patches) a JOIN (SELECT DISTINCT task_schema, county_code FROM {city_schema}.patches) b "
-        f"ON a.county_code = b.county_code AND a.task_schema < b.task_schema",
-        # Only patches inside another county's extent probe that county's partition (its GiST
-        # index, &&): a county meets its neighbours along a border, not everywhere.
-        f"INSERT INTO {city_schema}.{CONFLICTS_TABLE} SELECT * FROM (SELECT '{OVERLAP}', a.county_code, a.jcbh, "
-        f"b.county_code, b.jcbh, ST_Area(ST_Intersection(a.geom, b.geom)) AS area FROM {city_schema}.patches a "
-        f"JOIN (SELECT task_schema, county_code, ST_Extent(geom)::geometry AS box FROM {city_schema}.patches "
-        f"GROUP BY task_schema, county_code) e ON e.county_code > a.county_code AND a.geom && e.box "
-        f"JOIN {city_schema}.patches b ON b.task_schema = e.task_schema AND b.geom && a.geom "
-        f"AND ST_Intersects(a.geom, b.geom)) o WHERE o.area >= {MIN_OVERLAP_M2}",
-    ]
-    return statements
-
-
-def summarise_postgis(city_location, schemas=None, thresholds=None, city_name=CITY_ROW_NAME, feedback=None):
-    """The city roll-up of the county tasks kept in one PostGIS database (every task schema, or
-    `schemas`), written into the city schema of `city_location` (pg:<connection>/<schema>, replaced
-    when it is already a city schema, refused when it is anything else). The database merges the
-    patches and the overlay's township parts (partitioned by county task) and finds the conflicts;
-    the figures come from metrics.compute_metrics over the merged rows (the county's exact township
-    split here). Returns the CitySummary (no patches in memory)."""
-    from ..store.postgis import parse_location
-
-    thresholds = thresholds or schema.Thresholds()
-    connection, city_schema = parse_location(city_location)
-    ds = _database(connection, city_schema)
-    try:
-        tasks = [(name, meta) for name, meta in _county_tasks(ds, connection, schemas) if name != city_schema]
-        if not tasks:
-            raise LandEnforcementError("数据库中没有县级任务可汇总", "No county tasks in the database to summarise")
-        existing = _select(ds, "SELECT (SELECT count(*) FROM information_schema.schemata WHERE schema_name = "
-                               f"'{city_schema}') AS schemas, (SELECT count(*) FROM information_schema.tables WHERE "
-                               f"table_schema = '{city_schema}' AND table_name = '{_CITY_MARK}') AS marks")[0]
-        if existing["schemas"] and not existing["marks"]:
-            raise LandEnforcementError(f"模式 {city_schema} 已存在且不是市级汇总模式，未覆盖",
-                                       f"The schema {city_schema} exists and is not a city summary; not replaced")
-        crs = _city_crs([CountyPackage("", "", "", meta.get("working_crs", ""), "", False, []) for _, meta in tasks])
-        ds.StartTransaction()
-        try:
-            if existing["schemas"]:
-                ds.ExecuteSQL(f"DROP SCHEMA {city_schema} CASCADE")
-            statements = _city_sql(city_schema, tasks, _srid(crs))
-            for number, statement in enumerate(statements):
-                if feedback is not None:
-                    if feedback.isCanceled():
-                        raise LandEnforcementError("市级汇总已取消", "City summary cancelled")
-                    feedback.setProgress(70.0 * number / len(statements))
-                ds.ExecuteSQL(statement)
-            parts = defaultdict(list)
-            for part in _select(ds, f"SELECT * FROM {city_schema}.township_parts"):
-                parts[part.pop("task_schema")].append(part)
-            records, facts = defaultdict(dict), defaultdict(dict)
-            for row in _select(ds, f"SELECT task_schema, jcbh, {', '.join(_RECORD_NAMES + _FACT_NAMES)} "
-                                   f"FROM {city_schema}.patches"):
-                records[row["task_schema"]][row["jcbh"]] = {n: row[n] for n in _RECORD_NAMES if row[n] is not None}
-                facts[row["task_schema"]][row["jcbh"]] = _facts(row, lambda jcbh: jcbh)
-            if feedback is not None:
-                feedback.setProgress(80)
-            seen, inputs = set(), []
-            for task_schema, meta in tasks:  # a county delivered twice counts once (a conflict says so)
-                if meta.get("county_code", "") not in seen:
-                    seen.add(meta.get("county_code", ""))
-                    inputs.append((meta.get("county_code", ""), meta.get("county_name", ""), parts[task_schema],
-                                   records[task_schema], facts[task_schema]))
-            city_code = _city_code([meta.get("county_code", "") for _, meta in tasks])
-            rows = city_rows(inputs, thresholds, city_code, city_name)
-            _write_pg_rows(ds, city_schema, rows, crs, city_location)
-            conflicts = [Conflict(r["kind"], r["county_a"], r["jcbh_a"], r["county_b"], r["jcbh_b"], r["area_m2"])
-                         for r in _select(ds, f"SELECT * FROM {city_schema}.{CONFLICTS_TABLE} "
-                                              "ORDER BY kind, county_a, jcbh_a, county_b, jcbh_b")]
-            ds.CommitTransaction()
-        except BaseException:
-            ds.RollbackTransaction()
-            raise
-    finally:
-        ds = None
-    if feedback is not None:
-        feedback.setProgress(100)
-    counties = [CountyPackage(f"{city_location.rpartition('/')[0]}/{name}", meta.get("county_code", ""),
-                              meta.get("county_name", ""), meta.get("working_crs", ""), meta.get("batches", ""),
-                              False, []) for name, meta in tasks]
-    return CitySummary(counties, [], rows, conflicts, thresholds, crs, city_code)
-
-
-def _write_pg_rows(ds, city_schema, rows, crs, city_location):
-    kinds = {ogr.OFTInteger: "integer", ogr.OFTReal: "double precision", ogr.OFTString: "text"}
-    ds.ExecuteSQL(f"CREATE TABLE {city_schema}.{METRICS_TABLE} (fid serial PRIMARY KEY, "
-                  + ", ".join(f"{name} {kinds[kind]}" for name, kind in _ROW_FIELDS) + ")")
-    names = [name for name, _ in _ROW_FIELDS]
-    values = ", ".join("(" + ", ".join(_literal(row.get(name)) for name in names) + ")" for row in rows)
-    ds.ExecuteSQL(f"INSERT INTO {city_schema}.{METRICS_TABLE} ({', '.join(names)}) VALUES {values}")
-    ds.ExecuteSQL(f"ALTER TABLE {city_schema}.{COUNTIES_LAYER} ADD COLUMN rank integer, "
-                  "ADD COLUMN unlawful_cultivated_ratio double precision")
-    ds.ExecuteSQL(f"UPDATE {city_schema}.{COUNTIES_LAYER} c SET rank = m.rank, unlawful_cultivated_ratio = "
-                  f"m.unlawful_cultivated_ratio FROM {city_schema}.{METRICS_TABLE} m "
-                  f"WHERE m.level = '{COUNTY_LEVEL}' AND m.county_code = c.county_code")
-    ds.ExecuteSQL(f"INSERT INTO {city_schema}.{_CITY_MARK} VALUES ('crs', {_literal(crs)}), "
-                  f"('location', {_literal(city_location)})")

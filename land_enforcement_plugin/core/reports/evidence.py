@@ -8,35 +8,34 @@ returns: a worker thread (QgsTask) or qgis_process owns all it uses, and no laye
 The PDFs are byte-identical for the same task and inputs (the submission package promises it).
 """
 import datetime
-import hashlib
 import json
-import math
 import os
-import re
 import tempfile
-import unicodedata
-import uuid
 
 from qgis.core import (NULL, Qgis, QgsFillSymbol, QgsLayoutExporter, QgsLayoutFrame, QgsLayoutItemLabel,
                        QgsLayoutItemLegend, QgsLayoutItemManualTable, QgsLayoutItemMap, QgsLayoutItemPage,
-                       QgsLayoutItemPicture, QgsLayoutItemScaleBar, QgsLayoutMultiFrame, QgsLayoutPoint,
-                       QgsLayoutTable, QgsLayoutTableColumn, QgsLegendStyle, QgsPathResolver, QgsPrintLayout,
-                       QgsProject, QgsProviderRegistry, QgsRectangle, QgsRuleBasedRenderer, QgsSingleSymbolRenderer,
-                       QgsSymbolLayerUtils, QgsTableCell, QgsTextFormat, QgsVectorLayer)
+                       QgsLayoutItemPicture, QgsLayoutMultiFrame, QgsLayoutTable, QgsLayoutTableColumn,
+                       QgsLegendStyle, QgsPathResolver, QgsPrintLayout, QgsProject, QgsProviderRegistry, QgsRectangle,
+                       QgsRuleBasedRenderer, QgsSingleSymbolRenderer, QgsSymbolLayerUtils, QgsTableCell,
+                       QgsVectorLayer)
 from qgis.PyQt.QtCore import QDateTime, QRectF, QSize, Qt
-from qgis.PyQt.QtGui import QColor, QFont, QImageReader
+from qgis.PyQt.QtGui import QImageReader
 
 from .. import schema
 from ..errors import LandEnforcementError
-from ..overlay.engine_local import DLBM_FIELDS, find_field
+from ..imagery.registry import load as load_imagery, resolved
+from ..overlay.conformity import stored_conformity
+from ..overlay.engine_local import find_field
 from ..review.photos import fetch_missing, photo_path, safe_name
+from ..review.states import states as review_states
 from ..store import open_task
+from ..vector_input import reading_copy
+from .imagery_sheet import ChipPage
+from .page import MAP_MARGIN, PAGE_LEFT, PAGE_WIDTH, TITLE, round_scale, scale_bar, text_format
+from .pdf import finish_pdf
 
-FONT_FAMILY = "Noto Sans CJK SC"
-TITLE = "卫片执法举证材料"
 MAX_PHOTOS = 4
 INLINE_CHIPS = 2  # before and after
-MAP_MARGIN = 0.6  # the patch's extent grown by 60% (then out to a round scale): the red lines around it show
 PATCH_COLOUR = "255,0,0"  # the sheet's own patch; no red-line style uses a pure red
 NORTH_ARROW = "arrows/NorthArrow_02.svg"
 COMPASS = ("北", "东北", "东", "东南", "南", "西南", "西", "西北")
@@ -55,8 +54,7 @@ REDLINE_STYLES = (
 APPROVALS_LEGEND = "批准用地"
 APPROVAL_STYLE = {"color": "0,100,220,40", "outline_color": "0,100,220", "outline_width": "0.4"}
 
-# Page layout, in mm on A4 portrait.
-PAGE_LEFT, PAGE_WIDTH = 12.0, 186.0
+# Page layout, in mm on A4 portrait (page.py: the left edge and width).
 MAP_RECT = (12.0, 36.0, 140.0, 100.0)
 LEGEND_RECT = (155.0, 36.0, 43.0, 100.0)
 TABLES_TOP = 148.0
@@ -106,33 +104,15 @@ def _task_facts(task_path, jcbhs):
         fetch_missing(task_path, store, [row for rows in recorded.values() for row in rows])
         photos = {j: sorted((dict(row, path=photo_path(task_path, row["file"])) for row in recorded[j]),
                             key=lambda row: (row["taken_at"] or "", row["file"])) for j in jcbhs}
-        from ..imagery.registry import load as load_imagery, resolved
-
         registry = [resolved(task_path, entry) for entry in load_imagery(store)]
-        from ..overlay.conformity import stored_conformity
-        from ..review.states import states as review_states
-
         return {"patches": store.uri(schema.PATCHES_LAYER),
                 "patches_provider": store.provider,
                 "county_name": meta.get("county_name") or "",
                 "county_code": meta.get("county_code") or "", "verifications": verifications,
                 "photos": photos, "audit_stamps": stamps, "redlines": store.last_overlay_layers(),
-                "imagery": registry, "review": review_states(store), "conformity": stored_conformity(store),
-                "cases": _case_facts(store, jcbhs)}
+                "imagery": registry, "review": review_states(store), "conformity": stored_conformity(store)}
     finally:
         store.close()
-
-
-def _case_facts(store, jcbhs):
-    """jcbh -> [(label, text)] of the patch's enforcement case, when the task keeps cases.
-    Hook for the case record (core/cases.py, built in parallel): its `evidence_facts(store, jcbhs)`
-    gives these lines; without that module a sheet shows none."""
-    try:
-        from ..review import cases
-    except ImportError:
-        return {}
-    facts = getattr(cases, "evidence_facts", None)
-    return facts(store, jcbhs) if facts is not None else {}
 
 
 _FEW_SHEETS = 50
@@ -184,7 +164,7 @@ def _cultivated_uri(uri):
     open breaks the layers opened after it ("unable to open database file", QGIS 3.40)."""
     provider = _provider(uri)
     probe = QgsVectorLayer(uri, "", provider)
-    dlbm = find_field(probe, DLBM_FIELDS)
+    dlbm = find_field(probe, schema.DLBM_FIELDS)
     del probe
     if dlbm is None:
         return uri
@@ -233,10 +213,7 @@ def _add_layers(project, patches_uri, patches_provider, redlines, imagery):
 def _approval_legend_name(layer):
     """What the legend calls an approvals layer: the kinds its features name (农转用、设施农用地备案),
     read in the layer's decided encoding, else 批准用地 — never its file or table name (pzyd)."""
-    from ..overlay.engine_local import APPROVAL_KIND_FIELDS
-    from ..vector_input import reading_copy
-
-    kind = find_field(layer, APPROVAL_KIND_FIELDS) if layer.isValid() else None
+    kind = find_field(layer, schema.APPROVAL_KIND_FIELDS) if layer.isValid() else None
     if kind is None:
         return APPROVALS_LEGEND
     copy = reading_copy(layer)
@@ -248,41 +225,6 @@ def _approval_legend_name(layer):
 
 
 # -- layout ------------------------------------------------------------------------------------
-def _text_format(size, colour="0,0,0"):
-    text_format = QgsTextFormat()
-    # Shaped as Latin (after a letter: "2023Q2", "Q2 …"), Noto Sans CJK swaps digits for
-    # proportional glyphs that its cmap does not reach; Qt's PDF text map (ToUnicode) is the
-    # reverse of the cmap, so those glyphs extract as nothing ("2023Q"). Unshaped, every
-    # character is drawn with its cmap glyph and extracts.
-    font = QFont(FONT_FAMILY)
-    font.setStyleStrategy(QFont.StyleStrategy.PreferNoShaping)
-    text_format.setFont(font)
-    text_format.setSize(size)
-    text_format.setSizeUnit(Qgis.RenderUnit.Points)
-    text_format.setColor(QColor(*(int(c) for c in colour.split(","))))
-    return text_format
-
-
-def scale_bar(layout, linked_map, style, left, top):
-    """A scale bar under a map: "Single Box" in metres, "Numeric" as 1:n."""
-    bar = QgsLayoutItemScaleBar(layout)
-    bar.setStyle(style)
-    bar.setLinkedMap(linked_map)
-    bar.setTextFormat(_text_format(7))
-    if style == "Single Box":
-        bar.setUnits(Qgis.DistanceUnit.Meters)
-        bar.setUnitLabel("米")
-        bar.setNumberOfSegments(2)
-        bar.setNumberOfSegmentsLeft(0)
-        # Patches range from a few to hundreds of metres: the bar picks a round length per page.
-        bar.setSegmentSizeMode(Qgis.ScaleBarSegmentSizeMode.FitWidth)
-        bar.setMinimumBarWidth(20)
-        bar.setMaximumBarWidth(40)
-    layout.addLayoutItem(bar)
-    bar.attemptMove(QgsLayoutPoint(left, top))
-    return bar
-
-
 class _SheetLayout:
     """The atlas layout and the items whose content changes from one patch to the next."""
 
@@ -328,8 +270,6 @@ class _SheetLayout:
         self.footer = self._label("", (PAGE_LEFT, 284, PAGE_WIDTH, 5), 7, colour="110,110,110")
         self.chips = None  # page 2, the before / after images: only for a task with imagery registered
         if facts["imagery"]:
-            from .imagery_sheet import ChipPage
-
             self.chips = ChipPage(self.layout, layers["patches"], facts["imagery"], self._label)
             # The before / after images on the first page too, in the photo frames a patch with
             # few photos leaves free (the last INLINE_CHIPS).
@@ -338,7 +278,7 @@ class _SheetLayout:
 
     def _label(self, text, rect, size, align=Qt.AlignmentFlag.AlignLeft, colour="0,0,0"):
         label = QgsLayoutItemLabel(self.layout)
-        label.setTextFormat(_text_format(size, colour))
+        label.setTextFormat(text_format(size, colour))
         label.setText(text)
         label.setHAlign(align)
         label.setVAlign(Qt.AlignmentFlag.AlignTop)
@@ -380,7 +320,7 @@ class _SheetLayout:
             for layer in approvals:
                 group.addLayer(layer)
         for style in (QgsLegendStyle.Title, QgsLegendStyle.Group, QgsLegendStyle.Subgroup, QgsLegendStyle.SymbolLabel):
-            legend.rstyle(style).setTextFormat(_text_format(10 if style == QgsLegendStyle.Title else 8))
+            legend.rstyle(style).setTextFormat(text_format(10 if style == QgsLegendStyle.Title else 8))
         legend.setResizeToContents(False)
         self.layout.addLayoutItem(legend)
         legend.attemptSetSceneRect(QRectF(*LEGEND_RECT))
@@ -391,8 +331,8 @@ class _SheetLayout:
         table.setIncludeTableHeader(True)
         table.setHeaders([QgsLayoutTableColumn(h) for h in headings])
         table.setColumnWidths(widths)
-        table.setHeaderTextFormat(_text_format(size))
-        table.setContentTextFormat(_text_format(size))
+        table.setHeaderTextFormat(text_format(size))
+        table.setContentTextFormat(text_format(size))
         table.setWrapBehavior(QgsLayoutTable.WrapText)
         table.setCellMargin(margin)
         table.setResizeMode(QgsLayoutMultiFrame.UseExistingFrames)
@@ -431,7 +371,7 @@ class _SheetLayout:
                 path = os.path.join(out_dir, safe_name(jcbh) + ".pdf")
                 if exporter.exportToPdf(path, settings) != QgsLayoutExporter.Success:
                     raise LandEnforcementError(f"无法写入举证材料：{path}", f"Cannot write the evidence sheet: {path}")
-                _finish_pdf(path, stamp)
+                finish_pdf(path, stamp)
                 written[jcbh] = path
                 if feedback is not None:
                     feedback.setProgress(100.0 * (index + 1) / self.atlas.count())
@@ -449,7 +389,7 @@ class _SheetLayout:
         centre = box.center()
         self.map.setExtent(QgsRectangle(centre.x() - half_width, centre.y() - half_height,
                                         centre.x() + half_width, centre.y() + half_height))
-        self.map.setScale(_round_scale(self.map.scale()))
+        self.map.setScale(round_scale(self.map.scale()))
 
     def _fill(self, feature):
         jcbh = feature["jcbh"]
@@ -476,7 +416,6 @@ class _SheetLayout:
                      QgsTableCell(review.get("state") or schema.ReviewState.PENDING.value)])
         if review.get("opinion"):
             rows.append([QgsTableCell(schema.REVIEW_OPINION.zh), QgsTableCell(review["opinion"])])
-        rows += [[QgsTableCell(label), QgsTableCell(text)] for label, text in self.facts["cases"].get(jcbh, [])]
         self.verification.setTableContents(rows)
         # Signed by hand: the names the task knows are printed, the stamp and the date are the bureau's.
         reviewer = review.get("reviewed_by") if review.get("state") in (
@@ -520,12 +459,6 @@ class _SheetLayout:
         metadata.setAuthor("")
         metadata.setCreationDateTime(QDateTime.fromSecsSinceEpoch(int(stamp.timestamp()), Qt.TimeSpec.UTC))
         self.layout.project().setMetadata(metadata)
-
-
-def _round_scale(scale):
-    """The next round scale (1, 2, 2.5 or 5 × 10ⁿ) at or beyond scale: readable, and the margin stays."""
-    power = 10 ** math.floor(math.log10(scale))
-    return next(power * step for step in (1, 2, 2.5, 5, 10) if power * step >= scale)
 
 
 def _quoted(value):
@@ -610,67 +543,3 @@ def _photo_caption(number, photo):
     direction = photo["direction"]
     facing = f"{direction:.0f}°（{compass_word(direction)}）" if direction is not None else "未知"
     return f"照片{number}　{taken}\n方向 {facing}"
-
-
-# -- finishing the PDF ---------------------------------------------------------------------------
-_QT_CREATION_DATE = re.compile(rb"/CreationDate \(D:[^)]*\)")
-_DOCUMENT_ID = re.compile(rb"uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_NO_ID = b"uuid:" + str(uuid.UUID(int=0)).encode()
-_XREF_ENTRY = re.compile(rb"(?m)^(\d{10})( \d{5} n)")
-_STARTXREF = re.compile(rb"startxref\s+(\d+)")
-_TO_UNICODE_MAP = re.compile(rb"begincmap.*?endcmap", re.S)
-_TO_UNICODE_ARRAY = re.compile(rb"\[(<[0-9A-F]{4}> ?)+\]")
-_RADICAL = re.compile(rb"<(2[EF][0-9A-F]{2})>")
-
-
-def _finish_pdf(path, stamp):
-    with open(path, "rb") as f:
-        data = f.read()
-    with open(path, "wb") as f:
-        f.write(_reproducible(_searchable(data), stamp))
-
-
-def _searchable(data):
-    """Noto CJK draws 片 and the Kangxi radical ⽚ with one glyph, and Qt's text map names the
-    radical (the lower code point): copied or searched text would read 卫⽚. Map the radicals
-    back to the ideographs they stand for, in the arrays Qt writes for glyphs of unrelated code
-    points; both are 4 hex digits, so no offset moves."""
-    def unified(code):
-        char = chr(int(code.group(1), 16))
-        ideograph = unicodedata.normalize("NFKC", char)
-        return b"<%04X>" % ord(ideograph) if "\u2e80" <= char <= "\u2fdf" and len(ideograph) == 1 else code.group(0)
-
-    def fixed(cmap):
-        return _TO_UNICODE_ARRAY.sub(lambda array: _RADICAL.sub(unified, array.group(0)), cmap.group(0))
-
-    return _TO_UNICODE_MAP.sub(fixed, data)
-
-
-def _reproducible(data, stamp):
-    """Qt dates the PDF's Info dictionary with the time of export (in local time) and QGIS gives
-    its XMP packet a random document id: put the sheet's own date (UTC) in the one and a hash of
-    the content in the other. Both come before the first stream ends."""
-    found = _QT_CREATION_DATE.search(data, 0, data.index(b"endstream"))
-    date = b"/CreationDate (" + stamp.strftime("D:%Y%m%d%H%M%SZ").encode() + b")"
-    data = _moved_offsets(data[:found.start()] + date + data[found.end():], found.start(),
-                          len(date) - len(found.group(0)))
-    head_end = data.index(b"endstream")
-    head, rest = _DOCUMENT_ID.sub(_NO_ID, data[:head_end], count=1), data[head_end:]
-    digest = hashlib.sha256(head + rest).digest()
-    return head.replace(_NO_ID, b"uuid:" + str(uuid.UUID(bytes=digest[:16])).encode()) + rest
-
-
-def _moved_offsets(data, position, delta):
-    """data whose bytes after position moved by delta (Qt's date is longer outside UTC), with the
-    cross-reference table (Qt writes a classic one) and startxref moved along."""
-    if delta == 0:
-        return data
-    tail = data.rindex(b"startxref")
-    table = int(_STARTXREF.match(data, tail).group(1)) + delta
-
-    def moved(entry):
-        offset = int(entry.group(1))
-        return b"%010d" % (offset + delta if offset > position else offset) + entry.group(2)
-
-    return (data[:table] + _XREF_ENTRY.sub(moved, data[table:tail])
-            + _STARTXREF.sub(b"startxref\n%d" % table, data[tail:], count=1))

@@ -1,6 +1,6 @@
 """The evidence sheet's second page: the patch on its before and after images (前后时相影像对比).
 
-Added by evidence._SheetLayout only when the task has imagery registered (core/imagery.py), so a
+Added by evidence._SheetLayout only when the task has imagery registered (core/imagery/registry.py), so a
 task without imagery prints exactly the one-page sheet it always did. A patch that no registered
 image matches gets no second page; one with a single side matched says what the other lacks.
 Both maps share one extent and one round scale; each has its image's name and date, a scale bar
@@ -10,7 +10,7 @@ from qgis.core import QgsLayoutItemMap, QgsLayoutItemPage
 from qgis.PyQt.QtCore import QRectF, Qt
 
 from ..imagery import registry as imagery
-from .evidence import MAP_MARGIN, PAGE_LEFT, PAGE_WIDTH, TITLE, _round_scale, scale_bar
+from .page import MAP_MARGIN, PAGE_LEFT, PAGE_WIDTH, TITLE, round_scale, scale_bar
 
 CHIP_TOP, CHIP_WIDTH, CHIP_HEIGHT, CHIP_GAP = 44.0, 91.0, 115.0, 4.0
 SIDES = (("before", "前时相", "QSX"), ("after", "后时相", "HSX"))
@@ -117,13 +117,13 @@ class ChipPage:
             size = item.rect()
             item.setLayers([self.patches, raster])
             item.setExtent(imagery.frame(box, size.width(), size.height(), MAP_MARGIN))
-            item.setScale(_round_scale(item.scale()))
+            item.setScale(round_scale(item.scale()))
             caption.setText(f"{zh}影像　{imagery.date_text(entry)}\n{entry['name']}")
 
     def _extent(self, box):
         """What both maps show: the patch grown by the sheet's margin, out to a round scale."""
         extent = imagery.frame(box, CHIP_WIDTH, CHIP_HEIGHT, MAP_MARGIN)
         self.maps[0].setExtent(extent)
-        self.scale = _round_scale(self.maps[0].scale())
+        self.scale = round_scale(self.maps[0].scale())
         return extent
 

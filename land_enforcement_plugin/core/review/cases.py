@@ -12,7 +12,7 @@ import datetime
 import os
 import shutil
 
-from .. import schema
+from .. import schema, schema_cases
 from ..errors import LandEnforcementError
 from .photos import PHOTO_SUFFIXES, fetch_kept_files, image_problem, kept_file_path, safe_name
 from ..reproducible import file_sha256
@@ -20,7 +20,7 @@ from ..store import open_task, task_files_folder, task_name
 from .verification import _read_tables, clean_text, header_key, parse_value, township_of
 from ..workbook import MU_FORMAT, PERCENT_FORMAT, add_table, new_workbook, save
 
-_K = schema.ActKind
+_K = schema_cases.ActKind
 CASE_SHEET_TITLE = "案件办理"
 _YUAN_PER_WAN = 10000.0
 
@@ -87,28 +87,29 @@ def case_state(acts, patch_facts, today=None):
     def total(kind, name):
         return sum(d.get(name) or 0.0 for k, d in details if k == kind.value)
 
-    deadlines = [d.get(schema.A_DEADLINE.name) for k, d in details if k == _K.RECTIFICATION.value]
+    deadlines = [d.get(schema_cases.A_DEADLINE.name) for k, d in details if k == _K.RECTIFICATION.value]
     deadline = deadlines[-1] if deadlines else None
-    accepted = any(k == _K.ACCEPTANCE.value and d.get(schema.A_QUALITY.name) == schema.QualityCheck.PASSED.value
-                   for k, d in details)
+    passed = schema_cases.QualityCheck.PASSED.value
+    accepted = any(k == _K.ACCEPTANCE.value and d.get(schema_cases.A_QUALITY.name) == passed for k, d in details)
     closed = _K.CLOSING.value in kinds
-    transfers = [d.get(schema.A_TRANSFER_TO.name) for k, d in details if k == _K.TRANSFER.value]
+    transfers = [d.get(schema_cases.A_TRANSFER_TO.name) for k, d in details if k == _K.TRANSFER.value]
     return {
         "status": kinds[-1] if kinds else None,
         "discovered": next((a["act_date"] for a in acts if a["kind"] == _K.DISCOVERY.value), None),
         "filed": _K.FILING.value in kinds, "decided": _K.DECISION.value in kinds,
         "closed": closed, "written_off": _K.WRITE_OFF.value in kinds, "accepted": accepted,
         "deadline": deadline, "overdue": bool(deadline and deadline < today and not accepted and not closed),
-        "fine_yuan": total(_K.DECISION, schema.A_FINE.name),
-        "confiscated_yuan": total(_K.DECISION, schema.A_CONFISCATED_YUAN.name),
-        "demolish_m2": total(_K.DECISION, schema.A_DEMOLISH_M2.name),
-        "confiscated_m2": total(_K.DECISION, schema.A_CONFISCATED_M2.name),
-        "restored_m2": sum(d.get(schema.A_RESTORED_M2.name) or 0.0 for k, d in details if k == _K.ACCEPTANCE.value
-                           and d.get(schema.A_QUALITY.name) == schema.QualityCheck.PASSED.value),
+        "fine_yuan": total(_K.DECISION, schema_cases.A_FINE.name),
+        "confiscated_yuan": total(_K.DECISION, schema_cases.A_CONFISCATED_YUAN.name),
+        "demolish_m2": total(_K.DECISION, schema_cases.A_DEMOLISH_M2.name),
+        "confiscated_m2": total(_K.DECISION, schema_cases.A_CONFISCATED_M2.name),
+        "restored_m2": sum(d.get(schema_cases.A_RESTORED_M2.name) or 0.0 for k, d in details if k == _K.ACCEPTANCE.value
+                           and d.get(schema_cases.A_QUALITY.name) == schema_cases.QualityCheck.PASSED.value),
         "transfers": transfers,
-        "accountable": sum(len(_listed(d.get(schema.A_PERSONS.name))) for k, d in details
+        "accountable": sum(len(_listed(d.get(schema_cases.A_PERSONS.name))) for k, d in details
                            if k == _K.ACCOUNTABILITY.value),
-        "measures": [m for k, d in details if k == _K.RECTIFICATION.value for m in _listed(d.get(schema.A_MEASURES.name))],
+        "measures": [m for k, d in details if k == _K.RECTIFICATION.value
+                     for m in _listed(d.get(schema_cases.A_MEASURES.name))],
         "unreported_stop": _unreported_stop(details),
         "area_m2": sum(f.get(schema.AREA_M2.name) or 0.0 for f in patch_facts.values()),
         "cultivated_m2": sum(f.get(schema.CULTIVATED_M2.name) or 0.0 for f in patch_facts.values()),
@@ -121,7 +122,8 @@ def _unreported_stop(details):
     pending = False
     for kind, values in details:
         if kind == _K.STOP.value:
-            pending = pending or values.get(schema.A_STOP_RESULT.name) == schema.StopResult.INEFFECTIVE.value
+            ineffective = values.get(schema_cases.A_STOP_RESULT.name) == schema_cases.StopResult.INEFFECTIVE.value
+            pending = pending or ineffective
         elif kind == _K.REPORT.value:
             pending = False
     return pending
@@ -131,7 +133,7 @@ def refusal(acts, patch_facts, kind, act_date, details, today=None):
     """Why the documents forbid recording this act now: (zh, en), or None when it may be recorded."""
     today = today or datetime.date.today().isoformat()
     state = case_state(acts, patch_facts, today)
-    kind = schema.ActKind(kind)
+    kind = schema_cases.ActKind(kind)
     if not act_date:
         return "缺少日期", "Missing date"
     if act_date > today:
@@ -141,7 +143,7 @@ def refusal(acts, patch_facts, kind, act_date, details, today=None):
     if state["discovered"] and act_date < state["discovered"]:
         return (f"日期 {act_date} 早于发现日期 {state['discovered']}",
                 f"The date {act_date} is before the discovery ({state['discovered']})")
-    missing = [spec for spec in schema.ACT_REQUIRED[kind] if details.get(spec.name) in (None, "")]
+    missing = [spec for spec in schema_cases.ACT_REQUIRED[kind] if details.get(spec.name) in (None, "")]
     if missing:
         return (f"{kind.zh}缺少必填项：{'、'.join(s.zh for s in missing)}",
                 f"{kind.en}: missing {', '.join(s.en for s in missing)}")
@@ -155,11 +157,11 @@ def refusal(acts, patch_facts, kind, act_date, details, today=None):
         return "案件已记录发现", "The case already has its discovery"
     if kind is _K.DECISION and not state["filed"]:
         return "未立案不能作出处罚决定", "No penalty decision before the case is filed (立案)"
-    if kind is _K.REPORT and schema.ReportRecipient.COUNTY_GOVERNMENT.value not in _listed(
-            details.get(schema.A_RECIPIENTS.name)):
+    if kind is _K.REPORT and schema_cases.ReportRecipient.COUNTY_GOVERNMENT.value not in _listed(
+            details.get(schema_cases.A_RECIPIENTS.name)):
         return ("制止无效须报告县政府（并抄送供电、供水、供气）", "An ineffective stop is reported to the county "
                 "government (copied to the power, water and gas suppliers)")
-    measures = _listed(details.get(schema.A_MEASURES.name))
+    measures = _listed(details.get(schema_cases.A_MEASURES.name))
     if (kind is _K.RECTIFICATION and schema.Measure.RETROACTIVE_PERMIT.value in measures
             and state["pbf_m2"] > 0):
         return ("占用永久基本农田的违法用地不能补办手续", "Unlawful use of permanent basic farmland cannot get a "
@@ -174,7 +176,7 @@ def _closing_refusal(state):
         return "制止无效尚未报告县政府，不能结案", "Stopping failed and was not reported to the county government; not closed"
     if not state["measures"]:
         return "未记录整改，不能结案", "No rectification recorded; not closed"
-    substitutes = {m.value for m in schema.SUBSTITUTE_MEASURES}
+    substitutes = {m.value for m in schema_cases.SUBSTITUTE_MEASURES}
     if state["cultivated_m2"] > 0 and set(state["measures"]) <= substitutes:
         return ("占用耕地的案件不得以罚款、补办手续取代拆除、没收（自然资源部办公厅《关于完善早发现早制止严查处工作机制的意见》）：须拆除复耕或没收后结案",
                 "A case on cultivated land is not closed by a fine or a retroactive permit alone (mnr_2021): "
@@ -237,16 +239,16 @@ def details_by_name(typed):
     """{detail field name: value} from a mapping keyed by field name or sheet header (罚款金额(元),
     罚款金额, fine_yuan ...): what a script or a JSON parameter hands over. An unknown key is refused."""
     known = {}
-    for spec in schema.ACT_DETAIL_FIELDS:
+    for spec in schema_cases.ACT_DETAIL_FIELDS:
         for name in (spec.name, spec.zh) + spec.synonyms:
             known.setdefault(header_key(name), spec)
     out = {}
     for key, value in typed.items():
         spec = known.get(header_key(key))
         if spec is None:
-            allowed = "、".join(s.zh for s in schema.ACT_DETAIL_FIELDS)
+            allowed = "、".join(s.zh for s in schema_cases.ACT_DETAIL_FIELDS)
             raise LandEnforcementError(f"未知的办理事项“{key}”（可选：{allowed}）", f"Unknown act detail '{key}' "
-                                       f"(allowed: {', '.join(s.name for s in schema.ACT_DETAIL_FIELDS)})")
+                                       f"(allowed: {', '.join(s.name for s in schema_cases.ACT_DETAIL_FIELDS)})")
         out[spec.name] = value
     return out
 
@@ -266,11 +268,11 @@ def case_key_for(task_path, text):
 
 def parse_act(kind, act_date, details):
     """(kind label, date, {detail name: stored value}) from typed values; only the kind's details."""
-    kind_value = parse_field(schema.A_KIND, kind)
+    kind_value = parse_field(schema_cases.A_KIND, kind)
     if kind_value is None:
         raise LandEnforcementError("缺少行为", "Missing the act")
-    date = parse_field(schema.A_DATE, act_date)
-    specs = schema.ACT_DETAILS[schema.ActKind(kind_value)] + (schema.A_NOTE,)
+    date = parse_field(schema_cases.A_DATE, act_date)
+    specs = schema_cases.ACT_DETAILS[schema_cases.ActKind(kind_value)] + (schema_cases.A_NOTE,)
     values = {spec.name: parse_field(spec, details.get(spec.name)) for spec in specs}
     return kind_value, date, {k: v for k, v in values.items() if v is not None}
 
@@ -382,9 +384,9 @@ def _stat_row(code, name, views):
             "fine_wan": round(sum(s["fine_yuan"] for s in states) / _YUAN_PER_WAN, 4),
             "confiscated_wan": round(sum(s["confiscated_yuan"] for s in states) / _YUAN_PER_WAN, 4),
             "demolished_mu": mu("demolish_m2"), "confiscated_mu": mu("confiscated_m2"), "restored_mu": mu("restored_m2"),
-            "police_count": count_transfers(schema.TransferTarget.POLICE),
-            "court_count": count_transfers(schema.TransferTarget.COURT),
-            "discipline_count": count_transfers(schema.TransferTarget.DISCIPLINE),
+            "police_count": count_transfers(schema_cases.TransferTarget.POLICE),
+            "court_count": count_transfers(schema_cases.TransferTarget.COURT),
+            "discipline_count": count_transfers(schema_cases.TransferTarget.DISCIPLINE),
             "accountable_count": sum(s["accountable"] for s in states), "closed_count": closed,
             "written_off_count": sum(s["written_off"] for s in states),
             "closed_rate": closed / len(views) if views else 0.0,
@@ -398,8 +400,8 @@ def _formats(fields):
 
 
 def add_statistics_sheet(book, rows, first=False):
-    fields = schema.CASE_STAT_FIELDS
-    sheet = add_table(book, schema.CASE_STAT_TITLE[0], [f.zh for f in fields],
+    fields = schema_cases.CASE_STAT_FIELDS
+    sheet = add_table(book, schema_cases.CASE_STAT_TITLE[0], [f.zh for f in fields],
                       [[row[f.name] for f in fields] for row in rows], _formats(fields), first=first)
     sheet.freeze_panes = "C2"
     return sheet
@@ -414,12 +416,13 @@ def _sheet_rows(views):
         for act in view["acts"] or [None]:
             details = act["details"] if act else {}
             rows.append(head + [act and act["kind"], act and act["act_date"]]
-                        + [details.get(s.name) for s in schema.ACT_DETAIL_FIELDS])
+                        + [details.get(s.name) for s in schema_cases.ACT_DETAIL_FIELDS])
     return rows
 
 
 def add_case_sheet(book, views, first=False):
-    return add_table(book, CASE_SHEET_TITLE, [s.zh for s in schema.CASE_SHEET_FIELDS], _sheet_rows(views), first=first)
+    return add_table(book, CASE_SHEET_TITLE, [s.zh for s in schema_cases.CASE_SHEET_FIELDS], _sheet_rows(views),
+                     first=first)
 
 
 def export_case_sheets(task_path, out_dir, today=None):
@@ -458,7 +461,7 @@ def export_case_sheets(task_path, out_dir, today=None):
 def _sheet_columns(table):
     """(header row index, {field: column}) of a case sheet, or None."""
     known = {}
-    for spec in schema.CASE_SHEET_FIELDS:
+    for spec in schema_cases.CASE_SHEET_FIELDS:
         for name in (spec.zh,) + spec.synonyms:
             known.setdefault(header_key(name), spec)
     for index, row in enumerate(table.rows[:10]):
@@ -467,7 +470,7 @@ def _sheet_columns(table):
             spec = known.get(header_key(value)) if value is not None else None
             if spec is not None and spec not in columns:
                 columns[spec] = column
-        if schema.A_KIND in columns and (schema.C_CASE in columns or schema.C_PATCHES in columns):
+        if schema_cases.A_KIND in columns and (schema.C_CASE in columns or schema.C_PATCHES in columns):
             return index, columns
     return None
 
@@ -487,7 +490,7 @@ def import_case_sheet(task_path, path, today=None, channel=schema.CHANNEL_SPREAD
         for number in range(header + 2, len(table.rows) + 1):
             values = table.rows[number - 1]
             raw = {spec: values[c] if c < len(values) else None for spec, c in columns.items()}
-            if clean_text(raw.get(schema.A_KIND)) is None:
+            if clean_text(raw.get(schema_cases.A_KIND)) is None:
                 continue
             planned.append((table.name, number, raw))
     if not planned:
@@ -499,7 +502,7 @@ def import_case_sheet(task_path, path, today=None, channel=schema.CHANNEL_SPREAD
     for sheet, number, raw in planned:
         try:
             details = {spec.name: value for spec, value in raw.items()}
-            act = parse_act(raw.get(schema.A_KIND), raw.get(schema.A_DATE), details)
+            act = parse_act(raw.get(schema_cases.A_KIND), raw.get(schema_cases.A_DATE), details)
             facts = {spec.name: parse_field(spec, raw.get(spec)) for spec in schema.CASE_FIELDS}
         except LandEnforcementError as exc:
             raise LandEnforcementError(f"“{sheet}”第 {number} 行：{exc.zh}", f"'{sheet}' row {number}: {exc.en}") from None
