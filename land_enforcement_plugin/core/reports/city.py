@@ -30,6 +30,7 @@ from .. import schema, workbook
 from ..errors import LandEnforcementError
 from .package import DRAFT_MARK, verify_package
 from ..review.verification import township_of
+from ..store.sql import sql_text
 
 CITY_ROW_NAME = "全市"
 COUNTY_LEVEL, TOWNSHIP_LEVEL, CITY_LEVEL = "county", "township", "city"
@@ -531,7 +532,7 @@ _CITY_MARK = "city_meta"  # the table that makes a schema a city schema (and so 
 def _database(connection, city_schema):
     from osgeo import gdal
 
-    from ..store.postgis import conninfo
+    from ..store.postgis_connection import conninfo
 
     try:
         # OGR lists only the city schema's tables: listing every county's after each statement is slow.
@@ -552,10 +553,6 @@ def _select(ds, sql):
         ds.ReleaseResultSet(result)
 
 
-def _literal(value):
-    return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
-
-
 def _srid(crs):
     authority, _, code = crs.partition(":")
     if authority.upper() != "EPSG" or not code.isdigit():
@@ -565,7 +562,8 @@ def _srid(crs):
 
 def _county_tasks(ds, connection, schemas):
     """(schema, meta) of the given task schemas, or of every task schema of the database."""
-    from ..store.postgis import PostgisTaskStore, list_tasks, location_for
+    from ..store.postgis import PostgisTaskStore, list_tasks
+    from ..store.postgis_connection import location_for
 
     schemas = schemas or [name for name, _, _ in list_tasks(connection)]
     tasks = []
@@ -596,7 +594,7 @@ def _city_sql(city_schema, tasks, srid):
     record_columns = ", ".join([f"v.{name}" for name in _RECORD_NAMES] + [f"p.{name}" for name in _FACT_NAMES])
     patch_areas = ", ".join(f"p.{name}" for name in _AREA_NAMES)
     for task_schema, meta in tasks:
-        code, name = _literal(meta.get("county_code", "")), _literal(meta.get("county_name", ""))
+        code, name = sql_text(meta.get("county_code", "")), sql_text(meta.get("county_name", ""))
         statements += [
             f"CREATE TABLE {city_schema}.patches_{task_schema} PARTITION OF {city_schema}.patches "
             f"FOR VALUES IN ('{task_schema}')",
@@ -644,7 +642,7 @@ def summarise_postgis(city_location, schemas=None, thresholds=None, city_name=CI
     patches and the overlay's township parts (partitioned by county task) and finds the conflicts;
     the figures come from metrics.compute_metrics over the merged rows (the county's exact township
     split here). Returns the CitySummary (no patches in memory)."""
-    from ..store.postgis import parse_location
+    from ..store.postgis_connection import parse_location
 
     thresholds = thresholds or schema.Thresholds()
     connection, city_schema = parse_location(city_location)
@@ -712,12 +710,12 @@ def _write_pg_rows(ds, city_schema, rows, crs, city_location):
     ds.ExecuteSQL(f"CREATE TABLE {city_schema}.{METRICS_TABLE} (fid serial PRIMARY KEY, "
                   + ", ".join(f"{name} {kinds[kind]}" for name, kind in _ROW_FIELDS) + ")")
     names = [name for name, _ in _ROW_FIELDS]
-    values = ", ".join("(" + ", ".join(_literal(row.get(name)) for name in names) + ")" for row in rows)
+    values = ", ".join("(" + ", ".join(sql_text(row.get(name)) for name in names) + ")" for row in rows)
     ds.ExecuteSQL(f"INSERT INTO {city_schema}.{METRICS_TABLE} ({', '.join(names)}) VALUES {values}")
     ds.ExecuteSQL(f"ALTER TABLE {city_schema}.{COUNTIES_LAYER} ADD COLUMN rank integer, "
                   "ADD COLUMN unlawful_cultivated_ratio double precision")
     ds.ExecuteSQL(f"UPDATE {city_schema}.{COUNTIES_LAYER} c SET rank = m.rank, unlawful_cultivated_ratio = "
                   f"m.unlawful_cultivated_ratio FROM {city_schema}.{METRICS_TABLE} m "
                   f"WHERE m.level = '{COUNTY_LEVEL}' AND m.county_code = c.county_code")
-    ds.ExecuteSQL(f"INSERT INTO {city_schema}.{_CITY_MARK} VALUES ('crs', {_literal(crs)}), "
-                  f"('location', {_literal(city_location)})")
+    ds.ExecuteSQL(f"INSERT INTO {city_schema}.{_CITY_MARK} VALUES ('crs', {sql_text(crs)}), "
+                  f"('location', {sql_text(city_location)})")

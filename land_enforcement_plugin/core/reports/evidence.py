@@ -31,6 +31,7 @@ from ..errors import LandEnforcementError
 from ..overlay.engine_local import DLBM_FIELDS, find_field
 from ..review.photos import fetch_missing, photo_path, safe_name
 from ..store import open_task
+from ..store.sql import sql_quote
 
 FONT_FAMILY = "Noto Sans CJK SC"
 TITLE = "卫片执法举证材料"
@@ -190,7 +191,7 @@ def _cultivated_uri(uri):
         return uri
     parts = QgsProviderRegistry.instance().decodeUri(provider, uri)
     key = "sql" if provider == "postgres" else "subset"
-    condition = f'"{dlbm}" IN ({", ".join(_quoted(code) for code in schema.CULTIVATED_DLBM)})'
+    condition = f'"{dlbm}" IN ({", ".join(sql_quote(code) for code in schema.CULTIVATED_DLBM)})'
     parts[key] = f"({parts[key]}) AND {condition}" if parts.get(key) else condition
     return QgsProviderRegistry.instance().encodeUri(provider, parts)
 
@@ -404,7 +405,7 @@ class _SheetLayout:
 
     # -- per patch ---------------------------------------------------------------------------
     def export(self, jcbhs, out_dir, feedback):
-        self.atlas.setFilterExpression(f'"jcbh" IN ({", ".join(_quoted(j) for j in jcbhs)})')
+        self.atlas.setFilterExpression(f'"jcbh" IN ({", ".join(sql_quote(j) for j in jcbhs)})')
         written = {}
         exporter = QgsLayoutExporter(self.layout)
         settings = QgsLayoutExporter.PdfExportSettings()
@@ -526,10 +527,6 @@ def _round_scale(scale):
     """The next round scale (1, 2, 2.5 or 5 × 10ⁿ) at or beyond scale: readable, and the margin stays."""
     power = 10 ** math.floor(math.log10(scale))
     return next(power * step for step in (1, 2, 2.5, 5, 10) if power * step >= scale)
-
-
-def _quoted(value):
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _text(value):
