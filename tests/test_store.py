@@ -9,7 +9,7 @@ from qgis.core import QgsVectorLayer
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.store import GeoPackageTaskStore, patch_tables
+from land_enforcement_plugin.core.store import GeoPackageTaskStore, create_task, open_task, patch_tables
 
 
 def test_new_task_is_a_plain_geopackage_with_every_table(task_path):
@@ -293,3 +293,29 @@ def test_delivered_township_that_differs_from_the_overlay_is_listed(tmp_path, ta
     run = _overlaid_task(tmp_path, task_path, rows)
     assert run.township_mismatches == [("A2", "崇文镇", "礼义镇")]
     assert any("下发乡镇" in line and "A2" in line for line in run.lines())
+
+
+def _held_open(path):
+    """Whether this process holds `path` open (what keeps Windows from replacing or deleting a task)."""
+    held = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            held.add(os.readlink(os.path.join("/proc/self/fd", fd)))
+        except OSError:  # the descriptor listdir itself used
+            pass
+    return os.path.realpath(path) in held
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to see open files")
+def test_a_task_used_in_a_with_block_is_closed_when_the_block_ends_even_after_an_error(task_path):
+    with create_task(task_path, "EPSG:4548", "370323") as store:
+        assert _held_open(task_path)
+    assert not _held_open(task_path)
+    with pytest.raises(LandEnforcementError, match="interrupted"):
+        with open_task(task_path) as store:
+            store.set_meta(county_name="沂源县")
+            raise LandEnforcementError("中断", "interrupted")
+    assert not _held_open(task_path)
+    with GeoPackageTaskStore.open(task_path) as store:
+        assert store.meta()["county_name"] == "沂源县"
+    assert not _held_open(task_path)

@@ -38,11 +38,9 @@ def list_tasks(connection):
         except LandEnforcementError:  # e.g. awaiting its owner: listed, and opening it says why
             tasks.append((name, "", "[]"))
             continue
-        try:
+        with store:
             meta = store.meta()
             tasks.append((name, meta.get("county_code", ""), meta.get("batches", "[]")))
-        finally:
-            store.close()
     return tasks
 
 
