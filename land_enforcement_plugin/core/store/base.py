@@ -136,6 +136,7 @@ class OgrTaskStore(PatchTables, ReviewTables, SeasonTables, TaskStore):
             self.migrate()
 
     def migrate(self):
+        """Bring the task to the plugin's schema version, one transaction per step; how many ran."""
         version = int(self.meta().get("schema_version", 0))
         if version > schema.SCHEMA_VERSION:
             raise LandEnforcementError(
