@@ -126,7 +126,7 @@ def run_postgis(out):
     import pg_cluster
 
     from land_enforcement_plugin.core.reports import city_postgis
-    from land_enforcement_plugin.core.store.postgis import upload_task
+    from land_enforcement_plugin.core.season.transfer import upload_task
 
     cluster = pg_cluster.PrivateCluster(service=BENCH_SERVICE).start()
     os.environ["PGSERVICEFILE"] = cluster.service_file

@@ -173,7 +173,7 @@ def _clear_fingerprints(task):
     store = overlay_run.open_task(task)
     try:
         with store.transaction():
-            store._ds.ExecuteSQL(f"UPDATE {schema.PATCHES_LAYER} SET {schema.OVERLAY_FINGERPRINT.name} = NULL")
+            store.execute(f"UPDATE {schema.PATCHES_LAYER} SET {schema.OVERLAY_FINGERPRINT.name} = NULL")
     finally:
         store.close()
 
@@ -242,7 +242,7 @@ def run_postgis_store(out):
     import pg_cluster
     from osgeo import gdal
 
-    from land_enforcement_plugin.core.store.postgis import upload_task
+    from land_enforcement_plugin.core.season.transfer import upload_task
 
     cluster = pg_cluster.PrivateCluster(service=BENCH_SERVICE).start()
     os.environ["PGSERVICEFILE"] = cluster.service_file

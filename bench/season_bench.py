@@ -35,7 +35,7 @@ def _without_verdicts(task):
     store = open_task(task)
     try:
         with store.transaction():
-            store._ds.ExecuteSQL(f"DELETE FROM {schema.VERIFICATIONS_TABLE}")
+            store.execute(f"DELETE FROM {schema.VERIFICATIONS_TABLE}")
     finally:
         store.close()
     return task

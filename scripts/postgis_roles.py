@@ -20,7 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from land_enforcement_plugin.core.store.postgis import set_up_roles  # noqa: E402
+from land_enforcement_plugin.core.store.postgis_security import set_up_roles  # noqa: E402
 
 
 def main(argv=None):

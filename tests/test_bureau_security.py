@@ -11,8 +11,10 @@ from osgeo import osr
 from land_enforcement_plugin.core.reports import evidence, package as submission
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.errors import LandEnforcementError
-from land_enforcement_plugin.core.store.postgis import (BUREAU_VERSION, PostgisTaskStore, conninfo, redact,
-        set_up_roles, upload_task)
+from land_enforcement_plugin.core.season.transfer import upload_task
+from land_enforcement_plugin.core.store.postgis import PostgisTaskStore
+from land_enforcement_plugin.core.store.postgis_connection import conninfo, redact
+from land_enforcement_plugin.core.store.postgis_security import BUREAU_VERSION, set_up_roles
 from land_enforcement_plugin.core.store import VerificationConflict, open_task
 
 SERVICE = "service=lep_test"
@@ -73,7 +75,7 @@ def test_a_crafted_srs_authority_cannot_run_commands_on_the_server(secured, pg_c
     store = PostgisTaskStore.open(secured)  # as the superuser of the service: the worst case
     try:
         with store.transaction():
-            layer = store._source_layer(evil)
+            layer = store.source_layer(evil)
             name = layer.GetName()
     finally:
         store.close()
@@ -251,7 +253,7 @@ def test_a_save_behind_a_held_lock_gives_up_with_a_message(secured, pg_cluster, 
                 with pytest.raises(LandEnforcementError, match="waiting timed out"):
                     li.apply_verifications({jcbh: {"notes": "x"}}, schema.CHANNEL_FORM)
                 assert time.monotonic() - started < 5
-                assert li._query("SHOW statement_timeout")[0]["statement_timeout"] == "10min"
+                assert li.query("SHOW statement_timeout")[0]["statement_timeout"] == "10min"
             finally:
                 li.close()
     finally:

@@ -12,7 +12,8 @@ from test_cases import TODAY, full_history, hand_built_cases, unlawful_task
 
 from land_enforcement_plugin.core.review import cases, states as review_states, verification
 from land_enforcement_plugin.core.errors import LandEnforcementError
-from land_enforcement_plugin.core.store.postgis import set_up_roles, upload_task
+from land_enforcement_plugin.core.season.transfer import upload_task
+from land_enforcement_plugin.core.store.postgis_security import set_up_roles
 from land_enforcement_plugin.core.reproducible import file_sha256
 from land_enforcement_plugin.core.store import open_task, task_files_folder
 from land_enforcement_plugin.core.reports.package import PackageOptions, build_package
@@ -56,7 +57,7 @@ LOGINS = ("case_wang", "case_li", "case_zhao")
 def bureau(pg_cluster):
     """Two task locations on the private cluster (a recorded task, an uploaded one) and the county
     and township logins; everything removed afterwards, the files of every login's computer too."""
-    from land_enforcement_plugin.core.store import postgis as pg
+    from land_enforcement_plugin.core.store import postgis_security as pg
 
     locations = {name: f"pg:{SERVICE}/{name}" for name in ("task_case_files", "task_case_upload")}
     folders = [task_files_folder(as_login(location, login))

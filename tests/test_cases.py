@@ -335,7 +335,7 @@ def postgis_task(pg_cluster):
     cluster is shared by the session: later tests create those roles themselves)."""
     import psycopg2
 
-    from land_enforcement_plugin.core.store import postgis as pg
+    from land_enforcement_plugin.core.store import postgis_security as pg
 
     yield "pg:service=lep_test/task_cases_370323"
     admin = psycopg2.connect(pg_cluster.conninfo())

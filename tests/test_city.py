@@ -303,11 +303,12 @@ def test_cancelling_the_city_dialog_writes_nothing(plugin_iface, city_packages, 
 # -- PostGIS ----------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def city_database(pg_cluster, city_packages):
-    from land_enforcement_plugin.core.store.postgis import location_for, upload_task
+    from land_enforcement_plugin.core.season.transfer import upload_task
+    from land_enforcement_plugin.core.store.postgis_connection import location_for
 
     import psycopg2
 
-    from land_enforcement_plugin.core.store.postgis import ACCOUNTS_TABLE, COUNTY_ROLE, REVIEWER_ROLE, TOWNSHIP_ROLE
+    from land_enforcement_plugin.core.store.postgis_security import ACCOUNTS_TABLE, COUNTY_ROLE, REVIEWER_ROLE, TOWNSHIP_ROLE
 
     for code, task in city_packages["tasks"].items():
         upload_task(task, location_for(SERVICE, f"task_{code}"))

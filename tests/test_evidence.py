@@ -369,7 +369,7 @@ def test_sheet_header_names_county_township_and_village_from_the_overlay(season,
     try:
         store.set_meta(county_name=COUNTY_NAME)  # as the import records it from the delivery
         # What the overlay stores when given a village layer.
-        store._ds.ExecuteSQL(f"UPDATE patches SET {schema.VILLAGE_NAME.name} = '东坡村' WHERE jcbh = '{first}'")
+        store.execute(f"UPDATE patches SET {schema.VILLAGE_NAME.name} = '东坡村' WHERE jcbh = '{first}'")
     finally:
         store.close()
     sheets = evidence.write_evidence_sheets(task, [first, second], str(tmp_path / "sheets"))

@@ -216,7 +216,7 @@ def test_reimport_merges_and_keeps_verification(tmp_path, task_path):
     import_patches(task_path, ImportOptions(src))
     store = GeoPackageTaskStore.open(task_path)
     with store.transaction():
-        store._insert(schema.VERIFICATIONS_TABLE, {"jcbh": "A1", "verdict": "违法", "inspector": "张三"})
+        store.insert(schema.VERIFICATIONS_TABLE, {"jcbh": "A1", "verdict": "违法", "inspector": "张三"})
     store.close()
 
     # Same file again: nothing changes.
@@ -236,14 +236,14 @@ def test_reimport_merges_and_keeps_verification(tmp_path, task_path):
     q2 = write_patches(str(tmp_path / "q2.shp"), [patch_row("B1", wkt=shift(SQUARE, 0.03), PC="2025Q1")])
     import_patches(task_path, ImportOptions(q2))
     store = GeoPackageTaskStore.open(task_path)
-    verifications = store._query(f"SELECT jcbh, verdict, inspector FROM {schema.VERIFICATIONS_TABLE}")
+    verifications = store.query(f"SELECT jcbh, verdict, inspector FROM {schema.VERIFICATIONS_TABLE}")
     assert verifications == [{"jcbh": "A1", "verdict": "违法", "inspector": "张三"}]
     summary = store.summary()
     assert summary.batches == ["2024年度", "2025Q1"]
     assert summary.patch_count == 4 and summary.verified_count == 1
     changes = [(e["action"], e["jcbh"], e["field"]) for e in store.audit_entries("A1")]
     assert ("update", "A1", "tbmj") in changes and ("insert", "A1", None) in changes
-    files = store._query(f"SELECT file_name, sha256 FROM {schema.SOURCE_FILES_TABLE}")
+    files = store.query(f"SELECT file_name, sha256 FROM {schema.SOURCE_FILES_TABLE}")
     assert [f["file_name"] for f in files] == ["q1.shp", "q1.shp", "q1b.shp", "q2.shp"]
     assert all(len(f["sha256"]) == 64 for f in files)
     store.close()

@@ -17,7 +17,7 @@ WRITER = textwrap.dedent("""
     from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
     store = GeoPackageTaskStore.open({task!r})
-    original = GeoPackageTaskStore._audit
+    original = GeoPackageTaskStore.audit
     calls = [0]
 
     def slow_audit(self, *args, **kwargs):
@@ -27,7 +27,7 @@ WRITER = textwrap.dedent("""
             print("writing", flush=True)  # inside the transaction, some rows written
             time.sleep(60)
 
-    GeoPackageTaskStore._audit = slow_audit
+    GeoPackageTaskStore.audit = slow_audit
     store.apply_verifications({{f"P{{i}}": {{"verdict": "违法", "inspector": "kill"}} for i in range(1, 6)}}, "form")
 """)
 

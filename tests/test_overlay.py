@@ -293,7 +293,7 @@ def test_every_patch_gets_the_overlays_main_township(season):
             if best is None or (-part["area_m2"], part["xzqdm"]) < (-best["area_m2"], best["xzqdm"]):
                 largest[part["jcbh"]] = part
         expected = {jcbh: (part["xzqdm"], part["xzqmc"]) for jcbh, part in largest.items()}
-        rows = store._query(f"SELECT jcbh, {schema.TOWNSHIP_CODE.name} AS code, {schema.TOWNSHIP_NAME.name} AS name "
+        rows = store.query(f"SELECT jcbh, {schema.TOWNSHIP_CODE.name} AS code, {schema.TOWNSHIP_NAME.name} AS name "
                             f"FROM {schema.PATCHES_LAYER}")
     finally:
         store.close()

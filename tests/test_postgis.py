@@ -19,7 +19,8 @@ from land_enforcement_plugin.core.review import verification
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.overlay.run import run_overlay
-from land_enforcement_plugin.core.store.postgis import PostgisTaskStore, set_up_roles
+from land_enforcement_plugin.core.store.postgis import PostgisTaskStore
+from land_enforcement_plugin.core.store.postgis_security import set_up_roles
 from land_enforcement_plugin.core.store import GeoPackageTaskStore, VerificationConflict, open_task
 
 SERVICE = "service=lep_test"
@@ -204,7 +205,7 @@ def test_bad_locations_say_what_is_wrong(pg_cluster):
 
 def test_upload_a_geopackage_task(season, pg_cluster):
     from land_enforcement_plugin.core.review.photos import photo_path
-    from land_enforcement_plugin.core.store.postgis import upload_task
+    from land_enforcement_plugin.core.season.transfer import upload_task
 
     location = upload_task(season["task"], f"pg:{SERVICE}/uploaded_2024")
     pg, gpkg = open_task(location), GeoPackageTaskStore.open(season["task"])
@@ -238,7 +239,8 @@ def test_upload_a_geopackage_task(season, pg_cluster):
 def test_upload_reports_progress_row_by_row_and_a_cancel_leaves_nothing(season, pg_cluster):
     from qgis.core import QgsFeedback
 
-    from land_enforcement_plugin.core.store.postgis import list_tasks, upload_task
+    from land_enforcement_plugin.core.season.transfer import upload_task
+    from land_enforcement_plugin.core.store.postgis import list_tasks
 
     feedback = QgsFeedback()
     seen = []
@@ -324,7 +326,7 @@ def test_upload_keeps_the_imagery_where_it_is(season, pg_cluster, tmp_path):
     from osgeo import gdal
 
     from land_enforcement_plugin.core.imagery import registry as imagery
-    from land_enforcement_plugin.core.store.postgis import upload_task
+    from land_enforcement_plugin.core.season.transfer import upload_task
     from test_submission import copy_task
 
     task = copy_task(season, str(tmp_path / "bureau"))

@@ -24,7 +24,8 @@ from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs, com
 from land_enforcement_plugin.core.overlay.run import run_overlay, task_patches
 from land_enforcement_plugin.core.overlay.engine_sql import (ENGINE_LOCAL, ENGINE_POSTGIS, database_sources,
         overlay_in_database, same_database)
-from land_enforcement_plugin.core.store.postgis import COUNTY_ROLE, set_up_roles, upload_task
+from land_enforcement_plugin.core.season.transfer import upload_task
+from land_enforcement_plugin.core.store.postgis_security import COUNTY_ROLE, set_up_roles
 from land_enforcement_plugin.core.store import GeoPackageTaskStore, open_task
 from land_enforcement_plugin.core.vector_input import detect_shapefile_encoding
 

@@ -42,7 +42,7 @@ def test_review_and_spot_check_algorithms(provider, task):
     assert draw["SAMPLED"] >= 1
     store = open_task(task)
     try:
-        first = store._query(f"SELECT jcbh, verdict FROM {schema.SPOT_CHECKS_TABLE} ORDER BY jcbh")[0]
+        first = store.query(f"SELECT jcbh, verdict FROM {schema.SPOT_CHECKS_TABLE} ORDER BY jcbh")[0]
     finally:
         store.close()
     other = next(i for i, v in enumerate(schema.Verdict.values()) if v != first["verdict"])

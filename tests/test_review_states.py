@@ -11,7 +11,7 @@ from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
 from land_enforcement_plugin.core.overlay.run import run_overlay
-from land_enforcement_plugin.core.store.postgis import set_up_roles
+from land_enforcement_plugin.core.store.postgis_security import set_up_roles
 from land_enforcement_plugin.core.store import open_task
 
 SERVICE = "service=lep_test"

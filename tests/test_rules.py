@@ -403,15 +403,14 @@ def test_verdict_form_requires_land_use_for_unlawful_and_keeps_the_discovery_dat
 def test_a_schema_7_task_gets_the_new_columns_and_keeps_its_records(tmp_path, task_path, monkeypatch):
     from qgis.core import QgsVectorLayer
 
-    from land_enforcement_plugin.core import store as store_module
     from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
-    from land_enforcement_plugin.core.store import GeoPackageTaskStore
+    from land_enforcement_plugin.core.store import GeoPackageTaskStore, patch_tables
 
     src = write_patches(str(tmp_path / "a.shp"), [patch_row("A1")])
     old_fields = schema.PATCH_SOURCE_FIELDS_V1 + (schema.DELIVERED_TOWNSHIP,)
     monkeypatch.setattr(schema, "SCHEMA_VERSION", 7)  # the plugin as it was at schema 7
     monkeypatch.setattr(schema, "PATCH_SOURCE_FIELDS", old_fields)
-    monkeypatch.setattr(store_module, "_COMPARED", [f.name for f in old_fields] + ["src_attrs"])
+    monkeypatch.setattr(patch_tables, "COMPARED", [f.name for f in old_fields] + ["src_attrs"])
     import_patches(task_path, ImportOptions(src))
     monkeypatch.undo()
 
@@ -492,7 +491,7 @@ def test_the_nature_reserve_overlay_in_the_database_equals_the_local_one(reserve
     from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
     from land_enforcement_plugin.core.overlay.run import run_overlay
     from land_enforcement_plugin.core.overlay.engine_sql import ENGINE_POSTGIS
-    from land_enforcement_plugin.core.store.postgis import upload_task
+    from land_enforcement_plugin.core.season.transfer import upload_task
 
     _execute(pg_cluster, "DROP SCHEMA IF EXISTS reserve CASCADE; CREATE SCHEMA reserve")
     local = test_overlay.hand_built_inputs()

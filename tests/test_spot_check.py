@@ -78,7 +78,7 @@ def test_draw_is_stratified_by_township_and_verdict_and_reproducible(task, tmp_p
     try:
         other = spot_check.draw_sample(store, seed=1, margin=0.2)
         assert other.jcbhs != first.jcbhs
-        drawn = store._query(f"SELECT jcbh, verdict, township_code FROM {schema.SPOT_CHECKS_TABLE} "
+        drawn = store.query(f"SELECT jcbh, verdict, township_code FROM {schema.SPOT_CHECKS_TABLE} "
                              f"WHERE draw_id = '{first.draw_id}' ORDER BY jcbh")
         assert [row["jcbh"] for row in drawn] == first.jcbhs
     finally:
@@ -92,7 +92,7 @@ def test_disagreement_rates_per_township_on_a_hand_built_case(task, tmp_path):
     try:
         store.apply_verifications({"P03": {"verdict": "合法", "approval_no": APPROVAL}}, schema.CHANNEL_FORM)
         draw = spot_check.draw_sample(store, seed=5, margin=0.5, min_per_stratum=1)
-        rows = {row["jcbh"]: row for row in store._query(
+        rows = {row["jcbh"]: row for row in store.query(
             f"SELECT * FROM {schema.SPOT_CHECKS_TABLE} WHERE draw_id = '{draw.draw_id}'")}
         west = sorted(j for j, r in rows.items() if r["township_code"] == WEST)
         east = sorted(j for j, r in rows.items() if r["township_code"] == EAST)

@@ -7,10 +7,9 @@ from osgeo import ogr
 from qgis.core import QgsVectorLayer
 
 from land_enforcement_plugin.core import schema
-from land_enforcement_plugin.core import store as store_module
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.store import GeoPackageTaskStore
+from land_enforcement_plugin.core.store import GeoPackageTaskStore, create_task, open_task, patch_tables
 
 
 def test_new_task_is_a_plain_geopackage_with_every_table(task_path):
@@ -60,7 +59,7 @@ def test_failed_import_writes_nothing(tmp_path, task_path, monkeypatch):
     second = write_patches(str(tmp_path / "b.shp"), [patch_row(f"B{i}", wkt=shift(SQUARE, 0.01 * i)) for i in range(1, 6)])
 
     calls = {"n": 0}
-    original = GeoPackageTaskStore._audit
+    original = GeoPackageTaskStore.audit
 
     def failing_audit(self, *args, **kwargs):
         calls["n"] += 1
@@ -68,13 +67,13 @@ def test_failed_import_writes_nothing(tmp_path, task_path, monkeypatch):
             raise OSError("disk full")
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(GeoPackageTaskStore, "_audit", failing_audit)
+    monkeypatch.setattr(GeoPackageTaskStore, "audit", failing_audit)
     with pytest.raises(OSError):
         import_patches(task_path, ImportOptions(second))
     monkeypatch.undo()
     store = GeoPackageTaskStore.open(task_path)
     assert store.summary().patch_count == 1
-    assert len(store._query(f"SELECT * FROM {schema.SOURCE_FILES_TABLE}")) == 1
+    assert len(store.query(f"SELECT * FROM {schema.SOURCE_FILES_TABLE}")) == 1
     assert [e["action"] for e in store.audit_entries()] == ["insert", "import"]
 
 
@@ -100,7 +99,7 @@ def test_meta_changes_are_audited(task_path):
 
 def test_patch_jcbh_is_unique_in_the_database(task_path):
     store = GeoPackageTaskStore.create(task_path, "EPSG:4548")
-    layer = store._ds.GetLayerByName(schema.PATCHES_LAYER)
+    layer = store.layer(schema.PATCHES_LAYER)
     with pytest.raises(RuntimeError):
         with store.transaction():
             for _ in range(2):
@@ -115,7 +114,7 @@ def test_older_task_is_migrated_without_losing_data(tmp_path, task_path, monkeyp
     # The plugin as it was at schema 1: that version and the patch fields it knew.
     monkeypatch.setattr(schema, "SCHEMA_VERSION", 1)
     monkeypatch.setattr(schema, "PATCH_SOURCE_FIELDS", schema.PATCH_SOURCE_FIELDS_V1)
-    monkeypatch.setattr(store_module, "_COMPARED", [f.name for f in schema.PATCH_SOURCE_FIELDS_V1] + ["src_attrs"])
+    monkeypatch.setattr(patch_tables, "COMPARED", [f.name for f in schema.PATCH_SOURCE_FIELDS_V1] + ["src_attrs"])
     import_patches(task_path, ImportOptions(src))
     old = QgsVectorLayer(f"{task_path}|layername=patches", "p", "ogr")
     assert "area_m2" not in old.fields().names()
@@ -260,7 +259,7 @@ def test_reshaped_patch_loses_its_areas_and_its_verdict_is_marked_for_recheck(tm
     square = {"JCBH": "A1", "XZQDM": "140524000000", "wkt": _square(600100, 4000100, 94.6)}  # ~13.4 亩
     _overlaid_task(tmp_path, task_path, [square, {"JCBH": "A2", "wkt": _square(600500, 4000500, 50)}])
     store = open_task(task_path)
-    old_area = store._query("SELECT area_m2 FROM patches WHERE jcbh = 'A1'")[0]["area_m2"]
+    old_area = store.query("SELECT area_m2 FROM patches WHERE jcbh = 'A1'")[0]["area_m2"]
     store.apply_verifications({"A1": {"verdict": "违法", "inspector": "张三"}}, schema.CHANNEL_FORM)
     store.close()
     assert old_area / schema.M2_PER_MU == pytest.approx(13.4, abs=0.1)
@@ -274,11 +273,11 @@ def test_reshaped_patch_loses_its_areas_and_its_verdict_is_marked_for_recheck(tm
 
     store = open_task(task_path)
     try:
-        rows = {r["jcbh"]: r for r in store._query(
+        rows = {r["jcbh"]: r for r in store.query(
             "SELECT jcbh, area_m2, cultivated_m2, suggested_verdict, township_name, overlay_fingerprint FROM patches")}
         assert all(value is None for key, value in rows["A1"].items() if key != "jcbh")
         assert rows["A2"]["area_m2"] > 0  # the other patch keeps its areas
-        assert store._query("SELECT count(*) AS n FROM patch_townships WHERE jcbh = 'A1'")[0]["n"] == 0
+        assert store.query("SELECT count(*) AS n FROM patch_townships WHERE jcbh = 'A1'")[0]["n"] == 0
         (mark,) = store.recheck_marks().values()
         assert "13.4" in mark and "34.2" in mark and "亩" in mark
         # Saved again after a look: no longer waiting for a re-check.
@@ -294,3 +293,29 @@ def test_delivered_township_that_differs_from_the_overlay_is_listed(tmp_path, ta
     run = _overlaid_task(tmp_path, task_path, rows)
     assert run.township_mismatches == [("A2", "崇文镇", "礼义镇")]
     assert any("下发乡镇" in line and "A2" in line for line in run.lines())
+
+
+def _held_open(path):
+    """Whether this process holds `path` open (what keeps Windows from replacing or deleting a task)."""
+    held = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            held.add(os.readlink(os.path.join("/proc/self/fd", fd)))
+        except OSError:  # the descriptor listdir itself used
+            pass
+    return os.path.realpath(path) in held
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to see open files")
+def test_a_task_used_in_a_with_block_is_closed_when_the_block_ends_even_after_an_error(task_path):
+    with create_task(task_path, "EPSG:4548", "370323") as store:
+        assert _held_open(task_path)
+    assert not _held_open(task_path)
+    with pytest.raises(LandEnforcementError, match="interrupted"):
+        with open_task(task_path) as store:
+            store.set_meta(county_name="沂源县")
+            raise LandEnforcementError("中断", "interrupted")
+    assert not _held_open(task_path)
+    with GeoPackageTaskStore.open(task_path) as store:
+        assert store.meta()["county_name"] == "沂源县"
+    assert not _held_open(task_path)

@@ -377,7 +377,7 @@ def test_package_check_blocks_patches_without_overlay_areas_naming_them(season, 
     try:
         changed = sorted(store.patch_index())[5]
         # What a re-import does to a patch delivered with another shape: its old areas are dropped.
-        store._ds.ExecuteSQL(f"UPDATE patches SET area_m2 = NULL WHERE jcbh = '{changed}'")
+        store.execute(f"UPDATE patches SET area_m2 = NULL WHERE jcbh = '{changed}'")
     finally:
         store.close()
     assert [f.jcbh for f in submission.check_package(task) if f.code == "no_overlay"] == [changed]

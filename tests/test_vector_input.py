@@ -67,7 +67,7 @@ def stored_townships(task_path):
 def overlay_runs(task_path):
     store = GeoPackageTaskStore.open(task_path)
     try:
-        return store._query("SELECT recomputed FROM overlay_runs")
+        return store.query("SELECT recomputed FROM overlay_runs")
     finally:
         store.close()
 
@@ -280,7 +280,7 @@ def test_village_layer_of_a_postgis_task_is_overlaid_by_the_local_engine(tmp_pat
     import test_postgis_overlay as pg
 
     from land_enforcement_plugin.core.overlay.engine_sql import ENGINE_LOCAL
-    from land_enforcement_plugin.core.store.postgis import upload_task
+    from land_enforcement_plugin.core.season.transfer import upload_task
     from land_enforcement_plugin.core.store import open_task
 
     pg._execute(pg_cluster, "DROP SCHEMA IF EXISTS villages_case CASCADE; CREATE SCHEMA villages_case")
@@ -298,7 +298,7 @@ def test_village_layer_of_a_postgis_task_is_overlaid_by_the_local_engine(tmp_pat
     assert run.engine == ENGINE_LOCAL and "village" in run.engine_note[1]
     store = open_task(location)
     try:
-        rows = store._query(f"SELECT jcbh, village_name, township_name FROM {store.schema}.patches")
+        rows = store.query(f"SELECT jcbh, village_name, township_name FROM {store.schema}.patches")
     finally:
         store.close()
     assert {r["jcbh"]: (r["village_name"], r["township_name"]) for r in rows} == {

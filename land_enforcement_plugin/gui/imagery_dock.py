@@ -27,6 +27,7 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogB
 from ..core.imagery import registry as imagery
 from ..core import schema
 from ..core.store import open_task, task_exists
+from ..core.store.sql import sql_quote
 from . import background
 from .messages import error_text, ui_is_chinese
 
@@ -325,7 +326,7 @@ class ImageryDock(QgsDockWidget):
         if self.patch_layer is None:
             return
         root = QgsRuleBasedRenderer.Rule(None)
-        quoted = "'" + str(jcbh or "").replace("'", "''") + "'"
+        quoted = sql_quote(jcbh or "")
         for expression, props in ((f'"jcbh" = {quoted}',
                                    {"style": "no", "outline_color": imagery.OUTLINE_COLOUR, "outline_width": "0.8"}),
                                   ("ELSE", {"style": "no", "outline_color": "255,140,0", "outline_width": "0.4",
@@ -366,7 +367,7 @@ class ImageryDock(QgsDockWidget):
     def _feature(self, jcbh):
         if self.patch_layer is None or not self.patch_layer.isValid():
             return None
-        quoted = "'" + str(jcbh).replace("'", "''") + "'"
+        quoted = sql_quote(jcbh)
         request = QgsFeatureRequest().setFilterExpression(f'"jcbh" = {quoted}')
         return next(self.patch_layer.getFeatures(request), None)
 

@@ -8,8 +8,10 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogB
                                  QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QTableWidget,
                                  QTableWidgetItem, QVBoxLayout)
 
-from ..core.store import postgis as postgis_store
+from ..core.season.transfer import upload_task
 from ..core.store import is_postgis
+from ..core.store import postgis as postgis_store
+from ..core.store.postgis_connection import location_for, parse_location
 from . import background
 from .messages import error_text
 
@@ -108,8 +110,8 @@ class PostgisTaskDialog(QDialog):
 
     def _location(self):
         try:
-            location = postgis_store.location_for(self._connection(), self.schema.text().strip())
-            postgis_store.parse_location(location)
+            location = location_for(self._connection(), self.schema.text().strip())
+            parse_location(location)
         except Exception as exc:
             self.status.setText(error_text(exc))
             return None
@@ -128,7 +130,7 @@ class PostgisTaskDialog(QDialog):
         source = self.current_task
         self.status.setText(self.tr("Uploading {task}…").format(task=source))
         self.runner.start(self.tr("Uploading the task to PostGIS"),
-                          lambda feedback: postgis_store.upload_task(source, location, feedback), self._uploaded)
+                          lambda feedback: upload_task(source, location, feedback), self._uploaded)
 
     def _uploaded(self, location, error):
         if error is not None:

@@ -3,7 +3,7 @@ from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcess
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ..core.errors import LandEnforcementError
-from ..core.store.postgis import database_refusal
+from ..core.store.postgis_security import database_refusal
 
 
 def tr(text):

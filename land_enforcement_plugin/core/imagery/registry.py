@@ -34,7 +34,8 @@ from qgis.PyQt.QtGui import QColor, QFont, QImage, QPainter, QPen
 from .. import schema
 from ..errors import LandEnforcementError
 from ..review.photos import safe_name
-from ..store import _sql_quote, open_task, task_files_folder, task_name
+from ..store import open_task, task_files_folder, task_name
+from ..store.sql import sql_quote
 from ..dates import parse_image_date, period, period_or_none
 
 META_KEY = "imagery"
@@ -232,8 +233,8 @@ def date_warnings(task_path, new_entries):
     all the same; a task without patches warns of nothing."""
     store = open_task(task_path)
     try:
-        rows = store._query(f"SELECT DISTINCT {schema.QSX.name} AS qsx, {schema.HSX.name} AS hsx "
-                            f"FROM {schema.PATCHES_LAYER}")
+        rows = store.query(f"SELECT DISTINCT {schema.QSX.name} AS qsx, {schema.HSX.name} AS hsx "
+                           f"FROM {schema.PATCHES_LAYER}")
     finally:
         store.close()
     qsx = [(period_or_none(row["qsx"]), row["qsx"]) for row in rows]
@@ -845,8 +846,8 @@ def patch_facts(task_path, jcbh):
     """(WKB in the working CRS, QSX, HSX, working CRS authid, redlines {role: uri}) of a patch."""
     store = open_task(task_path)
     try:
-        rows = store._query(f"SELECT {schema.QSX.name} AS qsx, {schema.HSX.name} AS hsx FROM {schema.PATCHES_LAYER} "
-                            f"WHERE jcbh = {_sql_quote(jcbh)}")
+        rows = store.query(f"SELECT {schema.QSX.name} AS qsx, {schema.HSX.name} AS hsx FROM {schema.PATCHES_LAYER} "
+                           f"WHERE jcbh = {sql_quote(jcbh)}")
         geometry = store.patch_geometry(jcbh)
         if not rows or geometry is None:
             raise LandEnforcementError(f"任务库中没有监测编号“{jcbh}”", f"Unknown monitoring number '{jcbh}'")

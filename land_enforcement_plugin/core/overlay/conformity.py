@@ -166,12 +166,12 @@ def run_conformity(task_path, inputs):
     store = open_task(task_path)
     try:
         with store.transaction():
-            store._ds.ExecuteSQL(f"DELETE FROM {schema.PLANNING_CONFORMITY_TABLE}")
+            store.execute(f"DELETE FROM {schema.PLANNING_CONFORMITY_TABLE}")
             for result in results:
-                store._insert(schema.PLANNING_CONFORMITY_TABLE, dict(
+                store.insert(schema.PLANNING_CONFORMITY_TABLE, dict(
                     result.areas, jcbh=result.jcbh, conformity=result.conformity.value,
                     zoning=json.dumps(sources, ensure_ascii=False), computed_at=stamp))
-            store._audit("planning_conformity", "task", None, detail=f"{len(results)} patches")
+            store.audit("planning_conformity", "task", None, detail=f"{len(results)} patches")
     finally:
         store.close()
     return results
@@ -180,7 +180,7 @@ def run_conformity(task_path, inputs):
 def stored_conformity(store):
     """jcbh -> {zone area fields, outside_m2, conformity} of the last run (empty before any)."""
     names = [f.name for f in (*schema.ZONE_AREA_FIELDS.values(), schema.OUTSIDE_ZONES_M2)]
-    return {row.pop("jcbh"): row for row in store._query(
+    return {row.pop("jcbh"): row for row in store.query(
         f"SELECT jcbh, {', '.join(names)}, {schema.CONFORMITY.name} FROM {schema.PLANNING_CONFORMITY_TABLE}")}
 
 

@@ -38,7 +38,9 @@ from qgis.PyQt.QtCore import QMetaType
 from .. import schema
 from ..ellipsoid import AreaMode
 from ..errors import LandEnforcementError
-from ..store.postgis import PostgisTaskStore, _qgis_connection_uri
+from ..store.postgis import PostgisTaskStore
+from ..store.postgis_connection import qgis_connection_uri
+from ..store.sql import sql_ident, sql_quote
 from .engine_local import (COLLAPSED, RedLineRepair, find_field, input_layers, label_fields, patch_overlay,
                            required_township_code_field)
 
@@ -54,14 +56,6 @@ _BOX_MARGIN = 1.0
 
 class _Cancelled(Exception):
     pass
-
-
-def _qident(name):
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def _qliteral(value):
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _epsg(authid):
@@ -112,7 +106,7 @@ def same_database(task_uri, layer_uri):
 def _task_uri(store):
     if store.connection.startswith("service="):
         return QgsDataSourceUri(store.connection)
-    return _qgis_connection_uri(store.connection) or QgsDataSourceUri()
+    return qgis_connection_uri(store.connection) or QgsDataSourceUri()
 
 
 class _Source:
@@ -133,10 +127,10 @@ def _geometry_srid(store, uri):
     """The SRID registered for the layer's geometry column (0 or None: unknown)."""
     if uri.srid().isdigit():
         return int(uri.srid())
-    rows = store._query(
+    rows = store.query(
         "SELECT srid FROM geometry_columns WHERE f_table_schema = "
-        f"{_qliteral(uri.schema() or 'public')} AND f_table_name = {_qliteral(uri.table())} "
-        f"AND f_geometry_column = {_qliteral(uri.geometryColumn())}")
+        f"{sql_quote(uri.schema() or 'public')} AND f_table_name = {sql_quote(uri.table())} "
+        f"AND f_geometry_column = {sql_quote(uri.geometryColumn())}")
     return rows[0]["srid"] if rows else None
 
 
@@ -160,11 +154,11 @@ def _source(store, task_uri, role, layer):
     if table.startswith("("):
         sql_table = table
     else:
-        sql_table = (f"{_qident(uri.schema())}." if uri.schema() else "") + _qident(table)
+        sql_table = (f"{sql_ident(uri.schema())}." if uri.schema() else "") + sql_ident(table)
     srid = _geometry_srid(store, uri)
     if not srid or _epsg(layer.crs().authid()) != srid:
         return None, (f"图层“{name}”的坐标系与其 SRID 不一致", f"the CRS of the layer '{name}' is not its SRID")
-    return _Source(role, layer, sql_table, _qident(uri.geometryColumn()), _qident(keys[0]), srid), None
+    return _Source(role, layer, sql_table, sql_ident(uri.geometryColumn()), sql_ident(keys[0]), srid), None
 
 
 def database_sources(store, inputs):
@@ -205,10 +199,10 @@ class _Sql:
 
     def begin(self):
         self.run("SET LOCAL jit = off")  # compiling costs more than it saves on these statements
-        row = self.store._query(f"SELECT pg_backend_pid() AS pid, has_schema_privilege("
-                                f"{_qliteral(self.store.schema)}, 'CREATE') AS may_create")[0]
+        row = self.store.query(f"SELECT pg_backend_pid() AS pid, has_schema_privilege("
+                               f"{sql_quote(self.store.schema)}, 'CREATE') AS may_create")[0]
         if row["may_create"]:
-            self.prefix = f"{_qident(self.store.schema)}.lep_ov_{row['pid']}_"
+            self.prefix = f"{sql_ident(self.store.schema)}.lep_ov_{row['pid']}_"
             self.kind = "UNLOGGED"
 
     def finish(self):
@@ -220,10 +214,10 @@ class _Sql:
         return re.sub(r"\blep_ov_(\w+)", lambda m: self.prefix + m.group(1), sql)
 
     def run(self, sql):
-        self.store._ds.ExecuteSQL(self._names(sql))
+        self.store.execute(self._names(sql))
 
     def query(self, sql):
-        return self.store._query(self._names(sql))
+        return self.store.query(self._names(sql))
 
     def table(self, name, select, index=None):
         """A work table from a SELECT (heavy work belongs here: a cursor never runs in parallel)."""
@@ -263,11 +257,11 @@ def _merged(pieces):
 
 def _label_name(column, layer_name):
     """The second value of a feature's label: its own, or the layer's name when empty (as _label)."""
-    return f"CASE WHEN coalesce({column}, '') = '' THEN {_qliteral(layer_name)} ELSE {column} END"
+    return f"CASE WHEN coalesce({column}, '') = '' THEN {sql_quote(layer_name)} ELSE {column} END"
 
 
 def _attribute(field):
-    return f"l.{_qident(field)}::text" if field else "NULL::text"
+    return f"l.{sql_ident(field)}::text" if field else "NULL::text"
 
 
 def _read_layer(sql, number, source, inputs):
@@ -277,8 +271,8 @@ def _read_layer(sql, number, source, inputs):
     if source.role == "cultivated":
         dlbm = find_field(source.layer, schema.DLBM_FIELDS)
         if dlbm is not None:  # a full land-use layer: only cultivated codes count
-            codes = ", ".join(_qliteral(c) for c in inputs.cultivated_codes) or "NULL"
-            accept = f" AND l.{_qident(dlbm)}::text IN ({codes})"
+            codes = ", ".join(sql_quote(c) for c in inputs.cultivated_codes) or "NULL"
+            accept = f" AND l.{sql_ident(dlbm)}::text IN ({codes})"
     subset = f" AND ({source.subset})" if source.subset else ""
     # The features near a patch first (the layer's index, once per patch), then those read whole.
     sql.table(f"near{number}", f"SELECT DISTINCT c.{source.key} AS id FROM lep_ov_patch p JOIN {source.table} AS c "
@@ -367,14 +361,14 @@ def overlay_in_database(store, inputs, stale_jcbhs, feedback=None, sources=None)
 
 def _measure(sql, store, inputs, sources, stale_jcbhs, repairs, feedback, steps):
     """The SQL steps; returns whole areas, township labels, part areas and approval labels per patch."""
-    total = store._query(f"SELECT count(*) AS n FROM {store.schema}.{schema.PATCHES_LAYER}")[0]["n"]
+    total = store.query(f"SELECT count(*) AS n FROM {store.schema}.{schema.PATCHES_LAYER}")[0]["n"]
     patches = f"{store.schema}.{schema.PATCHES_LAYER}"
     if len(set(stale_jcbhs)) == total:
         sql.table("patch", f"SELECT jcbh, geom FROM {patches}", index="geom")
     else:
         sql.create("stale", "(jcbh text PRIMARY KEY)")
         for start in range(0, len(stale_jcbhs), 1000):
-            values = ", ".join(f"({_qliteral(j)})" for j in stale_jcbhs[start:start + 1000])
+            values = ", ".join(f"({sql_quote(j)})" for j in stale_jcbhs[start:start + 1000])
             sql.run(f"INSERT INTO lep_ov_stale VALUES {values} ON CONFLICT DO NOTHING")
         sql.table("patch", f"SELECT p.jcbh, p.geom FROM {patches} p JOIN lep_ov_stale s ON s.jcbh = p.jcbh",
                   index="geom")

@@ -19,7 +19,7 @@ from .. import schema
 from .engine_local import compute_overlay, input_layers, layers_fingerprint, main_township, patch_fingerprint
 from .prejudge import reasons_json
 from .engine_sql import ENGINE_LOCAL, ENGINE_POSTGIS, database_sources, overlay_in_database
-from ..store.postgis import _first_line
+from ..store.postgis_connection import first_line
 from ..store import now_iso, open_task
 from ..vector_input import encoding_decision, reading_copy, shapefile_path
 
@@ -112,7 +112,7 @@ def _compute(store, stale, crs, inputs, feedback):
             results, repairs = overlay_in_database(store, inputs, [jcbh for jcbh, _ in stale], feedback, sources)
             return results, repairs, ENGINE_POSTGIS, None
         except RuntimeError as exc:  # rolled back: nothing was written
-            first = _first_line(exc)
+            first = first_line(exc)
             note = (f"数据库内计算失败（{first}）", f"the database could not compute it ({first})")
     results, repairs = compute_overlay([(jcbh, _geometry(wkb)) for jcbh, wkb in stale], crs, inputs, feedback)
     return results, repairs, ENGINE_LOCAL, note

@@ -8,7 +8,9 @@ from osgeo import gdal, ogr
 
 from .. import schema
 from ..errors import LandEnforcementError
-from ..store.postgis import PostgisTaskStore, conninfo, list_tasks, location_for, parse_location
+from ..store.postgis import PostgisTaskStore, list_tasks
+from ..store.postgis_connection import conninfo, location_for, parse_location
+from ..store.sql import sql_text
 from .city import (AREA_NAMES, CITY_ROW_NAME, CONFLICTS_TABLE, COUNTIES_LAYER, COUNTY_LEVEL, DUPLICATE_JCBH, FACT_NAMES,
                    METRICS_TABLE, MIN_OVERLAP_M2, OVERLAP, RECORD_NAMES, ROW_FIELDS, SAME_COUNTY, CitySummary,
                    Conflict, CountyPackage, city_code_of, city_crs, city_rows, patch_facts)
@@ -34,10 +36,6 @@ def _select(ds, sql):
         return [{name: feature.GetField(index) for index, name in names} for feature in result]
     finally:
         ds.ReleaseResultSet(result)
-
-
-def _literal(value):
-    return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
 
 
 def _srid(crs):
@@ -78,7 +76,7 @@ def _city_sql(city_schema, tasks, srid):
     record_columns = ", ".join([f"v.{name}" for name in RECORD_NAMES] + [f"p.{name}" for name in FACT_NAMES])
     patch_areas = ", ".join(f"p.{name}" for name in AREA_NAMES)
     for task_schema, meta in tasks:
-        code, name = _literal(meta.get("county_code", "")), _literal(meta.get("county_name", ""))
+        code, name = sql_text(meta.get("county_code", "")), sql_text(meta.get("county_name", ""))
         statements += [
             f"CREATE TABLE {city_schema}.patches_{task_schema} PARTITION OF {city_schema}.patches "
             f"FOR VALUES IN ('{task_schema}')",
@@ -192,12 +190,12 @@ def _write_pg_rows(ds, city_schema, rows, crs, city_location):
     ds.ExecuteSQL(f"CREATE TABLE {city_schema}.{METRICS_TABLE} (fid serial PRIMARY KEY, "
                   + ", ".join(f"{name} {kinds[kind]}" for name, kind in ROW_FIELDS) + ")")
     names = [name for name, _ in ROW_FIELDS]
-    values = ", ".join("(" + ", ".join(_literal(row.get(name)) for name in names) + ")" for row in rows)
+    values = ", ".join("(" + ", ".join(sql_text(row.get(name)) for name in names) + ")" for row in rows)
     ds.ExecuteSQL(f"INSERT INTO {city_schema}.{METRICS_TABLE} ({', '.join(names)}) VALUES {values}")
     ds.ExecuteSQL(f"ALTER TABLE {city_schema}.{COUNTIES_LAYER} ADD COLUMN rank integer, "
                   "ADD COLUMN unlawful_cultivated_ratio double precision")
     ds.ExecuteSQL(f"UPDATE {city_schema}.{COUNTIES_LAYER} c SET rank = m.rank, unlawful_cultivated_ratio = "
                   f"m.unlawful_cultivated_ratio FROM {city_schema}.{METRICS_TABLE} m "
                   f"WHERE m.level = '{COUNTY_LEVEL}' AND m.county_code = c.county_code")
-    ds.ExecuteSQL(f"INSERT INTO {city_schema}.{_CITY_MARK} VALUES ('crs', {_literal(crs)}), "
-                  f"('location', {_literal(city_location)})")
+    ds.ExecuteSQL(f"INSERT INTO {city_schema}.{_CITY_MARK} VALUES ('crs', {sql_text(crs)}), "
+                  f"('location', {sql_text(city_location)})")

@@ -29,6 +29,7 @@ from ..overlay.engine_local import find_field
 from ..review.photos import fetch_missing, photo_path, safe_name
 from ..review.states import states as review_states
 from ..store import open_task
+from ..store.sql import sql_quote
 from ..vector_input import reading_copy
 from .imagery_sheet import ChipPage
 from .page import MAP_MARGIN, PAGE_LEFT, PAGE_WIDTH, TITLE, round_scale, scale_bar, text_format
@@ -170,7 +171,7 @@ def _cultivated_uri(uri):
         return uri
     parts = QgsProviderRegistry.instance().decodeUri(provider, uri)
     key = "sql" if provider == "postgres" else "subset"
-    condition = f'"{dlbm}" IN ({", ".join(_quoted(code) for code in schema.CULTIVATED_DLBM)})'
+    condition = f'"{dlbm}" IN ({", ".join(sql_quote(code) for code in schema.CULTIVATED_DLBM)})'
     parts[key] = f"({parts[key]}) AND {condition}" if parts.get(key) else condition
     return QgsProviderRegistry.instance().encodeUri(provider, parts)
 
@@ -344,7 +345,7 @@ class _SheetLayout:
 
     # -- per patch ---------------------------------------------------------------------------
     def export(self, jcbhs, out_dir, feedback):
-        self.atlas.setFilterExpression(f'"jcbh" IN ({", ".join(_quoted(j) for j in jcbhs)})')
+        self.atlas.setFilterExpression(f'"jcbh" IN ({", ".join(sql_quote(j) for j in jcbhs)})')
         written = {}
         exporter = QgsLayoutExporter(self.layout)
         settings = QgsLayoutExporter.PdfExportSettings()
@@ -461,8 +462,6 @@ class _SheetLayout:
         self.layout.project().setMetadata(metadata)
 
 
-def _quoted(value):
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _text(value):

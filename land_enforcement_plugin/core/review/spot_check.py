@@ -32,7 +32,8 @@ from .. import schema
 from ..dates import period_or_none
 from ..errors import LandEnforcementError
 from .states import COUNTY, login_role
-from ..store import _sql_quote, now_iso
+from ..store import now_iso
+from ..store.sql import sql_quote
 
 DEFAULT_CONFIDENCE = 0.95
 DEFAULT_MARGIN = 0.05
@@ -121,20 +122,20 @@ def draw_sample(store, seed, confidence=DEFAULT_CONFIDENCE, margin=DEFAULT_MARGI
     design = {"stratified_by": ["township_code", "verdict"], "min_per_stratum": min_per_stratum,
               "strata": [[code, verdict, size, taken] for (code, verdict), (size, taken) in draw.strata.items()]}
     with store.transaction():
-        if store._query(f"SELECT draw_id FROM {schema.SPOT_CHECK_DRAWS_TABLE} WHERE draw_id = {_sql_quote(draw.draw_id)}"):
+        if store.query(f"SELECT draw_id FROM {schema.SPOT_CHECK_DRAWS_TABLE} WHERE draw_id = {sql_quote(draw.draw_id)}"):
             raise LandEnforcementError(f"抽查 {draw.draw_id} 已存在：换一个种子",
                                        f"The draw {draw.draw_id} exists already: choose another seed")
-        store._insert(schema.SPOT_CHECK_DRAWS_TABLE, {
+        store.insert(schema.SPOT_CHECK_DRAWS_TABLE, {
             "draw_id": draw.draw_id, "seed": draw.seed, "confidence": confidence, "margin": margin,
             "expected_rate": expected_rate, "population": draw.population, "sample_size": len(draw.jcbhs),
             "design": json.dumps(design, ensure_ascii=False), "drawn_at": stamp, "drawn_by": store.user})
         for jcbh in draw.jcbhs:
             code, name, verdict, approval = verified[jcbh]
-            store._insert(schema.SPOT_CHECKS_TABLE, {
+            store.insert(schema.SPOT_CHECKS_TABLE, {
                 "draw_id": draw.draw_id, "jcbh": jcbh, "township_code": code, "township_name": name,
                 "verdict": verdict, "approval_no": approval})
-        store._audit("spot_check_draw", "spot_check", None, "draw_id", None, draw.draw_id,
-                     detail=f"seed {draw.seed}, {len(draw.jcbhs)}/{draw.population}")
+        store.audit("spot_check_draw", "spot_check", None, "draw_id", None, draw.draw_id,
+                    detail=f"seed {draw.seed}, {len(draw.jcbhs)}/{draw.population}")
     return draw
 
 
@@ -148,14 +149,14 @@ def record_recheck(store, draw_id, jcbh, verdict, approval_no=None, notes=None):
     if verdict is None:
         raise LandEnforcementError(f"复核判定须为 {'、'.join(schema.Verdict.values())}",
                                    f"The re-check verdict must be one of {', '.join(schema.Verdict.values())}")
-    where = f"draw_id = {_sql_quote(draw_id)} AND jcbh = {_sql_quote(jcbh)}"
+    where = f"draw_id = {sql_quote(draw_id)} AND jcbh = {sql_quote(jcbh)}"
     with store.transaction():
-        if not store._query(f"SELECT jcbh FROM {schema.SPOT_CHECKS_TABLE} WHERE {where}"):
+        if not store.query(f"SELECT jcbh FROM {schema.SPOT_CHECKS_TABLE} WHERE {where}"):
             raise LandEnforcementError(f"图斑 {jcbh} 不在抽查 {draw_id} 中", f"Patch {jcbh} is not in the draw {draw_id}")
         values = {"recheck_verdict": verdict.value, "recheck_approval_no": (approval_no or "").strip() or None,
                   "recheck_notes": notes, "checked_by": store.user, "checked_at": now_iso()}
-        store._upsert(schema.SPOT_CHECKS_TABLE, {"draw_id": draw_id, "jcbh": jcbh}, values, True)
-        store._audit("spot_check", "spot_check", jcbh, "recheck_verdict", None, verdict.value, detail=draw_id)
+        store.upsert(schema.SPOT_CHECKS_TABLE, {"draw_id": draw_id, "jcbh": jcbh}, values, True)
+        store.audit("spot_check", "spot_check", jcbh, "recheck_verdict", None, verdict.value, detail=draw_id)
 
 
 def _numbers(text):
@@ -191,7 +192,7 @@ class TownshipScore:
 
 def disagreement_rates(store, draw_id):
     """[TownshipScore] of a draw, by township code: re-checked patches and those that disagree."""
-    rows = store._query(f"SELECT * FROM {schema.SPOT_CHECKS_TABLE} WHERE draw_id = {_sql_quote(draw_id)} ORDER BY jcbh")
+    rows = store.query(f"SELECT * FROM {schema.SPOT_CHECKS_TABLE} WHERE draw_id = {sql_quote(draw_id)} ORDER BY jcbh")
     if not rows:
         raise LandEnforcementError(f"没有抽查 {draw_id}", f"No draw {draw_id}")
     scores = {}
@@ -208,7 +209,7 @@ def disagreement_rates(store, draw_id):
 
 
 def draws(store):
-    return store._query(f"SELECT * FROM {schema.SPOT_CHECK_DRAWS_TABLE} ORDER BY fid")
+    return store.query(f"SELECT * FROM {schema.SPOT_CHECK_DRAWS_TABLE} ORDER BY fid")
 
 
 # -- cross-checks ----------------------------------------------------------------------------------
@@ -234,7 +235,7 @@ def rectification_start(record):
 
 def cross_checks(store):
     """[CrossCheck] of the recorded verdicts against the overlay and the photos."""
-    places = {row["jcbh"]: row for row in store._query(
+    places = {row["jcbh"]: row for row in store.query(
         f"SELECT jcbh, {schema.SUGGESTED_APPROVAL.name} AS approval, {schema.SUGGESTION_REASONS.name} AS reasons, "
         f"{schema.AREA_M2.name} AS area FROM {schema.PATCHES_LAYER}")}
     photos = {}

@@ -49,12 +49,12 @@ def login_role(store):
     owner counts as county, as the database's lep_is_county says); COUNTY for a GeoPackage task."""
     if store.provider != "postgres":
         return COUNTY
-    from ..store.postgis import REVIEWER_ROLE, TOWNSHIP_ROLE
+    from ..store.postgis_security import REVIEWER_ROLE, TOWNSHIP_ROLE
 
-    if store._call("lep_is_county()"):
+    if store.call("lep_is_county()"):
         return COUNTY
     for role, group in ((TOWNSHIP, TOWNSHIP_ROLE), (REVIEWER, REVIEWER_ROLE)):
-        if store._query(f"SELECT pg_has_role(session_user, '{group}', 'MEMBER') AS member")[0]["member"]:
+        if store.query(f"SELECT pg_has_role(session_user, '{group}', 'MEMBER') AS member")[0]["member"]:
             return role
     return REVIEWER
 
@@ -62,7 +62,7 @@ def login_role(store):
 def states(store):
     """jcbh -> {state, opinion, submitted_by, submitted_at, reviewed_by, reviewed_at} of every patch
     the login sees that has left 待核查."""
-    return {row.pop("jcbh"): row for row in store._query(
+    return {row.pop("jcbh"): row for row in store.query(
         f"SELECT jcbh, state, opinion, submitted_by, submitted_at, reviewed_by, reviewed_at "
         f"FROM {schema.REVIEW_STATES_TABLE}")}
 
@@ -111,9 +111,9 @@ def apply(store, action, jcbhs, opinion=None):
                 row.update(submitted_by=store.user, submitted_at=stamp)
             else:
                 row.update(reviewed_by=store.user, reviewed_at=stamp, opinion=opinion)
-            store._upsert(schema.REVIEW_STATES_TABLE, {"jcbh": jcbh}, row, old is not None)
-            store._audit("review", "review_state", jcbh, "state", old["state"] if old else State.PENDING.value,
-                         action.target.value, detail=f"{action.name}: {opinion}" if opinion else action.name)
+            store.upsert(schema.REVIEW_STATES_TABLE, {"jcbh": jcbh}, row, old is not None)
+            store.audit("review", "review_state", jcbh, "state", old["state"] if old else State.PENDING.value,
+                        action.target.value, detail=f"{action.name}: {opinion}" if opinion else action.name)
     return len(wanted)
 
 

@@ -379,7 +379,7 @@ def _patch_places(store):
     """jcbh -> (townships the overlay puts the patch in: its main one and every one it crosses, the
     county's name as delivered). Empty townships: never overlaid, nothing to check against."""
     places = {}
-    rows = store._query(f"SELECT jcbh, xzqdm, xzqmc, {schema.TOWNSHIP_NAME.name} AS township FROM {schema.PATCHES_LAYER}")
+    rows = store.query(f"SELECT jcbh, xzqdm, xzqmc, {schema.TOWNSHIP_NAME.name} AS township FROM {schema.PATCHES_LAYER}")
     for row in rows:
         county = row["xzqmc"] if (row["xzqdm"] or "").endswith(schema.COUNTY_ROW_SUFFIX) else None
         places[row["jcbh"]] = ({row["township"]} - {None}, county)
@@ -528,7 +528,7 @@ def import_spreadsheet(task_path, path, accept_partial=False, feedback=None):
     try:
         known = store.patch_index()
         places = _patch_places(store)
-        recorded = store._verifications_with_versions()
+        recorded = store.verifications_with_versions()
         results, changes, expected, first_row_of = [], {}, {}, {}
         for index, (sheet, row_number, raw) in enumerate(read.rows):
             if feedback is not None:
@@ -619,7 +619,7 @@ def export_templates(task_path, out_dir, township=None, groups=None, chips=False
     store = open_task(task_path)
     try:
         patches = store.patch_index()
-        recorded = store._verifications_with_versions()  # the versions go into the sheet
+        recorded = store.verifications_with_versions()  # the versions go into the sheet
         reviewed = review_states.states(store)
     finally:
         store.close()
