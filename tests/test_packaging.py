@@ -78,7 +78,7 @@ def test_metadata(archive):
         assert metadata["version"] == metadata_of(source.read())["version"]  # the packaged one is the source's
     assert metadata["category"] == "Vector"
     assert metadata["experimental"] == "True"
-    assert metadata["supportsQt6"] == "False"
+    assert metadata["supportsQt6"] == "True"  # icons by path, no PyQt5-only names (below)
     assert "卫片执法" in metadata["name"] and "Land Enforcement" in metadata["name"]
     for key in ("description", "about", "author", "email", "tracker", "repository", "homepage"):
         assert metadata[key].strip(), key
@@ -132,6 +132,17 @@ def test_no_direct_pyqt_imports(archive):
     sources = [str(path.relative_to(ROOT)) for path in (ROOT / PLUGIN).rglob("*.py")
                if PYQT_IMPORT.search(path.read_text(encoding="utf-8"))]
     assert sources == [], "import Qt through qgis.PyQt"
+
+
+def test_no_pyqt5_only_names_for_qt6():
+    """flake8-qgis, the static checker for QGIS plugins: no PyQt5 imports (QGS103/104), no exec_()
+    (QGS107), no protected qgis._core imports (QGS101/102): what supportsQt6=True promises."""
+    pytest.importorskip("flake8_qgis")
+    result = subprocess.run([sys.executable, "-m", "flake8", "--isolated",
+                             "--select=QGS101,QGS102,QGS103,QGS104,QGS106,QGS107", PLUGIN],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (ROOT / PLUGIN / "resources_rc.py").exists() and not list(ROOT.glob("*.qrc"))
 
 
 def ts_messages():
