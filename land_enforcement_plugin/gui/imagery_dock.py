@@ -7,19 +7,19 @@ before image (blink comparison); S overlays the two with a swipe line ([ and ] m
 returns to before | after. The raster layers are built once per task and reused from patch to
 patch, so moving through the list redraws without reopening files.
 
-The lower part manages the task's imagery: add files, a folder of tiles (one VRT, tiles left in
-place), a saved XYZ/WMS/WMTS connection or a raster layer of the project; edit name, role and
-dates in the table; remove.
+The lower part manages the task's imagery (its actions are a mixin in imagery_registry.py): add
+files, a folder of tiles (one VRT, tiles left in place), a saved XYZ/WMS/WMTS connection or a raster
+layer of the project; edit name, role and dates in the table; remove.
 """
 import time
 
-from qgis.core import QgsCoordinateReferenceSystem, QgsFeatureRequest, QgsFillSymbol, QgsRuleBasedRenderer, QgsVectorLayer
+from qgis.core import (QgsCoordinateReferenceSystem, QgsFeatureRequest, QgsFillSymbol, QgsRuleBasedRenderer,
+                       QgsVectorLayer)
 from qgis.gui import QgsDockWidget, QgsMapCanvas, QgsMapToolPan
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QKeySequence, QRegion
 from qgis.PyQt.QtWidgets import (QAbstractItemView, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                                 QShortcut, QSlider, QSplitter, QTableWidget, QToolButton,
-                                 QVBoxLayout, QWidget)
+                                 QShortcut, QSlider, QSplitter, QTableWidget, QToolButton, QVBoxLayout, QWidget)
 
 from ..core.imagery import registry as imagery
 from ..core import schema

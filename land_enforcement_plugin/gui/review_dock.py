@@ -1,14 +1,14 @@
-"""The review dock: the patch list (filter, sort, counts), next unverified, zoom, the verdict form."""
+"""The review dock: the patch list (filter, sort, counts), next unverified, zoom, the verdict form,
+review actions. The list's model is in patch_list.py; the photos and the fieldwork actions (sheets,
+QField, assignment) are mixins in review_photos.py and review_fieldwork.py."""
 
 from qgis.core import QgsProject
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtGui import QKeySequence
-from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel,
-                                 QInputDialog, QLineEdit, QMenu, QMessageBox,
-                                 QPushButton,
-                                 QShortcut,
-                                 QTableView, QToolButton, QVBoxLayout, QWidget)
+from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QInputDialog,
+                                 QLabel, QLineEdit, QMenu, QMessageBox, QPushButton, QShortcut, QTableView,
+                                 QToolButton, QVBoxLayout, QWidget)
 
 from ..core.overlay import conformity
 from ..core.review import photos, states as review_states
