@@ -13,6 +13,12 @@
 
 Needs lrelease (compile), pylupdate5 (translations); qgis_process is optional for
 install. Runs with any Python 3.9+; install uses QSettings from qgis.PyQt when it is importable.
+
+Not qgis-plugin-ci (tried 2.10.0: offline it makes the same 94 files): it packages `git archive` of
+committed files only (new files not yet committed are silently left out; a dirty tree needs -c, and
+it then resets the work tree with `git reset --hard`), rewrites metadata.txt in place (which would
+have to move into the plugin folder), compiles translations only when pulling them from Transifex,
+does not install, and brings 21 packages (cffi, PyNaCl, regex, PyGithub, transifex-python, …).
 """
 import argparse
 import configparser
