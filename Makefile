@@ -13,7 +13,7 @@ export QT_QPA_PLATFORM ?= offscreen
 setup:
 	bash scripts/setup.sh
 
-# Compiled Qt resources and translations, needed by the plugin at run time.
+# Compiled translations (.qm), needed by the plugin at run time (icons are plain files).
 compile: setup
 	$(PY) scripts/build.py compile
 

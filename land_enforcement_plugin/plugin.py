@@ -1,14 +1,23 @@
 """Wiring only: translations, Processing provider, toolbar, menu, dock. No domain logic here."""
 import os
 
-from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsProject, QgsSettings
+from qgis.core import Qgis, QgsApplication, QgsExpression, QgsMessageLog, QgsProject, QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, QLocale, Qt, QTranslator
 from qgis.PyQt.QtWidgets import QAction
 
 from . import dependencies
+from .core.overlay.engine_local import township_code_field
+from .gui.city_dialog import open_city_dialog
+from .gui.export_dialog import ExportPackageDialog
+from .gui.imagery_dock import ImageryDock
+from .gui.messages import LOG_TAG, ask_user_name
+from .gui.metrics_dock import MetricsDock
+from .gui.review_dock import ReviewDock
+from .gui.task_dock import TaskDock
+from .processing.provider import LandEnforcementProvider
+from .resources import icon, plugin_icon
 
 PLUGIN_DIR = os.path.dirname(__file__)
-LOG_TAG = "Land enforcement"
 FIRST_LAYOUT_KEY = "land_enforcement/docks_arranged"  # set once the docks had their first arrangement
 
 
@@ -61,8 +70,6 @@ class LandEnforcementPlugin:
 
     # Called by qgis_process too (with no iface): only the provider, nothing graphical.
     def initProcessing(self):  # noqa: N802 (QGIS API name)
-        from .processing.provider import LandEnforcementProvider
-
         self.provider = LandEnforcementProvider()
         QgsApplication.processingRegistry().addProvider(self.provider)
 
@@ -73,14 +80,6 @@ class LandEnforcementPlugin:
             self.iface.messageBar().pushMessage(tr("Land enforcement"), missing, Qgis.Warning, 0)
             QgsMessageLog.logMessage(missing, LOG_TAG, Qgis.Warning)
         self.initProcessing()
-
-        from .gui.city_dialog import open_city_dialog
-        from .gui.icons import icon, plugin_icon
-        from .gui.imagery_dock import ImageryDock
-        from .gui.messages import ask_user_name
-        from .gui.metrics_dock import MetricsDock
-        from .gui.review_dock import ReviewDock
-        from .gui.task_dock import TaskDock
 
         self.dock = TaskDock(self.iface.mainWindow())
         self.dock.message.connect(self._show_message)
@@ -147,8 +146,6 @@ class LandEnforcementPlugin:
 
     def export_package(self):
         """The export dialog, left open (not modal) so that problems can be fixed while it shows them."""
-        from .gui.export_dialog import ExportPackageDialog
-
         if not self.dock.task_path:
             self._show_message(tr("Open a task first"), Qgis.Warning)
             return None
@@ -180,8 +177,6 @@ class LandEnforcementPlugin:
 
     def _show_township(self, code):
         """From the metrics table: the township's patches in the list, the township on the map."""
-        from .core.overlay.engine_local import township_code_field
-
         self.review.township.setCurrentIndex(max(self.review.township.findData(code), 0))
         project = QgsProject.instance()
         layer = project.mapLayer(project.readEntry("land_enforcement", "overlay/townships", "")[0])
@@ -190,7 +185,7 @@ class LandEnforcementPlugin:
         code_field = township_code_field(layer)  # as the overlay found it (XZQDM, XZDM, …)
         if code_field is None:
             return
-        layer.selectByExpression(f"\"{code_field}\" = '{code}'")
+        layer.selectByExpression(f"{QgsExpression.quotedColumnRef(code_field)} = {QgsExpression.quotedValue(code)}")
         canvas = self.iface.mapCanvas()
         canvas.zoomToSelected(layer)
         canvas.flashFeatureIds(layer, layer.selectedFeatureIds())

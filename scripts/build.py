@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Build pipeline of the QGIS plugin: compile, package, install and translations.
 
-    build.py compile                      Qt resources -> land_enforcement_plugin/resources_rc.py,
-                                          i18n/*.ts -> land_enforcement_plugin/i18n/*.qm
-                                          (only what is out of date)
+    build.py compile                      i18n/*.ts -> land_enforcement_plugin/i18n/*.qm
+                                          (only what is out of date; icons are loaded from their
+                                          files, there are no compiled Qt resources)
     build.py package [--dist dist]        dist/land_enforcement_plugin-<version>.zip (deterministic)
     build.py install [--plugins-dir DIR]  copy the plugin into a QGIS profile and enable it for
                                           QGIS desktop and qgis_process
@@ -11,8 +11,14 @@
                                           update i18n/*.ts from the plugin's sources (pylupdate5),
                                           keeping the translations already made
 
-Needs pyrcc5 and lrelease (compile), pylupdate5 (translations); qgis_process is optional for
+Needs lrelease (compile), pylupdate5 (translations); qgis_process is optional for
 install. Runs with any Python 3.9+; install uses QSettings from qgis.PyQt when it is importable.
+
+Not qgis-plugin-ci (tried 2.10.0: offline it makes the same 94 files): it packages `git archive` of
+committed files only (new files not yet committed are silently left out; a dirty tree needs -c, and
+it then resets the work tree with `git reset --hard`), rewrites metadata.txt in place (which would
+have to move into the plugin folder), compiles translations only when pulling them from Transifex,
+does not install, and brings 21 packages (cffi, PyNaCl, regex, PyGithub, transifex-python, …).
 """
 import argparse
 import configparser
@@ -22,7 +28,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -31,15 +36,12 @@ ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = "land_enforcement_plugin"
 PLUGIN_DIR = ROOT / PLUGIN
 METADATA = ROOT / "metadata.txt"
-QRC = ROOT / "resources.qrc"
-RESOURCES_PY = PLUGIN_DIR / "resources_rc.py"
 TS_DIR = ROOT / "i18n"
 QM_DIR = PLUGIN_DIR / "i18n"  # where the plugin loads <plugin dir>/i18n/land_enforcement_plugin_<locale>.qm
 DEFAULT_LANGUAGES = ("zh_CN",)
 
-# Fixed times make resources_rc.py (rcc stores file times) and the zip reproducible.
-FIXED_EPOCH = 315532800  # 1980-01-01 00:00:00 UTC, the earliest time a zip entry can hold
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+# Fixed times make the zip reproducible.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
 
 # What never goes into the package.
 EXCLUDED_DIRS = {"__pycache__", "tests", "test", "demodata", "help_source"}
@@ -95,57 +97,6 @@ def is_stale(output, inputs):
 
 # ---------------------------------------------------------------------------------------- compile
 
-def qrc_files(qrc=QRC):
-    """The files a .qrc lists, relative to the .qrc's folder."""
-    tree = ET.parse(qrc)
-    return [element.text.strip() for element in tree.iter("file")]
-
-
-def compile_resources(force=False):
-    inputs = [QRC] + [QRC.parent / name for name in qrc_files()]
-    missing = [str(path) for path in inputs if not path.exists()]
-    if missing:
-        fail("resources.qrc lists missing files: " + ", ".join(missing))
-    if not force and not is_stale(RESOURCES_PY, inputs) and _resources_ok(RESOURCES_PY):
-        return False
-    pyrcc = tool("pyrcc5")
-    if not pyrcc:
-        fail("pyrcc5 not found (Debian: apt-get install pyqt5-dev-tools)")
-    # rcc stores each file's modification time: compile copies with a fixed one.
-    with tempfile.TemporaryDirectory(prefix="lep-rcc-") as tmp:
-        tmp = Path(tmp)
-        for path in inputs:
-            target = tmp / path.relative_to(QRC.parent)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
-            os.utime(target, (FIXED_EPOCH, FIXED_EPOCH))
-        out = tmp / "resources_rc.py"
-        # QT_HASH_SEED=0: rcc's file order follows a QHash, randomised per process otherwise.
-        run([pyrcc, "-o", str(out), QRC.name], cwd=tmp, env=dict(os.environ, QT_HASH_SEED="0"))
-        code = out.read_text(encoding="utf-8")
-    code, count = re.subn(r"^from PyQt5 import QtCore$", "from qgis.PyQt import QtCore", code, flags=re.M)
-    if count != 1 or "PyQt5" in code.replace("Compiler for PyQt5", ""):
-        fail("unexpected pyrcc5 output: cannot rewrite its PyQt5 import")
-    _write_if_changed(RESOURCES_PY, code.encode("utf-8"))
-    log(f"compiled {QRC.name} -> {RESOURCES_PY.relative_to(ROOT)}")
-    return True
-
-
-def _resources_ok(path):
-    return "from qgis.PyQt import QtCore" in path.read_text(encoding="utf-8", errors="replace")
-
-
-def _write_if_changed(path, data):
-    """Write bytes, but always refresh the time so the make-style check sees the output as new."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and path.read_bytes() == data:
-        path.touch()
-        return
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def ts_files():
     return sorted(TS_DIR.glob(f"{PLUGIN}_*.ts"))
 
@@ -176,9 +127,7 @@ def compile_translations(force=False):
 
 
 def cmd_compile(args):
-    changed = compile_resources(force=args.force)
-    changed = compile_translations(force=args.force) or changed
-    if not changed:
+    if not compile_translations(force=args.force):
         log("compile: up to date")
 
 
@@ -214,7 +163,7 @@ def plugin_files():
 def check_plugin_files(files):
     """Refuse to ship a plugin that QGIS could not load."""
     problems = []
-    for name in ("__init__.py", "metadata.txt", "resources_rc.py"):
+    for name in ("__init__.py", "metadata.txt", "resources/__init__.py"):
         if name not in files:
             problems.append(f"missing {name}")
     metadata = read_metadata(files.get("metadata.txt", METADATA))
@@ -265,7 +214,6 @@ def write_zip(files, target):
 
 
 def cmd_package(args):
-    compile_resources()
     compile_translations()
     files = plugin_files()
     check_plugin_files(files)
@@ -413,7 +361,6 @@ def install_plugin(plugins_dir, profile=None, enable=True, use_qgis_process=True
 
 
 def cmd_install(args):
-    compile_resources()
     compile_translations()
     plugins_dir = Path(args.plugins_dir) if args.plugins_dir else default_plugins_dir()
     for line in install_plugin(plugins_dir, profile=args.profile_dir, enable=not args.no_enable,
@@ -431,7 +378,7 @@ def translatable_sources():
     sources = []
     for path in sorted(PLUGIN_DIR.rglob("*")):
         relative = path.relative_to(PLUGIN_DIR)
-        if path.suffix in (".py", ".ui") and not _excluded(relative) and path != RESOURCES_PY:
+        if path.suffix in (".py", ".ui") and not _excluded(relative):
             sources.append(path)
     return sources
 
@@ -570,7 +517,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    compile_parser = commands.add_parser("compile", help="compile Qt resources and translations")
+    compile_parser = commands.add_parser("compile", help="compile the translations")
     compile_parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
     compile_parser.set_defaults(func=cmd_compile)
 

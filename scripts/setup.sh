@@ -14,7 +14,7 @@ need_apt() {
     qgis_process --version 2>/dev/null | grep -q "^QGIS 3\.4" || return 0
     command -v Xvfb >/dev/null 2>&1 || return 0
     command -v lrelease >/dev/null 2>&1 || return 0
-    command -v pyrcc5 >/dev/null 2>&1 || return 0
+    command -v pylupdate5 >/dev/null 2>&1 || return 0  # make translations
     command -v pdftoppm >/dev/null 2>&1 || return 0  # tests look at evidence PDFs as images
     fc-list 2>/dev/null | grep -qi "noto sans cjk" || return 0
     # Qt's own translations: standard buttons (确定/取消/是/否) in the Chinese UI of QGIS desktop.

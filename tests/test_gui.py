@@ -3,7 +3,7 @@ import time
 
 import pytest
 from conftest import BOWTIE, SQUARE, patch_row, shift, write_patches
-from qgis.core import QgsApplication, QgsProject, QgsSettings
+from qgis.core import Qgis, QgsApplication, QgsProject, QgsSettings
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QDockWidget
 
@@ -192,3 +192,35 @@ def test_docks_first_arranged_as_tabs_then_left_to_the_user(plugin, plugin_iface
         assert plugin.review not in window.tabifiedDockWidgets(plugin.dock)
     finally:
         settings.remove(FIRST_LAYOUT_KEY)
+
+
+def test_failed_background_import_shows_one_line_and_logs_the_whole_traceback(plugin, plugin_iface, tmp_path,
+                                                                               task_path):
+    """The message bar says what went wrong in one line; the QGIS log (the plugin's tab) holds the
+    traceback of the background work, to report a bug from."""
+    from land_enforcement_plugin.gui.messages import LOG_TAG
+
+    src = write_patches(str(tmp_path / "noprj.shp"), [patch_row("A1")], epsg=None)
+    logged = []
+
+    def received(message, tag, level):
+        logged.append((message, tag, level))
+
+    def tracebacks():
+        return [message for message, tag, level in logged
+                if tag == LOG_TAG and level == Qgis.MessageLevel.Critical and "Traceback" in message]
+
+    shown_before = len(plugin_iface.messageBar().get_messages(Qgis.Critical))
+    QgsApplication.processEvents()  # the log delivers messages queued: none of an earlier test's
+    QgsApplication.messageLog().messageReceived.connect(received)
+    try:
+        plugin.dock.set_task(task_path)
+        plugin.dock.run_import(importing.ImportOptions(src))
+        wait_for(lambda: plugin.dock.runner.idle and tracebacks())
+    finally:
+        QgsApplication.messageLog().messageReceived.disconnect(received)
+    (traceback_text,) = tracebacks()
+    assert traceback_text.startswith("Importing change patches:\nTraceback (most recent call last):")
+    assert "importing.py" in traceback_text and "LandEnforcementError" in traceback_text
+    (shown,) = plugin_iface.messageBar().get_messages(Qgis.Critical)[shown_before:]
+    assert "\n" not in shown and ("CRS" in shown or "坐标系" in shown)

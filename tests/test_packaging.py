@@ -78,7 +78,7 @@ def test_metadata(archive):
         assert metadata["version"] == metadata_of(source.read())["version"]  # the packaged one is the source's
     assert metadata["category"] == "Vector"
     assert metadata["experimental"] == "True"
-    assert metadata["supportsQt6"] == "False"
+    assert metadata["supportsQt6"] == "True"  # icons by path, no PyQt5-only names (below)
     assert "卫片执法" in metadata["name"] and "Land Enforcement" in metadata["name"]
     for key in ("description", "about", "author", "email", "tracker", "repository", "homepage"):
         assert metadata[key].strip(), key
@@ -87,25 +87,27 @@ def test_metadata(archive):
     assert f"{PLUGIN}/{metadata['icon']}" in archive.namelist()
 
 
-def test_compiled_files_are_in(archive):
+def test_translations_and_icons_are_in(archive):
     names = archive.namelist()
-    resources = archive.read(f"{PLUGIN}/resources_rc.py").decode("utf-8")
-    assert "from qgis.PyQt import QtCore" in resources and "qInitResources()" in resources
     assert f"{PLUGIN}/i18n/{PLUGIN}_zh_CN.qm" in names
+    assert f"{PLUGIN}/resources/__init__.py" in names
+    assert f"{PLUGIN}/resources_rc.py" not in names  # no compiled Qt resources: Qt 6 has no pyrcc
     for icon in ICONS:
         assert f"{PLUGIN}/resources/icons/{icon}.svg" in names
 
 
-def test_icons_are_in_the_compiled_resources():
-    from qgis.PyQt.QtCore import QFile
+def test_icons_load_from_their_files_in_the_unpacked_plugin(archive, tmp_path):
+    """Icons by file path (no pyrcc5, as Qt 6 wants): they show from wherever the plugin is unpacked."""
     from qgis.PyQt.QtGui import QIcon
 
-    import land_enforcement_plugin.resources_rc  # noqa: F401
-
+    archive.extractall(tmp_path)
     for icon in ICONS:
-        path = f":/plugins/{PLUGIN}/icons/{icon}.svg"
-        assert QFile.exists(path), path
-        assert not QIcon(path).pixmap(24, 24).isNull(), path
+        path = tmp_path / PLUGIN / "resources" / "icons" / f"{icon}.svg"
+        assert not QIcon(str(path)).pixmap(24, 24).isNull(), path
+    from land_enforcement_plugin import resources
+
+    assert not resources.icon("review").pixmap(24, 24).isNull()
+    assert resources.icon_path("review").endswith("review.svg")
 
 
 def test_nothing_that_does_not_belong(archive):
@@ -130,6 +132,17 @@ def test_no_direct_pyqt_imports(archive):
     sources = [str(path.relative_to(ROOT)) for path in (ROOT / PLUGIN).rglob("*.py")
                if PYQT_IMPORT.search(path.read_text(encoding="utf-8"))]
     assert sources == [], "import Qt through qgis.PyQt"
+
+
+def test_no_pyqt5_only_names_for_qt6():
+    """flake8-qgis, the static checker for QGIS plugins: no PyQt5 imports (QGS103/104), no exec_()
+    (QGS107), no protected qgis._core imports (QGS101/102): what supportsQt6=True promises."""
+    pytest.importorskip("flake8_qgis")
+    result = subprocess.run([sys.executable, "-m", "flake8", "--isolated",
+                             "--select=QGS101,QGS102,QGS103,QGS104,QGS106,QGS107", PLUGIN],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (ROOT / PLUGIN / "resources_rc.py").exists() and not list(ROOT.glob("*.qrc"))
 
 
 def ts_messages():
@@ -185,6 +198,8 @@ def test_qm_translates_every_string(archive, tmp_path):
 
 def _is_translate(call):
     func = call.func
+    if isinstance(func, ast.Name):  # translate = QCoreApplication.translate, as pyuic writes it
+        return func.id == "translate"
     return (isinstance(func, ast.Attribute) and func.attr == "translate" and isinstance(func.value, ast.Name)
             and func.value.id in ("QCoreApplication", "QApplication", "QgsApplication"))
 
@@ -255,7 +270,7 @@ def test_every_string_translated_at_run_time_is_in_the_ts():
     in_ts = {(context, message.findtext("source")) for context, message in ts_messages()}
     missing = []
     for path in sorted((ROOT / PLUGIN).rglob("*.py")):
-        if "tests" in path.parts or path.name == "resources_rc.py":
+        if "tests" in path.parts:
             continue
         for context, text, line in runtime_lookups(path):
             if (context, text) not in in_ts:
@@ -282,7 +297,7 @@ def test_qgis_process_runs_the_installed_provider(tmp_path):
     output = build("install", "--plugins-dir", str(plugins), env=env)
     assert "enabled for qgis_process" in output
     assert (plugins / PLUGIN / "metadata.txt").is_file()
-    assert (plugins / PLUGIN / "resources_rc.py").is_file()
+    assert (plugins / PLUGIN / "resources" / "icons" / "icon.svg").is_file()
     ini = (config / "profiles" / "default" / "QGIS" / "QGIS3.ini").read_text(encoding="utf-8")
     assert re.search(rf"^\[PythonPlugins\][^\[]*^{PLUGIN}=true$", ini, flags=re.M | re.S)
 

@@ -35,9 +35,9 @@ def plugin(plugin_iface, tmp_path, task_path):
 
 
 def column(review, name):
-    from land_enforcement_plugin.gui.review_dock import _COLUMNS
+    from land_enforcement_plugin.gui.patch_list import COLUMNS
 
-    return _COLUMNS.index(name)
+    return COLUMNS.index(name)
 
 
 def shown(review, jcbh, name):

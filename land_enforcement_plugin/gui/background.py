@@ -1,11 +1,17 @@
 """Run a core function as a QgsTask: progress in the status bar and the dock, cancel, no frozen UI."""
-from qgis.core import QgsApplication, QgsFeedback, QgsTask
+import traceback
+
+from qgis.core import Qgis, QgsApplication, QgsFeedback, QgsMessageLog, QgsTask
+
+from .messages import LOG_TAG
 
 
 class CoreTask(QgsTask):
     """Runs work(feedback) in a worker thread; calls done(result, error) back on the main thread.
 
-    Core functions report through a QgsFeedback, so they run the same here as in Processing.
+    Core functions report through a QgsFeedback, so they run the same here as in Processing. When
+    the work fails, the panel shows the error in one line; the whole traceback goes to the QGIS log
+    (Log Messages panel, the plugin's tab), where a bug can be reported from.
     """
 
     def __init__(self, description, work, done, hidden=False):
@@ -19,12 +25,14 @@ class CoreTask(QgsTask):
         self.feedback.progressChanged.connect(self.setProgress)
         self.result = None
         self.error = None
+        self.error_traceback = None
 
     def run(self):
         try:
             self.result = self._work(self.feedback)
         except Exception as exc:  # handed to the main thread, shown to the user there
             self.error = exc
+            self.error_traceback = traceback.format_exc()
             return False
         return True
 
@@ -37,6 +45,9 @@ class CoreTask(QgsTask):
         self.cancel()
 
     def finished(self, ok):
+        if self.error is not None:  # logged even when the panel is gone (abandoned)
+            QgsMessageLog.logMessage(f"{self.description()}:\n{self.error_traceback}", LOG_TAG,
+                                     Qgis.MessageLevel.Critical)
         self._done(self.result, self.error)
 
 

@@ -7,33 +7,29 @@ before image (blink comparison); S overlays the two with a swipe line ([ and ] m
 returns to before | after. The raster layers are built once per task and reused from patch to
 patch, so moving through the list redraws without reopening files.
 
-The lower part manages the task's imagery: add files, a folder of tiles (one VRT, tiles left in
-place), a saved XYZ/WMS/WMTS connection or a raster layer of the project; edit name, role and
-dates in the table; remove.
+The lower part manages the task's imagery (its actions are a mixin in imagery_registry.py): add
+files, a folder of tiles (one VRT, tiles left in place), a saved XYZ/WMS/WMTS connection or a raster
+layer of the project; edit name, role and dates in the table; remove.
 """
-import os
 import time
 
-from qgis.core import (QgsCoordinateReferenceSystem, QgsFeatureRequest, QgsFillSymbol, QgsMapLayerType, QgsProject,
-                       QgsRuleBasedRenderer, QgsVectorLayer)
+from qgis.core import (QgsCoordinateReferenceSystem, QgsFeatureRequest, QgsFillSymbol, QgsRuleBasedRenderer,
+                       QgsVectorLayer)
 from qgis.gui import QgsDockWidget, QgsMapCanvas, QgsMapToolPan
 from qgis.PyQt.QtCore import Qt, pyqtSignal
-from qgis.PyQt.QtGui import QBrush, QColor, QKeySequence, QRegion
-from qgis.PyQt.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                                 QFrame, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit, QPushButton,
-                                 QShortcut, QSlider, QSplitter, QTableWidget, QTableWidgetItem, QToolButton,
-                                 QVBoxLayout, QWidget)
+from qgis.PyQt.QtGui import QColor, QKeySequence, QRegion
+from qgis.PyQt.QtWidgets import (QAbstractItemView, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+                                 QShortcut, QSlider, QSplitter, QTableWidget, QToolButton, QVBoxLayout, QWidget)
 
 from ..core.imagery import registry as imagery
 from ..core import schema
 from ..core.store import open_task, task_exists
 from ..core.store.sql import sql_quote
 from . import background
+from .imagery_registry import NO_IMAGE, REGISTRY_COLUMNS, ImageryRegistryActions
 from .messages import error_text, ui_is_chinese
 
 _SIDES = ("before", "after")
-_COLUMNS = ("name", "role", "date_from", "date_to", "source")
-_NO_IMAGE = QColor(176, 0, 32)
 
 
 class _Views(QWidget):
@@ -88,37 +84,7 @@ class _Views(QWidget):
         self.arranged.emit()
 
 
-class ConnectionDialog(QDialog):
-    """A saved XYZ or WMS/WMTS connection of QGIS, and for WMS/WMTS the layer (and tile matrix set)."""
-
-    def __init__(self, connections, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Add a saved connection"))
-        self.connection = QComboBox()
-        for kind, name in connections:
-            self.connection.addItem(f"{kind.upper()}: {name}", (kind, name))
-        self.layer = QLineEdit()
-        self.layer.setPlaceholderText(self.tr("Layer identifier (WMS/WMTS only)"))
-        self.matrix_set = QLineEdit()
-        self.matrix_set.setPlaceholderText(self.tr("Tile matrix set (WMTS only)"))
-        form = QFormLayout(self)
-        form.addRow(self.tr("Connection"), self.connection)
-        form.addRow(self.tr("Layer"), self.layer)
-        form.addRow(self.tr("Tile matrix set"), self.matrix_set)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-        self.connection.currentIndexChanged.connect(self._kind_changed)
-        self._kind_changed()
-
-    def _kind_changed(self, *_):
-        kind = (self.connection.currentData() or ("xyz", ""))[0]
-        self.layer.setEnabled(kind == "wms")
-        self.matrix_set.setEnabled(kind == "wms")
-
-
-class ImageryDock(QgsDockWidget):
+class ImageryDock(ImageryRegistryActions, QgsDockWidget):
     message = pyqtSignal(str, int)
     patch_shown = pyqtSignal(str)
 
@@ -207,7 +173,7 @@ class ImageryDock(QgsDockWidget):
         view_layout.addWidget(self.views, 1)
         view_layout.addLayout(tools)
 
-        self.table = QTableWidget(0, len(_COLUMNS))
+        self.table = QTableWidget(0, len(REGISTRY_COLUMNS))
         self.table.setHorizontalHeaderLabels([self.tr("Image name"), self.tr("Phase"), self.tr("Date (from)"),
                                               self.tr("Date to (range)"), self.tr("Source")])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -421,7 +387,7 @@ class ImageryDock(QgsDockWidget):
                 reasons = [reason.zh if chinese else reason.en for reason in self.found.reasons
                            if reason.side in (shown, None)]
                 label.setText(f"{title} — {text}" + (f"\n{reasons[0]}" if reasons else ""))
-                label.setStyleSheet(f"color: {_NO_IMAGE.name()};")
+                label.setStyleSheet(f"color: {NO_IMAGE.name()};")
                 continue
             date = imagery.date_text(entry)
             gap = imagery.gap_days(entry, self.qsx if shown == "before" else self.hsx, shown)
@@ -512,195 +478,6 @@ class ImageryDock(QgsDockWidget):
         if visible and self.pending:
             self.show_patch(self.pending)
 
-    # -- managing the task's imagery -------------------------------------------------------------
-    def _fill_table(self):
-        self._filling = True
-        try:
-            self.table.setRowCount(len(self.registry))
-            roles = (("before", self.tr("Before")), ("after", self.tr("After")), ("any", self.tr("Any")))
-            for row, entry in enumerate(self.registry):
-                for column, key in enumerate(_COLUMNS):
-                    if key == "role":
-                        combo = QComboBox()
-                        for value, text in roles:
-                            combo.addItem(text, value)
-                        combo.setCurrentIndex(max(combo.findData(entry.get("role", "any")), 0))
-                        combo.currentIndexChanged.connect(lambda _i, combo=combo, source=entry["source"]:
-                                                          self._edit(source, role=combo.currentData()))
-                        self.table.setCellWidget(row, column, combo)
-                        continue
-                    item = QTableWidgetItem(str(entry.get(key) or ""))
-                    item.setData(Qt.ItemDataRole.UserRole, entry["source"])
-                    if key == "source":
-                        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-                        item.setToolTip(entry["source"] + (f"\n{entry['folder']}" if entry.get("folder") else ""))
-                        if entry.get("provider") == "gdal" and not os.path.exists(entry["source"]):
-                            item.setForeground(QBrush(_NO_IMAGE))
-                            item.setToolTip(self.tr("File not found: {path}").format(path=entry["source"]))
-                    if key == "date_from" and not imagery.date_text(entry):
-                        item.setBackground(QBrush(QColor(255, 230, 200)))
-                        item.setToolTip(self.tr("No date: this image is never matched"))
-                    self.table.setItem(row, column, item)
-        finally:
-            self._filling = False
-
-    def _item_changed(self, item):
-        if self._filling:
-            return
-        key = _COLUMNS[item.column()]
-        if key in ("name", "date_from", "date_to"):
-            self._edit(item.data(Qt.ItemDataRole.UserRole), **{key: item.text().strip() or None})
-
-    def _edit(self, source, **changes):
-        try:
-            entry = imagery.update(self.task_path, source, **changes)
-        except Exception as exc:
-            self.message.emit(error_text(exc), 2)
-        else:
-            if {"date_from", "date_to"} & set(changes):
-                self._warn_dates([entry])
-        self.reload_registry()
-
-    def _warn_dates(self, entries):
-        """An image dated outside every patch's dates (a mistyped year) is kept, but said so."""
-        chinese = ui_is_chinese()
-        warnings = [zh if chinese else en for _name, zh, en in imagery.date_warnings(self.task_path, entries)]
-        if warnings:
-            self.message.emit("\n".join(warnings), 1)
-
-    def reload_registry(self):
-        """Re-read the registry (after a change here or by a headless run) and redraw the patch."""
-        if not self.task_path:
-            return
-        try:
-            self.registry = imagery.entries(self.task_path)
-        except Exception as exc:
-            self.message.emit(error_text(exc), 2)
-            return
-        self._drop_unused_rasters()
-        self._fill_table()
-        if self.jcbh:
-            self.show_patch(self.jcbh)
-
-    def _need_task(self):
-        if not self.task_path:
-            self.message.emit(self.tr("Open a task first"), 1)
-            return False
-        return True
-
-    def _added(self, entries):
-        self.reload_registry()
-        undated = [entry["name"] for entry in entries if not imagery.date_text(entry)]
-        if undated:
-            self.message.emit(self.tr("Set the date of {names} in the table: an image without a date is never "
-                                      "matched").format(names=", ".join(undated)), 1)
-        self._warn_dates(entries)
-
-    def add_files(self, paths, role="any", date_from=None, date_to=None):
-        if not self._need_task() or not paths:
-            return []
-        try:
-            entries = imagery.add_files(self.task_path, paths, role, date_from, date_to)
-        except Exception as exc:
-            self.message.emit(error_text(exc), 2)
-            return []
-        self._added(entries)
-        return entries
-
-    def choose_files(self):
-        if not self._need_task():
-            return
-        paths, _ = QFileDialog.getOpenFileNames(self, self.tr("Imagery files"), "",
-                                                self.tr("Rasters (*.tif *.tiff *.img *.jp2 *.vrt);;All files (*)"))
-        self.add_files(paths)
-
-    def add_folder(self, folder, role="any", date_from=None, date_to=None, wait=False):
-        """Build the folder's VRT in the background (thousands of tiles take a while)."""
-        if not self._need_task() or not folder:
-            return None
-        task_path = self.task_path
-
-        def work(feedback):
-            return imagery.add_tile_folder(task_path, folder, role, date_from, date_to, feedback=feedback)
-
-        def done(entry, error):
-            self._running = None
-            if error is not None:
-                self.message.emit(error_text(error), 2)
-                return
-            self.message.emit(self.tr("{tiles} tiles of {folder} registered as one image").format(
-                tiles=entry.get("tile_count", 0), folder=folder), 3)
-            self._added([entry])
-
-        if wait:  # tests and scripts
-            try:
-                entry = work(None)
-            except Exception as exc:
-                done(None, exc)
-                return None
-            done(entry, None)
-            return entry
-        self._running = background.start(background.CoreTask(self.tr("Building the imagery mosaic"), work, done))
-        return self._running
-
     def abandon_work(self):
         """The plugin unloads: work still running ends without calling back into this dock."""
         self._running = background.abandoned(self._running)
-
-    def choose_folder(self):
-        if not self._need_task():
-            return
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder of image tiles"))
-        if folder:
-            self.add_folder(folder)
-
-    def choose_connection(self):
-        if not self._need_task():
-            return
-        connections = imagery.saved_connections()
-        if not connections:
-            self.message.emit(self.tr("QGIS has no saved XYZ, WMS or WMTS connection: add one in the Data "
-                                      "Source Manager first"), 1)
-            return
-        dialog = ConnectionDialog(connections, self)
-        if not dialog.exec():
-            return
-        kind, name = dialog.connection.currentData()
-        try:
-            entry = imagery.add_connection(self.task_path, name, kind, dialog.layer.text().strip() or None,
-                                           tile_matrix_set=dialog.matrix_set.text().strip() or None)
-        except Exception as exc:
-            self.message.emit(error_text(exc), 2)
-            return
-        self._added([entry])
-
-    def choose_map_layer(self):
-        if not self._need_task():
-            return
-        layers = [layer for layer in QgsProject.instance().mapLayers().values()
-                  if layer.type() == QgsMapLayerType.RasterLayer and layer.providerType() in ("gdal", "wms")]
-        if not layers:
-            self.message.emit(self.tr("The project has no raster layer"), 1)
-            return
-        names = [layer.name() for layer in layers]
-        name, ok = QInputDialog.getItem(self, self.tr("Add map layer"), self.tr("Raster layer"), names, 0, False)
-        if not ok:
-            return
-        try:
-            entry = imagery.add_layer(self.task_path, layers[names.index(name)])
-        except Exception as exc:
-            self.message.emit(error_text(exc), 2)
-            return
-        self._added([entry])
-
-    def remove_selected(self):
-        rows = self.table.selectionModel().selectedRows()
-        if not rows or not self.task_path:
-            return
-        source = self.registry[rows[0].row()]["source"]
-        try:
-            imagery.remove(self.task_path, source)
-        except Exception as exc:
-            self.message.emit(error_text(exc), 2)
-        self.reload_registry()
-

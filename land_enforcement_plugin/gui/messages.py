@@ -9,6 +9,8 @@ from ..core.imagery import registry as imagery
 from ..core import store
 from ..core.errors import Bilingual, LandEnforcementError
 
+LOG_TAG = "Land enforcement"  # the plugin's tab in QGIS's Log Messages panel
+
 # A plain report line is "中文 / English"; the Chinese half may itself hold " / " before Chinese.
 _HALVES = re.compile(r" / (?=[^\u3000-\u9fff\uff00-\uffef])")
 

@@ -1,213 +1,32 @@
-"""The review dock: the patch list (filter, sort, counts), next unverified, zoom, the verdict form."""
+"""The review dock: the patch list (filter, sort, counts), next unverified, zoom, the verdict form,
+review actions. The list's model is in patch_list.py; the photos and the fieldwork actions (sheets,
+QField, assignment) are mixins in review_photos.py and review_fieldwork.py."""
 
-from qgis.core import QgsProject
+from qgis.core import QgsExpression, QgsProject
 from qgis.gui import QgsDockWidget
-from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, QSize, QSortFilterProxyModel, Qt, pyqtSignal
-from qgis.PyQt.QtGui import QBrush, QColor, QIcon, QKeySequence, QPixmap
-from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel,
-                                 QInputDialog, QLineEdit, QListView, QListWidget, QListWidgetItem, QMenu, QMessageBox,
-                                 QPushButton,
-                                 QShortcut,
-                                 QTableView, QToolButton, QVBoxLayout, QWidget)
+from qgis.PyQt.QtCore import Qt, pyqtSignal
+from qgis.PyQt.QtGui import QKeySequence
+from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QInputDialog,
+                                 QLabel, QLineEdit, QMenu, QMessageBox, QPushButton, QShortcut, QTableView,
+                                 QToolButton, QVBoxLayout, QWidget)
 
 from ..core.overlay import conformity
-from ..core.review import fieldwork, photos, states as review_states, verification
+from ..core.review import photos, states as review_states
 from ..core import schema
-from ..core.season import plan as season
 from ..core.errors import LandEnforcementError
 from ..core.store import VerificationConflict, open_task
 from . import background
 from .case_panel import CasePanel
 from .combos import refill_choices
-from .messages import error_text, report_text, sheets_destination, ui_is_chinese
+from .messages import error_text, ui_is_chinese
+from .patch_list import PatchFilter, PatchListModel, rows_with_review
+from .review_fieldwork import FieldworkActions
+from .review_photos import PhotoActions, PhotoStrip
 from .task_layers import task_table
 from .verdict_form import VerdictForm
 
-_COLUMNS = ("jcbh", "township", "area_mu", "verdict", "suggested_verdict", "high_priority", "photo_count", "rect_status",
-            "inspector", "batch", "assignee", "repeat_of", "review_state", "conformity")
 
-
-class PatchListModel(QAbstractTableModel):
-    """All patches of the task, read once per refresh: sorting and filtering stay in memory,
-    so 20,000 rows scroll smoothly."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.rows = []
-        self.labels = {}  # what is said instead of a township or an area, in the UI's language (per load)
-        self.headers = [self.tr("Monitoring no."), self.tr("Township"), self.tr("Area (mu)"), self.tr("Verdict"),
-                        self.tr("Suggested"), self.tr("Priority"), self.tr("Photos"), self.tr("Rectification"),
-                        self.tr("Inspector"), self.tr("Batch"), self.tr("Assignee"), self.tr("Repeat of"),
-                        self.tr("Review state"), self.tr("Planning")]
-
-    def load(self, rows):
-        self.beginResetModel()
-        language = 0 if ui_is_chinese() else 1
-        self.labels = {labels: labels[language] for labels in (schema.UNPLACED_TOWNSHIP, schema.NOT_OVERLAID,
-                                                                 schema.NEEDS_OVERLAY)}
-        self.rows = [self._shown(r) for r in rows]
-        self.endResetModel()
-
-    def replace(self, row):
-        """One patch's row read again (after its verdict was saved), in place: the list keeps its
-        order, filter and scroll position."""
-        number = next((i for i, old in enumerate(self.rows) if old["jcbh"] == row["jcbh"]), None)
-        if number is None:
-            return
-        self.rows[number] = self._shown(row)
-        self.dataChanged.emit(self.index(number, 0), self.index(number, len(_COLUMNS) - 1))
-
-    def _shown(self, row):
-        """The row as listed: the overlay's township (the delivered XZQMC is often the county's),
-        or why there is none; no area while the patch needs the overlay."""
-        overlaid = row["area_m2"] is not None
-        place = row[schema.TOWNSHIP_NAME.name] or self.labels[schema.UNPLACED_TOWNSHIP if overlaid
-                                                             else schema.NOT_OVERLAID]
-        return dict(row, area_mu=row["area_m2"] / schema.M2_PER_MU if overlaid else None, needs_overlay=not overlaid,
-                    township=place, township_key=row[schema.TOWNSHIP_CODE.name] or place)
-
-    def rowCount(self, parent=QModelIndex()):  # noqa: N802 (Qt API)
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()):  # noqa: N802 (Qt API)
-        return len(_COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 (Qt API)
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section]
-        return None
-
-    def sort(self, column, order=Qt.SortOrder.AscendingOrder):
-        """Sorted here in one Python sort: a proxy sort would call data() ~300,000 times for 20,000 rows."""
-        name = _COLUMNS[column]
-        self.layoutAboutToBeChanged.emit()
-        self.rows.sort(key=lambda row: (row.get(name) is None, row.get(name) if row.get(name) is not None else 0),
-                       reverse=order == Qt.SortOrder.DescendingOrder)
-        self.layoutChanged.emit()
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        row = self.rows[index.row()]
-        column = _COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = row.get(column)
-            if column == "area_mu":
-                return self.labels[schema.NEEDS_OVERLAY] if value is None else f"{value:.2f}"
-            if column == "high_priority":
-                return "★" if value else ""
-            return value
-        if role == Qt.ItemDataRole.ToolTipRole and column == "jcbh":
-            return row["jcbh"]  # whole, however narrow the column
-        if role == Qt.ItemDataRole.ToolTipRole and column == "review_state":
-            return row.get("review_opinion")  # the county's reason for a return, its opinion on approval
-        if role == Qt.ItemDataRole.BackgroundRole and row.get("verdict") == schema.Verdict.UNLAWFUL.value:
-            return QBrush(QColor(250, 225, 225))
-        if role == Qt.ItemDataRole.BackgroundRole and row["needs_overlay"]:
-            return QBrush(QColor(255, 242, 204))
-        return None
-
-    def jcbh_width(self, metrics):
-        """Pixels the longest monitoring number needs (the distinguishing digits are at its end)."""
-        # Measured only among the longest in characters: 20,000 measures would hold the UI thread.
-        most = max((len(row["jcbh"]) for row in self.rows), default=0)
-        longest = max((row["jcbh"] for row in self.rows if len(row["jcbh"]) >= most - 2),
-                      key=metrics.horizontalAdvance, default="")
-        return metrics.horizontalAdvance(longest) + 16  # the cell's margins
-
-
-class PatchFilter(QSortFilterProxyModel):
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.township = None
-        self.verdict = None
-        self.status = None  # "verified" / "unverified"
-        self.priority_only = False
-        self.photos_only = False
-        self.batch = None
-        self.review_state = None
-        self.text = ""
-
-    def sort(self, column, order=Qt.SortOrder.AscendingOrder):
-        self.sourceModel().sort(column, order)  # the proxy keeps the model's order
-
-    def update(self, **criteria):
-        for key, value in criteria.items():
-            setattr(self, key, value)
-        self.invalidateFilter()
-
-    def filterAcceptsRow(self, source_row, source_parent):  # noqa: N802 (Qt API)
-        return self.accepts(self.sourceModel().rows[source_row])
-
-    def accepts(self, row):
-        if self.township and row["township_key"] != self.township:
-            return False
-        if self.batch and row.get("batch") != self.batch:
-            return False
-        if self.verdict and row.get("verdict") != self.verdict:
-            return False
-        if self.status == "verified" and not row.get("verdict"):
-            return False
-        if self.status == "unverified" and row.get("verdict"):
-            return False
-        if self.priority_only and not row.get("high_priority"):
-            return False
-        if self.photos_only and not row.get("photo_count"):
-            return False
-        if self.review_state and row.get("review_state_value") != self.review_state:
-            return False
-        return not self.text or self.text.upper() in row["jcbh"].upper()
-
-
-class PhotoStrip(QListWidget):
-    """Thumbnails of the selected patch's photos; photo files dropped here are attached to it."""
-
-    files_dropped = pyqtSignal(list)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setViewMode(QListView.ViewMode.IconMode)
-        self.setIconSize(QSize(96, 72))
-        self.setMaximumHeight(120)
-        self.setAcceptDrops(True)
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
-
-    def show_photos(self, task_path, rows):
-        self.clear()
-        for row in rows:
-            path = photos.photo_path(task_path, row["file"])
-            item = QListWidgetItem(QIcon(QPixmap(path).scaled(96, 72, Qt.AspectRatioMode.KeepAspectRatio)),
-                                   (row["taken_at"] or "")[:16].replace("T", " "))
-            item.setToolTip("\n".join(filter(None, [row["file"], row["warnings"]])))
-            if row["warnings"]:
-                item.setForeground(QBrush(QColor(176, 0, 32)))
-            self.addItem(item)
-
-    def dragEnterEvent(self, event):  # noqa: N802 (Qt API)
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dragMoveEvent(self, event):  # noqa: N802 (Qt API)
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event):  # noqa: N802 (Qt API)
-        paths = [url.toLocalFile() for url in event.mimeData().urls()
-                 if url.toLocalFile().lower().endswith(photos.PHOTO_SUFFIXES)]
-        if paths:
-            self.files_dropped.emit(paths)
-            event.acceptProposedAction()
-
-
-def _with_rows(task_path, result):
-    """(result, the review list's rows read afterwards, with their 处理状态 and conformity):
-    background work hands the dock its list already read, so the UI thread only shows it."""
-    store = open_task(task_path)
-    try:
-        return result, _with_review(store, store.review_rows())
-    finally:
-        store.close()
-
-
-class ReviewDock(QgsDockWidget):
+class ReviewDock(PhotoActions, FieldworkActions, QgsDockWidget):
     message = pyqtSignal(str, int)
     patch_selected = pyqtSignal(str)
     saved = pyqtSignal(str)
@@ -362,7 +181,7 @@ class ReviewDock(QgsDockWidget):
             self.message.emit(error_text(exc), 2)
             return []
         try:
-            return _with_review(store, store.review_rows())
+            return rows_with_review(store, store.review_rows())
         finally:
             store.close()
 
@@ -429,7 +248,7 @@ class ReviewDock(QgsDockWidget):
         layer = self.patches_layer()
         if layer is not None:
             self._syncing = True
-            layer.selectByExpression(f"\"jcbh\" = '{jcbh}'")
+            layer.selectByExpression(f'"jcbh" = {QgsExpression.quotedValue(jcbh)}')
             self._syncing = False
 
     def map_selection_changed(self, layer):
@@ -454,217 +273,15 @@ class ReviewDock(QgsDockWidget):
         canvas.zoomByFactor(1.5)
         canvas.flashFeatureIds(layer, layer.selectedFeatureIds())
 
-    # -- photos ------------------------------------------------------------------------------
-    def show_photos(self, jcbh):
-        store = open_task(self.task_path)
-        try:
-            rows = store.photos(jcbh)
-            photos.fetch_missing(self.task_path, store, rows)
-        finally:
-            store.close()
-        self.thumbnails.show_photos(self.task_path, rows)
-
-    def _save_photo_distance(self):
-        if not self.task_path:
-            return
-        store = open_task(self.task_path)
-        try:
-            if photos.task_photo_distance(store) != self.photo_distance.value():
-                photos.set_task_photo_distance(store, self.photo_distance.value())
-        finally:
-            store.close()
-
-    def choose_photos(self):
-        if self.selected_jcbh() is None:
-            self.message.emit(self.tr("Select a patch first"), 1)
-            return
-        paths, _ = QFileDialog.getOpenFileNames(self, self.tr("Attach photos"), "",
-                                                self.tr("Photos (*.jpg *.jpeg *.png *.tif *.tiff *.heic)"))
-        if paths:
-            self.attach_files(paths)
-
-    def attach_files(self, paths):
-        """Photos picked or dropped: attached to the selected patch."""
-        jcbh = self.selected_jcbh()
-        if jcbh is None:
-            self.message.emit(self.tr("Select a patch first"), 1)
-            return
-        self._attach({jcbh: list(paths)})
-
-    def choose_photo_folder(self):
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder of photos named by monitoring number"))
-        if not folder:
-            return
-        jcbhs = {row["jcbh"] for row in self.model.rows}
-
-        def work(feedback):
-            return photos.attach_photos(self.task_path, photos.match_folder(folder, jcbhs), feedback=feedback)
-
-        self._run(self.tr("Attaching photos"), work)
-
     def abandon_work(self):
         """The plugin unloads: work still running ends without calling back into this dock."""
         self._running = background.abandoned(self._running)
-
-    def _attach(self, by_jcbh):
-        path = self.task_path
-        self._run(self.tr("Attaching photos"), lambda feedback: photos.attach_photos(path, by_jcbh, feedback=feedback))
 
     def _run(self, description, work, done=None):
         """work(feedback) in the background; done(result, error) (by default: photos attached) after."""
         task = background.CoreTask(description, work, done or self._attached)
         self._running = task
         return background.start(task)
-
-    def _attached(self, result, error):
-        self._running = None
-        if error is not None:
-            self.message.emit(error_text(error), 2)
-            return
-        text = self.tr("{added} photos attached, {skipped} already there").format(
-            added=result.added, skipped=result.skipped)
-        if result.refused:
-            text += self.tr(", {refused} files refused or not matched").format(refused=len(result.refused))
-        text += "".join("\n" + line for line in result.lines(ui_is_chinese()))
-        self.message.emit(text, 1 if result.warnings or result.refused else 0)
-        self.refresh()
-        self.reload_task_layers()
-        if self.selected_jcbh():
-            self.show_photos(self.selected_jcbh())
-
-    # -- spreadsheets ------------------------------------------------------------------------
-    def export_sheets(self, folder=None, chips=None):
-        """One sheet per township, written in the background. When the task has imagery, asks
-        whether each row should show the patch's before/after image chips (slower)."""
-        chosen = sheets_destination(self, self.task_path, self.tr("Folder for the township sheets"), folder, chips)
-        if chosen is None:
-            return None
-        (folder, chips), path = chosen, self.task_path
-
-        def written(paths, error):
-            self._running = None
-            if error is not None:
-                self.message.emit(error_text(error), 2)
-                return
-            self.message.emit(self.tr("{n} township sheets written to {folder}").format(n=len(paths), folder=folder), 0)
-
-        return self._run(self.tr("Writing township sheets"),
-                         lambda feedback: verification.export_templates(path, folder, chips=chips, feedback=feedback),
-                         written)
-
-    def choose_sheet(self):
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Returned verification sheet"), "",
-                                              self.tr("Spreadsheets (*.xlsx *.xlsm *.csv);;All files (*)"))
-        if path:
-            self.import_sheet(path)
-
-    def import_sheet(self, path, confirm_partial=None, accept_partial=False):
-        """All or nothing, in the background; when rows are rejected the report is shown and the
-        user may accept the valid rows (confirm_partial(result) -> bool; by default a question
-        box), imported by a second background run. Returns the running task."""
-        task_path = self.task_path
-
-        def imported(outcome, error):
-            self._running = None
-            if error is not None:
-                self.message.emit(error_text(error), 2)
-                return
-            result, rows = outcome
-            if result.rejected and result.accepted and not accept_partial:
-                if (confirm_partial or self._ask_partial)(result):
-                    self.import_sheet(path, confirm_partial, accept_partial=True)
-                    return
-            self.message.emit(report_text(result.lines()[:12]), 1 if result.rejected else 0)
-            self.refresh(rows)
-            self.reload_task_layers()
-            self.saved.emit("")
-
-        return self._run(self.tr("Importing the verification sheet"), lambda feedback: _with_rows(
-            task_path, verification.import_spreadsheet(task_path, path, accept_partial=accept_partial,
-                                                       feedback=feedback)), imported)
-
-    def export_field_projects(self, folder=None):
-        """One QField project per township, written in the background. Returns the running task."""
-        folder = folder or QFileDialog.getExistingDirectory(self, self.tr("Folder for the QField projects"))
-        if not folder:
-            return None
-        task_path = self.task_path
-
-        def written(folders, error):
-            self._running = None
-            if error is not None:
-                self.message.emit(error_text(error), 2)
-                return
-            self.message.emit(self.tr("{n} QField projects written to {folder}").format(n=len(folders), folder=folder),
-                              0)
-
-        return self._run(self.tr("Writing QField projects"),
-                         lambda feedback: fieldwork.export_field_projects(task_path, folder), written)
-
-    def choose_field_package(self):
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Returned QField package"), "",
-                                              self.tr("GeoPackage (*.gpkg)"))
-        if path:
-            self.merge_field_package(path)
-
-    def merge_field_package(self, path):
-        """Merged in the background; conflicts are shown with both values and left as they are in
-        the task. Returns the running task."""
-        task_path = self.task_path
-
-        def merged(outcome, error):
-            self._running = None
-            if error is not None:
-                self.message.emit(error_text(error), 2)
-                return
-            result, rows = outcome
-            if result.conflicts and self.isVisible():
-                QMessageBox.warning(self, self.tr("Conflicts"), "\n".join(result.lines()[:30]))
-            self.message.emit(report_text(result.lines()[:12]), 1 if result.conflicts or result.rejected else 0)
-            self.refresh(rows)
-            self.reload_task_layers()
-            self.saved.emit("")
-
-        return self._run(self.tr("Merging the QField package"),
-                         lambda feedback: _with_rows(task_path, fieldwork.merge_field_package(task_path, path)), merged)
-
-    def _ask_partial(self, result):
-        report = report_text(result.lines()[1:21])
-        return QMessageBox.question(
-            self, self.tr("Rows rejected"),
-            self.tr("{bad} rows were rejected, nothing was written:\n\n{report}\n\n"
-                    "Import the {good} valid rows anyway?").format(
-                bad=len(result.rejected), good=len(result.accepted), report=report)) == QMessageBox.StandardButton.Yes
-
-    # -- assignment --------------------------------------------------------------------------
-    def choose_assignee(self):
-        jcbh = self.selected_jcbh()
-        if jcbh is None:
-            return None
-        store = open_task(self.task_path)
-        try:
-            people = store.people()
-        finally:
-            store.close()
-        if not people:
-            self.message.emit(self.tr("The roster is empty: add people in the task panel's Season tab"), 1)
-            return None
-        labels = [f"{p['name']}（{p['role'] or ''} {p['xzqdm'] or ''}）" for p in people]
-        label, ok = QInputDialog.getItem(self, self.tr("Assign to"), self.tr("Who answers for {jcbh}?").format(
-            jcbh=jcbh), labels, 0, False)
-        if ok:
-            return self.assign(jcbh, people[labels.index(label)]["name"])
-        return None
-
-    def assign(self, jcbh, person):
-        try:
-            season.assign(self.task_path, [jcbh], person)
-        except Exception as exc:
-            self.message.emit(error_text(exc), 2)
-            return False
-        self.refresh()
-        self.saved.emit(jcbh)
-        return True
 
     # -- the form ----------------------------------------------------------------------------
     def open_form(self):
@@ -703,7 +320,7 @@ class ReviewDock(QgsDockWidget):
         try:
             store.apply_verifications({jcbh: values}, schema.CHANNEL_FORM,
                                       expected=None if version is None else {jcbh: version})
-            (row,) = _with_review(store, store.review_rows(jcbh))
+            (row,) = rows_with_review(store, store.review_rows(jcbh))
         except VerificationConflict as conflict:
             zh = ui_is_chinese()
             template = self.tr("{field}: theirs “{theirs}”, yours “{mine}”")
@@ -758,7 +375,7 @@ class ReviewDock(QgsDockWidget):
         store = open_task(self.task_path)
         try:
             review_states.apply(store, action, [jcbh], opinion)
-            (row,) = _with_review(store, store.review_rows(jcbh))
+            (row,) = rows_with_review(store, store.review_rows(jcbh))
         except Exception as exc:  # shown, not raised
             self.message.emit(error_text(exc), 2)
             return False
@@ -797,19 +414,3 @@ class ReviewDock(QgsDockWidget):
                 layer.triggerRepaint()
         if self.selected_jcbh():  # a reload drops the map selection
             self._select_on_map(self.selected_jcbh())
-
-
-
-def _with_review(store, rows):
-    """The list's rows with each patch's 处理状态 (and the county's opinion) and planning conformity."""
-    states = review_states.states(store)
-    planning = conformity.stored_conformity(store)
-    for row in rows:
-        state = states.get(row["jcbh"]) or {}
-        opinion = state.get("opinion") or ""
-        shown = state.get("state") or schema.ReviewState.PENDING.value
-        row["review_state"] = f"{shown}：{opinion}" if shown == schema.ReviewState.RETURNED.value and opinion else shown
-        row["review_state_value"] = shown
-        row["review_opinion"] = opinion or None
-        row["conformity"] = (planning.get(row["jcbh"]) or {}).get(schema.CONFORMITY.name)
-    return rows

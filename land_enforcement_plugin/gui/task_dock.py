@@ -13,10 +13,11 @@ from ..core import schema
 from ..core.overlay.run import detached_inputs, run_overlay
 from ..core.store import is_postgis, open_task, task_exists
 from . import background, styles
-from .icons import icon
+from ..resources import icon
 from .import_dialog import ImportPatchesDialog
 from .messages import error_text, report_text, ui_is_chinese
 from .overlay_panel import OverlayPanel
+from .postgis_dialog import PostgisTaskDialog
 from .season_panel import SeasonPanel
 
 _PROJECT_SCOPE = "land_enforcement"
@@ -119,8 +120,6 @@ class TaskDock(QgsDockWidget):
             self.set_task(path)
 
     def choose_postgis_task(self):
-        from .postgis_dialog import PostgisTaskDialog
-
         dialog = PostgisTaskDialog(self.task_path, self)
         if dialog.exec() and dialog.location:
             self.set_task(dialog.location)

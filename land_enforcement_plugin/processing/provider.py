@@ -2,7 +2,7 @@
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtCore import QCoreApplication
 
-from ..gui.icons import plugin_icon
+from ..resources import plugin_icon
 from .add_imagery import AddImageryAlgorithm
 from .attach_photos import AttachPhotosAlgorithm
 from .cases import CaseActAlgorithm, CaseReportAlgorithm, ImportCaseSheetAlgorithm, OpenCaseAlgorithm
