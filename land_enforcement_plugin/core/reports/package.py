@@ -31,7 +31,8 @@ from ..review import cases
 from ..season import metrics
 from .. import schema, workbook
 from ..errors import LandEnforcementError
-from ..review.photos import PHOTO_SUFFIXES, fetch_missing, image_problem, photo_path, safe_name
+from ..files import safe_name
+from ..review.photos import PHOTO_SUFFIXES, fetch_missing, image_problem, photo_path
 from ..reproducible import file_sha256, parse_stamp, stamp_dbf, write_zip
 from ..store import now_iso, open_task, task_files_folder
 from ..review.verification import missing_required, township_of

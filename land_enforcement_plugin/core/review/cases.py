@@ -14,7 +14,8 @@ import shutil
 
 from .. import schema
 from ..errors import LandEnforcementError
-from .photos import PHOTO_SUFFIXES, fetch_kept_files, image_problem, kept_file_path, safe_name
+from ..files import safe_name
+from .photos import PHOTO_SUFFIXES, fetch_kept_files, image_problem, kept_file_path
 from ..reproducible import file_sha256
 from ..store import open_task, task_files_folder, task_name
 from .verification import _read_tables, clean_text, header_key, parse_value, township_of

@@ -18,6 +18,7 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, Qgs
 from .. import schema
 from ..dates import parse_image_date, period_or_none
 from ..errors import LandEnforcementError
+from ..files import safe_name
 from ..reproducible import file_sha256
 from ..store import open_task, task_files_folder, task_name
 
@@ -413,9 +414,3 @@ def _step(feedback, percent):
     if feedback.isCanceled():
         raise LandEnforcementError("附加照片已取消，未附加任何照片", "Attaching photos cancelled; no photo was attached")
     feedback.setProgress(percent)
-
-
-def safe_name(jcbh):
-    """A folder name from a JCBH: no separators, no parent references."""
-    cleaned = re.sub(r"[^0-9A-Za-z_\-\u4e00-\u9fff]", "_", jcbh)
-    return cleaned.strip(".") or "_"

@@ -19,7 +19,9 @@ from typing import NamedTuple
 from .. import schema
 from ..dates import parse_date
 from ..errors import Bilingual, LandEnforcementError
-from .photos import safe_name
+from ..files import safe_name
+from ..imagery.registry import entries
+from ..imagery.render import export_chips
 from ..store import VerificationConflict, open_task
 from ..workbook import TEXT_FORMAT, put, read_csv
 
@@ -652,8 +654,6 @@ def export_templates(task_path, out_dir, township=None, groups=None, chips=False
 def _chip_renderer(task_path, chip_dir):
     """jcbh -> the image files of the patch's before and after chips, rendered into chip_dir (they
     must stay there until the sheet is saved); the task's imagery is read once, not once a patch."""
-    from ..imagery.registry import entries, export_chips
-
     registered = entries(task_path)
     return lambda jcbh: export_chips(task_path, jcbh, chip_dir, size_px=SHEET_CHIP_PIXELS, dates_only=True,
                                      registered=registered)
