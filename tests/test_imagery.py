@@ -528,13 +528,13 @@ def test_township_sheets_show_the_before_and_after_chips(demo, tmp_path, plugin)
     an uncovered one says so, and the sheet still imports (the chip columns are ignored)."""
     import openpyxl
 
-    from land_enforcement_plugin.core.review import verification
+    from land_enforcement_plugin.core.review import sheets as staff_sheets, templates
 
     review = plugin.review
     out = str(tmp_path / "sheets")
     review.export_sheets(out, chips=True)
     wait_for(lambda: review._running is None, timeout=120)
-    plain = verification.export_templates(demo["task"], str(tmp_path / "plain"))
+    plain = templates.export_templates(demo["task"], str(tmp_path / "plain"))
     covered = set(demo["covered"])
     images = texts = 0
     for path in glob.glob(os.path.join(out, "*.xlsx")):
@@ -546,7 +546,7 @@ def test_township_sheets_show_the_before_and_after_chips(demo, tmp_path, plugin)
         texts += sum(1 for row in rows if row[0] not in covered and row[-2:] == ["无匹配影像", "无匹配影像"])
         # read back as the same data as the sheet without chips: the chip columns are not data
         (same,) = [p for p in plain if os.path.basename(p) == os.path.basename(path)]
-        assert verification.read_spreadsheet(path)[1] == verification.read_spreadsheet(same)[1]
+        assert staff_sheets.read_spreadsheet(path)[1] == staff_sheets.read_spreadsheet(same)[1]
     store = GeoPackageTaskStore.open(demo["task"])
     try:
         total = len(store.patch_index())
@@ -577,13 +577,13 @@ def test_per_person_lists_with_chips_headless(demo, tmp_path, qgis_processing):
 def test_cancelled_sheets_leave_none(demo, tmp_path):
     from qgis.core import QgsFeedback
 
-    from land_enforcement_plugin.core.review import verification
+    from land_enforcement_plugin.core.review import templates
 
     feedback = QgsFeedback()
     feedback.progressChanged.connect(lambda value: feedback.cancel() if value > 50 else None)
     out = tmp_path / "sheets"
     with pytest.raises(LandEnforcementError, match="Cancelled"):
-        verification.export_templates(demo["task"], str(out), chips=True, feedback=feedback)
+        templates.export_templates(demo["task"], str(out), chips=True, feedback=feedback)
     assert list(out.glob("*.xlsx")) == []
 
 

@@ -11,7 +11,7 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubl
                                  QTableView, QToolButton, QVBoxLayout, QWidget)
 
 from ..core.overlay import conformity
-from ..core.review import fieldwork, photos, states as review_states, verification
+from ..core.review import fieldwork, photos, states as review_states, templates, verification
 from ..core import schema
 from ..core.season import plan as season
 from ..core.errors import LandEnforcementError
@@ -549,7 +549,7 @@ class ReviewDock(QgsDockWidget):
             self.message.emit(self.tr("{n} township sheets written to {folder}").format(n=len(paths), folder=folder), 0)
 
         return self._run(self.tr("Writing township sheets"),
-                         lambda feedback: verification.export_templates(path, folder, chips=chips, feedback=feedback),
+                         lambda feedback: templates.export_templates(path, folder, chips=chips, feedback=feedback),
                          written)
 
     def choose_sheet(self):

@@ -7,7 +7,7 @@ from qgis.core import QgsGeometry
 
 from .. import schema
 from ..dates import period_or_none
-from ..errors import LandEnforcementError
+from ..messages import unknown_jcbh
 from ..store import _sql_quote, open_task
 from .registry import date_text, entries, shown_date, span
 
@@ -156,7 +156,7 @@ def patch_facts(task_path, jcbh):
                             f"WHERE jcbh = {_sql_quote(jcbh)}")
         geometry = store.patch_geometry(jcbh)
         if not rows or geometry is None:
-            raise LandEnforcementError(f"任务库中没有监测编号“{jcbh}”", f"Unknown monitoring number '{jcbh}'")
+            raise unknown_jcbh(jcbh).error()
         return geometry[0], rows[0]["qsx"], rows[0]["hsx"], store.meta()["working_crs"], store.last_overlay_layers()
     finally:
         store.close()

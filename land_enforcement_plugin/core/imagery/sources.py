@@ -10,6 +10,7 @@ from osgeo import gdal, osr
 from qgis.core import QgsDataSourceUri, QgsOwsConnection, QgsRasterLayer, QgsSettings
 
 from ..errors import LandEnforcementError
+from ..messages import CANCELLED
 from ..store import open_task
 
 RASTER_SUFFIXES = (".tif", ".tiff", ".img", ".jp2", ".vrt")
@@ -91,7 +92,7 @@ def build_vrt(folder, vrt_path, feedback=None):
     for index, tile in enumerate(tiles):
         if feedback is not None:
             if feedback.isCanceled():
-                raise LandEnforcementError("已取消", "Cancelled")
+                raise CANCELLED.error()
             feedback.setProgress(80.0 * index / len(tiles))
         wkt, count, box = raster_facts(tile)
         srs = osr.SpatialReference()
@@ -154,7 +155,7 @@ def build_overviews(vrt_path, feedback=None, from_pixels=None):
             if os.path.exists(vrt_path + ".ovr"):
                 os.remove(vrt_path + ".ovr")
             if feedback is not None and feedback.isCanceled():
-                raise LandEnforcementError("已取消", "Cancelled") from exc
+                raise CANCELLED.error() from exc
             raise LandEnforcementError(f"无法生成影像金字塔：{vrt_path}（{exc}）",
                                        f"Cannot build the image overviews: {vrt_path} ({exc})") from exc
         finally:
