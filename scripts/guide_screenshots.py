@@ -252,15 +252,14 @@ class Season:
     def _imagery_patch(self):
         """The demo patch to show on its before and after images: matched on both sides, unlawful
         first (it gets an evidence sheet, with the imagery on page 2), then the largest."""
-        imagery = self.core("imagery.registry")
-        registry = imagery.entries(self.config["task"])
+        registry = self.core("imagery.registry").entries(self.config["task"])
         missing = [entry["source"] for entry in registry if entry.get("provider") == "gdal"
                    and not os.path.exists(entry["source"])]
         if not registry or missing:
             raise RuntimeError(f"the demo task's imagery is missing: {missing or 'nothing registered'}")
         candidates = []
         for row in self.plugin.review.model.rows:
-            found = imagery.match_patch(self.config["task"], row["jcbh"], registry)
+            found = self.core("imagery.matching").match_patch(self.config["task"], row["jcbh"], registry)
             if found.before is not None and found.after is not None:
                 candidates.append(((row.get("verdict") == "违法", row.get("area_m2") or 0, row["jcbh"]), row))
         if not candidates:

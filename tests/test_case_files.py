@@ -10,7 +10,7 @@ import pytest
 from test_bureau_security import sql
 from test_cases import TODAY, full_history, hand_built_cases, unlawful_task
 
-from land_enforcement_plugin.core.review import cases, states as review_states, verification
+from land_enforcement_plugin.core.review import cases, states as review_states, templates, verification
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.season.transfer import upload_task
 from land_enforcement_plugin.core.store.postgis_security import set_up_roles
@@ -37,7 +37,7 @@ def test_the_township_sheet_shows_which_patches_were_returned_and_why_and_reimpo
         review_states.apply(store, "return", ["T1"], REASON)
     finally:
         store.close()
-    paths = verification.export_templates(task, str(tmp_path / "sheets"))
+    paths = templates.export_templates(task, str(tmp_path / "sheets"))
     town = next(p for p in paths if p.endswith("_城关镇.xlsx"))
     rows = _sheet_rows(town)
     assert [(rows[j]["处理状态"], rows[j]["退回原因"]) for j in ("T1", "T2")] == [("退回", REASON), ("乡镇已核查", None)]

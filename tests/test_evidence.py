@@ -15,7 +15,8 @@ from qgis.PyQt.QtGui import QImage
 from land_enforcement_plugin.core.reports import evidence
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.errors import LandEnforcementError
-from land_enforcement_plugin.core.review.photos import safe_name
+from land_enforcement_plugin.core.files import safe_name
+from land_enforcement_plugin.core.overlay.layer_uris import cultivated_uri
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -244,7 +245,7 @@ def test_cultivated_land_is_drawn_by_dlbm(chosen):
 
     uri = chosen["redlines"]["cultivated"]
     all_count, all_codes = counts(uri)
-    cultivated_count, cultivated_codes = counts(evidence._cultivated_uri(uri))
+    cultivated_count, cultivated_codes = counts(cultivated_uri(uri))
     assert all_codes - set(schema.CULTIVATED_DLBM)  # the demo layer is a full land-use layer
     assert 0 < cultivated_count < all_count and cultivated_codes <= set(schema.CULTIVATED_DLBM)
 

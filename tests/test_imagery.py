@@ -15,6 +15,7 @@ import land_enforcement_plugin
 from test_gui import wait_for
 from test_submission import copy_task
 from land_enforcement_plugin.core.reports import evidence
+from land_enforcement_plugin.core.imagery import matching, render, sources
 from land_enforcement_plugin.core.imagery import registry as imagery
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
@@ -37,7 +38,7 @@ def demo(season, tmp_path_factory):
         jcbhs = sorted(store.patch_index())
     finally:
         store.close()
-    covered = [j for j in jcbhs if imagery.match_patch(task, j).before is not None]
+    covered = [j for j in jcbhs if matching.match_patch(task, j).before is not None]
     return {"task": task, "made": made, "covered": covered, "uncovered": [j for j in jcbhs if j not in covered]}
 
 
@@ -56,14 +57,14 @@ def test_match_takes_the_nearest_image_on_or_before_qsx_and_on_or_after_hsx():
                entry("too_late", "before", "2023-10-15"),  # after QSX: may already show the change
                entry("wrong_role", "after", "2023-09-30"), entry("may", "after", "2024-05-01"),
                entry("march", "any", "2024-03-01", "2024-03-31")]
-    found = imagery.match("2023-10-01", "2024-03-15", entries)
+    found = matching.match("2023-10-01", "2024-03-15", entries)
     assert names(found) == ("sept", "march") and found.reasons == []
-    assert names(imagery.match("2023-10-01", "2024-03-15", [e for e in entries if e["name"] != "march"])) == \
+    assert names(matching.match("2023-10-01", "2024-03-15", [e for e in entries if e["name"] != "march"])) == \
         ("sept", "may")
-    assert names(imagery.match("2023-09-25", "2024-04-02", entries)) == ("sept", "may")
-    assert names(imagery.match("2023/9/1", "20240601", entries)) == ("old", None)  # dates as typed
-    assert imagery.gap_days(entries[1], "2023-10-01", "before") == 11
-    assert imagery.gap_days(entries[5], "2024-03-15", "after") == 0
+    assert names(matching.match("2023-09-25", "2024-04-02", entries)) == ("sept", "may")
+    assert names(matching.match("2023/9/1", "20240601", entries)) == ("old", None)  # dates as typed
+    assert matching.gap_days(entries[1], "2023-10-01", "before") == 11
+    assert matching.gap_days(entries[5], "2024-03-15", "after") == 0
 
 
 def test_match_ranges_ties_and_the_same_image_never_both():
@@ -71,42 +72,42 @@ def test_match_ranges_ties_and_the_same_image_never_both():
     mosaic = entry("mosaic", "any", "2023-09-01", "2023-10-31")
     earlier = entry("earlier", "before", "2023-09-28")
     # A range holding the date is exact; the narrower of two exact ones wins.
-    assert names(imagery.match("2023-10-01", "2024-01-01", [earlier, mosaic]))[0] == "mosaic"
-    assert names(imagery.match("2023-10-01", "2024-01-01", [mosaic, exact]))[0] == "exact"
+    assert names(matching.match("2023-10-01", "2024-01-01", [earlier, mosaic]))[0] == "mosaic"
+    assert names(matching.match("2023-10-01", "2024-01-01", [mosaic, exact]))[0] == "exact"
     # One range over both dates cannot be both images.
-    found = imagery.match("2023-09-10", "2023-10-20", [mosaic])
+    found = matching.match("2023-09-10", "2023-10-20", [mosaic])
     assert names(found) == ("mosaic", None)
     assert [reason.side for reason in found.reasons] == ["after"]
     # A range must run forwards; reversed patch dates are noted.
     with pytest.raises(LandEnforcementError, match="早于"):
         entry("r", "any", "2024-02-01", "2024-01-01")
-    found = imagery.match("2024-05-01", "2023-01-01", [exact])
+    found = matching.match("2024-05-01", "2023-01-01", [exact])
     assert any(reason.side is None and "晚于" in reason.zh for reason in found.reasons)
 
 
 def test_match_says_why_a_side_has_no_image():
-    found = imagery.match("2023-10-01", "2024-03-15", [])
+    found = matching.match("2023-10-01", "2024-03-15", [])
     assert names(found) == (None, None)
     assert {reason.side for reason in found.reasons} == {"before", "after"}
     assert all("尚未登记" in reason.zh for reason in found.reasons)
     only_late = [entry("late", "any", "2024-06-01")]
-    found = imagery.match("2023-10-01", "2024-03-15", only_late)
+    found = matching.match("2023-10-01", "2024-03-15", only_late)
     assert names(found) == (None, "late")
     assert "QSX 2023-10-01" in found.reasons[0].en and found.reasons[0].side == "before"
-    found = imagery.match(None, "bad date", only_late)
+    found = matching.match(None, "bad date", only_late)
     assert names(found) == (None, None)
     assert "QSX" in found.reasons[0].en and "'bad date' is not a date" in found.reasons[1].en
     undated = [imagery.make_entry("/imagery/x.tif", role="any")]
-    assert "没有日期" in imagery.match("2023-10-01", "2024-03-15", undated).reasons[0].zh
+    assert "没有日期" in matching.match("2023-10-01", "2024-03-15", undated).reasons[0].zh
     # Footprints: an image whose extent (or whose tiles) miss the patch does not match it.
     tiled = entry("tiled", "any", "2023-09-01", extent=[0, 0, 3000, 1000],
                   tiles=[[0, 0, 1000, 1000], [2000, 0, 3000, 1000]])
-    assert names(imagery.match("2023-10-01", "2024-03-15", [tiled], bbox=(100, 100, 200, 200)))[0] == "tiled"
-    found = imagery.match("2023-10-01", "2024-03-15", [tiled], bbox=(1200, 100, 1300, 200))  # in the gap
+    assert names(matching.match("2023-10-01", "2024-03-15", [tiled], bbox=(100, 100, 200, 200)))[0] == "tiled"
+    found = matching.match("2023-10-01", "2024-03-15", [tiled], bbox=(1200, 100, 1300, 200))  # in the gap
     assert names(found) == (None, None) and "不覆盖" in found.reasons[0].zh
     service = imagery.make_entry("type=xyz&url=http://tiles/{z}/{x}/{y}.png", "wms", role="after",
                                  date_from="2024-04-01")
-    assert names(imagery.match("2023-10-01", "2024-03-15", [service], bbox=(1200, 100, 1300, 200)))[1] == \
+    assert names(matching.match("2023-10-01", "2024-03-15", [service], bbox=(1200, 100, 1300, 200)))[1] == \
         service["name"]
 
 
@@ -211,7 +212,7 @@ def test_saved_xyz_connection_is_registered_without_its_password(demo, tmp_path)
     settings.setValue(f"{base}/username", "bureau")
     settings.setValue(f"{base}/password", "secret")
     try:
-        assert ("xyz", "省厅影像2024") in imagery.saved_connections()
+        assert ("xyz", "省厅影像2024") in sources.saved_connections()
         added = imagery.add_connection(task, "省厅影像2024", "xyz", role="after", date_from="2024-03-20")
         assert added["provider"] == "wms" and "type=xyz" in added["source"] and "zmax=18" in added["source"]
         store = GeoPackageTaskStore.open(task)
@@ -219,7 +220,7 @@ def test_saved_xyz_connection_is_registered_without_its_password(demo, tmp_path)
             assert "secret" not in store.meta()["imagery"]
         finally:
             store.close()
-        assert "password=secret" in imagery._with_credentials(added)  # looked up when the layer is built
+        assert "password=secret" in sources._with_credentials(added)  # looked up when the layer is built
         assert imagery.guess_date("省厅影像2024") is None
     finally:
         settings.remove(base)
@@ -243,16 +244,16 @@ def inside_pixels(image, geometry, extent, inside=True, ring=40.0):
 
 def test_chip_is_not_blank_and_shows_the_change(demo):
     jcbh = demo["covered"][0]
-    wkb, qsx, hsx, working, _ = imagery.patch_facts(demo["task"], jcbh)
-    found = imagery.match(qsx, hsx, imagery.entries(demo["task"]), imagery.bbox_of(wkb))
+    wkb, qsx, hsx, working, _ = matching.patch_facts(demo["task"], jcbh)
+    found = matching.match(qsx, hsx, imagery.entries(demo["task"]), matching.bbox_of(wkb))
     started = time.perf_counter()
-    before = imagery.render_chip(found.before, wkb, working, 400, outline=False, caption="")
-    after = imagery.render_chip(found.after, wkb, working, 400, outline=False, caption="")
+    before = render.render_chip(found.before, wkb, working, 400, outline=False, caption="")
+    after = render.render_chip(found.after, wkb, working, 400, outline=False, caption="")
     seconds = (time.perf_counter() - started) / 2
     print(f"\nchip 400 x 400 px rendered in {seconds * 1000:.0f} ms")
     geometry = QgsGeometry()
     geometry.fromWkb(wkb)
-    extent = imagery.frame(geometry.boundingBox(), 400, 400)
+    extent = render.frame(geometry.boundingBox(), 400, 400)
     inside_before, inside_after = (inside_pixels(chip, geometry, extent) for chip in (before, after))
     around_before, around_after = (inside_pixels(chip, geometry, extent, inside=False) for chip in (before, after))
     assert len(inside_before) > 20 and len(around_before) > 20
@@ -263,7 +264,7 @@ def test_chip_is_not_blank_and_shows_the_change(demo):
     change_around = np.abs(around_after.mean(axis=0) - around_before.mean(axis=0)).sum()
     assert change_inside > 40 and change_inside > 1.5 * change_around, (change_inside, change_around)
     # With the outline: red pixels where the patch boundary is.
-    outlined = imagery.render_chip(found.after, wkb, working, 400)
+    outlined = render.render_chip(found.after, wkb, working, 400)
     reds = sum(1 for y in range(0, 400, 2) for x in range(0, 400, 2)
                if outlined.pixelColor(x, y).red() > 200 and outlined.pixelColor(x, y).green() < 60)
     assert reds > 20
@@ -273,23 +274,23 @@ def test_chip_renders_off_the_main_thread(demo):
     """As a QgsTask would: the layers are built in the worker, the image comes back."""
     from concurrent.futures import ThreadPoolExecutor
 
-    wkb, qsx, hsx, working, redlines = imagery.patch_facts(demo["task"], demo["covered"][0])
-    found = imagery.match(qsx, hsx, imagery.entries(demo["task"]), imagery.bbox_of(wkb))
+    wkb, qsx, hsx, working, redlines = matching.patch_facts(demo["task"], demo["covered"][0])
+    found = matching.match(qsx, hsx, imagery.entries(demo["task"]), matching.bbox_of(wkb))
     with ThreadPoolExecutor(1) as pool:
-        image = pool.submit(imagery.render_chip, found.after, wkb, working, 300, True, redlines).result()
+        image = pool.submit(render.render_chip, found.after, wkb, working, 300, True, redlines).result()
     assert not image.isNull() and image.width() == 300
-    main = imagery.render_chip(found.after, wkb, working, 300, True, redlines)
+    main = render.render_chip(found.after, wkb, working, 300, True, redlines)
     assert image == main  # the same pixels as on the main thread
 
 
 def test_export_chips_writes_pngs_per_patch(demo, tmp_path):
-    written = imagery.export_chips(demo["task"], demo["covered"][0], str(tmp_path / "chips"))
+    written = render.export_chips(demo["task"], demo["covered"][0], str(tmp_path / "chips"))
     assert [os.path.basename(p) for p in written] == [f"{demo['covered'][0]}_before.png",
                                                         f"{demo['covered'][0]}_after.png"]
     image = QImage(written[0])
-    assert (image.width(), image.height()) == (imagery.CHIP_SIZE, imagery.CHIP_SIZE)
-    assert imagery.export_chips(demo["task"], demo["uncovered"][0], str(tmp_path / "none")) == []
-    empty = imagery.render_chip(None, imagery.patch_facts(demo["task"], demo["uncovered"][0])[0], "EPSG:4548", 200)
+    assert (image.width(), image.height()) == (render.CHIP_SIZE, render.CHIP_SIZE)
+    assert render.export_chips(demo["task"], demo["uncovered"][0], str(tmp_path / "none")) == []
+    empty = render.render_chip(None, matching.patch_facts(demo["task"], demo["uncovered"][0])[0], "EPSG:4548", 200)
     assert not empty.isNull()
 
 
@@ -504,21 +505,21 @@ def test_large_mosaic_gets_overviews_and_a_cancel_leaves_none(tmp_path):
     tiles = write_tiles(str(tmp_path / "tiles"), 4548)
     before = {path: os.path.getmtime(path) for path in tiles}
     vrt = str(tmp_path / "mosaic.vrt")
-    imagery.build_vrt(str(tmp_path / "tiles"), vrt)  # 5000 px: under the limit, no overviews
+    sources.build_vrt(str(tmp_path / "tiles"), vrt)  # 5000 px: under the limit, no overviews
     assert not os.path.exists(vrt + ".ovr")
     cancelled = QgsFeedback()
     cancelled.cancel()
     with pytest.raises(LandEnforcementError, match="Cancelled"):
-        imagery.build_overviews(vrt, cancelled, from_pixels=1000)
+        sources.build_overviews(vrt, cancelled, from_pixels=1000)
     assert not os.path.exists(vrt + ".ovr")
-    assert imagery.build_overviews(vrt, QgsFeedback(), from_pixels=1000)
+    assert sources.build_overviews(vrt, QgsFeedback(), from_pixels=1000)
     ds = gdal.Open(vrt)
     band = ds.GetRasterBand(1)
     assert band.GetOverviewCount() == 4  # 2500, 1250, 625, 313 px
     smallest = band.GetOverview(3).ReadAsArray()
     assert (smallest[0, 0], smallest[-1, -1]) == (5, 245)  # the first and the last tile's values
     ds = None
-    assert not imagery.build_overviews(vrt, from_pixels=1000)  # already there
+    assert not sources.build_overviews(vrt, from_pixels=1000)  # already there
     assert {path: os.path.getmtime(path) for path in tiles} == before
 
 
@@ -527,13 +528,13 @@ def test_township_sheets_show_the_before_and_after_chips(demo, tmp_path, plugin)
     an uncovered one says so, and the sheet still imports (the chip columns are ignored)."""
     import openpyxl
 
-    from land_enforcement_plugin.core.review import verification
+    from land_enforcement_plugin.core.review import sheets as staff_sheets, templates
 
     review = plugin.review
     out = str(tmp_path / "sheets")
     review.export_sheets(out, chips=True)
     wait_for(lambda: review._running is None, timeout=120)
-    plain = verification.export_templates(demo["task"], str(tmp_path / "plain"))
+    plain = templates.export_templates(demo["task"], str(tmp_path / "plain"))
     covered = set(demo["covered"])
     images = texts = 0
     for path in glob.glob(os.path.join(out, "*.xlsx")):
@@ -545,7 +546,7 @@ def test_township_sheets_show_the_before_and_after_chips(demo, tmp_path, plugin)
         texts += sum(1 for row in rows if row[0] not in covered and row[-2:] == ["无匹配影像", "无匹配影像"])
         # read back as the same data as the sheet without chips: the chip columns are not data
         (same,) = [p for p in plain if os.path.basename(p) == os.path.basename(path)]
-        assert verification.read_spreadsheet(path)[1] == verification.read_spreadsheet(same)[1]
+        assert staff_sheets.read_spreadsheet(path)[1] == staff_sheets.read_spreadsheet(same)[1]
     store = GeoPackageTaskStore.open(demo["task"])
     try:
         total = len(store.patch_index())
@@ -576,13 +577,13 @@ def test_per_person_lists_with_chips_headless(demo, tmp_path, qgis_processing):
 def test_cancelled_sheets_leave_none(demo, tmp_path):
     from qgis.core import QgsFeedback
 
-    from land_enforcement_plugin.core.review import verification
+    from land_enforcement_plugin.core.review import templates
 
     feedback = QgsFeedback()
     feedback.progressChanged.connect(lambda value: feedback.cancel() if value > 50 else None)
     out = tmp_path / "sheets"
     with pytest.raises(LandEnforcementError, match="Cancelled"):
-        verification.export_templates(demo["task"], str(out), chips=True, feedback=feedback)
+        templates.export_templates(demo["task"], str(out), chips=True, feedback=feedback)
     assert list(out.glob("*.xlsx")) == []
 
 
@@ -645,22 +646,22 @@ def unregister(task, name):
 def test_month_patch_gets_the_nearest_images_on_its_side_of_qsx_and_hsx_never_the_wrong_side(month_task, tmp_path):
     registered = register(month_task, str(tmp_path / "images"),
                      ["2022-09-15", "2022-10-20", "2022-11-05", "2023-02-25", "2023-03-10", "2023-05-01"])
-    found = imagery.match_patch(month_task, MONTH_JCBH)
+    found = matching.match_patch(month_task, MONTH_JCBH)
     assert (imagery.shown_date("202210"), imagery.shown_date("2023年3月")) == ("2022-10", "2023-03")  # as shown
     # A day inside the month counts as "on" the month: exact on both sides.
     assert names(found) == (registered["2022-10-20"], registered["2023-03-10"]) and found.reasons == []
-    assert imagery.gap_days(found.before, "202210", "before") == 0
+    assert matching.gap_days(found.before, "202210", "before") == 0
     # Without them: 2022-11-05 (after QSX) is never "before", 2023-02-25 (before HSX) never "after".
     for date in ("2022-10-20", "2023-03-10"):
         unregister(month_task, registered[date])
-    found = imagery.match_patch(month_task, MONTH_JCBH)
+    found = matching.match_patch(month_task, MONTH_JCBH)
     assert names(found) == (registered["2022-09-15"], registered["2023-05-01"])
-    assert imagery.gap_days(found.before, "202210", "before") == 16  # to 1 October
-    assert imagery.gap_days(found.after, "2023-03", "after") == 31  # from 31 March
+    assert matching.gap_days(found.before, "202210", "before") == 16  # to 1 October
+    assert matching.gap_days(found.after, "2023-03", "after") == 31  # from 31 March
     # Only images on the wrong sides: none, and the reason shows the month as 2022-10.
     for date in ("2022-09-15", "2023-05-01"):
         unregister(month_task, registered[date])
-    found = imagery.match_patch(month_task, MONTH_JCBH)
+    found = matching.match_patch(month_task, MONTH_JCBH)
     assert names(found) == (None, None)
     assert "QSX 2022-10" in found.reasons[0].zh and "HSX 2023-03" in found.reasons[1].en
 
@@ -688,7 +689,7 @@ def test_addimagery_takes_months(month_task, tmp_path, provider):
     kept = imagery.entries(month_task)
     assert [(e["date_from"], e["date_to"]) for e in kept] == [("2022-10", None), ("2023-03", "2023-04")]
     assert [imagery.date_text(e) for e in kept] == ["2022-10", "2023-03～2023-04"]
-    assert names(imagery.match_patch(month_task, MONTH_JCBH)) == ("前时相十月", "后时相三四月")
+    assert names(matching.match_patch(month_task, MONTH_JCBH)) == ("前时相十月", "后时相三四月")
 
 
 def test_addimagery_on_a_file_that_is_not_a_raster_says_so(month_task, tmp_path, provider):
@@ -721,7 +722,7 @@ def test_image_dated_outside_every_patch_is_registered_with_a_warning(month_task
                                                           "INPUT": write_dated_image(str(tmp_path / "early.tif"))})
     assert early["COUNT"] == 2 and "日期 2019-10 早于所有图斑的前时相（最早 2022-10）" in early["WARNINGS"]
     # Images around the patch's months warn of nothing.
-    assert imagery.date_warnings(month_task, [imagery.make_entry("/x.tif", date_from="2022-10"),
+    assert matching.date_warnings(month_task, [imagery.make_entry("/x.tif", date_from="2022-10"),
                                               imagery.make_entry("/y.tif", date_from="2023-03-31")]) == []
 
 

@@ -7,7 +7,7 @@ from conftest import BOWTIE, HOLED, MULTI, SQUARE, patch_row, shift, write_patch
 from osgeo import ogr, osr
 from qgis.core import QgsFeedback, QgsGeometry, QgsVectorLayer
 
-from land_enforcement_plugin.core.intake import importing
+from land_enforcement_plugin.core.intake import importing, profiles
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
@@ -182,16 +182,16 @@ def test_missing_required_field_in_mapping(tmp_path, task_path):
 
 
 def test_mapping_profiles_and_headless_parsing():
-    importing.save_mapping_profile("山东2024", {"jcbh": "TBBH", "xzqdm": "XZDM"})
-    assert importing.parse_field_mapping("山东2024") == {"jcbh": "TBBH", "xzqdm": "XZDM"}
-    assert importing.parse_field_mapping('{"jcbh": "ID"}') == {"jcbh": "ID"}
-    assert importing.parse_field_mapping("") is None
+    profiles.save_mapping_profile("山东2024", {"jcbh": "TBBH", "xzqdm": "XZDM"})
+    assert profiles.parse_field_mapping("山东2024") == {"jcbh": "TBBH", "xzqdm": "XZDM"}
+    assert profiles.parse_field_mapping('{"jcbh": "ID"}') == {"jcbh": "ID"}
+    assert profiles.parse_field_mapping("") is None
     with pytest.raises(LandEnforcementError, match="No field-mapping profile"):
-        importing.parse_field_mapping("不存在")
+        profiles.parse_field_mapping("不存在")
     with pytest.raises(LandEnforcementError, match="Unknown target fields"):
-        importing.parse_field_mapping('{"idx": "ID"}')
-    importing.delete_mapping_profile("山东2024")
-    assert "山东2024" not in importing.mapping_profiles()
+        profiles.parse_field_mapping('{"idx": "ID"}')
+    profiles.delete_mapping_profile("山东2024")
+    assert "山东2024" not in profiles.mapping_profiles()
 
 
 def test_batch_required_when_unknown(tmp_path, task_path):
@@ -445,7 +445,7 @@ def test_zhejiang_fields_are_mapped_and_the_rest_listed(tmp_path, task_path):
     assert json.loads(feature["src_attrs"])["HSIMG"] == "h.tif"
     assert GeoPackageTaskStore.open(task_path).summary().county_name == "西湖区"
     # Chosen by name headless, like a profile the bureau saved.
-    assert importing.parse_field_mapping(info.profile)["tbmj"] == "AREA"
+    assert profiles.parse_field_mapping(info.profile)["tbmj"] == "AREA"
 
 
 def test_county_name_from_the_delivery_or_the_bundled_list(tmp_path):
@@ -457,7 +457,7 @@ def test_county_name_from_the_delivery_or_the_bundled_list(tmp_path):
     import_patches(listed, ImportOptions(write_patches(str(tmp_path / "b.shp"), [patch_row("A1")])))
     summary = GeoPackageTaskStore.open(listed).summary()
     assert (summary.county_code, summary.county_name) == ("370323", "沂源县")
-    assert importing.bundled_county_name("140524") == "陵川县"
+    assert profiles.bundled_county_name("140524") == "陵川县"
 
 
 def test_county_name_filled_on_a_later_import(tmp_path, task_path):

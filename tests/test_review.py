@@ -125,8 +125,8 @@ def test_sheets_round_trip_from_the_dock(plugin, tmp_path):
     import openpyxl
 
     review = plugin.review
-    from land_enforcement_plugin.core.review import verification
-    paths = verification.export_templates(plugin.dock.task_path, str(tmp_path / "out"))
+    from land_enforcement_plugin.core.review import templates
+    paths = templates.export_templates(plugin.dock.task_path, str(tmp_path / "out"))
     assert len(paths) == 2  # one per township
     workbook = openpyxl.load_workbook(paths[0])
     sheet = workbook["核查结果"]

@@ -216,10 +216,10 @@ def test_a_verification_date_in_2099_is_imported_with_a_warning_naming_it(task, 
     import openpyxl
 
     from land_enforcement_plugin.core import schema
-    from land_enforcement_plugin.core.review import verification
+    from land_enforcement_plugin.core.review import templates, verification
 
     jcbh = _unverified(task)
-    sheet_path = next(path for path in verification.export_templates(task, str(tmp_path / "sheets"))
+    sheet_path = next(path for path in templates.export_templates(task, str(tmp_path / "sheets"))
                       if jcbh in {cell.value for row in openpyxl.load_workbook(path).active.iter_rows() for cell in row})
     book = openpyxl.load_workbook(sheet_path)
     sheet = book.active

@@ -15,7 +15,7 @@ from qgis.core import QgsProcessingFeedback
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.season import plan as control
 from land_enforcement_plugin.core.reports import package as submission
-from land_enforcement_plugin.core.review import verification
+from land_enforcement_plugin.core.review import templates, verification
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
@@ -248,7 +248,7 @@ def test_before_the_overlay_the_township_is_not_checked(tmp_path, task_path):
 
 # -- 5. records saved since the sheet was written ------------------------------------------------------
 def test_notes_saved_after_the_sheet_was_written_are_never_reverted(tmp_path, task):
-    paths = verification.export_templates(task, str(tmp_path / "sheets"))
+    paths = templates.export_templates(task, str(tmp_path / "sheets"))
     verified = sorted(stored(task))[:50]
     save_notes(task, {jcbh: f"办公室补充说明 {i}" for i, jcbh in enumerate(verified)})
     # The staff return their sheets: ten of those records touched (inspector), and the unverified
@@ -322,7 +322,7 @@ def test_notes_that_look_like_formulas_stay_text_everywhere_and_round_trip(tmp_p
     noted = sorted(stored(task))[:len(FORMULA_LOOKING)]
     save_notes(task, dict(zip(noted, FORMULA_LOOKING)))
     control.auto_assign(task)
-    sheets = verification.export_templates(task, str(tmp_path / "township"))
+    sheets = templates.export_templates(task, str(tmp_path / "township"))
     lists = [p for p in control.export_assignee_lists(task, str(tmp_path / "people")) if p.endswith(".xlsx")]
     report = control.write_progress_report(task, str(tmp_path / "进度.xlsx"))
     package = submission.build_package(task, str(tmp_path / "package.zip"),
@@ -408,7 +408,7 @@ def test_a_password_protected_workbook_is_refused_saying_remove_the_password(tmp
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig"])
 def test_a_csv_saved_by_excel_is_read(tmp_path, task, encoding):
     """Excel's 'CSV (逗号分隔)' is GBK on Chinese Windows, 'CSV UTF-8' has a BOM."""
-    (path,) = verification.export_templates(task, str(tmp_path / "sheets"), township=query(
+    (path,) = templates.export_templates(task, str(tmp_path / "sheets"), township=query(
         task, "SELECT township_code FROM patches ORDER BY jcbh LIMIT 1")[0][0])
     rows = [[("" if v is None else str(v)) for v in row]
             for row in openpyxl.load_workbook(path)["核查结果"].iter_rows(values_only=True)]

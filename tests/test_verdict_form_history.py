@@ -15,7 +15,7 @@ from qgis.PyQt.QtWidgets import QApplication, QInputDialog
 
 import land_enforcement_plugin
 from land_enforcement_plugin.core import schema, store
-from land_enforcement_plugin.core.review import verification
+from land_enforcement_plugin.core.review import templates
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 from land_enforcement_plugin.gui.verdict_form import VerdictForm
@@ -164,7 +164,7 @@ def test_form_history_in_the_english_ui_shows_english_labels(plugin_iface, tmp_p
 
 def returned_sheet(task, folder):
     """The township sheet as it comes back: one row filled in, one with a verdict nobody allows."""
-    (path,) = verification.export_templates(task, folder)
+    (path,) = templates.export_templates(task, folder)
     workbook = openpyxl.load_workbook(path)
     sheet = workbook["核查结果"]
     headers = [cell.value for cell in sheet[1]]

@@ -6,7 +6,7 @@ import pytest
 from conftest import SQUARE, patch_row, shift, write_patches
 
 from land_enforcement_plugin.core import schema
-from land_enforcement_plugin.core.review import verification
+from land_enforcement_plugin.core.review import sheets, templates, verification
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
@@ -48,13 +48,13 @@ def stored(task_path):
 
 
 def test_values_forgive_blanks_and_full_width_but_nothing_else():
-    assert verification.parse_value(schema.V_VERDICT, "\u3000违法 ") == ("违法", None)
-    assert verification.parse_value(schema.V_MEASURES, "拆除复耕，罚款") == ("拆除复耕、罚款", None)
-    assert verification.parse_value(schema.V_DATE, "2024年5月6日") == ("2024-05-06", None)
-    assert verification.parse_value(schema.V_DATE, 45418) == ("2024-05-06", None)  # Excel serial
-    value, problem = verification.parse_value(schema.V_VERDICT, "违规")
+    assert sheets.parse_value(schema.V_VERDICT, "\u3000违法 ") == ("违法", None)
+    assert sheets.parse_value(schema.V_MEASURES, "拆除复耕，罚款") == ("拆除复耕、罚款", None)
+    assert sheets.parse_value(schema.V_DATE, "2024年5月6日") == ("2024-05-06", None)
+    assert sheets.parse_value(schema.V_DATE, 45418) == ("2024-05-06", None)  # Excel serial
+    value, problem = sheets.parse_value(schema.V_VERDICT, "违规")
     assert value is None and "合法、违法、其他" in problem.zh and "not an allowed value" in problem.en
-    value, problem = verification.parse_value(schema.V_DATE, "5月6号")
+    value, problem = sheets.parse_value(schema.V_DATE, "5月6号")
     assert value is None and "not a date" in problem.en
 
 
@@ -159,7 +159,7 @@ def test_unreadable_or_headerless_files(tmp_path, task):
 
 def test_template_round_trip(tmp_path, task):
     verification.import_spreadsheet(task, sheet(tmp_path / "v.xlsx", [("P1", LAWFUL)]))
-    (path,) = verification.export_templates(task, str(tmp_path / "out"))
+    (path,) = templates.export_templates(task, str(tmp_path / "out"))
     workbook = openpyxl.load_workbook(path)
     ws = workbook["核查结果"]
     assert [c.value for c in ws[1]] == HEADERS + ["处理状态", "退回原因"]  # the last two read-only
@@ -195,7 +195,7 @@ def test_township_sheets_are_one_per_overlay_township_on_a_county_coded_delivery
     placed = overlay_townships(task)
     townships = {township for township in placed.values()}
     assert len(townships) == 6 and all(code[6:] != "000000" for code, _ in townships)
-    paths = verification.export_templates(task, str(tmp_path / "sheets"))
+    paths = templates.export_templates(task, str(tmp_path / "sheets"))
     assert sorted(p.rsplit("/", 1)[1] for p in paths) == sorted(f"核查表_{code}_{name}.xlsx" for code, name in townships)
     for path in paths:
         rows = _sheet_rows(path)
@@ -208,7 +208,7 @@ def test_patches_not_yet_overlaid_go_in_one_named_sheet_not_the_countys(season, 
     from county_delivery import county_delivered_task
 
     task = county_delivered_task(season, str(tmp_path / "task"), overlay=False)
-    (path,) = verification.export_templates(task, str(tmp_path / "sheets"))
+    (path,) = templates.export_templates(task, str(tmp_path / "sheets"))
     assert path.endswith("/核查表_未落乡镇.xlsx")
     rows = _sheet_rows(path)
     assert len(rows) == 120 and {row["乡镇名称"] for row in rows} == {"未落乡镇"}

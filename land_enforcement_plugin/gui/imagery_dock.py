@@ -1,7 +1,7 @@
 """Before / after imagery: the selected patch on its two images, in two synchronised map views.
 
 The views show the patch outline and the red lines over the image nearest on or before the
-patch's QSX (left) and nearest on or after its HSX (right), as core/imagery.py matches them.
+patch's QSX (left) and nearest on or after its HSX (right), as core/imagery/matching.py matches them.
 Panning or zooming one moves the other. F flips both views to the after image and back to the
 before image (blink comparison); S overlays the two with a swipe line ([ and ] move it); Esc
 returns to before | after. The raster layers are built once per task and reused from patch to
@@ -21,6 +21,7 @@ from qgis.PyQt.QtGui import QColor, QKeySequence, QRegion
 from qgis.PyQt.QtWidgets import (QAbstractItemView, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                  QShortcut, QSlider, QSplitter, QTableWidget, QToolButton, QVBoxLayout, QWidget)
 
+from ..core.imagery import matching, render, sources
 from ..core.imagery import registry as imagery
 from ..core import schema
 from ..core.store import open_task, task_exists
@@ -99,7 +100,7 @@ class ImageryDock(ImageryRegistryActions, QgsDockWidget):
         self.rasters = {}  # source -> QgsRasterLayer, reused from patch to patch
         self.patch_layer = None
         self.redlines = []
-        self.found = imagery.Match(None, None, [])
+        self.found = matching.Match(None, None, [])
         self.flipped = None  # None: before | after; "before" / "after": that image in both views
         self.last_show_seconds = None
         self.box = self.qsx = self.hsx = None
@@ -253,7 +254,7 @@ class ImageryDock(ImageryRegistryActions, QgsDockWidget):
         if self.patch_layer is None:
             self.patch_layer = QgsVectorLayer(patches_uri, "patches", provider)
             self._style_patches(None)
-        self.redlines = imagery.redline_layers(redlines)
+        self.redlines = render.redline_layers(redlines)
         self._drop_unused_rasters()
         self._fill_table()
         if self.jcbh:
@@ -270,7 +271,7 @@ class ImageryDock(ImageryRegistryActions, QgsDockWidget):
         self.redlines = []
         self.patch_layer = None
         self.registry = []
-        self.found = imagery.Match(None, None, [])
+        self.found = matching.Match(None, None, [])
         self.jcbh = None
 
     def _drop_unused_rasters(self):
@@ -283,7 +284,7 @@ class ImageryDock(ImageryRegistryActions, QgsDockWidget):
             return None
         layer = self.rasters.get(entry["source"])
         if layer is None:
-            layer = imagery.raster_layer(entry)
+            layer = sources.raster_layer(entry)
             self.rasters[entry["source"]] = layer
         return layer if layer.isValid() else None
 
@@ -294,7 +295,7 @@ class ImageryDock(ImageryRegistryActions, QgsDockWidget):
         root = QgsRuleBasedRenderer.Rule(None)
         quoted = sql_quote(jcbh or "")
         for expression, props in ((f'"jcbh" = {quoted}',
-                                   {"style": "no", "outline_color": imagery.OUTLINE_COLOUR, "outline_width": "0.8"}),
+                                   {"style": "no", "outline_color": render.OUTLINE_COLOUR, "outline_width": "0.8"}),
                                   ("ELSE", {"style": "no", "outline_color": "255,140,0", "outline_width": "0.4",
                                             "outline_style": "dash"})):
             root.appendChild(QgsRuleBasedRenderer.Rule(QgsFillSymbol.createSimple(props), 0, 0, expression))
@@ -314,13 +315,13 @@ class ImageryDock(ImageryRegistryActions, QgsDockWidget):
         self.jcbh = jcbh
         feature = self._feature(jcbh)
         if feature is None:
-            self.found = imagery.Match(None, None, [])
+            self.found = matching.Match(None, None, [])
             self._apply_layers()
             self._show_labels()
             return
         box = feature.geometry().boundingBox()
         self.qsx, self.hsx = feature["qsx"], feature["hsx"]
-        self.found = imagery.match(self.qsx, self.hsx, self.registry,
+        self.found = matching.match(self.qsx, self.hsx, self.registry,
                                    (box.xMinimum(), box.yMinimum(), box.xMaximum(), box.yMaximum()))
         self.box = box
         self._style_patches(jcbh)
@@ -341,7 +342,7 @@ class ImageryDock(ImageryRegistryActions, QgsDockWidget):
         if self.jcbh is None or self.box is None:
             return
         canvas = self.canvases["before"]
-        extent = imagery.frame(self.box, max(canvas.width(), 1), max(canvas.height(), 1))
+        extent = render.frame(self.box, max(canvas.width(), 1), max(canvas.height(), 1))
         self._syncing = True
         try:
             for view in self.canvases.values():
@@ -390,7 +391,7 @@ class ImageryDock(ImageryRegistryActions, QgsDockWidget):
                 label.setStyleSheet(f"color: {NO_IMAGE.name()};")
                 continue
             date = imagery.date_text(entry)
-            gap = imagery.gap_days(entry, self.qsx if shown == "before" else self.hsx, shown)
+            gap = matching.gap_days(entry, self.qsx if shown == "before" else self.hsx, shown)
             text = f"{title} — {entry.get('name', '')}  {date}"
             if gap:
                 text += "  " + (self.tr("({days} days before QSX)") if shown == "before"
@@ -455,7 +456,7 @@ class ImageryDock(ImageryRegistryActions, QgsDockWidget):
             self.message.emit(self.tr("Select a patch in the patch review list"), 1)
             return []
         try:
-            written = imagery.export_chips(self.task_path, self.jcbh, out_dir)
+            written = render.export_chips(self.task_path, self.jcbh, out_dir)
         except Exception as exc:
             self.message.emit(error_text(exc), 2)
             return []

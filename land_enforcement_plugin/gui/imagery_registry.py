@@ -9,6 +9,7 @@ from qgis.PyQt.QtGui import QBrush, QColor
 from qgis.PyQt.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QInputDialog,
                                  QLineEdit, QTableWidgetItem)
 
+from ..core.imagery import matching, sources
 from ..core.imagery import registry as imagery
 from . import background
 from .messages import error_text, ui_is_chinese
@@ -107,7 +108,7 @@ class ImageryRegistryActions:
     def _warn_dates(self, entries):
         """An image dated outside every patch's dates (a mistyped year) is kept, but said so."""
         chinese = ui_is_chinese()
-        warnings = [zh if chinese else en for _name, zh, en in imagery.date_warnings(self.task_path, entries)]
+        warnings = [zh if chinese else en for _name, zh, en in matching.date_warnings(self.task_path, entries)]
         if warnings:
             self.message.emit("\n".join(warnings), 1)
 
@@ -198,7 +199,7 @@ class ImageryRegistryActions:
     def choose_connection(self):
         if not self._need_task():
             return
-        connections = imagery.saved_connections()
+        connections = sources.saved_connections()
         if not connections:
             self.message.emit(translate("ImageryDock", "QGIS has no saved XYZ, WMS or WMTS connection: add one in "
                                                        "the Data Source Manager first"), 1)

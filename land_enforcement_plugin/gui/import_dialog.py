@@ -5,7 +5,7 @@ from qgis.PyQt.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButton
                                  QGroupBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
                                  QMessageBox, QPushButton, QRadioButton, QTableWidget, QVBoxLayout)
 
-from ..core.intake import importing
+from ..core.intake import importing, profiles
 from ..core import schema
 from ..core.errors import LandEnforcementError
 from .messages import error_text, ui_is_chinese
@@ -224,14 +224,14 @@ class ImportPatchesDialog(QDialog):
     # -- profiles ----------------------------------------------------------------------------
     def _refresh_profiles(self):
         self.profile_combo.clear()
-        self.profile_combo.addItems(sorted(importing.mapping_profiles()))
+        self.profile_combo.addItems(sorted(profiles.mapping_profiles()))
 
     def _profile_chosen(self, *_):
         """A bundled profile (a province's format) can be applied, not deleted."""
-        self.delete_profile_button.setEnabled(self.profile_combo.currentText() in importing.saved_mapping_profiles())
+        self.delete_profile_button.setEnabled(self.profile_combo.currentText() in profiles.saved_mapping_profiles())
 
     def _apply_profile(self):
-        profile = importing.mapping_profiles().get(self.profile_combo.currentText())
+        profile = profiles.mapping_profiles().get(self.profile_combo.currentText())
         if profile is not None:
             self._fill_mapping(profile)
 
@@ -244,7 +244,7 @@ class ImportPatchesDialog(QDialog):
         ask.setCancelButtonText(self.tr("Cancel"))
         name = ask.textValue() if ask.exec() else ""
         if name.strip():
-            importing.save_mapping_profile(name.strip(), self.mapping())
+            profiles.save_mapping_profile(name.strip(), self.mapping())
             self._refresh_profiles()
             self.profile_combo.setCurrentText(name.strip())
 
@@ -252,7 +252,7 @@ class ImportPatchesDialog(QDialog):
         name = self.profile_combo.currentText()
         if name and self._ask(self.tr("Delete profile"),
                               self.tr("Delete the field-mapping profile “{name}”?").format(name=name)):
-            importing.delete_mapping_profile(name)
+            profiles.delete_mapping_profile(name)
             self._refresh_profiles()
 
     # -- message boxes in the UI's language ----------------------------------------------------
@@ -286,7 +286,7 @@ class ImportPatchesDialog(QDialog):
 
     def _accept(self):
         try:
-            importing.check_mapping(self.mapping(), self._info.fields if self._info else [])
+            profiles.check_mapping(self.mapping(), self._info.fields if self._info else [])
         except LandEnforcementError as exc:
             self._warn(self.tr("Field mapping"), error_text(exc))
             return

@@ -3,7 +3,7 @@ out and merged back, assigning a patch to a person of the roster."""
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from ..core.review import fieldwork, verification
+from ..core.review import fieldwork, templates, verification
 from ..core.season import plan as season
 from ..core.store import open_task
 from .messages import error_text, report_text, sheets_destination
@@ -35,7 +35,7 @@ class FieldworkActions:
                 n=len(paths), folder=folder), 0)
 
         return self._run(translate("ReviewDock", "Writing township sheets"),
-                         lambda feedback: verification.export_templates(path, folder, chips=chips, feedback=feedback),
+                         lambda feedback: templates.export_templates(path, folder, chips=chips, feedback=feedback),
                          written)
 
     def choose_sheet(self):

@@ -5,6 +5,7 @@ from qgis.core import (QgsProcessingException, QgsProcessingOutputNumber, QgsPro
                        QgsProcessingParameterEnum, QgsProcessingParameterFile, QgsProcessingParameterString)
 
 from .base import LandEnforcementAlgorithm, task_database_parameter, tr
+from ..core.imagery import matching
 from ..core.imagery import registry as imagery
 
 
@@ -75,7 +76,7 @@ class AddImageryAlgorithm(LandEnforcementAlgorithm):
         feedback.pushInfo(f"{entry['name']}: {entry['role']} {when}")
         if not imagery.date_text(entry):
             feedback.pushWarning(tr("The image has no date: it is not matched to any patch until one is set"))
-        warnings = [f"{zh} / {en}" for _name, zh, en in imagery.date_warnings(task_path, [entry])]
+        warnings = [f"{zh} / {en}" for _name, zh, en in matching.date_warnings(task_path, [entry])]
         for warning in warnings:
             feedback.pushWarning(warning)
         brief = {key: value for key, value in entry.items() if key != "tiles"}

@@ -4,7 +4,7 @@ from qgis.core import (QgsProcessingOutputNumber, QgsProcessingOutputString,
                        QgsProcessingParameterFile, QgsProcessingParameterString)
 
 from .base import LandEnforcementAlgorithm, task_database_parameter, tr
-from ..core.intake import importing
+from ..core.intake import importing, profiles
 
 _ENCODINGS = [importing.ENCODING_AUTO, importing.UTF8, importing.GBK]
 _BATCH_MODES = [importing.BATCH_PER_PC, importing.BATCH_ALL]
@@ -68,7 +68,7 @@ class ImportPatchesAlgorithm(LandEnforcementAlgorithm):
             source_path=self.parameterAsFile(parameters, self.INPUT, context),
             layer_name=self.parameterAsString(parameters, self.LAYER, context) or None,
             encoding=_ENCODINGS[self.parameterAsEnum(parameters, self.ENCODING, context)],
-            field_mapping=importing.parse_field_mapping(
+            field_mapping=profiles.parse_field_mapping(
                 self.parameterAsString(parameters, self.FIELD_MAPPING, context)),
             batch=self.parameterAsString(parameters, self.BATCH, context) or None,
             batch_mode=_BATCH_MODES[self.parameterAsEnum(parameters, self.BATCH_MODE, context)],

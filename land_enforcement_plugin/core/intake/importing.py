@@ -4,28 +4,27 @@ Reads Shapefile (UTF-8 or GBK), GeoPackage, GeoJSON and FileGDB through OGR, so 
 under our control rather than guessed by a provider. Every source row ends up either imported
 (possibly with a note) or listed as rejected with its reason: nothing vanishes silently.
 """
-import csv
-import functools
 import hashlib
 import json
 import os
-import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
 from osgeo import gdal, ogr
 from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform,
-                       QgsCoordinateTransformContext, QgsGeometry, QgsProviderRegistry, QgsSettings,
-                       QgsWkbTypes)
+                       QgsCoordinateTransformContext, QgsGeometry, QgsProviderRegistry)
 
 from .. import schema
 from ..dates import parse_image_date
 from ..ellipsoid import AreaCalculator
 from ..errors import LandEnforcementError
-from ..season.plan import link_repeats
+from ..messages import IMPORT_CANCELLED, MISSING_JCBH, duplicate_jcbh, file_not_found
 from ..store import ImportIssue, PatchRecord, SourceFile, create_task, is_postgis, open_task, task_exists
 from ..vector_input import GBK, UTF8, detect_shapefile_encoding  # noqa: F401  (GBK: importing.GBK)
+from .geometry import prepare_geometry
+from .jcbh import jcbh_rules, normalise_jcbh
+from .profiles import bundled_county_name, check_mapping, matching_profile, suggest_mapping
+from .repeats import link_repeats
 
 gdal.UseExceptions()
 
@@ -33,7 +32,7 @@ ENCODING_AUTO = ""
 
 class ImportCancelled(LandEnforcementError):
     def __init__(self):
-        super().__init__("导入已取消，任务库未改动", "Import cancelled; the task database is unchanged")
+        super().__init__(*IMPORT_CANCELLED)
 
 
 # -- source inspection ---------------------------------------------------------------------------
@@ -58,7 +57,7 @@ def _is_shapefile(path):
 
 def _require_exists(path):
     if not os.path.exists(path):
-        raise LandEnforcementError(f"找不到文件：{path}", f"File not found: {path}")
+        raise file_not_found(path).error()
 
 
 def split_layer_source(source):
@@ -121,31 +120,6 @@ def _layer_crs(layer):
     if srs is None:
         return QgsCoordinateReferenceSystem()
     return QgsCoordinateReferenceSystem.fromWkt(srs.ExportToWkt())
-
-
-def suggest_mapping(field_names):
-    """Canonical field -> the source field that is one of its known spellings."""
-    by_key = {name.strip().upper(): name for name in field_names}
-    mapping = {}
-    for canonical in schema.PATCH_SOURCE_FIELDS:
-        for synonym in canonical.synonyms:
-            if synonym.upper() in by_key:
-                mapping[canonical.name] = by_key[synonym.upper()]
-                break
-    return mapping
-
-
-def matching_profile(field_names):
-    """(name, mapping onto these fields) of the profile, bundled or saved, whose every source field
-    the source has (the one mapping the most fields), or (None, {})."""
-    by_key = {name.strip().upper(): name for name in field_names}
-    best = (None, {})
-    for name, profile in mapping_profiles().items():
-        wanted = {canonical: source for canonical, source in profile.items() if source}
-        if wanted and all(source.strip().upper() in by_key for source in wanted.values()) \
-                and len(wanted) > len(best[1]):
-            best = (name, {canonical: by_key[source.strip().upper()] for canonical, source in wanted.items()})
-    return best
 
 
 def inspect_source(path, layer_name=None, encoding=ENCODING_AUTO):
@@ -219,91 +193,6 @@ def suggested_working_crs(info):
     return suggest_working_crs(info.crs, ds.GetLayerByName(info.layer))
 
 
-# -- mapping profiles --------------------------------------------------------------------------
-_PROFILE_KEY = "land_enforcement/field_mapping_profiles"
-
-
-_DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "data")
-
-
-@functools.lru_cache(maxsize=1)
-def bundled_mapping_profiles():
-    """The provincial formats the plugin knows (data/field_profiles.json): name -> mapping."""
-    with open(os.path.join(_DATA_DIR, "field_profiles.json"), encoding="utf-8") as f:
-        return json.load(f)
-
-
-def saved_mapping_profiles():
-    """Named field mappings the bureau saved in the QGIS profile."""
-    raw = QgsSettings().value(_PROFILE_KEY, "{}")
-    return json.loads(raw or "{}")
-
-
-def mapping_profiles():
-    """Every named field mapping: the bundled provincial formats, then the bureau's own (a saved
-    profile of the same name wins)."""
-    return dict(bundled_mapping_profiles(), **saved_mapping_profiles())
-
-
-def save_mapping_profile(name, mapping):
-    profiles = saved_mapping_profiles()
-    profiles[name] = mapping
-    QgsSettings().setValue(_PROFILE_KEY, json.dumps(profiles, ensure_ascii=False))
-
-
-def delete_mapping_profile(name):
-    """Delete a saved profile (a bundled one stays)."""
-    profiles = saved_mapping_profiles()
-    profiles.pop(name, None)
-    QgsSettings().setValue(_PROFILE_KEY, json.dumps(profiles, ensure_ascii=False))
-
-
-@functools.lru_cache(maxsize=1)
-def _county_names():
-    with open(os.path.join(_DATA_DIR, "counties.csv"), encoding="utf-8", newline="") as f:
-        return {row["code"]: row["name"] for row in csv.DictReader(f)}
-
-
-def bundled_county_name(county_code):
-    """The name of a county-level division by its 6-digit code (data/counties.csv), or ""."""
-    return _county_names().get((county_code or "")[:6], "")
-
-
-def parse_field_mapping(text):
-    """FIELD_MAPPING as given headless: a JSON object, or the name of a saved profile."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    if text.startswith("{"):
-        try:
-            mapping = json.loads(text)
-        except ValueError as exc:
-            raise LandEnforcementError(f"字段映射不是有效的 JSON：{exc}", f"Field mapping is not valid JSON: {exc}") from exc
-    else:
-        profiles = mapping_profiles()
-        if text not in profiles:
-            raise LandEnforcementError(f"没有名为“{text}”的字段映射方案", f"No field-mapping profile named '{text}'")
-        mapping = profiles[text]
-    known = {f.name for f in schema.PATCH_SOURCE_FIELDS}
-    unknown = sorted(set(mapping) - known)
-    if unknown:
-        raise LandEnforcementError(f"字段映射含未知的目标字段：{', '.join(unknown)}（可用：{', '.join(sorted(known))}）",
-                                   f"Unknown target fields in the mapping: {', '.join(unknown)} "
-                                   f"(known: {', '.join(sorted(known))})")
-    return mapping
-
-
-def check_mapping(mapping, source_fields):
-    missing = [f for f in schema.REQUIRED_SOURCE_FIELDS if not mapping.get(f.name)]
-    if missing:
-        names = ", ".join(f"{f.zh}({f.name})" for f in missing)
-        raise LandEnforcementError(f"字段映射缺少必填字段：{names}", f"The field mapping lacks required fields: {names}")
-    absent = sorted(v for v in mapping.values() if v and v not in source_fields)
-    if absent:
-        raise LandEnforcementError(f"源数据中没有这些字段：{', '.join(absent)}",
-                                   f"These fields are not in the source data: {', '.join(absent)}")
-
-
 # -- values ------------------------------------------------------------------------------------
 def _text(value):
     if value is None:
@@ -325,92 +214,6 @@ def _date_text(value):
         return text, False
 
 
-# -- monitoring numbers (JCBH) ------------------------------------------------------------------
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
-_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d*)?[eE][+-]?\d+$")
-_COUNTY_PREFIX = re.compile(r"^\d{6}")
-# A double keeps 15 significant decimal digits for sure: a longer number read from a real field
-# may already have lost its last digits.
-_DOUBLE_DIGITS = 15
-
-
-def normalise_jcbh(value):
-    """A delivered JCBH -> (text, None), or (shown text, (code, zh, en)) when it cannot be trusted.
-
-    Full-width digits become ASCII (NFKC), spaces and zero-width characters go; an integer field
-    is read as its integer; a real field only when it holds a whole number of at most 15 digits;
-    scientific notation is what Excel leaves of a long number: rejected, never guessed back.
-    """
-    if value is None:
-        return None, None
-    if isinstance(value, int):
-        return str(value), None
-    if isinstance(value, float):
-        if not value.is_integer():
-            return repr(value), ("jcbh_cut", f"监测编号“{value!r}”是带小数的数字，编号已被截断或改动",
-                                 f"Monitoring number '{value!r}' is a fractional number: it was cut or altered")
-        if abs(value) >= 10 ** _DOUBLE_DIGITS:
-            shown = f"{value:.0f}"
-            return shown, ("jcbh_cut", f"监测编号“{shown}”存为超过 {_DOUBLE_DIGITS} 位的实数，末几位可能已被改动，"
-                                       "请用文本字段重新导出",
-                           f"Monitoring number '{shown}' is stored as a real number of more than {_DOUBLE_DIGITS} "
-                           "digits: its last digits may have been altered; export it as a text field")
-        return str(int(value)), None
-    text = "".join(unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE).split())
-    if not text:
-        return None, None
-    if _SCIENTIFIC.match(text):
-        return text, ("jcbh_scientific", f"监测编号“{text}”是科学计数法（被 Excel 截断），请从原始数据重新导出",
-                      f"Monitoring number '{text}' is in scientific notation (cut by Excel); "
-                      "export it again from the original data")
-    return text, None
-
-
-@dataclass
-class JcbhRules:
-    """What a coded JCBH (one starting with 6 digits) must look like in this task."""
-
-    county_code: str = ""  # the county a coded JCBH starts with ("" where the numbering does not)
-    lengths: tuple = ()  # the usual length of the task's and of this file's coded JCBHs
-
-    def problem(self, jcbh):
-        if not _COUNTY_PREFIX.match(jcbh):
-            return None  # a free-form number is the province's business
-        if self.county_code and not jcbh.startswith(self.county_code):
-            return ("jcbh_county", f"监测编号 {jcbh} 不以本县代码 {self.county_code} 开头",
-                    f"Monitoring number {jcbh} does not start with the county code {self.county_code}")
-        if self.lengths and len(jcbh) not in self.lengths:
-            usual = "、".join(map(str, self.lengths))
-            return ("jcbh_length", f"监测编号 {jcbh} 为 {len(jcbh)} 位，本任务和本文件的监测编号为 {usual} 位",
-                    f"Monitoring number {jcbh} has {len(jcbh)} characters; this task's and this file's have "
-                    f"{', '.join(map(str, self.lengths))}")
-        return None
-
-
-def _coded(jcbhs):
-    return [j for j in jcbhs if j and _COUNTY_PREFIX.match(j)]
-
-
-def _usual_length(coded):
-    lengths = Counter(len(j) for j in coded)
-    return lengths.most_common(1)[0][0] if lengths else None
-
-
-def _jcbh_rules(store, layer, jcbh_field, county_code):
-    """A coded JCBH has the usual length of the task's numbers or of this file's, and starts with
-    the task's county code when most of the file's numbers do: a province may change its numbering
-    between years (and not every numbering starts with the county), never within a file."""
-    layer.ResetReading()
-    in_file = _coded(normalise_jcbh(f.GetField(jcbh_field))[0] for f in layer)
-    layer.ResetReading()
-    in_task = _coded(store.patch_index()) if store is not None else []
-    county_code = county_code or (store.meta().get("county_code", "") if store is not None else "")
-    if not county_code or sum(j.startswith(county_code) for j in in_file) * 2 <= len(in_file):
-        county_code = ""
-    lengths = tuple(sorted({n for n in (_usual_length(in_task), _usual_length(in_file)) if n}))
-    return JcbhRules(county_code, lengths)
-
-
 def _number(value):
     if value is None or value == "":
         return None, True
@@ -422,56 +225,6 @@ def _number(value):
 
 def _json_value(value):
     return value if value is None or isinstance(value, (int, float, str)) else str(value)
-
-
-# -- geometry ----------------------------------------------------------------------------------
-@dataclass
-class _Geometry:
-    working: QgsGeometry = None
-    source_wkb: bytes = None
-    repaired: bool = False
-    area_before: float = None
-    area_after: float = None
-    notes: list = field(default_factory=list)
-    rejection: tuple = None  # (code, zh, en)
-
-
-def _prepare_geometry(ogr_geometry, transform):
-    result = _Geometry()
-    if ogr_geometry is None or ogr_geometry.IsEmpty():
-        result.rejection = ("empty_geometry", "几何为空", "Empty or missing geometry")
-        return result
-    geometry = QgsGeometry()
-    geometry.fromWkb(ogr_geometry.ExportToIsoWkb())
-    if QgsWkbTypes.geometryType(geometry.wkbType()) != QgsWkbTypes.PolygonGeometry:
-        result.rejection = ("not_polygon", f"几何类型不是面：{QgsWkbTypes.displayString(geometry.wkbType())}",
-                            f"Not a polygon: {QgsWkbTypes.displayString(geometry.wkbType())}")
-        return result
-    if QgsWkbTypes.isCurvedType(geometry.wkbType()):
-        geometry = QgsGeometry(geometry.constGet().segmentize())
-        result.notes.append(("curves_segmentized", "曲线已离散化为折线", "Curves segmentized"))
-    if geometry.constGet().is3D() or geometry.constGet().isMeasure():
-        geometry.get().dropZValue()
-        geometry.get().dropMValue()
-        result.notes.append(("zm_dropped", "已去除 Z/M 值", "Z/M values dropped"))
-    geometry.convertToMultiType()
-    result.source_wkb = bytes(geometry.asWkb())
-    if geometry.transform(transform) != 0:
-        result.rejection = ("transform_failed", "坐标转换失败", "Coordinate transformation failed")
-        return result
-    if not geometry.isGeosValid():
-        result.area_before = geometry.area()
-        geometry = geometry.makeValid()
-        geometry.convertGeometryCollectionToSubclass(QgsWkbTypes.PolygonGeometry)
-        geometry.convertToMultiType()
-        result.repaired = True
-        result.area_after = geometry.area()
-    if geometry.isEmpty() or geometry.area() <= 0:
-        result.rejection = ("zero_area", "几何面积为零（修复后为空或退化）",
-                            "Geometry has zero area (empty or degenerate after repair)")
-        return result
-    result.working = geometry
-    return result
 
 
 # -- the import --------------------------------------------------------------------------------
@@ -662,18 +415,16 @@ def _read_records(layer, mapping, transform, rules, calculator, feedback):
         src_attrs = {name: _json_value(feature.GetField(name)) for name in names}
         jcbh, problem = normalise_jcbh(feature.GetField(mapping[schema.JCBH.name]))
         if jcbh is None:
-            issues.append(ImportIssue(row, None, "rejected", "missing_jcbh", "缺少监测编号", "Missing monitoring number (JCBH)"))
+            issues.append(ImportIssue(row, None, "rejected", "missing_jcbh", *MISSING_JCBH))
             continue
         problem = problem or rules.problem(jcbh)
         if problem:
             issues.append(ImportIssue(row, jcbh, "rejected", *problem))
             continue
         if jcbh in first_row_of:
-            issues.append(ImportIssue(row, jcbh, "rejected", "duplicate_jcbh",
-                                      f"监测编号重复（与第 {first_row_of[jcbh]} 行相同）",
-                                      f"Duplicate monitoring number (same as row {first_row_of[jcbh]})"))
+            issues.append(ImportIssue(row, jcbh, "rejected", "duplicate_jcbh", *duplicate_jcbh(first_row_of[jcbh])))
             continue
-        geometry = _prepare_geometry(feature.GetGeometryRef(), transform)
+        geometry = prepare_geometry(feature.GetGeometryRef(), transform)
         if geometry.rejection:
             code, zh, en = geometry.rejection
             issues.append(ImportIssue(row, jcbh, "rejected", code, zh, en))
@@ -746,7 +497,7 @@ def import_patches(task_path, options, feedback=None):
         else:
             working_crs = suggest_working_crs(source_crs, layer)
         transform = QgsCoordinateTransform(source_crs, working_crs, QgsCoordinateTransformContext())
-        rules = _jcbh_rules(store, layer, mapping[schema.JCBH.name], options.county_code)
+        rules = jcbh_rules(store, layer, mapping[schema.JCBH.name], options.county_code)
         records, issues = _read_records(layer, mapping, transform, rules, AreaCalculator(working_crs), feedback)
         meta = store.meta() if store is not None else {}
         batch, file_notes = _assign_batches(options, records, json.loads(meta.get("batches", "[]")))

@@ -15,7 +15,7 @@ import tempfile
 from qgis.core import (NULL, Qgis, QgsFillSymbol, QgsLayoutExporter, QgsLayoutFrame, QgsLayoutItemLabel,
                        QgsLayoutItemLegend, QgsLayoutItemManualTable, QgsLayoutItemMap, QgsLayoutItemPage,
                        QgsLayoutItemPicture, QgsLayoutMultiFrame, QgsLayoutTable, QgsLayoutTableColumn,
-                       QgsLegendStyle, QgsPathResolver, QgsPrintLayout, QgsProject, QgsProviderRegistry, QgsRectangle,
+                       QgsLegendStyle, QgsPathResolver, QgsPrintLayout, QgsProject, QgsRectangle,
                        QgsRuleBasedRenderer, QgsSingleSymbolRenderer, QgsSymbolLayerUtils, QgsTableCell,
                        QgsVectorLayer)
 from qgis.PyQt.QtCore import QDateTime, QRectF, QSize, Qt
@@ -23,10 +23,12 @@ from qgis.PyQt.QtGui import QImageReader
 
 from .. import schema
 from ..errors import LandEnforcementError
+from ..files import safe_name
 from ..imagery.registry import load as load_imagery, resolved
 from ..overlay.conformity import stored_conformity
 from ..overlay.engine_local import find_field
-from ..review.photos import fetch_missing, photo_path, safe_name
+from ..overlay.layer_uris import cultivated_uri, redline_provider
+from ..review.photos import fetch_missing, photo_path
 from ..review.states import states as review_states
 from ..store import open_task
 from ..store.sql import sql_quote
@@ -67,7 +69,7 @@ PHOTO_PIXELS = round(PHOTO_WIDTH / 25.4 * 300)  # a photo's longer side at 300 d
 
 
 def write_evidence_sheets(task_path, jcbhs, out_dir, imagery=(), feedback=None) -> dict:
-    """One A4 PDF per patch in jcbhs, written as out_dir/<photos.safe_name(jcbh)>.pdf; returns {jcbh: path}.
+    """One A4 PDF per patch in jcbhs, written as out_dir/<files.safe_name(jcbh)>.pdf; returns {jcbh: path}.
     imagery: QgsRasterLayer objects drawn under the red lines when given. feedback: a QgsFeedback
     (progress 0-100 and isCanceled(); on cancel stop and return what was written so far)."""
     wanted = sorted(set(jcbhs))
@@ -148,32 +150,10 @@ def _check_out_dir(out_dir, jcbhs):
 
 
 # -- layers ------------------------------------------------------------------------------------
-def _provider(uri):
-    """Red lines recorded by the overlay are files (ogr) or PostGIS tables (postgres)."""
-    return "postgres" if "table=" in uri and ("dbname=" in uri or "service=" in uri) else "ogr"
-
-
 def _vector(uri, name, symbol_props):
-    layer = QgsVectorLayer(uri, name, _provider(uri))
+    layer = QgsVectorLayer(uri, name, redline_provider(uri))
     layer.setRenderer(QgsSingleSymbolRenderer(QgsFillSymbol.createSimple(symbol_props)))
     return layer
-
-
-def _cultivated_uri(uri):
-    """A full land-use layer (with DLBM) is drawn as cultivated land only, as the overlay counted it.
-    The filter goes into the URI: setSubsetString on a layer of a GeoPackage that has another layer
-    open breaks the layers opened after it ("unable to open database file", QGIS 3.40)."""
-    provider = _provider(uri)
-    probe = QgsVectorLayer(uri, "", provider)
-    dlbm = find_field(probe, schema.DLBM_FIELDS)
-    del probe
-    if dlbm is None:
-        return uri
-    parts = QgsProviderRegistry.instance().decodeUri(provider, uri)
-    key = "sql" if provider == "postgres" else "subset"
-    condition = f'"{dlbm}" IN ({", ".join(sql_quote(code) for code in schema.CULTIVATED_DLBM)})'
-    parts[key] = f"({parts[key]}) AND {condition}" if parts.get(key) else condition
-    return QgsProviderRegistry.instance().encodeUri(provider, parts)
 
 
 def _patch_layer(uri, provider):
@@ -196,7 +176,7 @@ def _add_layers(project, patches_uri, patches_provider, redlines, imagery):
     if not patches.isValid():
         raise LandEnforcementError(f"无法读取任务库的图斑图层：{patches_uri}",
                                    f"Cannot read the task's patches: {patches_uri}")
-    shown = [_vector(_cultivated_uri(redlines[role]) if role == "cultivated" else redlines[role], name, props)
+    shown = [_vector(cultivated_uri(redlines[role]) if role == "cultivated" else redlines[role], name, props)
              for role, name, props in reversed(REDLINE_STYLES) if redlines.get(role)]
     approvals = [_vector(uri, APPROVALS_LEGEND, APPROVAL_STYLE) for uri in redlines.get("approvals", [])]
     for layer in approvals:

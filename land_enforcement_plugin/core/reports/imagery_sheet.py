@@ -1,6 +1,6 @@
 """The evidence sheet's second page: the patch on its before and after images (前后时相影像对比).
 
-Added by evidence._SheetLayout only when the task has imagery registered (core/imagery/registry.py), so a
+Added by evidence._SheetLayout only when the task has imagery registered (core/imagery/), so a
 task without imagery prints exactly the one-page sheet it always did. A patch that no registered
 image matches gets no second page; one with a single side matched says what the other lacks.
 Both maps share one extent and one round scale; each has its image's name and date, a scale bar
@@ -9,6 +9,7 @@ and the patch outline. Deterministic like the rest of the sheet (no times, no ra
 from qgis.core import QgsLayoutItemMap, QgsLayoutItemPage
 from qgis.PyQt.QtCore import QRectF, Qt
 
+from ..imagery import matching, render, sources
 from ..imagery import registry as imagery
 from .page import MAP_MARGIN, PAGE_LEFT, PAGE_WIDTH, TITLE, round_scale, scale_bar
 
@@ -66,7 +67,7 @@ class ChipPage:
     def _raster(self, entry):
         layer = self.layers.get(entry["source"])
         if layer is None:
-            layer = imagery.raster_layer(entry)
+            layer = sources.raster_layer(entry)
             self.layers[entry["source"]] = layer
             if layer.isValid():
                 self.layout.project().addMapLayer(layer, False)
@@ -76,7 +77,7 @@ class ChipPage:
         """Page 2 for this atlas feature: shown only when some image matches the patch; and, when
         `inline`, the small maps of the first page too."""
         box = feature.geometry().boundingBox()
-        found = imagery.match(feature["qsx"], feature["hsx"], self.entries,
+        found = matching.match(feature["qsx"], feature["hsx"], self.entries,
                               (box.xMinimum(), box.yMinimum(), box.xMaximum(), box.yMaximum()))
         self.page.setExcludeFromExports(found.before is None and found.after is None)
         qsx, hsx = imagery.shown_date(feature["qsx"]), imagery.shown_date(feature["hsx"])
@@ -99,7 +100,7 @@ class ChipPage:
                 notice.setText("影像无法读取")
                 notes.append(f"{zh}影像无法读取：{entry['source']}")
             else:
-                gap = imagery.gap_days(entry, feature[field.lower()], side)
+                gap = matching.gap_days(entry, feature[field.lower()], side)
                 caption.setText(f"{zh}影像：{entry['name']}\n影像日期 {imagery.date_text(entry)}"
                                 + (f"，距{field} {gap} 天" if gap else ""))
                 notice.setText("")
@@ -116,13 +117,13 @@ class ChipPage:
                 continue
             size = item.rect()
             item.setLayers([self.patches, raster])
-            item.setExtent(imagery.frame(box, size.width(), size.height(), MAP_MARGIN))
+            item.setExtent(render.frame(box, size.width(), size.height(), MAP_MARGIN))
             item.setScale(round_scale(item.scale()))
             caption.setText(f"{zh}影像　{imagery.date_text(entry)}\n{entry['name']}")
 
     def _extent(self, box):
         """What both maps show: the patch grown by the sheet's margin, out to a round scale."""
-        extent = imagery.frame(box, CHIP_WIDTH, CHIP_HEIGHT, MAP_MARGIN)
+        extent = render.frame(box, CHIP_WIDTH, CHIP_HEIGHT, MAP_MARGIN)
         self.maps[0].setExtent(extent)
         self.scale = round_scale(self.maps[0].scale())
         return extent

@@ -25,8 +25,9 @@ from ..review import cases
 from ..season import metrics
 from .. import schema, workbook
 from ..errors import LandEnforcementError
+from ..files import safe_name
 from ..metadata import plugin_version
-from ..review.photos import fetch_missing, photo_path, safe_name
+from ..review.photos import fetch_missing, photo_path
 from ..reproducible import file_sha256, parse_stamp, stamp_dbf, write_zip
 from ..store import now_iso, open_task, task_files_folder
 from ..review.verification import missing_required, township_of

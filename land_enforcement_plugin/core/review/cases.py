@@ -14,10 +14,13 @@ import shutil
 
 from .. import schema, schema_cases
 from ..errors import LandEnforcementError
-from .photos import PHOTO_SUFFIXES, fetch_kept_files, image_problem, kept_file_path, safe_name
+from ..files import safe_name
+from .photos import PHOTO_SUFFIXES, fetch_kept_files, image_problem, kept_file_path
 from ..reproducible import file_sha256
 from ..store import open_task, task_files_folder, task_name
-from .verification import _read_tables, clean_text, header_key, parse_value, township_of
+from .sheets import clean_text, header_key, parse_value, read_tables
+from .states import COUNTY, login_role
+from .verification import township_of
 from ..workbook import MU_FORMAT, PERCENT_FORMAT, add_table, new_workbook, save
 
 _K = schema_cases.ActKind
@@ -219,8 +222,6 @@ def open_case(task_path, jcbhs, facts):
 def _check_county(store):
     """Cases are written by the county (bureau mode: a county login or the task's owner); a township
     sends its acts on the case sheet. Refused with a message, not the database's error."""
-    from .states import COUNTY, login_role
-
     if login_role(store) != COUNTY:
         raise LandEnforcementError(
             f"当前登录（{store.user}）无权记录案件：案件由县级登录办理，乡镇请填写案件办理表交县局导入",
@@ -482,7 +483,7 @@ def import_case_sheet(task_path, path, today=None, channel=schema.CHANNEL_SPREAD
     written; a rule of the documents refusing a row stops it at that row (the acts before it are
     kept: each was valid), naming the row. Returns (cases opened, acts added, rows unchanged)."""
     planned = []
-    for table in _read_tables(path):
+    for table in read_tables(path):
         found = _sheet_columns(table)
         if found is None:
             continue

@@ -13,7 +13,7 @@ from osgeo import ogr, osr
 from qgis.core import NULL, QgsEditorWidgetSetup, QgsProject, QgsVectorLayer
 
 from .. import schema
-from . import verification
+from . import sheets, verification
 from ..errors import Bilingual, LandEnforcementError
 from .photos import attach_photos
 from ..store import now_iso, open_task
@@ -137,7 +137,7 @@ def _returned_rows(gpkg):
     for feature in layer.getFeatures():
         values, problems = {}, []
         for spec in schema.VERIFICATION_FIELDS:
-            values[spec.name], problem = verification.parse_value(spec, _text(feature[spec.name]))
+            values[spec.name], problem = sheets.parse_value(spec, _text(feature[spec.name]))
             if problem:
                 problems.append(problem)
         rows.append((feature["jcbh"], values, problems, json.loads(feature[BASE_FIELD] or "{}"),

@@ -18,6 +18,8 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, Qgs
 from .. import schema
 from ..dates import parse_image_date, period_or_none
 from ..errors import LandEnforcementError
+from ..files import safe_name
+from ..messages import NOT_ATTACHED, missing_package, unknown_jcbh
 from ..reproducible import file_sha256
 from ..store import open_task, task_files_folder, task_name
 
@@ -99,8 +101,7 @@ def read_exif(path):
     try:
         from PIL import Image
     except ImportError as exc:
-        raise LandEnforcementError("缺少 Python 包 Pillow，无法读取照片 EXIF",
-                                   "The Python package Pillow is missing; cannot read photo EXIF") from exc
+        raise missing_package("Pillow", "读取照片 EXIF", "read photo EXIF").error() from exc
     info = PhotoInfo(path)
     try:
         with Image.open(path) as image:
@@ -185,8 +186,7 @@ def match_folder(folder, jcbhs):
             if jcbh is not None:
                 matches.setdefault(jcbh, []).append(os.path.join(root, name))
             elif _jcbh_like(stem):
-                unmatched.append((shown, f"任务库中没有监测编号“{_jcbh_like(stem)}”，未附加",
-                                  f"No patch has the monitoring number '{_jcbh_like(stem)}'; not attached"))
+                unmatched.append((shown, *unknown_jcbh(_jcbh_like(stem)).then(NOT_ATTACHED)))
             else:
                 unmatched.append((shown, "文件名不以监测编号开头（应如 <监测编号>_1.jpg），未附加",
                                   "The file name does not start with a monitoring number (e.g. <JCBH>_1.jpg); "
@@ -362,8 +362,7 @@ def attach_photos(task_path, by_jcbh, max_distance=None, feedback=None):
         for jcbh, paths in by_jcbh.items():
             patch_info = store.patch_geometry(jcbh)
             if patch_info is None:
-                refused += [(jcbh, os.path.basename(path), f"任务库中没有监测编号“{jcbh}”，未附加",
-                             f"Unknown monitoring number '{jcbh}'; not attached") for path in paths]
+                refused += [(jcbh, os.path.basename(path), *unknown_jcbh(jcbh).then(NOT_ATTACHED)) for path in paths]
                 continue
             patch = QgsGeometry()
             patch.fromWkb(patch_info[0])
@@ -413,9 +412,3 @@ def _step(feedback, percent):
     if feedback.isCanceled():
         raise LandEnforcementError("附加照片已取消，未附加任何照片", "Attaching photos cancelled; no photo was attached")
     feedback.setProgress(percent)
-
-
-def safe_name(jcbh):
-    """A folder name from a JCBH: no separators, no parent references."""
-    cleaned = re.sub(r"[^0-9A-Za-z_\-\u4e00-\u9fff]", "_", jcbh)
-    return cleaned.strip(".") or "_"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from .. import schema
 from ..errors import LandEnforcementError
 from ..store import now_iso
+from ..store.postgis_security import REVIEWER_ROLE, TOWNSHIP_ROLE
 
 State = schema.ReviewState
 COUNTY = "county"
@@ -49,8 +50,6 @@ def login_role(store):
     owner counts as county, as the database's lep_is_county says); COUNTY for a GeoPackage task."""
     if store.provider != "postgres":
         return COUNTY
-    from ..store.postgis_security import REVIEWER_ROLE, TOWNSHIP_ROLE
-
     if store.call("lep_is_county()"):
         return COUNTY
     for role, group in ((TOWNSHIP, TOWNSHIP_ROLE), (REVIEWER, REVIEWER_ROLE)):

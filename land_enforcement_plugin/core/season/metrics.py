@@ -16,6 +16,7 @@ from .. import rules, schema, workbook
 from ..dates import parse_date, period_or_none
 from ..errors import LandEnforcementError
 from ..overlay.engine_local import main_township
+from .plan import batch_kind
 
 _V = schema.Verdict
 _DONE = schema.RectificationStatus.DONE.value
@@ -402,8 +403,6 @@ def patch_facts(store):
 
 def year_batches(batches, year):
     """The batches of a year's enforcement: its annual batch and its quarterly ones."""
-    from .plan import batch_kind
-
     chosen = []
     for batch in batches:
         try:

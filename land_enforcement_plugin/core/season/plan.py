@@ -5,19 +5,21 @@ calendar of the task's rules profile, which the bureau can save as its own) and 
 overlay's township split, automatically — and inside it to a person from the roster (a village
 field chief or an inspector), the township's default person unless set by hand. Progress per
 township and per person counts what is assigned, verified, overdue, unlawful and rectified.
-A patch that comes back in a later batch at the same place is linked to its earlier record.
+A patch that comes back in a later batch at the same place is linked to its earlier record on
+import (core/intake/repeats.py).
 """
 import datetime
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from qgis.core import QgsGeometry, QgsSpatialIndex
-
-from .. import rules, schema
+from .. import rules, schema, workbook
 from ..errors import LandEnforcementError
-from ..store import open_task
+from ..messages import unknown_jcbh
+from ..review.fieldwork import export_field_projects
+from ..review.templates import export_templates
 from ..review.verification import township_of
+from ..store import open_task
 
 _V = schema.Verdict
 _RECT_DONE = schema.RectificationStatus.DONE.value
@@ -88,48 +90,6 @@ def milestone_states(milestones, today=None):
     return states
 
 
-# -- repeats ---------------------------------------------------------------------------------------
-def link_repeats(task_path, min_overlap=schema.REPEAT_MIN_OVERLAP):
-    """Link every patch of a later batch to the earlier batch's patch at the same place (at least
-    `min_overlap` of the later patch covered by it). Returns {jcbh: earlier jcbh} newly linked."""
-    store = open_task(task_path)
-    try:
-        order = {batch: i for i, batch in enumerate(store.summary().batches)}
-        if len(order) < 2:
-            return {}  # nothing earlier to come back from
-        batches = store.patch_batches()
-        geometries = {}
-        index = QgsSpatialIndex()
-        ids = []
-        for jcbh, wkb, _ in store.patch_geometries():
-            geometry = QgsGeometry()
-            geometry.fromWkb(wkb)
-            geometries[jcbh] = geometry
-            index.addFeature(len(ids), geometry.boundingBox())
-            ids.append(jcbh)
-        links = {}
-        for jcbh, geometry in geometries.items():
-            batch, linked, _ = batches[jcbh]
-            if linked or order.get(batch, 0) == 0:
-                continue
-            candidates = []
-            for other in (ids[i] for i in index.intersects(geometry.boundingBox())):
-                if order.get(batches[other][0], 0) >= order.get(batch, 0):
-                    continue
-                # The same place: at least `min_overlap` of the later patch lies on the earlier one (a
-                # small earlier patch inside a much larger later one is another place).
-                shared = geometry.intersection(geometries[other]).area()
-                if geometry.area() and shared / geometry.area() >= min_overlap:
-                    candidates.append((-order[batches[other][0]], -shared, other))  # the latest earlier batch
-            if candidates:
-                links[jcbh] = min(candidates)[2]
-        if links:
-            store.set_repeats(links)
-        return links
-    finally:
-        store.close()
-
-
 # -- assignment ------------------------------------------------------------------------------------
 def _main_townships(store):
     """jcbh -> (xzqdm, xzqmc): the township the overlay stored on the patch (the one holding its
@@ -170,7 +130,7 @@ def assign(task_path, jcbhs, assignee, xzqdm=None):
         towns = _main_townships(store)
         unknown = [j for j in jcbhs if j not in towns]
         if unknown:
-            raise LandEnforcementError(f"任务库中没有监测编号“{unknown[0]}”", f"Unknown monitoring number '{unknown[0]}'")
+            raise unknown_jcbh(unknown[0]).error()
         names = dict(towns.values())
         changes = {}
         for jcbh in jcbhs:
@@ -256,8 +216,6 @@ def progress(task_path, batch=None, today=None):
 def write_progress_report(task_path, path, batch=None, today=None):
     """One-page progress report (.xlsx) for the weekly meeting: milestones with days left, then
     the table per township and person, overdue counts highlighted."""
-    from .. import workbook
-
     today = today or datetime.date.today()
     store = open_task(task_path)
     try:
@@ -297,9 +255,6 @@ def export_assignee_lists(task_path, out_dir, batch=None, chips=False, feedback=
     """For every township and person, in one go: the verification sheet (.xlsx, with the before and
     after image chips of each patch when `chips`) and the QField project of their own patches.
     Returns the written paths."""
-    from ..review.fieldwork import export_field_projects
-    from ..review.verification import export_templates
-
     groups = assignee_groups(task_path, batch)
     if not groups:
         raise LandEnforcementError("没有可导出的图斑（请先分派）", "No patches to export (assign them first)")
@@ -316,9 +271,7 @@ _ROSTER_HEADERS = {"姓名": "name", "name": "name", "角色": "role", "role": "
 def read_roster(path):
     """People from a sheet (.xlsx or .csv) with the headers 姓名, 角色, 乡镇代码, 村, 电话, 默认."""
     if path.lower().endswith(".csv"):
-        from ..workbook import read_csv
-
-        rows = read_csv(path)  # UTF-8, or GBK as Excel saves it on Chinese Windows
+        rows = workbook.read_csv(path)  # UTF-8, or GBK as Excel saves it on Chinese Windows
     else:
         import openpyxl
 
