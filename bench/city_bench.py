@@ -66,10 +66,10 @@ def prepare(out, counties, patches, packages_too=True):
     """Generate, import, overlay, sheet and (packages_too) a draft package per county (reused when present)."""
     from demodata import county
     from demodata.season import redline_inputs
-    from land_enforcement_plugin.core.reports import package as submission
-    from land_enforcement_plugin.core.review import verification
     from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
     from land_enforcement_plugin.core.overlay.run import run_overlay
+    from land_enforcement_plugin.core.reports import package as submission
+    from land_enforcement_plugin.core.review import verification
 
     codes = CITY_COUNTIES[:counties]
     names = dict(line.strip().split(",", 1) for line in open(os.path.join(

@@ -23,6 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import season_bench  # noqa: E402 (after the path it is found on)
+
 APPROVALS = ("approvals_nzy", "approvals_zs", "approvals_gd", "approvals_ssny", "approvals_lsyd")
 
 
@@ -75,8 +76,8 @@ def _red_lines(out):
 
 def prepare_metrics(out):
     """The stored overlay and the returned verification sheet that the metrics are computed from."""
-    from land_enforcement_plugin.core.review import verification
     from land_enforcement_plugin.core.overlay.run import run_overlay
+    from land_enforcement_plugin.core.review import verification
     from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
     task = os.path.join(out, "task.gpkg")
@@ -95,13 +96,10 @@ def run_metrics(out):
     from land_enforcement_plugin.core.season.metrics import township_metrics
     from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
-    store = GeoPackageTaskStore.open(os.path.join(out, "task.gpkg"))
-    try:
+    with GeoPackageTaskStore.open(os.path.join(out, "task.gpkg")) as store:
         started = time.perf_counter()
         result = township_metrics(store)
         return time.perf_counter() - started, result.rows[-1]["patch_count"]
-    finally:
-        store.close()
 
 
 def run_overlay_whole(out):
@@ -167,22 +165,19 @@ def _database_red_lines():
 
 def _clear_fingerprints(task):
     """Every patch of `task` recomputed by the next overlay (the bench's task may carry an overlay)."""
-    from land_enforcement_plugin.core.overlay import run as overlay_run
     from land_enforcement_plugin.core import schema
+    from land_enforcement_plugin.core.overlay import run as overlay_run
 
-    store = overlay_run.open_task(task)
-    try:
+    with overlay_run.open_task(task) as store:
         with store.transaction():
             store.execute(f"UPDATE {schema.PATCHES_LAYER} SET {schema.OVERLAY_FINGERPRINT.name} = NULL")
-    finally:
-        store.close()
 
 
 def _timed_overlay(task, inputs, scratch):
     """run_overlay of every patch (fingerprints cleared first), then the township metrics.
     Writes each patch's areas and the metrics to scratch/areas_<engine>.json for the comparison."""
-    from land_enforcement_plugin.core.overlay import run as overlay_run
     from land_enforcement_plugin.core import schema
+    from land_enforcement_plugin.core.overlay import run as overlay_run
     from land_enforcement_plugin.core.season.metrics import township_metrics
 
     _clear_fingerprints(task)
@@ -202,8 +197,7 @@ def _timed_overlay(task, inputs, scratch):
         run_seconds = time.perf_counter() - started
     finally:
         overlay_run._compute = engine
-    store = overlay_run.open_task(task)
-    try:
+    with overlay_run.open_task(task) as store:
         started = time.perf_counter()
         result = township_metrics(store)
         metrics_seconds = time.perf_counter() - started
@@ -211,8 +205,6 @@ def _timed_overlay(task, inputs, scratch):
                  for values, _ in store.export_patches()}
         parts = {f"{row['jcbh']} {row['xzqdm']}": [row[f.name] for f in schema.OVERLAY_AREA_FIELDS]
                  for row in store.township_parts()}
-    finally:
-        store.close()
     with open(os.path.join(scratch, f"areas_{run.engine}.json"), "w") as handle:
         json.dump({"areas": areas, "parts": parts, "metrics": result.rows}, handle)
     return {"seconds": spent[0], "count": run.recomputed, "run_seconds": run_seconds, "engine": run.engine,

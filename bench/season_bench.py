@@ -32,12 +32,9 @@ def _without_verdicts(task):
     from land_enforcement_plugin.core import schema
     from land_enforcement_plugin.core.store import open_task
 
-    store = open_task(task)
-    try:
+    with open_task(task) as store:
         with store.transaction():
             store.execute(f"DELETE FROM {schema.VERIFICATIONS_TABLE}")
-    finally:
-        store.close()
     return task
 
 
@@ -79,11 +76,8 @@ def run_evidence(out, root):
     from land_enforcement_plugin.core.store import open_task
 
     task = _copy(out, "evidence.gpkg")
-    store = open_task(task)
-    try:
+    with open_task(task) as store:
         jcbhs = sorted(store.patch_index())[:EVIDENCE_SHEETS]
-    finally:
-        store.close()
     folder = os.path.join(out, "season", "evidence")
     shutil.rmtree(folder, ignore_errors=True)
     started = time.perf_counter()

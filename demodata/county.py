@@ -569,8 +569,8 @@ def copy_without_prj(shapefile, target):
 
 def write_photos(rng, out_dir, patches, count, work_epsg):
     """JPEGs with EXIF GPS position, time and direction; a few far from their patch or too early."""
-    from PIL import Image, ImageDraw
     import piexif
+    from PIL import Image, ImageDraw
 
     os.makedirs(out_dir, exist_ok=True)
     written = []

@@ -3,10 +3,10 @@ tests and benchmarks that need a task with everything in it. `make demo` does th
 qgis_process."""
 import os
 
-from land_enforcement_plugin.core.review import photos, verification
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
 from land_enforcement_plugin.core.overlay.run import run_overlay
+from land_enforcement_plugin.core.review import photos, verification
 
 from .county import APPROVAL_LAYERS, generate_county, layer_source
 
@@ -34,11 +34,8 @@ def processed_season(out_dir, size="small", seed=1, delivery="province"):
     verification.import_spreadsheet(task, demo["verification_xlsx"], accept_partial=True)
     from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         jcbhs = list(store.patch_index())
-    finally:
-        store.close()
     photos.attach_photos(task, photos.match_folder(demo["photos_dir"], jcbhs))
     demo["task"] = task
     return demo

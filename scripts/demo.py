@@ -15,7 +15,8 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from demodata.county import APPROVAL_LAYERS as APPROVAL_LAYER_KINDS, generate_county  # noqa: E402
+from demodata.county import APPROVAL_LAYERS as APPROVAL_LAYER_KINDS  # noqa: E402
+from demodata.county import generate_county
 
 APPROVAL_LAYERS = [name for name, _ in APPROVAL_LAYER_KINDS]
 
@@ -76,8 +77,14 @@ def write_roster(out, demo):
 
 def write_project(out, demo, task_path):
     """A QGIS project with the task's patches over the red lines, for `make qgis`."""
-    from qgis.core import (QgsApplication, QgsPalLayerSettings, QgsProject, QgsReferencedRectangle, QgsVectorLayer,
-                           QgsVectorLayerSimpleLabeling)
+    from qgis.core import (
+        QgsApplication,
+        QgsPalLayerSettings,
+        QgsProject,
+        QgsReferencedRectangle,
+        QgsVectorLayer,
+        QgsVectorLayerSimpleLabeling,
+    )
 
     app = QgsApplication([], False)
     app.initQgis()

@@ -182,8 +182,7 @@ def _inside_qgis(config):
 
     from qgis.core import Qgis, QgsApplication, QgsProject
     from qgis.PyQt.QtCore import QCoreApplication, QTimer
-    from qgis.PyQt.QtWidgets import (QAbstractButton, QApplication, QDockWidget, QGroupBox, QLabel, QMenu,
-                                     QToolBar)
+    from qgis.PyQt.QtWidgets import QAbstractButton, QApplication, QDockWidget, QGroupBox, QLabel, QMenu, QToolBar
 
     add_sys_paths(config.get("extra_sys_path", []))
     started = time.time()
@@ -325,12 +324,9 @@ def _inside_qgis(config):
         utils.iface.mapCanvas().refresh()
         utils.iface.mapCanvas().waitWhileRendering()
         QApplication.processEvents()
-        store = store_module.GeoPackageTaskStore.open(task)
-        try:
+        with store_module.GeoPackageTaskStore.open(task) as store:
             saved = store.verifications().get(jcbh, {})
             photo_rows = store.photos(jcbh)
-        finally:
-            store.close()
         return {"jcbh": jcbh, "photos_attached": attached.added, "photo_points": len(photo_rows),
                 "verdict_saved": saved.get("verdict"), "thumbnails": review.thumbnails.count(),
                 "warnings": [w[3] for w in attached.warnings]}

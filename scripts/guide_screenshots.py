@@ -488,7 +488,6 @@ class Season:
 
     def metrics(self):
         from qgis.core import QgsProject
-
         from qgis.PyQt.QtCore import QRect, Qt
         from qgis.PyQt.QtWidgets import QSplitter
 
@@ -717,9 +716,9 @@ class Season:
 
     def processing(self):
         import processing
+        import qgis.utils as utils
         from qgis.core import QgsProject
         from qgis.PyQt.QtCore import QRect
-        import qgis.utils as utils
 
         toolbox = utils.plugins["processing"].toolbox
         self.show_only()
@@ -756,7 +755,6 @@ class Season:
         imported through the import dialog, the report says its areas were dropped and its verdict needs a
         re-check; the list shows it waiting for the overlay, the form's history carries the 需复核 mark."""
         from osgeo import ogr, osr
-
         from qgis.core import QgsGeometry, QgsVectorLayer
 
         jcbh = self.imagery_patch["jcbh"]
@@ -934,6 +932,7 @@ def main(argv=None):
     sys.path.insert(0, str(ROOT / "scripts"))
     sys.path.insert(0, str(ROOT))
     import desktop_check as dc
+
     from demodata.county import APPROVAL_LAYERS, layer_source
 
     lang = language(args.locale)

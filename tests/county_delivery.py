@@ -8,9 +8,9 @@ from osgeo import gdal
 from qgis.core import QgsVectorLayer
 
 from demodata.season import redline_inputs
-from land_enforcement_plugin.core.review import photos, verification
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.overlay.run import run_overlay
+from land_enforcement_plugin.core.review import photos, verification
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 COUNTY_CODE = "370323000000"
@@ -44,22 +44,16 @@ def county_delivered_task(season, out_dir, overlay=True):
         return task
     run_overlay(task, redline_inputs(season["redlines"]))
     verification.import_spreadsheet(task, season["verification_xlsx"], accept_partial=True)
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         jcbhs = list(store.patch_index())
-    finally:
-        store.close()
     photos.attach_photos(task, photos.match_folder(season["photos_dir"], jcbhs))
     return task
 
 
 def overlay_townships(task):
     """jcbh -> (township code, township name) the overlay stored on each patch."""
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         return store.patch_index()
-    finally:
-        store.close()
 
 
 def two_townships(path, split):

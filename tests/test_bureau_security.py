@@ -8,14 +8,15 @@ import psycopg2
 import pytest
 from osgeo import osr
 
-from land_enforcement_plugin.core.reports import evidence, package as submission
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.errors import LandEnforcementError
+from land_enforcement_plugin.core.reports import evidence
+from land_enforcement_plugin.core.reports import package as submission
 from land_enforcement_plugin.core.season.transfer import upload_task
+from land_enforcement_plugin.core.store import VerificationConflict, open_task
 from land_enforcement_plugin.core.store.postgis import PostgisTaskStore
 from land_enforcement_plugin.core.store.postgis_connection import conninfo, redact
 from land_enforcement_plugin.core.store.postgis_security import BUREAU_VERSION, set_up_roles
-from land_enforcement_plugin.core.store import VerificationConflict, open_task
 
 SERVICE = "service=lep_test"
 TASK = "secured_2024"
@@ -51,11 +52,8 @@ def sql(pg_cluster, login, statement, parameters=()):
 
 
 def patches_of(location, township):
-    store = open_task(location)
-    try:
+    with open_task(location) as store:
         return sorted(r["jcbh"] for r in store.review_rows() if r["township_code"] == township)
-    finally:
-        store.close()
 
 
 def records_of(pg_cluster, township):
@@ -72,13 +70,10 @@ def test_a_crafted_srs_authority_cannot_run_commands_on_the_server(secured, pg_c
     evil = srs.ExportToWkt().replace('AUTHORITY["EPSG","4490"]]', 'AUTHORITY["EPSG","1 ON people(fid);COPY (SELECT 1) '
                                      f"TO PROGRAM 'touch {marker}';--\"]]")
     assert "PROGRAM" in evil
-    store = PostgisTaskStore.open(secured)  # as the superuser of the service: the worst case
-    try:
+    with PostgisTaskStore.open(secured) as store:
         with store.transaction():
             layer = store.source_layer(evil)
             name = layer.GetName()
-    finally:
-        store.close()
     assert name == f"{schema.PATCHES_SOURCE_LAYER}_custom"
     assert not os.path.exists(marker)
     sql(pg_cluster, "postgres", f"DROP TABLE {TASK}.{name}")  # made by the superuser: not the task's
@@ -87,9 +82,9 @@ def test_a_crafted_srs_authority_cannot_run_commands_on_the_server(secured, pg_c
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # see test_postgis's cancelled upload
 def test_a_geopackage_with_a_crafted_table_name_is_not_uploaded(season, pg_cluster, tmp_path):
     from osgeo import ogr
+    from test_submission import copy_task
 
     from land_enforcement_plugin.core.store.postgis import list_tasks
-    from test_submission import copy_task
 
     task = copy_task(season, str(tmp_path / "crafted"))
     ds = ogr.Open(task, 1)
@@ -105,11 +100,8 @@ def test_a_task_is_uploaded_by_an_administrator_login_that_is_not_a_superuser(se
     assert sql(pg_cluster, "postgres", "SELECT rolsuper FROM pg_roles WHERE rolname = 'lep_admin'") == [(False,)]
     assert sql(pg_cluster, "postgres", "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = %s",
                (TASK,)) == [("lep_admin",)]
-    store = open_task(as_login(secured, "wang"))
-    try:
+    with open_task(as_login(secured, "wang")) as store:
         assert store.summary().patch_count == 120
-    finally:
-        store.close()
 
 
 # -- 2. the audit log ---------------------------------------------------------------------------
@@ -139,19 +131,13 @@ def test_the_audit_log_cannot_be_rewritten_by_a_township_or_deleted_by_the_count
 
 # -- 3. the roster -------------------------------------------------------------------------------
 def test_a_township_sees_only_its_own_people_and_their_audit_rows(secured, pg_cluster):
-    county = open_task(as_login(secured, "wang"))
-    try:
+    with open_task(as_login(secured, "wang")) as county:
         county.set_people([{"name": "李甲", "role": "乡镇", "xzqdm": TOWN_A, "phone": "13800000001"},
                            {"name": "赵乙", "role": "乡镇", "xzqdm": TOWN_B, "phone": "13800000002"}])
-    finally:
-        county.close()
-    li = open_task(as_login(secured, "li"))
-    try:
+    with open_task(as_login(secured, "li")) as li:
         assert [p["name"] for p in li.people()] == ["李甲"]
         person_rows = [e for e in li.audit_entries() if e["entity"] == "person"]
         assert person_rows and all("赵乙" not in (e["field"] or "") + (e["new_value"] or "") for e in person_rows)
-    finally:
-        li.close()
     assert "13800000002" not in str(sql(pg_cluster, "li", f"SELECT * FROM {TASK}.audit_log"))
     assert len(sql(pg_cluster, "wang", f"SELECT * FROM {TASK}.people")) == 2
 
@@ -169,8 +155,7 @@ def test_versions_and_who_saved_are_the_servers(secured, pg_cluster):
 
 def test_a_plain_sql_edit_in_flight_turns_a_plugin_save_into_a_conflict(secured, pg_cluster):
     jcbh = records_of(pg_cluster, TOWN_A)[1]
-    li = open_task(as_login(secured, "li"))
-    try:
+    with open_task(as_login(secured, "li")) as li:
         seen = li.verification_version(jcbh)
         outcome = {}
 
@@ -194,8 +179,6 @@ def test_a_plain_sql_edit_in_flight_turns_a_plugin_save_into_a_conflict(secured,
         second.join(10)
         assert outcome["li"] == [(jcbh, "notes", "王：未拆除", "李：已拆除")]
         assert li.verifications()[jcbh]["notes"] == "王：未拆除"
-    finally:
-        li.close()
 
 
 # -- 5. photos ------------------------------------------------------------------------------------
@@ -205,12 +188,9 @@ def test_replaced_photo_bytes_leave_a_trace_and_are_refused_by_the_package(secur
     from land_enforcement_plugin.core.store import task_files_folder
 
     (jcbh, sha), = sql(pg_cluster, "wang", f"SELECT jcbh, sha256 FROM {TASK}.photo_files ORDER BY fid LIMIT 1")
-    county = open_task(as_login(secured, "wang"))
-    try:
+    with open_task(as_login(secured, "wang")) as county:
         with pytest.raises(LandEnforcementError, match="SHA-256"):  # bytes that are not the photo's
             county.put_photo_file(jcbh, "0" * 64, b"forged")
-    finally:
-        county.close()
     sql(pg_cluster, "wang", f"UPDATE {TASK}.photo_files SET data = 'forged'::bytea WHERE jcbh = %s AND sha256 = %s",
         (jcbh, sha))
     sql(pg_cluster, "wang", f"UPDATE {TASK}.photos SET taken_at = '2020-01-01T00:00:00' WHERE jcbh = %s", (jcbh,))
@@ -247,15 +227,12 @@ def test_a_save_behind_a_held_lock_gives_up_with_a_message(secured, pg_cluster, 
     try:
         with holder, holder.cursor() as cursor:
             cursor.execute(f"SELECT 1 FROM {TASK}.patches WHERE jcbh = %s FOR UPDATE", (jcbh,))
-            li = open_task(as_login(secured, "li"))
-            try:
+            with open_task(as_login(secured, "li")) as li:
                 started = time.monotonic()
                 with pytest.raises(LandEnforcementError, match="waiting timed out"):
                     li.apply_verifications({jcbh: {"notes": "x"}}, schema.CHANNEL_FORM)
                 assert time.monotonic() - started < 5
                 assert li.query("SHOW statement_timeout")[0]["statement_timeout"] == "10min"
-            finally:
-                li.close()
     finally:
         holder.close()
 
@@ -311,10 +288,7 @@ def test_a_task_from_before_is_brought_up_to_date_by_its_owner_only(secured, pg_
     with pytest.raises(LandEnforcementError, match="opened once by its owner"):
         open_task(as_login(secured, "wang"))
     open_task(f"pg:{SERVICE} user=lep_admin/{TASK}").close()
-    store = open_task(as_login(secured, "li"))
-    try:
+    with open_task(as_login(secured, "li")) as store:
         assert store.meta()["bureau_version"] == BUREAU_VERSION
-    finally:
-        store.close()
     assert sql(pg_cluster, "postgres", "SELECT has_table_privilege('li', %s, 'UPDATE')",
                (f"{TASK}.verifications",)) == [(False,)]

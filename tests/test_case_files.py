@@ -10,13 +10,14 @@ import pytest
 from test_bureau_security import sql
 from test_cases import TODAY, full_history, hand_built_cases, unlawful_task
 
-from land_enforcement_plugin.core.review import cases, states as review_states, templates, verification
 from land_enforcement_plugin.core.errors import LandEnforcementError
-from land_enforcement_plugin.core.season.transfer import upload_task
-from land_enforcement_plugin.core.store.postgis_security import set_up_roles
-from land_enforcement_plugin.core.reproducible import file_sha256
-from land_enforcement_plugin.core.store import open_task, task_files_folder
 from land_enforcement_plugin.core.reports.package import PackageOptions, build_package
+from land_enforcement_plugin.core.reproducible import file_sha256
+from land_enforcement_plugin.core.review import cases, templates, verification
+from land_enforcement_plugin.core.review import states as review_states
+from land_enforcement_plugin.core.season.transfer import upload_task
+from land_enforcement_plugin.core.store import open_task, task_files_folder
+from land_enforcement_plugin.core.store.postgis_security import set_up_roles
 
 REASON = "现场照片不是本图斑，请重新拍摄"
 
@@ -30,13 +31,10 @@ def _sheet_rows(path):
 # -- the township's sheet ---------------------------------------------------------------------------
 def test_the_township_sheet_shows_which_patches_were_returned_and_why_and_reimports_unchanged(tmp_path):
     task = unlawful_task(tmp_path)
-    store = open_task(task)
-    try:
+    with open_task(task) as store:
         store.apply_verifications({j: {"land_use": "建设用地"} for j in ("T1", "T2")}, "form")  # complete records
         review_states.apply(store, "submit", ["T1", "T2"])
         review_states.apply(store, "return", ["T1"], REASON)
-    finally:
-        store.close()
     paths = templates.export_templates(task, str(tmp_path / "sheets"))
     town = next(p for p in paths if p.endswith("_城关镇.xlsx"))
     rows = _sheet_rows(town)
@@ -121,12 +119,9 @@ def test_a_township_login_cannot_write_case_attachments(bureau, pg_cluster, tmp_
     key, originals = county_case(tmp_path, location)
     data = b"%PDF-1.4 forged decision"
     digest = hashlib.sha256(data).hexdigest()
-    store = open_task(as_login(location, "case_li"))
-    try:
+    with open_task(as_login(location, "case_li")) as store:
         with pytest.raises(LandEnforcementError, match="may not write case attachments"):
             store.put_case_file(key, digest, data)
-    finally:
-        store.close()
     for statement in (f"INSERT INTO task_case_files.case_files(case_key, sha256, data) VALUES ('{key}', '{digest}', 'x')",
                       "UPDATE task_case_files.case_files SET data = 'x'",
                       f"SELECT task_case_files.lep_put_case_file('{key}', '{digest}', 'x'::bytea)"):
@@ -142,12 +137,9 @@ def test_a_township_login_cannot_write_case_attachments(bureau, pg_cluster, tmp_
 def test_a_replaced_case_attachment_is_refused(bureau, pg_cluster, tmp_path):
     location = bureau["task_case_files"]
     key, originals = county_case(tmp_path, location)
-    county = open_task(as_login(location, "case_wang"))
-    try:  # bytes that are not the attachment's never get in
+    with open_task(as_login(location, "case_wang")) as county:
         with pytest.raises(LandEnforcementError, match="SHA-256"):
             county.put_case_file(key, file_sha256(originals[0])[0], b"forged")
-    finally:
-        county.close()
     # Replaced in the database: a trace in the audit log, and refused where it is fetched.
     sql(pg_cluster, "case_wang", "UPDATE task_case_files.case_files SET data = 'forged'::bytea WHERE sha256 = %s",
         (file_sha256(originals[0])[0],))
@@ -156,11 +148,8 @@ def test_a_replaced_case_attachment_is_refused(bureau, pg_cluster, tmp_path):
     with pytest.raises(LandEnforcementError, match="case attachment.*SHA-256"):
         packaged_attachments(location, tmp_path)
     # Replaced on the computer that recorded it: refused there too.
-    store = open_task(as_login(location, "case_wang"))
-    try:
+    with open_task(as_login(location, "case_wang")) as store:
         (row, *_), = [[r for r in store.case_attachments() if r["sha256"] == file_sha256(originals[1])[0]]]
-    finally:
-        store.close()
     with open(cases.attachment_path(as_login(location, "case_wang"), row["file"]), "wb") as f:
         f.write(b"scanned over")
     with pytest.raises(LandEnforcementError, match="SHA-256"):
@@ -169,12 +158,9 @@ def test_a_replaced_case_attachment_is_refused(bureau, pg_cluster, tmp_path):
 
 def test_an_uploaded_geopackage_task_keeps_its_case_attachments(bureau, pg_cluster, tmp_path):
     task = hand_built_cases(tmp_path)
-    store = open_task(task)
-    try:
+    with open_task(task) as store:
         recorded = {row["sha256"]: open(cases.attachment_path(task, row["file"]), "rb").read()
                     for row in store.case_attachments()}
-    finally:
-        store.close()
     location = upload_task(task, bureau["task_case_upload"])
     assert sorted(r[0] for r in sql(pg_cluster, "postgres", "SELECT sha256 FROM task_case_upload.case_files")) == sorted(
         recorded)

@@ -6,10 +6,10 @@ import zipfile
 import pytest
 from conftest import SQUARE, patch_row, shift, write_patches
 
-from land_enforcement_plugin.core.review import cases
 from land_enforcement_plugin.core import schema, schema_cases
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.review import cases
 from land_enforcement_plugin.core.store import open_task
 
 TODAY = "2024-12-01"
@@ -29,8 +29,7 @@ def unlawful_task(tmp_path, task=None):
     task = task or str(tmp_path / "task.gpkg")
     rows = [patch_row(jcbh, shift(SQUARE, 0.01 * i)) for i, jcbh in enumerate(PATCHES)]
     import_patches(task, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows)))
-    store = open_task(task)
-    try:
+    with open_task(task) as store:
         values = {jcbh: {schema.TOWNSHIP_CODE.name: code, schema.TOWNSHIP_NAME.name: name, schema.AREA_M2.name: area,
                          schema.CULTIVATED_M2.name: cultivated, schema.PBF_M2.name: pbf}
                   for jcbh, (code, name, area, cultivated, pbf) in PATCHES.items()}
@@ -39,8 +38,6 @@ def unlawful_task(tmp_path, task=None):
         store.apply_verifications({jcbh: {"verdict": "违法", "violation_type": "未批先建", "rect_status": "未整改",
                                           "case_filed": "是", "lead_source": "卫片", "inspector": "张三",
                                           "verify_date": "2024-05-02"} for jcbh in PATCHES}, "form")
-    finally:
-        store.close()
     return task
 
 
@@ -93,11 +90,8 @@ def test_a_case_goes_from_clue_to_write_off_headless_with_its_history_audited(tm
     copied = [cases.attachment_path(task, a["file"]) for a in view["attachments"]]
     assert [a["name"] for a in view["attachments"]] == ["决定书.pdf", "after.jpg"]
     assert all(os.path.isfile(p) and "_cases" in p for p in copied)
-    store = open_task(task)
-    try:
+    with open_task(task) as store:
         audited = [e for e in store.audit_entries() if e["entity"] in ("case", "case_act")]
-    finally:
-        store.close()
     assert len(audited) == 1 + len(full_history(tmp_path))
     assert json.loads(audited[5]["detail"])["attachments"] == ["决定书.pdf"]
 
@@ -270,11 +264,8 @@ def test_a_case_goes_from_clue_to_write_off_through_processing(provider, tmp_pat
     assert (report["CASES"], report["CLOSED"], report["OVERDUE"], report["SHEET_COUNT"]) == (1, 1, 0, 2)
     view = cases.read_cases(task)[0]
     assert view["state"]["written_off"] and len(view["attachments"]) == 2
-    store = open_task(task)
-    try:
+    with open_task(task) as store:
         assert [e["channel"] for e in store.audit_entries() if e["entity"] == "case_act"] == ["processing"] * 11
-    finally:
-        store.close()
 
 
 def test_a_case_goes_from_clue_to_write_off_in_the_gui_from_the_review_dock(plugin_iface, tmp_path, monkeypatch):

@@ -12,11 +12,12 @@ from qgis.core import QgsApplication, QgsProcessingException, QgsProject, QgsTas
 
 from demodata.county import generate_county
 from demodata.season import redline_inputs
-from land_enforcement_plugin.core.reports import city, city_postgis, package as submission
-from land_enforcement_plugin.core.season import metrics
-from land_enforcement_plugin.core.review import verification
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.overlay.run import run_overlay
+from land_enforcement_plugin.core.reports import city, city_postgis
+from land_enforcement_plugin.core.reports import package as submission
+from land_enforcement_plugin.core.review import verification
+from land_enforcement_plugin.core.season import metrics
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 SERVICE = "service=lep_test"
@@ -51,11 +52,8 @@ def _to_4490(wkb, working_epsg):
 def _neighbour_task(folder, yuanqu, yuanqu_task):
     """平陆县: three patches delivered with its county code — one over half of a 垣曲 patch (a
     border drawn twice), one carrying another 垣曲 patch's monitoring number, one clean."""
-    store = GeoPackageTaskStore.open(yuanqu_task)
-    try:
+    with GeoPackageTaskStore.open(yuanqu_task) as store:
         (first, first_wkb), (second, second_wkb), *_ = store.export_patches()
-    finally:
-        store.close()
     overlapping = _to_4490(first_wkb, yuanqu["working_epsg"])
     x0, x1, _, _ = overlapping.GetEnvelope()
     moved = ogr.CreateGeometryFromWkt(overlapping.ExportToWkt())
@@ -127,11 +125,8 @@ def summary(city_packages, tmp_path_factory):
 
 
 def _own_metrics(task):
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         return metrics.township_metrics(store)
-    finally:
-        store.close()
 
 
 def test_each_county_row_has_the_figures_and_flags_of_the_county_own_table(summary, city_packages):
@@ -303,12 +298,16 @@ def test_cancelling_the_city_dialog_writes_nothing(plugin_iface, city_packages, 
 # -- PostGIS ----------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def city_database(pg_cluster, city_packages):
-    from land_enforcement_plugin.core.season.transfer import upload_task
-    from land_enforcement_plugin.core.store.postgis_connection import location_for
-
     import psycopg2
 
-    from land_enforcement_plugin.core.store.postgis_security import ACCOUNTS_TABLE, COUNTY_ROLE, REVIEWER_ROLE, TOWNSHIP_ROLE
+    from land_enforcement_plugin.core.season.transfer import upload_task
+    from land_enforcement_plugin.core.store.postgis_connection import location_for
+    from land_enforcement_plugin.core.store.postgis_security import (
+        ACCOUNTS_TABLE,
+        COUNTY_ROLE,
+        REVIEWER_ROLE,
+        TOWNSHIP_ROLE,
+    )
 
     for code, task in city_packages["tasks"].items():
         upload_task(task, location_for(SERVICE, f"task_{code}"))

@@ -4,11 +4,11 @@ import pytest
 from conftest import write_patches
 from qgis.core import QgsVectorLayer
 
-from land_enforcement_plugin.core.overlay import conformity
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.ellipsoid import AreaMode
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.overlay import conformity
 from land_enforcement_plugin.core.store import open_task
 
 X0, Y0 = 600000.0, 4000000.0  # EPSG:4548
@@ -63,11 +63,8 @@ def test_zone_layers_give_area_per_zone_and_the_flag(task, tmp_path):
         Zone.CONDITIONAL: zone_layer(tmp_path, "ytjjsq", [ZONES[1][1]]),
         Zone.RESTRICTED: zone_layer(tmp_path, "xzjsq", [ZONES[2][1]])}, area_mode=AreaMode.PLANAR)
     check(conformity.run_conformity(task, inputs))
-    store = open_task(task)
-    try:
+    with open_task(task) as store:
         stored = conformity.stored_conformity(store)
-    finally:
-        store.close()
     assert stored["P3"]["conformity"] == "不符合规划" and stored["P1"]["conditional_m2"] == pytest.approx(4000)
 
 

@@ -12,8 +12,7 @@ import pytest
 from PIL import Image
 from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry, QgsVectorLayer
 
-from demodata.county import (APPROVAL_LAYERS, QUARTERS, TOWNSHIP_NAMES, VILLAGE_NAMES, county_boundary,
-                             generate_county)
+from demodata.county import APPROVAL_LAYERS, QUARTERS, TOWNSHIP_NAMES, VILLAGE_NAMES, county_boundary, generate_county
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,11 @@ from qgis.core import QgsApplication, QgsFeedback, QgsRasterLayer, QgsTask
 from qgis.PyQt.QtCore import QCoreApplication, QThread
 from qgis.PyQt.QtGui import QImage
 
-from land_enforcement_plugin.core.reports import evidence
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.files import safe_name
 from land_enforcement_plugin.core.overlay.layer_uris import cultivated_uri
+from land_enforcement_plugin.core.reports import evidence
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -26,8 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def chosen(season):
     """An unlawful patch with photos, another patch with photos, a verified one without, and what the
     task records of them."""
-    store = GeoPackageTaskStore.open(season["task"])
-    try:
+    with GeoPackageTaskStore.open(season["task"]) as store:
         verifications = store.verifications()
         with_photos = {row["jcbh"] for row in store.photos()}
         unlawful = sorted(j for j in with_photos if verifications.get(j, {}).get("verdict") == "违法")[0]
@@ -36,8 +35,6 @@ def chosen(season):
         return {"unlawful": unlawful, "second": second, "bare": bare, "verification": verifications[unlawful],
                 "photos": store.photos(unlawful), "redlines": store.last_overlay_layers(),
                 "stamp": max(row["ts"] for row in store.audit_entries(unlawful))}
-    finally:
-        store.close()
 
 
 @pytest.fixture(scope="module")
@@ -366,13 +363,10 @@ def test_sheet_header_names_county_township_and_village_from_the_overlay(season,
     task = county_delivered_task(season, str(tmp_path / "task"))
     placed = overlay_townships(task)
     first, second = sorted(placed)[:2]
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         store.set_meta(county_name=COUNTY_NAME)  # as the import records it from the delivery
         # What the overlay stores when given a village layer.
         store.execute(f"UPDATE patches SET {schema.VILLAGE_NAME.name} = '东坡村' WHERE jcbh = '{first}'")
-    finally:
-        store.close()
     sheets = evidence.write_evidence_sheets(task, [first, second], str(tmp_path / "sheets"))
     header = pdf_text(sheets[first]).split("\n")
     line = next(text for text in header if first in text and "监测编号" in text)
@@ -385,11 +379,8 @@ def test_sheet_header_says_not_overlaid_instead_of_the_county(season, tmp_path):
     from county_delivery import county_delivered_task
 
     task = county_delivered_task(season, str(tmp_path / "task"), overlay=False)
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         jcbh = sorted(store.patch_index())[0]
-    finally:
-        store.close()
     sheets = evidence.write_evidence_sheets(task, [jcbh], str(tmp_path / "sheets"))
     line = next(text for text in pdf_text(sheets[jcbh]).split("\n") if jcbh in text and "监测编号" in text)
     assert "乡镇：未比对" in line

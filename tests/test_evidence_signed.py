@@ -9,14 +9,14 @@ from conftest import SQUARE, patch_row, shift, write_patches
 from county_delivery import two_townships
 from qgis.core import QgsVectorLayer
 
-from land_enforcement_plugin.core.overlay import conformity
-from land_enforcement_plugin.core.reports import evidence
-from land_enforcement_plugin.core.review import states as review_states
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.ellipsoid import AreaMode
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.overlay import conformity
 from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
 from land_enforcement_plugin.core.overlay.run import run_overlay
+from land_enforcement_plugin.core.reports import evidence
+from land_enforcement_plugin.core.review import states as review_states
 from land_enforcement_plugin.core.store import open_task
 
 JCBH = "370323202306120017"
@@ -39,16 +39,13 @@ def sheet(tmp_path_factory):
     allowed = write_patches(str(tmp_path / "yxjsq.shp"), [{"wkt": shift(SQUARE, 0.0105)}], fields=())
     conformity.run_conformity(task, conformity.ZoningInputs(
         zone_layers={schema.PlanningZone.ALLOWED: QgsVectorLayer(allowed, "yxjsq", "ogr")}, area_mode=AreaMode.PLANAR))
-    store = open_task(task)
-    try:
+    with open_task(task) as store:
         store.apply_verifications({JCBH: {"verdict": "违法", "violation_type": "未批先建", "rect_status": "未整改",
                                           "case_filed": "否", "lead_source": "卫片", "inspector": "张三",
                                           "verify_date": "2023-07-01"}}, schema.CHANNEL_FORM)
         review_states.apply(store, "submit", [JCBH])
         review_states.apply(store, "approve", [JCBH], "同意上报")
         reviewer = store.user
-    finally:
-        store.close()
     path = evidence.write_evidence_sheets(task, [JCBH], str(tmp_path / "sheets"))[JCBH]
     return pdf_text(path), reviewer
 

@@ -4,9 +4,9 @@ import os
 import zipfile
 
 import pytest
+from qgis.PyQt.QtWidgets import QMessageBox
 from test_gui import wait_for
 from test_submission import copy_task
-from qgis.PyQt.QtWidgets import QMessageBox
 
 import land_enforcement_plugin
 from land_enforcement_plugin.core.reports import package as submission

@@ -9,11 +9,11 @@ from osgeo import ogr
 from PIL import Image
 from qgis.core import QgsProject
 
-from land_enforcement_plugin.core.review import fieldwork
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
 from land_enforcement_plugin.core.overlay.run import run_overlay
+from land_enforcement_plugin.core.review import fieldwork
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 DONE = {"verdict": "其他", "land_use": "其他", "lead_source": "巡查", "inspector": "外业张", "verify_date": "2024-06-02"}

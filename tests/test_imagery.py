@@ -10,14 +10,14 @@ from osgeo import gdal, osr
 from qgis.core import QgsApplication, QgsGeometry, QgsPointXY, QgsRasterLayer
 from qgis.PyQt.QtCore import QObject
 from qgis.PyQt.QtGui import QImage
-
-import land_enforcement_plugin
 from test_gui import wait_for
 from test_submission import copy_task
-from land_enforcement_plugin.core.reports import evidence
+
+import land_enforcement_plugin
+from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.imagery import matching, render, sources
 from land_enforcement_plugin.core.imagery import registry as imagery
-from land_enforcement_plugin.core.errors import LandEnforcementError
+from land_enforcement_plugin.core.reports import evidence
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 
@@ -33,11 +33,8 @@ def demo(season, tmp_path_factory):
     for role in ("before", "after"):
         spec = made[role]
         imagery.add_tile_folder(task, spec["folder"], role, spec["date_from"], spec["date_to"])
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         jcbhs = sorted(store.patch_index())
-    finally:
-        store.close()
     covered = [j for j in jcbhs if matching.match_patch(task, j).before is not None]
     return {"task": task, "made": made, "covered": covered, "uncovered": [j for j in jcbhs if j not in covered]}
 
@@ -215,11 +212,8 @@ def test_saved_xyz_connection_is_registered_without_its_password(demo, tmp_path)
         assert ("xyz", "省厅影像2024") in sources.saved_connections()
         added = imagery.add_connection(task, "省厅影像2024", "xyz", role="after", date_from="2024-03-20")
         assert added["provider"] == "wms" and "type=xyz" in added["source"] and "zmax=18" in added["source"]
-        store = GeoPackageTaskStore.open(task)
-        try:
+        with GeoPackageTaskStore.open(task) as store:
             assert "secret" not in store.meta()["imagery"]
-        finally:
-            store.close()
         assert "password=secret" in sources._with_credentials(added)  # looked up when the layer is built
         assert imagery.guess_date("省厅影像2024") is None
     finally:
@@ -528,7 +522,8 @@ def test_township_sheets_show_the_before_and_after_chips(demo, tmp_path, plugin)
     an uncovered one says so, and the sheet still imports (the chip columns are ignored)."""
     import openpyxl
 
-    from land_enforcement_plugin.core.review import sheets as staff_sheets, templates
+    from land_enforcement_plugin.core.review import sheets as staff_sheets
+    from land_enforcement_plugin.core.review import templates
 
     review = plugin.review
     out = str(tmp_path / "sheets")
@@ -545,13 +540,10 @@ def test_township_sheets_show_the_before_and_after_chips(demo, tmp_path, plugin)
         rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
         texts += sum(1 for row in rows if row[0] not in covered and row[-2:] == ["无匹配影像", "无匹配影像"])
         # read back as the same data as the sheet without chips: the chip columns are not data
-        (same,) = [p for p in plain if os.path.basename(p) == os.path.basename(path)]
+        (same,) = (p for p in plain if os.path.basename(p) == os.path.basename(path))
         assert staff_sheets.read_spreadsheet(path)[1] == staff_sheets.read_spreadsheet(same)[1]
-    store = GeoPackageTaskStore.open(demo["task"])
-    try:
+    with GeoPackageTaskStore.open(demo["task"]) as store:
         total = len(store.patch_index())
-    finally:
-        store.close()
     assert images == 2 * len(covered) and texts == total - len(covered) and covered
 
 
@@ -620,6 +612,7 @@ def month_task(tmp_path):
     """A task whose one patch came as delivered: GBK shapefile without .cpg, the county's code on the
     row, QSX / HSX the months 202210 / 202303."""
     from conftest import patch_row, write_patches
+
     from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 
     source = write_patches(str(tmp_path / "wptb.shp"), [patch_row(MONTH_JCBH, xzqdm="140524000000", xzqmc="陵川县",
@@ -694,9 +687,8 @@ def test_addimagery_takes_months(month_task, tmp_path, provider):
 
 def test_addimagery_on_a_file_that_is_not_a_raster_says_so(month_task, tmp_path, provider):
     import processing
-    from qgis.core import QgsProcessingException
-
     from conftest import patch_row, write_patches
+    from qgis.core import QgsProcessingException
 
     notes = tmp_path / "说明.txt"
     notes.write_text("影像说明", encoding="utf-8")

@@ -7,9 +7,9 @@ from conftest import BOWTIE, HOLED, MULTI, SQUARE, patch_row, shift, write_patch
 from osgeo import ogr, osr
 from qgis.core import QgsFeedback, QgsGeometry, QgsVectorLayer
 
-from land_enforcement_plugin.core.intake import importing, profiles
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.errors import LandEnforcementError
+from land_enforcement_plugin.core.intake import importing, profiles
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
@@ -400,13 +400,10 @@ def test_four_quarters_become_four_batches(tmp_path, task_path):
     result = import_patches(task_path, ImportOptions(quarters(tmp_path)))
     assert result.batches == {"2023Q1": 2, "2023Q2": 2, "2023Q3": 2, "2023Q4": 2}
     assert any(i.code == "batches_from_pc" and "4 个批次" in i.zh for i in result.issues)
-    store = GeoPackageTaskStore.open(task_path)
-    try:
+    with GeoPackageTaskStore.open(task_path) as store:
         assert store.summary().batches == ["2023Q1", "2023Q2", "2023Q3", "2023Q4"]
         assert {r["jcbh"]: r["batch"] for r in store.review_rows()}[coded(1)] == "2023Q2"
         assert any(i.code == "batches_from_pc" for i in store.latest_import_issues())
-    finally:
-        store.close()
 
 
 def test_four_quarters_into_one_batch_on_request(tmp_path, task_path):
@@ -416,11 +413,8 @@ def test_four_quarters_into_one_batch_on_request(tmp_path, task_path):
     result = import_patches(task_path, ImportOptions(src, batch="2023年度", batch_mode=importing.BATCH_ALL))
     assert result.batches == {"2023年度": 8}
     assert any(i.code == "batches_merged" and "2023Q1、2023Q2、2023Q3、2023Q4" in i.zh for i in result.issues)
-    store = GeoPackageTaskStore.open(task_path)
-    try:
+    with GeoPackageTaskStore.open(task_path) as store:
         assert store.summary().batches == ["2023年度"]
-    finally:
-        store.close()
 
 
 ZHEJIANG_FIELDS = ("JCBH", "XZQDM", "SSXS", "SSXZ", "AREA", "QSX", "HSX", "QLX", "HLX", "SCSJ", "QSIMG", "HSIMG")

@@ -49,10 +49,7 @@ def test_killed_save_leaves_the_committed_state(tmp_path, task_path):
     connection = sqlite3.connect(task_path)
     assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     connection.close()
-    store = GeoPackageTaskStore.open(task_path)
-    try:
+    with GeoPackageTaskStore.open(task_path) as store:
         assert store.verifications() == {"P1": dict(store.verifications()["P1"], verdict="合法", inspector="before")}
         assert [e["new_value"] for e in store.audit_entries() if e["entity"] == "verification"
                 and e["field"] == "inspector"] == ["before"]
-    finally:
-        store.close()

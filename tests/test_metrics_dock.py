@@ -4,11 +4,11 @@ import re
 import pytest
 from county_delivery import COUNTY_CODE, county_delivered_task, overlay_townships
 from qgis.core import QgsGraduatedSymbolRenderer, QgsProject, QgsVectorFileWriter, QgsVectorLayer
+from test_gui import wait_for
 
 import land_enforcement_plugin
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.gui.messages import ui_is_chinese
-from test_gui import wait_for
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,16 @@ from collections import defaultdict
 
 import pytest
 from conftest import write_patches
-from qgis.core import (NULL, QgsCoordinateReferenceSystem, QgsCoordinateTransformContext, QgsDistanceArea, QgsFeature,
-                       QgsFeedback, QgsGeometry, QgsVectorLayer)
+from qgis.core import (
+    NULL,
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransformContext,
+    QgsDistanceArea,
+    QgsFeature,
+    QgsFeedback,
+    QgsGeometry,
+    QgsVectorLayer,
+)
 
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.ellipsoid import AreaMode
@@ -84,14 +92,11 @@ def stored_patches(task_path):
 
 
 def stored_parts(task_path):
-    store = GeoPackageTaskStore.open(task_path)
-    try:
+    with GeoPackageTaskStore.open(task_path) as store:
         parts = defaultdict(dict)
         for row in store.township_parts():
             parts[row["jcbh"]][row["xzqmc"]] = row
         return parts
-    finally:
-        store.close()
 
 
 @pytest.mark.parametrize("densify", [0, 1, 3], ids=["small polygons", "one large", "all large"])
@@ -285,8 +290,7 @@ def test_cancelled_overlay_writes_nothing(hand_task, at):
 def test_every_patch_gets_the_overlays_main_township(season):
     """The township of a patch is the one holding its largest part (deliveries carry the county's
     code on every patch), stored on the patch by the overlay."""
-    store = GeoPackageTaskStore.open(season["task"])
-    try:
+    with GeoPackageTaskStore.open(season["task"]) as store:
         largest = {}  # jcbh -> its largest part (ties: the smaller code)
         for part in store.township_parts():
             best = largest.get(part["jcbh"])
@@ -295,8 +299,6 @@ def test_every_patch_gets_the_overlays_main_township(season):
         expected = {jcbh: (part["xzqdm"], part["xzqmc"]) for jcbh, part in largest.items()}
         rows = store.query(f"SELECT jcbh, {schema.TOWNSHIP_CODE.name} AS code, {schema.TOWNSHIP_NAME.name} AS name "
                             f"FROM {schema.PATCHES_LAYER}")
-    finally:
-        store.close()
     assert rows and {r["jcbh"]: (r["code"], r["name"]) for r in rows} == expected
     assert all(code[6:9] != "000" for code, _ in expected.values())  # townships, never the county
 

@@ -13,9 +13,9 @@ import zipfile
 import pytest
 from test_submission import copy_task
 
+from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.reports import package as submission
 from land_enforcement_plugin.core.reports.package_verify import verify_package
-from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -178,7 +178,7 @@ def test_members_that_are_not_what_their_extension_says_are_refused(package, tmp
         files[f"{root}/evidence/{root}_2.pdf"] = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
         files[_only(files, ".gpkg")] = b"PK\x03\x04 not a geopackage"
         photo = sorted(name for name in files if "/photos/" in name)[0]
-        files[photo] = "现场照片".encode("utf-8") * 100
+        files[photo] = "现场照片".encode() * 100
 
     forged = _forge(package, tmp_path / "disguised.zip", disguised)
     problems = [en for _, en in verify_package(forged).problems]
@@ -287,8 +287,9 @@ def test_a_task_still_busy_after_the_timeout_says_so(season, tmp_path, monkeypat
 
 
 def test_the_export_dialog_says_which_stale_staging_it_removed(plugin_iface, season, tmp_path):
-    import land_enforcement_plugin
     from test_gui import wait_for
+
+    import land_enforcement_plugin
 
     task = copy_task(season, str(tmp_path / "task"))
     # Left by an export killed three days ago (before staging folders had a lock file).

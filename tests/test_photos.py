@@ -5,8 +5,8 @@ import pytest
 from qgis.core import QgsVectorLayer
 
 from demodata.county import generate_county
-from land_enforcement_plugin.core.review import photos
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.review import photos
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 

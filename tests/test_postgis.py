@@ -11,17 +11,17 @@ import psycopg2
 import pytest
 
 from demodata.season import redline_inputs
-from land_enforcement_plugin.core.season import metrics
 from land_enforcement_plugin.core import schema
-from land_enforcement_plugin.core.reports import package as submission
-from land_enforcement_plugin.core.reports.package_verify import verify_package
-from land_enforcement_plugin.core.review import verification
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.overlay.run import run_overlay
+from land_enforcement_plugin.core.reports import package as submission
+from land_enforcement_plugin.core.reports.package_verify import verify_package
+from land_enforcement_plugin.core.review import verification
+from land_enforcement_plugin.core.season import metrics
+from land_enforcement_plugin.core.store import GeoPackageTaskStore, VerificationConflict, open_task
 from land_enforcement_plugin.core.store.postgis import PostgisTaskStore
 from land_enforcement_plugin.core.store.postgis_security import set_up_roles
-from land_enforcement_plugin.core.store import GeoPackageTaskStore, VerificationConflict, open_task
 
 SERVICE = "service=lep_test"
 TOWN_A, TOWN_B = "370323101000", "370323102000"
@@ -99,14 +99,11 @@ def test_township_login_sees_and_edits_only_its_own_township(bureau, pg_cluster)
 
 
 def test_reviewer_reads_everything_and_writes_nothing(bureau):
-    city = open_task(as_login(bureau, "city"))
-    try:
+    with open_task(as_login(bureau, "city")) as city:
         assert len(rows(city)) == 120
         jcbh = next(iter(rows(city)))
         with pytest.raises(LandEnforcementError, match=r"This login \(city\) may not edit patch"):
             city.apply_verifications({jcbh: {"notes": "看过"}}, schema.CHANNEL_FORM)
-    finally:
-        city.close()
 
 
 def test_two_people_saving_one_patch_get_a_conflict_not_a_lost_update(bureau):
@@ -140,23 +137,17 @@ def test_two_people_saving_one_patch_get_a_conflict_not_a_lost_update(bureau):
 
 
 def test_audit_is_written_by_the_database_even_for_edits_outside_the_plugin(bureau, pg_cluster):
-    county = open_task(bureau)
-    try:
+    with open_task(bureau) as county:
         jcbh = next(j for j, r in rows(county).items() if r["township_code"] == TOWN_A)
         before = county.verification_version(jcbh)
-    finally:
-        county.close()
     with psycopg2.connect(pg_cluster.conninfo(user="wang")) as connection, connection.cursor() as cursor:
         cursor.execute("UPDATE task_370323_2024.verifications SET inspector = '李四' WHERE jcbh = %s", (jcbh,))
         assert cursor.rowcount == 1
-    county = open_task(bureau)
-    try:
+    with open_task(bureau) as county:
         entry = county.audit_entries(jcbh)[-1]
         assert (entry["user_name"], entry["field"], entry["new_value"], entry["channel"]) == (
             "wang", "inspector", "李四", "database")
         assert county.verification_version(jcbh) == before + 1  # a stale form save now conflicts
-    finally:
-        county.close()
 
 
 _KILLED_WRITER = """
@@ -171,23 +162,17 @@ with store.transaction():
 
 
 def test_a_client_killed_mid_transaction_leaves_nothing_half_written(bureau):
-    store = open_task(bureau)
-    try:
+    with open_task(bureau) as store:
         unjudged = [j for j, r in rows(store).items() if not r["verdict"]][:5]
         audit_before = len(store.audit_entries())
-    finally:
-        store.close()
     changes = {jcbh: {"verdict": "其他", "notes": "killed"} for jcbh in unjudged}
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     killed = subprocess.run([sys.executable, "-c", _KILLED_WRITER.format(root=root, location=bureau, changes=changes)],
                             env=dict(os.environ), capture_output=True, text=True, timeout=60)
     assert killed.returncode == -9, killed.stderr
-    store = open_task(bureau)
-    try:
+    with open_task(bureau) as store:
         assert all(not (store.verifications().get(j) or {}).get("verdict") for j in unjudged)
         assert len(store.audit_entries()) == audit_before
-    finally:
-        store.close()
 
 
 def test_package_from_a_postgis_task(bureau, tmp_path):
@@ -258,9 +243,10 @@ def test_upload_reports_progress_row_by_row_and_a_cancel_leaves_nothing(season, 
 
 
 def test_open_a_postgis_task_from_the_dock(bureau, plugin_iface, monkeypatch):
+    from test_gui import wait_for
+
     import land_enforcement_plugin
     from land_enforcement_plugin.gui.postgis_dialog import PostgisTaskDialog
-    from test_gui import wait_for
 
     plugin = land_enforcement_plugin.classFactory(plugin_iface)
     plugin.initGui()
@@ -301,11 +287,8 @@ def test_photos_reach_colleagues_on_other_computers(bureau, season, tmp_path):
     from land_enforcement_plugin.core.store import task_files_folder
 
     li = as_login(bureau, "li")
-    store = open_task(li)
-    try:
+    with open_task(li) as store:
         jcbh = next(j for j, r in rows(store).items() if r["verdict"] == "违法")
-    finally:
-        store.close()
     result = photos.attach_photos(li, {jcbh: [season["photos"][0]["path"]]})
     assert result.added == 1
     shutil.rmtree(task_files_folder(li))  # the county's computer has none of li's files
@@ -324,10 +307,10 @@ def test_photos_reach_colleagues_on_other_computers(bureau, season, tmp_path):
 
 def test_upload_keeps_the_imagery_where_it_is(season, pg_cluster, tmp_path):
     from osgeo import gdal
+    from test_submission import copy_task
 
     from land_enforcement_plugin.core.imagery import registry as imagery
     from land_enforcement_plugin.core.season.transfer import upload_task
-    from test_submission import copy_task
 
     task = copy_task(season, str(tmp_path / "bureau"))
     tif = str(tmp_path / "bureau" / "after_2024-04-01.tif")  # inside the task folder: recorded relative

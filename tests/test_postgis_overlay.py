@@ -8,25 +8,31 @@ import re
 
 import psycopg2
 import pytest
+import test_overlay
 from osgeo import gdal
 from qgis.core import QgsDataSourceUri, QgsVectorLayer, QgsVectorLayerExporter
 
-import test_overlay
 from demodata.county import APPROVAL_LAYERS
 from demodata.season import redline_inputs
-from land_enforcement_plugin.core.season import metrics
-from land_enforcement_plugin.core.overlay import run as overlay_run, engine_sql as postgis_overlay
 from land_enforcement_plugin.core import schema
-from land_enforcement_plugin.core.review import verification
 from land_enforcement_plugin.core.ellipsoid import AreaMode
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.overlay import engine_sql as postgis_overlay
+from land_enforcement_plugin.core.overlay import run as overlay_run
 from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs, compute_overlay
+from land_enforcement_plugin.core.overlay.engine_sql import (
+    ENGINE_LOCAL,
+    ENGINE_POSTGIS,
+    database_sources,
+    overlay_in_database,
+    same_database,
+)
 from land_enforcement_plugin.core.overlay.run import run_overlay, task_patches
-from land_enforcement_plugin.core.overlay.engine_sql import (ENGINE_LOCAL, ENGINE_POSTGIS, database_sources,
-        overlay_in_database, same_database)
+from land_enforcement_plugin.core.review import verification
+from land_enforcement_plugin.core.season import metrics
 from land_enforcement_plugin.core.season.transfer import upload_task
-from land_enforcement_plugin.core.store.postgis_security import COUNTY_ROLE, set_up_roles
 from land_enforcement_plugin.core.store import GeoPackageTaskStore, open_task
+from land_enforcement_plugin.core.store.postgis_security import COUNTY_ROLE, set_up_roles
 from land_enforcement_plugin.core.vector_input import detect_shapefile_encoding
 
 SERVICE = "service=lep_test"
@@ -123,12 +129,9 @@ def test_the_overlay_runs_in_the_database(sql_task, pg_cluster):
     with psycopg2.connect(pg_cluster.conninfo()) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'lep_ov%'")
         assert cursor.fetchone()[0] == 0  # no work table left behind
-    store = open_task(sql_task["location"])
-    try:
+    with open_task(sql_task["location"]) as store:
         assert store.last_overlay_layers()["engine"] == ENGINE_POSTGIS
         assert all("password" not in uri for uri in store.last_overlay_layers()["approvals"])
-    finally:
-        store.close()
 
 
 def test_database_results_equal_the_local_engine(sql_task, season):
@@ -240,11 +243,8 @@ def test_a_red_line_outside_the_database_falls_back_to_the_local_engine(pg_clust
     inputs = database_inputs()
     inputs.cultivated = QgsVectorLayer(f"{season['redlines']}|layername=cultivated", "cultivated", "ogr")
     try:
-        store = open_task(location)
-        try:
+        with open_task(location) as store:
             sources, reason = database_sources(store, inputs)
-        finally:
-            store.close()
         run = run_overlay(location, inputs)
     finally:
         del inputs
@@ -280,11 +280,8 @@ def test_a_database_that_refuses_falls_back_to_the_local_engine(pg_cluster, seas
 
 
 def test_a_geopackage_task_never_uses_the_database(season):
-    store = GeoPackageTaskStore.open(season["task"])
-    try:
+    with GeoPackageTaskStore.open(season["task"]) as store:
         assert database_sources(store, OverlayInputs(None))[0] is None
-    finally:
-        store.close()
 
 
 def _export(layer, table, schema_name):
@@ -317,12 +314,9 @@ def test_hand_built_case_in_the_database(hand_task, pg_cluster):
     assert run.engine == ENGINE_POSTGIS and (run.recomputed, run.reused) == (3, 0)
     assert (again.recomputed, again.reused) == (0, 3)
     assert [(r.layer, r.feature_id, r.area_after) for r in run.repairs] == [("eco", 1, pytest.approx(20000))]
-    store = open_task(location)
-    try:
+    with open_task(location) as store:
         patches = _by_jcbh(store)
         parts = {(p["jcbh"], p["xzqmc"]): p for p in store.township_parts()}
-    finally:
-        store.close()
     expected = {"area_m2": 10000, "cultivated_m2": 9100, "pbf_m2": 2500, "general_cultivated_m2": 6600,
                 "eco_m2": 5000, "approved_m2": 10000}
     assert {k: patches["P1"][k] for k in expected} == pytest.approx(expected)
@@ -352,12 +346,9 @@ def test_evidence_sheets_draw_red_lines_that_live_in_the_database(sql_task, tmp_
 
     from land_enforcement_plugin.core.reports import evidence
 
-    store = open_task(sql_task["location"])
-    try:
+    with open_task(sql_task["location"]) as store:
         redlines = store.last_overlay_layers()
         patches_uri, provider = store.uri("patches"), store.provider
-    finally:
-        store.close()
     project = QgsProject()
     try:
         layers = evidence._add_layers(project, patches_uri, provider, redlines, ())
@@ -374,8 +365,5 @@ def test_evidence_sheets_draw_red_lines_that_live_in_the_database(sql_task, tmp_
 
 
 def _unlawful(sql_task):
-    store = open_task(sql_task["location"])
-    try:
+    with open_task(sql_task["location"]) as store:
         return sorted(j for j, r in store.verifications().items() if r["verdict"] == "违法")
-    finally:
-        store.close()

@@ -6,9 +6,6 @@ from conftest import BOWTIE, patch_row, write_patches
 from qgis.core import QgsProcessingException, QgsVectorLayer
 
 
-
-
-
 def test_import_algorithm_reports_and_writes(provider, tmp_path, task_path):
     import processing
 

@@ -7,10 +7,10 @@ from qgis.core import QgsVectorLayer
 from qgis.PyQt.QtWidgets import QLabel
 
 import land_enforcement_plugin
-from land_enforcement_plugin.core.overlay import conformity
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.ellipsoid import AreaMode
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.overlay import conformity
 from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
 from land_enforcement_plugin.core.overlay.run import run_overlay
 from land_enforcement_plugin.core.store import open_task

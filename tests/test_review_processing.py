@@ -4,11 +4,11 @@ from conftest import SQUARE, patch_row, shift, write_patches
 from county_delivery import two_townships
 from qgis.core import QgsVectorLayer
 
-from land_enforcement_plugin.core.review import states as review_states
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
 from land_enforcement_plugin.core.overlay.run import run_overlay
+from land_enforcement_plugin.core.review import states as review_states
 from land_enforcement_plugin.core.store import open_task
 
 
@@ -18,12 +18,9 @@ def task(tmp_path):
     path = str(tmp_path / "task.gpkg")
     import_patches(path, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows)))
     run_overlay(path, OverlayInputs(two_townships(str(tmp_path / "townships.gpkg"), split=118.135)))
-    store = open_task(path)
-    try:
+    with open_task(path) as store:
         store.apply_verifications({f"P{i}": {"verdict": ("合法", "违法", "其他")[i % 3]} for i in range(1, 7)},
                                   schema.CHANNEL_FORM)
-    finally:
-        store.close()
     return path
 
 
@@ -32,19 +29,13 @@ def test_review_and_spot_check_algorithms(provider, task):
 
     assert processing.run("landenforcement:reviewstate", {"DATABASE": task, "ACTION": 0, "JCBH": "P1，P2"})["MOVED"] == 2
     processing.run("landenforcement:reviewstate", {"DATABASE": task, "ACTION": 2, "JCBH": "P2", "OPINION": "照片不清"})
-    store = open_task(task)
-    try:
+    with open_task(task) as store:
         assert review_states.returned(store) == [("P2", "照片不清")]
-    finally:
-        store.close()
     draw = processing.run("landenforcement:spotcheckdraw", {"DATABASE": task, "SEED": 42, "MARGIN": 0.3,
                                                             "MIN_PER_STRATUM": 1})
     assert draw["SAMPLED"] >= 1
-    store = open_task(task)
-    try:
+    with open_task(task) as store:
         first = store.query(f"SELECT jcbh, verdict FROM {schema.SPOT_CHECKS_TABLE} ORDER BY jcbh")[0]
-    finally:
-        store.close()
     other = next(i for i, v in enumerate(schema.Verdict.values()) if v != first["verdict"])
     processing.run("landenforcement:spotcheckrecord", {"DATABASE": task, "DRAW_ID": draw["DRAW_ID"],
                                                        "JCBH": first["jcbh"], "VERDICT": other})
@@ -67,7 +58,6 @@ def test_package_carries_review_states_and_planning_conformity(provider, task, t
     import zipfile
 
     import processing
-
     from osgeo import gdal
 
     from land_enforcement_plugin.core.reports import package as submission

@@ -5,14 +5,14 @@ import pytest
 from conftest import SQUARE, patch_row, shift, write_patches
 from county_delivery import two_townships
 
-from land_enforcement_plugin.core.review import states as review_states
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
 from land_enforcement_plugin.core.overlay.run import run_overlay
-from land_enforcement_plugin.core.store.postgis_security import set_up_roles
+from land_enforcement_plugin.core.review import states as review_states
 from land_enforcement_plugin.core.store import open_task
+from land_enforcement_plugin.core.store.postgis_security import set_up_roles
 
 SERVICE = "service=lep_test"
 WEST = "370323101000"  # 城关镇: P1, P2 (west of 118.125); P3, P4 in 南麻街道
@@ -23,12 +23,9 @@ def small_task(location, tmp_path):
     rows = [patch_row(f"P{i}", wkt=shift(SQUARE, 0.01 * i), xzqdm="370323000000", xzqmc="沂源县") for i in range(1, 5)]
     import_patches(location, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows)))
     run_overlay(location, OverlayInputs(two_townships(str(tmp_path / "townships.gpkg"), split=118.125)))
-    store = open_task(location)
-    try:
+    with open_task(location) as store:
         store.apply_verifications({"P1": {"verdict": "违法"}, "P3": {"verdict": "合法", "approval_no": "鲁政土字〔2023〕7号"}},
                                   schema.CHANNEL_FORM)
-    finally:
-        store.close()
     return location
 
 
@@ -62,12 +59,9 @@ def walk_the_states(township, county):
 
 
 def test_geopackage_task_walks_submit_return_resubmit_approve_report_reopen(tmp_path):
-    store = open_task(small_task(str(tmp_path / "task.gpkg"), tmp_path))
-    try:
+    with open_task(small_task(str(tmp_path / "task.gpkg"), tmp_path)) as store:
         walk_the_states(store, store)
         assert store.verifications()["P1"]["notes"] == "面积已更正"
-    finally:
-        store.close()
 
 
 @pytest.fixture(scope="module")
@@ -99,11 +93,8 @@ def test_bureau_township_submits_county_returns_and_the_township_resubmits(burea
 
 
 def test_bureau_database_holds_a_township_to_submitting_and_refuses_it_a_locked_record(bureau, pg_cluster):
-    qian = open_task(as_login(bureau, "qian"))
-    try:
+    with open_task(as_login(bureau, "qian")) as qian:
         qian.apply_verifications({"P2": {"verdict": "其他", "other_kind": "伪变化"}}, schema.CHANNEL_FORM)
-    finally:
-        qian.close()
     # Outside the plugin, plain SQL as the township login: no write grant on review states, only
     # the task's function, which checks the patch is the township's and may be submitted.
     connection = psycopg2.connect(pg_cluster.conninfo(user="sun"))
@@ -120,14 +111,11 @@ def test_bureau_database_holds_a_township_to_submitting_and_refuses_it_a_locked_
         with connection.cursor() as cursor:
             cursor.execute("SELECT review_task.lep_submit_review(ARRAY['P2'], 'SQL')")
         connection.commit()
-        qian = open_task(as_login(bureau, "qian"))
-        try:
+        with open_task(as_login(bureau, "qian")) as qian:
             assert review_states.states(qian)["P2"]["submitted_by"] == "sun"
             assert review_states.history(qian, "P2")[-1][1:] == ("sun", "待核查", "乡镇已核查", "submit: SQL")
             review_states.apply(qian, "approve", ["P2"])
             version = qian.verification_version("P2")
-        finally:
-            qian.close()
         for sql, refusal in (("SELECT review_task.lep_save_verification('P2', '{\"notes\": \"x\"}'::jsonb, %s)"
                               % version, r"P2 is 县级审核通过 \(locked\)"),
                              ("SELECT review_task.lep_submit_review(ARRAY['P2'], NULL)", "cannot be submitted"),
@@ -137,31 +125,25 @@ def test_bureau_database_holds_a_township_to_submitting_and_refuses_it_a_locked_
             connection.rollback()
     finally:
         connection.close()
-    sun = open_task(as_login(bureau, "sun"))
-    try:  # the same refusal through the plugin's own save, past its check: a message, not a traceback
+    with open_task(as_login(bureau, "sun")) as sun:
         with pytest.raises(LandEnforcementError, match="locked"):
             sun._save_verification("P2", {"notes": "x"}, True, version)
-    finally:
-        sun.close()
 
 
 def test_a_returned_sheet_repeating_an_approved_record_unchanged_is_no_change(tmp_path):
-    store = open_task(small_task(str(tmp_path / "task.gpkg"), tmp_path))
-    try:
+    with open_task(small_task(str(tmp_path / "task.gpkg"), tmp_path)) as store:
         review_states.apply(store, "submit", ["P1"])
         review_states.apply(store, "approve", ["P1"])
         same = {k: v for k, v in store.verifications()["P1"].items() if v is not None}
         assert store.apply_verifications({"P1": same, "P2": {"verdict": "其他"}}, schema.CHANNEL_SPREADSHEET) == 1
-    finally:
-        store.close()
 
 
 def test_bureau_spot_check_and_conformity_are_the_countys(bureau, tmp_path):
     from qgis.core import QgsVectorLayer
 
+    from land_enforcement_plugin.core.ellipsoid import AreaMode
     from land_enforcement_plugin.core.overlay import conformity
     from land_enforcement_plugin.core.review import spot_check
-    from land_enforcement_plugin.core.ellipsoid import AreaMode
 
     sun, qian = open_task(as_login(bureau, "sun")), open_task(as_login(bureau, "qian"))
     try:
@@ -177,8 +159,5 @@ def test_bureau_spot_check_and_conformity_are_the_countys(bureau, tmp_path):
     results = conformity.run_conformity(as_login(bureau, "qian"), conformity.ZoningInputs(
         zone_layers={schema.PlanningZone.ALLOWED: QgsVectorLayer(allowed, "yxjsq", "ogr")}, area_mode=AreaMode.PLANAR))
     assert {r.jcbh: r.conformity.value for r in results}["P1"] == "符合规划"
-    sun = open_task(as_login(bureau, "sun"))
-    try:  # a township reads its own patches' conformity only
+    with open_task(as_login(bureau, "sun")) as sun:
         assert set(conformity.stored_conformity(sun)) == {"P1", "P2"}
-    finally:
-        sun.close()

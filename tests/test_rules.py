@@ -6,10 +6,10 @@ import pytest
 import test_overlay
 from conftest import SQUARE, patch_row, shift, write_patches
 
-from land_enforcement_plugin.core.season import metrics
 from land_enforcement_plugin.core import rules, schema
-from land_enforcement_plugin.core.season import plan as control
 from land_enforcement_plugin.core.errors import LandEnforcementError
+from land_enforcement_plugin.core.season import metrics
+from land_enforcement_plugin.core.season import plan as control
 from land_enforcement_plugin.core.season.metrics import PatchFacts, compute_metrics
 
 MU = schema.M2_PER_MU
@@ -108,11 +108,8 @@ def test_a_much_larger_later_patch_covered_21_percent_is_not_a_repeat(tmp_path, 
     import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "b.shp"), later), batch="2024Q2"))
     from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
-    store = GeoPackageTaskStore.open(task_path)
-    try:
+    with GeoPackageTaskStore.open(task_path) as store:
         links = {jcbh: repeat for jcbh, (_, repeat, _) in store.patch_batches().items() if repeat}
-    finally:
-        store.close()
     assert links == {"S": "E"}  # S is 80 % on E: the same place; L only 21 % covered: another place
 
 
@@ -280,11 +277,8 @@ def test_the_task_profile_calendar_sets_the_milestones_and_an_old_profile_uses_t
     finally:
         store.close()
     control.apply_template(task_path, "2018年度")
-    store = GeoPackageTaskStore.open(task_path)
-    try:
+    with GeoPackageTaskStore.open(task_path) as store:
         assert {m["kind"]: m["due_date"] for m in store.milestones()} == {"核查完成": "2019-04-30"}
-    finally:
-        store.close()
 
 
 def test_a_calendar_with_an_impossible_date_is_refused_by_rule_name():
@@ -353,8 +347,8 @@ def test_accountability_sheet_names_each_flags_rule_and_source(tmp_path):
 def test_sheet_row_judged_unlawful_without_land_use_is_refused_with_its_row(tmp_path, task_path):
     import openpyxl
 
-    from land_enforcement_plugin.core.review import verification
     from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+    from land_enforcement_plugin.core.review import verification
 
     import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "p.shp"), [patch_row("P1")])))
     book = openpyxl.Workbook()
@@ -375,11 +369,8 @@ def test_sheet_row_judged_unlawful_without_land_use_is_refused_with_its_row(tmp_
     assert result.rows[0].status == "accepted"
     from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
-    store = GeoPackageTaskStore.open(task_path)
-    try:
+    with GeoPackageTaskStore.open(task_path) as store:
         assert store.verifications()["P1"]["discovery_date"] == "2024-03-02"
-    finally:
-        store.close()
 
 
 def test_verdict_form_requires_land_use_for_unlawful_and_keeps_the_discovery_date_empty(qgis_parent):
@@ -414,13 +405,10 @@ def test_a_schema_7_task_gets_the_new_columns_and_keeps_its_records(tmp_path, ta
     import_patches(task_path, ImportOptions(src))
     monkeypatch.undo()
 
-    store = GeoPackageTaskStore.open(task_path)
-    try:
+    with GeoPackageTaskStore.open(task_path) as store:
         assert store.summary().schema_version == schema.SCHEMA_VERSION
         store.apply_verifications({"A1": {"verdict": "违法", "discovery_date": "2024-03-02"}}, schema.CHANNEL_FORM)
         assert store.verifications()["A1"]["discovery_date"] == "2024-03-02"
-    finally:
-        store.close()
     for table, names in ((schema.PATCHES_LAYER, ("nature_reserve_m2", "pbf_or_reserve_m2", "delivered_cultivated_m2")),
                          (schema.PATCH_TOWNSHIPS_TABLE, ("nature_reserve_m2", "pbf_or_reserve_m2")),
                          (schema.TOWNSHIP_METRICS_TABLE, tuple(f.name for f in schema.METRIC_FIELDS_V9))):
@@ -443,11 +431,8 @@ def test_the_delivered_monitored_cultivated_area_is_read_from_jcgdmj(tmp_path, t
     rows = [patch_row("A1", JCGDMJ=1234.5), patch_row("A2", wkt=shift(SQUARE, 0.01), JCGDMJ=None)]
     fields = ("JCBH", "XZQDM", "XZQMC", "TBMJ", "QSX", "HSX", "PC", "JCGDMJ")
     import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows, fields=fields)))
-    store = GeoPackageTaskStore.open(task_path)
-    try:
+    with GeoPackageTaskStore.open(task_path) as store:
         facts = metrics.patch_facts(store)
-    finally:
-        store.close()
     assert facts["A1"].delivered_cultivated_m2 == pytest.approx(1234.5) and facts["A2"].delivered_cultivated_m2 is None
 
 
@@ -459,11 +444,8 @@ def _hand_reserve():
 def _p1_reserve_areas(location):
     from land_enforcement_plugin.core.store import open_task
 
-    store = open_task(location)
-    try:
+    with open_task(location) as store:
         parts = [p for p in store.township_parts() if p["jcbh"] == "P1"]
-    finally:
-        store.close()
     return (sum(p["nature_reserve_m2"] for p in parts), sum(p["pbf_or_reserve_m2"] for p in parts),
             sum(p["pbf_m2"] for p in parts))
 
@@ -489,8 +471,8 @@ def test_the_nature_reserve_overlay_in_the_database_equals_the_local_one(reserve
 
     from land_enforcement_plugin.core.ellipsoid import AreaMode
     from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
-    from land_enforcement_plugin.core.overlay.run import run_overlay
     from land_enforcement_plugin.core.overlay.engine_sql import ENGINE_POSTGIS
+    from land_enforcement_plugin.core.overlay.run import run_overlay
     from land_enforcement_plugin.core.season.transfer import upload_task
 
     _execute(pg_cluster, "DROP SCHEMA IF EXISTS reserve CASCADE; CREATE SCHEMA reserve")
@@ -526,12 +508,9 @@ def test_demo_county_counts_each_place_once_and_explains_a_case(season, tmp_path
     try:
         from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
-        store = GeoPackageTaskStore.open(task)
-        try:
+        with GeoPackageTaskStore.open(task) as store:
             result = metrics.township_metrics(store)
             repeats = sum(1 for _, repeat, _ in store.patch_batches().values() if repeat)
-        finally:
-            store.close()
         county = result.rows[-1]
         assert repeats >= 1 and county["patch_count"] == 120 - repeats  # a place back in a later quarter: once
         case = next(f for f in result.flags if f["kind"] == "案件")
@@ -549,9 +528,10 @@ def test_demo_county_counts_each_place_once_and_explains_a_case(season, tmp_path
 
 
 def test_metrics_dock_offers_a_year_and_explains_a_clicked_figure(plugin_iface, season, tmp_path):
-    import land_enforcement_plugin
     from test_gui import wait_for
     from test_submission import copy_task
+
+    import land_enforcement_plugin
 
     task = copy_task(season, str(tmp_path))
     plugin = land_enforcement_plugin.classFactory(plugin_iface)

@@ -7,8 +7,8 @@ from qgis.core import QgsSettings
 from test_gui import wait_for
 from test_submission import copy_task
 
-from land_enforcement_plugin.core.season import metrics
 from land_enforcement_plugin.core import rules, schema
+from land_enforcement_plugin.core.season import metrics
 from land_enforcement_plugin.core.season import plan as control
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
@@ -59,12 +59,9 @@ def test_season_tab_saves_the_batch_dates_as_the_calendar_of_the_task_and_the_bu
     panel.message.connect(lambda text, level: said.append((text, level)))
     panel.save_template()
     assert said[-1][1] == 0, said
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         assert control.task_calendar(store)["Q2"]["核查完成"] == "07-20"
         assert store.audit_entries()[-1]["field"] == "rules_profile"  # the calendar change is audited
-    finally:
-        store.close()
     assert rules.saved_profile()["calendar"]["Q2"]["核查完成"] == "07-20"  # and the bureau's own
     assert rules.saved_profile()["calendar"]["annual"] == rules.bundled()["calendar"]["annual"]
 
@@ -74,13 +71,10 @@ def test_rules_editor_changes_a_threshold_and_a_daily_source_and_the_dock_figure
     from land_enforcement_plugin.gui.metrics_dock import MetricsDock
 
     task = copy_task(season, str(tmp_path))
-    store = GeoPackageTaskStore.open(task)
-    try:  # two unlawful patches found by the township's patrol before the satellite's later image
+    with GeoPackageTaskStore.open(task) as store:
         patrolled = sorted(j for j, r in store.verifications().items() if r.get("verdict") == "违法")[:2]
         store.apply_verifications({j: {"lead_source": "巡查", "discovery_date": "2023-06-01"} for j in patrolled},
                                   schema.CHANNEL_FORM)
-    finally:
-        store.close()
     dock = MetricsDock()
     dock.set_task(task)
     wait_for(lambda: dock.runner.idle and dock.result is not None)
@@ -95,14 +89,11 @@ def test_rules_editor_changes_a_threshold_and_a_daily_source_and_the_dock_figure
     dialog.accept()
     wait_for(lambda: dock.runner.idle and county_row(dock.result) is not before)
     after = county_row(dock.result)
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         profile = rules.task_profile(store)
         assert profile["case_cultivated_mu"] == 100 and profile["daily_sources"] == ["村级报告", "群众举报"]
         assert store.audit_entries()[-1]["field"] == "rules_profile"
         expected = county_row(metrics.township_metrics(store, profile=profile))
-    finally:
-        store.close()
     assert before["case_flag_count"] > 0 and after["case_flag_count"] == 0
     assert before["daily_found_count"] >= 2
     # The two marked here and the demo's own patrol leads found in time no longer count as daily work.

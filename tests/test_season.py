@@ -9,13 +9,13 @@ from conftest import SQUARE, patch_row, shift, write_patches
 from county_delivery import two_townships
 from test_submission import copy_task
 
-from land_enforcement_plugin.core.season import metrics
 from land_enforcement_plugin.core import rules, schema
-from land_enforcement_plugin.core.season import plan as control
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
 from land_enforcement_plugin.core.overlay.run import run_overlay
+from land_enforcement_plugin.core.season import metrics
+from land_enforcement_plugin.core.season import plan as control
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 TODAY = datetime.date(2025, 6, 1)
@@ -39,13 +39,10 @@ def test_a_patch_back_in_a_later_batch_is_linked_to_its_earlier_record(two_batch
     task, result = two_batches
     assert result.repeats == {"B1": "A1"}
     assert any("repeats" in line for line in result.lines())
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         batches = store.patch_batches()
         assert batches["B1"][:2] == ("2025Q1", "A1") and batches["B2"][1] is None and batches["A1"][1] is None
         assert store.summary().batches == ["2024年度", "2025Q1"]
-    finally:
-        store.close()
     status = control.patch_status(task, batch="2025Q1", today=TODAY)
     assert set(status) == {"B1", "B2"} and status["B1"]["repeat_of"] == "A1"
 
@@ -56,8 +53,7 @@ def test_milestones_from_the_template_and_overdue_patches(two_batches):
     assert control.template_dates("2025Q4")["核查完成"] == "2026-01-10"
     control.apply_template(task, "2024年度")
     control.apply_template(task, "2025Q1")
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         due = {(m["batch"], m["kind"]): m["due_date"] for m in store.milestones()}
         # The annual batch of 2024's images is worked in 2025 (yiyuan_2019 四(一)).
         assert due[("2024年度", "核查完成")] == "2025-05-08" and due[("2025Q1", "核查完成")] == "2025-04-10"
@@ -66,8 +62,6 @@ def test_milestones_from_the_template_and_overdue_patches(two_batches):
         audit = [e for e in store.audit_entries() if e["entity"] == "milestone"]
         assert audit[-1]["field"] == "2025Q1/核查完成/due_date" and audit[-1]["old_value"] == "2025-04-10"
         states = {(s.batch, s.kind): s for s in control.milestone_states(store.milestones(), TODAY)}
-    finally:
-        store.close()
     assert states[("2024年度", "核查完成")].overdue and states[("2024年度", "核查完成")].days_left < 0
     assert not states[("2025Q1", "核查完成")].overdue and states[("2025Q1", "核查完成")].days_left == 39
     status = control.patch_status(task, today=TODAY)
@@ -93,14 +87,11 @@ def test_assignment_by_boundary_and_by_hand_is_audited(two_batches):
     assert control.auto_assign(task, reassign=True) == 0  # a hand-made assignment survives
     with pytest.raises(LandEnforcementError, match="roster"):
         control.assign(task, ["A1"], "不存在")
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         entries = [e for e in store.audit_entries("A1") if e["entity"] == "assignment"]
         assert [(e["old_value"], e["new_value"], e["detail"]) for e in entries] == [
             (None, "370323101000/张田长", "automatic"), ("370323101000/张田长", "370323101000/李核查", "manual")]
         assert store.assignments()["A1"]["manual"] == 1
-    finally:
-        store.close()
     rows = control.progress(task, today=TODAY)
     by_key = {(r["xzqdm"], r["assignee"]): r for r in rows}
     assert by_key[("370323101000", "李核查")]["assigned"] == 1
@@ -143,13 +134,10 @@ def test_metrics_for_one_batch(two_batches, tmp_path):
     layer = QgsVectorLayer(f"{townships}|layername=wptb", "towns", "ogr")
     run_overlay(task, OverlayInputs(layer))
     del layer
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         assert metrics.township_metrics(store, batch="2025Q1").rows[-1]["patch_count"] == 2
         # B1 is A1's place come back: the two batches count it once (issue 16).
         assert metrics.township_metrics(store).rows[-1]["patch_count"] == 3
-    finally:
-        store.close()
     # A quarterly submission: the package of one batch only, named after it.
     from land_enforcement_plugin.core.reports import package as submission
 
@@ -177,11 +165,8 @@ def test_season_tab_review_and_metrics_docks(two_batches, plugin_iface, tmp_path
         row = cells[("2024年度", "核查完成")]
         assert panel.milestones.item(row, 2).text() == "2025-05-08"  # worked the following year
         panel.milestones.item(row, 2).setText("2024-05-20")  # edited in the table: saved and audited
-        store = GeoPackageTaskStore.open(task)
-        try:
+        with GeoPackageTaskStore.open(task) as store:
             assert any(e["entity"] == "milestone" and e["new_value"] == "2024-05-20" for e in store.audit_entries())
-        finally:
-            store.close()
         panel._add_roster_row({"name": "张田长", "role": "村级田长", "xzqdm": "370323101000", "is_default": 1})
         panel._add_roster_row({"name": "王田长", "role": "村级田长", "xzqdm": "370323102000", "is_default": 1})
         assert panel.save_roster()
@@ -234,12 +219,9 @@ def test_season_algorithms_headless(season, tmp_path, qgis_processing):
     finally:
         QgsApplication.processingRegistry().removeProvider(provider)
     assert assigned["ASSIGNED"] == 120 and lists["FILES"] == 2 * len(towns)
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         # The demo's batches are quarterly: their template has no 总结上报 (an annual batch's milestone).
         assert {m["kind"] for m in store.milestones()} == set(rules.bundled()["calendar"]["Q1"])
-    finally:
-        store.close()
     assert report["OVERDUE"] == 28  # the 28 unverified patches, past 8 May 2024
     assert openpyxl.load_workbook(report["OUTPUT"])["进度"].max_row > len(towns)
 
@@ -273,11 +255,8 @@ def test_assignment_lists_and_progress_follow_the_overlays_township_on_a_county_
     store.set_people([{"name": "张田长", "role": "村级田长", "xzqdm": first_code, "is_default": 1}])
     store.close()
     assert control.auto_assign(task) == 120  # every automatic assignment follows the overlay
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         assigned = store.assignments()
-    finally:
-        store.close()
     assert {jcbh: (a["xzqdm"], a["xzqmc"]) for jcbh, a in assigned.items()} == placed
     assert {jcbh for jcbh, a in assigned.items() if a["assignee"] == "张田长"} == {
         jcbh for jcbh, (code, _) in placed.items() if code == first_code}

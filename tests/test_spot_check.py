@@ -8,10 +8,10 @@ from county_delivery import two_townships
 from qgis.core import QgsVectorLayer
 
 from land_enforcement_plugin.core import schema
-from land_enforcement_plugin.core.review import spot_check
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
 from land_enforcement_plugin.core.overlay.run import run_overlay
+from land_enforcement_plugin.core.review import spot_check
 from land_enforcement_plugin.core.store import open_task
 
 WEST, EAST = "370323101000", "370323102000"
@@ -36,12 +36,9 @@ def task(tmp_path_factory):
     run_overlay(path, OverlayInputs(two_townships(str(tmp_path / "townships.gpkg"), split=118.141),
                                     approvals=[approvals_layer(tmp_path)]))
     verdicts = ("合法", "违法", "其他")
-    store = open_task(path)
-    try:
+    with open_task(path) as store:
         store.apply_verifications({f"P{i:02d}": {"verdict": verdicts[i % 3]} for i in range(1, 41)},
                                   schema.CHANNEL_FORM)
-    finally:
-        store.close()
     return path
 
 
@@ -63,33 +60,26 @@ def test_draw_is_stratified_by_township_and_verdict_and_reproducible(task, tmp_p
     shutil.copy(task, copy)
     draws = []
     for path in (task, copy):
-        store = open_task(path)
-        try:
+        with open_task(path) as store:
             draws.append(spot_check.draw_sample(store, seed=20240701, margin=0.2))
-        finally:
-            store.close()
     first, second = draws
     assert first.jcbhs == second.jcbhs and first.strata == second.strata
     assert first.population == 40 and first.sample_size == 16
     assert set(first.strata) == {(WEST, v) for v in ("合法", "违法", "其他")} | {(EAST, v) for v in ("合法", "违法", "其他")}
     assert sum(n for _, n in first.strata.values()) == len(first.jcbhs) >= 16
     assert all(n >= 2 for _, n in first.strata.values())
-    store = open_task(copy)
-    try:
+    with open_task(copy) as store:
         other = spot_check.draw_sample(store, seed=1, margin=0.2)
         assert other.jcbhs != first.jcbhs
         drawn = store.query(f"SELECT jcbh, verdict, township_code FROM {schema.SPOT_CHECKS_TABLE} "
                              f"WHERE draw_id = '{first.draw_id}' ORDER BY jcbh")
         assert [row["jcbh"] for row in drawn] == first.jcbhs
-    finally:
-        store.close()
 
 
 def test_disagreement_rates_per_township_on_a_hand_built_case(task, tmp_path):
     path = str(tmp_path / "copy.gpkg")
     shutil.copy(task, path)
-    store = open_task(path)
-    try:
+    with open_task(path) as store:
         store.apply_verifications({"P03": {"verdict": "合法", "approval_no": APPROVAL}}, schema.CHANNEL_FORM)
         draw = spot_check.draw_sample(store, seed=5, margin=0.5, min_per_stratum=1)
         rows = {row["jcbh"]: row for row in store.query(
@@ -109,15 +99,12 @@ def test_disagreement_rates_per_township_on_a_hand_built_case(task, tmp_path):
         assert scores[EAST].rate == pytest.approx(1 / len(east))
         assert scores[WEST].disagreements[0][0] == lawful_west and "批准文号" in scores[WEST].disagreements[0][1]
         assert scores[EAST].disagreements == [(wrong, "判定“其他”，复核为“违法”")]
-    finally:
-        store.close()
 
 
 def test_cross_checks_name_wrong_approval_missing_filing_and_early_photos(task, tmp_path):
     path = str(tmp_path / "copy.gpkg")
     shutil.copy(task, path)
-    store = open_task(path)
-    try:
+    with open_task(path) as store:
         store.apply_verifications({
             "P01": {"verdict": "合法", "approval_no": "鲁政土字〔2022〕1号"},  # the overlay found 〔2023〕7号
             "P02": {"verdict": "合法", "approval_no": "设施备〔2024〕3号", "land_use": "设施农用地"},  # filed: fine
@@ -128,8 +115,6 @@ def test_cross_checks_name_wrong_approval_missing_filing_and_early_photos(task, 
                           {"jcbh": "P05", "file": "b.jpg", "sha256": "b", "taken_at": "2024-05-10T09:00:00"},
                           {"jcbh": "P05", "file": "c.jpg", "sha256": "c", "taken_at": "2024-08-02T15:30:00"}])
         found = {(c.jcbh, c.code) for c in spot_check.cross_checks(store)}
-    finally:
-        store.close()
     assert ("P01", "approval_differs") in found
     assert not any(jcbh == "P02" for jcbh, _ in found)
     assert ("P03", "approval_missing") in found

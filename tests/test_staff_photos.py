@@ -10,9 +10,9 @@ from PIL import Image
 from qgis.core import QgsFeedback, QgsVectorLayer
 from test_submission import copy_task
 
-from land_enforcement_plugin.core.review import photos
-from land_enforcement_plugin.core.reports import package as submission
 from land_enforcement_plugin.core.errors import LandEnforcementError
+from land_enforcement_plugin.core.reports import package as submission
+from land_enforcement_plugin.core.review import photos
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 
@@ -22,21 +22,15 @@ def task(season, tmp_path):
 
 
 def _unlawful_without_photos(task, count=1):
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         with_photos = {row["jcbh"] for row in store.photos()}
         return sorted(jcbh for jcbh, record in store.verifications().items()
                       if record.get("verdict") == "违法" and jcbh not in with_photos)[:count]
-    finally:
-        store.close()
 
 
 def _photo_rows(task, jcbh=None):
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         return store.photos(jcbh)
-    finally:
-        store.close()
 
 
 def _jpeg(path, gps=None, taken="2024:06:01 10:00:00"):
@@ -175,9 +169,10 @@ def test_photo_taken_after_today_is_warned(task, tmp_path):
 
 
 def test_the_dock_lists_refused_files(plugin_iface, task, tmp_path, monkeypatch):
-    import land_enforcement_plugin
     from qgis.PyQt.QtWidgets import QFileDialog
     from test_gui import wait_for
+
+    import land_enforcement_plugin
 
     jcbh = _unlawful_without_photos(task)[0]
     folder = tmp_path / "staff"
@@ -204,12 +199,9 @@ def test_the_dock_lists_refused_files(plugin_iface, task, tmp_path, monkeypatch)
 
 
 def _unverified(task):
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         records = store.verifications()
         return sorted(jcbh for jcbh in store.patch_index() if not (records.get(jcbh) or {}).get("verdict"))[0]
-    finally:
-        store.close()
 
 
 def test_a_verification_date_in_2099_is_imported_with_a_warning_naming_it(task, tmp_path):
@@ -241,11 +233,8 @@ def test_a_verification_date_in_2099_is_imported_with_a_warning_naming_it(task, 
     today = datetime.date.today().isoformat()
     assert f"第 {row} 行 {jcbh}：警告 核查日期 2099-05-08 晚于今天（{today}），请核对 / row {row} {jcbh}: warning: The " \
            f"verification date 2099-05-08 is after today ({today}); please check it" in result.lines()
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         assert store.verifications()[jcbh]["verify_date"] == "2099-05-08"  # warned, kept as typed
-    finally:
-        store.close()
 
 
 def test_the_verdict_form_warns_of_a_date_after_today(qgis_parent):

@@ -13,11 +13,11 @@ from conftest import SQUARE, patch_row, shift, write_patches
 from qgis.core import QgsProcessingFeedback
 
 from land_enforcement_plugin.core import schema
-from land_enforcement_plugin.core.season import plan as control
-from land_enforcement_plugin.core.reports import package as submission
-from land_enforcement_plugin.core.review import templates, verification
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.reports import package as submission
+from land_enforcement_plugin.core.review import templates, verification
+from land_enforcement_plugin.core.season import plan as control
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 HEADERS = [spec.zh for spec in schema.SPREADSHEET_FIELDS]
@@ -51,11 +51,8 @@ def unverified_by_township(task_path):
 
 
 def stored(task_path):
-    store = GeoPackageTaskStore.open(task_path)
-    try:
+    with GeoPackageTaskStore.open(task_path) as store:
         return store.verifications()
-    finally:
-        store.close()
 
 
 def fill(sheet, rows, headers=HEADERS):
@@ -67,12 +64,9 @@ def fill(sheet, rows, headers=HEADERS):
 
 def save_notes(task_path, notes):
     """A colleague saving notes in the verdict form (jcbh -> note)."""
-    store = GeoPackageTaskStore.open(task_path)
-    try:
+    with GeoPackageTaskStore.open(task_path) as store:
         current = store.verifications()
         store.apply_verifications({j: dict(current.get(j, {}), notes=n) for j, n in notes.items()}, schema.CHANNEL_FORM)
-    finally:
-        store.close()
 
 
 # -- 1. a hidden stale first sheet --------------------------------------------------------------
@@ -328,7 +322,7 @@ def test_notes_that_look_like_formulas_stay_text_everywhere_and_round_trip(tmp_p
     package = submission.build_package(task, str(tmp_path / "package.zip"),
                                        submission.PackageOptions(draft=True, evidence=False)).path
     with zipfile.ZipFile(package) as archive:
-        (member,) = [n for n in archive.namelist() if n.endswith(".xlsx")]
+        (member,) = (n for n in archive.namelist() if n.endswith(".xlsx"))
         archive.extract(member, str(tmp_path / "unpacked"))
     workbooks = sheets + lists + [report, str(tmp_path / "unpacked" / member)]
     assert all(_formula_cells(path) == [] for path in workbooks)

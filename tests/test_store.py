@@ -136,8 +136,7 @@ def test_saving_over_a_newer_record_is_a_conflict_not_a_lost_update(tmp_path, ta
     from land_enforcement_plugin.core.store import VerificationConflict
 
     import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "p.shp"), [patch_row("A1")])))
-    store = GeoPackageTaskStore.open(task_path)
-    try:
+    with GeoPackageTaskStore.open(task_path) as store:
         seen = store.verification_version("A1")  # two people open the form on A1
         assert seen == 0
         store.apply_verifications({"A1": {"verdict": "违法"}}, schema.CHANNEL_FORM, expected={"A1": seen})
@@ -148,8 +147,6 @@ def test_saving_over_a_newer_record_is_a_conflict_not_a_lost_update(tmp_path, ta
         again = store.verification_version("A1")  # reopened: the second person sees 违法 and decides
         store.apply_verifications({"A1": {"verdict": "合法"}}, schema.CHANNEL_FORM, expected={"A1": again})
         assert store.verification_version("A1") == 2
-    finally:
-        store.close()
 
 
 def test_a_save_waits_for_figures_written_meanwhile(season, tmp_path):
@@ -268,11 +265,10 @@ def test_reshaped_patch_loses_its_areas_and_its_verdict_is_marked_for_recheck(tm
     src = write_patches(str(tmp_path / "again.gpkg"), [bigger], fields=("JCBH", "XZQDM"), epsg=4548)
     result = import_patches(task_path, ImportOptions(src, batch="2023Q1"))
     assert result.reshaped == ["A1"]
-    (note,) = [i for i in result.issues if i.code == "reshaped"]
+    (note,) = (i for i in result.issues if i.code == "reshaped")
     assert "13.4" in note.zh and "34.2" in note.zh and "需复核" in note.zh
 
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         rows = {r["jcbh"]: r for r in store.query(
             "SELECT jcbh, area_m2, cultivated_m2, suggested_verdict, township_name, overlay_fingerprint FROM patches")}
         assert all(value is None for key, value in rows["A1"].items() if key != "jcbh")
@@ -283,8 +279,6 @@ def test_reshaped_patch_loses_its_areas_and_its_verdict_is_marked_for_recheck(tm
         # Saved again after a look: no longer waiting for a re-check.
         store.apply_verifications({"A1": {"verdict": "违法"}}, schema.CHANNEL_FORM)
         assert store.recheck_marks() == {}
-    finally:
-        store.close()
 
 
 def test_delivered_township_that_differs_from_the_overlay_is_listed(tmp_path, task_path):

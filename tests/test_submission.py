@@ -6,17 +6,17 @@ import zipfile
 
 import openpyxl
 import pytest
-from conftest import patch_row, shift, write_patches, SQUARE
+from conftest import SQUARE, patch_row, shift, write_patches
 from osgeo import gdal, ogr
 from qgis.core import QgsFeedback
 
-from land_enforcement_plugin.core.season import metrics
-from land_enforcement_plugin.core.review import photos
 from land_enforcement_plugin.core import schema
-from land_enforcement_plugin.core.reports import package as submission
-from land_enforcement_plugin.core.reports.package_verify import verify_package
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.reports import package as submission
+from land_enforcement_plugin.core.reports.package_verify import verify_package
+from land_enforcement_plugin.core.review import photos
+from land_enforcement_plugin.core.season import metrics
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 FAST = dict(evidence=False)
@@ -41,8 +41,7 @@ def complete_task(season, tmp_path_factory):
     """The season task with every blocking problem fixed the way a bureau would: the rest of the
     patches judged, and a field photo for every unlawful patch."""
     task = copy_task(season, str(tmp_path_factory.mktemp("complete")))
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         records = store.verifications()
         unjudged = {jcbh: {"verdict": "其他", "other_kind": "伪变化", "land_use": "其他", "lead_source": "卫片",
                            "inspector": "王五", "verify_date": "2024-06-01"}
@@ -51,8 +50,6 @@ def complete_task(season, tmp_path_factory):
         with_photos = {row["jcbh"] for row in store.photos()}
         bare = [jcbh for jcbh, record in store.verifications().items()
                 if record["verdict"] == "违法" and jcbh not in with_photos]
-    finally:
-        store.close()
     photo = season["photos"][0]["path"]
     photos.attach_photos(task, {jcbh: [photo] for jcbh in bare})
     assert not [f for f in submission.check_package(task) if f.severity == submission.BLOCKING]
@@ -67,14 +64,11 @@ def members(path):
 def test_checks_list_blocking_problems_with_jcbh(draft_task):
     findings = submission.check_package(draft_task)
     blocking = {(f.code, f.jcbh) for f in findings if f.severity == submission.BLOCKING}
-    store = GeoPackageTaskStore.open(draft_task)
-    try:
+    with GeoPackageTaskStore.open(draft_task) as store:
         records = store.verifications()
         unverified = {j for j in store.patch_index() if not (records.get(j) or {}).get("verdict")}
         store.apply_verifications({sorted(unverified)[0]: {"verdict": "合法", "lead_source": "卫片"}},
                                   schema.CHANNEL_FORM)
-    finally:
-        store.close()
     assert {j for code, j in blocking if code == "unverified"} == unverified
     assert any(code == "photos_missing" for code, _ in blocking)
     after = submission.check_package(draft_task)
@@ -126,17 +120,14 @@ def test_shapefile_is_gbk_and_reads_back_in_chinese(complete_task, tmp_path):
     shp = next(folder.rglob("*.shp"))
     assert shp.with_suffix(".cpg").read_text() == "GBK"
     raw = shp.with_suffix(".dbf").read_bytes()
-    assert "违法".encode("gbk") in raw and "违法".encode("utf-8") not in raw
+    assert "违法".encode("gbk") in raw and "违法".encode() not in raw
     source = gdal.OpenEx(str(shp), gdal.OF_VECTOR, open_options=["ENCODING=CP936"])
     layer = source.GetLayer(0)
     rows = {f.GetField("JCBH"): (f.GetField("XZQMC"), f.GetField("PDJG"), f.GetField("GDMJ")) for f in layer}
     source = None
-    store = GeoPackageTaskStore.open(complete_task)
-    try:
+    with GeoPackageTaskStore.open(complete_task) as store:
         patches = {values["jcbh"]: values for values, _ in store.export_patches()}
         records = store.verifications()
-    finally:
-        store.close()
     assert len(rows) == 120
     for jcbh, (township, verdict, cultivated) in rows.items():
         assert township == patches[jcbh]["xzqmc"] and verdict == records[jcbh]["verdict"]
@@ -149,7 +140,7 @@ def test_utf8_on_request(complete_task, tmp_path):
     files = members(result.path)
     cpg = next(v for k, v in files.items() if k.endswith(".cpg"))
     dbf = next(v for k, v in files.items() if k.endswith(".dbf"))
-    assert cpg == b"UTF-8" and "违法".encode("utf-8") in dbf
+    assert cpg == b"UTF-8" and "违法".encode() in dbf
     assert result.manifest["shapefile_encoding"] == "UTF-8"
 
 
@@ -160,12 +151,9 @@ def test_workbook_summary_equals_the_metrics_table(complete_task, tmp_path):
         archive.extractall(folder)
     book = openpyxl.load_workbook(next(folder.rglob("*.xlsx")))
     assert book.sheetnames == ["汇总表", "明细表", "违法图斑整改台账", "问责线索", "违法案件查处整改情况统计表", "案件办理"]
-    store = GeoPackageTaskStore.open(complete_task)
-    try:
+    with GeoPackageTaskStore.open(complete_task) as store:
         shown = metrics.township_metrics(store).rows  # what the metrics dock shows
         unlawful = sum(1 for r in store.verifications().values() if r["verdict"] == "违法")
-    finally:
-        store.close()
     summary = book["汇总表"]
     assert [c.value for c in summary[1]] == [f.zh for f in schema.METRIC_FIELDS]
     for row, expected in zip(summary.iter_rows(min_row=2, values_only=True), shown, strict=True):
@@ -317,11 +305,8 @@ def county_coded(season, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("county_coded")
     task = county_delivered_task(season, str(out / "task"))
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         store.set_meta(county_name=COUNTY_NAME)  # as the import records it from the delivery
-    finally:
-        store.close()
     result = submission.build_package(task, str(out / "p.zip"), submission.PackageOptions(draft=True, **FAST))
     with zipfile.ZipFile(result.path) as archive:
         archive.extractall(out / "x")
@@ -373,13 +358,10 @@ def test_package_check_blocks_patches_without_overlay_areas_naming_them(season, 
     assert len(blocking) == 120 and all(f.severity == submission.BLOCKING and f.jcbh in f.zh and f.jcbh in f.en
                                         for f in blocking)
     task = county_delivered_task(season, str(tmp_path / "changed"))
-    store = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store:
         changed = sorted(store.patch_index())[5]
         # What a re-import does to a patch delivered with another shape: its old areas are dropped.
         store.execute(f"UPDATE patches SET area_m2 = NULL WHERE jcbh = '{changed}'")
-    finally:
-        store.close()
     assert [f.jcbh for f in submission.check_package(task) if f.code == "no_overlay"] == [changed]
     with pytest.raises(LandEnforcementError, match=changed):
         submission.build_package(task, str(tmp_path / "p.zip"), submission.PackageOptions(**FAST))

@@ -65,11 +65,8 @@ def stored_townships(task_path):
 
 
 def overlay_runs(task_path):
-    store = GeoPackageTaskStore.open(task_path)
-    try:
+    with GeoPackageTaskStore.open(task_path) as store:
         return store.query("SELECT recomputed FROM overlay_runs")
-    finally:
-        store.close()
 
 
 READABLE = ({"P1": LIYI, "P2": CHONGWEN}, {LIYI[1], CHONGWEN[1]})
@@ -296,10 +293,7 @@ def test_village_layer_of_a_postgis_task_is_overlaid_by_the_local_engine(tmp_pat
     finally:
         del inputs
     assert run.engine == ENGINE_LOCAL and "village" in run.engine_note[1]
-    store = open_task(location)
-    try:
+    with open_task(location) as store:
         rows = store.query(f"SELECT jcbh, village_name, township_name FROM {store.schema}.patches")
-    finally:
-        store.close()
     assert {r["jcbh"]: (r["village_name"], r["township_name"]) for r in rows} == {
         "P1": ("东庄村", LIYI[1]), "P2": ("西岭村", CHONGWEN[1])}

@@ -15,8 +15,8 @@ from qgis.PyQt.QtWidgets import QApplication, QInputDialog
 
 import land_enforcement_plugin
 from land_enforcement_plugin.core import schema, store
-from land_enforcement_plugin.core.review import templates
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.review import templates
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 from land_enforcement_plugin.gui.verdict_form import VerdictForm
 
@@ -95,11 +95,8 @@ def save_through_form(plugin, jcbh, values, qgis_parent):
 
 
 def history(task, jcbh):
-    store_ = GeoPackageTaskStore.open(task)
-    try:
+    with GeoPackageTaskStore.open(task) as store_:
         return [e for e in store_.audit_entries(jcbh) if e["entity"] == "verification"]
-    finally:
-        store_.close()
 
 
 def test_form_history_shows_chinese_labels_local_time_and_the_name_asked_at_the_first_save(

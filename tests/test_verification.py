@@ -6,9 +6,9 @@ import pytest
 from conftest import SQUARE, patch_row, shift, write_patches
 
 from land_enforcement_plugin.core import schema
-from land_enforcement_plugin.core.review import sheets, templates, verification
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.review import sheets, templates, verification
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 HEADERS = [spec.zh for spec in schema.SPREADSHEET_FIELDS]
@@ -40,11 +40,8 @@ def sheet(path, rows, headers=HEADERS, title="Sheet1", before=None):
 
 
 def stored(task_path):
-    store = GeoPackageTaskStore.open(task_path)
-    try:
+    with GeoPackageTaskStore.open(task_path) as store:
         return store.verifications()
-    finally:
-        store.close()
 
 
 def test_values_forgive_blanks_and_full_width_but_nothing_else():
@@ -199,7 +196,7 @@ def test_township_sheets_are_one_per_overlay_township_on_a_county_coded_delivery
     assert sorted(p.rsplit("/", 1)[1] for p in paths) == sorted(f"核查表_{code}_{name}.xlsx" for code, name in townships)
     for path in paths:
         rows = _sheet_rows(path)
-        (code, name), = [t for t in townships if path.endswith(f"_{t[0]}_{t[1]}.xlsx")]
+        (code, name), = (t for t in townships if path.endswith(f"_{t[0]}_{t[1]}.xlsx"))
         assert {row["监测编号"] for row in rows} == {j for j, township in placed.items() if township == (code, name)}
         assert {row["乡镇名称"] for row in rows} == {name} != {COUNTY_NAME}
 

@@ -7,11 +7,16 @@ the tests check that both agree on real patch shapes.
 import math
 from enum import Enum
 
-from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsCoordinateTransformContext,
-                       QgsDistanceArea, QgsEllipsoidUtils, QgsPointXY)
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsCoordinateTransformContext,
+    QgsDistanceArea,
+    QgsEllipsoidUtils,
+    QgsPointXY,
+)
 
 from . import schema
-
 
 # Look the ellipsoid up once, on the thread that imports this module (QGIS's main thread): QGIS
 # caches the lookup with the PROJ context of the thread that made it first, and when that was a

@@ -6,13 +6,26 @@ import os
 
 from qgis.PyQt.QtCore import QUrl
 from qgis.PyQt.QtGui import QDesktopServices
-from qgis.PyQt.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialog, QFormLayout, QGroupBox,
-                                 QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QTableWidget,
-                                 QTableWidgetItem, QVBoxLayout)
+from qgis.PyQt.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
 
-from ..core.review import cases
 from ..core import schema, schema_cases
 from ..core.errors import LandEnforcementError
+from ..core.review import cases
 from ..core.store import open_task
 from .messages import ask_user_name, error_text, ui_is_chinese
 
@@ -138,11 +151,8 @@ class CasePanel(QDialog):
 
     # -- data ------------------------------------------------------------------------------------
     def refresh(self):
-        store = open_task(self.task_path)
-        try:
+        with open_task(self.task_path) as store:
             view = next((v for v in cases.case_views(store) if self.jcbh in v["jcbhs"]), None)
-        finally:
-            store.close()
         self.case_key = view["case_key"] if view else None
         self.opening.setVisible(view is None)
         self.recording.setVisible(view is not None and not view["state"]["written_off"])

@@ -3,14 +3,26 @@ background (progress, cancel), show the ranking, and put the counties on the map
 of their unlawful cultivated ratio."""
 import os
 
-from qgis.core import (QgsClassificationQuantile, QgsGraduatedSymbolRenderer, QgsProject, QgsStyle,
-                       QgsVectorLayer)
+from qgis.core import QgsClassificationQuantile, QgsGraduatedSymbolRenderer, QgsProject, QgsStyle, QgsVectorLayer
 from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtCore import pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor
-from qgis.PyQt.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                                 QHBoxLayout, QHeaderView, QLabel, QListWidget, QProgressBar, QPushButton,
-                                 QTableWidget, QTableWidgetItem, QVBoxLayout)
+from qgis.PyQt.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
 
 from ..core.reports import city
 from . import background

@@ -6,9 +6,24 @@ from qgis.core import QgsProject, QgsRasterLayer
 from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor
-from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
-                                 QFormLayout, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QProgressBar,
-                                 QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
+from qgis.PyQt.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
 
 from ..core import schema
 from ..core.reports import package as submission
@@ -50,12 +65,9 @@ class ExportPackageDialog(QDialog):
 
         self.batch = QComboBox()
         self.batch.addItem(self.tr("Every batch"), None)
-        store = open_task(task_path)
-        try:
+        with open_task(task_path) as store:
             for batch in store.summary().batches:
                 self.batch.addItem(batch, batch)
-        finally:
-            store.close()
         self.batch.currentIndexChanged.connect(self._batch_changed)
         self.encoding = QComboBox()
         for value in schema.SHAPEFILE_ENCODINGS:

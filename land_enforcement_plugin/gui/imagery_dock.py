@@ -13,17 +13,36 @@ layer of the project; edit name, role and dates in the table; remove.
 """
 import time
 
-from qgis.core import (QgsCoordinateReferenceSystem, QgsFeatureRequest, QgsFillSymbol, QgsRuleBasedRenderer,
-                       QgsVectorLayer)
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsFeatureRequest,
+    QgsFillSymbol,
+    QgsRuleBasedRenderer,
+    QgsVectorLayer,
+)
 from qgis.gui import QgsDockWidget, QgsMapCanvas, QgsMapToolPan
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QKeySequence, QRegion
-from qgis.PyQt.QtWidgets import (QAbstractItemView, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                                 QShortcut, QSlider, QSplitter, QTableWidget, QToolButton, QVBoxLayout, QWidget)
+from qgis.PyQt.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QShortcut,
+    QSlider,
+    QSplitter,
+    QTableWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from ..core import schema
 from ..core.imagery import matching, render, sources
 from ..core.imagery import registry as imagery
-from ..core import schema
 from ..core.store import open_task, task_exists
 from ..core.store.sql import sql_quote
 from . import background
@@ -238,13 +257,10 @@ class ImageryDock(ImageryRegistryActions, QgsDockWidget):
             self._show_labels()
             return
         try:
-            store = open_task(path)
-            try:
+            with open_task(path) as store:
                 working = store.meta()["working_crs"]
                 patches_uri, provider = store.uri(schema.PATCHES_LAYER), store.provider
                 redlines = store.last_overlay_layers()
-            finally:
-                store.close()
             self.registry = imagery.entries(path)
         except Exception as exc:  # shown, not raised: the dock must stay usable
             self.message.emit(error_text(exc), 2)

@@ -6,8 +6,16 @@ import os
 from qgis.core import QgsMapLayerType, QgsProject
 from qgis.PyQt.QtCore import QCoreApplication, Qt
 from qgis.PyQt.QtGui import QBrush, QColor
-from qgis.PyQt.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QInputDialog,
-                                 QLineEdit, QTableWidgetItem)
+from qgis.PyQt.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QInputDialog,
+    QLineEdit,
+    QTableWidgetItem,
+)
 
 from ..core.imagery import matching, sources
 from ..core.imagery import registry as imagery

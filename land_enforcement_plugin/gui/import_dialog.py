@@ -1,13 +1,28 @@
 """The import dialog: source file, encoding, CRS, batch and the field mapping to confirm."""
 from qgis.core import QgsCoordinateReferenceSystem
 from qgis.gui import QgsFileWidget, QgsProjectionSelectionWidget
-from qgis.PyQt.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
-                                 QGroupBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
-                                 QMessageBox, QPushButton, QRadioButton, QTableWidget, QVBoxLayout)
+from qgis.PyQt.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QTableWidget,
+    QVBoxLayout,
+)
 
-from ..core.intake import importing, profiles
 from ..core import schema
 from ..core.errors import LandEnforcementError
+from ..core.intake import importing, profiles
 from .messages import error_text, ui_is_chinese
 
 _SOURCE_FILTER = ("Vector (*.shp *.gpkg *.geojson *.json *.gdb);;Shapefile (*.shp);;GeoPackage (*.gpkg);;"

@@ -5,9 +5,9 @@ from qgis.core import QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, QLocale
 from qgis.PyQt.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
-from ..core.imagery import registry as imagery
 from ..core import store
 from ..core.errors import Bilingual, LandEnforcementError
+from ..core.imagery import registry as imagery
 
 LOG_TAG = "Land enforcement"  # the plugin's tab in QGIS's Log Messages panel
 

@@ -1,17 +1,42 @@
 """The accountability dashboard: township figures, over-threshold cells, a choropleth and a chart."""
-from qgis.core import (QgsFeature, QgsGraduatedSymbolRenderer, QgsPalLayerSettings, QgsProject,
-                       QgsRendererRange, QgsSymbol, QgsVectorLayer, QgsVectorLayerSimpleLabeling, QgsWkbTypes)
+from qgis.core import (
+    QgsFeature,
+    QgsGraduatedSymbolRenderer,
+    QgsPalLayerSettings,
+    QgsProject,
+    QgsRendererRange,
+    QgsSymbol,
+    QgsVectorLayer,
+    QgsVectorLayerSimpleLabeling,
+    QgsWkbTypes,
+)
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import QRectF, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor, QPainter
-from qgis.PyQt.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView,
-                                 QLabel, QMenu, QProgressBar, QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
-                                 QTabWidget, QVBoxLayout, QWidget)
+from qgis.PyQt.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..core.season import metrics, plan as season
 from ..core import rules, schema
 from ..core.errors import LandEnforcementError
 from ..core.overlay.engine_local import required_township_code_field
+from ..core.season import metrics
+from ..core.season import plan as season
 from ..core.store import open_task
 from .background import Runner
 from .combos import refill_choices
@@ -218,11 +243,8 @@ class MetricsDock(QgsDockWidget):
         batches = []
         if path:
             try:
-                store = self._store()
-                try:
+                with self._store() as store:
                     batches = store.summary().batches
-                finally:
-                    store.close()
             except Exception:  # no task yet: the figures say why
                 batches = []
         self._read_thresholds()
@@ -253,11 +275,8 @@ class MetricsDock(QgsDockWidget):
         batch = None if year else batch
 
         def work(_feedback):
-            store = open_task(path)
-            try:
+            with open_task(path) as store:
                 figures = metrics.township_metrics(store, batch=batch, year=year)
-            finally:
-                store.close()
             return figures, season.progress(path, batch)
 
         self.runner.start(self.tr("Township metrics"), work, self._computed)
@@ -302,23 +321,17 @@ class MetricsDock(QgsDockWidget):
             self._clear_thresholds()
             return
         try:
-            store = self._store()
-            try:
+            with self._store() as store:
                 self._show_thresholds(metrics.task_thresholds(store))
-            finally:
-                store.close()
         except Exception:  # no readable task: the figures say why
             self._clear_thresholds()
 
     def save_thresholds_and_recompute(self):
         if not self.task_path:
             return
-        store = self._store()
-        try:
+        with self._store() as store:
             metrics.set_task_thresholds(store, schema.Thresholds(self.ratio.value() / 100, self.pbf.value(),
                                                                  self.general.value()))
-        finally:
-            store.close()
         self.recompute()
 
     def save_rules_as_bureaus(self):
@@ -339,11 +352,8 @@ class MetricsDock(QgsDockWidget):
         """The rules editor over the task's profile; OK computes the task with the edited rules."""
         if not self.task_path:
             return None
-        store = self._store()
-        try:
+        with self._store() as store:
             profile = rules.task_profile(store)
-        finally:
-            store.close()
         dialog = RulesDialog(profile, self)
         dialog.accepted.connect(lambda: self.use_rules(dialog.profile_edited))
         dialog.saved_as_bureaus.connect(lambda: self.message.emit(self.tr("Rules saved as the bureau's"), 0))
@@ -354,11 +364,8 @@ class MetricsDock(QgsDockWidget):
         """Compute the task with another rules profile: kept with the task (audited), recomputed."""
         if not self.task_path:
             return
-        store = self._store()
-        try:
+        with self._store() as store:
             rules.set_task_profile(store, profile)
-        finally:
-            store.close()
         self._read_thresholds()
         self.recompute()
 

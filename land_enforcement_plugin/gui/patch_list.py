@@ -146,11 +146,8 @@ class PatchFilter(QSortFilterProxyModel):
 def with_list_rows(task_path, result):
     """(result, the review list's rows read afterwards, with their 处理状态 and conformity):
     background work hands the dock its list already read, so the UI thread only shows it."""
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         return result, rows_with_review(store, store.review_rows())
-    finally:
-        store.close()
 
 
 def rows_with_review(store, rows):

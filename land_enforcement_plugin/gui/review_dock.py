@@ -6,14 +6,30 @@ from qgis.core import QgsExpression, QgsProject
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtGui import QKeySequence
-from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QInputDialog,
-                                 QLabel, QLineEdit, QMenu, QMessageBox, QPushButton, QShortcut, QTableView,
-                                 QToolButton, QVBoxLayout, QWidget)
+from qgis.PyQt.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QShortcut,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..core.overlay import conformity
-from ..core.review import photos, states as review_states
 from ..core import schema
 from ..core.errors import LandEnforcementError
+from ..core.overlay import conformity
+from ..core.review import photos
+from ..core.review import states as review_states
 from ..core.store import VerificationConflict, open_task
 from . import background
 from .case_panel import CasePanel
@@ -153,11 +169,8 @@ class ReviewDock(PhotoActions, FieldworkActions, QgsDockWidget):
             rows = self._read_rows()
         selected = self.selected_jcbh()
         if self.task_path and rows:
-            store = open_task(self.task_path)
-            try:
+            with open_task(self.task_path) as store:
                 self.photo_distance.setValue(photos.task_photo_distance(store))
-            finally:
-                store.close()
         self.model.load(rows)
         header = self.table.horizontalHeader()
         self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())  # keep the user's order
@@ -288,13 +301,10 @@ class ReviewDock(PhotoActions, FieldworkActions, QgsDockWidget):
         jcbh = self.selected_jcbh()
         if jcbh is None:
             return None
-        store = open_task(self.task_path)
-        try:
+        with open_task(self.task_path) as store:
             values = store.verifications().get(jcbh, {})
             version = store.verification_version(jcbh)
             history = [e for e in store.audit_entries(jcbh) if e["entity"] == "verification"]
-        finally:
-            store.close()
         form = VerdictForm(jcbh, values, history, self)
         planning = self._planning_text(jcbh)
         if planning:  # 规划符合性 decides whether 补办手续 is possible at all
@@ -394,11 +404,8 @@ class ReviewDock(PhotoActions, FieldworkActions, QgsDockWidget):
         self.refresh()
 
     def _planning_text(self, jcbh):
-        store = open_task(self.task_path)
-        try:
+        with open_task(self.task_path) as store:
             row = conformity.stored_conformity(store).get(jcbh)
-        finally:
-            store.close()
         if not row:
             return ""
         zones = "，".join(f"{spec.zh} {row[spec.name] / schema.M2_PER_MU:.2f} 亩"

@@ -9,7 +9,6 @@ from ..core.store import open_task
 from .messages import error_text, report_text, sheets_destination
 from .patch_list import with_list_rows
 
-
 # These methods run on a ReviewDock, and Qt's tr() takes its context from the instance's class: their
 # strings are looked up under "ReviewDock" (pylupdate5 files translate("Ctx", "text") calls under Ctx).
 translate = QCoreApplication.translate
@@ -130,11 +129,8 @@ class FieldworkActions:
         jcbh = self.selected_jcbh()
         if jcbh is None:
             return None
-        store = open_task(self.task_path)
-        try:
+        with open_task(self.task_path) as store:
             people = store.people()
-        finally:
-            store.close()
         if not people:
             self.message.emit(
                 translate("ReviewDock", "The roster is empty: add people in the task panel's Season tab"), 1)

@@ -8,7 +8,6 @@ from ..core.review import photos
 from ..core.store import open_task
 from .messages import error_text, ui_is_chinese
 
-
 # These methods run on a ReviewDock, and Qt's tr() takes its context from the instance's class: their
 # strings are looked up under "ReviewDock" (pylupdate5 files translate("Ctx", "text") calls under Ctx).
 translate = QCoreApplication.translate
@@ -57,23 +56,17 @@ class PhotoActions:
     """ReviewDock's photo actions (a mixin of ReviewDock)."""
 
     def show_photos(self, jcbh):
-        store = open_task(self.task_path)
-        try:
+        with open_task(self.task_path) as store:
             rows = store.photos(jcbh)
             photos.fetch_missing(self.task_path, store, rows)
-        finally:
-            store.close()
         self.thumbnails.show_photos(self.task_path, rows)
 
     def _save_photo_distance(self):
         if not self.task_path:
             return
-        store = open_task(self.task_path)
-        try:
+        with open_task(self.task_path) as store:
             if photos.task_photo_distance(store) != self.photo_distance.value():
                 photos.set_task_photo_distance(store, self.photo_distance.value())
-        finally:
-            store.close()
 
     def choose_photos(self):
         if self.selected_jcbh() is None:

@@ -2,8 +2,19 @@
 source, the document's words as tooltip; values edited here are checked by the profile's own
 validation, which names the rule it refuses."""
 from qgis.PyQt.QtCore import Qt, pyqtSignal
-from qgis.PyQt.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QGridLayout, QHeaderView, QLabel,
-                                 QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from qgis.PyQt.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..core import rules
 from ..core.errors import LandEnforcementError

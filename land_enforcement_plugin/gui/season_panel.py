@@ -5,8 +5,21 @@ import os
 
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor
-from qgis.PyQt.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView,
-                                 QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from qgis.PyQt.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..core import rules, schema
 from ..core.season import plan as season
@@ -210,11 +223,8 @@ class SeasonPanel(QWidget):
             return
 
         def save():
-            store = open_task(self.task_path)
-            try:
+            with open_task(self.task_path) as store:
                 store.set_milestone(batch, kind, due, done)
-            finally:
-                store.close()
 
         self._change(save)
 
@@ -247,12 +257,9 @@ class SeasonPanel(QWidget):
                     day = datetime.date.fromisoformat(due)
                     offset = day.year - year
                     dates[self.milestones.item(row, 1).text()] = (f"+{offset}-" if offset else "") + day.strftime("%m-%d")
-            store = open_task(self.task_path)
-            try:
+            with open_task(self.task_path) as store:
                 calendar = dict(season.task_calendar(store), **{kind: dates})
                 rules.set_task_calendar(store, calendar)
-            finally:
-                store.close()
             bureau = rules.saved_profile()
             rules.save_profile(bureau.with_values(calendar=dict(bureau["calendar"], **{kind: dates})))
         except Exception as exc:

@@ -1,6 +1,12 @@
 """How the task's layers look on the map."""
-from qgis.core import (QgsFillSymbol, QgsMarkerSymbol, QgsProperty, QgsRuleBasedRenderer, QgsSingleSymbolRenderer,
-                       QgsSymbolLayer)
+from qgis.core import (
+    QgsFillSymbol,
+    QgsMarkerSymbol,
+    QgsProperty,
+    QgsRuleBasedRenderer,
+    QgsSingleSymbolRenderer,
+    QgsSymbolLayer,
+)
 
 from ..core import schema
 from .messages import ui_is_chinese

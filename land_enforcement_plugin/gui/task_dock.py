@@ -4,16 +4,28 @@ import os
 from qgis.core import QgsProject, QgsVectorLayer, QgsVectorLayerJoinInfo
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import Qt, pyqtSignal
-from qgis.PyQt.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-                                 QLabel, QProgressBar, QPushButton, QTabWidget, QTableWidget,
-                                 QTableWidgetItem, QVBoxLayout, QWidget)
+from qgis.PyQt.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..core.intake import importing
 from ..core import schema
+from ..core.intake import importing
 from ..core.overlay.run import detached_inputs, run_overlay
 from ..core.store import is_postgis, open_task, task_exists
-from . import background, styles
 from ..resources import icon
+from . import background, styles
 from .import_dialog import ImportPatchesDialog
 from .messages import error_text, report_text, ui_is_chinese
 from .overlay_panel import OverlayPanel
@@ -195,11 +207,8 @@ class TaskDock(QgsDockWidget):
     def _task_crs(self):
         if not (self.task_path and self._exists):
             return None
-        store = open_task(self.task_path)
-        try:
+        with open_task(self.task_path) as store:
             return store.meta()["working_crs"]
-        finally:
-            store.close()
 
     # -- import ------------------------------------------------------------------------------
     def import_patches(self, source_path=None):
@@ -285,13 +294,10 @@ class TaskDock(QgsDockWidget):
     # -- map ---------------------------------------------------------------------------------
     def add_layers_to_map(self):
         """The task's patches (styled by verdict, with the verdict joined in) and photo points."""
-        store = open_task(self.task_path)
-        try:
+        with open_task(self.task_path) as store:
             uris = {name: store.uri(name) for name in (schema.PATCHES_LAYER, schema.PHOTOS_LAYER,
                                                        schema.VERIFICATIONS_TABLE)}
             provider = store.provider
-        finally:
-            store.close()
         patches = QgsVectorLayer(uris[schema.PATCHES_LAYER], self.tr("Change patches"), provider)
         if not patches.isValid():
             self.message.emit(self.tr("Cannot load the patches layer from {path}").format(path=self.task_path), 2)

@@ -2,9 +2,19 @@
 from datetime import datetime
 
 from qgis.gui import QgsCheckableComboBox
-from qgis.PyQt.QtCore import Qt, QDate
-from qgis.PyQt.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
-                                 QListWidget, QPlainTextEdit, QVBoxLayout)
+from qgis.PyQt.QtCore import QDate, Qt
+from qgis.PyQt.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QVBoxLayout,
+)
 
 from ..core import schema
 from ..core.review import verification

@@ -1,12 +1,18 @@
 """landenforcement:addimagery — register before / after imagery with a task (files, a tile folder, a saved service)."""
 import json
 
-from qgis.core import (QgsProcessingException, QgsProcessingOutputNumber, QgsProcessingOutputString,
-                       QgsProcessingParameterEnum, QgsProcessingParameterFile, QgsProcessingParameterString)
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterString,
+)
 
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core.imagery import matching
 from ..core.imagery import registry as imagery
+from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 
 
 class AddImageryAlgorithm(LandEnforcementAlgorithm):

@@ -1,10 +1,14 @@
 """landenforcement:attachphotos — a folder of field photos matched to patches by file name."""
-from qgis.core import (QgsProcessingOutputNumber, QgsProcessingOutputString, QgsProcessingParameterFile,
-                       QgsProcessingParameterNumber)
+from qgis.core import (
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+)
 
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core.review import photos
 from ..core.store import open_task
+from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 
 
 class AttachPhotosAlgorithm(LandEnforcementAlgorithm):
@@ -38,11 +42,8 @@ class AttachPhotosAlgorithm(LandEnforcementAlgorithm):
 
     def execute(self, parameters, context, feedback):
         task_path = self.parameterAsFile(parameters, "DATABASE", context)
-        store = open_task(task_path)
-        try:
+        with open_task(task_path) as store:
             jcbhs = list(store.patch_index())
-        finally:
-            store.close()
         by_jcbh = photos.match_folder(self.parameterAsFile(parameters, "INPUT", context), jcbhs)
         distance = parameters.get("MAX_DISTANCE")
         result = photos.attach_photos(task_path, by_jcbh,

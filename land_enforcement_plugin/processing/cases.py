@@ -2,14 +2,21 @@
 import json
 import os
 
-from qgis.core import (QgsProcessingOutputFile, QgsProcessingOutputNumber, QgsProcessingOutputString,
-                       QgsProcessingParameterEnum, QgsProcessingParameterFile, QgsProcessingParameterFileDestination,
-                       QgsProcessingParameterFolderDestination, QgsProcessingParameterString)
+from qgis.core import (
+    QgsProcessingOutputFile,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterString,
+)
 
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
-from ..core.review import cases
 from ..core import schema, schema_cases
 from ..core.errors import LandEnforcementError
+from ..core.review import cases
+from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 
 
 class CaseAlgorithm(LandEnforcementAlgorithm):

@@ -1,10 +1,16 @@
 """landenforcement:citysummary — the city roll-up (市级汇总) of county packages or county schemas."""
-from qgis.core import (Qgis, QgsProcessingException, QgsProcessingOutputNumber, QgsProcessingOutputString,
-                       QgsProcessingParameterFileDestination, QgsProcessingParameterMultipleLayers,
-                       QgsProcessingParameterString)
+from qgis.core import (
+    Qgis,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterString,
+)
 
-from .base import LandEnforcementAlgorithm, tr
 from ..core.reports import city, city_postgis
+from .base import LandEnforcementAlgorithm, tr
 
 
 class CitySummaryAlgorithm(LandEnforcementAlgorithm):

@@ -1,10 +1,15 @@
 """landenforcement:importpatches — change patches into the task database."""
-from qgis.core import (QgsProcessingOutputNumber, QgsProcessingOutputString,
-                       QgsProcessingParameterCrs, QgsProcessingParameterEnum,
-                       QgsProcessingParameterFile, QgsProcessingParameterString)
+from qgis.core import (
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterString,
+)
 
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core.intake import importing, profiles
+from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 
 _ENCODINGS = [importing.ENCODING_AUTO, importing.UTF8, importing.GBK]
 _BATCH_MODES = [importing.BATCH_PER_PC, importing.BATCH_ALL]

@@ -1,10 +1,13 @@
 """landenforcement:importverification — a returned verification spreadsheet into the task."""
-from qgis.core import (QgsProcessingOutputNumber,
-                       QgsProcessingOutputString, QgsProcessingParameterBoolean, QgsProcessingParameterFile)
+from qgis.core import (
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterFile,
+)
 
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core.review import verification
-
+from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 
 
 class ImportVerificationAlgorithm(LandEnforcementAlgorithm):

@@ -1,14 +1,23 @@
 """landenforcement:overlay — red lines over the task's patches: areas, township split, pre-judgement."""
-from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingOutputNumber, QgsProcessingOutputString,
-                       QgsProcessingParameterCrs, QgsProcessingParameterEnum, QgsProcessingParameterMultipleLayers,
-                       QgsProcessingParameterNumber, QgsProcessingParameterString, QgsProcessingParameterVectorLayer)
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorLayer,
+)
 
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core import schema
 from ..core.ellipsoid import AreaMode
-from ..core.overlay.prejudge import DEFAULT_APPROVED_SHARE
 from ..core.overlay.engine_local import OverlayInputs
+from ..core.overlay.prejudge import DEFAULT_APPROVED_SHARE
 from ..core.overlay.run import detached_inputs, run_overlay
+from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 
 _MODES = [AreaMode.ELLIPSOIDAL, AreaMode.PLANAR]
 

@@ -10,8 +10,13 @@ from .city_summary import CitySummaryAlgorithm
 from .import_patches import ImportPatchesAlgorithm
 from .import_verification import ImportVerificationAlgorithm
 from .overlay import OverlayAlgorithm
-from .review import (PlanningConformityAlgorithm, ReviewStateAlgorithm, SpotCheckDrawAlgorithm, SpotCheckRecordAlgorithm,
-                     SpotCheckScoreAlgorithm)
+from .review import (
+    PlanningConformityAlgorithm,
+    ReviewStateAlgorithm,
+    SpotCheckDrawAlgorithm,
+    SpotCheckRecordAlgorithm,
+    SpotCheckScoreAlgorithm,
+)
 from .season import AssignPatchesAlgorithm, ExportAssignmentsAlgorithm, ProgressReportAlgorithm
 from .submission import ExportPackageAlgorithm, VerifyPackageAlgorithm
 from .township_metrics import TownshipMetricsAlgorithm

@@ -1,15 +1,24 @@
 """landenforcement:reviewstate, spotcheckdraw, spotcheckrecord, spotcheckscore, planningconformity —
 the county's review of the townships' work, spot checks and planning conformity, headless."""
-from qgis.core import (QgsProcessing, QgsProcessingOutputNumber, QgsProcessingOutputString,
-                       QgsProcessingParameterCrs, QgsProcessingParameterEnum, QgsProcessingParameterField,
-                       QgsProcessingParameterNumber, QgsProcessingParameterString, QgsProcessingParameterVectorLayer)
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterField,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorLayer,
+)
 
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
-from ..core.overlay import conformity
-from ..core.review import states as review_states, spot_check
 from ..core import schema
 from ..core.ellipsoid import AreaMode
+from ..core.overlay import conformity
+from ..core.review import spot_check
+from ..core.review import states as review_states
 from ..core.store import open_task
+from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 
 _ACTIONS = list(review_states.ACTIONS)  # shown as 提交审核 / submit …
 _ZONE_PARAMETERS = (("DEVELOPMENT_BOUNDARY", schema.PlanningZone.DEVELOPMENT_BOUNDARY),
@@ -43,13 +52,10 @@ class ReviewStateAlgorithm(LandEnforcementAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("MOVED", tr("Patches moved")))
 
     def execute(self, parameters, context, feedback):
-        store = open_task(self.parameterAsFile(parameters, "DATABASE", context))
-        try:
+        with open_task(self.parameterAsFile(parameters, "DATABASE", context)) as store:
             moved = review_states.apply(store, _ACTIONS[self.parameterAsEnum(parameters, "ACTION", context)],
                                         _jcbhs(self.parameterAsString(parameters, "JCBH", context)),
                                         self.parameterAsString(parameters, "OPINION", context))
-        finally:
-            store.close()
         return {"MOVED": moved}
 
 
@@ -85,16 +91,13 @@ class SpotCheckDrawAlgorithm(LandEnforcementAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("SAMPLED", tr("Patches sampled")))
 
     def execute(self, parameters, context, feedback):
-        store = open_task(self.parameterAsFile(parameters, "DATABASE", context))
-        try:
+        with open_task(self.parameterAsFile(parameters, "DATABASE", context)) as store:
             draw = spot_check.draw_sample(
                 store, self.parameterAsInt(parameters, "SEED", context),
                 self.parameterAsDouble(parameters, "CONFIDENCE", context),
                 self.parameterAsDouble(parameters, "MARGIN", context),
                 self.parameterAsDouble(parameters, "EXPECTED_RATE", context),
                 self.parameterAsInt(parameters, "MIN_PER_STRATUM", context))
-        finally:
-            store.close()
         for line in draw.lines():
             feedback.pushInfo(line)
         feedback.pushInfo(", ".join(draw.jcbhs))
@@ -121,16 +124,13 @@ class SpotCheckRecordAlgorithm(LandEnforcementAlgorithm):
         self.addParameter(QgsProcessingParameterString("NOTES", tr("Notes"), optional=True))
 
     def execute(self, parameters, context, feedback):
-        store = open_task(self.parameterAsFile(parameters, "DATABASE", context))
-        try:
+        with open_task(self.parameterAsFile(parameters, "DATABASE", context)) as store:
             spot_check.record_recheck(
                 store, self.parameterAsString(parameters, "DRAW_ID", context),
                 self.parameterAsString(parameters, "JCBH", context).strip(),
                 schema.Verdict.values()[self.parameterAsEnum(parameters, "VERDICT", context)],
                 self.parameterAsString(parameters, "APPROVAL_NO", context),
                 self.parameterAsString(parameters, "NOTES", context) or None)
-        finally:
-            store.close()
         return {}
 
 
@@ -156,15 +156,12 @@ class SpotCheckScoreAlgorithm(LandEnforcementAlgorithm):
         self.addOutput(QgsProcessingOutputString("REPORT", tr("Report")))
 
     def execute(self, parameters, context, feedback):
-        store = open_task(self.parameterAsFile(parameters, "DATABASE", context))
-        try:
+        with open_task(self.parameterAsFile(parameters, "DATABASE", context)) as store:
             draw_id = self.parameterAsString(parameters, "DRAW_ID", context).strip()
             if not draw_id and spot_check.draws(store):
                 draw_id = spot_check.draws(store)[-1]["draw_id"]
             scores = spot_check.disagreement_rates(store, draw_id) if draw_id else []
             findings = spot_check.cross_checks(store)
-        finally:
-            store.close()
         lines = []
         for score in scores:
             rate = "-" if score.rate is None else f"{score.rate:.1%}"

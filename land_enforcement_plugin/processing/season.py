@@ -1,11 +1,16 @@
 """landenforcement:assignpatches, :exportassignments, :progressreport — season control headless."""
-from qgis.core import (QgsProcessingOutputNumber, QgsProcessingParameterBoolean,
-                       QgsProcessingParameterFile, QgsProcessingParameterFileDestination,
-                       QgsProcessingParameterFolderDestination, QgsProcessingParameterString)
+from qgis.core import (
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterString,
+)
 
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core.season import plan as season
 from ..core.store import open_task
+from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 
 
 def _batch_parameter():
@@ -40,13 +45,10 @@ class AssignPatchesAlgorithm(LandEnforcementAlgorithm):
     def execute(self, parameters, context, feedback):
         task = self.parameterAsFile(parameters, "DATABASE", context)
         roster = self.parameterAsFile(parameters, "ROSTER", context)
-        store = open_task(task)
-        try:
+        with open_task(task) as store:
             if roster:
                 store.set_people(season.read_roster(roster))
             batches = store.summary().batches
-        finally:
-            store.close()
         for batch in batches:
             season.apply_template(task, batch)
         changed = season.auto_assign(task, self.parameterAsBoolean(parameters, "REASSIGN", context))

@@ -1,13 +1,20 @@
 """landenforcement:exportpackage and :verifypackage — the provincial submission package."""
-from qgis.core import (QgsProcessingException, QgsProcessingOutputFile, QgsProcessingOutputNumber,
-                       QgsProcessingOutputString, QgsProcessingParameterBoolean, QgsProcessingParameterEnum,
-                       QgsProcessingParameterFile, QgsProcessingParameterFileDestination,
-                       QgsProcessingParameterString)
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingOutputFile,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterString,
+)
 
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 from ..core import schema
 from ..core.reports import package as submission
 from ..core.reports.package_verify import verify_package
+from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 
 
 class ExportPackageAlgorithm(LandEnforcementAlgorithm):

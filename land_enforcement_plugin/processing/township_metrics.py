@@ -1,12 +1,17 @@
 """landenforcement:townshipmetrics — per-township figures and accountability flags, each explained."""
-from qgis.core import (QgsProcessingOutputNumber, QgsProcessingOutputString, QgsProcessingParameterFile,
-                       QgsProcessingParameterFileDestination, QgsProcessingParameterString)
+from qgis.core import (
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterString,
+)
 
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
-from ..core.season import metrics
 from ..core import rules, schema
 from ..core.errors import LandEnforcementError
+from ..core.season import metrics
 from ..core.store import open_task
+from .base import LandEnforcementAlgorithm, task_database_parameter, tr
 
 _FIGURES = {f.name for f in schema.METRIC_FIELDS[2:]}
 
@@ -52,13 +57,10 @@ class TownshipMetricsAlgorithm(LandEnforcementAlgorithm):
                 f"(figures: {', '.join(sorted(_FIGURES))})")
         if year and not year.isdigit():
             raise LandEnforcementError(f"年份“{year}”不是四位数字", f"The year '{year}' is not four digits")
-        store = open_task(self.parameterAsFile(parameters, "DATABASE", context))
-        try:
+        with open_task(self.parameterAsFile(parameters, "DATABASE", context)) as store:
             if profile_path:
                 rules.set_task_profile(store, rules.read_profile(profile_path))
             result = metrics.township_metrics(store, year=int(year) if year else None)
-        finally:
-            store.close()
         townships = result.rows[:-1]
         for row in result.rows:
             ratio = "-" if row["unlawful_cultivated_ratio"] is None else f"{row['unlawful_cultivated_ratio']:.1%}"

@@ -112,12 +112,9 @@ def date_warnings(task_path, new_entries):
     """[(entry name, zh, en)] for images dated after every patch's later date (HSX) or before every
     earlier date (QSX) of the task: most often a mistyped date (2030 for 2023). They are registered
     all the same; a task without patches warns of nothing."""
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         rows = store.query(f"SELECT DISTINCT {schema.QSX.name} AS qsx, {schema.HSX.name} AS hsx "
                             f"FROM {schema.PATCHES_LAYER}")
-    finally:
-        store.close()
     qsx = [(period_or_none(row["qsx"]), row["qsx"]) for row in rows]
     hsx = [(period_or_none(row["hsx"]), row["hsx"]) for row in rows]
     earliest = min(((dates, value) for dates, value in qsx if dates), key=lambda item: item[0][0], default=None)
@@ -151,16 +148,13 @@ def gap_days(entry, patch_date, side):
 # -- per patch -----------------------------------------------------------------------------------------
 def patch_facts(task_path, jcbh):
     """(WKB in the working CRS, QSX, HSX, working CRS authid, redlines {role: uri}) of a patch."""
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         rows = store.query(f"SELECT {schema.QSX.name} AS qsx, {schema.HSX.name} AS hsx FROM {schema.PATCHES_LAYER} "
                             f"WHERE jcbh = {sql_quote(jcbh)}")
         geometry = store.patch_geometry(jcbh)
         if not rows or geometry is None:
             raise unknown_jcbh(jcbh).error()
         return geometry[0], rows[0]["qsx"], rows[0]["hsx"], store.meta()["working_crs"], store.last_overlay_layers()
-    finally:
-        store.close()
 
 
 def bbox_of(wkb):

@@ -128,11 +128,8 @@ def resolved(task_path, entry):
 
 def entries(task_path):
     """The task's imagery, sources resolved, in registry order."""
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         return [resolved(task_path, entry) for entry in load(store)]
-    finally:
-        store.close()
 
 
 def _stored_source(task_path, path):
@@ -171,8 +168,7 @@ def _default_name(source, provider):
 
 
 def _add(task_path, new_entries):
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         current = load(store)
         known = {entry["source"] for entry in current}
         for entry in new_entries:
@@ -180,8 +176,6 @@ def _add(task_path, new_entries):
                 raise LandEnforcementError(f"影像已登记：{entry['name']}", f"Imagery already registered: {entry['name']}")
             known.add(entry["source"])
         save(store, current + new_entries)
-    finally:
-        store.close()
     return [resolved(task_path, entry) for entry in new_entries]
 
 
@@ -276,8 +270,7 @@ def update(task_path, source, **changes):
     unknown = set(changes) - allowed
     if unknown:
         raise LandEnforcementError(f"不能修改：{', '.join(sorted(unknown))}", f"Cannot change: {', '.join(sorted(unknown))}")
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         current = load(store)
         for index, entry in enumerate(current):
             if _same_source(task_path, entry, source):
@@ -289,22 +282,17 @@ def update(task_path, source, **changes):
                                             merged.get("date_to"), **extra)
                 save(store, current)
                 return resolved(task_path, current[index])
-    finally:
-        store.close()
     raise LandEnforcementError(f"影像未登记：{source}", f"Imagery not registered: {source}")
 
 
 def remove(task_path, source):
     """Unregister an entry; a VRT this task built for a tile folder goes too (never the tiles)."""
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         current = load(store)
         kept = [entry for entry in current if not _same_source(task_path, entry, source)]
         if len(kept) == len(current):
             return False
         save(store, kept)
-    finally:
-        store.close()
     gone = next(entry for entry in current if _same_source(task_path, entry, source))
     if gone.get("kind") == "folder":
         path = resolved(task_path, gone)["source"]

@@ -27,11 +27,8 @@ def raster_date(path):
 
 
 def working_srs(task_path):
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         working = store.meta()["working_crs"]
-    finally:
-        store.close()
     srs = osr.SpatialReference()
     srs.SetFromUserInput(working)
     srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)

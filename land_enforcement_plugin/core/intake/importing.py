@@ -11,8 +11,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from osgeo import gdal, ogr
-from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform,
-                       QgsCoordinateTransformContext, QgsGeometry, QgsProviderRegistry)
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsCoordinateTransformContext,
+    QgsGeometry,
+    QgsProviderRegistry,
+)
 
 from .. import schema
 from ..dates import parse_image_date

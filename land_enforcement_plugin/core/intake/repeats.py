@@ -9,8 +9,7 @@ from ..store import open_task
 def link_repeats(task_path, min_overlap=schema.REPEAT_MIN_OVERLAP):
     """Link every patch of a later batch to the earlier batch's patch at the same place (at least
     `min_overlap` of the later patch covered by it). Returns {jcbh: earlier jcbh} newly linked."""
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         order = {batch: i for i, batch in enumerate(store.summary().batches)}
         if len(order) < 2:
             return {}  # nothing earlier to come back from
@@ -43,5 +42,3 @@ def link_repeats(task_path, min_overlap=schema.REPEAT_MIN_OVERLAP):
         if links:
             store.set_repeats(links)
         return links
-    finally:
-        store.close()

@@ -19,9 +19,9 @@ from qgis.core import QgsCoordinateTransform, QgsFeatureRequest, QgsGeometry, Qg
 from .. import schema
 from ..ellipsoid import AreaCalculator, AreaMode
 from ..errors import LandEnforcementError
-from .run import task_patches
 from ..store import now_iso, open_task
 from ..vector_input import read_text_fields, reading_copy
+from .run import task_patches
 
 Zone = schema.PlanningZone
 Conformity = schema.Conformity
@@ -163,8 +163,7 @@ def run_conformity(task_path, inputs):
         sources["zoning"] = inputs.zoning.source()
         sources["code_field"] = inputs.code_field
     stamp = now_iso()
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         with store.transaction():
             store.execute(f"DELETE FROM {schema.PLANNING_CONFORMITY_TABLE}")
             for result in results:
@@ -172,8 +171,6 @@ def run_conformity(task_path, inputs):
                     result.areas, jcbh=result.jcbh, conformity=result.conformity.value,
                     zoning=json.dumps(sources, ensure_ascii=False), computed_at=stamp))
             store.audit("planning_conformity", "task", None, detail=f"{len(results)} patches")
-    finally:
-        store.close()
     return results
 
 

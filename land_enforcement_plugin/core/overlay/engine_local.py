@@ -16,8 +16,18 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from qgis.core import (NULL, QgsCoordinateTransform, QgsCoordinateTransformContext, QgsExpression,
-                       QgsFeatureRequest, QgsGeometry, QgsMultiPolygon, QgsRectangle, QgsSpatialIndex, QgsWkbTypes)
+from qgis.core import (
+    NULL,
+    QgsCoordinateTransform,
+    QgsCoordinateTransformContext,
+    QgsExpression,
+    QgsFeatureRequest,
+    QgsGeometry,
+    QgsMultiPolygon,
+    QgsRectangle,
+    QgsSpatialIndex,
+    QgsWkbTypes,
+)
 
 from .. import schema
 from ..ellipsoid import AreaCalculator, AreaMode

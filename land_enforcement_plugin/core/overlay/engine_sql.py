@@ -41,8 +41,15 @@ from ..errors import LandEnforcementError
 from ..store.postgis import PostgisTaskStore
 from ..store.postgis_connection import qgis_connection_uri
 from ..store.sql import sql_ident, sql_quote
-from .engine_local import (COLLAPSED, RedLineRepair, find_field, input_layers, label_fields, patch_overlay,
-                           required_township_code_field)
+from .engine_local import (
+    COLLAPSED,
+    RedLineRepair,
+    find_field,
+    input_layers,
+    label_fields,
+    patch_overlay,
+    required_township_code_field,
+)
 
 ENGINE_LOCAL = "local"
 ENGINE_POSTGIS = "postgis"

@@ -16,12 +16,12 @@ from dataclasses import asdict, dataclass, field, replace
 from qgis.core import QgsCoordinateReferenceSystem, QgsDataSourceUri, QgsGeometry
 
 from .. import schema
-from .engine_local import compute_overlay, input_layers, layers_fingerprint, main_township, patch_fingerprint
-from .prejudge import reasons_json
-from .engine_sql import ENGINE_LOCAL, ENGINE_POSTGIS, database_sources, overlay_in_database
-from ..store.postgis_connection import first_line
 from ..store import now_iso, open_task
+from ..store.postgis_connection import first_line
 from ..vector_input import encoding_decision, reading_copy, shapefile_path
+from .engine_local import compute_overlay, input_layers, layers_fingerprint, main_township, patch_fingerprint
+from .engine_sql import ENGINE_LOCAL, ENGINE_POSTGIS, database_sources, overlay_in_database
+from .prejudge import reasons_json
 
 
 @dataclass
@@ -86,12 +86,9 @@ def _geometry(wkb):
 
 def task_patches(task_path):
     """([(jcbh, QgsGeometry)], working CRS) of every patch in the task."""
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         crs = QgsCoordinateReferenceSystem(store.meta()["working_crs"])
         return [(jcbh, _geometry(wkb)) for jcbh, wkb, _ in store.patch_geometries()], crs
-    finally:
-        store.close()
 
 
 def _layer_source(layer):
@@ -123,8 +120,7 @@ def run_overlay(task_path, inputs, feedback=None):
     vector_input.reading_copy and checked (layers_fingerprint) before anything is computed."""
     inputs = detached_inputs(inputs)
     layers_print = layers_fingerprint(inputs)
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         crs = QgsCoordinateReferenceSystem(store.meta()["working_crs"])
         stale, prints = [], {}
         rows = store.patch_geometries()
@@ -173,5 +169,3 @@ def run_overlay(task_path, inputs, feedback=None):
         outside = sorted(part["jcbh"] for part in parts if not part["xzqdm"])
         return OverlayRun(len(results), len(rows) - len(results), repairs, inputs.area_mode.value, totals, outside,
                           engine, note, store.delivered_township_mismatches(), encodings)
-    finally:
-        store.close()

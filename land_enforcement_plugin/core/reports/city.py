@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from osgeo import ogr, osr
 from qgis.core import QgsRectangle, QgsSpatialIndex
 
-from ..season import metrics
 from .. import schema, workbook
 from ..errors import LandEnforcementError
+from ..review.verification import township_of
+from ..season import metrics
 from .package import DRAFT_MARK
 from .package_verify import verify_package
-from ..review.verification import township_of
 
 CITY_ROW_NAME = "全市"
 COUNTY_LEVEL, TOWNSHIP_LEVEL, CITY_LEVEL = "county", "township", "city"

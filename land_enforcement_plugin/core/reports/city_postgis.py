@@ -11,9 +11,28 @@ from ..errors import LandEnforcementError
 from ..store.postgis import PostgisTaskStore, list_tasks
 from ..store.postgis_connection import conninfo, location_for, parse_location
 from ..store.sql import sql_text
-from .city import (AREA_NAMES, CITY_ROW_NAME, CONFLICTS_TABLE, COUNTIES_LAYER, COUNTY_LEVEL, DUPLICATE_JCBH, FACT_NAMES,
-                   METRICS_TABLE, MIN_OVERLAP_M2, OVERLAP, RECORD_NAMES, ROW_FIELDS, SAME_COUNTY, CitySummary,
-                   Conflict, CountyPackage, city_code_of, city_crs, city_rows, patch_facts)
+from .city import (
+    AREA_NAMES,
+    CITY_ROW_NAME,
+    CONFLICTS_TABLE,
+    COUNTIES_LAYER,
+    COUNTY_LEVEL,
+    DUPLICATE_JCBH,
+    FACT_NAMES,
+    METRICS_TABLE,
+    MIN_OVERLAP_M2,
+    OVERLAP,
+    RECORD_NAMES,
+    ROW_FIELDS,
+    SAME_COUNTY,
+    CitySummary,
+    Conflict,
+    CountyPackage,
+    city_code_of,
+    city_crs,
+    city_rows,
+    patch_facts,
+)
 
 _CITY_MARK = "city_meta"  # the table that makes a schema a city schema (and so replaceable)
 
@@ -50,11 +69,8 @@ def _county_tasks(ds, connection, schemas):
     schemas = schemas or [name for name, _, _ in list_tasks(connection)]
     tasks = []
     for name in schemas:
-        store = PostgisTaskStore.open(location_for(connection, name))
-        try:
+        with PostgisTaskStore.open(location_for(connection, name)) as store:
             tasks.append((name, store.meta()))
-        finally:
-            store.close()
     return tasks
 
 

@@ -12,19 +12,40 @@ import json
 import os
 import tempfile
 
-from qgis.core import (NULL, Qgis, QgsFillSymbol, QgsLayoutExporter, QgsLayoutFrame, QgsLayoutItemLabel,
-                       QgsLayoutItemLegend, QgsLayoutItemManualTable, QgsLayoutItemMap, QgsLayoutItemPage,
-                       QgsLayoutItemPicture, QgsLayoutMultiFrame, QgsLayoutTable, QgsLayoutTableColumn,
-                       QgsLegendStyle, QgsPathResolver, QgsPrintLayout, QgsProject, QgsRectangle,
-                       QgsRuleBasedRenderer, QgsSingleSymbolRenderer, QgsSymbolLayerUtils, QgsTableCell,
-                       QgsVectorLayer)
+from qgis.core import (
+    NULL,
+    Qgis,
+    QgsFillSymbol,
+    QgsLayoutExporter,
+    QgsLayoutFrame,
+    QgsLayoutItemLabel,
+    QgsLayoutItemLegend,
+    QgsLayoutItemManualTable,
+    QgsLayoutItemMap,
+    QgsLayoutItemPage,
+    QgsLayoutItemPicture,
+    QgsLayoutMultiFrame,
+    QgsLayoutTable,
+    QgsLayoutTableColumn,
+    QgsLegendStyle,
+    QgsPathResolver,
+    QgsPrintLayout,
+    QgsProject,
+    QgsRectangle,
+    QgsRuleBasedRenderer,
+    QgsSingleSymbolRenderer,
+    QgsSymbolLayerUtils,
+    QgsTableCell,
+    QgsVectorLayer,
+)
 from qgis.PyQt.QtCore import QDateTime, QRectF, QSize, Qt
 from qgis.PyQt.QtGui import QImageReader
 
 from .. import schema
 from ..errors import LandEnforcementError
 from ..files import safe_name
-from ..imagery.registry import load as load_imagery, resolved
+from ..imagery.registry import load as load_imagery
+from ..imagery.registry import resolved
 from ..overlay.conformity import stored_conformity
 from ..overlay.engine_local import find_field
 from ..overlay.layer_uris import cultivated_uri, redline_provider
@@ -93,8 +114,7 @@ def write_evidence_sheets(task_path, jcbhs, out_dir, imagery=(), feedback=None) 
 
 def _task_facts(task_path, jcbhs):
     """What the store knows beyond the patch features: read at once, then the store is closed."""
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         known = store.patch_index()
         unknown = [j for j in jcbhs if j not in known]
         if unknown:
@@ -114,8 +134,6 @@ def _task_facts(task_path, jcbhs):
                 "county_code": meta.get("county_code") or "", "verifications": verifications,
                 "photos": photos, "audit_stamps": stamps, "redlines": store.last_overlay_layers(),
                 "imagery": registry, "review": review_states(store), "conformity": stored_conformity(store)}
-    finally:
-        store.close()
 
 
 _FEW_SHEETS = 50

@@ -21,16 +21,16 @@ from dataclasses import dataclass, field
 from osgeo import gdal, ogr, osr
 from qgis.core import Qgis, QgsFeedback
 
-from ..review import cases
-from ..season import metrics
 from .. import schema, workbook
 from ..errors import LandEnforcementError
 from ..files import safe_name
 from ..metadata import plugin_version
-from ..review.photos import fetch_missing, photo_path
 from ..reproducible import file_sha256, parse_stamp, stamp_dbf, write_zip
-from ..store import now_iso, open_task, task_files_folder
+from ..review import cases
+from ..review.photos import fetch_missing, photo_path
 from ..review.verification import missing_required, township_of
+from ..season import metrics
+from ..store import now_iso, open_task, task_files_folder
 from .evidence import write_evidence_sheets
 from .staging import new_staging, remove_stale_staging
 
@@ -95,8 +95,7 @@ class _Task:
 
 def _read_task(task_path, batch=None):
     """The task, or only the patches of one `batch` (with their records, photos and parts)."""
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         meta = store.meta()
         patches = store.export_patches()
         records = store.verifications()
@@ -110,8 +109,6 @@ def _read_task(task_path, batch=None):
         facts = metrics.patch_facts(store)
         stamp = parse_stamp(store.last_change())
         case_views = cases.case_views(store)
-    finally:
-        store.close()
     if batch is not None:
         patches = [(values, wkb) for values, wkb in patches if values.get(schema.BATCH.name) == batch]
         kept = {values["jcbh"] for values, _ in patches}
@@ -139,11 +136,8 @@ def _package_root(meta, draft):
 
 def default_package_name(task_path, draft=False, batch=None):
     """<county code>_<batch>_成果包[_草稿].zip, beside the task database."""
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         meta = store.meta()
-    finally:
-        store.close()
     if batch is not None:
         meta = dict(meta, batches=json.dumps([batch], ensure_ascii=False))
     name = f"{meta.get('county_code') or '000000'}_{_batch_label(meta)}_成果包"

@@ -15,6 +15,8 @@ from osgeo import ogr
 from ..errors import LandEnforcementError
 from ..review.photos import PHOTO_SUFFIXES, image_problem
 from .package import FORMAT, MANIFEST, shapefile_encoding_honoured
+
+
 @dataclass
 class VerifyReport:
     ok: bool

@@ -15,13 +15,13 @@ import shutil
 from .. import schema, schema_cases
 from ..errors import LandEnforcementError
 from ..files import safe_name
-from .photos import PHOTO_SUFFIXES, fetch_kept_files, image_problem, kept_file_path
 from ..reproducible import file_sha256
 from ..store import open_task, task_files_folder, task_name
+from ..workbook import MU_FORMAT, PERCENT_FORMAT, add_table, new_workbook, save
+from .photos import PHOTO_SUFFIXES, fetch_kept_files, image_problem, kept_file_path
 from .sheets import clean_text, header_key, parse_value, read_tables
 from .states import COUNTY, login_role
 from .verification import township_of
-from ..workbook import MU_FORMAT, PERCENT_FORMAT, add_table, new_workbook, save
 
 _K = schema_cases.ActKind
 CASE_SHEET_TITLE = "案件办理"
@@ -70,11 +70,8 @@ def fetch_attachments(task_path, store, rows):
 
 def local_attachments(task_path, rows):
     """The paths on this computer of the attachments `rows`, fetched and checked (fetch_attachments)."""
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         fetch_attachments(task_path, store, rows)
-    finally:
-        store.close()
     return [attachment_path(task_path, row["file"]) for row in rows]
 
 
@@ -205,8 +202,7 @@ def open_case(task_path, jcbhs, facts):
     parsed = {spec.name: parse_field(spec, facts.get(spec.name)) for spec in schema.CASE_FIELDS}
     if not parsed[schema.C_SUBJECT_NAME.name]:
         raise LandEnforcementError("缺少违法主体", "Missing the offender (违法主体)")
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         _check_county(store)
         known = store.case_patch_facts(jcbhs)
         unknown = [j for j in jcbhs if j not in known]
@@ -215,8 +211,6 @@ def open_case(task_path, jcbhs, facts):
         key = _next_key(c["case_key"] for c in store.cases())
         store.create_case(key, parsed, jcbhs)
         return key
-    finally:
-        store.close()
 
 
 def _check_county(store):
@@ -257,13 +251,10 @@ def details_by_name(typed):
 def case_key_for(task_path, text):
     """The case named by `text`: its key (AJ-0001), or the JCBH of one of its patches."""
     text = (text or "").strip()
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         for case in store.cases():
             if text == case["case_key"] or text in case["jcbhs"]:
                 return case["case_key"]
-    finally:
-        store.close()
     raise LandEnforcementError(f"没有案件或案件中的图斑：{text}", f"No case, and no patch in a case: {text}")
 
 
@@ -347,11 +338,8 @@ def case_views(store, today=None):
 
 
 def read_cases(task_path, today=None):
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         return case_views(store, today)
-    finally:
-        store.close()
 
 
 def overdue(views):
@@ -430,12 +418,9 @@ def export_case_sheets(task_path, out_dir, today=None):
     """A workbook per township (案件办理 + the statistics of its cases) for the township to fill
     in new acts and return. Unlawful patches without a case get a row with their 监测编号 only.
     Returns the paths written."""
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         views = case_views(store, today)
         facts = store.case_patch_facts()
-    finally:
-        store.close()
     in_case = {j for v in views for j in v["jcbhs"]}
     waiting = {}
     for jcbh, fact in sorted(facts.items()):
@@ -531,23 +516,17 @@ def import_case_sheet(task_path, path, today=None, channel=schema.CHANNEL_SPREAD
 
 
 def _already_recorded(task_path, key, kind, act_date, details):
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         case_of(store, key)
         return any((a["kind"], a["act_date"], a["details"]) == (kind, act_date, details) for a in store.case_acts(key))
-    finally:
-        store.close()
 
 
 # -- package -----------------------------------------------------------------------------------
 def package_entries(task_path, views, root):
     """(name inside the zip, source path) of every case attachment: <root>/cases/<case>/<file>,
     fetched from a shared task's database when missing here; a replaced one refuses the package."""
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         fetch_attachments(task_path, store, [row for view in views for row in view["attachments"]])
-    finally:
-        store.close()
     entries = []
     for view in views:
         for row in view["attachments"]:
@@ -562,12 +541,9 @@ def package_entries(task_path, views, root):
 def write_report(task_path, output, today=None):
     """The county's workbook: the statistics per township and county, every case's acts, and
     the overdue cases. Returns (statistics rows, overdue list)."""
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         meta = store.meta()
         views = case_views(store, today)
-    finally:
-        store.close()
     rows = statistics(views, meta.get("county_code", ""), meta.get("county_name", ""))
     late = overdue(views)
     book = new_workbook()

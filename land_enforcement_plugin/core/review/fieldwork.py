@@ -13,10 +13,10 @@ from osgeo import ogr, osr
 from qgis.core import NULL, QgsEditorWidgetSetup, QgsProject, QgsVectorLayer
 
 from .. import schema
-from . import sheets, verification
 from ..errors import Bilingual, LandEnforcementError
-from .photos import attach_photos
 from ..store import now_iso, open_task
+from . import sheets, verification
+from .photos import attach_photos
 
 LAYER = "patches"
 PHOTO_FIELD = "photo"
@@ -46,14 +46,11 @@ class MergeResult:
 def export_field_projects(task_path, out_dir, township=None, groups=None):
     """One folder per township (or only `township`): fieldwork.gpkg and fieldwork.qgs for QField;
     with `groups` ({(xzqdm, xzqmc, assignee): [jcbh]}) one folder per group (per person)."""
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         crs = store.meta()["working_crs"]
         patches = store.patch_index()
         recorded = store.verifications()
         geometries = {jcbh: wkb for jcbh, wkb, _ in store.patch_geometries()}
-    finally:
-        store.close()
     written = []
     for (xzqdm, xzqmc, assignee), jcbhs in sorted((groups or verification.township_groups(patches)).items()):
         if township and xzqdm != township:
@@ -148,8 +145,7 @@ def _returned_rows(gpkg):
 def merge_field_package(task_path, gpkg):
     """Merge a returned field GeoPackage (and the photos its rows point at) into the task."""
     result = MergeResult()
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         current = store.verifications()
         changes, photos = {}, {}
         for jcbh, returned, problems, base, photo in _returned_rows(gpkg):
@@ -178,8 +174,6 @@ def merge_field_package(task_path, gpkg):
             changes[jcbh] = merged
         store.apply_verifications(changes, schema.CHANNEL_QFIELD, os.path.basename(gpkg))
         result.applied = sorted(changes)
-    finally:
-        store.close()
     if photos:
         result.photos_added = attach_photos(task_path, photos).added
     return result

@@ -12,8 +12,14 @@ import re
 import shutil
 from dataclasses import dataclass, field
 
-from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsCoordinateTransformContext,
-                       QgsCsException, QgsGeometry, QgsPointXY)
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsCoordinateTransformContext,
+    QgsCsException,
+    QgsGeometry,
+    QgsPointXY,
+)
 
 from .. import schema
 from ..dates import parse_image_date, period_or_none

@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from .. import schema
 from ..dates import period_or_none
 from ..errors import LandEnforcementError
-from .states import COUNTY, login_role
 from ..store import now_iso
 from ..store.sql import sql_quote
+from .states import COUNTY, login_role
 
 DEFAULT_CONFIDENCE = 0.95
 DEFAULT_MARGIN = 0.05

@@ -25,13 +25,10 @@ def export_templates(task_path, out_dir, township=None, groups=None, chips=False
     images (about 0.1 s a patch), in two columns the import ignores. Each row also shows the
     patch's 处理状态 and, when the county returned it, the reason (read-only: not imported).
     Returns the written paths."""
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         patches = store.patch_index()
         recorded = store.verifications_with_versions()  # the versions go into the sheet
         reviewed = review_states.states(store)
-    finally:
-        store.close()
     os.makedirs(out_dir, exist_ok=True)
     written = []
     chosen = {key: jcbhs for key, jcbhs in (groups or township_groups(patches)).items()

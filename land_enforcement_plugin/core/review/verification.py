@@ -13,7 +13,17 @@ from ..errors import Bilingual
 from ..files import safe_name
 from ..messages import IMPORT_CANCELLED, duplicate_jcbh, unknown_jcbh
 from ..store import VerificationConflict, open_task
-from .sheets import CellError, Problem, clean_text, jcbh_of, parse_value, read_spreadsheet, row_fingerprint, township_core
+from .sheets import (
+    CellError,
+    Problem,
+    clean_text,
+    jcbh_of,
+    parse_value,
+    read_spreadsheet,
+    row_fingerprint,
+    township_core,
+)
+
 
 def missing_required(values):
     """The fields a verdict requires that are empty, as Problems (empty when complete)."""
@@ -188,8 +198,7 @@ def import_spreadsheet(task_path, path, accept_partial=False, feedback=None):
     All-or-nothing unless accept_partial. A record saved since the plugin wrote the sheet (or
     since this import read it) is a conflict, never overwritten."""
     read = read_spreadsheet(path)
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         known = store.patch_index()
         places = _patch_places(store)
         recorded = store.verifications_with_versions()
@@ -241,8 +250,6 @@ def import_spreadsheet(task_path, path, accept_partial=False, feedback=None):
         if feedback is not None:
             feedback.setProgress(100)
         return SpreadsheetImport(path, read.sheets, results, apply or not changes, changed, read.skipped)
-    finally:
-        store.close()
 
 
 # -- townships of the sheets ------------------------------------------------------------------------

@@ -57,16 +57,13 @@ def task_calendar(store):
 def apply_template(task_path, batch, calendar=None, keep_existing=True):
     """Set a batch's milestone due dates from the calendar (default: the task's rules profile's);
     dates already set stay unless asked."""
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         existing = {m["kind"]: m for m in store.milestones() if m["batch"] == batch}
         for kind, due in template_dates(batch, calendar or task_calendar(store)).items():
             old = existing.get(kind)
             if old and old["due_date"] and keep_existing:
                 continue
             store.set_milestone(batch, kind, due, (old or {}).get("done_date"), (old or {}).get("note"))
-    finally:
-        store.close()
 
 
 @dataclass
@@ -102,8 +99,7 @@ def auto_assign(task_path, reassign=False):
     """Assign patches to their township (by the boundary the overlay used) and to the township's
     default person. Assignments made by hand are kept; others are kept unless `reassign`.
     Returns the number of patches whose assignment changed."""
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         current = store.assignments()
         defaults = {p["xzqdm"]: p["name"] for p in store.people() if p["is_default"]}
         changes = {}
@@ -115,15 +111,12 @@ def auto_assign(task_path, reassign=False):
                 continue
             changes[jcbh] = (xzqdm, xzqmc, defaults.get(xzqdm))
         return store.write_assignments(changes, manual=False)
-    finally:
-        store.close()
 
 
 def assign(task_path, jcbhs, assignee, xzqdm=None):
     """Assign patches by hand (an exception to the boundary rule): to `assignee`, and to another
     township when `xzqdm` is given. Recorded in the audit log."""
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         people = {p["name"]: p for p in store.people()}
         if assignee and assignee not in people:
             raise LandEnforcementError(f"名册中没有“{assignee}”", f"'{assignee}' is not in the roster")
@@ -137,8 +130,6 @@ def assign(task_path, jcbhs, assignee, xzqdm=None):
             code = xzqdm or (people[assignee]["xzqdm"] if assignee and people[assignee]["xzqdm"] else towns[jcbh][0])
             changes[jcbh] = (code, names.get(code, towns[jcbh][1]), assignee)
         return store.write_assignments(changes, manual=True)
-    finally:
-        store.close()
 
 
 # -- progress ----------------------------------------------------------------------------------------
@@ -153,15 +144,12 @@ def patch_status(task_path, batch=None, today=None):
     """jcbh -> {batch, xzqdm, xzqmc, assignee, verdict, overdue, rectification_overdue, repeat_of}
     for the patches of `batch` (all batches when None)."""
     today = today or datetime.date.today()
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         batches = store.patch_batches()
         assigned = store.assignments()
         records = store.verifications()
         milestones = store.milestones()
         towns = _main_townships(store)
-    finally:
-        store.close()
     status = {}
     for jcbh, (patch_batch, repeat_of, _) in batches.items():
         if batch is not None and patch_batch != batch:
@@ -217,12 +205,9 @@ def write_progress_report(task_path, path, batch=None, today=None):
     """One-page progress report (.xlsx) for the weekly meeting: milestones with days left, then
     the table per township and person, overdue counts highlighted."""
     today = today or datetime.date.today()
-    store = open_task(task_path)
-    try:
+    with open_task(task_path) as store:
         milestones = [m for m in store.milestones() if batch is None or m["batch"] == batch]
         meta = store.meta()
-    finally:
-        store.close()
     book = workbook.new_workbook()
     states = milestone_states(milestones, today)
     workbook.add_table(book, "时间节点", ["批次", "节点", "截止日期", "完成日期", "剩余天数", "状态"],

@@ -20,8 +20,7 @@ from ..store.sql import sql_ident, sql_quote
 def upload_task(gpkg_path, location, feedback=None):
     """Copy a GeoPackage task (every table, its history, its photo copies and case attachments)
     into a new PostGIS task. The GeoPackage is left as it is; a failed or cancelled upload leaves no schema behind."""
-    source = GeoPackageTaskStore.open(gpkg_path)
-    try:
+    with GeoPackageTaskStore.open(gpkg_path) as source:
         meta = source.meta()
         target = PostgisTaskStore.create(location, meta["working_crs"], meta.get("county_code", ""),
                                          meta.get("county_name", ""))
@@ -74,13 +73,10 @@ def upload_task(gpkg_path, location, feedback=None):
         finally:
             gdal.SetThreadLocalConfigOption("PG_USE_COPY", None)
         target.close()
-    finally:
-        source.close()
     for folder in (photo_folder, cases.folder):
         if os.path.isdir(folder(gpkg_path)):
             shutil.copytree(folder(gpkg_path), folder(location), dirs_exist_ok=True)
-    store = PostgisTaskStore.open(location)
-    try:  # the photos and case attachments themselves, for colleagues on other computers
+    with PostgisTaskStore.open(location) as store:
         for row in store.photos():
             path = photo_path(location, row["file"])
             if os.path.exists(path):
@@ -91,8 +87,6 @@ def upload_task(gpkg_path, location, feedback=None):
             if os.path.exists(path):
                 with open(path, "rb") as f:
                     store.put_case_file(row["case_key"], row["sha256"], f.read())
-    finally:
-        store.close()
     if feedback is not None:
         feedback.setProgress(100)
     return location

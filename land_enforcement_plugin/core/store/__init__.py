@@ -17,8 +17,20 @@ from .base import OgrTaskStore, TaskStore
 from .geopackage import GeoPackageTaskStore
 from .postgis import PostgisTaskStore
 from .postgis_connection import POSTGIS_PREFIX, is_postgis
-from .records import (USER_NAME_SETTING, ImportIssue, MergeSummary, PatchRecord, SourceFile, TaskSummary,
-                      VerificationConflict, new_task_meta, now_iso, saved_user_name, set_user_name, user_name)
+from .records import (
+    USER_NAME_SETTING,
+    ImportIssue,
+    MergeSummary,
+    PatchRecord,
+    SourceFile,
+    TaskSummary,
+    VerificationConflict,
+    new_task_meta,
+    now_iso,
+    saved_user_name,
+    set_user_name,
+    user_name,
+)
 
 __all__ = ["POSTGIS_PREFIX", "USER_NAME_SETTING", "GeoPackageTaskStore", "ImportIssue", "MergeSummary", "OgrTaskStore", "PatchRecord",
            "PostgisTaskStore", "SourceFile", "TaskStore", "TaskSummary", "VerificationConflict", "create_task",

@@ -3,8 +3,16 @@ released, is never changed: tasks in the field ran it as it was."""
 from osgeo import ogr, osr
 
 from .. import schema
-from .tables import (AUDIT_COLUMNS, ISSUE_COLUMNS, META_COLUMNS, OGR_TYPES, SOURCE_FILE_COLUMNS, VERIFICATION_COLUMNS,
-                     create_table, geometry_layer_options)
+from .tables import (
+    AUDIT_COLUMNS,
+    ISSUE_COLUMNS,
+    META_COLUMNS,
+    OGR_TYPES,
+    SOURCE_FILE_COLUMNS,
+    VERIFICATION_COLUMNS,
+    create_table,
+    geometry_layer_options,
+)
 
 
 def _migrate_to_1(ds, meta):
