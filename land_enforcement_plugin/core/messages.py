@@ -28,6 +28,12 @@ CANCELLED = Message("已取消", "Cancelled")
 IMPORT_CANCELLED = Message("导入已取消，任务库未改动", "Import cancelled; the task database is unchanged")
 MISSING_JCBH = Message("缺少监测编号", "Missing monitoring number")
 NOT_ATTACHED = Message("，未附加", "; not attached")
+NO_TOWNSHIPS_LAYER = Message("请选择乡镇界图层", "Choose the townships layer")
+
+
+def cancelled(zh_work, en_work):
+    """A long run stopped by the user: cancelled("市级汇总", "City summary")."""
+    return Message(f"{zh_work}已取消", f"{en_work} cancelled")
 
 
 def unknown_jcbh(jcbh):

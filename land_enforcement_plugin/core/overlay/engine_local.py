@@ -32,6 +32,7 @@ from qgis.core import (
 from .. import schema
 from ..ellipsoid import AreaCalculator, AreaMode
 from ..errors import LandEnforcementError
+from ..messages import NO_TOWNSHIPS_LAYER
 from ..vector_input import layer_signature
 from .prejudge import DEFAULT_APPROVED_SHARE, prejudge
 
@@ -392,7 +393,7 @@ def check_inputs(inputs):
     """Refuses inputs the overlay cannot read right: no townships layer or code field, a village
     layer without a name field, a layer without a CRS (unless inputs.layer_crs gives one)."""
     if inputs.townships is None:
-        raise LandEnforcementError("请选择乡镇界图层", "Choose the townships layer")
+        raise NO_TOWNSHIPS_LAYER.error()
     required_township_code_field(inputs.townships)
     if inputs.villages is not None and find_field(inputs.villages, schema.VILLAGE_NAME_FIELDS) is None:
         raise LandEnforcementError(

@@ -38,6 +38,7 @@ from qgis.PyQt.QtCore import QMetaType
 from .. import schema
 from ..ellipsoid import AreaMode
 from ..errors import LandEnforcementError
+from ..messages import NO_TOWNSHIPS_LAYER
 from ..store.postgis import PostgisTaskStore
 from ..store.postgis_connection import qgis_connection_uri
 from ..store.sql import sql_ident, sql_quote
@@ -334,7 +335,7 @@ def overlay_in_database(store, inputs, stale_jcbhs, feedback=None, sources=None)
     stale_jcbhs. Raises LandEnforcementError when the layers cannot be read there
     (database_sources says why); returns ([], repairs so far) when cancelled."""
     if inputs.townships is None:
-        raise LandEnforcementError("请选择乡镇界图层", "Choose the townships layer")
+        raise NO_TOWNSHIPS_LAYER.error()
     if sources is None:
         sources, reason = database_sources(store, inputs)
         if reason is not None:

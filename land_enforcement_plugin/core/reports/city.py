@@ -28,6 +28,7 @@ from qgis.core import QgsRectangle, QgsSpatialIndex
 
 from .. import schema, workbook
 from ..errors import LandEnforcementError
+from ..messages import cancelled
 from ..review.verification import township_of
 from ..season import metrics
 from .package import DRAFT_MARK
@@ -321,7 +322,7 @@ def summarise_packages(inputs, thresholds=None, city_name=CITY_ROW_NAME, feedbac
     for number, path in enumerate(paths):
         if feedback is not None:
             if feedback.isCanceled():
-                raise LandEnforcementError("市级汇总已取消", "City summary cancelled")
+                raise cancelled("市级汇总", "City summary").error()
             feedback.setProgress(60.0 * number / len(paths))
         package = read_package(path)
         (failed if isinstance(package, FailedPackage) else counties).append(package)
@@ -434,7 +435,7 @@ def write_geopackage(summary, path, feedback=None):
                 feature.SetGeometry(ogr.ForceToMultiPolygon(geometry))
                 patches.CreateFeature(feature)
             if feedback is not None and feedback.isCanceled():
-                raise LandEnforcementError("市级汇总已取消", "City summary cancelled")
+                raise cancelled("市级汇总", "City summary").error()
         patches.CommitTransaction()
         hulls = _create_table(source, COUNTIES_LAYER, ROW_FIELDS, ogr.wkbPolygon, srs)
         for row in summary.county_rows():

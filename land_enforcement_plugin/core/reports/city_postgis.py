@@ -8,6 +8,7 @@ from osgeo import gdal, ogr
 
 from .. import schema
 from ..errors import LandEnforcementError
+from ..messages import cancelled
 from ..store.postgis import PostgisTaskStore, list_tasks
 from ..store.postgis_connection import conninfo, location_for, parse_location
 from ..store.sql import sql_text
@@ -162,7 +163,7 @@ def summarise_postgis(city_location, schemas=None, thresholds=None, city_name=CI
             for number, statement in enumerate(statements):
                 if feedback is not None:
                     if feedback.isCanceled():
-                        raise LandEnforcementError("市级汇总已取消", "City summary cancelled")
+                        raise cancelled("市级汇总", "City summary").error()
                     feedback.setProgress(70.0 * number / len(statements))
                 ds.ExecuteSQL(statement)
             parts = defaultdict(list)

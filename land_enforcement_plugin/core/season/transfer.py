@@ -10,6 +10,7 @@ from osgeo import gdal, ogr
 from .. import schema
 from ..errors import LandEnforcementError
 from ..imagery import registry as imagery
+from ..messages import cancelled
 from ..review import cases
 from ..review.photos import photo_folder, photo_path
 from ..store import GeoPackageTaskStore, PostgisTaskStore
@@ -49,7 +50,7 @@ def upload_task(gpkg_path, location, feedback=None):
                     for feature in layer:
                         if copied % every == 0 and feedback is not None:
                             if feedback.isCanceled():
-                                raise LandEnforcementError("上传已取消", "Upload cancelled")
+                                raise cancelled("上传", "Upload").error()
                             feedback.setProgress(90.0 * copied / total)
                         copy = ogr.Feature(into.GetLayerDefn())
                         copy.SetFrom(feature)
