@@ -120,9 +120,9 @@ def city_packages(tmp_path_factory):
 @pytest.fixture(scope="session")
 def summary(city_packages, tmp_path_factory):
     out = tmp_path_factory.mktemp("city_out")
-    summary = city.run_city_summary([city_packages["inbox"], city_packages["damaged"]], str(out / "city.gpkg"),
-                                    str(out / "city.xlsx"), city_name="示范市")
-    return summary, str(out / "city.gpkg"), str(out / "city.xlsx")
+    result = city.run_city_summary([city_packages["inbox"], city_packages["damaged"]], str(out / "city.gpkg"),
+                                   str(out / "city.xlsx"), city_name="示范市")
+    return result, str(out / "city.gpkg"), str(out / "city.xlsx")
 
 
 def _own_metrics(task):
