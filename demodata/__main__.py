@@ -1,4 +1,5 @@
-"""python -m demodata --out DIR [--county 370323] [--size small|large] [--seed 1] [--delivery province|zhejiang|clean]"""
+"""python -m demodata --out DIR [--county 370323] [--size small|large] [--seed 1]
+[--delivery province|zhejiang|clean]"""
 import argparse
 import json
 

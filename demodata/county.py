@@ -250,7 +250,8 @@ def _boundary_points(township_rows, county, shared_by):
     """Points where `shared_by` townships meet, away from the county border."""
     counts = {}
     for row in township_rows:
-        for polygon in row["geometry"].asMultiPolygon() if row["geometry"].isMultipart() else [row["geometry"].asPolygon()]:
+        geometry = row["geometry"]
+        for polygon in geometry.asMultiPolygon() if geometry.isMultipart() else [geometry.asPolygon()]:
             for x, y in polygon[0]:
                 key = (round(x, 3), round(y, 3))
                 counts.setdefault(key, set()).add(row["XZQDM"])
@@ -662,7 +663,8 @@ def write_verification_sheet(rng, path, patches, approval_numbers, found):
         elif rng.uniform() < unlawful_share[patch["XZQDM"]]:
             status = ["未整改", "整改中", "已整改"][int(rng.integers(3))]
             row.update({"判定结果": "违法", "用地类型": "建设用地", "违法类型": "未批先建", "整改状态": status,
-                        "整改措施": None if status == "未整改" else "拆除复耕", "是否立案": "是" if rng.uniform() < 0.5 else "否"})
+                        "整改措施": None if status == "未整改" else "拆除复耕",
+                       "是否立案": "是" if rng.uniform() < 0.5 else "否"})
         elif rng.uniform() < 0.7:  # lawful construction whose approval is not in the approval layers
             row.update({"判定结果": "合法", "用地类型": "建设用地",
                         "批准文号": f"沂政土字〔2023〕{int(rng.integers(1, 300))}号"})
@@ -675,12 +677,12 @@ def write_verification_sheet(rng, path, patches, approval_numbers, found):
            {"row": sheet.max_row + 2, "problem": "unknown code"},
            {"row": sheet.max_row + 3, "problem": "bad date"}]
     first, second = unfilled[0], unfilled[1]
-    sheet.append(["999999202499999", first["township"]["XZQMC"], "其他", "其他", None, None, None, None, None, "卫片", None, "张伟",
-                  "2024-05-08", None])
-    sheet.append([first["JCBH"], first["township"]["XZQMC"], "违规", "建设用地", None, None, None, None, None, "卫片", None, "张伟",
-                  "2024-05-08", None])
-    sheet.append([second["JCBH"], second["township"]["XZQMC"], "其他", "其他", None, None, None, None, None, "卫片", None, "张伟",
-                  "五月八号", None])
+    sheet.append(["999999202499999", first["township"]["XZQMC"], "其他", "其他", None, None, None, None, None, "卫片",
+                  None, "张伟", "2024-05-08", None])
+    sheet.append([first["JCBH"], first["township"]["XZQMC"], "违规", "建设用地", None, None, None, None, None, "卫片",
+                  None, "张伟", "2024-05-08", None])
+    sheet.append([second["JCBH"], second["township"]["XZQMC"], "其他", "其他", None, None, None, None, None, "卫片",
+                  None, "张伟", "五月八号", None])
     sheet.freeze_panes = "A2"
     workbook.save(path)
     return bad

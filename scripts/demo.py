@@ -15,8 +15,9 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+# E402 is wrong for these two: demodata is found only through the sys.path line above.
 from demodata.county import APPROVAL_LAYERS as APPROVAL_LAYER_KINDS  # noqa: E402
-from demodata.county import generate_county
+from demodata.county import generate_county  # noqa: E402
 
 APPROVAL_LAYERS = [name for name, _ in APPROVAL_LAYER_KINDS]
 
@@ -104,7 +105,8 @@ def write_project(out, demo, task_path):
     labels.fieldName = "XZQMC"
     townships.setLabeling(QgsVectorLayerSimpleLabeling(labels))
     townships.setLabelsEnabled(True)
-    patches = _styled(QgsVectorLayer(f"{task_path}|layername=patches", "卫片图斑", "ogr"), "230,30,30,90", "200,0,0", 0.5)
+    patches = _styled(QgsVectorLayer(f"{task_path}|layername=patches", "卫片图斑", "ogr"),
+                      "230,30,30,90", "200,0,0", 0.5)
     pbf = _styled(layer("pbf", "永久基本农田"), "230,190,60", "200,150,20", 0.2, 0.6)
     eco = _styled(layer("eco_redline", "生态保护红线"), "90,170,90", "40,120,40", 0.3, 0.5)
     villages = _styled(layer("villages", "村界"), "0,0,0,0", "120,120,120", 0.2)

@@ -107,7 +107,8 @@ def when_ready(config, ready, failed):
                     canvas.refresh()
             elif state["phase"] == "settle":
                 drawing = iface.mapCanvas().isDrawing()
-                if time.time() - state["ready_at"] >= config["settle"] and (not drawing or elapsed > config["load_timeout"]):
+                if (time.time() - state["ready_at"] >= config["settle"]
+                        and (not drawing or elapsed > config["load_timeout"])):
                     state["done"] = True
                     ready(state)
         except Exception:  # report the script's own failure rather than hang
@@ -253,7 +254,8 @@ def _inside_qgis(config):
         menu_texts = []
         for action in iface.pluginMenu().actions():
             submenu = action.menu()
-            if isinstance(submenu, QMenu) and any(a in (toolbar.actions() if toolbar else []) for a in submenu.actions()):
+            on_toolbar = toolbar.actions() if toolbar else []
+            if isinstance(submenu, QMenu) and any(a in on_toolbar for a in submenu.actions()):
                 menu_texts.append({"menu": action.text(), "actions": [a.text() for a in submenu.actions()]})
         report["plugin_menu"] = menu_texts
         registry = QgsApplication.processingRegistry()

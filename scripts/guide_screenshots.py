@@ -13,8 +13,9 @@ are open). Every step writes one or more PNGs, cropped to the widget that matter
 window for context, named after the guide's figure number (NN_what.png); afterwards each is
 quantised (and scaled down if still too large) into <out>/<zh|en>/. Two images are not grabs: pages
 1 (header with township and village, map) and 2 (before / after imagery) of an evidence sheet from the
-draft package the export step wrote, rendered with pdftoppm. What depends on the date (days left, overdue) is shown as of `--today`
-(default 2024-12-20, inside the demo season), so the pictures do not change with the calendar.
+draft package the export step wrote, rendered with pdftoppm. What depends on the date (days left,
+overdue) is shown as of `--today` (default 2024-12-20, inside the demo season), so the pictures do
+not change with the calendar.
 A step whose feature is absent from the plugin (the export dialog, while it is being written) is
 skipped and said; any other failing step fails the run, and the images of a failed run do not
 replace the old ones.
@@ -553,7 +554,8 @@ class Season:
         yield 0.5
         if metrics.explanation.rowCount() == 0:
             raise RuntimeError("clicking the ratio listed no patches")
-        self.report["notes"].append(f"ratio of {township['xzqmc']} explained by {metrics.explanation.rowCount()} patches")
+        self.report["notes"].append(f"ratio of {township['xzqmc']} explained by "
+                                    f"{metrics.explanation.rowCount()} patches")
         metrics.tabs.setCurrentIndex(1)  # 这个数字从何而来 Why this figure
         metrics.explanation.resizeColumnsToContents()
         yield 0.5
@@ -667,7 +669,7 @@ class Season:
         try:
             importlib.import_module(PLUGIN + ".gui.export_dialog")
         except ImportError as exc:
-            raise Skip(f"no export dialog in this plugin version ({exc})")
+            raise Skip(f"no export dialog in this plugin version ({exc})") from exc
         if not hasattr(self.plugin, "export_package"):
             raise Skip("the plugin has no export_package()")
         self.show_only(self.plugin.dock)

@@ -101,7 +101,8 @@ def shift(wkt, dx):
     """The same WKT moved dx degrees east (for distinct, non-overlapping patches)."""
     geom = ogr.CreateGeometryFromWkt(wkt)
     out = ogr.Geometry(ogr.wkbMultiPolygon)
-    parts = [geom] if geom.GetGeometryType() == ogr.wkbPolygon else [geom.GetGeometryRef(i) for i in range(geom.GetGeometryCount())]
+    parts = ([geom] if geom.GetGeometryType() == ogr.wkbPolygon
+             else [geom.GetGeometryRef(i) for i in range(geom.GetGeometryCount())])
     for part in parts:
         polygon = ogr.Geometry(ogr.wkbPolygon)
         for r in range(part.GetGeometryCount()):
@@ -129,8 +130,8 @@ def plugin_iface(qgis_iface, qgis_new_project, monkeypatch):
                         lambda name, action: menus.setdefault(name, []).append(action), raising=False)
     monkeypatch.setattr(qgis_iface, "removePluginMenu",
                         lambda name, action: menus[name].remove(action), raising=False)
-    monkeypatch.setattr(qgis_iface, "addDockWidget", lambda area, dock: qgis_iface.mainWindow().addDockWidget(area, dock),
-                        raising=False)
+    monkeypatch.setattr(qgis_iface, "addDockWidget",
+                        lambda area, dock: qgis_iface.mainWindow().addDockWidget(area, dock), raising=False)
     monkeypatch.setattr(qgis_iface, "removeDockWidget", lambda dock: qgis_iface.mainWindow().removeDockWidget(dock),
                         raising=False)
     start_up = _StartUp()  # QGIS's signal that start-up (the window layout restored) is complete

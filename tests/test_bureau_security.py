@@ -58,8 +58,9 @@ def patches_of(location, township):
 
 def records_of(pg_cluster, township):
     """JCBHs of the township's patches that have a verification record."""
-    return [row[0] for row in sql(pg_cluster, "wang", f"SELECT v.jcbh FROM {TASK}.verifications v JOIN {TASK}.patches p "
-                                                      "USING (jcbh) WHERE p.township_code = %s ORDER BY 1", (township,))]
+    return [row[0] for row in sql(pg_cluster, "wang",
+                                  f"SELECT v.jcbh FROM {TASK}.verifications v JOIN {TASK}.patches p "
+                                  "USING (jcbh) WHERE p.township_code = %s ORDER BY 1", (township,))]
 
 
 # -- 1. SQL built from input ------------------------------------------------------------------

@@ -38,7 +38,8 @@ def test_the_township_sheet_shows_which_patches_were_returned_and_why_and_reimpo
     paths = templates.export_templates(task, str(tmp_path / "sheets"))
     town = next(p for p in paths if p.endswith("_城关镇.xlsx"))
     rows = _sheet_rows(town)
-    assert [(rows[j]["处理状态"], rows[j]["退回原因"]) for j in ("T1", "T2")] == [("退回", REASON), ("乡镇已核查", None)]
+    assert [(rows[j]["处理状态"], rows[j]["退回原因"]) for j in ("T1", "T2")] == [("退回", REASON),
+                                                                                 ("乡镇已核查", None)]
     other = _sheet_rows(next(p for p in paths if p.endswith("_南麻镇.xlsx")))
     assert other["T3"]["处理状态"] == "待核查"
     result = verification.import_spreadsheet(task, town)
@@ -103,15 +104,17 @@ def packaged_attachments(location, tmp_path):
 def test_a_county_attachment_is_kept_in_the_database_and_packaged_on_another_computer(bureau, pg_cluster, tmp_path):
     location = bureau["task_case_files"]
     key, originals = county_case(tmp_path, location)
-    kept = sql(pg_cluster, "case_wang", "SELECT case_key, sha256, length(data) FROM task_case_files.case_files ORDER BY 3")
+    kept = sql(pg_cluster, "case_wang",
+               "SELECT case_key, sha256, length(data) FROM task_case_files.case_files ORDER BY 3")
     assert kept == sorted(((key, file_sha256(p)[0], os.path.getsize(p)) for p in originals), key=lambda r: r[2])
     # Another computer (the administrator's, its own task folder): nothing there, all in the package.
     assert not os.path.exists(cases.folder(location))
     assert packaged_attachments(location, tmp_path) == {os.path.basename(p): open(p, "rb").read() for p in originals}
     # A township reads its own patches' cases only.
     own = "SELECT count(*) FROM task_case_files.{}"
-    assert [sql(pg_cluster, "case_li", own.format(t))[0][0] for t in ("case_files", "cases", "case_acts")] == [2, 1, 11]
-    assert [sql(pg_cluster, "case_zhao", own.format(t))[0][0] for t in ("case_files", "cases", "case_acts")] == [0, 0, 0]
+    tables = ("case_files", "cases", "case_acts")
+    assert [sql(pg_cluster, "case_li", own.format(t))[0][0] for t in tables] == [2, 1, 11]
+    assert [sql(pg_cluster, "case_zhao", own.format(t))[0][0] for t in tables] == [0, 0, 0]
 
 
 def test_a_township_login_cannot_write_case_attachments(bureau, pg_cluster, tmp_path):
@@ -122,7 +125,8 @@ def test_a_township_login_cannot_write_case_attachments(bureau, pg_cluster, tmp_
     with open_task(as_login(location, "case_li")) as store:
         with pytest.raises(LandEnforcementError, match="may not write case attachments"):
             store.put_case_file(key, digest, data)
-    for statement in (f"INSERT INTO task_case_files.case_files(case_key, sha256, data) VALUES ('{key}', '{digest}', 'x')",
+    for statement in ("INSERT INTO task_case_files.case_files(case_key, sha256, data) "
+                      f"VALUES ('{key}', '{digest}', 'x')",
                       "UPDATE task_case_files.case_files SET data = 'x'",
                       f"SELECT task_case_files.lep_put_case_file('{key}', '{digest}', 'x'::bytea)"):
         with pytest.raises(psycopg2.Error, match="permission denied|may not"):
@@ -162,8 +166,8 @@ def test_an_uploaded_geopackage_task_keeps_its_case_attachments(bureau, pg_clust
         recorded = {row["sha256"]: open(cases.attachment_path(task, row["file"]), "rb").read()
                     for row in store.case_attachments()}
     location = upload_task(task, bureau["task_case_upload"])
-    assert sorted(r[0] for r in sql(pg_cluster, "postgres", "SELECT sha256 FROM task_case_upload.case_files")) == sorted(
-        recorded)
+    uploaded = sql(pg_cluster, "postgres", "SELECT sha256 FROM task_case_upload.case_files")
+    assert sorted(r[0] for r in uploaded) == sorted(recorded)
     shutil.rmtree(task_files_folder(location))  # another computer of the bureau
     assert sorted(packaged_attachments(location, tmp_path).values()) == sorted(recorded.values())
     # A task secured by an earlier plugin gets the table when its owner opens it (no task migration).

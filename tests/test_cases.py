@@ -33,8 +33,8 @@ def unlawful_task(tmp_path, task=None):
         values = {jcbh: {schema.TOWNSHIP_CODE.name: code, schema.TOWNSHIP_NAME.name: name, schema.AREA_M2.name: area,
                          schema.CULTIVATED_M2.name: cultivated, schema.PBF_M2.name: pbf}
                   for jcbh, (code, name, area, cultivated, pbf) in PATCHES.items()}
-        store.write_overlay(values, [], {"started_at": "2024-05-01T00:00:00", "area_mode": "ellipsoidal", "layers": "{}",
-                                         "recomputed": 4, "reused": 0, "repairs": ""})
+        store.write_overlay(values, [], {"started_at": "2024-05-01T00:00:00", "area_mode": "ellipsoidal",
+                                         "layers": "{}", "recomputed": 4, "reused": 0, "repairs": ""})
         store.apply_verifications({jcbh: {"verdict": "违法", "violation_type": "未批先建", "rect_status": "未整改",
                                           "case_filed": "是", "lead_source": "卫片", "inspector": "张三",
                                           "verify_date": "2024-05-02"} for jcbh in PATCHES}, "form")
@@ -133,7 +133,8 @@ def test_permanent_basic_farmland_cannot_get_a_retroactive_permit(tmp_path):
     key = cases.open_case(task, ["T3"], {"subject_name": "某村委会", "subject_type": "村集体"})
     cases.record_act(task, key, "发现", "2024-05-03", {"channel": "村级报告"}, today=TODAY)
     with pytest.raises(LandEnforcementError, match="永久基本农田的违法用地不能补办手续"):
-        cases.record_act(task, key, "整改", "2024-05-05", {"deadline": "2024-06-30", "measures": "补办手续"}, today=TODAY)
+        cases.record_act(task, key, "整改", "2024-05-05", {"deadline": "2024-06-30", "measures": "补办手续"},
+                         today=TODAY)
     # Off farmland and off cultivated land, a retroactive permit after a fine closes the case.
     other = cases.open_case(task, ["T4"], {"subject_name": "某公司", "subject_type": "单位"})
     for kind, day, details in (("发现", "2024-05-03", {"channel": "巡查"}),
@@ -191,7 +192,8 @@ def test_township_case_sheets_go_out_and_come_back_with_new_acts(tmp_path):
 
     task = hand_built_cases(tmp_path)
     paths = cases.export_case_sheets(task, str(tmp_path / "out"), TODAY)
-    assert [os.path.basename(p) for p in paths] == ["案件办理_370323101000_城关镇.xlsx", "案件办理_370323102000_南麻镇.xlsx"]
+    assert [os.path.basename(p) for p in paths] == ["案件办理_370323101000_城关镇.xlsx",
+                                                    "案件办理_370323102000_南麻镇.xlsx"]
     book = openpyxl.load_workbook(paths[1])
     sheet = book[cases.CASE_SHEET_TITLE]
     headers = [c.value for c in sheet[1]]

@@ -120,8 +120,9 @@ def city_packages(tmp_path_factory):
 @pytest.fixture(scope="session")
 def summary(city_packages, tmp_path_factory):
     out = tmp_path_factory.mktemp("city_out")
-    return city.run_city_summary([city_packages["inbox"], city_packages["damaged"]], str(out / "city.gpkg"),
-                                 str(out / "city.xlsx"), city_name="示范市"), str(out / "city.gpkg"), str(out / "city.xlsx")
+    result = city.run_city_summary([city_packages["inbox"], city_packages["damaged"]], str(out / "city.gpkg"),
+                                   str(out / "city.xlsx"), city_name="示范市")
+    return result, str(out / "city.gpkg"), str(out / "city.xlsx")
 
 
 def _own_metrics(task):
@@ -143,7 +144,8 @@ def test_each_county_row_has_the_figures_and_flags_of_the_county_own_table(summa
         for name in ("unlawful_mu", "unlawful_cultivated_mu", "unlawful_pbf_mu", "construction_cultivated_mu"):
             assert mine[name] == pytest.approx(county[name], abs=0.01), (code, name)  # package areas: 2 decimals of m²
         assert mine["unlawful_cultivated_ratio"] == pytest.approx(county["unlawful_cultivated_ratio"], abs=1e-4)
-        townships = {r["xzqdm"]: r for r in result.rows if r["level"] == city.TOWNSHIP_LEVEL and r["county_code"] == code}
+        townships = {r["xzqdm"]: r for r in result.rows
+                     if r["level"] == city.TOWNSHIP_LEVEL and r["county_code"] == code}
         assert {code: r["patch_count"] for code, r in townships.items()} == \
             {r["xzqdm"]: r["patch_count"] for r in own.rows[:-1]}
         assert {c: r["unlawful_count"] for c, r in townships.items()} == \
@@ -158,7 +160,8 @@ def test_counties_are_ranked_by_unlawful_cultivated_ratio_under_a_city_row(summa
     known = [r for r in ratios if r is not None]
     assert known == sorted(known, reverse=True) and ratios[:len(known)] == known  # none (no construction) last
     city_row = result.city_row()
-    assert city_row["xzqmc"] == "示范市" and city_row["xzqdm"] == ""  # 140928 is of 忻州, the others of 运城: no one city code
+    # 140928 is of 忻州, the others of 运城: no one city code
+    assert city_row["xzqmc"] == "示范市" and city_row["xzqdm"] == ""
     assert city_row["patch_count"] == sum(r["patch_count"] for r in ranked)
     assert city_row["unlawful_cultivated_mu"] == pytest.approx(sum(r["unlawful_cultivated_mu"] for r in ranked))
     assert city_row["unlawful_cultivated_ratio"] == pytest.approx(
@@ -341,7 +344,8 @@ def test_postgis_city_schema_has_each_county_figures_exactly_and_the_same_confli
     overlap = next(c for c in city_database.conflicts if c.kind == city.OVERLAP)
     assert overlap.area_m2 == pytest.approx(next(c for c in summary[0].conflicts if c.kind == city.OVERLAP).area_m2,
                                             rel=1e-6)
-    assert [r["county_code"] for r in city_database.county_rows()] == [r["county_code"] for r in summary[0].county_rows()]
+    assert ([r["county_code"] for r in city_database.county_rows()]
+            == [r["county_code"] for r in summary[0].county_rows()])
 
 
 def test_postgis_city_schema_is_partitioned_by_county_and_replaced_on_a_second_run(city_database, pg_cluster):
@@ -349,8 +353,8 @@ def test_postgis_city_schema_is_partitioned_by_county_and_replaced_on_a_second_r
 
     city_postgis.summarise_postgis(f"pg:{SERVICE}/city_1408", ["task_140827", "task_140928"])
     with psycopg2.connect(pg_cluster.conninfo()) as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'city_1408.patches'::regclass "
-                       "ORDER BY 1")
+        cursor.execute("SELECT inhrelid::regclass::text FROM pg_inherits "
+                       "WHERE inhparent = 'city_1408.patches'::regclass ORDER BY 1")
         assert [r[0] for r in cursor.fetchall()] == ["city_1408.patches_task_140827", "city_1408.patches_task_140928"]
         cursor.execute("SELECT level, count(*) FROM city_1408.city_metrics GROUP BY level ORDER BY level")
         assert dict(cursor.fetchall()) == {"city": 1, "county": 2, "township": 12}

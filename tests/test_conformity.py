@@ -79,6 +79,7 @@ def test_one_zoning_layer_with_codes_in_a_gbk_shapefile(task, tmp_path):
 
 def test_a_code_without_a_zone_is_refused_with_its_value(task, tmp_path):
     rows = [{"GZQLXDM": "099", "wkt": rect(0, 0, 10, 10)}]
-    zoning = QgsVectorLayer(write_patches(str(tmp_path / "gzq.shp"), rows, fields=("GZQLXDM",), epsg=4548), "gzq", "ogr")
+    zoning = QgsVectorLayer(write_patches(str(tmp_path / "gzq.shp"), rows, fields=("GZQLXDM",), epsg=4548),
+                            "gzq", "ogr")
     with pytest.raises(LandEnforcementError, match="099"):
         conformity.run_conformity(task, conformity.ZoningInputs(zoning=zoning, code_field="GZQLXDM"))

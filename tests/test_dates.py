@@ -6,7 +6,8 @@ import pytest
 from land_enforcement_plugin.core.dates import parse_date, parse_image_date, period, period_or_none
 
 
-@pytest.mark.parametrize("text", ["202210", "2022-10", "2022.10", "2022/10", "2022年10月", "２０２２年１０月", 202210.0])
+@pytest.mark.parametrize("text", ["202210", "2022-10", "2022.10", "2022/10", "2022年10月", "２０２２年１０月",
+                                  202210.0])
 def test_a_delivered_month_stays_a_month(text):
     assert parse_image_date(text) == "2022-10"
     assert period(text) == (datetime.date(2022, 10, 1), datetime.date(2022, 10, 31))

@@ -202,7 +202,8 @@ def test_the_clean_delivery_keeps_the_same_shapes_in_one_geopackage(demo, tmp_pa
     assert clean["redlines"].endswith("redlines.gpkg") and clean["batches"] == ["2024年度"]
     delivered = QgsVectorLayer(demo["patches"], "p", "ogr")
     tidy = QgsVectorLayer(clean["patches"], "p", "ogr")
-    assert [f.geometry().asWkt(6) for f in delivered.getFeatures()] == [f.geometry().asWkt(6) for f in tidy.getFeatures()]
+    assert ([f.geometry().asWkt(6) for f in delivered.getFeatures()]
+            == [f.geometry().asWkt(6) for f in tidy.getFeatures()])
     assert {f["XZQDM"] for f in tidy.getFeatures()} == {code for code, _ in demo["townships"]}
     for name in ("townships", "cultivated", "pbf"):
         assert sum(f.geometry().area() for f in features(clean, name)) == pytest.approx(
@@ -245,7 +246,8 @@ def test_same_seed_same_data(demo, tmp_path):
     def digest(path):
         return hashlib.sha256(open(path, "rb").read()).hexdigest()
 
-    for path, other in [(demo["patches"], again["patches"])] + [(demo["layers"][n], again["layers"][n]) for n in demo["layers"]]:
+    pairs = [(demo["patches"], again["patches"])] + [(demo["layers"][n], again["layers"][n]) for n in demo["layers"]]
+    for path, other in pairs:
         for ext in (".shp", ".dbf"):
             assert digest(os.path.splitext(path)[0] + ext) == digest(os.path.splitext(other)[0] + ext), path
     first = [(f["DLBM"], f.geometry().asWkt(3)) for f in features(demo, "cultivated")]
@@ -296,7 +298,8 @@ def test_verification_sheet_dates_daily_leads_before_and_after_the_later_image(d
 def test_verification_sheet_names_the_township_of_the_township_layer(demo):
     sheet = openpyxl.load_workbook(demo["verification_xlsx"]).active
     names = dict(demo["townships"])
-    rows = [(row[0], row[1]) for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] in demo["patch_townships"]]
+    rows = [(row[0], row[1]) for row in sheet.iter_rows(min_row=2, values_only=True)
+            if row[0] in demo["patch_townships"]]
     assert len(rows) > 60
     assert all(township == names[demo["patch_townships"][jcbh]] for jcbh, township in rows)
 

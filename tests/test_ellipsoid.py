@@ -17,7 +17,8 @@ def test_trapezoid_formula_gives_the_zone_area_of_the_ellipsoid():
 
 
 def test_planar_and_ellipsoidal_modes():
-    square = QgsGeometry.fromWkt("POLYGON((600000 4000000,600100 4000000,600100 4000100,600000 4000100,600000 4000000))")
+    square = QgsGeometry.fromWkt("POLYGON((600000 4000000,600100 4000000,600100 4000100,"
+                                 "600000 4000100,600000 4000000))")
     assert AreaCalculator(GK, AreaMode.PLANAR).area(square) == pytest.approx(10000.0)
     assert AreaCalculator(GK).area(square) == pytest.approx(gauss_plane_area(square, GK), abs=0.01)
     assert AreaCalculator(GK).area(QgsGeometry()) == 0.0

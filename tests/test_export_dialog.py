@@ -38,7 +38,8 @@ def test_problems_block_export_until_draft(plugin):
     assert not dialog.export_button.isEnabled()
     dialog.draft.setChecked(True)
     assert dialog.export_button.isEnabled()
-    assert dialog.output.filePath().endswith("370323_2024Q1_2024Q2_2024Q3_2024Q4_成果包_草稿.zip")  # every quarter of the delivery
+    # every quarter of the delivery
+    assert dialog.output.filePath().endswith("370323_2024Q1_2024Q2_2024Q3_2024Q4_成果包_草稿.zip")
     dialog.export()
     wait_for(lambda: dialog.runner.idle, timeout=60)
     path = dialog.output.filePath()

@@ -16,7 +16,8 @@ from land_enforcement_plugin.core.overlay.run import run_overlay
 from land_enforcement_plugin.core.review import fieldwork
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
-DONE = {"verdict": "其他", "land_use": "其他", "lead_source": "巡查", "inspector": "外业张", "verify_date": "2024-06-02"}
+DONE = {"verdict": "其他", "land_use": "其他", "lead_source": "巡查", "inspector": "外业张",
+        "verify_date": "2024-06-02"}
 
 
 @pytest.fixture

@@ -141,7 +141,8 @@ def test_missing_package_is_named_in_the_message_bar_and_the_plugin_still_loads(
 
     from land_enforcement_plugin import dependencies
 
-    monkeypatch.setattr(dependencies, "read_requirements", lambda path=None: ["openpyxl>=3.0", "no-such-package-xyz>=1"])
+    monkeypatch.setattr(dependencies, "read_requirements",
+                        lambda path=None: ["openpyxl>=3.0", "no-such-package-xyz>=1"])
     before = len(plugin_iface.messageBar().get_messages(Qgis.Warning))
     plugin = land_enforcement_plugin.classFactory(plugin_iface)
     plugin.initGui()

@@ -136,7 +136,8 @@ def test_bad_rows_are_listed_never_dropped(tmp_path, task_path):
 
 
 def test_non_polygon_rejected(tmp_path, task_path):
-    src = write_patches(str(tmp_path / "p.gpkg"), [patch_row("A1"), patch_row("L1", wkt="LINESTRING(118.1 36.1,118.2 36.2)")])
+    src = write_patches(str(tmp_path / "p.gpkg"),
+                        [patch_row("A1"), patch_row("L1", wkt="LINESTRING(118.1 36.1,118.2 36.2)")])
     result = import_patches(task_path, ImportOptions(src))
     assert [(i.jcbh, i.code) for i in result.rejected] == [("L1", "not_polygon")]
     assert accounted(result) == 2
@@ -224,7 +225,8 @@ def test_reimport_merges_and_keeps_verification(tmp_path, task_path):
     assert (again.inserted, again.updated, again.unchanged, again.file_seen_before) == (0, 0, 2, True)
 
     # A corrected delivery of the same batch: A1's area changed, A2 missing, A3 new.
-    fixed = write_patches(str(tmp_path / "q1b.shp"), [patch_row("A1", TBMJ=99.0), patch_row("A3", wkt=shift(SQUARE, 0.02))])
+    fixed = write_patches(str(tmp_path / "q1b.shp"),
+                          [patch_row("A1", TBMJ=99.0), patch_row("A3", wkt=shift(SQUARE, 0.02))])
     result = import_patches(task_path, ImportOptions(fixed))
     assert (result.inserted, result.updated, result.unchanged) == (1, 1, 0)
     assert result.kept_absent == ["A2"]
@@ -329,8 +331,8 @@ def test_full_width_and_zero_width_jcbh_are_the_patches_already_there(tmp_path, 
     assert (result.inserted, len(result.rejected)) == (0, 0)
     features = patches_of(task_path)
     assert sorted(features) == [coded(1), coded(2), coded(3)]
-    assert sum(f.geometry().area() for f in features.values()) == pytest.approx(3 * features[coded(1)].geometry().area(),
-                                                                                rel=1e-3)
+    one_area = features[coded(1)].geometry().area()
+    assert sum(f.geometry().area() for f in features.values()) == pytest.approx(3 * one_area, rel=1e-3)
     assert json.loads(features[coded(1)]["src_attrs"])["JCBH"] == full_width  # the delivery kept as it was
 
 
@@ -382,7 +384,8 @@ def test_18_digit_real_jcbh_is_rejected_as_cut(tmp_path, task_path):
 
 
 def test_month_dates_are_kept_as_months_without_notes(tmp_path, task_path):
-    rows = [county_row(coded(1), QSX="202210", HSX="2023-03"), county_row(coded(2), 0.01, QSX="2022.10", HSX="20230315"),
+    rows = [county_row(coded(1), QSX="202210", HSX="2023-03"),
+            county_row(coded(2), 0.01, QSX="2022.10", HSX="20230315"),
             county_row(coded(3), 0.02, QSX="2022年10月", HSX="２０２３０３")]
     result = import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "m.shp"), rows)))
     assert [i for i in result.issues if i.code == "bad_date"] == []

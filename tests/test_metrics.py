@@ -39,7 +39,8 @@ def test_hand_built_task():
         part("N", B, 2, cultivated_mu=2),
     ]
     # S found by patrol before the later image (yiyuan_2019 三(六)): daily enforcement.
-    records = {"S": dict(unlawful(lead="巡查"), discovery_date="2024-03-01"), "L": {"verdict": "合法", "land_use": "建设用地"},
+    records = {"S": dict(unlawful(lead="巡查"), discovery_date="2024-03-01"),
+               "L": {"verdict": "合法", "land_use": "建设用地"},
                "F": {"verdict": "合法", "land_use": "设施农用地"}, "U": unlawful(status="已整改")}
     result = compute_metrics(parts, records, "370323", facts={"S": PatchFacts(hsx="2024-04")})
     rows = rows_by_code(result)
@@ -79,7 +80,8 @@ def test_thresholds_are_inclusive_or_exclusive_as_written():
     assert row["interview_flag"] == 0
     # Settings change the thresholds.
     strict = schema.Thresholds(warning_general_cultivated_mu=9.0)
-    row = rows_by_code(compute_metrics([part("X", A, 9.99, cultivated_mu=9.99)], {"X": unlawful()}, "370323", strict))[A]
+    row = rows_by_code(compute_metrics([part("X", A, 9.99, cultivated_mu=9.99)], {"X": unlawful()}, "370323",
+                                       strict))[A]
     assert row["interview_flag"] == 1
 
 

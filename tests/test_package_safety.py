@@ -26,7 +26,8 @@ def package(season, tmp_path_factory):
     """A draft package of the demo county, as a bureau sends it (photos, Shapefile, workbook)."""
     folder = tmp_path_factory.mktemp("package")
     task = copy_task(season, str(folder / "task"))
-    result = submission.build_package(task, str(folder / "p.zip"), submission.PackageOptions(draft=True, evidence=False))
+    result = submission.build_package(task, str(folder / "p.zip"),
+                                      submission.PackageOptions(draft=True, evidence=False))
     assert verify_package(result.path).ok
     return result.path
 
@@ -225,7 +226,8 @@ def test_staging_of_a_killed_export_is_removed_by_the_next_export(season, tmp_pa
         fresh.mkdir()
         os.utime(fresh, (time.time() - 3600,) * 2)
         # Still exporting (days, in this test): its staging is in use and stays.
-        result = submission.build_package(task, str(out / "q.zip"), submission.PackageOptions(draft=True, evidence=False))
+        result = submission.build_package(task, str(out / "q.zip"),
+                                          submission.PackageOptions(draft=True, evidence=False))
         assert result.stale_removed == [] and os.path.isdir(staging[0])
     finally:
         exporter.kill()

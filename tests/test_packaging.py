@@ -222,7 +222,8 @@ def runtime_lookups(path):
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             value = node.value
-            if isinstance(value, ast.Call) and getattr(value.func, "id", getattr(value.func, "attr", "")) == "QT_TRANSLATE_NOOP":
+            called = getattr(value.func, "id", getattr(value.func, "attr", "")) if isinstance(value, ast.Call) else None
+            if called == "QT_TRANSLATE_NOOP":
                 value = value.args[1]
             if isinstance(value, ast.Constant) and isinstance(value.value, str):
                 constants[node.targets[0].id] = value.value

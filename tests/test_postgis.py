@@ -89,7 +89,8 @@ def test_township_login_sees_and_edits_only_its_own_township(bureau, pg_cluster)
         county.close()
     # The fence is in the database, not in the plugin: plain SQL as li is held to it too.
     with psycopg2.connect(pg_cluster.conninfo(user="li")) as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM task_370323_2024.patches WHERE township_code IS DISTINCT FROM %s", (TOWN_A,))
+        cursor.execute("SELECT count(*) FROM task_370323_2024.patches WHERE township_code IS DISTINCT FROM %s",
+                       (TOWN_A,))
         assert cursor.fetchone()[0] == 0
     for statement in ("UPDATE task_370323_2024.verifications SET notes = 'x' WHERE jcbh = %s",
                       "DELETE FROM task_370323_2024.patches WHERE jcbh = %s"):

@@ -27,7 +27,8 @@ def task(tmp_path):
 def test_review_and_spot_check_algorithms(provider, task):
     import processing
 
-    assert processing.run("landenforcement:reviewstate", {"DATABASE": task, "ACTION": 0, "JCBH": "P1，P2"})["MOVED"] == 2
+    moved = processing.run("landenforcement:reviewstate", {"DATABASE": task, "ACTION": 0, "JCBH": "P1，P2"})["MOVED"]
+    assert moved == 2
     processing.run("landenforcement:reviewstate", {"DATABASE": task, "ACTION": 2, "JCBH": "P2", "OPINION": "照片不清"})
     with open_task(task) as store:
         assert review_states.returned(store) == [("P2", "照片不清")]

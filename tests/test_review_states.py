@@ -24,7 +24,8 @@ def small_task(location, tmp_path):
     import_patches(location, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows)))
     run_overlay(location, OverlayInputs(two_townships(str(tmp_path / "townships.gpkg"), split=118.125)))
     with open_task(location) as store:
-        store.apply_verifications({"P1": {"verdict": "违法"}, "P3": {"verdict": "合法", "approval_no": "鲁政土字〔2023〕7号"}},
+        store.apply_verifications({"P1": {"verdict": "违法"},
+                                   "P3": {"verdict": "合法", "approval_no": "鲁政土字〔2023〕7号"}},
                                   schema.CHANNEL_FORM)
     return location
 
@@ -53,8 +54,8 @@ def walk_the_states(township, county):
     review_states.apply(county, "reopen", ["P1"], "省级核查发现面积有误")
     township.apply_verifications({"P1": {"notes": "面积已更正"}}, schema.CHANNEL_FORM)
     moves = [(old, new) for _, _, old, new, _ in review_states.history(county, "P1")]
-    assert moves == [("待核查", "乡镇已核查"), ("乡镇已核查", "退回"), ("退回", "乡镇已核查"), ("乡镇已核查", "县级审核通过"),
-                     ("县级审核通过", "已上报"), ("已上报", "退回")]
+    assert moves == [("待核查", "乡镇已核查"), ("乡镇已核查", "退回"), ("退回", "乡镇已核查"),
+                     ("乡镇已核查", "县级审核通过"), ("县级审核通过", "已上报"), ("已上报", "退回")]
     assert review_states.history(county, "P1")[-1][4] == "reopen: 省级核查发现面积有误"
 
 
@@ -116,10 +117,11 @@ def test_bureau_database_holds_a_township_to_submitting_and_refuses_it_a_locked_
             assert review_states.history(qian, "P2")[-1][1:] == ("sun", "待核查", "乡镇已核查", "submit: SQL")
             review_states.apply(qian, "approve", ["P2"])
             version = qian.verification_version("P2")
-        for sql, refusal in (("SELECT review_task.lep_save_verification('P2', '{\"notes\": \"x\"}'::jsonb, %s)"
-                              % version, r"P2 is 县级审核通过 \(locked\)"),
+        for sql, refusal in (("SELECT review_task.lep_save_verification('P2', '{\"notes\": \"x\"}'::jsonb, "
+                              f"{version})", r"P2 is 县级审核通过 \(locked\)"),
                              ("SELECT review_task.lep_submit_review(ARRAY['P2'], NULL)", "cannot be submitted"),
-                             ("UPDATE review_task.verifications SET notes = 'x' WHERE jcbh = 'P2'", "permission denied")):
+                             ("UPDATE review_task.verifications SET notes = 'x' WHERE jcbh = 'P2'",
+                              "permission denied")):
             with connection.cursor() as cursor, pytest.raises(psycopg2.Error, match=refusal):
                 cursor.execute(sql)
             connection.rollback()

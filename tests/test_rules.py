@@ -215,7 +215,8 @@ def test_link_quota_splits_farmland_and_keeps_a_retroactive_permit_on_farmland()
                "G": unlawful(rect_status="已整改", rect_measures="补办手续"),  # off farmland: listed apart
                "D": unlawful(rect_status="已整改", rect_measures="拆除复耕")}
     row = township(compute_metrics(parts, records, "370323"))
-    assert row["unrectified_pbf_mu"] == pytest.approx(3) and row["unrectified_general_cultivated_mu"] == pytest.approx(4)
+    assert row["unrectified_pbf_mu"] == pytest.approx(3)
+    assert row["unrectified_general_cultivated_mu"] == pytest.approx(4)
     assert row["unrectified_cultivated_mu"] == pytest.approx(7) and row["permit_off_pbf_mu"] == pytest.approx(4)
 
 
@@ -339,7 +340,8 @@ def test_accountability_sheet_names_each_flags_rule_and_source(tmp_path):
     book = openpyxl.load_workbook(path)
     rows = list(book["问责线索"].iter_rows(min_row=2, values_only=True))
     case = next(r for r in rows if r[0] == "案件")
-    assert case[3] == "C" and case[6] == "case_cultivated_mu" and case[7] == "yuanqu_2023_farmland_responsibility.txt 三、(三)"
+    assert case[3] == "C" and case[6] == "case_cultivated_mu"
+    assert case[7] == "yuanqu_2023_farmland_responsibility.txt 三、(三)"
     assert any(name.startswith("问责口径") for name in book.sheetnames)
 
 

@@ -230,7 +230,8 @@ def test_roster_sheet_saved_by_excel_in_gbk(tmp_path):
     path = tmp_path / "roster.csv"
     path.write_bytes("姓名,角色,乡镇代码,默认\n张田长,村级田长,370323101000,是\n李核查,核查员,370323101000,\n".encode("gbk"))
     people = control.read_roster(str(path))
-    assert [(p["name"], p["role"], p["is_default"]) for p in people] == [("张田长", "村级田长", 1), ("李核查", "核查员", 0)]
+    assert [(p["name"], p["role"], p["is_default"]) for p in people] == [("张田长", "村级田长", 1),
+                                                                         ("李核查", "核查员", 0)]
     path.write_text("姓名,角色\n王五,县长\n", encoding="utf-8")
     with pytest.raises(LandEnforcementError, match="role"):
         control.read_roster(str(path))

@@ -212,7 +212,8 @@ def test_a_verification_date_in_2099_is_imported_with_a_warning_naming_it(task, 
 
     jcbh = _unverified(task)
     sheet_path = next(path for path in templates.export_templates(task, str(tmp_path / "sheets"))
-                      if jcbh in {cell.value for row in openpyxl.load_workbook(path).active.iter_rows() for cell in row})
+                      if jcbh in {cell.value for row in openpyxl.load_workbook(path).active.iter_rows()
+                                  for cell in row})
     book = openpyxl.load_workbook(sheet_path)
     sheet = book.active
     header_row = next(row[0].row for row in sheet.iter_rows() if any(c.value == schema.V_JCBH.zh for c in row))
@@ -231,8 +232,9 @@ def test_a_verification_date_in_2099_is_imported_with_a_warning_naming_it(task, 
 
     assert [r.jcbh for r in result.accepted] == [jcbh] and not result.rejected
     today = datetime.date.today().isoformat()
-    assert f"第 {row} 行 {jcbh}：警告 核查日期 2099-05-08 晚于今天（{today}），请核对 / row {row} {jcbh}: warning: The " \
-           f"verification date 2099-05-08 is after today ({today}); please check it" in result.lines()
+    assert f"第 {row} 行 {jcbh}：警告 核查日期 2099-05-08 晚于今天（{today}），请核对 / " \
+           f"row {row} {jcbh}: warning: The verification date 2099-05-08 is after today ({today}); " \
+           "please check it" in result.lines()
     with GeoPackageTaskStore.open(task) as store:
         assert store.verifications()[jcbh]["verify_date"] == "2099-05-08"  # warned, kept as typed
 
@@ -249,5 +251,6 @@ def test_the_verdict_form_warns_of_a_date_after_today(qgis_parent):
     form = VerdictForm("3703232024000001", values, [], qgis_parent)
     assert form.warning.text() == ""
     form.widgets[schema.V_DATE].setDate(QDate(2099, 5, 8))
-    assert "2099-05-08" in form.warning.text() and ("晚于今天" in form.warning.text() or "after today" in form.warning.text())
+    warning = form.warning.text()
+    assert "2099-05-08" in warning and ("晚于今天" in warning or "after today" in warning)
     assert form.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()  # a warning, not a refusal

@@ -203,8 +203,8 @@ def test_a_monitoring_number_excel_rounded_never_lands_on_another_patch(tmp_path
 
     csv_path = tmp_path / "数字编号.csv"
     csv_path.write_bytes(("\r\n".join([",".join(HEADERS), ",".join(
-        ["3.70323E+15", township, "合法", "建设用地", "", "沂政土字〔2024〕7号", "", "", "", "卫片", "赵六", "2024-06-01",
-         ""])]) + "\r\n").encode("gbk"))
+        ["3.70323E+15", township, "合法", "建设用地", "", "沂政土字〔2024〕7号", "", "", "", "卫片", "赵六",
+         "2024-06-01", ""])]) + "\r\n").encode("gbk"))
     result = verification.import_spreadsheet(task, str(csv_path), accept_partial=True)
     assert "Excel 已将编号按数字截断" in result.rows[0].problems[0].zh and stored(task) == before
 
@@ -262,7 +262,8 @@ def test_notes_saved_after_the_sheet_was_written_are_never_reverted(tmp_path, ta
     results = [verification.import_spreadsheet(task, path) for path in paths]
     conflicts = sorted(r.jcbh for result in results for r in result.conflicts)
     assert conflicts == touched
-    assert all("导出本表后此记录已在任务库中修改，未覆盖" in r.problems[0].zh for result in results for r in result.conflicts)
+    assert all("导出本表后此记录已在任务库中修改，未覆盖" in r.problems[0].zh
+               for result in results for r in result.conflicts)
     records = stored(task)
     assert all(records[j]["notes"] == f"办公室补充说明 {i}" for i, j in enumerate(verified))
     # Accepting the valid rows writes the staff's new verdicts, still not over the newer records.
@@ -370,7 +371,7 @@ def compound_file(path, streams):
         raw = name.encode("utf-16-le") + b"\0\0" if name else b""
         return struct.pack("<64sHBBIII16sIQQIQ", raw, len(raw), kind, 1, none, right, child, b"", 0, 0, 0, start, size)
 
-    directory = entry("Root Entry", 5, 1, none, end, 0) + b"".join(entry(n, k, c, r, s, z) for n, k, c, r, s, z in entries)
+    directory = entry("Root Entry", 5, 1, none, end, 0) + b"".join(entry(*fields) for fields in entries)
     directory = directory.ljust(512, b"\0")
     header = struct.pack("<8s16sHHHHH6sIIIIIIIII", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"", 0x3E, 3, 0xFFFE, 9, 6, b"",
                          0, 1, 1, 0, 4096, end, 0, end, 0)

@@ -56,7 +56,8 @@ def test_newer_schema_is_refused(task_path):
 def test_failed_import_writes_nothing(tmp_path, task_path, monkeypatch):
     first = write_patches(str(tmp_path / "a.shp"), [patch_row("A1")])
     import_patches(task_path, ImportOptions(first))
-    second = write_patches(str(tmp_path / "b.shp"), [patch_row(f"B{i}", wkt=shift(SQUARE, 0.01 * i)) for i in range(1, 6)])
+    second = write_patches(str(tmp_path / "b.shp"),
+                           [patch_row(f"B{i}", wkt=shift(SQUARE, 0.01 * i)) for i in range(1, 6)])
 
     calls = {"n": 0}
     original = GeoPackageTaskStore.audit

@@ -150,7 +150,8 @@ def test_workbook_summary_equals_the_metrics_table(complete_task, tmp_path):
     with zipfile.ZipFile(result.path) as archive:
         archive.extractall(folder)
     book = openpyxl.load_workbook(next(folder.rglob("*.xlsx")))
-    assert book.sheetnames == ["汇总表", "明细表", "违法图斑整改台账", "问责线索", "违法案件查处整改情况统计表", "案件办理"]
+    assert book.sheetnames == ["汇总表", "明细表", "违法图斑整改台账", "问责线索", "违法案件查处整改情况统计表",
+                               "案件办理"]
     with GeoPackageTaskStore.open(complete_task) as store:
         shown = metrics.township_metrics(store).rows  # what the metrics dock shows
         unlawful = sum(1 for r in store.verifications().values() if r["verdict"] == "违法")

@@ -197,8 +197,8 @@ def test_fixed_township_layer_is_recomputed_on_the_next_run(tmp_path, delivered_
 def test_encoding_set_in_qgis_wins_and_reaches_the_reading_copy(tmp_path):
     """A GBK file without .cpg, LDID 0, Chinese field names: QGIS shows garbage until the user sets
     the encoding; the reading copy reads it right either way, and keeps the user's choice."""
-    path = delivered_shapefile(str(tmp_path / "批复.shp"), [{"批准文号": "晋政地〔2023〕7号", "wkt": rect(0, 0, 10, 10)}],
-                               ("批准文号",))
+    path = delivered_shapefile(str(tmp_path / "批复.shp"),
+                               [{"批准文号": "晋政地〔2023〕7号", "wkt": rect(0, 0, 10, 10)}], ("批准文号",))
     as_opened = shp_layer(path)
     assert "批准文号" not in as_opened.fields().names()  # QGIS alone reads it as UTF-8: garbage
     copy = vector_input.reading_copy(as_opened)
@@ -212,7 +212,8 @@ def test_encoding_set_in_qgis_wins_and_reaches_the_reading_copy(tmp_path):
 
 def test_chinese_named_approval_field_gives_readable_approval_numbers(tmp_path, delivered_task):
     approvals = delivered_shapefile(str(tmp_path / "农转用.shp"),
-                                    [{"批准文号": "晋政地〔2023〕7号", "批准类型": "农转用", "wkt": rect(0, 0, 50, 50)}],
+                                    [{"批准文号": "晋政地〔2023〕7号", "批准类型": "农转用",
+                                      "wkt": rect(0, 0, 50, 50)}],
                                     ("批准文号", "批准类型"))
     run_overlay(delivered_task, OverlayInputs(shp_layer(townships_file(tmp_path)), approvals=[shp_layer(approvals)]))
     p1 = stored_patches(delivered_task)["P1"]
@@ -259,7 +260,8 @@ def test_overlay_panel_remembers_the_village_layer(qgis_new_project, tmp_path, d
     from land_enforcement_plugin.gui.overlay_panel import OverlayPanel
 
     villages = shp_layer(delivered_shapefile(str(tmp_path / "村界.shp"),
-                                             [{"XZQDM": "140524101001", "XZQMC": "东庄村", "wkt": rect(0, 0, 200, 100)}],
+                                             [{"XZQDM": "140524101001", "XZQMC": "东庄村",
+                                               "wkt": rect(0, 0, 200, 100)}],
                                              ("XZQDM", "XZQMC")))
     townships = shp_layer(townships_file(tmp_path))
     QgsProject.instance().addMapLayers([townships, villages])

@@ -111,7 +111,8 @@ def test_form_history_shows_chinese_labels_local_time_and_the_name_asked_at_the_
         save_through_form(plugin, jcbh, COMPLETE, qgis_parent)
         assert len(asked) == 1 and store.saved_user_name() == "王建国"
         # Asked once: the next save records the same name without a question.
-        save_through_form(plugin, jcbh, dict(COMPLETE, rect_status="整改中", rect_measures="拆除复耕、罚款"), qgis_parent)
+        save_through_form(plugin, jcbh, dict(COMPLETE, rect_status="整改中", rect_measures="拆除复耕、罚款"),
+                          qgis_parent)
         assert len(asked) == 1
         # A returned sheet, imported on this computer, records the same person.
         store_ = GeoPackageTaskStore.open(task)

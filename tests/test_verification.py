@@ -193,7 +193,8 @@ def test_township_sheets_are_one_per_overlay_township_on_a_county_coded_delivery
     townships = {township for township in placed.values()}
     assert len(townships) == 6 and all(code[6:] != "000000" for code, _ in townships)
     paths = templates.export_templates(task, str(tmp_path / "sheets"))
-    assert sorted(p.rsplit("/", 1)[1] for p in paths) == sorted(f"核查表_{code}_{name}.xlsx" for code, name in townships)
+    assert (sorted(p.rsplit("/", 1)[1] for p in paths)
+            == sorted(f"核查表_{code}_{name}.xlsx" for code, name in townships))
     for path in paths:
         rows = _sheet_rows(path)
         (code, name), = (t for t in townships if path.endswith(f"_{t[0]}_{t[1]}.xlsx"))

@@ -55,4 +55,5 @@ def file_not_found(path):
 
 def missing_package(package, zh_task, en_task):
     """An optional Python package not installed: `zh_task` / `en_task` say what cannot be done."""
-    return Message(f"缺少 Python 包 {package}，无法{zh_task}", f"The Python package {package} is missing; cannot {en_task}")
+    return Message(f"缺少 Python 包 {package}，无法{zh_task}",
+                   f"The Python package {package} is missing; cannot {en_task}")

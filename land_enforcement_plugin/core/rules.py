@@ -85,7 +85,8 @@ class Rule:
         if isinstance(self.value, list):
             return "、".join(self.value)
         if isinstance(self.value, dict):  # the calendar
-            return "；".join(f"{'年度' if kind == 'annual' else kind}：" + "，".join(f"{label} {day}" for label, day in dates.items())
+            return "；".join(f"{'年度' if kind == 'annual' else kind}："
+                            + "，".join(f"{label} {day}" for label, day in dates.items())
                             for kind, dates in self.value.items())
         if isinstance(self.value, bool):
             return "是" if self.value else "否"

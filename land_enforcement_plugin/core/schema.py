@@ -354,7 +354,8 @@ METRIC_FIELDS_V3 = (
     Field("unlawful_mu", "违法面积(亩)", "Unlawful area (mu)", "real"),
     Field("other_count", "其他数", "Other", "int"),
     Field("other_mu", "其他面积(亩)", "Other area (mu)", "real"),
-    Field("construction_cultivated_mu", "新增建设用地占用耕地(亩)", "New construction land on cultivated land (mu)", "real"),
+    Field("construction_cultivated_mu", "新增建设用地占用耕地(亩)", "New construction land on cultivated land (mu)",
+          "real"),
     Field("unlawful_cultivated_mu", "违法占用耕地(亩)", "Unlawful cultivated land (mu)", "real"),
     Field("unlawful_pbf_mu", "违法占用永久基本农田(亩)", "Unlawful permanent basic farmland (mu)", "real"),
     Field("unlawful_general_cultivated_mu", "违法占用一般耕地(亩)", "Unlawful general cultivated land (mu)", "real"),
@@ -435,7 +436,8 @@ class PlanningZone(Labeled):
 
 
 ZONE_AREA_FIELDS = {
-    PlanningZone.DEVELOPMENT_BOUNDARY: Field("dev_boundary_m2", "城镇开发边界内面积", "In the development boundary", "real"),
+    PlanningZone.DEVELOPMENT_BOUNDARY: Field("dev_boundary_m2", "城镇开发边界内面积", "In the development boundary",
+                                             "real"),
     PlanningZone.ALLOWED: Field("allowed_m2", "允许建设区面积", "In construction-allowed zones", "real"),
     PlanningZone.CONDITIONAL: Field("conditional_m2", "有条件建设区面积", "In conditional zones", "real"),
     PlanningZone.RESTRICTED: Field("restricted_m2", "限制建设区面积", "In restricted zones", "real"),

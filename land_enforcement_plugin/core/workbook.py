@@ -114,7 +114,8 @@ def decode_text(raw, name):
         return raw.decode("gb18030")
     except UnicodeDecodeError as exc:
         raise LandEnforcementError(f"无法识别文件的文字编码（既非 UTF-8 也非 GBK）：{name}",
-                                   f"Cannot tell the text encoding of the file (neither UTF-8 nor GBK): {name}") from exc
+                                   "Cannot tell the text encoding of the file (neither UTF-8 nor GBK): "
+                                   f"{name}") from exc
 
 
 def read_csv(path):

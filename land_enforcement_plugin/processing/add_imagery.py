@@ -12,12 +12,28 @@ from qgis.core import (
 
 from ..core.imagery import matching
 from ..core.imagery import registry as imagery
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
+from .base import LandEnforcementAlgorithm, tr
 
 
 class AddImageryAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "addimagery"
     GROUP = "task"
+
+    INPUT = "INPUT"
+    FOLDER = "FOLDER"
+    CONNECTION = "CONNECTION"
+    LAYER = "LAYER"
+    TILE_MATRIX_SET = "TILE_MATRIX_SET"
+    ROLE = "ROLE"
+    DATE_FROM = "DATE_FROM"
+    DATE_TO = "DATE_TO"
+    NAME = "NAME"
+
+    # outputs
+    COUNT = "COUNT"
+    ENTRY = "ENTRY"
+    SOURCE = "SOURCE"
+    WARNINGS = "WARNINGS"
 
     def displayName(self):
         return tr("Add before / after imagery")
@@ -33,36 +49,38 @@ class AddImageryAlgorithm(LandEnforcementAlgorithm):
                   "registered with a warning.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(task_database_parameter())
-        self.addParameter(QgsProcessingParameterFile("INPUT", tr("Raster file"), optional=True))
-        self.addParameter(QgsProcessingParameterFile("FOLDER", tr("Folder of tiles"), optional=True,
+        self.addParameter(self.task_database_parameter())
+        self.addParameter(QgsProcessingParameterFile(self.INPUT, tr("Raster file"), optional=True))
+        self.addParameter(QgsProcessingParameterFile(self.FOLDER, tr("Folder of tiles"), optional=True,
                                                      behavior=QgsProcessingParameterFile.Behavior.Folder))
-        self.addParameter(QgsProcessingParameterString("CONNECTION", tr("Saved connection (xyz:<name> or wms:<name>)"),
-                                                       optional=True))
-        self.addParameter(QgsProcessingParameterString("LAYER", tr("Layer of the WMS/WMTS connection"), optional=True))
-        self.addParameter(QgsProcessingParameterString("TILE_MATRIX_SET", tr("WMTS tile matrix set"), optional=True))
-        self.addParameter(QgsProcessingParameterEnum("ROLE", tr("Phase (before / after)"), options=[tr("Before"), tr("After"), tr("Any")],
-                                                     defaultValue=2))
-        self.addParameter(QgsProcessingParameterString("DATE_FROM", tr("Image date or month, or first date of its range"),
-                                                       optional=True))
-        self.addParameter(QgsProcessingParameterString("DATE_TO", tr("Last date (or month) of its range"), optional=True))
-        self.addParameter(QgsProcessingParameterString("NAME", tr("Image name"), optional=True))
-        self.addOutput(QgsProcessingOutputNumber("COUNT", tr("Images registered with the task")))
-        self.addOutput(QgsProcessingOutputString("ENTRY", tr("The new entry (JSON)")))
-        self.addOutput(QgsProcessingOutputString("SOURCE", tr("Its source (a VRT for a folder)")))
-        self.addOutput(QgsProcessingOutputString("WARNINGS", tr("Warnings about its date, one a line")))
+        self.addParameter(QgsProcessingParameterString(
+            self.CONNECTION, tr("Saved connection (xyz:<name> or wms:<name>)"), optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            self.LAYER, tr("Layer of the WMS/WMTS connection"), optional=True))
+        self.addParameter(QgsProcessingParameterString(self.TILE_MATRIX_SET, tr("WMTS tile matrix set"), optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.ROLE, tr("Phase (before / after)"), options=[tr("Before"), tr("After"), tr("Any")], defaultValue=2))
+        self.addParameter(QgsProcessingParameterString(
+            self.DATE_FROM, tr("Image date or month, or first date of its range"), optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            self.DATE_TO, tr("Last date (or month) of its range"), optional=True))
+        self.addParameter(QgsProcessingParameterString(self.NAME, tr("Image name"), optional=True))
+        self.addOutput(QgsProcessingOutputNumber(self.COUNT, tr("Images registered with the task")))
+        self.addOutput(QgsProcessingOutputString(self.ENTRY, tr("The new entry (JSON)")))
+        self.addOutput(QgsProcessingOutputString(self.SOURCE, tr("Its source (a VRT for a folder)")))
+        self.addOutput(QgsProcessingOutputString(self.WARNINGS, tr("Warnings about its date, one a line")))
 
     def execute(self, parameters, context, feedback):
-        task_path = self.parameterAsFile(parameters, "DATABASE", context)
-        raster = self.parameterAsFile(parameters, "INPUT", context)
-        folder = self.parameterAsFile(parameters, "FOLDER", context)
-        connection = self.parameterAsString(parameters, "CONNECTION", context).strip()
+        task_path = self.parameterAsFile(parameters, self.DATABASE, context)
+        raster = self.parameterAsFile(parameters, self.INPUT, context)
+        folder = self.parameterAsFile(parameters, self.FOLDER, context)
+        connection = self.parameterAsString(parameters, self.CONNECTION, context).strip()
         if sum(bool(given) for given in (raster, folder, connection)) != 1:
             raise QgsProcessingException(tr("Give exactly one of INPUT, FOLDER or CONNECTION"))
-        role = imagery.ROLES[self.parameterAsEnum(parameters, "ROLE", context)]
-        dates = {"date_from": self.parameterAsString(parameters, "DATE_FROM", context).strip() or None,
-                 "date_to": self.parameterAsString(parameters, "DATE_TO", context).strip() or None}
-        name = self.parameterAsString(parameters, "NAME", context).strip() or None
+        role = imagery.ROLES[self.parameterAsEnum(parameters, self.ROLE, context)]
+        dates = {"date_from": self.parameterAsString(parameters, self.DATE_FROM, context).strip() or None,
+                 "date_to": self.parameterAsString(parameters, self.DATE_TO, context).strip() or None}
+        name = self.parameterAsString(parameters, self.NAME, context).strip() or None
         if raster:
             entry = imagery.add_files(task_path, [raster], role, **dates)[0]
             if name:
@@ -73,10 +91,10 @@ class AddImageryAlgorithm(LandEnforcementAlgorithm):
             kind, _, saved = connection.partition(":")
             if not saved:
                 kind, saved = "xyz", connection
-            entry = imagery.add_connection(task_path, saved, kind.lower(), self.parameterAsString(parameters, "LAYER",
-                                                                                                  context) or None,
+            entry = imagery.add_connection(task_path, saved, kind.lower(),
+                                           self.parameterAsString(parameters, self.LAYER, context) or None,
                                            role, tile_matrix_set=self.parameterAsString(
-                                               parameters, "TILE_MATRIX_SET", context) or None,
+                                               parameters, self.TILE_MATRIX_SET, context) or None,
                                            display_name=name, **dates)
         when = imagery.date_text(entry) or tr("no date")
         feedback.pushInfo(f"{entry['name']}: {entry['role']} {when}")
@@ -86,5 +104,5 @@ class AddImageryAlgorithm(LandEnforcementAlgorithm):
         for warning in warnings:
             feedback.pushWarning(warning)
         brief = {key: value for key, value in entry.items() if key != "tiles"}
-        return {"COUNT": len(imagery.entries(task_path)), "ENTRY": json.dumps(brief, ensure_ascii=False),
-                "SOURCE": entry["source"], "WARNINGS": "\n".join(warnings)}
+        return {self.COUNT: len(imagery.entries(task_path)), self.ENTRY: json.dumps(brief, ensure_ascii=False),
+                self.SOURCE: entry["source"], self.WARNINGS: "\n".join(warnings)}

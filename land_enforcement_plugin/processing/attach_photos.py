@@ -8,12 +8,22 @@ from qgis.core import (
 
 from ..core.review import photos
 from ..core.store import open_task
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
+from .base import LandEnforcementAlgorithm, tr
 
 
 class AttachPhotosAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "attachphotos"
     GROUP = "verification"
+
+    INPUT = "INPUT"
+    MAX_DISTANCE = "MAX_DISTANCE"
+
+    # outputs
+    ATTACHED = "ATTACHED"
+    SKIPPED = "SKIPPED"
+    REFUSED = "REFUSED"
+    PATCHES = "PATCHES"
+    REPORT = "REPORT"
 
     def displayName(self):
         return tr("Attach field photos from a folder")
@@ -28,29 +38,29 @@ class AttachPhotosAlgorithm(LandEnforcementAlgorithm):
                   "Attaching the same photo twice changes nothing.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterFile("INPUT", tr("Photo folder"),
+        self.addParameter(QgsProcessingParameterFile(self.INPUT, tr("Photo folder"),
                                                      behavior=QgsProcessingParameterFile.Behavior.Folder))
-        self.addParameter(task_database_parameter())
+        self.addParameter(self.task_database_parameter())
         self.addParameter(QgsProcessingParameterNumber(
-            "MAX_DISTANCE", tr("Flag photos farther from their patch than (m; default: the task's setting)"),
+            self.MAX_DISTANCE, tr("Flag photos farther from their patch than (m; default: the task's setting)"),
             QgsProcessingParameterNumber.Type.Double, optional=True, minValue=0))
-        for name, label in (("ATTACHED", tr("Photos attached")), ("SKIPPED", tr("Photos already attached")),
-                            ("REFUSED", tr("Files refused or not matched")),
-                            ("PATCHES", tr("Patches with new photos"))):
+        for name, label in ((self.ATTACHED, tr("Photos attached")), (self.SKIPPED, tr("Photos already attached")),
+                            (self.REFUSED, tr("Files refused or not matched")),
+                            (self.PATCHES, tr("Patches with new photos"))):
             self.addOutput(QgsProcessingOutputNumber(name, label))
-        self.addOutput(QgsProcessingOutputString("REPORT", tr("Files refused and warnings")))
+        self.addOutput(QgsProcessingOutputString(self.REPORT, tr("Files refused and warnings")))
 
     def execute(self, parameters, context, feedback):
-        task_path = self.parameterAsFile(parameters, "DATABASE", context)
+        task_path = self.parameterAsFile(parameters, self.DATABASE, context)
         with open_task(task_path) as store:
             jcbhs = list(store.patch_index())
-        by_jcbh = photos.match_folder(self.parameterAsFile(parameters, "INPUT", context), jcbhs)
-        distance = parameters.get("MAX_DISTANCE")
+        by_jcbh = photos.match_folder(self.parameterAsFile(parameters, self.INPUT, context), jcbhs)
+        distance = parameters.get(self.MAX_DISTANCE)
         result = photos.attach_photos(task_path, by_jcbh,
-                                      self.parameterAsDouble(parameters, "MAX_DISTANCE", context)
+                                      self.parameterAsDouble(parameters, self.MAX_DISTANCE, context)
                                       if distance not in (None, "") else None, feedback)
         report = result.lines()
         for line in report:
             feedback.pushWarning(line)
-        return {"ATTACHED": result.added, "SKIPPED": result.skipped, "REFUSED": len(result.refused),
-                "PATCHES": len(by_jcbh), "REPORT": "\n".join(report)}
+        return {self.ATTACHED: result.added, self.SKIPPED: result.skipped, self.REFUSED: len(result.refused),
+                self.PATCHES: len(by_jcbh), self.REPORT: "\n".join(report)}

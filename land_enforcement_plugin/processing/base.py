@@ -11,20 +11,21 @@ def tr(text):
     return QCoreApplication.translate("@default", text)
 
 
-def task_database_parameter(created_when_missing=False):
-    """DATABASE: a task GeoPackage, or a PostGIS task as pg:<connection>/<schema>. A file filter
-    rather than an extension, because an extension would refuse the pg: form."""
-    label = (tr("Task database (GeoPackage, or pg:<connection>/<schema>; created when missing)")
-             if created_when_missing else tr("Task database (GeoPackage, or pg:<connection>/<schema>)"))
-    return QgsProcessingParameterFile("DATABASE", label, fileFilter="GeoPackage (*.gpkg);;All files (*)")
-
-
 class LandEnforcementAlgorithm(QgsProcessingAlgorithm):
-    """Subclasses set ALGORITHM_ID (stable: scripts call it) and GROUP, and implement execute() (QgsProcessingAlgorithm already has a run());
+    """Subclasses set ALGORITHM_ID (stable: scripts call it) and GROUP, name their parameters and
+    outputs as class constants, and implement execute() (QgsProcessingAlgorithm already has a run());
     a LandEnforcementError from core becomes a Processing error with its bilingual message."""
 
     ALGORITHM_ID = ""
     GROUP = "task"
+    DATABASE = "DATABASE"  # the task database parameter, named the same in every algorithm that has one
+
+    def task_database_parameter(self, created_when_missing=False):
+        """DATABASE: a task GeoPackage, or a PostGIS task as pg:<connection>/<schema>. A file filter
+        rather than an extension, because an extension would refuse the pg: form."""
+        label = (tr("Task database (GeoPackage, or pg:<connection>/<schema>; created when missing)")
+                 if created_when_missing else tr("Task database (GeoPackage, or pg:<connection>/<schema>)"))
+        return QgsProcessingParameterFile(self.DATABASE, label, fileFilter="GeoPackage (*.gpkg);;All files (*)")
 
     def name(self):
         return self.ALGORITHM_ID

@@ -16,7 +16,7 @@ from qgis.core import (
 from ..core import schema, schema_cases
 from ..core.errors import LandEnforcementError
 from ..core.review import cases
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
+from .base import LandEnforcementAlgorithm, tr
 
 
 class CaseAlgorithm(LandEnforcementAlgorithm):
@@ -30,6 +30,16 @@ class CaseAlgorithm(LandEnforcementAlgorithm):
 class OpenCaseAlgorithm(CaseAlgorithm):
     ALGORITHM_ID = "caseopen"
 
+    PATCHES = "PATCHES"
+    SUBJECT_NAME = "SUBJECT_NAME"
+    SUBJECT_TYPE = "SUBJECT_TYPE"
+    SUBJECT_ID = "SUBJECT_ID"
+    PROJECT = "PROJECT"
+    ACTUAL_USE = "ACTUAL_USE"
+
+    # outputs
+    CASE = "CASE"
+
     def displayName(self):
         return tr("Open enforcement case")
 
@@ -40,31 +50,42 @@ class OpenCaseAlgorithm(CaseAlgorithm):
                   "with caseact, starting with 发现.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(task_database_parameter())
-        self.addParameter(QgsProcessingParameterString("PATCHES", tr("Monitoring numbers of the case's patches")))
-        self.addParameter(QgsProcessingParameterString("SUBJECT_NAME", tr("Offender (违法主体)")))
-        self.addParameter(QgsProcessingParameterEnum("SUBJECT_TYPE", tr("Offender type"),
+        self.addParameter(self.task_database_parameter())
+        self.addParameter(QgsProcessingParameterString(self.PATCHES, tr("Monitoring numbers of the case's patches")))
+        self.addParameter(QgsProcessingParameterString(self.SUBJECT_NAME, tr("Offender (违法主体)")))
+        self.addParameter(QgsProcessingParameterEnum(self.SUBJECT_TYPE, tr("Offender type"),
                                                      schema.SubjectType.values(), defaultValue=0))
-        for name, label in (("SUBJECT_ID", tr("ID number or unified social credit code")),
-                            ("PROJECT", tr("Project name")), ("ACTUAL_USE", tr("Actual use"))):
+        for name, label in ((self.SUBJECT_ID, tr("ID number or unified social credit code")),
+                            (self.PROJECT, tr("Project name")), (self.ACTUAL_USE, tr("Actual use"))):
             self.addParameter(QgsProcessingParameterString(name, label, optional=True))
-        self.addOutput(QgsProcessingOutputString("CASE", tr("Case number")))
+        self.addOutput(QgsProcessingOutputString(self.CASE, tr("Case number")))
 
     def execute(self, parameters, context, feedback):
-        jcbhs = self.parameterAsString(parameters, "PATCHES", context).replace(",", "、").replace("，", "、").split("、")
-        facts = {schema.C_SUBJECT_NAME.name: self.parameterAsString(parameters, "SUBJECT_NAME", context),
+        jcbhs = (self.parameterAsString(parameters, self.PATCHES, context)
+                 .replace(",", "、").replace("，", "、").split("、"))
+        facts = {schema.C_SUBJECT_NAME.name: self.parameterAsString(parameters, self.SUBJECT_NAME, context),
                  schema.C_SUBJECT_TYPE.name: schema.SubjectType.values()[
-                     self.parameterAsEnum(parameters, "SUBJECT_TYPE", context)],
-                 schema.C_SUBJECT_ID.name: self.parameterAsString(parameters, "SUBJECT_ID", context),
-                 schema.C_PROJECT.name: self.parameterAsString(parameters, "PROJECT", context),
-                 schema.C_ACTUAL_USE.name: self.parameterAsString(parameters, "ACTUAL_USE", context)}
-        key = cases.open_case(self.parameterAsFile(parameters, "DATABASE", context), jcbhs, facts)
+                     self.parameterAsEnum(parameters, self.SUBJECT_TYPE, context)],
+                 schema.C_SUBJECT_ID.name: self.parameterAsString(parameters, self.SUBJECT_ID, context),
+                 schema.C_PROJECT.name: self.parameterAsString(parameters, self.PROJECT, context),
+                 schema.C_ACTUAL_USE.name: self.parameterAsString(parameters, self.ACTUAL_USE, context)}
+        key = cases.open_case(self.parameterAsFile(parameters, self.DATABASE, context), jcbhs, facts)
         feedback.pushInfo(f"{key}")
-        return {"CASE": key}
+        return {self.CASE: key}
 
 
 class CaseActAlgorithm(CaseAlgorithm):
     ALGORITHM_ID = "caseact"
+
+    CASE = "CASE"
+    ACT = "ACT"
+    DATE = "DATE"
+    DETAILS = "DETAILS"
+    ATTACHMENTS = "ATTACHMENTS"
+
+    # outputs
+    ACT_ID = "ACT_ID"
+    STATUS = "STATUS"
 
     def displayName(self):
         return tr("Record case act")
@@ -82,36 +103,48 @@ class CaseActAlgorithm(CaseAlgorithm):
                   "销号.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(task_database_parameter())
-        self.addParameter(QgsProcessingParameterString("CASE", tr("Case number, or a monitoring number in the case")))
-        self.addParameter(QgsProcessingParameterEnum("ACT", tr("Act"), schema_cases.ActKind.values(), defaultValue=0))
-        self.addParameter(QgsProcessingParameterString("DATE", tr("Date (YYYY-MM-DD)")))
-        self.addParameter(QgsProcessingParameterString("DETAILS", tr("Details (JSON)"), optional=True))
-        self.addParameter(QgsProcessingParameterString("ATTACHMENTS", tr("Attachments (files separated by ;)"),
+        self.addParameter(self.task_database_parameter())
+        self.addParameter(QgsProcessingParameterString(
+            self.CASE, tr("Case number, or a monitoring number in the case")))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.ACT, tr("Act"), schema_cases.ActKind.values(), defaultValue=0))
+        self.addParameter(QgsProcessingParameterString(self.DATE, tr("Date (YYYY-MM-DD)")))
+        self.addParameter(QgsProcessingParameterString(self.DETAILS, tr("Details (JSON)"), optional=True))
+        self.addParameter(QgsProcessingParameterString(self.ATTACHMENTS, tr("Attachments (files separated by ;)"),
                                                        optional=True))
-        self.addOutput(QgsProcessingOutputNumber("ACT_ID", tr("Act id")))
-        self.addOutput(QgsProcessingOutputString("STATUS", tr("Case status")))
+        self.addOutput(QgsProcessingOutputNumber(self.ACT_ID, tr("Act id")))
+        self.addOutput(QgsProcessingOutputString(self.STATUS, tr("Case status")))
 
     def execute(self, parameters, context, feedback):
-        task = self.parameterAsFile(parameters, "DATABASE", context)
-        key = cases.case_key_for(task, self.parameterAsString(parameters, "CASE", context))
-        text = self.parameterAsString(parameters, "DETAILS", context).strip()
+        task = self.parameterAsFile(parameters, self.DATABASE, context)
+        key = cases.case_key_for(task, self.parameterAsString(parameters, self.CASE, context))
+        text = self.parameterAsString(parameters, self.DETAILS, context).strip()
         try:
             typed = json.loads(text) if text else {}
         except ValueError:
             typed = None
         if not isinstance(typed, dict):
             raise LandEnforcementError(f"办理事项不是 JSON 对象：{text}", f"The details are not a JSON object: {text}")
-        files = [p.strip() for p in self.parameterAsString(parameters, "ATTACHMENTS", context).split(";") if p.strip()]
-        kind = schema_cases.ActKind.values()[self.parameterAsEnum(parameters, "ACT", context)]
-        act_id = cases.record_act(task, key, kind, self.parameterAsString(parameters, "DATE", context),
+        files = [p.strip() for p in self.parameterAsString(parameters, self.ATTACHMENTS, context).split(";")
+                 if p.strip()]
+        kind = schema_cases.ActKind.values()[self.parameterAsEnum(parameters, self.ACT, context)]
+        act_id = cases.record_act(task, key, kind, self.parameterAsString(parameters, self.DATE, context),
                                   cases.details_by_name(typed), files, channel="processing")
         feedback.pushInfo(f"{key}: {kind}")
-        return {"ACT_ID": act_id, "STATUS": kind}
+        return {self.ACT_ID: act_id, self.STATUS: kind}
 
 
 class CaseReportAlgorithm(CaseAlgorithm):
     ALGORITHM_ID = "casereport"
+
+    OUTPUT = "OUTPUT"
+    SHEETS = "SHEETS"
+
+    # outputs
+    CASES = "CASES"
+    CLOSED = "CLOSED"
+    OVERDUE = "OVERDUE"
+    SHEET_COUNT = "SHEET_COUNT"
 
     def displayName(self):
         return tr("Case statistics and township case sheets")
@@ -125,32 +158,40 @@ class CaseReportAlgorithm(CaseAlgorithm):
                   "case listed for opening one.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(task_database_parameter())
-        self.addParameter(QgsProcessingParameterFileDestination("OUTPUT", tr("Case workbook"), "Excel (*.xlsx)"))
-        self.addParameter(QgsProcessingParameterFolderDestination("SHEETS", tr("Township case sheets folder"),
+        self.addParameter(self.task_database_parameter())
+        self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT, tr("Case workbook"), "Excel (*.xlsx)"))
+        self.addParameter(QgsProcessingParameterFolderDestination(self.SHEETS, tr("Township case sheets folder"),
                                                                   optional=True, createByDefault=False))
-        self.addOutput(QgsProcessingOutputFile("OUTPUT", tr("Case workbook")))
-        for name, label in (("CASES", tr("Cases")), ("CLOSED", tr("Closed")), ("OVERDUE", tr("Rectification overdue")),
-                            ("SHEET_COUNT", tr("Township case sheets"))):
+        self.addOutput(QgsProcessingOutputFile(self.OUTPUT, tr("Case workbook")))
+        for name, label in ((self.CASES, tr("Cases")), (self.CLOSED, tr("Closed")),
+                            (self.OVERDUE, tr("Rectification overdue")),
+                            (self.SHEET_COUNT, tr("Township case sheets"))):
             self.addOutput(QgsProcessingOutputNumber(name, label))
 
     def execute(self, parameters, context, feedback):
-        task = self.parameterAsFile(parameters, "DATABASE", context)
-        output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        task = self.parameterAsFile(parameters, self.DATABASE, context)
+        output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         rows, late = cases.write_report(task, output)
         for key, township, deadline in late:
             feedback.pushWarning(f"{key} {township}: 整改期限 {deadline} 已过 / rectification deadline passed")
-        folder = self.parameterAsString(parameters, "SHEETS", context)
+        folder = self.parameterAsString(parameters, self.SHEETS, context)
         sheets = cases.export_case_sheets(task, folder) if folder else []
         county = rows[-1]
         feedback.pushInfo(f"{county['case_count']} 案件 / cases, {county['closed_count']} 结案 / closed"
                           + (f"; {len(sheets)} → {os.path.dirname(sheets[0])}" if sheets else ""))
-        return {"OUTPUT": output, "CASES": county["case_count"], "CLOSED": county["closed_count"],
-                "OVERDUE": len(late), "SHEET_COUNT": len(sheets)}
+        return {self.OUTPUT: output, self.CASES: county["case_count"], self.CLOSED: county["closed_count"],
+                self.OVERDUE: len(late), self.SHEET_COUNT: len(sheets)}
 
 
 class ImportCaseSheetAlgorithm(CaseAlgorithm):
     ALGORITHM_ID = "importcasesheet"
+
+    INPUT = "INPUT"
+
+    # outputs
+    OPENED = "OPENED"
+    ADDED = "ADDED"
+    UNCHANGED = "UNCHANGED"
 
     def displayName(self):
         return tr("Import case sheet")
@@ -162,15 +203,15 @@ class ImportCaseSheetAlgorithm(CaseAlgorithm):
                   "the import before anything is written; a row a rule refuses stops it there, naming the row.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterFile("INPUT", tr("Case sheet (.xlsx or .csv)"),
+        self.addParameter(QgsProcessingParameterFile(self.INPUT, tr("Case sheet (.xlsx or .csv)"),
                                                      fileFilter="Spreadsheets (*.xlsx *.csv);;All files (*)"))
-        self.addParameter(task_database_parameter())
-        for name, label in (("OPENED", tr("Cases opened")), ("ADDED", tr("Acts added")),
-                            ("UNCHANGED", tr("Rows already recorded"))):
+        self.addParameter(self.task_database_parameter())
+        for name, label in ((self.OPENED, tr("Cases opened")), (self.ADDED, tr("Acts added")),
+                            (self.UNCHANGED, tr("Rows already recorded"))):
             self.addOutput(QgsProcessingOutputNumber(name, label))
 
     def execute(self, parameters, context, feedback):
-        opened, added, unchanged = cases.import_case_sheet(self.parameterAsFile(parameters, "DATABASE", context),
-                                                           self.parameterAsFile(parameters, "INPUT", context))
+        opened, added, unchanged = cases.import_case_sheet(self.parameterAsFile(parameters, self.DATABASE, context),
+                                                           self.parameterAsFile(parameters, self.INPUT, context))
         feedback.pushInfo(f"{opened} / {added} / {unchanged}")
-        return {"OPENED": opened, "ADDED": added, "UNCHANGED": unchanged}
+        return {self.OPENED: opened, self.ADDED: added, self.UNCHANGED: unchanged}

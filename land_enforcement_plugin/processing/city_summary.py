@@ -17,6 +17,19 @@ class CitySummaryAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "citysummary"
     GROUP = "submission"
 
+    INPUT = "INPUT"
+    OUTPUT = "OUTPUT"
+    WORKBOOK = "WORKBOOK"
+    CITY_NAME = "CITY_NAME"
+    CITY_SCHEMA = "CITY_SCHEMA"
+    SCHEMAS = "SCHEMAS"
+
+    # outputs
+    COUNTIES = "COUNTIES"
+    FAILED = "FAILED"
+    CONFLICTS = "CONFLICTS"
+    RANKING = "RANKING"
+
     def displayName(self):
         return tr("City summary of county packages")
 
@@ -34,34 +47,38 @@ class CitySummaryAlgorithm(LandEnforcementAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterMultipleLayers(
-            "INPUT", tr("County packages (.zip files, or folders of them)"), Qgis.ProcessingSourceType.File,
+            self.INPUT, tr("County packages (.zip files, or folders of them)"), Qgis.ProcessingSourceType.File,
             optional=True))
         self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT", tr("City GeoPackage"), "GeoPackage (*.gpkg)", optional=True, createByDefault=False))
+            self.OUTPUT, tr("City GeoPackage"), "GeoPackage (*.gpkg)", optional=True, createByDefault=False))
         self.addParameter(QgsProcessingParameterFileDestination(
-            "WORKBOOK", tr("City workbook"), "Excel (*.xlsx)", optional=True, createByDefault=False))
-        self.addParameter(QgsProcessingParameterString("CITY_NAME", tr("City name"), defaultValue=city.CITY_ROW_NAME))
+            self.WORKBOOK, tr("City workbook"), "Excel (*.xlsx)", optional=True, createByDefault=False))
         self.addParameter(QgsProcessingParameterString(
-            "CITY_SCHEMA", tr("PostGIS: city schema to write (pg:<connection>/<schema>)"), optional=True))
+            self.CITY_NAME, tr("City name"), defaultValue=city.CITY_ROW_NAME))
         self.addParameter(QgsProcessingParameterString(
-            "SCHEMAS", tr("PostGIS: county task schemas, comma-separated (empty: every task schema)"), optional=True))
-        self.addOutput(QgsProcessingOutputNumber("COUNTIES", tr("Counties merged")))
-        self.addOutput(QgsProcessingOutputNumber("FAILED", tr("Packages that failed verification")))
-        self.addOutput(QgsProcessingOutputNumber("CONFLICTS", tr("Conflicts")))
-        self.addOutput(QgsProcessingOutputString("RANKING", tr("Ranking")))
+            self.CITY_SCHEMA, tr("PostGIS: city schema to write (pg:<connection>/<schema>)"), optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            self.SCHEMAS, tr("PostGIS: county task schemas, comma-separated (empty: every task schema)"),
+            optional=True))
+        self.addOutput(QgsProcessingOutputNumber(self.COUNTIES, tr("Counties merged")))
+        self.addOutput(QgsProcessingOutputNumber(self.FAILED, tr("Packages that failed verification")))
+        self.addOutput(QgsProcessingOutputNumber(self.CONFLICTS, tr("Conflicts")))
+        self.addOutput(QgsProcessingOutputString(self.RANKING, tr("Ranking")))
 
     def execute(self, parameters, context, feedback):
-        city_name = self.parameterAsString(parameters, "CITY_NAME", context).strip() or city.CITY_ROW_NAME
-        city_schema = self.parameterAsString(parameters, "CITY_SCHEMA", context).strip()
-        output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
-        workbook = self.parameterAsFileOutput(parameters, "WORKBOOK", context)
+        city_name = self.parameterAsString(parameters, self.CITY_NAME, context).strip() or city.CITY_ROW_NAME
+        city_schema = self.parameterAsString(parameters, self.CITY_SCHEMA, context).strip()
+        output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
+        workbook = self.parameterAsFileOutput(parameters, self.WORKBOOK, context)
         if city_schema:
-            schemas = [s.strip() for s in self.parameterAsString(parameters, "SCHEMAS", context).split(",") if s.strip()]
-            summary = city_postgis.summarise_postgis(city_schema, schemas or None, city_name=city_name, feedback=feedback)
+            schemas = [s.strip() for s in self.parameterAsString(parameters, self.SCHEMAS, context).split(",")
+                       if s.strip()]
+            summary = city_postgis.summarise_postgis(city_schema, schemas or None, city_name=city_name,
+                                                     feedback=feedback)
             if workbook:
                 city.write_workbook(summary, workbook)
         else:
-            inputs = self.parameterAsFileList(parameters, "INPUT", context)
+            inputs = self.parameterAsFileList(parameters, self.INPUT, context)
             if not inputs:
                 raise QgsProcessingException(tr("Give county packages (INPUT) or a city schema (CITY_SCHEMA)."))
             if not output:
@@ -75,10 +92,10 @@ class CitySummaryAlgorithm(LandEnforcementAlgorithm):
         ranking = city.ranking_lines(summary)
         for line in ranking:
             feedback.pushInfo(line)
-        results = {"COUNTIES": len(summary.county_rows()), "FAILED": len(summary.failed),
-                   "CONFLICTS": len(summary.conflicts), "RANKING": "\n".join(ranking)}
+        results = {self.COUNTIES: len(summary.county_rows()), self.FAILED: len(summary.failed),
+                   self.CONFLICTS: len(summary.conflicts), self.RANKING: "\n".join(ranking)}
         if output and not city_schema:
-            results["OUTPUT"] = output
+            results[self.OUTPUT] = output
         if workbook:
-            results["WORKBOOK"] = workbook
+            results[self.WORKBOOK] = workbook
         return results

@@ -9,7 +9,7 @@ from qgis.core import (
 )
 
 from ..core.intake import importing, profiles
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
+from .base import LandEnforcementAlgorithm, tr
 
 _ENCODINGS = [importing.ENCODING_AUTO, importing.UTF8, importing.GBK]
 _BATCH_MODES = [importing.BATCH_PER_PC, importing.BATCH_ALL]
@@ -20,13 +20,21 @@ class ImportPatchesAlgorithm(LandEnforcementAlgorithm):
 
     INPUT = "INPUT"
     LAYER = "LAYER"
-    DATABASE = "DATABASE"
     FIELD_MAPPING = "FIELD_MAPPING"
     BATCH = "BATCH"
     BATCH_MODE = "BATCH_MODE"
     ENCODING = "ENCODING"
     SOURCE_CRS = "SOURCE_CRS"
     WORKING_CRS = "WORKING_CRS"
+
+    # outputs
+    INSERTED = "INSERTED"
+    UPDATED = "UPDATED"
+    UNCHANGED = "UNCHANGED"
+    REJECTED = "REJECTED"
+    REPAIRED = "REPAIRED"
+    REPORT = "REPORT"
+    BATCHES = "BATCHES"
 
     def displayName(self):
         return tr("Import change patches")
@@ -45,7 +53,7 @@ class ImportPatchesAlgorithm(LandEnforcementAlgorithm):
             self.INPUT, tr("Change patch file (.shp, .gpkg, .geojson, .gdb)"),
             behavior=QgsProcessingParameterFile.File))
         self.addParameter(QgsProcessingParameterString(self.LAYER, tr("Layer name inside the file"), optional=True))
-        self.addParameter(task_database_parameter(created_when_missing=True))
+        self.addParameter(self.task_database_parameter(created_when_missing=True))
         self.addParameter(QgsProcessingParameterString(
             self.FIELD_MAPPING, tr("Field mapping (JSON object or saved profile name; empty: detect)"),
             optional=True))
@@ -59,12 +67,12 @@ class ImportPatchesAlgorithm(LandEnforcementAlgorithm):
             self.SOURCE_CRS, tr("Source CRS (when the file has none)"), optional=True))
         self.addParameter(QgsProcessingParameterCrs(
             self.WORKING_CRS, tr("Working CRS of a new task (default: CGCS2000 3-degree zone)"), optional=True))
-        for name, label in (("INSERTED", tr("Patches inserted")), ("UPDATED", tr("Patches updated")),
-                            ("UNCHANGED", tr("Patches unchanged")), ("REJECTED", tr("Rows rejected")),
-                            ("REPAIRED", tr("Geometries repaired"))):
+        for name, label in ((self.INSERTED, tr("Patches inserted")), (self.UPDATED, tr("Patches updated")),
+                            (self.UNCHANGED, tr("Patches unchanged")), (self.REJECTED, tr("Rows rejected")),
+                            (self.REPAIRED, tr("Geometries repaired"))):
             self.addOutput(QgsProcessingOutputNumber(name, label))
-        self.addOutput(QgsProcessingOutputString("REPORT", tr("Validation report")))
-        self.addOutput(QgsProcessingOutputString("BATCHES", tr("Batches imported (separated by 、)")))
+        self.addOutput(QgsProcessingOutputString(self.REPORT, tr("Validation report")))
+        self.addOutput(QgsProcessingOutputString(self.BATCHES, tr("Batches imported (separated by 、)")))
 
     def execute(self, parameters, context, feedback):
         source_crs = self.parameterAsCrs(parameters, self.SOURCE_CRS, context)
@@ -84,6 +92,6 @@ class ImportPatchesAlgorithm(LandEnforcementAlgorithm):
         report = result.lines()
         for line in report:
             feedback.pushInfo(line)
-        return {"INSERTED": result.inserted, "UPDATED": result.updated, "UNCHANGED": result.unchanged,
-                "REJECTED": len(result.rejected), "REPAIRED": len(result.repaired),
-                "REPORT": "\n".join(report), "BATCHES": "、".join(result.batches) or result.batch}
+        return {self.INSERTED: result.inserted, self.UPDATED: result.updated, self.UNCHANGED: result.unchanged,
+                self.REJECTED: len(result.rejected), self.REPAIRED: len(result.repaired),
+                self.REPORT: "\n".join(report), self.BATCHES: "、".join(result.batches) or result.batch}

@@ -7,7 +7,7 @@ from qgis.core import (
 )
 
 from ..core.review import verification
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
+from .base import LandEnforcementAlgorithm, tr
 
 
 class ImportVerificationAlgorithm(LandEnforcementAlgorithm):
@@ -15,8 +15,15 @@ class ImportVerificationAlgorithm(LandEnforcementAlgorithm):
     GROUP = "verification"
 
     INPUT = "INPUT"
-    DATABASE = "DATABASE"
     ACCEPT_PARTIAL = "ACCEPT_PARTIAL"
+
+    # outputs
+    ACCEPTED = "ACCEPTED"
+    UNCHANGED = "UNCHANGED"
+    REJECTED = "REJECTED"
+    CONFLICTS = "CONFLICTS"
+    CHANGED = "CHANGED"
+    REPORT = "REPORT"
 
     def displayName(self):
         return tr("Import verification spreadsheet")
@@ -35,14 +42,15 @@ class ImportVerificationAlgorithm(LandEnforcementAlgorithm):
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFile(self.INPUT, tr("Verification spreadsheet (.xlsx or .csv)"),
                                                      fileFilter="Spreadsheets (*.xlsx *.xlsm *.csv);;All files (*)"))
-        self.addParameter(task_database_parameter())
+        self.addParameter(self.task_database_parameter())
         self.addParameter(QgsProcessingParameterBoolean(
             self.ACCEPT_PARTIAL, tr("Import the valid rows even when some rows are rejected"), defaultValue=False))
-        for name, label in (("ACCEPTED", tr("Rows accepted")), ("UNCHANGED", tr("Rows unchanged")),
-                            ("REJECTED", tr("Rows rejected")), ("CONFLICTS", tr("Rows in conflict with a newer record")),
-                            ("CHANGED", tr("Records written"))):
+        for name, label in ((self.ACCEPTED, tr("Rows accepted")), (self.UNCHANGED, tr("Rows unchanged")),
+                            (self.REJECTED, tr("Rows rejected")),
+                            (self.CONFLICTS, tr("Rows in conflict with a newer record")),
+                            (self.CHANGED, tr("Records written"))):
             self.addOutput(QgsProcessingOutputNumber(name, label))
-        self.addOutput(QgsProcessingOutputString("REPORT", tr("Row report")))
+        self.addOutput(QgsProcessingOutputString(self.REPORT, tr("Row report")))
 
     def execute(self, parameters, context, feedback):
         result = verification.import_spreadsheet(
@@ -54,6 +62,6 @@ class ImportVerificationAlgorithm(LandEnforcementAlgorithm):
             feedback.pushInfo(line)
         if result.rejected and not result.applied:
             feedback.reportError(tr("Rows were rejected: nothing was written. Fix them, or accept a partial import."))
-        return {"ACCEPTED": len(result.accepted), "UNCHANGED": len(result.unchanged),
-                "REJECTED": len(result.rejected), "CONFLICTS": len(result.conflicts), "CHANGED": result.changed,
-                "REPORT": "\n".join(report)}
+        return {self.ACCEPTED: len(result.accepted), self.UNCHANGED: len(result.unchanged),
+                self.REJECTED: len(result.rejected), self.CONFLICTS: len(result.conflicts),
+                self.CHANGED: result.changed, self.REPORT: "\n".join(report)}

@@ -17,7 +17,7 @@ from ..core.ellipsoid import AreaMode
 from ..core.overlay.engine_local import OverlayInputs
 from ..core.overlay.prejudge import DEFAULT_APPROVED_SHARE
 from ..core.overlay.run import detached_inputs, run_overlay
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
+from .base import LandEnforcementAlgorithm, tr
 
 _MODES = [AreaMode.ELLIPSOIDAL, AreaMode.PLANAR]
 
@@ -26,6 +26,24 @@ _MODES = [AreaMode.ELLIPSOIDAL, AreaMode.PLANAR]
 class OverlayAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "overlay"
     GROUP = "task"
+
+    TOWNSHIPS = "TOWNSHIPS"
+    CULTIVATED = "CULTIVATED"
+    PERMANENT_FARMLAND = "PERMANENT_FARMLAND"
+    ECO_REDLINE = "ECO_REDLINE"
+    NATURE_RESERVE = "NATURE_RESERVE"
+    APPROVALS = "APPROVALS"
+    VILLAGES = "VILLAGES"
+    LAYER_CRS = "LAYER_CRS"
+    AREA_MODE = "AREA_MODE"
+    CULTIVATED_DLBM = "CULTIVATED_DLBM"
+    APPROVED_SHARE = "APPROVED_SHARE"
+
+    # outputs
+    RECOMPUTED = "RECOMPUTED"
+    REUSED = "REUSED"
+    REPAIRED = "REPAIRED"
+    REPORT = "REPORT"
 
     def displayName(self):
         return tr("Overlay red lines (office comparison)")
@@ -37,62 +55,64 @@ class OverlayAlgorithm(LandEnforcementAlgorithm):
                   "the layer's polygons, so overlaps never count twice. Suggests 合法 when the approved share "
                   "reaches the threshold and flags patches touching farmland or the ecological red line as "
                   "high priority, without touching any verdict. With a village layer, each patch gets the name of "
-                  "the village holding its largest part. With nature reserves (自然保护地), each patch also gets its area on "
-                  "reserves and on farmland or reserves (their union: land in both counts once). Shapefiles are read in the encoding their bytes show (or "
+                  "the village holding its largest part. With nature reserves (自然保护地), each patch also gets "
+                  "its area on reserves and on farmland or reserves (their union: land in both counts once). "
+                  "Shapefiles are read in the encoding their bytes show (or "
                   "the one set on the layer in QGIS); unreadable text stops the run. A layer without a CRS is an "
                   "error unless LAYER_CRS gives the CRS of such layers. Re-running recomputes only what changed.")
 
     def initAlgorithm(self, config=None):
         polygons = [QgsProcessing.TypeVectorPolygon]
-        self.addParameter(task_database_parameter())
-        self.addParameter(QgsProcessingParameterVectorLayer("TOWNSHIPS", tr("Townships (XZQDM, XZQMC)"), polygons))
-        self.addParameter(QgsProcessingParameterVectorLayer("CULTIVATED", tr("Cultivated land"), polygons, optional=True))
+        self.addParameter(self.task_database_parameter())
+        self.addParameter(QgsProcessingParameterVectorLayer(self.TOWNSHIPS, tr("Townships (XZQDM, XZQMC)"), polygons))
         self.addParameter(QgsProcessingParameterVectorLayer(
-            "PERMANENT_FARMLAND", tr("Permanent basic farmland"), polygons, optional=True))
+            self.CULTIVATED, tr("Cultivated land"), polygons, optional=True))
         self.addParameter(QgsProcessingParameterVectorLayer(
-            "ECO_REDLINE", tr("Ecological red line"), polygons, optional=True))
+            self.PERMANENT_FARMLAND, tr("Permanent basic farmland"), polygons, optional=True))
         self.addParameter(QgsProcessingParameterVectorLayer(
-            "NATURE_RESERVE", tr("Nature reserves (自然保护地)"), polygons, optional=True))
+            self.ECO_REDLINE, tr("Ecological red line"), polygons, optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.NATURE_RESERVE, tr("Nature reserves (自然保护地)"), polygons, optional=True))
         self.addParameter(QgsProcessingParameterMultipleLayers(
-            "APPROVALS", tr("Approvals (each with its document number field)"), QgsProcessing.TypeVectorPolygon,
+            self.APPROVALS, tr("Approvals (each with its document number field)"), QgsProcessing.TypeVectorPolygon,
             optional=True))
         self.addParameter(QgsProcessingParameterVectorLayer(
-            "VILLAGES", tr("Villages (CJMC, 村名称)"), polygons, optional=True))
+            self.VILLAGES, tr("Villages (CJMC, 村名称)"), polygons, optional=True))
         self.addParameter(QgsProcessingParameterCrs(
-            "LAYER_CRS", tr("CRS of input layers that have none (e.g. a shapefile without .prj)"), optional=True))
+            self.LAYER_CRS, tr("CRS of input layers that have none (e.g. a shapefile without .prj)"), optional=True))
         self.addParameter(QgsProcessingParameterEnum(
-            "AREA_MODE", tr("Area"), options=[tr("Ellipsoidal (CGCS2000, official)"), tr("Planar (working CRS)")],
+            self.AREA_MODE, tr("Area"), options=[tr("Ellipsoidal (CGCS2000, official)"), tr("Planar (working CRS)")],
             defaultValue=0))
         self.addParameter(QgsProcessingParameterString(
-            "CULTIVATED_DLBM", tr("Land-use codes counted as cultivated (when the layer has DLBM)"),
+            self.CULTIVATED_DLBM, tr("Land-use codes counted as cultivated (when the layer has DLBM)"),
             defaultValue=",".join(schema.CULTIVATED_DLBM)))
         self.addParameter(QgsProcessingParameterNumber(
-            "APPROVED_SHARE", tr("Approved share that suggests lawful"), QgsProcessingParameterNumber.Double,
+            self.APPROVED_SHARE, tr("Approved share that suggests lawful"), QgsProcessingParameterNumber.Double,
             defaultValue=DEFAULT_APPROVED_SHARE, minValue=0.0, maxValue=1.0))
-        for name, label in (("RECOMPUTED", tr("Patches recomputed")), ("REUSED", tr("Patches reused")),
-                            ("REPAIRED", tr("Red-line features repaired"))):
+        for name, label in ((self.RECOMPUTED, tr("Patches recomputed")), (self.REUSED, tr("Patches reused")),
+                            (self.REPAIRED, tr("Red-line features repaired"))):
             self.addOutput(QgsProcessingOutputNumber(name, label))
-        self.addOutput(QgsProcessingOutputString("REPORT", tr("Report")))
+        self.addOutput(QgsProcessingOutputString(self.REPORT, tr("Report")))
 
     def execute(self, parameters, context, feedback):
         def layer(name):
             return self.parameterAsVectorLayer(parameters, name, context)
 
-        layer_crs = self.parameterAsCrs(parameters, "LAYER_CRS", context)
+        layer_crs = self.parameterAsCrs(parameters, self.LAYER_CRS, context)
         inputs = detached_inputs(OverlayInputs(
-            townships=layer("TOWNSHIPS"), cultivated=layer("CULTIVATED"),
-            permanent_farmland=layer("PERMANENT_FARMLAND"), eco_redline=layer("ECO_REDLINE"),
-            nature_reserve=layer("NATURE_RESERVE"),
-            approvals=self.parameterAsLayerList(parameters, "APPROVALS", context), villages=layer("VILLAGES"),
+            townships=layer(self.TOWNSHIPS), cultivated=layer(self.CULTIVATED),
+            permanent_farmland=layer(self.PERMANENT_FARMLAND), eco_redline=layer(self.ECO_REDLINE),
+            nature_reserve=layer(self.NATURE_RESERVE),
+            approvals=self.parameterAsLayerList(parameters, self.APPROVALS, context), villages=layer(self.VILLAGES),
             layer_crs=layer_crs if layer_crs.isValid() else None,
-            area_mode=_MODES[self.parameterAsEnum(parameters, "AREA_MODE", context)],
-            cultivated_codes=tuple(c.strip() for c in self.parameterAsString(parameters, "CULTIVATED_DLBM", context)
+            area_mode=_MODES[self.parameterAsEnum(parameters, self.AREA_MODE, context)],
+            cultivated_codes=tuple(c.strip() for c in self.parameterAsString(parameters, self.CULTIVATED_DLBM, context)
                                    .split(",") if c.strip()),
-            approved_share=self.parameterAsDouble(parameters, "APPROVED_SHARE", context)))
-        run = run_overlay(self.parameterAsFile(parameters, "DATABASE", context), inputs, feedback)
+            approved_share=self.parameterAsDouble(parameters, self.APPROVED_SHARE, context)))
+        run = run_overlay(self.parameterAsFile(parameters, self.DATABASE, context), inputs, feedback)
         if run is None:
             raise QgsProcessingException(tr("Cancelled: the task database is unchanged"))
         for line in run.lines():
             feedback.pushInfo(line)
-        return {"RECOMPUTED": run.recomputed, "REUSED": run.reused, "REPAIRED": len(run.repairs),
-                "REPORT": "\n".join(run.lines())}
+        return {self.RECOMPUTED: run.recomputed, self.REUSED: run.reused, self.REPAIRED: len(run.repairs),
+                self.REPORT: "\n".join(run.lines())}

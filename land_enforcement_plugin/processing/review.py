@@ -18,12 +18,9 @@ from ..core.overlay import conformity
 from ..core.review import spot_check
 from ..core.review import states as review_states
 from ..core.store import open_task
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
+from .base import LandEnforcementAlgorithm, tr
 
 _ACTIONS = list(review_states.ACTIONS)  # shown as 提交审核 / submit …
-_ZONE_PARAMETERS = (("DEVELOPMENT_BOUNDARY", schema.PlanningZone.DEVELOPMENT_BOUNDARY),
-                    ("ALLOWED", schema.PlanningZone.ALLOWED), ("CONDITIONAL", schema.PlanningZone.CONDITIONAL),
-                    ("RESTRICTED", schema.PlanningZone.RESTRICTED))
 
 
 def _jcbhs(text):
@@ -33,6 +30,13 @@ def _jcbhs(text):
 class ReviewStateAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "reviewstate"
     GROUP = "review"
+
+    ACTION = "ACTION"
+    JCBH = "JCBH"
+    OPINION = "OPINION"
+
+    # outputs
+    MOVED = "MOVED"
 
     def displayName(self):
         return tr("Submit, approve, return, report or reopen patches")
@@ -44,24 +48,35 @@ class ReviewStateAlgorithm(LandEnforcementAlgorithm):
                   "bureau mode a township login may only submit. Every move is audited.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(task_database_parameter())
+        self.addParameter(self.task_database_parameter())
         self.addParameter(QgsProcessingParameterEnum(
-            "ACTION", tr("Action"), options=[f"{a.zh} / {a.name}" for a in review_states.ACTIONS.values()], defaultValue=0))
-        self.addParameter(QgsProcessingParameterString("JCBH", tr("Monitoring numbers (comma separated)")))
-        self.addParameter(QgsProcessingParameterString("OPINION", tr("Opinion or reason"), optional=True))
-        self.addOutput(QgsProcessingOutputNumber("MOVED", tr("Patches moved")))
+            self.ACTION, tr("Action"), options=[f"{a.zh} / {a.name}" for a in review_states.ACTIONS.values()],
+            defaultValue=0))
+        self.addParameter(QgsProcessingParameterString(self.JCBH, tr("Monitoring numbers (comma separated)")))
+        self.addParameter(QgsProcessingParameterString(self.OPINION, tr("Opinion or reason"), optional=True))
+        self.addOutput(QgsProcessingOutputNumber(self.MOVED, tr("Patches moved")))
 
     def execute(self, parameters, context, feedback):
-        with open_task(self.parameterAsFile(parameters, "DATABASE", context)) as store:
-            moved = review_states.apply(store, _ACTIONS[self.parameterAsEnum(parameters, "ACTION", context)],
-                                        _jcbhs(self.parameterAsString(parameters, "JCBH", context)),
-                                        self.parameterAsString(parameters, "OPINION", context))
-        return {"MOVED": moved}
+        with open_task(self.parameterAsFile(parameters, self.DATABASE, context)) as store:
+            moved = review_states.apply(store, _ACTIONS[self.parameterAsEnum(parameters, self.ACTION, context)],
+                                        _jcbhs(self.parameterAsString(parameters, self.JCBH, context)),
+                                        self.parameterAsString(parameters, self.OPINION, context))
+        return {self.MOVED: moved}
 
 
 class SpotCheckDrawAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "spotcheckdraw"
     GROUP = "review"
+
+    SEED = "SEED"
+    CONFIDENCE = "CONFIDENCE"
+    MARGIN = "MARGIN"
+    EXPECTED_RATE = "EXPECTED_RATE"
+    MIN_PER_STRATUM = "MIN_PER_STRATUM"
+
+    # outputs
+    DRAW_ID = "DRAW_ID"
+    SAMPLED = "SAMPLED"
 
     def displayName(self):
         return tr("Draw a spot-check sample")
@@ -73,40 +88,46 @@ class SpotCheckDrawAlgorithm(LandEnforcementAlgorithm):
                   "each stratum with a minimum per stratum. The same seed gives the same sample.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(task_database_parameter())
-        self.addParameter(QgsProcessingParameterNumber("SEED", tr("Seed"), defaultValue=1, minValue=0))
+        self.addParameter(self.task_database_parameter())
+        self.addParameter(QgsProcessingParameterNumber(self.SEED, tr("Seed"), defaultValue=1, minValue=0))
         self.addParameter(QgsProcessingParameterNumber(
-            "CONFIDENCE", tr("Confidence level"), QgsProcessingParameterNumber.Double,
+            self.CONFIDENCE, tr("Confidence level"), QgsProcessingParameterNumber.Double,
             defaultValue=spot_check.DEFAULT_CONFIDENCE, minValue=0.5, maxValue=0.999))
         self.addParameter(QgsProcessingParameterNumber(
-            "MARGIN", tr("Margin of error"), QgsProcessingParameterNumber.Double,
+            self.MARGIN, tr("Margin of error"), QgsProcessingParameterNumber.Double,
             defaultValue=spot_check.DEFAULT_MARGIN, minValue=0.001, maxValue=0.5))
         self.addParameter(QgsProcessingParameterNumber(
-            "EXPECTED_RATE", tr("Expected disagreement rate"), QgsProcessingParameterNumber.Double,
+            self.EXPECTED_RATE, tr("Expected disagreement rate"), QgsProcessingParameterNumber.Double,
             defaultValue=spot_check.DEFAULT_EXPECTED_RATE, minValue=0.001, maxValue=0.999))
         self.addParameter(QgsProcessingParameterNumber(
-            "MIN_PER_STRATUM", tr("Minimum per township and verdict"), defaultValue=spot_check.DEFAULT_MIN_PER_STRATUM,
-            minValue=0))
-        self.addOutput(QgsProcessingOutputString("DRAW_ID", tr("Draw")))
-        self.addOutput(QgsProcessingOutputNumber("SAMPLED", tr("Patches sampled")))
+            self.MIN_PER_STRATUM, tr("Minimum per township and verdict"),
+            defaultValue=spot_check.DEFAULT_MIN_PER_STRATUM, minValue=0))
+        self.addOutput(QgsProcessingOutputString(self.DRAW_ID, tr("Draw")))
+        self.addOutput(QgsProcessingOutputNumber(self.SAMPLED, tr("Patches sampled")))
 
     def execute(self, parameters, context, feedback):
-        with open_task(self.parameterAsFile(parameters, "DATABASE", context)) as store:
+        with open_task(self.parameterAsFile(parameters, self.DATABASE, context)) as store:
             draw = spot_check.draw_sample(
-                store, self.parameterAsInt(parameters, "SEED", context),
-                self.parameterAsDouble(parameters, "CONFIDENCE", context),
-                self.parameterAsDouble(parameters, "MARGIN", context),
-                self.parameterAsDouble(parameters, "EXPECTED_RATE", context),
-                self.parameterAsInt(parameters, "MIN_PER_STRATUM", context))
+                store, self.parameterAsInt(parameters, self.SEED, context),
+                self.parameterAsDouble(parameters, self.CONFIDENCE, context),
+                self.parameterAsDouble(parameters, self.MARGIN, context),
+                self.parameterAsDouble(parameters, self.EXPECTED_RATE, context),
+                self.parameterAsInt(parameters, self.MIN_PER_STRATUM, context))
         for line in draw.lines():
             feedback.pushInfo(line)
         feedback.pushInfo(", ".join(draw.jcbhs))
-        return {"DRAW_ID": draw.draw_id, "SAMPLED": len(draw.jcbhs)}
+        return {self.DRAW_ID: draw.draw_id, self.SAMPLED: len(draw.jcbhs)}
 
 
 class SpotCheckRecordAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "spotcheckrecord"
     GROUP = "review"
+
+    DRAW_ID = "DRAW_ID"
+    JCBH = "JCBH"
+    VERDICT = "VERDICT"
+    APPROVAL_NO = "APPROVAL_NO"
+    NOTES = "NOTES"
 
     def displayName(self):
         return tr("Record a spot-check re-check")
@@ -115,28 +136,35 @@ class SpotCheckRecordAlgorithm(LandEnforcementAlgorithm):
         return tr("Records the county's own verdict (and approval number) for a sampled patch.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(task_database_parameter())
-        self.addParameter(QgsProcessingParameterString("DRAW_ID", tr("Draw")))
-        self.addParameter(QgsProcessingParameterString("JCBH", tr("Monitoring number")))
-        self.addParameter(QgsProcessingParameterEnum("VERDICT", tr("Re-check verdict"),
+        self.addParameter(self.task_database_parameter())
+        self.addParameter(QgsProcessingParameterString(self.DRAW_ID, tr("Draw")))
+        self.addParameter(QgsProcessingParameterString(self.JCBH, tr("Monitoring number")))
+        self.addParameter(QgsProcessingParameterEnum(self.VERDICT, tr("Re-check verdict"),
                                                      options=schema.Verdict.values(), defaultValue=0))
-        self.addParameter(QgsProcessingParameterString("APPROVAL_NO", tr("Approval number"), optional=True))
-        self.addParameter(QgsProcessingParameterString("NOTES", tr("Notes"), optional=True))
+        self.addParameter(QgsProcessingParameterString(self.APPROVAL_NO, tr("Approval number"), optional=True))
+        self.addParameter(QgsProcessingParameterString(self.NOTES, tr("Notes"), optional=True))
 
     def execute(self, parameters, context, feedback):
-        with open_task(self.parameterAsFile(parameters, "DATABASE", context)) as store:
+        with open_task(self.parameterAsFile(parameters, self.DATABASE, context)) as store:
             spot_check.record_recheck(
-                store, self.parameterAsString(parameters, "DRAW_ID", context),
-                self.parameterAsString(parameters, "JCBH", context).strip(),
-                schema.Verdict.values()[self.parameterAsEnum(parameters, "VERDICT", context)],
-                self.parameterAsString(parameters, "APPROVAL_NO", context),
-                self.parameterAsString(parameters, "NOTES", context) or None)
+                store, self.parameterAsString(parameters, self.DRAW_ID, context),
+                self.parameterAsString(parameters, self.JCBH, context).strip(),
+                schema.Verdict.values()[self.parameterAsEnum(parameters, self.VERDICT, context)],
+                self.parameterAsString(parameters, self.APPROVAL_NO, context),
+                self.parameterAsString(parameters, self.NOTES, context) or None)
         return {}
 
 
 class SpotCheckScoreAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "spotcheckscore"
     GROUP = "review"
+
+    DRAW_ID = "DRAW_ID"
+
+    # outputs
+    DISAGREEMENTS = "DISAGREEMENTS"
+    CROSS_CHECKS = "CROSS_CHECKS"
+    REPORT = "REPORT"
 
     def displayName(self):
         return tr("Spot-check disagreement rates and cross-checks")
@@ -149,15 +177,15 @@ class SpotCheckScoreAlgorithm(LandEnforcementAlgorithm):
                   "without a photo taken after the verification.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(task_database_parameter())
-        self.addParameter(QgsProcessingParameterString("DRAW_ID", tr("Draw (empty: the latest)"), optional=True))
-        self.addOutput(QgsProcessingOutputNumber("DISAGREEMENTS", tr("Disagreements")))
-        self.addOutput(QgsProcessingOutputNumber("CROSS_CHECKS", tr("Cross-check findings")))
-        self.addOutput(QgsProcessingOutputString("REPORT", tr("Report")))
+        self.addParameter(self.task_database_parameter())
+        self.addParameter(QgsProcessingParameterString(self.DRAW_ID, tr("Draw (empty: the latest)"), optional=True))
+        self.addOutput(QgsProcessingOutputNumber(self.DISAGREEMENTS, tr("Disagreements")))
+        self.addOutput(QgsProcessingOutputNumber(self.CROSS_CHECKS, tr("Cross-check findings")))
+        self.addOutput(QgsProcessingOutputString(self.REPORT, tr("Report")))
 
     def execute(self, parameters, context, feedback):
-        with open_task(self.parameterAsFile(parameters, "DATABASE", context)) as store:
-            draw_id = self.parameterAsString(parameters, "DRAW_ID", context).strip()
+        with open_task(self.parameterAsFile(parameters, self.DATABASE, context)) as store:
+            draw_id = self.parameterAsString(parameters, self.DRAW_ID, context).strip()
             if not draw_id and spot_check.draws(store):
                 draw_id = spot_check.draws(store)[-1]["draw_id"]
             scores = spot_check.disagreement_rates(store, draw_id) if draw_id else []
@@ -172,13 +200,30 @@ class SpotCheckScoreAlgorithm(LandEnforcementAlgorithm):
         lines += [f"{finding.jcbh}: {finding.zh} / {finding.en}" for finding in findings]
         for line in lines:
             feedback.pushInfo(line)
-        return {"DISAGREEMENTS": sum(len(s.disagreements) for s in scores), "CROSS_CHECKS": len(findings),
-                "REPORT": "\n".join(lines)}
+        return {self.DISAGREEMENTS: sum(len(s.disagreements) for s in scores), self.CROSS_CHECKS: len(findings),
+                self.REPORT: "\n".join(lines)}
 
 
 class PlanningConformityAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "planningconformity"
     GROUP = "task"
+
+    DEVELOPMENT_BOUNDARY = "DEVELOPMENT_BOUNDARY"
+    ALLOWED = "ALLOWED"
+    CONDITIONAL = "CONDITIONAL"  # also the output counting the patches that conform under conditions
+    RESTRICTED = "RESTRICTED"
+    ZONE_LAYERS = ((DEVELOPMENT_BOUNDARY, schema.PlanningZone.DEVELOPMENT_BOUNDARY),
+                   (ALLOWED, schema.PlanningZone.ALLOWED), (CONDITIONAL, schema.PlanningZone.CONDITIONAL),
+                   (RESTRICTED, schema.PlanningZone.RESTRICTED))
+    ZONING = "ZONING"
+    CODE_FIELD = "CODE_FIELD"
+    LAYER_CRS = "LAYER_CRS"
+    AREA_MODE = "AREA_MODE"
+    TOLERANCE = "TOLERANCE"
+
+    # outputs, named as the schema.Conformity values they count
+    CONFORMS = "CONFORMS"
+    NONCONFORMING = "NONCONFORMING"
 
     def displayName(self):
         return tr("Planning conformity")
@@ -192,38 +237,42 @@ class PlanningConformityAlgorithm(LandEnforcementAlgorithm):
 
     def initAlgorithm(self, config=None):
         polygons = [QgsProcessing.TypeVectorPolygon]
-        self.addParameter(task_database_parameter())
-        labels = {"DEVELOPMENT_BOUNDARY": tr("Urban development boundary"), "ALLOWED": tr("Construction-allowed zones"),
-                  "CONDITIONAL": tr("Conditional construction zones"), "RESTRICTED": tr("Restricted construction zones")}
-        for name, _ in _ZONE_PARAMETERS:
+        self.addParameter(self.task_database_parameter())
+        labels = {self.DEVELOPMENT_BOUNDARY: tr("Urban development boundary"),
+                  self.ALLOWED: tr("Construction-allowed zones"),
+                  self.CONDITIONAL: tr("Conditional construction zones"),
+                  self.RESTRICTED: tr("Restricted construction zones")}
+        for name, _ in self.ZONE_LAYERS:
             self.addParameter(QgsProcessingParameterVectorLayer(name, labels[name], polygons, optional=True))
-        self.addParameter(QgsProcessingParameterVectorLayer("ZONING", tr("Zoning layer with a code field"), polygons,
+        self.addParameter(QgsProcessingParameterVectorLayer(self.ZONING, tr("Zoning layer with a code field"), polygons,
                                                             optional=True))
-        self.addParameter(QgsProcessingParameterField("CODE_FIELD", tr("Zone code field"), parentLayerParameterName="ZONING",
-                                                      optional=True))
+        self.addParameter(QgsProcessingParameterField(self.CODE_FIELD, tr("Zone code field"),
+                                                      parentLayerParameterName=self.ZONING, optional=True))
         self.addParameter(QgsProcessingParameterCrs(
-            "LAYER_CRS", tr("CRS of input layers that have none (e.g. a shapefile without .prj)"), optional=True))
+            self.LAYER_CRS, tr("CRS of input layers that have none (e.g. a shapefile without .prj)"), optional=True))
         self.addParameter(QgsProcessingParameterEnum(
-            "AREA_MODE", tr("Area"), options=[tr("Ellipsoidal (CGCS2000, official)"), tr("Planar (working CRS)")],
+            self.AREA_MODE, tr("Area"), options=[tr("Ellipsoidal (CGCS2000, official)"), tr("Planar (working CRS)")],
             defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
-            "TOLERANCE", tr("Tolerance (m²)"), QgsProcessingParameterNumber.Double,
+            self.TOLERANCE, tr("Tolerance (m²)"), QgsProcessingParameterNumber.Double,
             defaultValue=conformity.DEFAULT_TOLERANCE_M2, minValue=0.0))
-        for name, label in (("CONFORMS", tr("Patches conforming")), ("CONDITIONAL", tr("Patches conforming under conditions")),
-                            ("NONCONFORMING", tr("Patches not conforming"))):
+        for name, label in ((self.CONFORMS, tr("Patches conforming")),
+                            (self.CONDITIONAL, tr("Patches conforming under conditions")),
+                            (self.NONCONFORMING, tr("Patches not conforming"))):
             self.addOutput(QgsProcessingOutputNumber(name, label))
 
     def execute(self, parameters, context, feedback):
-        layer_crs = self.parameterAsCrs(parameters, "LAYER_CRS", context)
+        layer_crs = self.parameterAsCrs(parameters, self.LAYER_CRS, context)
         inputs = conformity.ZoningInputs(
-            zone_layers={zone: self.parameterAsVectorLayer(parameters, name, context) for name, zone in _ZONE_PARAMETERS
+            zone_layers={zone: self.parameterAsVectorLayer(parameters, name, context) for name, zone in self.ZONE_LAYERS
                          if self.parameterAsVectorLayer(parameters, name, context) is not None},
-            zoning=self.parameterAsVectorLayer(parameters, "ZONING", context),
-            code_field=(self.parameterAsStrings(parameters, "CODE_FIELD", context) or [None])[0],
-            area_mode=[AreaMode.ELLIPSOIDAL, AreaMode.PLANAR][self.parameterAsEnum(parameters, "AREA_MODE", context)],
-            tolerance_m2=self.parameterAsDouble(parameters, "TOLERANCE", context),
+            zoning=self.parameterAsVectorLayer(parameters, self.ZONING, context),
+            code_field=(self.parameterAsStrings(parameters, self.CODE_FIELD, context) or [None])[0],
+            area_mode=[AreaMode.ELLIPSOIDAL, AreaMode.PLANAR][
+                self.parameterAsEnum(parameters, self.AREA_MODE, context)],
+            tolerance_m2=self.parameterAsDouble(parameters, self.TOLERANCE, context),
             layer_crs=layer_crs if layer_crs.isValid() else None)
-        results = conformity.run_conformity(self.parameterAsFile(parameters, "DATABASE", context), inputs)
+        results = conformity.run_conformity(self.parameterAsFile(parameters, self.DATABASE, context), inputs)
         for line in conformity.summary_lines(results):
             feedback.pushInfo(line)
         return {value.name: sum(1 for r in results if r.conformity is value) for value in schema.Conformity}

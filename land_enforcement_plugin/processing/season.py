@@ -10,55 +10,72 @@ from qgis.core import (
 
 from ..core.season import plan as season
 from ..core.store import open_task
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
-
-
-def _batch_parameter():
-    return QgsProcessingParameterString("BATCH", tr("Batch (empty: every batch)"), optional=True)
-
-
-def _batch(algorithm, parameters, context):
-    return algorithm.parameterAsString(parameters, "BATCH", context).strip() or None
+from .base import LandEnforcementAlgorithm, tr
 
 
 class AssignPatchesAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "assignpatches"
     GROUP = "season"
 
+    ROSTER = "ROSTER"
+    REASSIGN = "REASSIGN"
+
+    # outputs
+    ASSIGNED = "ASSIGNED"
+
     def displayName(self):
         return tr("Assign patches to townships and people")
 
     def shortHelpString(self):
         return tr("Assigns every patch to its township (the boundary the overlay used) and to the township's "
-                  "default person of the roster. A roster sheet (.xlsx or .csv with 姓名, 角色, 乡镇代码, 村, 电话, 默认) "
+                  "default person of the roster. A roster sheet "
+                  "(.xlsx or .csv with 姓名, 角色, 乡镇代码, 村, 电话, 默认) "
                   "replaces the task's roster first. Assignments made by hand are kept. Milestone due dates of "
                   "every batch are filled from the template where not set. Every change goes to the audit log.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(task_database_parameter())
-        self.addParameter(QgsProcessingParameterFile("ROSTER", tr("Roster sheet (optional)"), optional=True,
+        self.addParameter(self.task_database_parameter())
+        self.addParameter(QgsProcessingParameterFile(self.ROSTER, tr("Roster sheet (optional)"), optional=True,
                                                      fileFilter="Roster (*.xlsx *.csv)"))
-        self.addParameter(QgsProcessingParameterBoolean("REASSIGN", tr("Redo automatic assignments"),
+        self.addParameter(QgsProcessingParameterBoolean(self.REASSIGN, tr("Redo automatic assignments"),
                                                         defaultValue=False))
-        self.addOutput(QgsProcessingOutputNumber("ASSIGNED", tr("Assignments changed")))
+        self.addOutput(QgsProcessingOutputNumber(self.ASSIGNED, tr("Assignments changed")))
 
     def execute(self, parameters, context, feedback):
-        task = self.parameterAsFile(parameters, "DATABASE", context)
-        roster = self.parameterAsFile(parameters, "ROSTER", context)
+        task = self.parameterAsFile(parameters, self.DATABASE, context)
+        roster = self.parameterAsFile(parameters, self.ROSTER, context)
         with open_task(task) as store:
             if roster:
                 store.set_people(season.read_roster(roster))
             batches = store.summary().batches
         for batch in batches:
             season.apply_template(task, batch)
-        changed = season.auto_assign(task, self.parameterAsBoolean(parameters, "REASSIGN", context))
+        changed = season.auto_assign(task, self.parameterAsBoolean(parameters, self.REASSIGN, context))
         feedback.pushInfo(f"{changed} assignments changed")
-        return {"ASSIGNED": changed}
+        return {self.ASSIGNED: changed}
 
 
-class ExportAssignmentsAlgorithm(LandEnforcementAlgorithm):
+class SeasonBatchAlgorithm(LandEnforcementAlgorithm):
+    """A season algorithm limited to one batch (BATCH; empty: every batch)."""
+
+    BATCH = "BATCH"
+
+    def batch_parameter(self):
+        return QgsProcessingParameterString(self.BATCH, tr("Batch (empty: every batch)"), optional=True)
+
+    def batch(self, parameters, context):
+        return self.parameterAsString(parameters, self.BATCH, context).strip() or None
+
+
+class ExportAssignmentsAlgorithm(SeasonBatchAlgorithm):
     ALGORITHM_ID = "exportassignments"
     GROUP = "season"
+
+    OUTPUT = "OUTPUT"
+    CHIPS = "CHIPS"
+
+    # outputs
+    FILES = "FILES"
 
     def displayName(self):
         return tr("Export per-person task lists")
@@ -68,26 +85,31 @@ class ExportAssignmentsAlgorithm(LandEnforcementAlgorithm):
                   "project of the patches assigned to them.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(task_database_parameter())
-        self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", tr("Folder")))
-        self.addParameter(_batch_parameter())
+        self.addParameter(self.task_database_parameter())
+        self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT, tr("Folder")))
+        self.addParameter(self.batch_parameter())
         self.addParameter(QgsProcessingParameterBoolean(
-            "CHIPS", tr("Before/after image chips in the sheets (about 0.1 s a patch)"), defaultValue=False))
-        self.addOutput(QgsProcessingOutputNumber("FILES", tr("Sheets and projects written")))
+            self.CHIPS, tr("Before/after image chips in the sheets (about 0.1 s a patch)"), defaultValue=False))
+        self.addOutput(QgsProcessingOutputNumber(self.FILES, tr("Sheets and projects written")))
 
     def execute(self, parameters, context, feedback):
-        out = self.parameterAsString(parameters, "OUTPUT", context)
-        written = season.export_assignee_lists(self.parameterAsFile(parameters, "DATABASE", context), out,
-                                               _batch(self, parameters, context),
-                                               self.parameterAsBool(parameters, "CHIPS", context), feedback)
+        out = self.parameterAsString(parameters, self.OUTPUT, context)
+        written = season.export_assignee_lists(self.parameterAsFile(parameters, self.DATABASE, context), out,
+                                               self.batch(parameters, context),
+                                               self.parameterAsBool(parameters, self.CHIPS, context), feedback)
         for path in written:
             feedback.pushInfo(path)
-        return {"OUTPUT": out, "FILES": len(written)}
+        return {self.OUTPUT: out, self.FILES: len(written)}
 
 
-class ProgressReportAlgorithm(LandEnforcementAlgorithm):
+class ProgressReportAlgorithm(SeasonBatchAlgorithm):
     ALGORITHM_ID = "progressreport"
     GROUP = "season"
+
+    OUTPUT = "OUTPUT"
+
+    # outputs
+    OVERDUE = "OVERDUE"
 
     def displayName(self):
         return tr("Progress report")
@@ -97,15 +119,15 @@ class ProgressReportAlgorithm(LandEnforcementAlgorithm):
                   "found, rectified (.xlsx, one page per sheet), for the county head's weekly meeting.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(task_database_parameter())
-        self.addParameter(QgsProcessingParameterFileDestination("OUTPUT", tr("Report"), "Excel (*.xlsx)"))
-        self.addParameter(_batch_parameter())
-        self.addOutput(QgsProcessingOutputNumber("OVERDUE", tr("Patches overdue")))
+        self.addParameter(self.task_database_parameter())
+        self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT, tr("Report"), "Excel (*.xlsx)"))
+        self.addParameter(self.batch_parameter())
+        self.addOutput(QgsProcessingOutputNumber(self.OVERDUE, tr("Patches overdue")))
 
     def execute(self, parameters, context, feedback):
-        task = self.parameterAsFile(parameters, "DATABASE", context)
-        batch = _batch(self, parameters, context)
-        path = season.write_progress_report(task, self.parameterAsFileOutput(parameters, "OUTPUT", context), batch)
+        task = self.parameterAsFile(parameters, self.DATABASE, context)
+        batch = self.batch(parameters, context)
+        path = season.write_progress_report(task, self.parameterAsFileOutput(parameters, self.OUTPUT, context), batch)
         overdue = season.progress(task, batch)[-1]["overdue"]
         feedback.pushInfo(f"{path}: {overdue} patches overdue")
-        return {"OUTPUT": path, "OVERDUE": overdue}
+        return {self.OUTPUT: path, self.OVERDUE: overdue}

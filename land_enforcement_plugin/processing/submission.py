@@ -14,12 +14,25 @@ from qgis.core import (
 from ..core import schema
 from ..core.reports import package as submission
 from ..core.reports.package_verify import verify_package
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
+from .base import LandEnforcementAlgorithm, tr
 
 
 class ExportPackageAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "exportpackage"
     GROUP = "submission"
+
+    OUTPUT = "OUTPUT"
+    ENCODING = "ENCODING"
+    DRAFT = "DRAFT"
+    EVIDENCE = "EVIDENCE"
+    OVERWRITE = "OVERWRITE"
+    BATCH = "BATCH"
+
+    # outputs
+    BLOCKING = "BLOCKING"
+    WARNINGS = "WARNINGS"
+    FILES = "FILES"
+    EVIDENCE_SHEETS = "EVIDENCE_SHEETS"
 
     def displayName(self):
         return tr("Export submission package")
@@ -37,32 +50,32 @@ class ExportPackageAlgorithm(LandEnforcementAlgorithm):
                   "are removed and listed.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(task_database_parameter())
+        self.addParameter(self.task_database_parameter())
         self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT", tr("Package (.zip; default: <county>_<batch>_成果包.zip beside the task)"), "Zip (*.zip)",
+            self.OUTPUT, tr("Package (.zip; default: <county>_<batch>_成果包.zip beside the task)"), "Zip (*.zip)",
             optional=True, createByDefault=False))
-        self.addParameter(QgsProcessingParameterEnum("ENCODING", tr("Shapefile encoding"),
+        self.addParameter(QgsProcessingParameterEnum(self.ENCODING, tr("Shapefile encoding"),
                                                      list(schema.SHAPEFILE_ENCODINGS), defaultValue=0))
-        self.addParameter(QgsProcessingParameterBoolean("DRAFT", tr("Draft: export despite blocking problems"),
+        self.addParameter(QgsProcessingParameterBoolean(self.DRAFT, tr("Draft: export despite blocking problems"),
                                                         defaultValue=False))
-        self.addParameter(QgsProcessingParameterBoolean("EVIDENCE", tr("Evidence sheet PDFs"), defaultValue=True))
-        self.addParameter(QgsProcessingParameterBoolean("OVERWRITE", tr("Replace an existing package"),
+        self.addParameter(QgsProcessingParameterBoolean(self.EVIDENCE, tr("Evidence sheet PDFs"), defaultValue=True))
+        self.addParameter(QgsProcessingParameterBoolean(self.OVERWRITE, tr("Replace an existing package"),
                                                         defaultValue=False))
-        self.addParameter(QgsProcessingParameterString("BATCH", tr("Batch (empty: every batch)"), optional=True))
-        self.addOutput(QgsProcessingOutputFile("OUTPUT", tr("Package")))
-        for name, label in (("BLOCKING", tr("Blocking problems")), ("WARNINGS", tr("Warnings")),
-                            ("FILES", tr("Files in the package")), ("EVIDENCE_SHEETS", tr("Evidence sheets"))):
+        self.addParameter(QgsProcessingParameterString(self.BATCH, tr("Batch (empty: every batch)"), optional=True))
+        self.addOutput(QgsProcessingOutputFile(self.OUTPUT, tr("Package")))
+        for name, label in ((self.BLOCKING, tr("Blocking problems")), (self.WARNINGS, tr("Warnings")),
+                            (self.FILES, tr("Files in the package")), (self.EVIDENCE_SHEETS, tr("Evidence sheets"))):
             self.addOutput(QgsProcessingOutputNumber(name, label))
 
     def execute(self, parameters, context, feedback):
-        task_path = self.parameterAsFile(parameters, "DATABASE", context)
-        draft = self.parameterAsBoolean(parameters, "DRAFT", context)
+        task_path = self.parameterAsFile(parameters, self.DATABASE, context)
+        draft = self.parameterAsBoolean(parameters, self.DRAFT, context)
         options = submission.PackageOptions(
-            encoding=schema.SHAPEFILE_ENCODINGS[self.parameterAsEnum(parameters, "ENCODING", context)],
-            draft=draft, evidence=self.parameterAsBoolean(parameters, "EVIDENCE", context),
-            overwrite=self.parameterAsBoolean(parameters, "OVERWRITE", context),
-            batch=self.parameterAsString(parameters, "BATCH", context).strip() or None)
-        output = (self.parameterAsFileOutput(parameters, "OUTPUT", context)
+            encoding=schema.SHAPEFILE_ENCODINGS[self.parameterAsEnum(parameters, self.ENCODING, context)],
+            draft=draft, evidence=self.parameterAsBoolean(parameters, self.EVIDENCE, context),
+            overwrite=self.parameterAsBoolean(parameters, self.OVERWRITE, context),
+            batch=self.parameterAsString(parameters, self.BATCH, context).strip() or None)
+        output = (self.parameterAsFileOutput(parameters, self.OUTPUT, context)
                   or submission.default_package_name(task_path, draft, options.batch))
         findings = submission.check_package(task_path, options.encoding, options.batch)
         for finding in findings:
@@ -80,15 +93,21 @@ class ExportPackageAlgorithm(LandEnforcementAlgorithm):
         feedback.pushInfo(f"{result.path}: {len(manifest['files']) + 1} files, "
                           f"{manifest['counts']['evidence_sheets']} evidence sheets"
                           + (" (草稿 draft)" if manifest["draft"] else ""))
-        return {"OUTPUT": result.path,
-                "BLOCKING": sum(1 for f in findings if f.severity == submission.BLOCKING),
-                "WARNINGS": sum(1 for f in findings if f.severity == submission.WARNING),
-                "FILES": len(manifest["files"]) + 1, "EVIDENCE_SHEETS": manifest["counts"]["evidence_sheets"]}
+        return {self.OUTPUT: result.path,
+                self.BLOCKING: sum(1 for f in findings if f.severity == submission.BLOCKING),
+                self.WARNINGS: sum(1 for f in findings if f.severity == submission.WARNING),
+                self.FILES: len(manifest["files"]) + 1, self.EVIDENCE_SHEETS: manifest["counts"]["evidence_sheets"]}
 
 
 class VerifyPackageAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "verifypackage"
     GROUP = "submission"
+
+    INPUT = "INPUT"
+
+    # outputs
+    FILES = "FILES"
+    REPORT = "REPORT"
 
     def displayName(self):
         return tr("Verify submission package")
@@ -101,14 +120,14 @@ class VerifyPackageAlgorithm(LandEnforcementAlgorithm):
                   "differs, listing every problem.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterFile("INPUT", tr("Submission package (.zip)"), extension="zip"))
-        self.addOutput(QgsProcessingOutputNumber("FILES", tr("Files checked")))
-        self.addOutput(QgsProcessingOutputString("REPORT", tr("Report")))
+        self.addParameter(QgsProcessingParameterFile(self.INPUT, tr("Submission package (.zip)"), extension="zip"))
+        self.addOutput(QgsProcessingOutputNumber(self.FILES, tr("Files checked")))
+        self.addOutput(QgsProcessingOutputString(self.REPORT, tr("Report")))
 
     def execute(self, parameters, context, feedback):
-        report = verify_package(self.parameterAsFile(parameters, "INPUT", context), feedback)
+        report = verify_package(self.parameterAsFile(parameters, self.INPUT, context), feedback)
         for line in report.lines():
             (feedback.pushInfo if report.ok else feedback.reportError)(line)
         if not report.ok:
             raise QgsProcessingException(tr("The package does not match its manifest: ") + report.lines()[0])
-        return {"FILES": report.checked_files, "REPORT": "\n".join(report.lines())}
+        return {self.FILES: report.checked_files, self.REPORT: "\n".join(report.lines())}

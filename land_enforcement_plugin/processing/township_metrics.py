@@ -11,7 +11,7 @@ from ..core import rules, schema
 from ..core.errors import LandEnforcementError
 from ..core.season import metrics
 from ..core.store import open_task
-from .base import LandEnforcementAlgorithm, task_database_parameter, tr
+from .base import LandEnforcementAlgorithm, tr
 
 _FIGURES = {f.name for f in schema.METRIC_FIELDS[2:]}
 
@@ -19,6 +19,16 @@ _FIGURES = {f.name for f in schema.METRIC_FIELDS[2:]}
 class TownshipMetricsAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "townshipmetrics"
     GROUP = "task"
+
+    RULES = "RULES"
+    YEAR = "YEAR"
+    EXPLAIN = "EXPLAIN"
+    OUTPUT = "OUTPUT"
+
+    # outputs
+    TOWNSHIPS = "TOWNSHIPS"
+    FLAGGED_TOWNSHIPS = "FLAGGED_TOWNSHIPS"
+    EXPLANATION = "EXPLANATION"
 
     def displayName(self):
         return tr("Township metrics")
@@ -33,31 +43,32 @@ class TownshipMetricsAlgorithm(LandEnforcementAlgorithm):
             "lists the patches the figure is summed from. Every flag is listed with its rule and source.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(task_database_parameter())
+        self.addParameter(self.task_database_parameter())
         self.addParameter(QgsProcessingParameterFile(
-            "RULES", tr("Rules profile (JSON)"), extension="json", optional=True))
-        self.addParameter(QgsProcessingParameterString("YEAR", tr("Year"), optional=True))
-        self.addParameter(QgsProcessingParameterString("EXPLAIN", tr("Explain (township code and figure)"),
+            self.RULES, tr("Rules profile (JSON)"), extension="json", optional=True))
+        self.addParameter(QgsProcessingParameterString(self.YEAR, tr("Year"), optional=True))
+        self.addParameter(QgsProcessingParameterString(self.EXPLAIN, tr("Explain (township code and figure)"),
                                                        optional=True))
         self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT", tr("Workbook"), "Excel (*.xlsx)", optional=True, createByDefault=False))
-        self.addOutput(QgsProcessingOutputNumber("TOWNSHIPS", tr("Townships")))
-        self.addOutput(QgsProcessingOutputNumber("FLAGGED_TOWNSHIPS", tr("Townships flagged")))
-        self.addOutput(QgsProcessingOutputString("EXPLANATION", tr("Explanation")))
+            self.OUTPUT, tr("Workbook"), "Excel (*.xlsx)", optional=True, createByDefault=False))
+        self.addOutput(QgsProcessingOutputNumber(self.TOWNSHIPS, tr("Townships")))
+        self.addOutput(QgsProcessingOutputNumber(self.FLAGGED_TOWNSHIPS, tr("Townships flagged")))
+        self.addOutput(QgsProcessingOutputString(self.EXPLANATION, tr("Explanation")))
 
     def execute(self, parameters, context, feedback):
-        output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
-        profile_path = self.parameterAsFile(parameters, "RULES", context)
-        year = self.parameterAsString(parameters, "YEAR", context).strip()
-        explain = self.parameterAsString(parameters, "EXPLAIN", context).split()
+        output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
+        profile_path = self.parameterAsFile(parameters, self.RULES, context)
+        year = self.parameterAsString(parameters, self.YEAR, context).strip()
+        explain = self.parameterAsString(parameters, self.EXPLAIN, context).split()
         if explain and (len(explain) != 2 or explain[1] not in _FIGURES):
             raise LandEnforcementError(
-                f"EXPLAIN 应为乡镇代码和指标名，如 370323101000 unlawful_cultivated_mu（可用：{'、'.join(sorted(_FIGURES))}）",
+                "EXPLAIN 应为乡镇代码和指标名，如 370323101000 unlawful_cultivated_mu"
+                f"（可用：{'、'.join(sorted(_FIGURES))}）",
                 f"EXPLAIN takes a township code and a figure, e.g. 370323101000 unlawful_cultivated_mu "
                 f"(figures: {', '.join(sorted(_FIGURES))})")
         if year and not year.isdigit():
             raise LandEnforcementError(f"年份“{year}”不是四位数字", f"The year '{year}' is not four digits")
-        with open_task(self.parameterAsFile(parameters, "DATABASE", context)) as store:
+        with open_task(self.parameterAsFile(parameters, self.DATABASE, context)) as store:
             if profile_path:
                 rules.set_task_profile(store, rules.read_profile(profile_path))
             result = metrics.township_metrics(store, year=int(year) if year else None)
@@ -68,22 +79,23 @@ class TownshipMetricsAlgorithm(LandEnforcementAlgorithm):
                 ratio = "incomplete (用地类型 missing)"
             feedback.pushInfo(f"{row['xzqdm']} {row['xzqmc']}: {row['patch_count']} patches, "
                               f"{row['unlawful_count']} unlawful, ratio {ratio}"
-                              f"{f' [>{result.thresholds.unlawful_cultivated_ratio:.0%}]' if row['ratio_flag'] else ''}{' [约谈]' if row['interview_flag'] else ''}")
+                              f"{f' [>{result.thresholds.unlawful_cultivated_ratio:.0%}]' if row['ratio_flag'] else ''}"
+                              f"{' [约谈]' if row['interview_flag'] else ''}")
         for flag in result.flags:
             feedback.pushInfo(f"{flag['kind']} {flag['xzqdm']} {flag['xzqmc']} {'、'.join(flag['jcbhs'])}: "
                               f"{flag['text']} — {flag['rule']} ({flag['source']})")
-        results = {"TOWNSHIPS": len(townships),
-                   "FLAGGED_TOWNSHIPS": sum(1 for r in townships if r["ratio_flag"] or r["interview_flag"]),
-                   "EXPLANATION": ""}
+        results = {self.TOWNSHIPS: len(townships),
+                   self.FLAGGED_TOWNSHIPS: sum(1 for r in townships if r["ratio_flag"] or r["interview_flag"]),
+                   self.EXPLANATION: ""}
         if explain:
             code, figure = explain
             if code not in result.sums:
                 raise LandEnforcementError(f"没有乡镇 {code}", f"No township {code}")
             lines = [f"{jcbh}\t{value:.4f}" if figure.endswith("_mu") or figure.endswith("_ratio")
                      else f"{jcbh}\t{value:g}" for jcbh, value in result.explain(code, figure)]
-            results["EXPLANATION"] = "\n".join(lines)
-            feedback.pushInfo(f"{code} {figure}:\n" + results["EXPLANATION"])
+            results[self.EXPLANATION] = "\n".join(lines)
+            feedback.pushInfo(f"{code} {figure}:\n" + results[self.EXPLANATION])
         if output:
             metrics.write_metrics_workbook(result, output)
-            results["OUTPUT"] = output
+            results[self.OUTPUT] = output
         return results

@@ -84,7 +84,8 @@ def match(patch_qsx, patch_hsx, entries, bbox=None) -> Match:
         if not entries:
             return Reason(side, "任务尚未登记影像", "The task has no imagery registered")
         if not dated:
-            return Reason(side, "已登记的影像都没有日期，请在影像列表中填写", "No registered image has a date: fill them in")
+            return Reason(side, "已登记的影像都没有日期，请在影像列表中填写",
+                          "No registered image has a date: fill them in")
         if not covering:
             return Reason(side, "已登记的影像都不覆盖该图斑", "No registered image covers this patch")
         date = shown_date(value)

@@ -152,7 +152,8 @@ def make_entry(source, provider="gdal", name=None, role="any", date_from=None, d
                                    f"Role must be before, after or any, not '{role}'")
     first, last = _clean_date(date_from, "起始"), _clean_date(date_to, "截止")
     if first and last and period(last)[1] < period(first)[0]:
-        raise LandEnforcementError(f"截止日期 {last} 早于起始日期 {first}", f"End date {last} is before start date {first}")
+        raise LandEnforcementError(f"截止日期 {last} 早于起始日期 {first}",
+                                   f"End date {last} is before start date {first}")
     entry = {"source": source, "provider": provider, "name": name or _default_name(source, provider), "role": role,
              "date_from": first, "date_to": last if last != first else None}
     entry.update({key: value for key, value in extra.items() if value is not None})
@@ -173,7 +174,8 @@ def _add(task_path, new_entries):
         known = {entry["source"] for entry in current}
         for entry in new_entries:
             if entry["source"] in known:
-                raise LandEnforcementError(f"影像已登记：{entry['name']}", f"Imagery already registered: {entry['name']}")
+                raise LandEnforcementError(f"影像已登记：{entry['name']}",
+                                           f"Imagery already registered: {entry['name']}")
             known.add(entry["source"])
         save(store, current + new_entries)
     return [resolved(task_path, entry) for entry in new_entries]
@@ -269,7 +271,8 @@ def update(task_path, source, **changes):
     allowed = {"name", "role", "date_from", "date_to"}
     unknown = set(changes) - allowed
     if unknown:
-        raise LandEnforcementError(f"不能修改：{', '.join(sorted(unknown))}", f"Cannot change: {', '.join(sorted(unknown))}")
+        raise LandEnforcementError(f"不能修改：{', '.join(sorted(unknown))}",
+                                   f"Cannot change: {', '.join(sorted(unknown))}")
     with open_task(task_path) as store:
         current = load(store)
         for index, entry in enumerate(current):

@@ -206,7 +206,8 @@ def connection_uri(kind, name, layer=None, tile_matrix_set=None, image_format="i
     if kind != "wms":
         raise LandEnforcementError(f"未知的连接类型：{kind}", f"Unknown connection kind: {kind}")
     if name not in QgsOwsConnection.connectionList("wms"):
-        raise LandEnforcementError(f"QGIS 中没有名为“{name}”的 WMS/WMTS 连接", f"No saved WMS/WMTS connection named '{name}'")
+        raise LandEnforcementError(f"QGIS 中没有名为“{name}”的 WMS/WMTS 连接",
+                                   f"No saved WMS/WMTS connection named '{name}'")
     if not layer:
         raise LandEnforcementError("WMS/WMTS 连接需指定图层名", "A WMS/WMTS connection needs a layer name")
     uri = QgsOwsConnection("wms", name).uri()

@@ -353,7 +353,8 @@ def _assign_batches(options, records, task_batches):
     listed = "、".join(pc_values)
     if options.batch_mode == BATCH_ALL:
         batch = _resolve_batch(options, pc_values, task_batches)
-        return batch, [("batches_merged", f"批次字段 PC 有 {len(pc_values)} 个值（{listed}），按选择全部导入批次“{batch}”",
+        return batch, [("batches_merged",
+                        f"批次字段 PC 有 {len(pc_values)} 个值（{listed}），按选择全部导入批次“{batch}”",
                         f"The batch field PC holds {len(pc_values)} values ({listed}); as chosen, all were "
                         f"imported into batch '{batch}'")]
     fallback = (options.batch or "").strip() or None

@@ -93,7 +93,8 @@ def parse_field_mapping(text):
         try:
             mapping = json.loads(text)
         except ValueError as exc:
-            raise LandEnforcementError(f"字段映射不是有效的 JSON：{exc}", f"Field mapping is not valid JSON: {exc}") from exc
+            raise LandEnforcementError(f"字段映射不是有效的 JSON：{exc}",
+                                       f"Field mapping is not valid JSON: {exc}") from exc
     else:
         profiles = mapping_profiles()
         if text not in profiles:
@@ -102,7 +103,8 @@ def parse_field_mapping(text):
     known = {f.name for f in schema.PATCH_SOURCE_FIELDS}
     unknown = sorted(set(mapping) - known)
     if unknown:
-        raise LandEnforcementError(f"字段映射含未知的目标字段：{', '.join(unknown)}（可用：{', '.join(sorted(known))}）",
+        raise LandEnforcementError(f"字段映射含未知的目标字段：{', '.join(unknown)}"
+                                   f"（可用：{', '.join(sorted(known))}）",
                                    f"Unknown target fields in the mapping: {', '.join(unknown)} "
                                    f"(known: {', '.join(sorted(known))})")
     return mapping
@@ -112,7 +114,8 @@ def check_mapping(mapping, source_fields):
     missing = [f for f in schema.REQUIRED_SOURCE_FIELDS if not mapping.get(f.name)]
     if missing:
         names = ", ".join(f"{f.zh}({f.name})" for f in missing)
-        raise LandEnforcementError(f"字段映射缺少必填字段：{names}", f"The field mapping lacks required fields: {names}")
+        raise LandEnforcementError(f"字段映射缺少必填字段：{names}",
+                                   f"The field mapping lacks required fields: {names}")
     absent = sorted(v for v in mapping.values() if v and v not in source_fields)
     if absent:
         raise LandEnforcementError(f"源数据中没有这些字段：{', '.join(absent)}",

@@ -86,7 +86,8 @@ def _read_zones(inputs, working_crs):
                                        f"The zoning layer '{layer.name()}' has no field '{inputs.code_field}'")
         read_text_fields(layer, [inputs.code_field])  # garbled text stops here, naming layer and field
         index = layer.fields().indexOf(inputs.code_field)
-        values = {str(value).strip() for value in layer.uniqueValues(index) if value is not None and str(value) != "NULL"}
+        values = {str(value).strip() for value in layer.uniqueValues(index)
+                  if value is not None and str(value) != "NULL"}
         unknown = sorted(values - set(inputs.codes))
         if unknown:
             raise LandEnforcementError(

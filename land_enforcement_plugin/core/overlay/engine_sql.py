@@ -177,7 +177,8 @@ def database_sources(store, inputs):
     if _epsg(store.meta().get("working_crs")) is None:
         return None, ("工作坐标系不是 EPSG 代码", "the working CRS is not an EPSG code")
     if inputs.villages is not None:  # the SQL steps do not split by village
-        return None, ("给了村界图层（数据库内计算不含村）", "a village layer is given (the database engine has no villages)")
+        return None, ("给了村界图层（数据库内计算不含村）",
+                      "a village layer is given (the database engine has no villages)")
     task_uri = _task_uri(store)
     sources = []
     for role, layer in input_layers(inputs):

@@ -328,8 +328,8 @@ def summarise_packages(inputs, thresholds=None, city_name=CITY_ROW_NAME, feedbac
         (failed if isinstance(package, FailedPackage) else counties).append(package)
     if not counties:
         raise LandEnforcementError(
-            f"{len(failed)} 个成果包均未通过校验，无可汇总：" + "；".join(f"{os.path.basename(f.path)} {f.problems[0][0]}"
-                                                        for f in failed[:5]),
+            f"{len(failed)} 个成果包均未通过校验，无可汇总："
+            + "；".join(f"{os.path.basename(f.path)} {f.problems[0][0]}" for f in failed[:5]),
             f"None of the {len(failed)} packages passed verification; nothing to summarise")
     counties.sort(key=lambda c: (c.county_code, c.path))
     crs = city_crs(counties)
@@ -519,5 +519,6 @@ def ranking_lines(summary):
         flags = ("[>比例] " if row["ratio_flag"] else "") + ("[约谈] " if row["interview_flag"] else "") + (
             f"[{DRAFT_MARK}] " if row.get("draft") else "")
         lines.append(f"{row['rank'] or '-'} {row['county_code']} {row['county_name']}: {row['patch_count']} 图斑, "
-                     f"{row['unlawful_count']} 违法, 违法占用耕地比例 {_percent(row['unlawful_cultivated_ratio'])} {flags}".rstrip())
+                     f"{row['unlawful_count']} 违法, "
+                     f"违法占用耕地比例 {_percent(row['unlawful_cultivated_ratio'])} {flags}".rstrip())
     return lines

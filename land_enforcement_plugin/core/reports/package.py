@@ -73,7 +73,8 @@ class PackageResult:
 
     def stale_lines(self):
         """What was cleaned up beside the package, (zh, en) per line."""
-        return [(f"已删除中断导出遗留的临时文件夹：{path}", f"Removed the staging folder of an interrupted export: {path}")
+        return [(f"已删除中断导出遗留的临时文件夹：{path}",
+                 f"Removed the staging folder of an interrupted export: {path}")
                 for path in self.stale_removed]
 
 

@@ -171,7 +171,8 @@ def _check_workbook(path, counts, problems):
     try:
         book = openpyxl.load_workbook(path, read_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
-        problems.append((f"工作簿无法读取（{type(exc).__name__}）", f"The workbook cannot be read ({type(exc).__name__})"))
+        problems.append((f"工作簿无法读取（{type(exc).__name__}）",
+                         f"The workbook cannot be read ({type(exc).__name__})"))
         return
     try:
         missing = [s for s in ("汇总表", "明细表", "违法图斑整改台账", "问责线索") if s not in book.sheetnames]

@@ -173,17 +173,20 @@ def refusal(acts, patch_facts, kind, act_date, details, today=None):
 
 def _closing_refusal(state):
     if state["unreported_stop"]:
-        return "制止无效尚未报告县政府，不能结案", "Stopping failed and was not reported to the county government; not closed"
+        return ("制止无效尚未报告县政府，不能结案",
+                "Stopping failed and was not reported to the county government; not closed")
     if not state["measures"]:
         return "未记录整改，不能结案", "No rectification recorded; not closed"
     substitutes = {m.value for m in schema_cases.SUBSTITUTE_MEASURES}
     if state["cultivated_m2"] > 0 and set(state["measures"]) <= substitutes:
-        return ("占用耕地的案件不得以罚款、补办手续取代拆除、没收（自然资源部办公厅《关于完善早发现早制止严查处工作机制的意见》）：须拆除复耕或没收后结案",
+        return ("占用耕地的案件不得以罚款、补办手续取代拆除、没收"
+                "（自然资源部办公厅《关于完善早发现早制止严查处工作机制的意见》）：须拆除复耕或没收后结案",
                 "A case on cultivated land is not closed by a fine or a retroactive permit alone (mnr_2021): "
                 "demolish and restore, or confiscate, first")
     if not state["accepted"]:
-        return "整改未经验收合格（复耕须耕地质量验收），不能结案", ("The rectification has not passed acceptance "
-                                                              "(restored land needs the cultivated-land quality check); not closed")
+        return ("整改未经验收合格（复耕须耕地质量验收），不能结案",
+                "The rectification has not passed acceptance "
+                "(restored land needs the cultivated-land quality check); not closed")
     return None
 
 
@@ -372,7 +375,8 @@ def _stat_row(code, name, views):
             "decided_count": sum(s["decided"] for s in states),
             "fine_wan": round(sum(s["fine_yuan"] for s in states) / _YUAN_PER_WAN, 4),
             "confiscated_wan": round(sum(s["confiscated_yuan"] for s in states) / _YUAN_PER_WAN, 4),
-            "demolished_mu": mu("demolish_m2"), "confiscated_mu": mu("confiscated_m2"), "restored_mu": mu("restored_m2"),
+            "demolished_mu": mu("demolish_m2"), "confiscated_mu": mu("confiscated_m2"),
+            "restored_mu": mu("restored_m2"),
             "police_count": count_transfers(schema_cases.TransferTarget.POLICE),
             "court_count": count_transfers(schema_cases.TransferTarget.COURT),
             "discipline_count": count_transfers(schema_cases.TransferTarget.DISCIPLINE),
@@ -491,7 +495,8 @@ def import_case_sheet(task_path, path, today=None, channel=schema.CHANNEL_SPREAD
             act = parse_act(raw.get(schema_cases.A_KIND), raw.get(schema_cases.A_DATE), details)
             facts = {spec.name: parse_field(spec, raw.get(spec)) for spec in schema.CASE_FIELDS}
         except LandEnforcementError as exc:
-            raise LandEnforcementError(f"“{sheet}”第 {number} 行：{exc.zh}", f"'{sheet}' row {number}: {exc.en}") from None
+            raise LandEnforcementError(f"“{sheet}”第 {number} 行：{exc.zh}",
+                                       f"'{sheet}' row {number}: {exc.en}") from None
         key = clean_text(raw.get(schema.C_CASE))
         jcbhs = [j for j in (clean_text(raw.get(schema.C_PATCHES)) or "").replace(",", "、").split("、") if j]
         rows.append((sheet, number, key, jcbhs, facts, act))

@@ -129,7 +129,8 @@ def _returned_rows(gpkg):
     """(jcbh, {field: parsed value}, problems, exported values, photo path) of each returned patch."""
     layer = QgsVectorLayer(f"{gpkg}|layername={LAYER}", "returned", "ogr")
     if not layer.isValid() or BASE_FIELD not in layer.fields().names():
-        raise LandEnforcementError(f"不是本插件导出的外业数据包：{gpkg}", f"Not a field package exported by this plugin: {gpkg}")
+        raise LandEnforcementError(f"不是本插件导出的外业数据包：{gpkg}",
+                                   f"Not a field package exported by this plugin: {gpkg}")
     rows = []
     for feature in layer.getFeatures():
         values, problems = {}, []

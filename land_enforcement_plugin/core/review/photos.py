@@ -317,7 +317,8 @@ def _working_point(info, to_working):
     except QgsCsException:
         point = None
     if point is None or not (math.isfinite(point.x()) and math.isfinite(point.y())):
-        info.notes.append((f"照片 GPS 位置（经度 {info.longitude:g}，纬度 {info.latitude:g}）无法换算到任务坐标系，按无位置处理",
+        info.notes.append((f"照片 GPS 位置（经度 {info.longitude:g}，纬度 {info.latitude:g}）"
+                           "无法换算到任务坐标系，按无位置处理",
                            f"The photo's GPS position ({info.longitude:g}, {info.latitude:g}) cannot be projected "
                            f"to the task's CRS; treated as having none"))
         return None
@@ -416,5 +417,6 @@ def _step(feedback, percent):
     if feedback is None:
         return
     if feedback.isCanceled():
-        raise LandEnforcementError("附加照片已取消，未附加任何照片", "Attaching photos cancelled; no photo was attached")
+        raise LandEnforcementError("附加照片已取消，未附加任何照片",
+                                   "Attaching photos cancelled; no photo was attached")
     feedback.setProgress(percent)

@@ -121,10 +121,12 @@ class CellError(str):
 
     def problem(self, spec):
         if self == "":
-            return Problem(spec, f"{spec.zh}单元格是公式，且没有保存计算结果：请在 Excel/WPS 中打开并保存，或粘贴为数值",
+            return Problem(spec, f"{spec.zh}单元格是公式，且没有保存计算结果："
+                                 "请在 Excel/WPS 中打开并保存，或粘贴为数值",
                            f"The {spec.en} cell is a formula saved without its result: open and save the file "
                            "in Excel/WPS, or paste it as values")
-        return Problem(spec, f"{spec.zh}单元格显示错误值 {self}（以 = + - @ 开头的内容被当成了公式？）：请将该列设为文本后重新填写",
+        return Problem(spec, f"{spec.zh}单元格显示错误值 {self}（以 = + - @ 开头的内容被当成了公式？）："
+                             "请将该列设为文本后重新填写",
                        f"The {spec.en} cell shows the error {self} (text starting with = + - @ taken for a "
                        "formula?): set the column's format to Text and type it again")
 
@@ -163,14 +165,14 @@ def _ole2_error(path):
         data = f.read()
     if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
         return LandEnforcementError(
-            f"“{name}”是设了打开密码的加密工作簿，无法读取：请在 Excel/WPS 中打开，去掉密码（文件 ▸ 信息 ▸ 保护工作簿 ▸ "
-            "用密码进行加密，清空密码）后另存为 .xlsx 再导入",
+            f"“{name}”是设了打开密码的加密工作簿，无法读取：请在 Excel/WPS 中打开，"
+            "去掉密码（文件 ▸ 信息 ▸ 保护工作簿 ▸ 用密码进行加密，清空密码）后另存为 .xlsx 再导入",
             f"'{name}' is an encrypted (password-protected) workbook and cannot be read: open it in Excel/WPS, "
             "remove the password (File ▸ Info ▸ Protect Workbook ▸ Encrypt with Password, clear it), save it as "
             ".xlsx and import that")
     return LandEnforcementError(
-        f"“{name}”是旧版 Excel 97-2003（.xls）或 WPS（.et）格式，无法读取：请在 Excel/WPS 中“另存为” Excel 工作簿（.xlsx）"
-        "后再导入",
+        f"“{name}”是旧版 Excel 97-2003（.xls）或 WPS（.et）格式，无法读取："
+        "请在 Excel/WPS 中“另存为” Excel 工作簿（.xlsx）后再导入",
         f"'{name}' is an old Excel 97-2003 (.xls) or WPS (.et) file and cannot be read: in Excel/WPS use "
         "'Save As' Excel Workbook (.xlsx) and import that")
 
@@ -245,7 +247,8 @@ def _layout(table):
         if not any(spec is schema.V_JCBH for _, _, spec in found):
             if sum(1 for _, _, spec in found if spec in schema.VERIFICATION_FIELDS) >= 3:
                 raise LandEnforcementError(
-                    f"工作表“{table.name}”像核查表，但第 {index + 1} 行的表头中没有“监测编号”：请补上该列，或删去该工作表",
+                    f"工作表“{table.name}”像核查表，但第 {index + 1} 行的表头中没有“监测编号”："
+                    "请补上该列，或删去该工作表",
                     f"Sheet '{table.name}' looks like a verification sheet, but its header (row {index + 1}) has no "
                     "监测编号 (monitoring number): add the column, or delete the sheet")
             continue
@@ -270,7 +273,8 @@ def _layout(table):
 def row_fingerprint(values):
     """What a sheet row held when the plugin wrote it (the template's columns): a row read back
     with the same fingerprint was not touched by the staff."""
-    typed = [values.get(spec.name) for spec in schema.SPREADSHEET_FIELDS if spec not in (schema.V_JCBH, schema.V_TOWNSHIP)]
+    typed = [values.get(spec.name) for spec in schema.SPREADSHEET_FIELDS
+             if spec not in (schema.V_JCBH, schema.V_TOWNSHIP)]
     return hashlib.sha1(json.dumps(typed, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
 
 
@@ -292,7 +296,8 @@ def read_spreadsheet(path):
         if table.hidden:
             if layout is not None:
                 hidden_templates.append(table.name)
-                skipped.append((table.name, "隐藏的工作表（常是旧副本），未导入", "hidden sheet (often a stale copy), not imported"))
+                skipped.append((table.name, "隐藏的工作表（常是旧副本），未导入",
+                                "hidden sheet (often a stale copy), not imported"))
             elif table.name != LISTS_SHEET:
                 skipped.append((table.name, "隐藏的工作表", "hidden sheet"))
             continue
@@ -310,8 +315,8 @@ def read_spreadsheet(path):
     if not sheets and hidden_templates:
         listed = "、".join(f"“{n}”" for n in hidden_templates)
         raise LandEnforcementError(
-            f"“{name}”中只有隐藏的工作表 {listed} 有核查表表头：隐藏的工作表常是旧副本，不会自动导入；若它就是要导入的表，"
-            "请在 Excel/WPS 中取消隐藏后再导入",
+            f"“{name}”中只有隐藏的工作表 {listed} 有核查表表头：隐藏的工作表常是旧副本，不会自动导入；"
+            "若它就是要导入的表，请在 Excel/WPS 中取消隐藏后再导入",
             f"In '{name}' only the hidden sheet(s) {listed} have the verification headers: a hidden sheet is often a "
             "stale copy and is never imported silently; if it is the one to import, unhide it in Excel/WPS first")
     if not sheets:

@@ -81,7 +81,8 @@ class Draw:
         out = [f"抽查 {self.draw_id}：已核查图斑 {self.population} 个，抽取 {len(self.jcbhs)} 个（种子 {self.seed}）/ "
                f"draw {self.draw_id}: {len(self.jcbhs)} of {self.population} verified patches (seed {self.seed})"]
         out += [f"{code or schema.UNPLACED_TOWNSHIP[0]} {verdict}: {n}/{size}"
-                for (code, verdict), (size, n) in sorted(self.strata.items(), key=lambda item: (item[0][0] or "", item[0][1]))]
+                for (code, verdict), (size, n) in sorted(self.strata.items(),
+                                                        key=lambda item: (item[0][0] or "", item[0][1]))]
         return out
 
 
@@ -122,7 +123,8 @@ def draw_sample(store, seed, confidence=DEFAULT_CONFIDENCE, margin=DEFAULT_MARGI
     design = {"stratified_by": ["township_code", "verdict"], "min_per_stratum": min_per_stratum,
               "strata": [[code, verdict, size, taken] for (code, verdict), (size, taken) in draw.strata.items()]}
     with store.transaction():
-        if store.query(f"SELECT draw_id FROM {schema.SPOT_CHECK_DRAWS_TABLE} WHERE draw_id = {sql_quote(draw.draw_id)}"):
+        if store.query(f"SELECT draw_id FROM {schema.SPOT_CHECK_DRAWS_TABLE} "
+                       f"WHERE draw_id = {sql_quote(draw.draw_id)}"):
             raise LandEnforcementError(f"抽查 {draw.draw_id} 已存在：换一个种子",
                                        f"The draw {draw.draw_id} exists already: choose another seed")
         store.insert(schema.SPOT_CHECK_DRAWS_TABLE, {
@@ -152,7 +154,8 @@ def record_recheck(store, draw_id, jcbh, verdict, approval_no=None, notes=None):
     where = f"draw_id = {sql_quote(draw_id)} AND jcbh = {sql_quote(jcbh)}"
     with store.transaction():
         if not store.query(f"SELECT jcbh FROM {schema.SPOT_CHECKS_TABLE} WHERE {where}"):
-            raise LandEnforcementError(f"图斑 {jcbh} 不在抽查 {draw_id} 中", f"Patch {jcbh} is not in the draw {draw_id}")
+            raise LandEnforcementError(f"图斑 {jcbh} 不在抽查 {draw_id} 中",
+                                       f"Patch {jcbh} is not in the draw {draw_id}")
         values = {"recheck_verdict": verdict.value, "recheck_approval_no": (approval_no or "").strip() or None,
                   "recheck_notes": notes, "checked_by": store.user, "checked_at": now_iso()}
         store.upsert(schema.SPOT_CHECKS_TABLE, {"draw_id": draw_id, "jcbh": jcbh}, values, True)
@@ -222,7 +225,8 @@ class CrossCheck:
 
 
 FILINGS = {schema.LandUse.FACILITY_FARMLAND.value: "设施农用地", schema.LandUse.TEMPORARY.value: "临时用地"}
-FILED_KINDS = {schema.LawfulKind.FACILITY_FILED.value: "设施农用地", schema.LawfulKind.TEMPORARY_APPROVED.value: "临时用地"}
+FILED_KINDS = {schema.LawfulKind.FACILITY_FILED.value: "设施农用地",
+               schema.LawfulKind.TEMPORARY_APPROVED.value: "临时用地"}
 
 
 def rectification_start(record):

@@ -90,7 +90,8 @@ def apply(store, action, jcbhs, opinion=None):
         verdicts = store.verifications()
         for jcbh in wanted:
             if jcbh not in known:
-                raise LandEnforcementError(f"没有图斑 {jcbh}（或不属本乡镇）", f"No patch {jcbh} (or not this township's)")
+                raise LandEnforcementError(f"没有图斑 {jcbh}（或不属本乡镇）",
+                                           f"No patch {jcbh} (or not this township's)")
             current = state_of(rows, jcbh)
             if current not in action.sources:
                 raise LandEnforcementError(

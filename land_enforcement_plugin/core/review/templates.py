@@ -73,8 +73,8 @@ def _review_cells(row):
 
 def _write_template(out_dir, group, jcbhs, recorded, reviewed, render_chips, row_written):
     """The sheet of one township (or person): the path written. recorded: jcbh -> (values,
-    version); reviewed: jcbh -> its review_states row; render_chips(jcbh): the paths of a patch's image chips (None: no chips);
-    row_written() after each row. Every value is written as text (workbook.put)."""
+    version); reviewed: jcbh -> its review_states row; render_chips(jcbh): the paths of a patch's
+    image chips (None: no chips); row_written() after each row. Every value is written as text (workbook.put)."""
     import openpyxl
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter

@@ -53,7 +53,8 @@ def _patch_places(store):
     """jcbh -> (townships the overlay puts the patch in: its main one and every one it crosses, the
     county's name as delivered). Empty townships: never overlaid, nothing to check against."""
     places = {}
-    rows = store.query(f"SELECT jcbh, xzqdm, xzqmc, {schema.TOWNSHIP_NAME.name} AS township FROM {schema.PATCHES_LAYER}")
+    rows = store.query(f"SELECT jcbh, xzqdm, xzqmc, {schema.TOWNSHIP_NAME.name} AS township "
+                       f"FROM {schema.PATCHES_LAYER}")
     for row in rows:
         county = row["xzqmc"] if (row["xzqdm"] or "").endswith(schema.COUNTY_ROW_SUFFIX) else None
         places[row["jcbh"]] = ({row["township"]} - {None}, county)
@@ -120,8 +121,10 @@ class SpreadsheetImport:
     def lines(self):
         def counts(rows):
             accepted, unchanged = sum(r.status == "accepted" for r in rows), sum(r.status == "unchanged" for r in rows)
-            rejected, conflicts = sum(r.status in ("rejected", "conflict") for r in rows), sum(r.status == "conflict" for r in rows)
-            return (f"接受 {accepted}，未变 {unchanged}，拒绝 {rejected}" + (f"（其中冲突 {conflicts}）" if conflicts else ""),
+            rejected = sum(r.status in ("rejected", "conflict") for r in rows)
+            conflicts = sum(r.status == "conflict" for r in rows)
+            return (f"接受 {accepted}，未变 {unchanged}，拒绝 {rejected}"
+                    + (f"（其中冲突 {conflicts}）" if conflicts else ""),
                     f"accepted {accepted}, unchanged {unchanged}, rejected {rejected}"
                     + (f" (conflicts {conflicts})" if conflicts else ""))
 
@@ -136,9 +139,10 @@ class SpreadsheetImport:
                 zh, en = counts([r for r in self.rows if r.sheet == layout.name])
                 out.append(Bilingual(f"[{layout.name}] {zh}", f"[{layout.name}] {en}"))
             if layout.renamed:
-                out.append(Bilingual(f"[{layout.name}] 表头对应：" + "，".join(f"{typed}→{spec.zh}" for typed, spec in layout.renamed),
-                                     f"[{layout.name}] header mapping: " + ", ".join(f"{typed}→{spec.en}"
-                                                                                     for typed, spec in layout.renamed)))
+                out.append(Bilingual(f"[{layout.name}] 表头对应："
+                                     + "，".join(f"{typed}→{spec.zh}" for typed, spec in layout.renamed),
+                                     f"[{layout.name}] header mapping: "
+                                     + ", ".join(f"{typed}→{spec.en}" for typed, spec in layout.renamed)))
             if layout.ignored:
                 out.append(Bilingual(f"[{layout.name}] 未导入的列：{'，'.join(layout.ignored)}",
                                      f"[{layout.name}] columns not imported: {', '.join(layout.ignored)}"))
@@ -211,7 +215,8 @@ def import_spreadsheet(task_path, path, accept_partial=False, feedback=None):
             jcbh, values, problems = _parse_row(raw, known, places)
             if jcbh in first_row_of:
                 first_sheet, first_row = first_row_of[jcbh]
-                problems = [Problem(schema.V_JCBH, *duplicate_jcbh(first_row, None if first_sheet == sheet else first_sheet))]
+                problems = [Problem(schema.V_JCBH,
+                                    *duplicate_jcbh(first_row, None if first_sheet == sheet else first_sheet))]
             elif jcbh:
                 first_row_of[jcbh] = (sheet, row_number)
             if problems:
@@ -221,7 +226,8 @@ def import_spreadsheet(task_path, path, accept_partial=False, feedback=None):
             # Columns absent from this sheet keep what is stored.
             merged = dict(stored or {}, **values)
             written_as = read.versions.get(jcbh)
-            if stored == merged or (written_as and written_as[0] != version and written_as[1] == row_fingerprint(values)):
+            if stored == merged or (written_as and written_as[0] != version
+                                    and written_as[1] == row_fingerprint(values)):
                 # Equal, or left as the plugin wrote it while the record moved on: the newer record stays.
                 results.append(RowResult(row_number, jcbh, "unchanged", sheet=sheet, warnings=date_warnings(values)))
             elif written_as and written_as[0] != version:

@@ -296,7 +296,8 @@ def _case_flags(cases_parts, names, profile, townships, flags):
         cases.append({"jcbh": jcbhs[0], "jcbhs": jcbhs, "case_no": case_no, "xzqdm": xzqdm, "xzqmc": names[xzqdm],
                       "unlawful_pbf_mu": pbf, "unlawful_cultivated_mu": cultivated,
                       "unlawful_general_cultivated_mu": general, "rules": hits, "source": rule.cited})
-        flags.append(_rule_flag("案件", xzqdm, names[xzqdm], jcbhs, cultivated if hits[0] == "case_cultivated_mu" else pbf,
+        flags.append(_rule_flag("案件", xzqdm, names[xzqdm], jcbhs,
+                                cultivated if hits[0] == "case_cultivated_mu" else pbf,
                                 rule, f"{'单宗' if len(jcbhs) == 1 else f'{len(jcbhs)} 宗'}违法占用永久基本农田 "
                                       f"{pbf:.2f} 亩、耕地 {cultivated:.2f} 亩，达到永久基本农田≥"
                                       f"{profile['case_pbf_mu']:g}亩或耕地≥{profile['case_cultivated_mu']:g}亩"
@@ -339,7 +340,8 @@ def _township_flags(rows, profile, incomplete):
     for row in rows:
         code, name = row["xzqdm"], row["xzqmc"]
         if row["ratio_flag"]:
-            flags.append(_rule_flag("乡镇", code, name, [], row["unlawful_cultivated_ratio"], profile.rule("ratio_limit"),
+            flags.append(_rule_flag("乡镇", code, name, [], row["unlawful_cultivated_ratio"],
+                                    profile.rule("ratio_limit"),
                                     f"违法占用耕地面积比例超过{profile['ratio_limit']:.0%}"))
         if row["ratio_incomplete"]:
             flags.append(_rule_flag("比例待补", code, name, sorted(set(incomplete[code])), None,

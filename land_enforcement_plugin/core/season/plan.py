@@ -1,9 +1,10 @@
 """Season control (批次、时间节点、田长制责任分工): the calendar and the chain of owners.
 
 A task holds several batches (2024年度, 2025Q1, …); each has milestones with due dates (from the
-calendar of the task's rules profile, which the bureau can save as its own) and done dates. Every patch is assigned to a township — by the
-overlay's township split, automatically — and inside it to a person from the roster (a village
-field chief or an inspector), the township's default person unless set by hand. Progress per
+calendar of the task's rules profile, which the bureau can save as its own) and done dates. Every
+patch is assigned to a township — by the overlay's township split, automatically — and inside it
+to a person from the roster (a village field chief or an inspector), the township's default
+person unless set by hand. Progress per
 township and per person counts what is assigned, verified, overdue, unlawful and rectified.
 A patch that comes back in a later batch at the same place is linked to its earlier record on
 import (core/intake/repeats.py).
@@ -221,8 +222,8 @@ def write_progress_report(task_path, path, batch=None, today=None):
         for column in overdue_columns:
             if row[schema.PROGRESS_FIELDS[column - 1].name]:
                 workbook.highlight(sheet, row_no, column)
-    sheet.oddHeader.center.text = (f"{meta.get('county_name') or meta.get('county_code', '')} 卫片执法进度（{batch or '全部批次'}）"
-                                   f" {today.isoformat()}")
+    sheet.oddHeader.center.text = (f"{meta.get('county_name') or meta.get('county_code', '')} "
+                                   f"卫片执法进度（{batch or '全部批次'}） {today.isoformat()}")
     workbook.save(book, path)
     return path
 

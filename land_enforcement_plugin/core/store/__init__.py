@@ -32,10 +32,10 @@ from .records import (
     user_name,
 )
 
-__all__ = ["POSTGIS_PREFIX", "USER_NAME_SETTING", "GeoPackageTaskStore", "ImportIssue", "MergeSummary", "OgrTaskStore", "PatchRecord",
-           "PostgisTaskStore", "SourceFile", "TaskStore", "TaskSummary", "VerificationConflict", "create_task",
-           "is_postgis", "new_task_meta", "now_iso", "open_task", "saved_user_name", "set_user_name", "task_exists",
-           "task_files_folder", "task_name", "user_name"]
+__all__ = ["POSTGIS_PREFIX", "USER_NAME_SETTING", "GeoPackageTaskStore", "ImportIssue", "MergeSummary", "OgrTaskStore",
+           "PatchRecord", "PostgisTaskStore", "SourceFile", "TaskStore", "TaskSummary", "VerificationConflict",
+           "create_task", "is_postgis", "new_task_meta", "now_iso", "open_task", "saved_user_name", "set_user_name",
+           "task_exists", "task_files_folder", "task_name", "user_name"]
 
 
 def store_class(location):

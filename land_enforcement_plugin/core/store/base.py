@@ -253,7 +253,8 @@ class OgrTaskStore(PatchTables, ReviewTables, SeasonTables, TaskStore):
         meta = self.meta()
         patch_count = self.query(f"SELECT count(*) AS n FROM {schema.PATCHES_LAYER}")[0]["n"]
         verified = self.query(
-            f"SELECT count(*) AS n FROM {schema.VERIFICATIONS_TABLE} WHERE verdict IS NOT NULL AND verdict <> ''")[0]["n"]
+            f"SELECT count(*) AS n FROM {schema.VERIFICATIONS_TABLE} "
+            "WHERE verdict IS NOT NULL AND verdict <> ''")[0]["n"]
         return TaskSummary(self.path, meta.get("county_code", ""), meta.get("county_name", ""),
                            json.loads(meta.get("batches", "[]")), meta["working_crs"],
                            patch_count, verified, int(meta["schema_version"]))

@@ -88,7 +88,8 @@ class PostgisTaskStore(BureauAccess, OgrTaskStore):
         connection, schema_name = parse_location(location)
         ds = open_database(connection)
         try:
-            if scalar(ds, f"SELECT count(*) FROM information_schema.schemata WHERE schema_name = {sql_quote(schema_name)}"):
+            if scalar(ds, "SELECT count(*) FROM information_schema.schemata "
+                          f"WHERE schema_name = {sql_quote(schema_name)}"):
                 raise LandEnforcementError(f"模式 {schema_name} 已存在", f"The schema {schema_name} already exists")
             ds.ExecuteSQL(f"CREATE SCHEMA {sql_ident(schema_name)}")
         finally:
@@ -147,7 +148,8 @@ class PostgisTaskStore(BureauAccess, OgrTaskStore):
         items = list(patch_values.items())
         if items:
             names = list(items[0][1])
-            casts = {f.name: _SQL_TYPES.get(f.kind, "text") for f in schema.OVERLAY_PATCH_FIELDS + schema.OVERLAY_PLACE_FIELDS}
+            casts = {f.name: _SQL_TYPES.get(f.kind, "text")
+                     for f in schema.OVERLAY_PATCH_FIELDS + schema.OVERLAY_PLACE_FIELDS}
             assignments = ", ".join(f"{name} = s.{name}::{casts.get(name, 'text')}" for name in names)
             for chunk in chunks(items):
                 rows = ", ".join("(" + ", ".join([sql_value(jcbh)] + [sql_value(values[n]) for n in names]) + ")"

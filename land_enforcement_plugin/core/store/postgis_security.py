@@ -63,7 +63,8 @@ def database_refusal(exc):
     if "no longer at version" in text or "match its SHA-256" in text:
         return LandEnforcementError(f"未保存：{message}", f"Not saved: {message}")
     if "(locked)" in text:
-        return LandEnforcementError(f"未保存：核查结果已锁定（县级审核通过或已上报），须县级退回或重新打开后才能修改（{message}）",
+        return LandEnforcementError("未保存：核查结果已锁定（县级审核通过或已上报），"
+                                    f"须县级退回或重新打开后才能修改（{message}）",
                                     f"Not saved: {message}")
     if "cannot be submitted" in text:
         return LandEnforcementError(f"未提交：{message}", f"Not submitted: {message}")
@@ -75,8 +76,10 @@ def _roles_sql():
     return f"""
 DO $$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{COUNTY_ROLE}') THEN CREATE ROLE {COUNTY_ROLE} NOLOGIN; END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{TOWNSHIP_ROLE}') THEN CREATE ROLE {TOWNSHIP_ROLE} NOLOGIN; END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{REVIEWER_ROLE}') THEN CREATE ROLE {REVIEWER_ROLE} NOLOGIN; END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{TOWNSHIP_ROLE}') THEN
+    CREATE ROLE {TOWNSHIP_ROLE} NOLOGIN; END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{REVIEWER_ROLE}') THEN
+    CREATE ROLE {REVIEWER_ROLE} NOLOGIN; END IF;
 END $$;
 CREATE TABLE IF NOT EXISTS {ACCOUNTS_TABLE} (role_name text PRIMARY KEY, xzqdm text NOT NULL);
 GRANT SELECT ON {ACCOUNTS_TABLE} TO {COUNTY_ROLE}, {TOWNSHIP_ROLE}, {REVIEWER_ROLE};
@@ -126,7 +129,8 @@ def _policies_sql(schema_name, table):
                          f"WHERE c.jcbh IN ({own_patches}))")
     elif table == schema.AUDIT_TABLE:  # a roster change is about one township's person
         township_rows = (f"jcbh IN ({own_patches}) OR (jcbh IS NULL AND entity IS DISTINCT FROM 'person') "
-                         f"OR (entity = 'person' AND {own} IN ({sql_ident(schema_name)}.lep_json_text(old_value, 'xzqdm'), "
+                         f"OR (entity = 'person' AND {own} IN "
+                         f"({sql_ident(schema_name)}.lep_json_text(old_value, 'xzqdm'), "
                          f"{sql_ident(schema_name)}.lep_json_text(new_value, 'xzqdm')))")
     else:
         township_rows = "true"  # task metadata, runs, metrics: shared figures, read-only for townships
@@ -240,7 +244,8 @@ BEGIN
   IF (patch IS NULL AND NOT {s}.lep_is_county()) OR (patch IS NOT NULL AND NOT {s}.lep_may_edit(patch)) THEN
     RAISE EXCEPTION 'lep: this login (%) may not write this audit entry', session_user {may_not};
   END IF;
-  INSERT INTO {s}.{schema.AUDIT_TABLE}(ts, user_name, action, entity, jcbh, field, old_value, new_value, channel, detail)
+  INSERT INTO {s}.{schema.AUDIT_TABLE}(ts, user_name, action, entity, jcbh, field, old_value, new_value, channel,
+                                       detail)
   VALUES ({_SERVER_TIME}, session_user, action, entity, patch, field, old_value, new_value, channel, detail);
   RETURN 1;
 END $$;
@@ -303,7 +308,8 @@ BEGIN
     END IF;
     IF NOT EXISTS (SELECT 1 FROM {s}.{schema.VERIFICATIONS_TABLE} v
                    WHERE v.jcbh = patch AND coalesce(v.{schema.V_VERDICT.name}, '') <> '') THEN
-      RAISE EXCEPTION 'lep: patch % has no verdict yet and cannot be submitted', patch USING ERRCODE = 'check_violation';
+      RAISE EXCEPTION 'lep: patch % has no verdict yet and cannot be submitted', patch
+        USING ERRCODE = 'check_violation';
     END IF;
     INSERT INTO {s}.{schema.REVIEW_STATES_TABLE}(jcbh, state, submitted_by, submitted_at)
     VALUES (patch, {submitted}, session_user, {_SERVER_TIME})
@@ -338,7 +344,8 @@ BEGIN
     IF TG_OP = 'UPDATE' THEN EXECUTE format('SELECT ($1).%I::text', col) INTO old_value USING OLD; END IF;
     EXECUTE format('SELECT ($1).%I::text', col) INTO new_value USING NEW;
     IF old_value IS DISTINCT FROM new_value THEN
-      INSERT INTO {s}.{schema.AUDIT_TABLE}(ts, user_name, action, entity, jcbh, field, old_value, new_value, channel, detail)
+      INSERT INTO {s}.{schema.AUDIT_TABLE}(ts, user_name, action, entity, jcbh, field, old_value, new_value, channel,
+                                           detail)
       VALUES ({_SERVER_TIME}, session_user, lower(TG_OP), 'verification', NEW.jcbh, col, old_value, new_value,
               coalesce(channel, 'database'), detail);
     END IF;
@@ -423,7 +430,8 @@ def set_up_roles(connection, county=(), townships=None, reviewers=(), admins=())
                 else:
                     ds.ExecuteSQL(f"GRANT {group} TO {login}")
         for login, xzqdm in townships.items():
-            ds.ExecuteSQL(f"INSERT INTO {ACCOUNTS_TABLE}(role_name, xzqdm) VALUES ({sql_quote(login)}, {sql_quote(xzqdm)}) "
+            ds.ExecuteSQL(f"INSERT INTO {ACCOUNTS_TABLE}(role_name, xzqdm) "
+                          f"VALUES ({sql_quote(login)}, {sql_quote(xzqdm)}) "
                           "ON CONFLICT (role_name) DO UPDATE SET xzqdm = excluded.xzqdm")
         ds.CommitTransaction()
     finally:
@@ -473,8 +481,8 @@ class BureauAccess:
 
     def _save_verification(self, jcbh, row, exists, version):
         values = {k: v for k, v in row.items() if k not in ("version", "updated_at", "updated_by")}
-        self.call(f"lep_save_verification({sql_quote(jcbh)}, {sql_quote(json.dumps(values, ensure_ascii=False))}::jsonb, "
-                  f"{int(version)})")
+        self.call(f"lep_save_verification({sql_quote(jcbh)}, "
+                  f"{sql_quote(json.dumps(values, ensure_ascii=False))}::jsonb, {int(version)})")
 
     def audit(self, action, entity, jcbh, field_name=None, old=None, new=None, detail=None, channel=None):
         """Through the task's function: the server writes the login's name and the time."""
