@@ -45,7 +45,7 @@ def plugin_modules():
     found = {}
     for base, _, files in os.walk(os.path.join(ROOT, PKG)):
         for name in files:
-            if name.endswith(".py") and name != "resources_rc.py":
+            if name.endswith(".py"):
                 path = os.path.join(base, name)
                 dotted = os.path.relpath(path, ROOT)[:-3].replace(os.sep, ".")
                 found[dotted[:-9] if dotted.endswith(".__init__") else dotted] = path
