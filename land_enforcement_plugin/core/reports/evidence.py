@@ -1,4 +1,5 @@
-"""Evidence sheets (举证材料): one A4 PDF per patch, from a print-layout atlas over the patches.
+"""Evidence sheets (举证材料): one A4 PDF per patch, from one print layout whose atlas
+feature is the patch.
 
 Each sheet shows the patch over the red lines the overlay used (imagery underneath when given),
 its overlay areas, the suggested and the recorded verdict, and up to four field photos.
@@ -15,6 +16,7 @@ import tempfile
 from qgis.core import (
     NULL,
     Qgis,
+    QgsFeatureRequest,
     QgsFillSymbol,
     QgsLayoutExporter,
     QgsLayoutFrame,
@@ -233,12 +235,13 @@ class _SheetLayout:
         self.layout = QgsPrintLayout(project)
         self.layout.initializeDefaults()
         self.layout.pageCollection().page(0).setPageSize("A4", QgsLayoutItemPage.Portrait)
-        self.atlas = self.layout.atlas()
-        self.atlas.setCoverageLayer(layers["patches"])
-        self.atlas.setEnabled(True)
-        self.atlas.setSortFeatures(True)
-        self.atlas.setSortExpression('"jcbh"')
-        self.atlas.setFilterFeatures(True)
+        # The atlas only names the sheet's patch to the expressions (@atlas_featureid of the patch
+        # rule): export() goes through the patches itself (see _show).
+        self.patches = layers["patches"]
+        atlas = self.layout.atlas()
+        atlas.setCoverageLayer(self.patches)
+        atlas.setEnabled(True)
+        self.layout.reportContext().setLayer(self.patches)
         self._label(TITLE, (PAGE_LEFT, 10, PAGE_WIDTH, 11), 20, align=Qt.AlignmentFlag.AlignHCenter)
         self.heading = self._label("", (PAGE_LEFT, 22, PAGE_WIDTH, 7), 11, align=Qt.AlignmentFlag.AlignHCenter)
         self.patch_line = self._label("", (PAGE_LEFT, 29, PAGE_WIDTH, 6), 8, align=Qt.AlignmentFlag.AlignHCenter)
@@ -343,7 +346,10 @@ class _SheetLayout:
 
     # -- per patch ---------------------------------------------------------------------------
     def export(self, jcbhs, out_dir, feedback):
-        self.atlas.setFilterExpression(f'"jcbh" IN ({", ".join(sql_quote(j) for j in jcbhs)})')
+        """The sheets of jcbhs, in jcbh order. The patches are read once, and each sheet changes only
+        the map extents, the texts and the tables of the one layout."""
+        request = QgsFeatureRequest().setFilterExpression(f'"jcbh" IN ({", ".join(sql_quote(j) for j in jcbhs)})')
+        features = sorted(self.patches.getFeatures(request), key=lambda feature: feature["jcbh"])
         written = {}
         exporter = QgsLayoutExporter(self.layout)
         settings = QgsLayoutExporter.PdfExportSettings()
@@ -352,31 +358,36 @@ class _SheetLayout:
         # Each would cost a second (GDAL) pass over the file; QGIS puts the metadata in the XMP packet anyway.
         settings.appendGeoreference = False
         settings.exportMetadata = False
-        if not self.atlas.beginRender():
-            return written
-        try:
-            for index in range(self.atlas.count()):
-                if feedback is not None and feedback.isCanceled():
-                    break
-                self.atlas.seekTo(index)
-                feature = self.layout.reportContext().feature()
-                self._zoom_to(feature.geometry().boundingBox())
-                jcbh = feature["jcbh"]
-                stamp = self._stamp(feature)
-                self._fill(feature)
-                if self.chips is not None:
-                    self.chips.fill(feature, inline=len(self.facts["photos"][jcbh]) <= MAX_PHOTOS - INLINE_CHIPS)
-                self._set_metadata(jcbh, stamp)
-                path = os.path.join(out_dir, safe_name(jcbh) + ".pdf")
-                if exporter.exportToPdf(path, settings) != QgsLayoutExporter.Success:
-                    raise LandEnforcementError(f"无法写入举证材料：{path}", f"Cannot write the evidence sheet: {path}")
-                finish_pdf(path, stamp)
-                written[jcbh] = path
-                if feedback is not None:
-                    feedback.setProgress(100.0 * (index + 1) / self.atlas.count())
-        finally:
-            self.atlas.endRender()
+        for index, feature in enumerate(features):
+            if feedback is not None and feedback.isCanceled():
+                break
+            self._show(feature)
+            self._zoom_to(feature.geometry().boundingBox())
+            jcbh = feature["jcbh"]
+            stamp = self._stamp(feature)
+            self._fill(feature)
+            if self.chips is not None:
+                self.chips.fill(feature, inline=len(self.facts["photos"][jcbh]) <= MAX_PHOTOS - INLINE_CHIPS)
+            self._set_metadata(jcbh, stamp)
+            path = os.path.join(out_dir, safe_name(jcbh) + ".pdf")
+            if exporter.exportToPdf(path, settings) != QgsLayoutExporter.Success:
+                raise LandEnforcementError(f"无法写入举证材料：{path}", f"Cannot write the evidence sheet: {path}")
+            finish_pdf(path, stamp)
+            written[jcbh] = path
+            if feedback is not None:
+                feedback.setProgress(100.0 * (index + 1) / len(features))
         return written
+
+    def _show(self, feature):
+        """The atlas feature for the expressions, set quietly: the change signal would refresh every
+        item of the layout (a third of a sheet's time), and each item this sheet changes refreshes
+        itself anyway."""
+        context = self.layout.reportContext()
+        context.blockSignals(True)
+        try:
+            context.setFeature(feature)
+        finally:
+            context.blockSignals(False)
 
     def _zoom_to(self, box):
         """The patch in the middle, grown by the margin, out to the next round scale. Worked out from
@@ -402,7 +413,8 @@ class _SheetLayout:
                                           if _text(feature[field.name])))
         self.areas.setTableContents([[QgsTableCell(field.zh), *_area_cells(feature[field.name])]
                                      for field in _shown_areas(feature)])
-        self.suggestion.setText("\n".join([_suggestion(feature)] + _conformity_lines(self.facts["conformity"].get(jcbh))))
+        conformity = _conformity_lines(self.facts["conformity"].get(jcbh))
+        self.suggestion.setText("\n".join([_suggestion(feature)] + conformity))
         record = self.facts["verifications"].get(jcbh) or {}
         # 发现日期 (schema 8) only when known, so that the table keeps to its frame on the page.
         rows = [[QgsTableCell(field.zh), QgsTableCell(_text(record.get(field.name)))]
