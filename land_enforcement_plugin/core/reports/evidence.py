@@ -123,9 +123,10 @@ def _task_facts(task_path, jcbhs):
             raise LandEnforcementError(f"任务库中没有监测编号“{unknown[0]}”等 {len(unknown)} 个",
                                        f"Unknown monitoring number '{unknown[0]}' ({len(unknown)} in all)")
         meta = store.meta()
-        verifications = store.verifications()
+        # Only these patches' records while they are a few (the store reads all of them otherwise).
+        verifications = {j: values for j, (values, _) in store.verifications_with_versions(jcbhs).items()}
         recorded = _by_patch(store.photos, jcbhs)
-        stamps = {j: [row["ts"] for row in rows] for j, rows in _by_patch(store.audit_entries, jcbhs).items()}
+        stamps = _change_times(store, jcbhs)
         fetch_missing(task_path, store, [row for rows in recorded.values() for row in rows])
         photos = {j: sorted((dict(row, path=photo_path(task_path, row["file"])) for row in recorded[j]),
                             key=lambda row: (row["taken_at"] or "", row["file"])) for j in jcbhs}
@@ -139,6 +140,7 @@ def _task_facts(task_path, jcbhs):
 
 
 _FEW_SHEETS = 50
+_FEW_PATCHES = 1000  # named in one SQL list
 
 
 def _by_patch(read, jcbhs):
@@ -151,6 +153,17 @@ def _by_patch(read, jcbhs):
         if row["jcbh"] in grouped:
             grouped[row["jcbh"]].append(row)
     return grouped
+
+
+def _change_times(store, jcbhs):
+    """{jcbh: the times of its audit entries}: only the two columns a sheet's date needs, of only
+    these patches while they are few (the audit has several entries for every patch of the task)."""
+    where = f" WHERE jcbh IN ({', '.join(sql_quote(j) for j in jcbhs)})" if len(jcbhs) <= _FEW_PATCHES else ""
+    times = {j: [] for j in jcbhs}
+    for row in store.query(f"SELECT jcbh, ts FROM {schema.AUDIT_TABLE}{where}"):
+        if row["jcbh"] in times:
+            times[row["jcbh"]].append(row["ts"])
+    return times
 
 
 def _check_out_dir(out_dir, jcbhs):
@@ -270,6 +283,7 @@ class _SheetLayout:
             self.pictures.append(picture)
             self.captions.append(self._label("", (x, PHOTO_TOP + PHOTO_HEIGHT + 1, PHOTO_WIDTH, 10), 7))
         self.footer = self._label("", (PAGE_LEFT, 284, PAGE_WIDTH, 5), 7, colour="110,110,110")
+        self.rows = {}  # id(table) -> the texts it shows (_set_rows)
         self.chips = None  # page 2, the before / after images: only for a task with imagery registered
         if facts["imagery"]:
             self.chips = ChipPage(self.layout, layers["patches"], facts["imagery"], self._label)
@@ -411,31 +425,34 @@ class _SheetLayout:
         self.patch_line.setText("　".join(f"{field.zh}：{_text(feature[field.name])}" for field in
                                           (schema.PC, schema.QSX, schema.HSX, schema.BHLX)
                                           if _text(feature[field.name])))
-        self.areas.setTableContents([[QgsTableCell(field.zh), *_area_cells(feature[field.name])]
-                                     for field in _shown_areas(feature)])
+        self._set_rows(self.areas, [[field.zh, *_area_cells(feature[field.name])] for field in _shown_areas(feature)])
         conformity = _conformity_lines(self.facts["conformity"].get(jcbh))
         self.suggestion.setText("\n".join([_suggestion(feature)] + conformity))
         record = self.facts["verifications"].get(jcbh) or {}
         # 发现日期 (schema 8) only when known, so that the table keeps to its frame on the page.
-        rows = [[QgsTableCell(field.zh), QgsTableCell(_text(record.get(field.name)))]
-                for field in schema.VERIFICATION_FIELDS
+        rows = [[field.zh, _text(record.get(field.name))] for field in schema.VERIFICATION_FIELDS
                 if field is not schema.V_DISCOVERY_DATE or record.get(field.name)]
         if not record:
-            rows[0][1] = QgsTableCell("未核查")
+            rows[0][1] = "未核查"
         review = self.facts["review"].get(jcbh) or {}
-        rows.append([QgsTableCell(schema.REVIEW_STATE.zh),
-                     QgsTableCell(review.get("state") or schema.ReviewState.PENDING.value)])
+        rows.append([schema.REVIEW_STATE.zh, review.get("state") or schema.ReviewState.PENDING.value])
         if review.get("opinion"):
-            rows.append([QgsTableCell(schema.REVIEW_OPINION.zh), QgsTableCell(review["opinion"])])
-        self.verification.setTableContents(rows)
+            rows.append([schema.REVIEW_OPINION.zh, review["opinion"]])
+        self._set_rows(self.verification, rows)
         # Signed by hand: the names the task knows are printed, the stamp and the date are the bureau's.
         reviewer = review.get("reviewed_by") if review.get("state") in (
             schema.ReviewState.APPROVED.value, schema.ReviewState.REPORTED.value) else ""
-        self.signature.setTableContents([[QgsTableCell(_text(record.get(schema.V_INSPECTOR.name))),
-                                          QgsTableCell(_text(reviewer)), QgsTableCell(""), QgsTableCell("")]])
+        self._set_rows(self.signature, [[_text(record.get(schema.V_INSPECTOR.name)), _text(reviewer), "", ""]])
         self._fill_photos(self.facts["photos"][jcbh])
         overlay_at = _text(feature[schema.OVERLAY_AT.name])[:16].replace("T", " ")
         self.footer.setText(f"比对时间：{overlay_at or '未比对'}")
+
+    def _set_rows(self, table, rows):
+        """The table's cells, as texts; left alone when the previous sheet had the same (each new
+        content lays the table out again, about a millisecond)."""
+        if self.rows.get(id(table)) != rows:
+            table.setTableContents([[QgsTableCell(text) for text in row] for row in rows])
+            self.rows[id(table)] = rows
 
     def _fill_photos(self, photos):
         shown = photos[:MAX_PHOTOS]
@@ -490,8 +507,8 @@ def _shown_areas(feature):
 
 def _area_cells(value):
     if value is None or value == NULL:
-        return [QgsTableCell("—"), QgsTableCell("—")]
-    return [QgsTableCell(f"{value / schema.M2_PER_MU:.2f}"), QgsTableCell(f"{value:.2f}")]
+        return ["—", "—"]
+    return [f"{value / schema.M2_PER_MU:.2f}", f"{value:.2f}"]
 
 
 def _township_text(feature):
