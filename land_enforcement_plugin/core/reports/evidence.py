@@ -1,4 +1,5 @@
-"""Evidence sheets (举证材料): one A4 PDF per patch, from a print-layout atlas over the patches.
+"""Evidence sheets (举证材料): one A4 PDF per patch, from one print layout whose atlas
+feature is the patch.
 
 Each sheet shows the patch over the red lines the overlay used (imagery underneath when given),
 its overlay areas, the suggested and the recorded verdict, and up to four field photos.
@@ -15,6 +16,7 @@ import tempfile
 from qgis.core import (
     NULL,
     Qgis,
+    QgsFeatureRequest,
     QgsFillSymbol,
     QgsLayoutExporter,
     QgsLayoutFrame,
@@ -121,9 +123,10 @@ def _task_facts(task_path, jcbhs):
             raise LandEnforcementError(f"任务库中没有监测编号“{unknown[0]}”等 {len(unknown)} 个",
                                        f"Unknown monitoring number '{unknown[0]}' ({len(unknown)} in all)")
         meta = store.meta()
-        verifications = store.verifications()
+        # Only these patches' records while they are a few (the store reads all of them otherwise).
+        verifications = {j: values for j, (values, _) in store.verifications_with_versions(jcbhs).items()}
         recorded = _by_patch(store.photos, jcbhs)
-        stamps = {j: [row["ts"] for row in rows] for j, rows in _by_patch(store.audit_entries, jcbhs).items()}
+        stamps = _change_times(store, jcbhs)
         fetch_missing(task_path, store, [row for rows in recorded.values() for row in rows])
         photos = {j: sorted((dict(row, path=photo_path(task_path, row["file"])) for row in recorded[j]),
                             key=lambda row: (row["taken_at"] or "", row["file"])) for j in jcbhs}
@@ -137,6 +140,7 @@ def _task_facts(task_path, jcbhs):
 
 
 _FEW_SHEETS = 50
+_FEW_PATCHES = 1000  # named in one SQL list
 
 
 def _by_patch(read, jcbhs):
@@ -149,6 +153,17 @@ def _by_patch(read, jcbhs):
         if row["jcbh"] in grouped:
             grouped[row["jcbh"]].append(row)
     return grouped
+
+
+def _change_times(store, jcbhs):
+    """{jcbh: the times of its audit entries}: only the two columns a sheet's date needs, of only
+    these patches while they are few (the audit has several entries for every patch of the task)."""
+    where = f" WHERE jcbh IN ({', '.join(sql_quote(j) for j in jcbhs)})" if len(jcbhs) <= _FEW_PATCHES else ""
+    times = {j: [] for j in jcbhs}
+    for row in store.query(f"SELECT jcbh, ts FROM {schema.AUDIT_TABLE}{where}"):
+        if row["jcbh"] in times:
+            times[row["jcbh"]].append(row["ts"])
+    return times
 
 
 def _check_out_dir(out_dir, jcbhs):
@@ -233,12 +248,13 @@ class _SheetLayout:
         self.layout = QgsPrintLayout(project)
         self.layout.initializeDefaults()
         self.layout.pageCollection().page(0).setPageSize("A4", QgsLayoutItemPage.Portrait)
-        self.atlas = self.layout.atlas()
-        self.atlas.setCoverageLayer(layers["patches"])
-        self.atlas.setEnabled(True)
-        self.atlas.setSortFeatures(True)
-        self.atlas.setSortExpression('"jcbh"')
-        self.atlas.setFilterFeatures(True)
+        # The atlas only names the sheet's patch to the expressions (@atlas_featureid of the patch
+        # rule): export() goes through the patches itself (see _show).
+        self.patches = layers["patches"]
+        atlas = self.layout.atlas()
+        atlas.setCoverageLayer(self.patches)
+        atlas.setEnabled(True)
+        self.layout.reportContext().setLayer(self.patches)
         self._label(TITLE, (PAGE_LEFT, 10, PAGE_WIDTH, 11), 20, align=Qt.AlignmentFlag.AlignHCenter)
         self.heading = self._label("", (PAGE_LEFT, 22, PAGE_WIDTH, 7), 11, align=Qt.AlignmentFlag.AlignHCenter)
         self.patch_line = self._label("", (PAGE_LEFT, 29, PAGE_WIDTH, 6), 8, align=Qt.AlignmentFlag.AlignHCenter)
@@ -267,6 +283,7 @@ class _SheetLayout:
             self.pictures.append(picture)
             self.captions.append(self._label("", (x, PHOTO_TOP + PHOTO_HEIGHT + 1, PHOTO_WIDTH, 10), 7))
         self.footer = self._label("", (PAGE_LEFT, 284, PAGE_WIDTH, 5), 7, colour="110,110,110")
+        self.rows = {}  # id(table) -> the texts it shows (_set_rows)
         self.chips = None  # page 2, the before / after images: only for a task with imagery registered
         if facts["imagery"]:
             self.chips = ChipPage(self.layout, layers["patches"], facts["imagery"], self._label)
@@ -343,7 +360,10 @@ class _SheetLayout:
 
     # -- per patch ---------------------------------------------------------------------------
     def export(self, jcbhs, out_dir, feedback):
-        self.atlas.setFilterExpression(f'"jcbh" IN ({", ".join(sql_quote(j) for j in jcbhs)})')
+        """The sheets of jcbhs, in jcbh order. The patches are read once, and each sheet changes only
+        the map extents, the texts and the tables of the one layout."""
+        request = QgsFeatureRequest().setFilterExpression(f'"jcbh" IN ({", ".join(sql_quote(j) for j in jcbhs)})')
+        features = sorted(self.patches.getFeatures(request), key=lambda feature: feature["jcbh"])
         written = {}
         exporter = QgsLayoutExporter(self.layout)
         settings = QgsLayoutExporter.PdfExportSettings()
@@ -352,31 +372,36 @@ class _SheetLayout:
         # Each would cost a second (GDAL) pass over the file; QGIS puts the metadata in the XMP packet anyway.
         settings.appendGeoreference = False
         settings.exportMetadata = False
-        if not self.atlas.beginRender():
-            return written
-        try:
-            for index in range(self.atlas.count()):
-                if feedback is not None and feedback.isCanceled():
-                    break
-                self.atlas.seekTo(index)
-                feature = self.layout.reportContext().feature()
-                self._zoom_to(feature.geometry().boundingBox())
-                jcbh = feature["jcbh"]
-                stamp = self._stamp(feature)
-                self._fill(feature)
-                if self.chips is not None:
-                    self.chips.fill(feature, inline=len(self.facts["photos"][jcbh]) <= MAX_PHOTOS - INLINE_CHIPS)
-                self._set_metadata(jcbh, stamp)
-                path = os.path.join(out_dir, safe_name(jcbh) + ".pdf")
-                if exporter.exportToPdf(path, settings) != QgsLayoutExporter.Success:
-                    raise LandEnforcementError(f"无法写入举证材料：{path}", f"Cannot write the evidence sheet: {path}")
-                finish_pdf(path, stamp)
-                written[jcbh] = path
-                if feedback is not None:
-                    feedback.setProgress(100.0 * (index + 1) / self.atlas.count())
-        finally:
-            self.atlas.endRender()
+        for index, feature in enumerate(features):
+            if feedback is not None and feedback.isCanceled():
+                break
+            self._show(feature)
+            self._zoom_to(feature.geometry().boundingBox())
+            jcbh = feature["jcbh"]
+            stamp = self._stamp(feature)
+            self._fill(feature)
+            if self.chips is not None:
+                self.chips.fill(feature, inline=len(self.facts["photos"][jcbh]) <= MAX_PHOTOS - INLINE_CHIPS)
+            self._set_metadata(jcbh, stamp)
+            path = os.path.join(out_dir, safe_name(jcbh) + ".pdf")
+            if exporter.exportToPdf(path, settings) != QgsLayoutExporter.Success:
+                raise LandEnforcementError(f"无法写入举证材料：{path}", f"Cannot write the evidence sheet: {path}")
+            finish_pdf(path, stamp)
+            written[jcbh] = path
+            if feedback is not None:
+                feedback.setProgress(100.0 * (index + 1) / len(features))
         return written
+
+    def _show(self, feature):
+        """The atlas feature for the expressions, set quietly: the change signal would refresh every
+        item of the layout (a third of a sheet's time), and each item this sheet changes refreshes
+        itself anyway."""
+        context = self.layout.reportContext()
+        context.blockSignals(True)
+        try:
+            context.setFeature(feature)
+        finally:
+            context.blockSignals(False)
 
     def _zoom_to(self, box):
         """The patch in the middle, grown by the margin, out to the next round scale. Worked out from
@@ -400,30 +425,34 @@ class _SheetLayout:
         self.patch_line.setText("　".join(f"{field.zh}：{_text(feature[field.name])}" for field in
                                           (schema.PC, schema.QSX, schema.HSX, schema.BHLX)
                                           if _text(feature[field.name])))
-        self.areas.setTableContents([[QgsTableCell(field.zh), *_area_cells(feature[field.name])]
-                                     for field in _shown_areas(feature)])
-        self.suggestion.setText("\n".join([_suggestion(feature)] + _conformity_lines(self.facts["conformity"].get(jcbh))))
+        self._set_rows(self.areas, [[field.zh, *_area_cells(feature[field.name])] for field in _shown_areas(feature)])
+        conformity = _conformity_lines(self.facts["conformity"].get(jcbh))
+        self.suggestion.setText("\n".join([_suggestion(feature)] + conformity))
         record = self.facts["verifications"].get(jcbh) or {}
         # 发现日期 (schema 8) only when known, so that the table keeps to its frame on the page.
-        rows = [[QgsTableCell(field.zh), QgsTableCell(_text(record.get(field.name)))]
-                for field in schema.VERIFICATION_FIELDS
+        rows = [[field.zh, _text(record.get(field.name))] for field in schema.VERIFICATION_FIELDS
                 if field is not schema.V_DISCOVERY_DATE or record.get(field.name)]
         if not record:
-            rows[0][1] = QgsTableCell("未核查")
+            rows[0][1] = "未核查"
         review = self.facts["review"].get(jcbh) or {}
-        rows.append([QgsTableCell(schema.REVIEW_STATE.zh),
-                     QgsTableCell(review.get("state") or schema.ReviewState.PENDING.value)])
+        rows.append([schema.REVIEW_STATE.zh, review.get("state") or schema.ReviewState.PENDING.value])
         if review.get("opinion"):
-            rows.append([QgsTableCell(schema.REVIEW_OPINION.zh), QgsTableCell(review["opinion"])])
-        self.verification.setTableContents(rows)
+            rows.append([schema.REVIEW_OPINION.zh, review["opinion"]])
+        self._set_rows(self.verification, rows)
         # Signed by hand: the names the task knows are printed, the stamp and the date are the bureau's.
         reviewer = review.get("reviewed_by") if review.get("state") in (
             schema.ReviewState.APPROVED.value, schema.ReviewState.REPORTED.value) else ""
-        self.signature.setTableContents([[QgsTableCell(_text(record.get(schema.V_INSPECTOR.name))),
-                                          QgsTableCell(_text(reviewer)), QgsTableCell(""), QgsTableCell("")]])
+        self._set_rows(self.signature, [[_text(record.get(schema.V_INSPECTOR.name)), _text(reviewer), "", ""]])
         self._fill_photos(self.facts["photos"][jcbh])
         overlay_at = _text(feature[schema.OVERLAY_AT.name])[:16].replace("T", " ")
         self.footer.setText(f"比对时间：{overlay_at or '未比对'}")
+
+    def _set_rows(self, table, rows):
+        """The table's cells, as texts; left alone when the previous sheet had the same (each new
+        content lays the table out again, about a millisecond)."""
+        if self.rows.get(id(table)) != rows:
+            table.setTableContents([[QgsTableCell(text) for text in row] for row in rows])
+            self.rows[id(table)] = rows
 
     def _fill_photos(self, photos):
         shown = photos[:MAX_PHOTOS]
@@ -478,8 +507,8 @@ def _shown_areas(feature):
 
 def _area_cells(value):
     if value is None or value == NULL:
-        return [QgsTableCell("—"), QgsTableCell("—")]
-    return [QgsTableCell(f"{value / schema.M2_PER_MU:.2f}"), QgsTableCell(f"{value:.2f}")]
+        return ["—", "—"]
+    return [f"{value / schema.M2_PER_MU:.2f}", f"{value:.2f}"]
 
 
 def _township_text(feature):

@@ -81,7 +81,8 @@ class ChipPage:
                               (box.xMinimum(), box.yMinimum(), box.xMaximum(), box.yMaximum()))
         self.page.setExcludeFromExports(found.before is None and found.after is None)
         qsx, hsx = imagery.shown_date(feature["qsx"]), imagery.shown_date(feature["hsx"])
-        self.heading.setText(f"监测编号：{feature['jcbh']}　　前时相（QSX）：{qsx or '无'}　　后时相（HSX）：{hsx or '无'}")
+        self.heading.setText(f"监测编号：{feature['jcbh']}　　"
+                             f"前时相（QSX）：{qsx or '无'}　　后时相（HSX）：{hsx or '无'}")
         extent = self._extent(box)
         notes = []
         for (side, zh, field), entry, item, caption, notice, bars in zip(
