@@ -10,15 +10,10 @@ import numpy as np
 from osgeo import gdal, ogr, osr
 from qgis.core import QgsGeometry
 
+from demodata.county import epsg_srs
+
 PBF_BLOCKS = 64000
 SEED = 19
-
-
-def _srs(epsg):
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(epsg)
-    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    return srs
 
 
 def _cultivated_parcels(redlines):
@@ -84,7 +79,7 @@ def _eco_polygons(rng, box):
 
 
 def _write(ds, name, geometries, source_srs, fields=()):
-    target = _srs(4490)
+    target = epsg_srs(4490)
     transform = osr.CoordinateTransformation(source_srs, target)
     layer = ds.CreateLayer(name, target, ogr.wkbMultiPolygon, options=["GEOMETRY_NAME=geom"])
     for field in fields:

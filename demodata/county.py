@@ -72,7 +72,8 @@ def _gk_epsg(longitude, prefixed):
     return (4513 + zone - 25) if prefixed else (4534 + zone - 25)
 
 
-def _srs(epsg):
+def epsg_srs(epsg):
+    """The CRS of an EPSG code with x first (longitude or easting), as the files are written."""
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(epsg)
     srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
@@ -83,14 +84,14 @@ def _transform(points, source_epsg, target_epsg):
     """(n, 2) array of x, y from one EPSG code to another."""
     if source_epsg == target_epsg or len(points) == 0:
         return np.asarray(points, dtype=float)
-    ct = osr.CoordinateTransformation(_srs(source_epsg), _srs(target_epsg))
+    ct = osr.CoordinateTransformation(epsg_srs(source_epsg), epsg_srs(target_epsg))
     return np.array(ct.TransformPoints(np.asarray(points, dtype=float).tolist()))[:, :2]
 
 
 def _transform_geometry(geometry, source_epsg, target_epsg):
     ogr_geometry = ogr.CreateGeometryFromWkb(bytes(geometry.asWkb()))
-    ogr_geometry.AssignSpatialReference(_srs(source_epsg))
-    ogr_geometry.TransformTo(_srs(target_epsg))
+    ogr_geometry.AssignSpatialReference(epsg_srs(source_epsg))
+    ogr_geometry.TransformTo(epsg_srs(target_epsg))
     return ogr_geometry
 
 
@@ -106,8 +107,8 @@ def county_boundary(county_code):
     geometry = ogr.CreateGeometryFromJson(open(path, encoding="utf-8").read())
     centroid = geometry.Centroid()
     work_epsg = _gk_epsg(centroid.GetX(), prefixed=False)
-    geometry.AssignSpatialReference(_srs(4490))
-    geometry.TransformTo(_srs(work_epsg))
+    geometry.AssignSpatialReference(epsg_srs(4490))
+    geometry.TransformTo(epsg_srs(work_epsg))
     county = QgsGeometry.fromWkt(geometry.ExportToWkt()).makeValid()
     return county, work_epsg, centroid.GetX()
 
@@ -446,7 +447,7 @@ def _ogr_geometry(geometry, source_epsg, epsg):
 
 def _write_layer(ds, name, epsg, rows, fields, source_epsg):
     """A GeoPackage layer, reprojected from the working plane to `epsg`."""
-    layer = ds.CreateLayer(name, _srs(epsg), ogr.wkbMultiPolygon, options=["FID=fid", "SPATIAL_INDEX=YES"])
+    layer = ds.CreateLayer(name, epsg_srs(epsg), ogr.wkbMultiPolygon, options=["FID=fid", "SPATIAL_INDEX=YES"])
     for field_name, kind in fields:
         layer.CreateField(ogr.FieldDefn(field_name, kind))
     ds.StartTransaction()
@@ -491,7 +492,7 @@ def _write_shapefile(path, epsg, fields, rows, encoding="gbk", source_epsg=None)
         for old in glob.glob(base + ".*"):
             os.remove(old)
         ds = ogr.GetDriverByName("ESRI Shapefile").CreateDataSource(path)
-        layer = ds.CreateLayer(os.path.basename(base), _srs(epsg), ogr.wkbPolygon,
+        layer = ds.CreateLayer(os.path.basename(base), epsg_srs(epsg), ogr.wkbPolygon,
                                options=["ENCODING=" + ("UTF-8" if encoding.startswith("utf8") else "CP936")])
         for name, kind in fields:
             field_defn = ogr.FieldDefn(name, kind)

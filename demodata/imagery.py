@@ -20,6 +20,8 @@ import os
 import numpy as np
 from osgeo import gdal, ogr, osr
 
+from .county import epsg_srs
+
 gdal.UseExceptions()
 ogr.UseExceptions()
 
@@ -48,13 +50,6 @@ LOOK = {
 CHANGE_LOOK = {"新增建设用地": (190, 172, 140), "推填土": (182, 155, 115), "其他": (200, 196, 185)}
 
 
-def _srs(epsg):
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(epsg)
-    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    return srs
-
-
 def _patches(demo):
     """[(jcbh, township code, bhlx, ogr geometry in the working CRS)] of the patches of the batch the after
     image belongs to (the first). The delivered file may carry only the county and JCBH as typed: the
@@ -63,7 +58,7 @@ def _patches(demo):
     try:
         ds = ogr.Open(demo["patches"])
         layer = ds.GetLayer(0)
-        transform = osr.CoordinateTransformation(layer.GetSpatialRef(), _srs(demo["working_epsg"]))
+        transform = osr.CoordinateTransformation(layer.GetSpatialRef(), epsg_srs(demo["working_epsg"]))
         bhlx = "HLX" if demo["delivery"] == "zhejiang" else "BHLX"
         batch = demo["batches"][0]
         found = []
@@ -94,7 +89,7 @@ def _memory_raster(col, row, work_epsg):
     size = int(TILE_M / PIXEL_M)
     ds = gdal.GetDriverByName("MEM").Create("", size, size, 1, gdal.GDT_Int64)
     ds.SetGeoTransform((col * TILE_M, PIXEL_M, 0, (row + 1) * TILE_M, 0, -PIXEL_M))
-    ds.SetProjection(_srs(work_epsg).ExportToWkt())
+    ds.SetProjection(epsg_srs(work_epsg).ExportToWkt())
     return ds
 
 
@@ -102,9 +97,9 @@ def _land_use_source(cultivated, work_epsg):
     """The land-use parcels in the working CRS, in memory, value = DLBM code × 100000 + parcel fid."""
     ds = ogr.Open(cultivated.split("|layername=")[0])
     source = ds.GetLayerByName("cultivated") if "|layername=" in cultivated else ds.GetLayer(0)
-    transform = osr.CoordinateTransformation(source.GetSpatialRef(), _srs(work_epsg))
+    transform = osr.CoordinateTransformation(source.GetSpatialRef(), epsg_srs(work_epsg))
     memory = ogr.GetDriverByName("Memory").CreateDataSource("land_use")
-    layer = memory.CreateLayer("land_use", _srs(work_epsg), ogr.wkbMultiPolygon)
+    layer = memory.CreateLayer("land_use", epsg_srs(work_epsg), ogr.wkbMultiPolygon)
     layer.CreateField(ogr.FieldDefn("value", ogr.OFTInteger64))
     for feature in source:
         geometry = feature.GetGeometryRef().Clone()
@@ -130,7 +125,7 @@ def _burn(ds, source, col, row):
 def _patch_source(patches, work_epsg):
     """An in-memory layer of the patches (value = index + 1) to rasterize."""
     ds = ogr.GetDriverByName("Memory").CreateDataSource("patches")
-    layer = ds.CreateLayer("patches", _srs(work_epsg), ogr.wkbMultiPolygon)
+    layer = ds.CreateLayer("patches", epsg_srs(work_epsg), ogr.wkbMultiPolygon)
     layer.CreateField(ogr.FieldDefn("value", ogr.OFTInteger))
     for index, (*_, geometry) in enumerate(patches):
         feature = ogr.Feature(layer.GetLayerDefn())
@@ -216,7 +211,7 @@ def _write_tile(path, rgb, col, row, work_epsg, stamp):
     ds = driver.Create(path, size, size, 3, gdal.GDT_Byte,
                        options=["COMPRESS=JPEG", "PHOTOMETRIC=YCBCR", "JPEG_QUALITY=80", "TILED=YES"])
     ds.SetGeoTransform((col * TILE_M, PIXEL_M, 0, (row + 1) * TILE_M, 0, -PIXEL_M))
-    ds.SetProjection(_srs(work_epsg).ExportToWkt())
+    ds.SetProjection(epsg_srs(work_epsg).ExportToWkt())
     ds.SetMetadataItem("TIFFTAG_DATETIME", stamp)
     ds.SetMetadataItem("TIFFTAG_SOFTWARE", "land_enforcement demodata")
     for band in range(3):

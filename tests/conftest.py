@@ -2,6 +2,7 @@
 import glob
 import os
 import sys
+from contextlib import contextmanager
 
 import pytest
 from osgeo import gdal, ogr, osr
@@ -143,6 +144,22 @@ def plugin_iface(qgis_iface, qgis_new_project, monkeypatch):
 
 class _StartUp(QObject):
     completed = pyqtSignal()
+
+
+@contextmanager
+def running_plugin(iface, task=None):
+    """The plugin as QGIS starts it (classFactory, initGui) on `iface`, with `task` open in its dock
+    when given; unloaded on leaving, whatever happened."""
+    import land_enforcement_plugin
+
+    plugin = land_enforcement_plugin.classFactory(iface)
+    plugin.initGui()
+    try:
+        if task is not None:
+            plugin.dock.set_task(task)
+        yield plugin
+    finally:
+        plugin.unload()
 
 
 

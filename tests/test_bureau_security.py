@@ -1,19 +1,19 @@
 """Bureau mode attacked as a township login would (psql, the plugin, qgis_process), on the private
 PostgreSQL 15 + PostGIS cluster (tests/pg_cluster.py): each hole of issue 18 is refused."""
 import os
-import threading
 import time
 
 import psycopg2
 import pytest
 from osgeo import osr
+from test_postgis import as_login, save_in_thread
 
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.reports import evidence
 from land_enforcement_plugin.core.reports import package as submission
 from land_enforcement_plugin.core.season.transfer import upload_task
-from land_enforcement_plugin.core.store import VerificationConflict, open_task
+from land_enforcement_plugin.core.store import open_task
 from land_enforcement_plugin.core.store.postgis import PostgisTaskStore
 from land_enforcement_plugin.core.store.postgis_connection import conninfo, redact
 from land_enforcement_plugin.core.store.postgis_security import BUREAU_VERSION, set_up_roles
@@ -34,10 +34,6 @@ def secured(pg_cluster, season):
     logins = "lep_admin, wang, li, zhao, city, lep_county, lep_township, lep_reviewer"
     sql(pg_cluster, "postgres", f"DROP OWNED BY {logins} CASCADE; DROP ROLE {logins}; "
                                 "DROP TABLE public.lep_township_accounts")
-
-
-def as_login(location, login):
-    return location.replace(SERVICE, f"{SERVICE} user={login}")
 
 
 def sql(pg_cluster, login, statement, parameters=()):
@@ -158,27 +154,17 @@ def test_a_plain_sql_edit_in_flight_turns_a_plugin_save_into_a_conflict(secured,
     jcbh = records_of(pg_cluster, TOWN_A)[1]
     with open_task(as_login(secured, "li")) as li:
         seen = li.verification_version(jcbh)
-        outcome = {}
-
-        def li_saves():
-            try:
-                li.apply_verifications({jcbh: {"notes": "李：已拆除"}}, schema.CHANNEL_FORM, expected={jcbh: seen})
-                outcome["li"] = "saved"
-            except VerificationConflict as conflict:
-                outcome["li"] = conflict.conflicts
-
         editor = psycopg2.connect(pg_cluster.conninfo(user="wang"))
         try:
             with editor, editor.cursor() as cursor:  # an edit in the attribute table / psql, not yet committed
                 cursor.execute(f"UPDATE {TASK}.verifications SET notes = '王：未拆除' WHERE jcbh = %s", (jcbh,))
-                second = threading.Thread(target=li_saves)
-                second.start()
+                second, ended = save_in_thread(li, jcbh, "李：已拆除", seen)
                 time.sleep(0.5)
                 assert second.is_alive()  # li's save waits for the row
         finally:
             editor.close()
         second.join(10)
-        assert outcome["li"] == [(jcbh, "notes", "王：未拆除", "李：已拆除")]
+        assert ended == [[(jcbh, "notes", "王：未拆除", "李：已拆除")]]
         assert li.verifications()[jcbh]["notes"] == "王：未拆除"
 
 

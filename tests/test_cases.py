@@ -4,7 +4,7 @@ import os
 import zipfile
 
 import pytest
-from conftest import SQUARE, patch_row, shift, write_patches
+from conftest import SQUARE, patch_row, running_plugin, shift, write_patches
 
 from land_enforcement_plugin.core import schema, schema_cases
 from land_enforcement_plugin.core.errors import LandEnforcementError
@@ -271,15 +271,11 @@ def test_a_case_goes_from_clue_to_write_off_through_processing(provider, tmp_pat
 
 
 def test_a_case_goes_from_clue_to_write_off_in_the_gui_from_the_review_dock(plugin_iface, tmp_path, monkeypatch):
-    import land_enforcement_plugin
     from land_enforcement_plugin.gui import case_panel
 
     monkeypatch.setattr(case_panel, "ask_user_name", lambda parent: "王建国")
     task = unlawful_task(tmp_path)
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    try:
-        plugin.dock.set_task(task)
+    with running_plugin(plugin_iface, task) as plugin:
         review = plugin.review
         review.select_jcbh("T1")
         panel = review.open_case_panel()
@@ -318,8 +314,6 @@ def test_a_case_goes_from_clue_to_write_off_in_the_gui_from_the_review_dock(plug
         # The same case from the other patch.
         review.select_jcbh("T2")
         assert review.open_case_panel().case_key == "AJ-0001"
-    finally:
-        plugin.unload()
 
 
 @pytest.fixture

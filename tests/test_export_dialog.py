@@ -4,23 +4,19 @@ import os
 import zipfile
 
 import pytest
+from conftest import running_plugin
 from qgis.PyQt.QtWidgets import QMessageBox
 from test_gui import wait_for
 from test_submission import copy_task
 
-import land_enforcement_plugin
 from land_enforcement_plugin.core.reports import package as submission
 from land_enforcement_plugin.core.reports.package_verify import verify_package
 
 
 @pytest.fixture
 def plugin(plugin_iface, season, tmp_path):
-    task = copy_task(season, str(tmp_path))
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    plugin.dock.set_task(task)
-    yield plugin
-    plugin.unload()
+    with running_plugin(plugin_iface, copy_task(season, str(tmp_path))) as plugin:
+        yield plugin
 
 
 def open_dialog(plugin):

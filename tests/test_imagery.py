@@ -3,9 +3,11 @@ import glob
 import os
 import subprocess
 import time
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
+from conftest import running_plugin
 from osgeo import gdal, osr
 from qgis.core import QgsApplication, QgsGeometry, QgsPointXY, QgsRasterLayer
 from qgis.PyQt.QtCore import QObject
@@ -13,7 +15,6 @@ from qgis.PyQt.QtGui import QImage
 from test_gui import wait_for
 from test_submission import copy_task
 
-import land_enforcement_plugin
 from land_enforcement_plugin.core.errors import LandEnforcementError
 from land_enforcement_plugin.core.imagery import matching, render, sources
 from land_enforcement_plugin.core.imagery import registry as imagery
@@ -289,17 +290,23 @@ def test_export_chips_writes_pngs_per_patch(demo, tmp_path):
 
 
 # -- the dock -----------------------------------------------------------------------------------------
+@contextmanager
+def plugin_on_imagery_dock(iface, task, width, height):
+    """The plugin with its imagery dock shown in a window of its own (real sizes under the offscreen
+    platform), on `task`."""
+    with running_plugin(iface) as plugin:
+        dock = plugin.imagery
+        dock.setFloating(True)
+        dock.resize(width, height)
+        dock.show()
+        plugin.dock.set_task(task)
+        yield plugin
+
+
 @pytest.fixture
 def plugin(plugin_iface, demo):
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    dock = plugin.imagery
-    dock.setFloating(True)  # a window of its own: real sizes under the offscreen platform
-    dock.resize(1000, 700)
-    dock.show()
-    plugin.dock.set_task(demo["task"])
-    yield plugin
-    plugin.unload()
+    with plugin_on_imagery_dock(plugin_iface, demo["task"], 1000, 700) as plugin:
+        yield plugin
 
 
 class Drawn(QObject):
@@ -720,17 +727,9 @@ def test_image_dated_outside_every_patch_is_registered_with_a_warning(month_task
 
 def test_imagery_dock_shows_a_month_patch_on_its_images_with_months_as_2022_10(plugin_iface, month_task, tmp_path):
     registered = register(month_task, str(tmp_path / "images"), ["2022-10-20", "2023-03-10"])
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    try:
+    with plugin_on_imagery_dock(plugin_iface, month_task, 800, 500) as plugin:
         dock = plugin.imagery
-        dock.setFloating(True)
-        dock.resize(800, 500)
-        dock.show()
-        plugin.dock.set_task(month_task)
         dock.show_patch(MONTH_JCBH)
         assert names(dock.found) == (registered["2022-10-20"], registered["2023-03-10"])
         assert "QSX 2022-10" in dock.patch_label.text() and "HSX 2023-03" in dock.patch_label.text()
         assert "2022-10-20" in dock.labels["before"].text() and "2023-03-10" in dock.labels["after"].text()
-    finally:
-        plugin.unload()

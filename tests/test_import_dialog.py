@@ -1,7 +1,7 @@
 """The import dialog on real deliveries: the batch from PC (quarters), the province's field
 profile, and message boxes in the UI's language."""
 import pytest
-from conftest import SQUARE, shift, write_patches
+from conftest import SQUARE, running_plugin, shift, write_patches
 from qgis.core import QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, QTimer
 from qgis.PyQt.QtWidgets import QApplication
@@ -89,12 +89,8 @@ def test_refusal_in_the_chinese_ui_has_a_chinese_button(chinese_ui, qgis_parent,
 
 @pytest.fixture
 def plugin(plugin_iface):
-    import land_enforcement_plugin
-
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    yield plugin
-    plugin.unload()
+    with running_plugin(plugin_iface) as plugin:
+        yield plugin
 
 
 def test_a_new_task_name_is_a_new_task_not_an_error(plugin, plugin_iface, tmp_path):

@@ -11,6 +11,7 @@ import tracemalloc
 import zipfile
 
 import pytest
+from conftest import running_plugin
 from test_submission import copy_task
 
 from land_enforcement_plugin.core.errors import LandEnforcementError
@@ -291,18 +292,13 @@ def test_a_task_still_busy_after_the_timeout_says_so(season, tmp_path, monkeypat
 def test_the_export_dialog_says_which_stale_staging_it_removed(plugin_iface, season, tmp_path):
     from test_gui import wait_for
 
-    import land_enforcement_plugin
-
     task = copy_task(season, str(tmp_path / "task"))
     # Left by an export killed three days ago (before staging folders had a lock file).
     stale = tmp_path / "task" / ".package-k1l2m3"
     (stale / "shp").mkdir(parents=True)
     (stale / "shp" / "wptb_370323.dbf").write_bytes(b"\x03" * 100)
     os.utime(stale, (time.time() - 3 * 24 * 3600,) * 2)
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    try:
-        plugin.dock.set_task(task)
+    with running_plugin(plugin_iface, task) as plugin:
         dialog = plugin.export_package()
         wait_for(lambda: dialog.runner.idle)
         dialog.evidence.setChecked(False)
@@ -310,8 +306,6 @@ def test_the_export_dialog_says_which_stale_staging_it_removed(plugin_iface, sea
         dialog.export()
         wait_for(lambda: dialog.runner.idle, timeout=60)
         status = dialog.status.text()
-    finally:
-        plugin.unload()
     assert not stale.exists()
     assert status.splitlines()[-1] in (f"已删除中断导出遗留的临时文件夹：{stale}",
                                         f"Removed the staging folder of an interrupted export: {stale}")

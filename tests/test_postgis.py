@@ -9,6 +9,7 @@ import time
 
 import psycopg2
 import pytest
+from conftest import running_plugin
 
 from demodata.season import redline_inputs
 from land_enforcement_plugin.core import schema
@@ -44,6 +45,24 @@ def as_login(location, login):
 
 def rows(store):
     return {r["jcbh"]: r for r in store.review_rows()}
+
+
+def save_in_thread(store, jcbh, notes, seen):
+    """Starts a thread saving `notes` on the patch through `store` as the verdict form does (expecting
+    version `seen`), so that it can wait behind another transaction. Returns the thread and a list
+    that receives what the save ended in: "saved", or its conflicts."""
+    ended = []
+
+    def save():
+        try:
+            store.apply_verifications({jcbh: {"notes": notes}}, schema.CHANNEL_FORM, expected={jcbh: seen})
+            ended.append("saved")
+        except VerificationConflict as conflict:
+            ended.append(conflict.conflicts)
+
+    thread = threading.Thread(target=save)
+    thread.start()
+    return thread, ended
 
 
 def test_postgis_task_equals_the_geopackage_task(bureau, season):
@@ -113,23 +132,13 @@ def test_two_people_saving_one_patch_get_a_conflict_not_a_lost_update(bureau):
         jcbh = next(j for j, r in rows(li).items() if r["verdict"] != "违法")
         seen = li.verification_version(jcbh)
         assert wang.verification_version(jcbh) == seen
-        outcome = {}
-
-        def li_saves():
-            try:
-                li.apply_verifications({jcbh: {"notes": "李：已拆除"}}, schema.CHANNEL_FORM, expected={jcbh: seen})
-                outcome["li"] = "saved"
-            except VerificationConflict as conflict:
-                outcome["li"] = conflict.conflicts
-
         with wang.transaction():
             wang.apply_verifications({jcbh: {"notes": "王：未拆除"}}, schema.CHANNEL_FORM, expected={jcbh: seen})
-            second = threading.Thread(target=li_saves)
-            second.start()
+            second, ended = save_in_thread(li, jcbh, "李：已拆除", seen)
             time.sleep(0.5)
             assert second.is_alive()  # li waits for wang's save to end
         second.join(10)
-        assert outcome["li"] == [(jcbh, "notes", "王：未拆除", "李：已拆除")]
+        assert ended == [[(jcbh, "notes", "王：未拆除", "李：已拆除")]]
         assert wang.verifications()[jcbh]["notes"] == "王：未拆除"
         assert wang.verification_version(jcbh) == seen + 1
     finally:
@@ -244,40 +253,36 @@ def test_upload_reports_progress_row_by_row_and_a_cancel_leaves_nothing(season, 
 
 
 def test_open_a_postgis_task_from_the_dock(bureau, plugin_iface, monkeypatch):
+    from qgis.core import QgsProject
     from test_gui import wait_for
 
-    import land_enforcement_plugin
     from land_enforcement_plugin.gui.postgis_dialog import PostgisTaskDialog
 
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
     try:
-        chosen = {}
+        with running_plugin(plugin_iface) as plugin:
+            chosen = {}
 
-        def run_dialog(dialog):
-            dialog.connection.setEditText(SERVICE)
-            dialog.list_tasks()
-            wait_for(lambda: dialog.runner.idle)
-            names = [dialog.tasks.item(r, 0).text() for r in range(dialog.tasks.rowCount())]
-            chosen["names"] = names
-            dialog.tasks.selectRow(names.index("task_370323_2024"))
-            dialog.accept_location()
-            return dialog.result()
+            def run_dialog(dialog):
+                dialog.connection.setEditText(SERVICE)
+                dialog.list_tasks()
+                wait_for(lambda: dialog.runner.idle)
+                names = [dialog.tasks.item(r, 0).text() for r in range(dialog.tasks.rowCount())]
+                chosen["names"] = names
+                dialog.tasks.selectRow(names.index("task_370323_2024"))
+                dialog.accept_location()
+                return dialog.result()
 
-        monkeypatch.setattr(PostgisTaskDialog, "exec", run_dialog)
-        plugin.dock.choose_postgis_task()
-        assert "task_370323_2024" in chosen["names"]
-        assert plugin.dock.task_path == bureau
-        assert plugin.dock.values["patches"].text() == "120"
-        patches = plugin.dock.add_layers_to_map()
-        assert patches.isValid() and patches.providerType() == "postgres" and patches.featureCount() == 120
-        assert "password" not in patches.source()
-        assert plugin.review.patches_layer() is patches
-        assert plugin.review.model.rowCount() == 120
+            monkeypatch.setattr(PostgisTaskDialog, "exec", run_dialog)
+            plugin.dock.choose_postgis_task()
+            assert "task_370323_2024" in chosen["names"]
+            assert plugin.dock.task_path == bureau
+            assert plugin.dock.values["patches"].text() == "120"
+            patches = plugin.dock.add_layers_to_map()
+            assert patches.isValid() and patches.providerType() == "postgres" and patches.featureCount() == 120
+            assert "password" not in patches.source()
+            assert plugin.review.patches_layer() is patches
+            assert plugin.review.model.rowCount() == 120
     finally:
-        plugin.unload()
-        from qgis.core import QgsProject
-
         QgsProject.instance().removeAllMapLayers()
 
 

@@ -1,5 +1,6 @@
 """The headless API: landenforcement:importpatches through the Processing framework."""
 import json
+import os
 
 import pytest
 from conftest import BOWTIE, patch_row, write_patches
@@ -33,6 +34,33 @@ def test_ids_are_stable(provider):
     assert {"landenforcement:importpatches", "landenforcement:overlay", "landenforcement:importverification",
             "landenforcement:townshipmetrics", "landenforcement:attachphotos", "landenforcement:exportpackage",
             "landenforcement:verifypackage"} <= ids
+
+
+def test_names_help_and_groups_show_in_chinese(provider):
+    """The toolbox of a Chinese QGIS: every algorithm's name, help and group in Chinese, the township
+    metrics help with both of its paragraphs."""
+    from qgis.PyQt.QtCore import QCoreApplication, QTranslator
+
+    import land_enforcement_plugin
+
+    def shown():
+        return {alg.id(): (alg.displayName(), alg.shortHelpString(), alg.group()) for alg in provider.algorithms()}
+
+    english = shown()
+    translator = QTranslator()
+    assert translator.load(os.path.join(os.path.dirname(land_enforcement_plugin.__file__), "i18n",
+                                        "land_enforcement_plugin_zh_CN.qm"))
+    QCoreApplication.installTranslator(translator)
+    try:
+        chinese = shown()
+    finally:
+        QCoreApplication.removeTranslator(translator)
+    assert [(key, text) for key in english for text, translated in zip(english[key], chinese[key])
+            if translated == text] == []
+    assert chinese["landenforcement:addimagery"][0] == "登记前后时相影像"
+    assert chinese["landenforcement:caseopen"][2] == "违法案件"
+    metrics_help = chinese["landenforcement:townshipmetrics"][1]
+    assert metrics_help.startswith("根据核查结论") and "按任务的问责口径计算" in metrics_help
 
 
 def test_import_verification_algorithm(provider, tmp_path, task_path):

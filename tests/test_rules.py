@@ -4,7 +4,7 @@ import json
 
 import pytest
 import test_overlay
-from conftest import SQUARE, patch_row, shift, write_patches
+from conftest import SQUARE, patch_row, running_plugin, shift, write_patches
 
 from land_enforcement_plugin.core import rules, schema
 from land_enforcement_plugin.core.errors import LandEnforcementError
@@ -533,13 +533,8 @@ def test_metrics_dock_offers_a_year_and_explains_a_clicked_figure(plugin_iface, 
     from test_gui import wait_for
     from test_submission import copy_task
 
-    import land_enforcement_plugin
-
     task = copy_task(season, str(tmp_path))
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    try:
-        plugin.dock.set_task(task)
+    with running_plugin(plugin_iface, task) as plugin:
         dock = plugin.metrics
         wait_for(lambda: dock.runner.idle)
         assert dock.batch.findData("year:2024") > 0
@@ -553,5 +548,3 @@ def test_metrics_dock_offers_a_year_and_explains_a_clicked_figure(plugin_iface, 
         assert dock.explanation.rowCount() == county["unlawful_count"]
         assert dock.flags.rowCount() == len(dock.result.flags) > 0
         assert "yuanqu_2023" in dock.table.horizontalHeaderItem(7).toolTip()  # the ratio column's rule
-    finally:
-        plugin.unload()

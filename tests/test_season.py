@@ -5,7 +5,7 @@ import os
 
 import openpyxl
 import pytest
-from conftest import SQUARE, patch_row, shift, write_patches
+from conftest import SQUARE, patch_row, running_plugin, shift, write_patches
 from county_delivery import two_townships
 from test_submission import copy_task
 
@@ -149,13 +149,8 @@ def test_metrics_for_one_batch(two_batches, tmp_path):
 
 
 def test_season_tab_review_and_metrics_docks(two_batches, plugin_iface, tmp_path):
-    import land_enforcement_plugin
-
     task, _ = two_batches
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    try:
-        plugin.dock.set_task(task)
+    with running_plugin(plugin_iface, task) as plugin:
         panel = plugin.dock.season_panel
         assert panel.milestones.rowCount() == 2 * len(schema.MilestoneKind)
         panel.batch.setCurrentText("2024年度")
@@ -192,8 +187,6 @@ def test_season_tab_review_and_metrics_docks(two_batches, plugin_iface, tmp_path
         metrics_dock._fill_progress(control.progress(task, today=TODAY))
         names = {metrics_dock.progress.item(r, 2).text() for r in range(metrics_dock.progress.rowCount())}
         assert {"张田长", "王田长"} <= names
-    finally:
-        plugin.unload()
 
 
 def test_season_algorithms_headless(season, tmp_path, qgis_processing):

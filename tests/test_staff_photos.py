@@ -6,6 +6,7 @@ import os
 
 import piexif
 import pytest
+from conftest import running_plugin
 from PIL import Image
 from qgis.core import QgsFeedback, QgsVectorLayer
 from test_submission import copy_task
@@ -172,26 +173,19 @@ def test_the_dock_lists_refused_files(plugin_iface, task, tmp_path, monkeypatch)
     from qgis.PyQt.QtWidgets import QFileDialog
     from test_gui import wait_for
 
-    import land_enforcement_plugin
-
     jcbh = _unlawful_without_photos(task)[0]
     folder = tmp_path / "staff"
     folder.mkdir()
     _jpeg(folder / f"{jcbh}_1.jpg")
     (folder / f"{jcbh}_2.jpg").write_text("not a photo")
     (folder / "现场.jpg").write_bytes(io.BytesIO(open(folder / f"{jcbh}_1.jpg", "rb").read()).getvalue())
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    try:
-        plugin.dock.set_task(task)
+    with running_plugin(plugin_iface, task) as plugin:
         review = plugin.review
         messages = []
         review.message.connect(lambda text, level: messages.append((text, level)))
         monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: str(folder))
         review.choose_photo_folder()
         wait_for(lambda: review._running is None)
-    finally:
-        plugin.unload()
     text, level = messages[-1]
     assert level == 1 and text.splitlines()[0].startswith("1 photos attached, 0 already there, 2 files refused")
     assert any(line.startswith(f"{jcbh} {jcbh}_2.jpg: ") for line in text.splitlines())

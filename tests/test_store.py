@@ -78,15 +78,19 @@ def test_failed_import_writes_nothing(tmp_path, task_path, monkeypatch):
     assert [e["action"] for e in store.audit_entries()] == ["insert", "import"]
 
 
-def test_failed_first_import_leaves_no_task(tmp_path, task_path, monkeypatch):
-    src = write_patches(str(tmp_path / "a.shp"), [patch_row("A1")])
-
-    def broken(*args, **kwargs):
+def crash_first_import(task, src, monkeypatch):
+    """The first import of `src` into `task` failing (the disk full) while it writes the patches."""
+    def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(GeoPackageTaskStore, "apply_import", broken)
+    monkeypatch.setattr(GeoPackageTaskStore, "apply_import", crash)
     with pytest.raises(OSError):
-        import_patches(task_path, ImportOptions(src))
+        import_patches(task, ImportOptions(src))
+    monkeypatch.undo()
+
+
+def test_failed_first_import_leaves_no_task(tmp_path, task_path, monkeypatch):
+    crash_first_import(task_path, write_patches(str(tmp_path / "a.shp"), [patch_row("A1")]), monkeypatch)
     assert not os.path.exists(task_path)
 
 
@@ -192,14 +196,7 @@ def test_failed_first_import_leaves_no_file_at_all(tmp_path, monkeypatch):
     folder.mkdir()
     task = str(folder / "陵川县_2023.gpkg")
     src = write_patches(str(tmp_path / "a.shp"), [patch_row("A1")])
-
-    def crash(*args, **kwargs):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(GeoPackageTaskStore, "apply_import", crash)
-    with pytest.raises(OSError):
-        import_patches(task, ImportOptions(src))
-    monkeypatch.undo()
+    crash_first_import(task, src, monkeypatch)
     assert os.listdir(folder) == []
     assert import_patches(task, ImportOptions(src)).inserted == 1  # the same path works at once
     assert os.listdir(folder) == ["陵川县_2023.gpkg"]

@@ -8,12 +8,11 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
-from conftest import SQUARE, patch_row, shift, write_patches
+from conftest import SQUARE, patch_row, running_plugin, shift, write_patches
 from qgis.core import Qgis, QgsSettings
 from qgis.PyQt.QtCore import QTimer
 from qgis.PyQt.QtWidgets import QApplication, QInputDialog
 
-import land_enforcement_plugin
 from land_enforcement_plugin.core import schema, store
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.review import templates
@@ -62,16 +61,13 @@ def time_zone():
     time.tzset()
 
 
-def make_plugin(plugin_iface, tmp_path):
-    """The plugin on a task delivered as provinces deliver it: GBK, county code on every row, month dates."""
+def delivered_task(tmp_path):
+    """A task of patches delivered as provinces deliver them: GBK, county code on every row, month dates."""
     rows = [patch_row(f"14052420230000{i:02d}", wkt=shift(SQUARE, 0.01 * i), xzqdm="140524000000", xzqmc="陵川县",
                       QSX="202210", HSX="202303", PC="2023Q1") for i in range(1, 4)]
     task = str(tmp_path / "task.gpkg")
     import_patches(task, ImportOptions(write_patches(str(tmp_path / "wptb.shp"), rows)))
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    plugin.dock.set_task(task)
-    return plugin
+    return task
 
 
 def answer_next_dialog(text, asked):
@@ -103,8 +99,7 @@ def test_form_history_shows_chinese_labels_local_time_and_the_name_asked_at_the_
         plugin_iface, tmp_path, qgis_parent, settings_restored, time_zone):
     set_ui_language(chinese=True)
     time_zone("UTC")
-    plugin = make_plugin(plugin_iface, tmp_path)
-    try:
+    with running_plugin(plugin_iface, delivered_task(tmp_path)) as plugin:
         task, jcbh = plugin.dock.task_path, "1405242023000001"
         asked = []
         answer_next_dialog("  王建国 ", asked)
@@ -138,16 +133,13 @@ def test_form_history_shows_chinese_labels_local_time_and_the_name_asked_at_the_
         answer_next_dialog("李四", asked)
         menu[-1].trigger()
         assert store.saved_user_name() == "李四" and len(asked) == 2
-    finally:
-        plugin.unload()
 
 
 def test_form_history_in_the_english_ui_shows_english_labels(plugin_iface, tmp_path, qgis_parent,
                                                                         settings_restored):
     set_ui_language(chinese=False)
     store.set_user_name("Wang Jianguo")
-    plugin = make_plugin(plugin_iface, tmp_path)
-    try:
+    with running_plugin(plugin_iface, delivered_task(tmp_path)) as plugin:
         jcbh = "1405242023000002"
         plugin.review.save(jcbh, dict(COMPLETE, rect_status="整改中", rect_measures="拆除复耕、罚款"))
         form = VerdictForm(jcbh, COMPLETE, history(plugin.dock.task_path, jcbh), qgis_parent)
@@ -156,8 +148,6 @@ def test_form_history_in_the_english_ui_shows_english_labels(plugin_iface, tmp_p
         assert "[Form] Verdict: ∅ → 违法" in text  # values as recorded (the labels staff type)
         assert "[Form] Rectification measures: ∅ → 拆除复耕、罚款" in text
         assert "核查日期" not in text and "表单" not in text and "verify_date" not in text
-    finally:
-        plugin.unload()
 
 
 def returned_sheet(task, folder):
@@ -177,8 +167,7 @@ def returned_sheet(task, folder):
 def test_message_bar_after_a_sheet_import_speaks_only_the_ui_language(plugin_iface, tmp_path, settings_restored,
                                                                        chinese):
     set_ui_language(chinese)
-    plugin = make_plugin(plugin_iface, tmp_path)
-    try:
+    with running_plugin(plugin_iface, delivered_task(tmp_path)) as plugin:
         path = returned_sheet(plugin.dock.task_path, str(tmp_path / "sheets"))
         bar = plugin_iface.messageBar()
         before = len(bar.get_messages(Qgis.Warning))
@@ -194,5 +183,3 @@ def test_message_bar_after_a_sheet_import_speaks_only_the_ui_language(plugin_ifa
         else:
             assert f"{name} [核查结果]: accepted 1, unchanged 0, rejected 1, written (1)" in message
             assert "接受" not in message and "已写入" not in message
-    finally:
-        plugin.unload()

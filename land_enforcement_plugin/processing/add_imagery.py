@@ -9,6 +9,7 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterString,
 )
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ..core.imagery import matching
 from ..core.imagery import registry as imagery
@@ -35,18 +36,17 @@ class AddImageryAlgorithm(LandEnforcementAlgorithm):
     SOURCE = "SOURCE"
     WARNINGS = "WARNINGS"
 
-    def displayName(self):
-        return tr("Add before / after imagery")
-
-    def shortHelpString(self):
-        return tr("Registers imagery with the task, tagged with its date (or date range) and role, so that each "
-                  "patch is shown and printed over the nearest image on or before its earlier date (QSX) and the "
-                  "nearest on or after its later date (HSX). Give a raster file, or a folder of tiles (built into "
-                  "one VRT beside the task that references the tiles in place, nothing is copied), or the name of "
-                  "an XYZ or WMS/WMTS connection saved in QGIS (WMS/WMTS also need the layer). A date is a day "
-                  "(2023-03-15) or a month (2022-10, standing for all its days); left empty it is read from the "
-                  "file or folder name. An image dated after every patch's HSX or before every QSX is "
-                  "registered with a warning.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Add before / after imagery")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "Registers imagery with the task, tagged with its date (or date range) and role, so that each "
+        "patch is shown and printed over the nearest image on or before its earlier date (QSX) and the "
+        "nearest on or after its later date (HSX). Give a raster file, or a folder of tiles (built into "
+        "one VRT beside the task that references the tiles in place, nothing is copied), or the name of "
+        "an XYZ or WMS/WMTS connection saved in QGIS (WMS/WMTS also need the layer). A date is a day "
+        "(2023-03-15) or a month (2022-10, standing for all its days); left empty it is read from the "
+        "file or folder name. An image dated after every patch's HSX or before every QSX is "
+        "registered with a warning.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(self.task_database_parameter())
@@ -71,7 +71,7 @@ class AddImageryAlgorithm(LandEnforcementAlgorithm):
         self.addOutput(QgsProcessingOutputString(self.WARNINGS, tr("Warnings about its date, one a line")))
 
     def execute(self, parameters, context, feedback):
-        task_path = self.parameterAsFile(parameters, self.DATABASE, context)
+        task_path = self.task_path(parameters, context)
         raster = self.parameterAsFile(parameters, self.INPUT, context)
         folder = self.parameterAsFile(parameters, self.FOLDER, context)
         connection = self.parameterAsString(parameters, self.CONNECTION, context).strip()

@@ -5,6 +5,7 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
 )
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ..core.review import photos
 from ..core.store import open_task
@@ -25,17 +26,16 @@ class AttachPhotosAlgorithm(LandEnforcementAlgorithm):
     PATCHES = "PATCHES"
     REPORT = "REPORT"
 
-    def displayName(self):
-        return tr("Attach field photos from a folder")
-
-    def shortHelpString(self):
-        return tr("Attaches the photos in a folder (and its subfolders) to the patches whose monitoring number "
-                  "starts their file name (e.g. <JCBH>_1.jpg). EXIF position, time and direction are read; the "
-                  "photos are copied beside the task database (the originals are left as they are); a photo far "
-                  "from its patch, taken before the later image date or after today, or without a usable GPS "
-                  "position is reported. A file that is not an image (checked by decoding it; HEIC must be "
-                  "converted to JPEG first) and a file whose name matches no patch are refused and listed. "
-                  "Attaching the same photo twice changes nothing.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Attach field photos from a folder")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "Attaches the photos in a folder (and its subfolders) to the patches whose monitoring number "
+        "starts their file name (e.g. <JCBH>_1.jpg). EXIF position, time and direction are read; the "
+        "photos are copied beside the task database (the originals are left as they are); a photo far "
+        "from its patch, taken before the later image date or after today, or without a usable GPS "
+        "position is reported. A file that is not an image (checked by decoding it; HEIC must be "
+        "converted to JPEG first) and a file whose name matches no patch are refused and listed. "
+        "Attaching the same photo twice changes nothing.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFile(self.INPUT, tr("Photo folder"),
@@ -51,7 +51,7 @@ class AttachPhotosAlgorithm(LandEnforcementAlgorithm):
         self.addOutput(QgsProcessingOutputString(self.REPORT, tr("Files refused and warnings")))
 
     def execute(self, parameters, context, feedback):
-        task_path = self.parameterAsFile(parameters, self.DATABASE, context)
+        task_path = self.task_path(parameters, context)
         with open_task(task_path) as store:
             jcbhs = list(store.patch_index())
         by_jcbh = photos.match_folder(self.parameterAsFile(parameters, self.INPUT, context), jcbhs)

@@ -12,23 +12,17 @@ from qgis.core import (
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterString,
 )
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ..core import schema, schema_cases
 from ..core.errors import LandEnforcementError
 from ..core.review import cases
-from .base import LandEnforcementAlgorithm, tr
+from .base import LandEnforcementAlgorithm, monitoring_numbers, tr
 
 
-class CaseAlgorithm(LandEnforcementAlgorithm):
-    def group(self):
-        return tr("Cases")
-
-    def groupId(self):
-        return "cases"
-
-
-class OpenCaseAlgorithm(CaseAlgorithm):
+class OpenCaseAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "caseopen"
+    GROUP = "cases"
 
     PATCHES = "PATCHES"
     SUBJECT_NAME = "SUBJECT_NAME"
@@ -40,14 +34,13 @@ class OpenCaseAlgorithm(CaseAlgorithm):
     # outputs
     CASE = "CASE"
 
-    def displayName(self):
-        return tr("Open enforcement case")
-
-    def shortHelpString(self):
-        return tr("Opens an enforcement case (违法案件) over one or several patches (monitoring numbers separated by "
-                  "、 or commas; a patch is in one case at most) with its offender (违法主体: name, type, ID or "
-                  "credit code), project and actual use. Returns the case number (AJ-0001, …); record its acts "
-                  "with caseact, starting with 发现.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Open enforcement case")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "Opens an enforcement case (违法案件) over one or several patches (monitoring numbers separated by "
+        "、 or commas; a patch is in one case at most) with its offender (违法主体: name, type, ID or "
+        "credit code), project and actual use. Returns the case number (AJ-0001, …); record its acts "
+        "with caseact, starting with 发现.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(self.task_database_parameter())
@@ -61,21 +54,21 @@ class OpenCaseAlgorithm(CaseAlgorithm):
         self.addOutput(QgsProcessingOutputString(self.CASE, tr("Case number")))
 
     def execute(self, parameters, context, feedback):
-        jcbhs = (self.parameterAsString(parameters, self.PATCHES, context)
-                 .replace(",", "、").replace("，", "、").split("、"))
+        jcbhs = monitoring_numbers(self.parameterAsString(parameters, self.PATCHES, context))
         facts = {schema.C_SUBJECT_NAME.name: self.parameterAsString(parameters, self.SUBJECT_NAME, context),
                  schema.C_SUBJECT_TYPE.name: schema.SubjectType.values()[
                      self.parameterAsEnum(parameters, self.SUBJECT_TYPE, context)],
                  schema.C_SUBJECT_ID.name: self.parameterAsString(parameters, self.SUBJECT_ID, context),
                  schema.C_PROJECT.name: self.parameterAsString(parameters, self.PROJECT, context),
                  schema.C_ACTUAL_USE.name: self.parameterAsString(parameters, self.ACTUAL_USE, context)}
-        key = cases.open_case(self.parameterAsFile(parameters, self.DATABASE, context), jcbhs, facts)
+        key = cases.open_case(self.task_path(parameters, context), jcbhs, facts)
         feedback.pushInfo(f"{key}")
         return {self.CASE: key}
 
 
-class CaseActAlgorithm(CaseAlgorithm):
+class CaseActAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "caseact"
+    GROUP = "cases"
 
     CASE = "CASE"
     ACT = "ACT"
@@ -87,20 +80,19 @@ class CaseActAlgorithm(CaseAlgorithm):
     ACT_ID = "ACT_ID"
     STATUS = "STATUS"
 
-    def displayName(self):
-        return tr("Record case act")
-
-    def shortHelpString(self):
-        return tr("Appends one dated act to an enforcement case (named by its case number or one of its patches' "
-                  "monitoring numbers): 发现, 制止, 报告, 立案, 处罚决定, 移送, 问责, 整改, 整改验收, 结案 or 销号, "
-                  "with its details as JSON keyed by the sheet headers or field names (e.g. {\"罚款金额(元)\": "
-                  "20000, \"处罚决定书文号\": \"…\"}) and attachments (files separated by ;) copied beside the task "
-                  "and hashed. Acts are never changed afterwards; each is audited. Refused, naming the rule: an "
-                  "act before 发现 or dated before it or after today, a penalty decision before 立案, a report "
-                  "not to the county government, a retroactive permit on permanent basic farmland, closing a "
-                  "case on cultivated land by a fine or retroactive permit alone (mnr_2021), closing without "
-                  "accepted rectification or while an ineffective stop is unreported, anything after 结案 but "
-                  "销号.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Record case act")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "Appends one dated act to an enforcement case (named by its case number or one of its patches' "
+        "monitoring numbers): 发现, 制止, 报告, 立案, 处罚决定, 移送, 问责, 整改, 整改验收, 结案 or 销号, "
+        "with its details as JSON keyed by the sheet headers or field names (e.g. {\"罚款金额(元)\": "
+        "20000, \"处罚决定书文号\": \"…\"}) and attachments (files separated by ;) copied beside the task "
+        "and hashed. Acts are never changed afterwards; each is audited. Refused, naming the rule: an "
+        "act before 发现 or dated before it or after today, a penalty decision before 立案, a report "
+        "not to the county government, a retroactive permit on permanent basic farmland, closing a "
+        "case on cultivated land by a fine or retroactive permit alone (mnr_2021), closing without "
+        "accepted rectification or while an ineffective stop is unreported, anything after 结案 but "
+        "销号.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(self.task_database_parameter())
@@ -116,7 +108,7 @@ class CaseActAlgorithm(CaseAlgorithm):
         self.addOutput(QgsProcessingOutputString(self.STATUS, tr("Case status")))
 
     def execute(self, parameters, context, feedback):
-        task = self.parameterAsFile(parameters, self.DATABASE, context)
+        task = self.task_path(parameters, context)
         key = cases.case_key_for(task, self.parameterAsString(parameters, self.CASE, context))
         text = self.parameterAsString(parameters, self.DETAILS, context).strip()
         try:
@@ -134,8 +126,9 @@ class CaseActAlgorithm(CaseAlgorithm):
         return {self.ACT_ID: act_id, self.STATUS: kind}
 
 
-class CaseReportAlgorithm(CaseAlgorithm):
+class CaseReportAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "casereport"
+    GROUP = "cases"
 
     OUTPUT = "OUTPUT"
     SHEETS = "SHEETS"
@@ -146,16 +139,15 @@ class CaseReportAlgorithm(CaseAlgorithm):
     OVERDUE = "OVERDUE"
     SHEET_COUNT = "SHEET_COUNT"
 
-    def displayName(self):
-        return tr("Case statistics and township case sheets")
-
-    def shortHelpString(self):
-        return tr("Writes the county's case workbook: 违法案件查处整改情况统计表 per township and for the county "
-                  "(cases, areas, fines and confiscations, demolished / confiscated / restored area, transfers to "
-                  "police, court and discipline inspection, persons held accountable, closed rate, overdue), every "
-                  "case's acts, and the cases whose rectification deadline has passed. With a folder, also one "
-                  "case sheet per township to fill in and return (importcasesheet), unlawful patches without a "
-                  "case listed for opening one.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Case statistics and township case sheets")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "Writes the county's case workbook: 违法案件查处整改情况统计表 per township and for the county "
+        "(cases, areas, fines and confiscations, demolished / confiscated / restored area, transfers to "
+        "police, court and discipline inspection, persons held accountable, closed rate, overdue), every "
+        "case's acts, and the cases whose rectification deadline has passed. With a folder, also one "
+        "case sheet per township to fill in and return (importcasesheet), unlawful patches without a "
+        "case listed for opening one.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(self.task_database_parameter())
@@ -169,7 +161,7 @@ class CaseReportAlgorithm(CaseAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(name, label))
 
     def execute(self, parameters, context, feedback):
-        task = self.parameterAsFile(parameters, self.DATABASE, context)
+        task = self.task_path(parameters, context)
         output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         rows, late = cases.write_report(task, output)
         for key, township, deadline in late:
@@ -183,8 +175,9 @@ class CaseReportAlgorithm(CaseAlgorithm):
                 self.OVERDUE: len(late), self.SHEET_COUNT: len(sheets)}
 
 
-class ImportCaseSheetAlgorithm(CaseAlgorithm):
+class ImportCaseSheetAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "importcasesheet"
+    GROUP = "cases"
 
     INPUT = "INPUT"
 
@@ -193,14 +186,13 @@ class ImportCaseSheetAlgorithm(CaseAlgorithm):
     ADDED = "ADDED"
     UNCHANGED = "UNCHANGED"
 
-    def displayName(self):
-        return tr("Import case sheet")
-
-    def shortHelpString(self):
-        return tr("Appends the acts a township filled into its case sheet (案件办理): each row one act of the case "
-                  "it names; a row without a case number opens a case over its monitoring numbers. Rows already "
-                  "recorded are skipped, so importing the same sheet twice adds nothing. A wrong value stops "
-                  "the import before anything is written; a row a rule refuses stops it there, naming the row.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Import case sheet")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "Appends the acts a township filled into its case sheet (案件办理): each row one act of the case "
+        "it names; a row without a case number opens a case over its monitoring numbers. Rows already "
+        "recorded are skipped, so importing the same sheet twice adds nothing. A wrong value stops "
+        "the import before anything is written; a row a rule refuses stops it there, naming the row.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFile(self.INPUT, tr("Case sheet (.xlsx or .csv)"),
@@ -211,7 +203,7 @@ class ImportCaseSheetAlgorithm(CaseAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(name, label))
 
     def execute(self, parameters, context, feedback):
-        opened, added, unchanged = cases.import_case_sheet(self.parameterAsFile(parameters, self.DATABASE, context),
+        opened, added, unchanged = cases.import_case_sheet(self.task_path(parameters, context),
                                                            self.parameterAsFile(parameters, self.INPUT, context))
         feedback.pushInfo(f"{opened} / {added} / {unchanged}")
         return {self.OPENED: opened, self.ADDED: added, self.UNCHANGED: unchanged}

@@ -8,6 +8,7 @@ from qgis.core import (
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterString,
 )
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ..core.reports import city, city_postgis
 from .base import LandEnforcementAlgorithm, tr
@@ -30,20 +31,19 @@ class CitySummaryAlgorithm(LandEnforcementAlgorithm):
     CONFLICTS = "CONFLICTS"
     RANKING = "RANKING"
 
-    def displayName(self):
-        return tr("City summary of county packages")
-
-    def shortHelpString(self):
-        return tr("Checks, merges and ranks the submission packages of a city's counties (市级汇总). INPUT: "
-                  "package zips, or folders holding them. Each package is verified against its manifest "
-                  "first; one that fails is listed with its problems and not merged. OUTPUT: a city "
-                  "GeoPackage (every county's patches in one layer with their county, a county layer for the "
-                  "choropleth, the figures of every county, township and the city, conflicts, failed "
-                  "packages) and optionally a workbook. Counties are ranked by their unlawful cultivated "
-                  "ratio. Conflicts: the same monitoring number in two packages, one county in two packages, "
-                  "patches of different counties that overlap. CITY_SCHEMA (pg:<connection>/<schema>) "
-                  "instead summarises every county task schema of that database (or those in SCHEMAS) in SQL "
-                  "into that city schema.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "City summary of county packages")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "Checks, merges and ranks the submission packages of a city's counties (市级汇总). INPUT: "
+        "package zips, or folders holding them. Each package is verified against its manifest "
+        "first; one that fails is listed with its problems and not merged. OUTPUT: a city "
+        "GeoPackage (every county's patches in one layer with their county, a county layer for the "
+        "choropleth, the figures of every county, township and the city, conflicts, failed "
+        "packages) and optionally a workbook. Counties are ranked by their unlawful cultivated "
+        "ratio. Conflicts: the same monitoring number in two packages, one county in two packages, "
+        "patches of different counties that overlap. CITY_SCHEMA (pg:<connection>/<schema>) "
+        "instead summarises every county task schema of that database (or those in SCHEMAS) in SQL "
+        "into that city schema.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterMultipleLayers(

@@ -7,6 +7,7 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterString,
 )
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ..core.intake import importing, profiles
 from .base import LandEnforcementAlgorithm, tr
@@ -36,17 +37,16 @@ class ImportPatchesAlgorithm(LandEnforcementAlgorithm):
     REPORT = "REPORT"
     BATCHES = "BATCHES"
 
-    def displayName(self):
-        return tr("Import change patches")
-
-    def shortHelpString(self):
-        return tr("Imports satellite change patches (Shapefile in UTF-8 or GBK, GeoPackage, GeoJSON, "
-                  "FileGDB) into the task GeoPackage, creating it when it does not exist. Patches are "
-                  "merged by monitoring number (JCBH): verification records already entered are kept. "
-                  "Invalid geometries are repaired and listed; rows that cannot be imported are listed "
-                  "with the reason. When the batch field (PC) holds several values (2023Q1 … 2023Q4), each "
-                  "value becomes a batch (BATCH then names the batch of rows without one), or every row goes "
-                  "into BATCH when BATCH_MODE is 1. INPUT may name a layer the QGIS way: file.gpkg|layername=x.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Import change patches")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "Imports satellite change patches (Shapefile in UTF-8 or GBK, GeoPackage, GeoJSON, "
+        "FileGDB) into the task GeoPackage, creating it when it does not exist. Patches are "
+        "merged by monitoring number (JCBH): verification records already entered are kept. "
+        "Invalid geometries are repaired and listed; rows that cannot be imported are listed "
+        "with the reason. When the batch field (PC) holds several values (2023Q1 … 2023Q4), each "
+        "value becomes a batch (BATCH then names the batch of rows without one), or every row goes "
+        "into BATCH when BATCH_MODE is 1. INPUT may name a layer the QGIS way: file.gpkg|layername=x.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFile(
@@ -88,7 +88,7 @@ class ImportPatchesAlgorithm(LandEnforcementAlgorithm):
             source_crs=(source_crs.authid() or source_crs.toWkt()) if source_crs.isValid() else None,
             working_crs=working_crs.authid() if working_crs.isValid() else None)
         result = importing.import_patches(
-            self.parameterAsFile(parameters, self.DATABASE, context), options, feedback)
+            self.task_path(parameters, context), options, feedback)
         report = result.lines()
         for line in report:
             feedback.pushInfo(line)

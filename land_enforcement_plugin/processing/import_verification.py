@@ -5,6 +5,7 @@ from qgis.core import (
     QgsProcessingParameterBoolean,
     QgsProcessingParameterFile,
 )
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ..core.review import verification
 from .base import LandEnforcementAlgorithm, tr
@@ -25,19 +26,18 @@ class ImportVerificationAlgorithm(LandEnforcementAlgorithm):
     CHANGED = "CHANGED"
     REPORT = "REPORT"
 
-    def displayName(self):
-        return tr("Import verification spreadsheet")
-
-    def shortHelpString(self):
-        return tr("Imports a filled verification spreadsheet (.xlsx with the 监测编号 … 备注 headers, or a .csv "
-                  "saved by Excel) into the task database: every visible sheet with those headers (one per "
-                  "township is fine), headers matched whatever their brackets, stars or spaces. Every row is "
-                  "checked (unknown monitoring number, one Excel rounded as a number, a township the patch is "
-                  "not in, unknown code, bad date, missing required field); a record saved since the plugin "
-                  "wrote the sheet is a conflict, never overwritten. The file is imported all-or-nothing unless "
-                  "partial import is accepted. Importing the same file twice changes nothing. Every changed "
-                  "field is written to the audit log. An .xls or a password-protected file is refused saying "
-                  "what to do.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Import verification spreadsheet")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "Imports a filled verification spreadsheet (.xlsx with the 监测编号 … 备注 headers, or a .csv "
+        "saved by Excel) into the task database: every visible sheet with those headers (one per "
+        "township is fine), headers matched whatever their brackets, stars or spaces. Every row is "
+        "checked (unknown monitoring number, one Excel rounded as a number, a township the patch is "
+        "not in, unknown code, bad date, missing required field); a record saved since the plugin "
+        "wrote the sheet is a conflict, never overwritten. The file is imported all-or-nothing unless "
+        "partial import is accepted. Importing the same file twice changes nothing. Every changed "
+        "field is written to the audit log. An .xls or a password-protected file is refused saying "
+        "what to do.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFile(self.INPUT, tr("Verification spreadsheet (.xlsx or .csv)"),
@@ -54,7 +54,7 @@ class ImportVerificationAlgorithm(LandEnforcementAlgorithm):
 
     def execute(self, parameters, context, feedback):
         result = verification.import_spreadsheet(
-            self.parameterAsFile(parameters, self.DATABASE, context),
+            self.task_path(parameters, context),
             self.parameterAsFile(parameters, self.INPUT, context),
             self.parameterAsBoolean(parameters, self.ACCEPT_PARTIAL, context), feedback)
         report = result.lines()

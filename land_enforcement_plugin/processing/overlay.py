@@ -4,23 +4,18 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
-    QgsProcessingParameterCrs,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
     QgsProcessingParameterVectorLayer,
 )
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ..core import schema
-from ..core.ellipsoid import AreaMode
 from ..core.overlay.engine_local import OverlayInputs
 from ..core.overlay.prejudge import DEFAULT_APPROVED_SHARE
 from ..core.overlay.run import detached_inputs, run_overlay
 from .base import LandEnforcementAlgorithm, tr
-
-_MODES = [AreaMode.ELLIPSOIDAL, AreaMode.PLANAR]
-
 
 
 class OverlayAlgorithm(LandEnforcementAlgorithm):
@@ -34,8 +29,6 @@ class OverlayAlgorithm(LandEnforcementAlgorithm):
     NATURE_RESERVE = "NATURE_RESERVE"
     APPROVALS = "APPROVALS"
     VILLAGES = "VILLAGES"
-    LAYER_CRS = "LAYER_CRS"
-    AREA_MODE = "AREA_MODE"
     CULTIVATED_DLBM = "CULTIVATED_DLBM"
     APPROVED_SHARE = "APPROVED_SHARE"
 
@@ -45,21 +38,20 @@ class OverlayAlgorithm(LandEnforcementAlgorithm):
     REPAIRED = "REPAIRED"
     REPORT = "REPORT"
 
-    def displayName(self):
-        return tr("Overlay red lines (office comparison)")
-
-    def shortHelpString(self):
-        return tr("Overlays the task's patches on cultivated land, permanent basic farmland, the ecological "
-                  "red line and approvals, and splits them by township. Areas are ellipsoidal on the CGCS2000 "
-                  "ellipsoid unless planar is chosen; each is the area of the intersection with the union of "
-                  "the layer's polygons, so overlaps never count twice. Suggests 合法 when the approved share "
-                  "reaches the threshold and flags patches touching farmland or the ecological red line as "
-                  "high priority, without touching any verdict. With a village layer, each patch gets the name of "
-                  "the village holding its largest part. With nature reserves (自然保护地), each patch also gets "
-                  "its area on reserves and on farmland or reserves (their union: land in both counts once). "
-                  "Shapefiles are read in the encoding their bytes show (or "
-                  "the one set on the layer in QGIS); unreadable text stops the run. A layer without a CRS is an "
-                  "error unless LAYER_CRS gives the CRS of such layers. Re-running recomputes only what changed.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Overlay red lines (office comparison)")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "Overlays the task's patches on cultivated land, permanent basic farmland, the ecological "
+        "red line and approvals, and splits them by township. Areas are ellipsoidal on the CGCS2000 "
+        "ellipsoid unless planar is chosen; each is the area of the intersection with the union of "
+        "the layer's polygons, so overlaps never count twice. Suggests 合法 when the approved share "
+        "reaches the threshold and flags patches touching farmland or the ecological red line as "
+        "high priority, without touching any verdict. With a village layer, each patch gets the name of "
+        "the village holding its largest part. With nature reserves (自然保护地), each patch also gets "
+        "its area on reserves and on farmland or reserves (their union: land in both counts once). "
+        "Shapefiles are read in the encoding their bytes show (or "
+        "the one set on the layer in QGIS); unreadable text stops the run. A layer without a CRS is an "
+        "error unless LAYER_CRS gives the CRS of such layers. Re-running recomputes only what changed.")
 
     def initAlgorithm(self, config=None):
         polygons = [QgsProcessing.TypeVectorPolygon]
@@ -78,11 +70,8 @@ class OverlayAlgorithm(LandEnforcementAlgorithm):
             optional=True))
         self.addParameter(QgsProcessingParameterVectorLayer(
             self.VILLAGES, tr("Villages (CJMC, 村名称)"), polygons, optional=True))
-        self.addParameter(QgsProcessingParameterCrs(
-            self.LAYER_CRS, tr("CRS of input layers that have none (e.g. a shapefile without .prj)"), optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.AREA_MODE, tr("Area"), options=[tr("Ellipsoidal (CGCS2000, official)"), tr("Planar (working CRS)")],
-            defaultValue=0))
+        self.addParameter(self.layer_crs_parameter())
+        self.addParameter(self.area_mode_parameter())
         self.addParameter(QgsProcessingParameterString(
             self.CULTIVATED_DLBM, tr("Land-use codes counted as cultivated (when the layer has DLBM)"),
             defaultValue=",".join(schema.CULTIVATED_DLBM)))
@@ -98,18 +87,16 @@ class OverlayAlgorithm(LandEnforcementAlgorithm):
         def layer(name):
             return self.parameterAsVectorLayer(parameters, name, context)
 
-        layer_crs = self.parameterAsCrs(parameters, self.LAYER_CRS, context)
         inputs = detached_inputs(OverlayInputs(
             townships=layer(self.TOWNSHIPS), cultivated=layer(self.CULTIVATED),
             permanent_farmland=layer(self.PERMANENT_FARMLAND), eco_redline=layer(self.ECO_REDLINE),
             nature_reserve=layer(self.NATURE_RESERVE),
             approvals=self.parameterAsLayerList(parameters, self.APPROVALS, context), villages=layer(self.VILLAGES),
-            layer_crs=layer_crs if layer_crs.isValid() else None,
-            area_mode=_MODES[self.parameterAsEnum(parameters, self.AREA_MODE, context)],
+            layer_crs=self.layer_crs(parameters, context), area_mode=self.area_mode(parameters, context),
             cultivated_codes=tuple(c.strip() for c in self.parameterAsString(parameters, self.CULTIVATED_DLBM, context)
                                    .split(",") if c.strip()),
             approved_share=self.parameterAsDouble(parameters, self.APPROVED_SHARE, context)))
-        run = run_overlay(self.parameterAsFile(parameters, self.DATABASE, context), inputs, feedback)
+        run = run_overlay(self.task_path(parameters, context), inputs, feedback)
         if run is None:
             raise QgsProcessingException(tr("Cancelled: the task database is unchanged"))
         for line in run.lines():

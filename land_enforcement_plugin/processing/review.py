@@ -4,27 +4,22 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
-    QgsProcessingParameterCrs,
     QgsProcessingParameterEnum,
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
     QgsProcessingParameterVectorLayer,
 )
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ..core import schema
-from ..core.ellipsoid import AreaMode
 from ..core.overlay import conformity
 from ..core.review import spot_check
 from ..core.review import states as review_states
 from ..core.store import open_task
-from .base import LandEnforcementAlgorithm, tr
+from .base import LandEnforcementAlgorithm, monitoring_numbers, tr
 
 _ACTIONS = list(review_states.ACTIONS)  # shown as 提交审核 / submit …
-
-
-def _jcbhs(text):
-    return [part.strip() for part in text.replace("，", ",").replace("\n", ",").split(",") if part.strip()]
 
 
 class ReviewStateAlgorithm(LandEnforcementAlgorithm):
@@ -38,14 +33,13 @@ class ReviewStateAlgorithm(LandEnforcementAlgorithm):
     # outputs
     MOVED = "MOVED"
 
-    def displayName(self):
-        return tr("Submit, approve, return, report or reopen patches")
-
-    def shortHelpString(self):
-        return tr("Moves patches through their review state (处理状态): a township submits verified patches "
-                  "(待核查 or 退回 → 乡镇已核查); the county approves (→ 县级审核通过), returns with a reason "
-                  "(→ 退回), reports (→ 已上报, locked) or reopens a reported patch with a reason (→ 退回). In "
-                  "bureau mode a township login may only submit. Every move is audited.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Submit, approve, return, report or reopen patches")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "Moves patches through their review state (处理状态): a township submits verified patches "
+        "(待核查 or 退回 → 乡镇已核查); the county approves (→ 县级审核通过), returns with a reason "
+        "(→ 退回), reports (→ 已上报, locked) or reopens a reported patch with a reason (→ 退回). In "
+        "bureau mode a township login may only submit. Every move is audited.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(self.task_database_parameter())
@@ -57,9 +51,9 @@ class ReviewStateAlgorithm(LandEnforcementAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.MOVED, tr("Patches moved")))
 
     def execute(self, parameters, context, feedback):
-        with open_task(self.parameterAsFile(parameters, self.DATABASE, context)) as store:
+        with open_task(self.task_path(parameters, context)) as store:
             moved = review_states.apply(store, _ACTIONS[self.parameterAsEnum(parameters, self.ACTION, context)],
-                                        _jcbhs(self.parameterAsString(parameters, self.JCBH, context)),
+                                        monitoring_numbers(self.parameterAsString(parameters, self.JCBH, context)),
                                         self.parameterAsString(parameters, self.OPINION, context))
         return {self.MOVED: moved}
 
@@ -78,14 +72,13 @@ class SpotCheckDrawAlgorithm(LandEnforcementAlgorithm):
     DRAW_ID = "DRAW_ID"
     SAMPLED = "SAMPLED"
 
-    def displayName(self):
-        return tr("Draw a spot-check sample")
-
-    def shortHelpString(self):
-        return tr("Draws a reproducible random sample of the verified patches, stratified by township and "
-                  "verdict. The size follows the stratified design AcATaMa uses (Cochran; Olofsson et al. 2014): "
-                  "n = z²·p(1−p)/d², corrected for the number of verified patches, allocated in proportion to "
-                  "each stratum with a minimum per stratum. The same seed gives the same sample.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Draw a spot-check sample")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "Draws a reproducible random sample of the verified patches, stratified by township and "
+        "verdict. The size follows the stratified design AcATaMa uses (Cochran; Olofsson et al. 2014): "
+        "n = z²·p(1−p)/d², corrected for the number of verified patches, allocated in proportion to "
+        "each stratum with a minimum per stratum. The same seed gives the same sample.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(self.task_database_parameter())
@@ -106,7 +99,7 @@ class SpotCheckDrawAlgorithm(LandEnforcementAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.SAMPLED, tr("Patches sampled")))
 
     def execute(self, parameters, context, feedback):
-        with open_task(self.parameterAsFile(parameters, self.DATABASE, context)) as store:
+        with open_task(self.task_path(parameters, context)) as store:
             draw = spot_check.draw_sample(
                 store, self.parameterAsInt(parameters, self.SEED, context),
                 self.parameterAsDouble(parameters, self.CONFIDENCE, context),
@@ -129,11 +122,10 @@ class SpotCheckRecordAlgorithm(LandEnforcementAlgorithm):
     APPROVAL_NO = "APPROVAL_NO"
     NOTES = "NOTES"
 
-    def displayName(self):
-        return tr("Record a spot-check re-check")
-
-    def shortHelpString(self):
-        return tr("Records the county's own verdict (and approval number) for a sampled patch.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Record a spot-check re-check")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "Records the county's own verdict (and approval number) for a sampled patch.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(self.task_database_parameter())
@@ -145,7 +137,7 @@ class SpotCheckRecordAlgorithm(LandEnforcementAlgorithm):
         self.addParameter(QgsProcessingParameterString(self.NOTES, tr("Notes"), optional=True))
 
     def execute(self, parameters, context, feedback):
-        with open_task(self.parameterAsFile(parameters, self.DATABASE, context)) as store:
+        with open_task(self.task_path(parameters, context)) as store:
             spot_check.record_recheck(
                 store, self.parameterAsString(parameters, self.DRAW_ID, context),
                 self.parameterAsString(parameters, self.JCBH, context).strip(),
@@ -166,15 +158,14 @@ class SpotCheckScoreAlgorithm(LandEnforcementAlgorithm):
     CROSS_CHECKS = "CROSS_CHECKS"
     REPORT = "REPORT"
 
-    def displayName(self):
-        return tr("Spot-check disagreement rates and cross-checks")
-
-    def shortHelpString(self):
-        return tr("Reports, per township, how many sampled patches were re-checked and how often the re-check "
-                  "disagrees with the township's verdict or approval number (判定不实); then lists the "
-                  "cross-checks: approval numbers that differ from the overlay's, lawful patches the overlay "
-                  "found no approval for, facility or temporary land without its filing, rectified patches "
-                  "without a photo taken after the verification.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Spot-check disagreement rates and cross-checks")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "Reports, per township, how many sampled patches were re-checked and how often the re-check "
+        "disagrees with the township's verdict or approval number (判定不实); then lists the "
+        "cross-checks: approval numbers that differ from the overlay's, lawful patches the overlay "
+        "found no approval for, facility or temporary land without its filing, rectified patches "
+        "without a photo taken after the verification.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(self.task_database_parameter())
@@ -184,7 +175,7 @@ class SpotCheckScoreAlgorithm(LandEnforcementAlgorithm):
         self.addOutput(QgsProcessingOutputString(self.REPORT, tr("Report")))
 
     def execute(self, parameters, context, feedback):
-        with open_task(self.parameterAsFile(parameters, self.DATABASE, context)) as store:
+        with open_task(self.task_path(parameters, context)) as store:
             draw_id = self.parameterAsString(parameters, self.DRAW_ID, context).strip()
             if not draw_id and spot_check.draws(store):
                 draw_id = spot_check.draws(store)[-1]["draw_id"]
@@ -217,23 +208,20 @@ class PlanningConformityAlgorithm(LandEnforcementAlgorithm):
                    (RESTRICTED, schema.PlanningZone.RESTRICTED))
     ZONING = "ZONING"
     CODE_FIELD = "CODE_FIELD"
-    LAYER_CRS = "LAYER_CRS"
-    AREA_MODE = "AREA_MODE"
     TOLERANCE = "TOLERANCE"
 
     # outputs, named as the schema.Conformity values they count
     CONFORMS = "CONFORMS"
     NONCONFORMING = "NONCONFORMING"
 
-    def displayName(self):
-        return tr("Planning conformity")
-
-    def shortHelpString(self):
-        return tr("After the overlay: the area of each patch in the urban development boundary and in the "
-                  "construction-allowed, conditional and restricted zones (one layer per zone, or one zoning "
-                  "layer whose code field holds 010/020/030/040 or the zone's name), and whether it conforms "
-                  "to the plan (符合规划 / 有条件符合 / 不符合规划). Parts smaller than the tolerance are not "
-                  "counted. Stored in the task; shown in the verdict form, the evidence sheet and the package.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Planning conformity")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "After the overlay: the area of each patch in the urban development boundary and in the "
+        "construction-allowed, conditional and restricted zones (one layer per zone, or one zoning "
+        "layer whose code field holds 010/020/030/040 or the zone's name), and whether it conforms "
+        "to the plan (符合规划 / 有条件符合 / 不符合规划). Parts smaller than the tolerance are not "
+        "counted. Stored in the task; shown in the verdict form, the evidence sheet and the package.")
 
     def initAlgorithm(self, config=None):
         polygons = [QgsProcessing.TypeVectorPolygon]
@@ -248,11 +236,8 @@ class PlanningConformityAlgorithm(LandEnforcementAlgorithm):
                                                             optional=True))
         self.addParameter(QgsProcessingParameterField(self.CODE_FIELD, tr("Zone code field"),
                                                       parentLayerParameterName=self.ZONING, optional=True))
-        self.addParameter(QgsProcessingParameterCrs(
-            self.LAYER_CRS, tr("CRS of input layers that have none (e.g. a shapefile without .prj)"), optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.AREA_MODE, tr("Area"), options=[tr("Ellipsoidal (CGCS2000, official)"), tr("Planar (working CRS)")],
-            defaultValue=0))
+        self.addParameter(self.layer_crs_parameter())
+        self.addParameter(self.area_mode_parameter())
         self.addParameter(QgsProcessingParameterNumber(
             self.TOLERANCE, tr("Tolerance (m²)"), QgsProcessingParameterNumber.Double,
             defaultValue=conformity.DEFAULT_TOLERANCE_M2, minValue=0.0))
@@ -262,17 +247,15 @@ class PlanningConformityAlgorithm(LandEnforcementAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(name, label))
 
     def execute(self, parameters, context, feedback):
-        layer_crs = self.parameterAsCrs(parameters, self.LAYER_CRS, context)
         inputs = conformity.ZoningInputs(
             zone_layers={zone: self.parameterAsVectorLayer(parameters, name, context) for name, zone in self.ZONE_LAYERS
                          if self.parameterAsVectorLayer(parameters, name, context) is not None},
             zoning=self.parameterAsVectorLayer(parameters, self.ZONING, context),
             code_field=(self.parameterAsStrings(parameters, self.CODE_FIELD, context) or [None])[0],
-            area_mode=[AreaMode.ELLIPSOIDAL, AreaMode.PLANAR][
-                self.parameterAsEnum(parameters, self.AREA_MODE, context)],
+            area_mode=self.area_mode(parameters, context),
             tolerance_m2=self.parameterAsDouble(parameters, self.TOLERANCE, context),
-            layer_crs=layer_crs if layer_crs.isValid() else None)
-        results = conformity.run_conformity(self.parameterAsFile(parameters, self.DATABASE, context), inputs)
+            layer_crs=self.layer_crs(parameters, context))
+        results = conformity.run_conformity(self.task_path(parameters, context), inputs)
         for line in conformity.summary_lines(results):
             feedback.pushInfo(line)
         return {value.name: sum(1 for r in results if r.conformity is value) for value in schema.Conformity}

@@ -5,8 +5,8 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
-    QgsProcessingParameterString,
 )
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ..core.season import plan as season
 from ..core.store import open_task
@@ -23,15 +23,14 @@ class AssignPatchesAlgorithm(LandEnforcementAlgorithm):
     # outputs
     ASSIGNED = "ASSIGNED"
 
-    def displayName(self):
-        return tr("Assign patches to townships and people")
-
-    def shortHelpString(self):
-        return tr("Assigns every patch to its township (the boundary the overlay used) and to the township's "
-                  "default person of the roster. A roster sheet "
-                  "(.xlsx or .csv with 姓名, 角色, 乡镇代码, 村, 电话, 默认) "
-                  "replaces the task's roster first. Assignments made by hand are kept. Milestone due dates of "
-                  "every batch are filled from the template where not set. Every change goes to the audit log.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Assign patches to townships and people")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "Assigns every patch to its township (the boundary the overlay used) and to the township's "
+        "default person of the roster. A roster sheet "
+        "(.xlsx or .csv with 姓名, 角色, 乡镇代码, 村, 电话, 默认) "
+        "replaces the task's roster first. Assignments made by hand are kept. Milestone due dates of "
+        "every batch are filled from the template where not set. Every change goes to the audit log.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(self.task_database_parameter())
@@ -42,7 +41,7 @@ class AssignPatchesAlgorithm(LandEnforcementAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.ASSIGNED, tr("Assignments changed")))
 
     def execute(self, parameters, context, feedback):
-        task = self.parameterAsFile(parameters, self.DATABASE, context)
+        task = self.task_path(parameters, context)
         roster = self.parameterAsFile(parameters, self.ROSTER, context)
         with open_task(task) as store:
             if roster:
@@ -55,19 +54,7 @@ class AssignPatchesAlgorithm(LandEnforcementAlgorithm):
         return {self.ASSIGNED: changed}
 
 
-class SeasonBatchAlgorithm(LandEnforcementAlgorithm):
-    """A season algorithm limited to one batch (BATCH; empty: every batch)."""
-
-    BATCH = "BATCH"
-
-    def batch_parameter(self):
-        return QgsProcessingParameterString(self.BATCH, tr("Batch (empty: every batch)"), optional=True)
-
-    def batch(self, parameters, context):
-        return self.parameterAsString(parameters, self.BATCH, context).strip() or None
-
-
-class ExportAssignmentsAlgorithm(SeasonBatchAlgorithm):
+class ExportAssignmentsAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "exportassignments"
     GROUP = "season"
 
@@ -77,12 +64,11 @@ class ExportAssignmentsAlgorithm(SeasonBatchAlgorithm):
     # outputs
     FILES = "FILES"
 
-    def displayName(self):
-        return tr("Export per-person task lists")
-
-    def shortHelpString(self):
-        return tr("For every township and every person, in one go: the verification sheet (.xlsx) and the QField "
-                  "project of the patches assigned to them.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Export per-person task lists")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "For every township and every person, in one go: the verification sheet (.xlsx) and the QField "
+        "project of the patches assigned to them.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(self.task_database_parameter())
@@ -94,7 +80,7 @@ class ExportAssignmentsAlgorithm(SeasonBatchAlgorithm):
 
     def execute(self, parameters, context, feedback):
         out = self.parameterAsString(parameters, self.OUTPUT, context)
-        written = season.export_assignee_lists(self.parameterAsFile(parameters, self.DATABASE, context), out,
+        written = season.export_assignee_lists(self.task_path(parameters, context), out,
                                                self.batch(parameters, context),
                                                self.parameterAsBool(parameters, self.CHIPS, context), feedback)
         for path in written:
@@ -102,7 +88,7 @@ class ExportAssignmentsAlgorithm(SeasonBatchAlgorithm):
         return {self.OUTPUT: out, self.FILES: len(written)}
 
 
-class ProgressReportAlgorithm(SeasonBatchAlgorithm):
+class ProgressReportAlgorithm(LandEnforcementAlgorithm):
     ALGORITHM_ID = "progressreport"
     GROUP = "season"
 
@@ -111,12 +97,11 @@ class ProgressReportAlgorithm(SeasonBatchAlgorithm):
     # outputs
     OVERDUE = "OVERDUE"
 
-    def displayName(self):
-        return tr("Progress report")
-
-    def shortHelpString(self):
-        return tr("Milestones with days left, and per township and person: assigned, verified, overdue, unlawful "
-                  "found, rectified (.xlsx, one page per sheet), for the county head's weekly meeting.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Progress report")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "Milestones with days left, and per township and person: assigned, verified, overdue, unlawful "
+        "found, rectified (.xlsx, one page per sheet), for the county head's weekly meeting.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(self.task_database_parameter())
@@ -125,7 +110,7 @@ class ProgressReportAlgorithm(SeasonBatchAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.OVERDUE, tr("Patches overdue")))
 
     def execute(self, parameters, context, feedback):
-        task = self.parameterAsFile(parameters, self.DATABASE, context)
+        task = self.task_path(parameters, context)
         batch = self.batch(parameters, context)
         path = season.write_progress_report(task, self.parameterAsFileOutput(parameters, self.OUTPUT, context), batch)
         overdue = season.progress(task, batch)[-1]["overdue"]

@@ -8,8 +8,8 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
-    QgsProcessingParameterString,
 )
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ..core import schema
 from ..core.reports import package as submission
@@ -26,7 +26,6 @@ class ExportPackageAlgorithm(LandEnforcementAlgorithm):
     DRAFT = "DRAFT"
     EVIDENCE = "EVIDENCE"
     OVERWRITE = "OVERWRITE"
-    BATCH = "BATCH"
 
     # outputs
     BLOCKING = "BLOCKING"
@@ -34,20 +33,19 @@ class ExportPackageAlgorithm(LandEnforcementAlgorithm):
     FILES = "FILES"
     EVIDENCE_SHEETS = "EVIDENCE_SHEETS"
 
-    def displayName(self):
-        return tr("Export submission package")
-
-    def shortHelpString(self):
-        return tr("Builds the provincial submission package (成果上报包) of a task as one zip: the patches with "
-                  "their overlay areas and verdicts as Shapefile (GBK by default, with a field dictionary) and "
-                  "GeoPackage, the workbook (汇总表, 明细表, 违法图斑整改台账, 问责线索), the photos renamed by "
-                  "monitoring number, an evidence sheet PDF per unlawful or high-priority patch, and "
-                  "manifest.json with every file's SHA-256. Blocking problems (unverified patches, lawful "
-                  "without approval number, unlawful without rectification status, missing photos) stop the "
-                  "export unless DRAFT is set; a draft says so in its name and manifest. An existing package "
-                  "is replaced only with OVERWRITE. The same task exported twice gives the same files. Staging "
-                  "folders (.package-…) that an interrupted export left beside the output more than a day ago "
-                  "are removed and listed.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Export submission package")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "Builds the provincial submission package (成果上报包) of a task as one zip: the patches with "
+        "their overlay areas and verdicts as Shapefile (GBK by default, with a field dictionary) and "
+        "GeoPackage, the workbook (汇总表, 明细表, 违法图斑整改台账, 问责线索), the photos renamed by "
+        "monitoring number, an evidence sheet PDF per unlawful or high-priority patch, and "
+        "manifest.json with every file's SHA-256. Blocking problems (unverified patches, lawful "
+        "without approval number, unlawful without rectification status, missing photos) stop the "
+        "export unless DRAFT is set; a draft says so in its name and manifest. An existing package "
+        "is replaced only with OVERWRITE. The same task exported twice gives the same files. Staging "
+        "folders (.package-…) that an interrupted export left beside the output more than a day ago "
+        "are removed and listed.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(self.task_database_parameter())
@@ -61,20 +59,20 @@ class ExportPackageAlgorithm(LandEnforcementAlgorithm):
         self.addParameter(QgsProcessingParameterBoolean(self.EVIDENCE, tr("Evidence sheet PDFs"), defaultValue=True))
         self.addParameter(QgsProcessingParameterBoolean(self.OVERWRITE, tr("Replace an existing package"),
                                                         defaultValue=False))
-        self.addParameter(QgsProcessingParameterString(self.BATCH, tr("Batch (empty: every batch)"), optional=True))
+        self.addParameter(self.batch_parameter())
         self.addOutput(QgsProcessingOutputFile(self.OUTPUT, tr("Package")))
         for name, label in ((self.BLOCKING, tr("Blocking problems")), (self.WARNINGS, tr("Warnings")),
                             (self.FILES, tr("Files in the package")), (self.EVIDENCE_SHEETS, tr("Evidence sheets"))):
             self.addOutput(QgsProcessingOutputNumber(name, label))
 
     def execute(self, parameters, context, feedback):
-        task_path = self.parameterAsFile(parameters, self.DATABASE, context)
+        task_path = self.task_path(parameters, context)
         draft = self.parameterAsBoolean(parameters, self.DRAFT, context)
         options = submission.PackageOptions(
             encoding=schema.SHAPEFILE_ENCODINGS[self.parameterAsEnum(parameters, self.ENCODING, context)],
             draft=draft, evidence=self.parameterAsBoolean(parameters, self.EVIDENCE, context),
             overwrite=self.parameterAsBoolean(parameters, self.OVERWRITE, context),
-            batch=self.parameterAsString(parameters, self.BATCH, context).strip() or None)
+            batch=self.batch(parameters, context))
         output = (self.parameterAsFileOutput(parameters, self.OUTPUT, context)
                   or submission.default_package_name(task_path, draft, options.batch))
         findings = submission.check_package(task_path, options.encoding, options.batch)
@@ -109,15 +107,14 @@ class VerifyPackageAlgorithm(LandEnforcementAlgorithm):
     FILES = "FILES"
     REPORT = "REPORT"
 
-    def displayName(self):
-        return tr("Verify submission package")
-
-    def shortHelpString(self):
-        return tr("Checks a received submission package against its manifest.json: every file present and "
-                  "unchanged (size, then SHA-256), nothing extra, no unsafe paths, every file what its "
-                  "extension says (photos decode as images, PDFs, workbook, Shapefile); then re-reads its "
-                  "Shapefile and workbook and compares their counts with the manifest. Fails when anything "
-                  "differs, listing every problem.")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Verify submission package")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "Checks a received submission package against its manifest.json: every file present and "
+        "unchanged (size, then SHA-256), nothing extra, no unsafe paths, every file what its "
+        "extension says (photos decode as images, PDFs, workbook, Shapefile); then re-reads its "
+        "Shapefile and workbook and compares their counts with the manifest. Fails when anything "
+        "differs, listing every problem.")
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFile(self.INPUT, tr("Submission package (.zip)"), extension="zip"))

@@ -6,6 +6,7 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterString,
 )
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ..core import rules, schema
 from ..core.errors import LandEnforcementError
@@ -30,17 +31,21 @@ class TownshipMetricsAlgorithm(LandEnforcementAlgorithm):
     FLAGGED_TOWNSHIPS = "FLAGGED_TOWNSHIPS"
     EXPLANATION = "EXPLANATION"
 
-    def displayName(self):
-        return tr("Township metrics")
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("@default", "Township metrics")
+    HELP = QT_TRANSLATE_NOOP(
+        "@default",
+        "Computes per-township and county figures from the verdicts and the overlay areas "
+        "(unlawful cultivated ratio, warning-interview flags, rectification) and writes them to the "
+        "township_metrics table of the task database, and optionally to an .xlsx workbook.")
+    RULES_HELP = QT_TRANSLATE_NOOP(  # a message of its own in the translations, appended to HELP
+        "@default",
+        "The rules are the task's rules profile (RULES: a profile file to compute with from now on, audited). "
+        "YEAR computes one year's enforcement (its annual and quarterly batches, a repeat counted once) "
+        "without storing it. EXPLAIN (a township code and a figure, e.g. 370323101000 unlawful_cultivated_mu) "
+        "lists the patches the figure is summed from. Every flag is listed with its rule and source.")
 
     def shortHelpString(self):
-        return tr("Computes per-township and county figures from the verdicts and the overlay areas "
-                  "(unlawful cultivated ratio, warning-interview flags, rectification) and writes them to the "
-                  "township_metrics table of the task database, and optionally to an .xlsx workbook.") + " " + tr(
-            "The rules are the task's rules profile (RULES: a profile file to compute with from now on, audited). "
-            "YEAR computes one year's enforcement (its annual and quarterly batches, a repeat counted once) "
-            "without storing it. EXPLAIN (a township code and a figure, e.g. 370323101000 unlawful_cultivated_mu) "
-            "lists the patches the figure is summed from. Every flag is listed with its rule and source.")
+        return super().shortHelpString() + " " + tr(self.RULES_HELP)
 
     def initAlgorithm(self, config=None):
         self.addParameter(self.task_database_parameter())
@@ -68,7 +73,7 @@ class TownshipMetricsAlgorithm(LandEnforcementAlgorithm):
                 f"(figures: {', '.join(sorted(_FIGURES))})")
         if year and not year.isdigit():
             raise LandEnforcementError(f"年份“{year}”不是四位数字", f"The year '{year}' is not four digits")
-        with open_task(self.parameterAsFile(parameters, self.DATABASE, context)) as store:
+        with open_task(self.task_path(parameters, context)) as store:
             if profile_path:
                 rules.set_task_profile(store, rules.read_profile(profile_path))
             result = metrics.township_metrics(store, year=int(year) if year else None)

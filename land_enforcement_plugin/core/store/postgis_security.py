@@ -262,13 +262,20 @@ BEGIN
   RETURN 1;
 END $$;
 
+-- Stored files are named by their SHA-256: bytes that are not what the name says are refused.
+CREATE OR REPLACE FUNCTION {s}.lep_check_sha256(data bytea, digest text, what text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF encode(sha256(data), 'hex') <> digest THEN
+    RAISE EXCEPTION 'lep: the %''s bytes do not match its SHA-256 %', what, digest USING ERRCODE = 'data_exception';
+  END IF;
+END $$;
+
 CREATE OR REPLACE FUNCTION {s}.lep_put_photo_file(patch text, digest text, data bytea) RETURNS integer
 LANGUAGE plpgsql {header} AS $$
 BEGIN
   PERFORM {s}.lep_check_may_edit(ARRAY[patch]);
-  IF encode(sha256(data), 'hex') <> digest THEN
-    RAISE EXCEPTION 'lep: the photo''s bytes do not match its SHA-256 %', digest USING ERRCODE = 'data_exception';
-  END IF;
+  PERFORM {s}.lep_check_sha256(data, digest, 'photo');
   INSERT INTO {s}.{PHOTO_FILES_TABLE}(jcbh, sha256, data) VALUES (patch, digest, data)
     ON CONFLICT (jcbh, sha256) DO NOTHING;
   RETURN 1;
@@ -284,9 +291,7 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM {s}.{schema.CASES_TABLE} c WHERE c.case_key = the_case) THEN
     RAISE EXCEPTION 'lep: no case %', the_case USING ERRCODE = 'foreign_key_violation';
   END IF;
-  IF encode(sha256(data), 'hex') <> digest THEN
-    RAISE EXCEPTION 'lep: the attachment''s bytes do not match its SHA-256 %', digest USING ERRCODE = 'data_exception';
-  END IF;
+  PERFORM {s}.lep_check_sha256(data, digest, 'attachment');
   INSERT INTO {s}.{CASE_FILES_TABLE}(case_key, sha256, data) VALUES (the_case, digest, data)
     ON CONFLICT (case_key, sha256) DO NOTHING;
   RETURN 1;
