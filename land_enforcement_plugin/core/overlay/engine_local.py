@@ -232,25 +232,71 @@ class _LayerHits:
         clipped = ((self.clip(index, number), self.labels[number]) for number in self.by_patch.get(index, ()))
         return [(piece, label) for piece, label in clipped if piece is not None]
 
-    def part(self, index):
-        """The part of patch `index` under the union of the layer's features: None when there is
-        none, the patch itself when they cover it. Each feature is clipped to the patch first (by
-        the patch's engine, or a large feature's own), so that only pieces of the patch are
-        unioned, never whole parcels nor a large polygon for every patch it crosses."""
+    def uncovered(self, index):
+        """The part of patch `index` outside the union of the layer's features: the patch itself when
+        none is over it, None when they cover it (all but less than a billionth of it). The patch is
+        cut by each feature in turn (by the patch's engine or a large feature's own, only where they
+        meet), so that no union is ever made: one overlay per feature over the patch."""
         numbers = self.by_patch.get(index)
-        if not numbers:
-            return None
         patch = self.patch_set.geometries[index]
-        shapes = []
-        for number in numbers:  # clipped first: the union is of small pieces, never of whole features
-            piece = self.clip(index, number)
-            if piece is patch:
-                return patch
-            if piece is not None:
-                shapes.append(piece)
-        if not shapes:
+        rest = patch
+        for number in numbers or ():
+            feature = self.geometries[number]
+            if self.large[number]:
+                engine = self._engine(number)
+                if not engine.intersects(patch.constGet()):
+                    continue
+                if engine.contains(patch.constGet()):
+                    return None
+            elif not self.patch_set.engine(index).intersects(feature.constGet()):
+                continue
+            rest = polygonal(rest.difference(feature))
+            if rest is None:
+                return None
+        if rest is not patch and rest.area() <= patch.area() * 1e-9:
             return None
-        return self.patch_set.whole_or_part(index, _union(shapes))
+        return rest
+
+
+class _Cover:
+    """What a layer covers of one patch, from its uncovered part (_LayerHits.uncovered: None when it
+    covers all, the patch when nothing) or from the covered part itself (`part`, None when nothing).
+    Its area is measured on whichever is known; its geometry made only when asked (a patch split by
+    townships)."""
+
+    _UNKNOWN = object()
+
+    def __init__(self, patch, uncovered=_UNKNOWN, part=_UNKNOWN):
+        if part is not _Cover._UNKNOWN:
+            uncovered = patch if part is None else (None if part is patch else _Cover._UNKNOWN)
+        self.patch, self.uncovered, self._part = patch, uncovered, part
+
+    @property
+    def whole(self):
+        return self.uncovered is None
+
+    @property
+    def none(self):
+        return self.uncovered is self.patch
+
+    def area(self, calculator, patch_area):
+        if self.none:
+            return 0.0
+        if self.whole:
+            return patch_area
+        if self.uncovered is _Cover._UNKNOWN:
+            return calculator.area(self._part)
+        return patch_area - calculator.area(self.uncovered)
+
+    def geometry(self):
+        """The covered part itself: None when nothing is covered, the patch when all of it is."""
+        if self.none:
+            return None
+        if self.whole:
+            return self.patch
+        if self._part is _Cover._UNKNOWN:
+            self._part = polygonal(self.patch.difference(self.uncovered))
+        return self._part
 
 
 def _read_layer(layer, patch_set, working_crs, repairs, feedback, progress, attributes=(), accept=None,
@@ -371,7 +417,8 @@ def input_layers(inputs):
     """[(key, layer)] of the given input layers: townships, cultivated, pbf, eco, reserve, approval<i>,
     villages."""
     roles = [("townships", inputs.townships), ("cultivated", inputs.cultivated), ("pbf", inputs.permanent_farmland),
-             ("eco", inputs.eco_redline), ("reserve", inputs.nature_reserve)] + [(f"approval{i}", layer) for i, layer in enumerate(inputs.approvals)]
+             ("eco", inputs.eco_redline), ("reserve", inputs.nature_reserve)]
+    roles += [(f"approval{i}", layer) for i, layer in enumerate(inputs.approvals)]
     roles.append(("villages", inputs.villages))
     return [(key, layer) for key, layer in roles if layer is not None]
 
@@ -499,24 +546,28 @@ def _patch_result(index, patch_set, collected, calculator, settings):
     approval_pieces = [piece for key, hits in collected.items() if key.startswith("approval")
                        for piece in hits.pieces(index)]
     approved = _union([piece for piece, _ in approval_pieces], patch) if approval_pieces else None
-    layers = {name: collected[key].part(index) if key in collected else None
+    covers = {name: _Cover(patch, uncovered=collected[key].uncovered(index) if key in collected else patch)
               for name, key in (("cultivated_m2", "cultivated"), ("pbf_m2", "pbf"), ("eco_m2", "eco"),
                                 ("nature_reserve_m2", "reserve"))}
-    layers["approved_m2"] = approved
-    cultivated, pbf, reserve = layers["cultivated_m2"], layers["pbf_m2"], layers["nature_reserve_m2"]
-    if cultivated is not None and pbf is not None:
-        layers["general_cultivated_m2"] = None if pbf is patch else polygonal(cultivated.difference(pbf))
-    else:
-        layers["general_cultivated_m2"] = cultivated
+    cultivated, pbf, reserve = covers["cultivated_m2"], covers["pbf_m2"], covers["nature_reserve_m2"]
+    if cultivated.none or pbf.none:
+        covers["general_cultivated_m2"] = cultivated
+    elif pbf.whole:
+        covers["general_cultivated_m2"] = _Cover(patch, uncovered=patch)
+    else:  # cultivated land outside the farmland: what the farmland leaves of the patch less what the land use leaves
+        general = pbf.uncovered if cultivated.whole else polygonal(pbf.uncovered.difference(cultivated.uncovered))
+        covers["general_cultivated_m2"] = _Cover(patch, part=general)
     # Land both farmland and reserve counts once (yiyuan_2019 三(四): the two are one threshold).
-    if pbf is not None and reserve is not None:
-        layers["pbf_or_reserve_m2"] = _union([pbf, reserve], patch)
+    if pbf.whole or reserve.none:
+        covers["pbf_or_reserve_m2"] = pbf
+    elif reserve.whole or pbf.none:
+        covers["pbf_or_reserve_m2"] = reserve
     else:
-        layers["pbf_or_reserve_m2"] = pbf if reserve is None else reserve
+        covers["pbf_or_reserve_m2"] = _Cover(patch, uncovered=polygonal(pbf.uncovered.intersection(reserve.uncovered)))
 
     patch_area = calculator.area(patch)
-    # A layer that covers the whole patch has the patch itself as its part: the same area.
-    whole = {name: patch_area if geometry is patch else calculator.area(geometry) for name, geometry in layers.items()}
+    whole = {name: cover.area(calculator, patch_area) for name, cover in covers.items()}
+    whole["approved_m2"] = patch_area if approved is patch else calculator.area(approved)
     whole["area_m2"] = patch_area
     by_code = defaultdict(list)
     for geometry, label in collected["townships"].pieces(index):
@@ -524,6 +575,8 @@ def _patch_result(index, patch_set, collected, calculator, settings):
 
     def part_areas(label):
         part_geometry = _union(by_code[label])
+        layers = {name: cover.geometry() for name, cover in covers.items()}
+        layers["approved_m2"] = approved
         row = {"area_m2": calculator.area(part_geometry)}
         for key, geometry in layers.items():
             row[key] = calculator.area(polygonal(geometry.intersection(part_geometry))) if geometry else 0.0
