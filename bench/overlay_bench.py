@@ -99,7 +99,7 @@ def run_metrics(out):
     with GeoPackageTaskStore.open(os.path.join(out, "task.gpkg")) as store:
         started = time.perf_counter()
         result = township_metrics(store)
-        return time.perf_counter() - started, result.rows[-1]["patch_count"]
+        return time.perf_counter() - started, result.rows[-1]["patch_count"], None
 
 
 def run_overlay_whole(out):
@@ -114,11 +114,11 @@ def run_overlay_whole(out):
     shutil.copyfile(os.path.join(out, "task.gpkg"), task)
     _clear_fingerprints(task)
     inputs = _red_lines(out)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     run = run_overlay(task, inputs)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     _dump_areas(task, os.path.join(_scratch(out), "areas_whole.json"))
-    return seconds, run.recomputed
+    return seconds, run.recomputed, cpu_seconds
 
 
 def _dump_areas(task, target):
@@ -175,7 +175,7 @@ def run_native_whole(out):
     if os.path.exists(target):
         os.remove(target)
     redlines = os.path.join(out, "redlines.gpkg")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     from qgis.core import QgsVectorLayer
 
     cultivated = QgsVectorLayer(f"{redlines}|layername=cultivated", "cultivated", "ogr")
@@ -183,8 +183,8 @@ def run_native_whole(out):
     processing.run("native:intersection", {
         "INPUT": f"{os.path.join(out, 'task.gpkg')}|layername=patches", "OVERLAY": cultivated,
         "INPUT_FIELDS": ["jcbh"], "OVERLAY_FIELDS": ["DLBM"], "OUTPUT": target})
-    seconds = time.perf_counter() - started
-    return seconds, QgsVectorLayer(target, "result", "ogr").featureCount()
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    return seconds, QgsVectorLayer(target, "result", "ogr").featureCount(), cpu_seconds
 
 
 BENCH_SERVICE = "lep_bench"
@@ -330,11 +330,11 @@ def child(kind, out):
         print(json.dumps(figures))
         return
     runs = {"metrics": run_metrics, "overlay-whole": run_overlay_whole, "native-whole": run_native_whole}
-    seconds, count = runs[kind](out)
+    seconds, count, cpu_seconds = runs[kind](out)
     # VmHWM, not ru_maxrss: the latter survives exec and would report the parent's peak.
     with open("/proc/self/status") as status:
         peak_mib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
-    print(json.dumps({"seconds": seconds, "count": count, "peak_mib": peak_mib}))
+    print(json.dumps({"seconds": seconds, "count": count, "peak_mib": peak_mib, "cpu_seconds": cpu_seconds}))
 
 
 def measure_season(kind, out):
@@ -421,7 +421,9 @@ def compare_whole(label, out, rounds=2):
     print(f"{label}: (a) landenforcement:overlay whole run (read, compute, store {plugin[0]['count']} patches) "
           f"{a / rounds:.1f} s, peak {peak:.0f} MiB; (b) native:intersection patches x cultivated land, written "
           f"({native[0]['count']} pieces) {b / rounds:.1f} s, peak {max(n['peak_mib'] for n in native):.0f} MiB")
+    cpu = sum(p["cpu_seconds"] for p in plugin) / sum(n["cpu_seconds"] for n in native)
     print(f"{label}: ratio a/b = {a / b:.2f} (goal <= 1.0; rounds a/b s: {rounds_text}); "
+          f"processor time a/b = {cpu:.2f} (every thread's, whatever the load); "
           f"peak {peak / 1024:.2f} GiB (goal <= 1.5)")
     check_reference(label, out)
     return b / rounds
