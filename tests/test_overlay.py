@@ -19,8 +19,9 @@ from qgis.core import (
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.ellipsoid import AreaMode
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs, false_origin_shift, polygonal
+from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs, false_origin_shift
 from land_enforcement_plugin.core.overlay.run import run_overlay
+from land_enforcement_plugin.core.overlay.shapes import polygonal
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 X0, Y0 = 600000.0, 4000000.0  # in EPSG:4548 (CGCS2000 GK CM 117E)

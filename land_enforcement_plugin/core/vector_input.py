@@ -134,7 +134,9 @@ def detect_shapefile_encoding(shp_path, layer_name=None):
         found = claim or GBK  # only reached when the undecodable bytes lie outside every field
     if claim is None:
         return EncodingDecision(found, "bytes")
-    return EncodingDecision(claim, claimed_by) if found == claim else EncodingDecision(found, f"bytes_over_{claimed_by}")
+    if found == claim:
+        return EncodingDecision(claim, claimed_by)
+    return EncodingDecision(found, f"bytes_over_{claimed_by}")
 
 
 def _codec(encoding):

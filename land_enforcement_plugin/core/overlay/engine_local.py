@@ -23,10 +23,8 @@ from qgis.core import (
     QgsExpression,
     QgsFeatureRequest,
     QgsGeometry,
-    QgsMultiPolygon,
     QgsRectangle,
     QgsSpatialIndex,
-    QgsWkbTypes,
 )
 
 from .. import schema
@@ -34,6 +32,7 @@ from ..ellipsoid import AreaCalculator, AreaMode
 from ..errors import LandEnforcementError
 from ..vector_input import layer_signature
 from .prejudge import DEFAULT_APPROVED_SHARE, prejudge
+from .shapes import Cover, polygonal, prepared, union_of
 
 # A patch that touches no township polygon (wrong township layer, or outside the county) keeps its
 # areas under this label, so that nothing drops out of the county figure; the run reports it.
@@ -84,56 +83,6 @@ class PatchOverlay:
     reasons: list = field(default_factory=list)  # (zh, en)
 
 
-def polygonal(geometry):
-    """Only the areal part of a clip or union result (touching shapes leave lines and points),
-    without collapsed polygons."""
-    if geometry is None or geometry.isEmpty():
-        return None
-    if geometry.type() == QgsWkbTypes.PolygonGeometry:
-        return _without_collapsed(geometry)
-    if QgsWkbTypes.flatType(geometry.wkbType()) == QgsWkbTypes.GeometryCollection:
-        geometry.convertGeometryCollectionToSubclass(QgsWkbTypes.PolygonGeometry)
-        if not geometry.isEmpty() and QgsWkbTypes.geometryType(geometry.wkbType()) == QgsWkbTypes.PolygonGeometry:
-            return _without_collapsed(geometry)
-    return None
-
-
-COLLAPSED = 1e-9  # a polygon whose area is under this times its perimeter squared has no inside
-
-
-def _without_collapsed(geometry):
-    """The polygons of `geometry` that have an inside. GEOS 3.11 overlays can leave collapsed
-    polygons (three points on a line, area 0) in their results, and a later intersection with
-    such a result may return the other operand whole: in one real case a township's 211 m² part
-    of a patch came out as general cultivated land although farmland covered all of it."""
-    if not geometry.isMultipart():
-        return geometry if geometry.area() > COLLAPSED * geometry.length() ** 2 else None
-    parts = [part for part in geometry.constParts() if part.area() > COLLAPSED * part.perimeter() ** 2]
-    if len(parts) == geometry.constGet().numGeometries():
-        return geometry
-    if not parts:
-        return None
-    solid = QgsMultiPolygon()
-    for part in parts:
-        solid.addGeometry(part.clone())
-    return QgsGeometry(solid)
-
-
-def _prepared(geometry):
-    """A GEOS engine of `geometry`, prepared for repeated predicates."""
-    engine = QgsGeometry.createGeometryEngine(geometry.constGet())
-    engine.prepareGeometry()
-    return engine
-
-
-def _union(shapes, whole=None):
-    """The polygonal union of a non-empty list of shapes (one is kept as it is); `whole` (a patch)
-    when it is one of them, the shapes being pieces of that patch."""
-    if whole is not None and any(shape is whole for shape in shapes):
-        return whole
-    return shapes[0] if len(shapes) == 1 else polygonal(QgsGeometry.unaryUnion(shapes))
-
-
 class _PatchSet:
     """The patches in the working CRS with a spatial index and, per thread, prepared engines."""
 
@@ -154,7 +103,7 @@ class _PatchSet:
         """This thread's prepared GEOS engine of patch `index`, kept while the thread works on that
         patch (a prepared geometry builds its indexes lazily, so it is never shared between threads)."""
         if getattr(self._local, "index", None) != index:
-            self._local.index, self._local.engine = index, _prepared(self.geometries[index])
+            self._local.index, self._local.engine = index, prepared(self.geometries[index])
         return self._local.engine
 
     def whole_or_part(self, index, piece):
@@ -210,7 +159,7 @@ class _LayerHits:
             engines = self._local.engines = {}
         engine = engines.get(number)
         if engine is None:
-            engine = engines[number] = _prepared(self.geometries[number])
+            engine = engines[number] = prepared(self.geometries[number])
         return engine
 
     def clip(self, index, number):
@@ -256,47 +205,6 @@ class _LayerHits:
         if rest is not patch and rest.area() <= patch.area() * 1e-9:
             return None
         return rest
-
-
-class _Cover:
-    """What a layer covers of one patch, from its uncovered part (_LayerHits.uncovered: None when it
-    covers all, the patch when nothing) or from the covered part itself (`part`, None when nothing).
-    Its area is measured on whichever is known; its geometry made only when asked (a patch split by
-    townships)."""
-
-    _UNKNOWN = object()
-
-    def __init__(self, patch, uncovered=_UNKNOWN, part=_UNKNOWN):
-        if part is not _Cover._UNKNOWN:
-            uncovered = patch if part is None else (None if part is patch else _Cover._UNKNOWN)
-        self.patch, self.uncovered, self._part = patch, uncovered, part
-
-    @property
-    def whole(self):
-        return self.uncovered is None
-
-    @property
-    def none(self):
-        return self.uncovered is self.patch
-
-    def area(self, calculator, patch_area):
-        if self.none:
-            return 0.0
-        if self.whole:
-            return patch_area
-        if self.uncovered is _Cover._UNKNOWN:
-            return calculator.area(self._part)
-        return patch_area - calculator.area(self.uncovered)
-
-    def geometry(self):
-        """The covered part itself: None when nothing is covered, the patch when all of it is."""
-        if self.none:
-            return None
-        if self.whole:
-            return self.patch
-        if self._part is _Cover._UNKNOWN:
-            self._part = polygonal(self.patch.difference(self.uncovered))
-        return self._part
 
 
 def _read_layer(layer, patch_set, working_crs, repairs, feedback, progress, attributes=(), accept=None,
@@ -545,25 +453,25 @@ def _patch_result(index, patch_set, collected, calculator, settings):
     patch = patch_set.geometries[index]
     approval_pieces = [piece for key, hits in collected.items() if key.startswith("approval")
                        for piece in hits.pieces(index)]
-    approved = _union([piece for piece, _ in approval_pieces], patch) if approval_pieces else None
-    covers = {name: _Cover(patch, uncovered=collected[key].uncovered(index) if key in collected else patch)
+    approved = union_of([piece for piece, _ in approval_pieces], patch) if approval_pieces else None
+    covers = {name: Cover(patch, uncovered=collected[key].uncovered(index) if key in collected else patch)
               for name, key in (("cultivated_m2", "cultivated"), ("pbf_m2", "pbf"), ("eco_m2", "eco"),
                                 ("nature_reserve_m2", "reserve"))}
     cultivated, pbf, reserve = covers["cultivated_m2"], covers["pbf_m2"], covers["nature_reserve_m2"]
     if cultivated.none or pbf.none:
         covers["general_cultivated_m2"] = cultivated
     elif pbf.whole:
-        covers["general_cultivated_m2"] = _Cover(patch, uncovered=patch)
+        covers["general_cultivated_m2"] = Cover(patch, uncovered=patch)
     else:  # cultivated land outside the farmland: what the farmland leaves of the patch less what the land use leaves
         general = pbf.uncovered if cultivated.whole else polygonal(pbf.uncovered.difference(cultivated.uncovered))
-        covers["general_cultivated_m2"] = _Cover(patch, part=general)
+        covers["general_cultivated_m2"] = Cover(patch, part=general)
     # Land both farmland and reserve counts once (yiyuan_2019 三(四): the two are one threshold).
     if pbf.whole or reserve.none:
         covers["pbf_or_reserve_m2"] = pbf
     elif reserve.whole or pbf.none:
         covers["pbf_or_reserve_m2"] = reserve
     else:
-        covers["pbf_or_reserve_m2"] = _Cover(patch, uncovered=polygonal(pbf.uncovered.intersection(reserve.uncovered)))
+        covers["pbf_or_reserve_m2"] = Cover(patch, uncovered=polygonal(pbf.uncovered.intersection(reserve.uncovered)))
 
     patch_area = calculator.area(patch)
     whole = {name: cover.area(calculator, patch_area) for name, cover in covers.items()}
@@ -574,7 +482,7 @@ def _patch_result(index, patch_set, collected, calculator, settings):
         by_code[label or ("", "")].append(geometry)
 
     def part_areas(label):
-        part_geometry = _union(by_code[label])
+        part_geometry = union_of(by_code[label])
         layers = {name: cover.geometry() for name, cover in covers.items()}
         layers["approved_m2"] = approved
         row = {"area_m2": calculator.area(part_geometry)}
@@ -596,7 +504,7 @@ def _main_village(pieces):
     for piece, (name,) in pieces:
         if name:
             by_name[name].append(piece)
-    areas = {name: _union(shapes) for name, shapes in by_name.items()}
+    areas = {name: union_of(shapes) for name, shapes in by_name.items()}
     areas = {name: union.area() if union is not None else 0.0 for name, union in areas.items()}
     return min(areas, key=lambda name: (-areas[name], name)) if areas else None
 
