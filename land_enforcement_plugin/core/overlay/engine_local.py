@@ -5,9 +5,11 @@ source polygons never count twice. Red-line layers are read once, only where pat
 feature is reprojected (a mere shift between the two false eastings of one Gauss-Krüger zone),
 matched against an index of the patches and repaired only when it touches one.
 
-Then each patch is assembled on its own: the parcels near it unioned and clipped to it in one
-operation, large polygons clipped first, areas measured. That runs on a few threads (GEOS and
-PROJ release Python's lock); every result is the same, and in the same order, as with one thread.
+Then each patch is assembled on its own: the patch is cut by each land-use, farmland, ecological
+and reserve polygon over it in turn (one overlay per polygon, never a union of pieces), a layer's
+area is the patch's less what the layer leaves uncovered (shapes.Cover), and only a patch split by
+townships has the covered parts made. That runs on a few threads (GEOS and PROJ release Python's
+lock); every result is the same, and in the same order, as with one thread.
 """
 import hashlib
 import os
