@@ -201,12 +201,24 @@ class _LayerHits:
                     return None
             elif not self.patch_set.engine(index).intersects(feature.constGet()):
                 continue
-            rest = polygonal(rest.difference(feature))
-            if rest is None:
+            cut = polygonal(rest.difference(feature))
+            if cut is None:
                 return None
+            if _takes_something(rest, cut, feature):
+                rest = cut
         if rest is not patch and rest.area() <= patch.area() * 1e-9:
             return None
         return rest
+
+
+def _takes_something(rest, cut, feature):
+    """Whether `feature` took anything of `rest` (`cut` being what it left): a polygon that only
+    touches the patch leaves the patch as it was, so that its layer's area stays exactly 0. Areas
+    decide when they differ well beyond their rounding; else whether the two insides meet."""
+    before = rest.area()
+    if before - cut.area() > before * 1e-6:
+        return True
+    return QgsGeometry.createGeometryEngine(rest.constGet()).relatePattern(feature.constGet(), "T********")
 
 
 def _read_layer(layer, patch_set, working_crs, repairs, feedback, progress, attributes=(), accept=None,

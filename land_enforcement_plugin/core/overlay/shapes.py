@@ -81,7 +81,7 @@ class Cover:
             return patch_area
         if self.uncovered is _UNKNOWN:
             return calculator.area(self._part)
-        return patch_area - calculator.area(self.uncovered)
+        return max(patch_area - calculator.area(self.uncovered), 0.0)
 
     def geometry(self):
         """The covered part itself: None when nothing is covered, the patch when all of it is."""
