@@ -4,7 +4,10 @@
     ecological red line, five approval layers and the township split, ellipsoidal areas;
 (b) native:intersection of the patches (already in the working CRS, read from the task) with
     the cultivated land layer alone.
-Each runs in its own process so that peak memory is its own. Prints both times, a/b and peaks.
+Each runs in its own process so that peak memory is its own. Prints both times, a/b (wall clock,
+with the load average of each round, and processor time of all threads) and peaks, then the largest
+difference of the run's areas to the county's reference run (out/backends/areas_reference.json,
+kept from the first run: the engine's results must stay equal).
 
 Then the two task backends on the same county: (c) the whole overlay of every patch by the local
 engine into the GeoPackage task, (d) the same overlay computed inside PostGIS (a private cluster,
