@@ -4,7 +4,10 @@
     ecological red line, five approval layers and the township split, ellipsoidal areas;
 (b) native:intersection of the patches (already in the working CRS, read from the task) with
     the cultivated land layer alone.
-Each runs in its own process so that peak memory is its own. Prints both times, a/b and peaks.
+Each runs in its own process so that peak memory is its own. Prints both times, a/b (wall clock,
+with the load average of each round, and processor time of all threads) and peaks, then the largest
+difference of the run's areas to the county's reference run (out/backends/areas_reference.json,
+kept from the first run: the engine's results must stay equal).
 
 Then the two task backends on the same county: (c) the whole overlay of every patch by the local
 engine into the GeoPackage task, (d) the same overlay computed inside PostGIS (a private cluster,
@@ -99,7 +102,7 @@ def run_metrics(out):
     with GeoPackageTaskStore.open(os.path.join(out, "task.gpkg")) as store:
         started = time.perf_counter()
         result = township_metrics(store)
-        return time.perf_counter() - started, result.rows[-1]["patch_count"]
+        return time.perf_counter() - started, result.rows[-1]["patch_count"], None
 
 
 def run_overlay_whole(out):
@@ -114,9 +117,52 @@ def run_overlay_whole(out):
     shutil.copyfile(os.path.join(out, "task.gpkg"), task)
     _clear_fingerprints(task)
     inputs = _red_lines(out)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     run = run_overlay(task, inputs)
-    return time.perf_counter() - started, run.recomputed
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    _dump_areas(task, os.path.join(_scratch(out), "areas_whole.json"))
+    return seconds, run.recomputed, cpu_seconds
+
+
+def _dump_areas(task, target):
+    """Every patch's and township part's areas as stored in `task`, to `target` (JSON)."""
+    from land_enforcement_plugin.core import schema
+    from land_enforcement_plugin.core.overlay import run as overlay_run
+
+    with overlay_run.open_task(task) as store:
+        areas = {values["jcbh"]: [values[f.name] for f in schema.OVERLAY_AREA_FIELDS]
+                 for values, _ in store.export_patches()}
+        parts = {f"{row['jcbh']} {row['xzqdm']}": [row[f.name] for f in schema.OVERLAY_AREA_FIELDS]
+                 for row in store.township_parts()}
+    with open(target, "w") as handle:
+        json.dump({"areas": areas, "parts": parts}, handle)
+
+
+def largest_difference(mine, theirs):
+    """The largest difference (m²) of an area of a patch or of its part in a township between two
+    dumps of the same county, or None when they hold other patches or parts."""
+    if any(mine[kind].keys() != theirs[kind].keys() for kind in ("areas", "parts")):
+        return None
+    return max((abs(a - b) for kind in ("areas", "parts") for key, areas in mine[kind].items()
+                for a, b in zip(areas, theirs[kind][key])), default=0.0)
+
+
+def check_reference(label, out):
+    """The last whole run's areas against the county's reference (the first whole run's, kept in
+    out/backends/areas_reference.json: delete it to take a new one): the engine's results stay equal."""
+    scratch = _scratch(out)
+    with open(os.path.join(scratch, "areas_whole.json")) as handle:
+        mine = json.load(handle)
+    reference = os.path.join(scratch, "areas_reference.json")
+    if not os.path.exists(reference):
+        os.replace(os.path.join(scratch, "areas_whole.json"), reference)
+        print(f"{label}: this run's areas kept as the reference ({reference})")
+        return
+    with open(reference) as handle:
+        worst = largest_difference(mine, json.load(handle))
+    print(f"{label}: largest difference to the reference run: " +
+          ("OTHER PATCHES OR PARTS" if worst is None else f"{worst:.6f} m² per area of a patch or township part")
+          + " (goal <= 0.001)")
 
 
 def run_native_whole(out):
@@ -132,7 +178,7 @@ def run_native_whole(out):
     if os.path.exists(target):
         os.remove(target)
     redlines = os.path.join(out, "redlines.gpkg")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     from qgis.core import QgsVectorLayer
 
     cultivated = QgsVectorLayer(f"{redlines}|layername=cultivated", "cultivated", "ogr")
@@ -140,8 +186,8 @@ def run_native_whole(out):
     processing.run("native:intersection", {
         "INPUT": f"{os.path.join(out, 'task.gpkg')}|layername=patches", "OVERLAY": cultivated,
         "INPUT_FIELDS": ["jcbh"], "OVERLAY_FIELDS": ["DLBM"], "OUTPUT": target})
-    seconds = time.perf_counter() - started
-    return seconds, QgsVectorLayer(target, "result", "ogr").featureCount()
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    return seconds, QgsVectorLayer(target, "result", "ogr").featureCount(), cpu_seconds
 
 
 BENCH_SERVICE = "lep_bench"
@@ -271,8 +317,7 @@ def compare_backends(out):
         local = json.load(handle)
     with open(os.path.join(scratch, "areas_postgis.json")) as handle:
         database = json.load(handle)
-    worst = max(abs(a - b) for kind in ("areas", "parts") for key, areas in local[kind].items()
-                for a, b in zip(areas, database[kind][key]))
+    worst = largest_difference(local, database)
     pairs = [(mine[k], theirs[k]) for mine, theirs in zip(local["metrics"], database["metrics"]) for k in mine]
     worst_metric = max((abs(a - b) for a, b in pairs if isinstance(a, float) and isinstance(b, float)), default=0.0)
     same_counts = len(local["metrics"]) == len(database["metrics"]) and all(
@@ -287,11 +332,12 @@ def child(kind, out):
             figures["peak_mib"] = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
         print(json.dumps(figures))
         return
-    seconds, count = {"metrics": run_metrics, "overlay-whole": run_overlay_whole, "native-whole": run_native_whole}[kind](out)
+    runs = {"metrics": run_metrics, "overlay-whole": run_overlay_whole, "native-whole": run_native_whole}
+    seconds, count, cpu_seconds = runs[kind](out)
     # VmHWM, not ru_maxrss: the latter survives exec and would report the parent's peak.
     with open("/proc/self/status") as status:
         peak_mib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
-    print(json.dumps({"seconds": seconds, "count": count, "peak_mib": peak_mib}))
+    print(json.dumps({"seconds": seconds, "count": count, "peak_mib": peak_mib, "cpu_seconds": cpu_seconds}))
 
 
 def measure_season(kind, out):
@@ -364,19 +410,25 @@ def prepare_shaped(out):
 
 def compare_whole(label, out, rounds=2):
     """Whole run against whole run, interleaved (a, b, a, b) so that the load of the shared machine
-    falls on both alike; the ratio of the summed times and each round's."""
-    plugin, native = [], []
+    falls on both alike; the ratio of the summed times and each round's, with the load average (1 min)
+    at the start of each round; then the areas against the county's reference run."""
+    plugin, native, loads = [], [], []
     for _ in range(rounds):
+        loads.append(os.getloadavg()[0])
         plugin.append(measure("overlay-whole", out))
         native.append(measure("native-whole", out))
     a, b = sum(p["seconds"] for p in plugin), sum(n["seconds"] for n in native)
-    rounds_text = ", ".join(f"{p['seconds']:.1f}/{n['seconds']:.1f}" for p, n in zip(plugin, native))
+    rounds_text = ", ".join(f"{p['seconds']:.1f}/{n['seconds']:.1f} at load {load:.1f}"
+                            for p, n, load in zip(plugin, native, loads))
     peak = max(p["peak_mib"] for p in plugin)
     print(f"{label}: (a) landenforcement:overlay whole run (read, compute, store {plugin[0]['count']} patches) "
-          f"{a / rounds:.1f} s, peak {peak:.0f} MiB; (b) native:intersection patches x cultivated land, "
-          f"written ({native[0]['count']} pieces) {b / rounds:.1f} s, peak {max(n['peak_mib'] for n in native):.0f} MiB")
+          f"{a / rounds:.1f} s, peak {peak:.0f} MiB; (b) native:intersection patches x cultivated land, written "
+          f"({native[0]['count']} pieces) {b / rounds:.1f} s, peak {max(n['peak_mib'] for n in native):.0f} MiB")
+    cpu = sum(p["cpu_seconds"] for p in plugin) / sum(n["cpu_seconds"] for n in native)
     print(f"{label}: ratio a/b = {a / b:.2f} (goal <= 1.0; rounds a/b s: {rounds_text}); "
+          f"processor time a/b = {cpu:.2f} (every thread's, whatever the load); "
           f"peak {peak / 1024:.2f} GiB (goal <= 1.5)")
+    check_reference(label, out)
     return b / rounds
 
 

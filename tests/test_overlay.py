@@ -19,8 +19,9 @@ from qgis.core import (
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.ellipsoid import AreaMode
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs, false_origin_shift, polygonal
+from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs, false_origin_shift
 from land_enforcement_plugin.core.overlay.run import run_overlay
+from land_enforcement_plugin.core.overlay.shapes import polygonal
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
 X0, Y0 = 600000.0, 4000000.0  # in EPSG:4548 (CGCS2000 GK CM 117E)
@@ -343,3 +344,17 @@ def test_areas_stay_numbers_when_the_overlay_runs_again_in_one_qgis_session(tmp_
                          env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
     areas = [float(value) for value in out.stdout.split()]
     assert len(areas) == 6 and all(abs(area - 10000.0) < 1.0 for area in areas), out.stdout + out.stderr
+
+
+def test_farmland_that_only_touches_a_patch_adds_nothing_and_no_priority():
+    """A patch drawn along a farmland block's edge (and one meeting another block at a corner) is cut
+    by neither: its farmland area stays exactly 0, so it is not marked high priority."""
+    from land_enforcement_plugin.core.overlay.engine_local import compute_overlay
+
+    patch = QgsGeometry.fromWkt(rect(10, 10, 40, 40))
+    pbf = layer("pbf", 4548, [(rect(40, 10, 80, 40), {}), (rect(40, 40, 60, 60), {}), (rect(-30, 0, 10, 25), {})],
+                densify=1)
+    (result,), _ = compute_overlay([("P1", patch)], QgsCoordinateReferenceSystem("EPSG:4548"),
+                                   OverlayInputs(townships(), permanent_farmland=pbf))
+    assert result.areas["pbf_m2"] == 0.0 and not result.high_priority
+    assert result.areas["area_m2"] == pytest.approx(900, rel=1e-3)

@@ -5,9 +5,11 @@ source polygons never count twice. Red-line layers are read once, only where pat
 feature is reprojected (a mere shift between the two false eastings of one Gauss-Krüger zone),
 matched against an index of the patches and repaired only when it touches one.
 
-Then each patch is assembled on its own: the parcels near it unioned and clipped to it in one
-operation, large polygons clipped first, areas measured. That runs on a few threads (GEOS and
-PROJ release Python's lock); every result is the same, and in the same order, as with one thread.
+Then each patch is assembled on its own: the patch is cut by each land-use, farmland, ecological
+and reserve polygon over it in turn (one overlay per polygon, never a union of pieces), a layer's
+area is the patch's less what the layer leaves uncovered (shapes.Cover), and only a patch split by
+townships has the covered parts made. That runs on a few threads (GEOS and PROJ release Python's
+lock); every result is the same, and in the same order, as with one thread.
 """
 import hashlib
 import os
@@ -23,10 +25,8 @@ from qgis.core import (
     QgsExpression,
     QgsFeatureRequest,
     QgsGeometry,
-    QgsMultiPolygon,
     QgsRectangle,
     QgsSpatialIndex,
-    QgsWkbTypes,
 )
 
 from .. import schema
@@ -35,6 +35,7 @@ from ..errors import LandEnforcementError
 from ..messages import NO_TOWNSHIPS_LAYER
 from ..vector_input import layer_signature
 from .prejudge import DEFAULT_APPROVED_SHARE, prejudge
+from .shapes import Cover, polygonal, prepared, union_of
 
 # A patch that touches no township polygon (wrong township layer, or outside the county) keeps its
 # areas under this label, so that nothing drops out of the county figure; the run reports it.
@@ -85,56 +86,6 @@ class PatchOverlay:
     reasons: list = field(default_factory=list)  # (zh, en)
 
 
-def polygonal(geometry):
-    """Only the areal part of a clip or union result (touching shapes leave lines and points),
-    without collapsed polygons."""
-    if geometry is None or geometry.isEmpty():
-        return None
-    if geometry.type() == QgsWkbTypes.PolygonGeometry:
-        return _without_collapsed(geometry)
-    if QgsWkbTypes.flatType(geometry.wkbType()) == QgsWkbTypes.GeometryCollection:
-        geometry.convertGeometryCollectionToSubclass(QgsWkbTypes.PolygonGeometry)
-        if not geometry.isEmpty() and QgsWkbTypes.geometryType(geometry.wkbType()) == QgsWkbTypes.PolygonGeometry:
-            return _without_collapsed(geometry)
-    return None
-
-
-COLLAPSED = 1e-9  # a polygon whose area is under this times its perimeter squared has no inside
-
-
-def _without_collapsed(geometry):
-    """The polygons of `geometry` that have an inside. GEOS 3.11 overlays can leave collapsed
-    polygons (three points on a line, area 0) in their results, and a later intersection with
-    such a result may return the other operand whole: in one real case a township's 211 m² part
-    of a patch came out as general cultivated land although farmland covered all of it."""
-    if not geometry.isMultipart():
-        return geometry if geometry.area() > COLLAPSED * geometry.length() ** 2 else None
-    parts = [part for part in geometry.constParts() if part.area() > COLLAPSED * part.perimeter() ** 2]
-    if len(parts) == geometry.constGet().numGeometries():
-        return geometry
-    if not parts:
-        return None
-    solid = QgsMultiPolygon()
-    for part in parts:
-        solid.addGeometry(part.clone())
-    return QgsGeometry(solid)
-
-
-def _prepared(geometry):
-    """A GEOS engine of `geometry`, prepared for repeated predicates."""
-    engine = QgsGeometry.createGeometryEngine(geometry.constGet())
-    engine.prepareGeometry()
-    return engine
-
-
-def _union(shapes, whole=None):
-    """The polygonal union of a non-empty list of shapes (one is kept as it is); `whole` (a patch)
-    when it is one of them, the shapes being pieces of that patch."""
-    if whole is not None and any(shape is whole for shape in shapes):
-        return whole
-    return shapes[0] if len(shapes) == 1 else polygonal(QgsGeometry.unaryUnion(shapes))
-
-
 class _PatchSet:
     """The patches in the working CRS with a spatial index and, per thread, prepared engines."""
 
@@ -155,7 +106,7 @@ class _PatchSet:
         """This thread's prepared GEOS engine of patch `index`, kept while the thread works on that
         patch (a prepared geometry builds its indexes lazily, so it is never shared between threads)."""
         if getattr(self._local, "index", None) != index:
-            self._local.index, self._local.engine = index, _prepared(self.geometries[index])
+            self._local.index, self._local.engine = index, prepared(self.geometries[index])
         return self._local.engine
 
     def whole_or_part(self, index, piece):
@@ -211,7 +162,7 @@ class _LayerHits:
             engines = self._local.engines = {}
         engine = engines.get(number)
         if engine is None:
-            engine = engines[number] = _prepared(self.geometries[number])
+            engine = engines[number] = prepared(self.geometries[number])
         return engine
 
     def clip(self, index, number):
@@ -233,25 +184,42 @@ class _LayerHits:
         clipped = ((self.clip(index, number), self.labels[number]) for number in self.by_patch.get(index, ()))
         return [(piece, label) for piece, label in clipped if piece is not None]
 
-    def part(self, index):
-        """The part of patch `index` under the union of the layer's features: None when there is
-        none, the patch itself when they cover it. Each feature is clipped to the patch first (by
-        the patch's engine, or a large feature's own), so that only pieces of the patch are
-        unioned, never whole parcels nor a large polygon for every patch it crosses."""
+    def uncovered(self, index):
+        """The part of patch `index` outside the union of the layer's features: the patch itself when
+        none is over it, None when they cover it (all but less than a billionth of it). The patch is
+        cut by each feature in turn (by the patch's engine or a large feature's own, only where they
+        meet), so that no union is ever made: one overlay per feature over the patch."""
         numbers = self.by_patch.get(index)
-        if not numbers:
-            return None
         patch = self.patch_set.geometries[index]
-        shapes = []
-        for number in numbers:  # clipped first: the union is of small pieces, never of whole features
-            piece = self.clip(index, number)
-            if piece is patch:
-                return patch
-            if piece is not None:
-                shapes.append(piece)
-        if not shapes:
+        rest = patch
+        for number in numbers or ():
+            feature = self.geometries[number]
+            if self.large[number]:
+                engine = self._engine(number)
+                if not engine.intersects(patch.constGet()):
+                    continue
+                if engine.contains(patch.constGet()):
+                    return None
+            elif not self.patch_set.engine(index).intersects(feature.constGet()):
+                continue
+            cut = polygonal(rest.difference(feature))
+            if cut is None:
+                return None
+            if _takes_something(rest, cut, feature):
+                rest = cut
+        if rest is not patch and rest.area() <= patch.area() * 1e-9:
             return None
-        return self.patch_set.whole_or_part(index, _union(shapes))
+        return rest
+
+
+def _takes_something(rest, cut, feature):
+    """Whether `feature` took anything of `rest` (`cut` being what it left): a polygon that only
+    touches the patch leaves the patch as it was, so that its layer's area stays exactly 0. Areas
+    decide when they differ well beyond their rounding; else whether the two insides meet."""
+    before = rest.area()
+    if before - cut.area() > before * 1e-6:
+        return True
+    return QgsGeometry.createGeometryEngine(rest.constGet()).relatePattern(feature.constGet(), "T********")
 
 
 def _read_layer(layer, patch_set, working_crs, repairs, feedback, progress, attributes=(), accept=None,
@@ -372,7 +340,8 @@ def input_layers(inputs):
     """[(key, layer)] of the given input layers: townships, cultivated, pbf, eco, reserve, approval<i>,
     villages."""
     roles = [("townships", inputs.townships), ("cultivated", inputs.cultivated), ("pbf", inputs.permanent_farmland),
-             ("eco", inputs.eco_redline), ("reserve", inputs.nature_reserve)] + [(f"approval{i}", layer) for i, layer in enumerate(inputs.approvals)]
+             ("eco", inputs.eco_redline), ("reserve", inputs.nature_reserve)]
+    roles += [(f"approval{i}", layer) for i, layer in enumerate(inputs.approvals)]
     roles.append(("villages", inputs.villages))
     return [(key, layer) for key, layer in roles if layer is not None]
 
@@ -499,32 +468,38 @@ def _patch_result(index, patch_set, collected, calculator, settings):
     patch = patch_set.geometries[index]
     approval_pieces = [piece for key, hits in collected.items() if key.startswith("approval")
                        for piece in hits.pieces(index)]
-    approved = _union([piece for piece, _ in approval_pieces], patch) if approval_pieces else None
-    layers = {name: collected[key].part(index) if key in collected else None
+    approved = union_of([piece for piece, _ in approval_pieces], patch) if approval_pieces else None
+    covers = {name: Cover(patch, uncovered=collected[key].uncovered(index) if key in collected else patch)
               for name, key in (("cultivated_m2", "cultivated"), ("pbf_m2", "pbf"), ("eco_m2", "eco"),
                                 ("nature_reserve_m2", "reserve"))}
-    layers["approved_m2"] = approved
-    cultivated, pbf, reserve = layers["cultivated_m2"], layers["pbf_m2"], layers["nature_reserve_m2"]
-    if cultivated is not None and pbf is not None:
-        layers["general_cultivated_m2"] = None if pbf is patch else polygonal(cultivated.difference(pbf))
-    else:
-        layers["general_cultivated_m2"] = cultivated
+    cultivated, pbf, reserve = covers["cultivated_m2"], covers["pbf_m2"], covers["nature_reserve_m2"]
+    if cultivated.none or pbf.none:
+        covers["general_cultivated_m2"] = cultivated
+    elif pbf.whole:
+        covers["general_cultivated_m2"] = Cover(patch, uncovered=patch)
+    else:  # cultivated land outside the farmland: what the farmland leaves of the patch less what the land use leaves
+        general = pbf.uncovered if cultivated.whole else polygonal(pbf.uncovered.difference(cultivated.uncovered))
+        covers["general_cultivated_m2"] = Cover(patch, part=general)
     # Land both farmland and reserve counts once (yiyuan_2019 三(四): the two are one threshold).
-    if pbf is not None and reserve is not None:
-        layers["pbf_or_reserve_m2"] = _union([pbf, reserve], patch)
+    if pbf.whole or reserve.none:
+        covers["pbf_or_reserve_m2"] = pbf
+    elif reserve.whole or pbf.none:
+        covers["pbf_or_reserve_m2"] = reserve
     else:
-        layers["pbf_or_reserve_m2"] = pbf if reserve is None else reserve
+        covers["pbf_or_reserve_m2"] = Cover(patch, uncovered=polygonal(pbf.uncovered.intersection(reserve.uncovered)))
 
     patch_area = calculator.area(patch)
-    # A layer that covers the whole patch has the patch itself as its part: the same area.
-    whole = {name: patch_area if geometry is patch else calculator.area(geometry) for name, geometry in layers.items()}
+    whole = {name: cover.area(calculator, patch_area) for name, cover in covers.items()}
+    whole["approved_m2"] = patch_area if approved is patch else calculator.area(approved)
     whole["area_m2"] = patch_area
     by_code = defaultdict(list)
     for geometry, label in collected["townships"].pieces(index):
         by_code[label or ("", "")].append(geometry)
 
     def part_areas(label):
-        part_geometry = _union(by_code[label])
+        part_geometry = union_of(by_code[label])
+        layers = {name: cover.geometry() for name, cover in covers.items()}
+        layers["approved_m2"] = approved
         row = {"area_m2": calculator.area(part_geometry)}
         for key, geometry in layers.items():
             row[key] = calculator.area(polygonal(geometry.intersection(part_geometry))) if geometry else 0.0
@@ -544,7 +519,7 @@ def _main_village(pieces):
     for piece, (name,) in pieces:
         if name:
             by_name[name].append(piece)
-    areas = {name: _union(shapes) for name, shapes in by_name.items()}
+    areas = {name: union_of(shapes) for name, shapes in by_name.items()}
     areas = {name: union.area() if union is not None else 0.0 for name, union in areas.items()}
     return min(areas, key=lambda name: (-areas[name], name)) if areas else None
 

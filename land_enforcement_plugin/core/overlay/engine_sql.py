@@ -43,7 +43,6 @@ from ..store.postgis import PostgisTaskStore
 from ..store.postgis_connection import qgis_connection_uri
 from ..store.sql import sql_ident, sql_quote
 from .engine_local import (
-    COLLAPSED,
     RedLineRepair,
     find_field,
     input_layers,
@@ -51,6 +50,7 @@ from .engine_local import (
     patch_overlay,
     required_township_code_field,
 )
+from .shapes import COLLAPSED
 
 ENGINE_LOCAL = "local"
 ENGINE_POSTGIS = "postgis"

@@ -53,7 +53,8 @@ class OverlayRun:
                        f"(e.g. {self.outside_townships[0]}); check the townships layer")
         if self.township_mismatches:
             jcbh, delivered, township = self.township_mismatches[0]
-            out.append(f"{len(self.township_mismatches)} 个图斑的下发乡镇与叠加所得乡镇不同（如 {jcbh}：下发“{delivered}”，"
+            out.append(f"{len(self.township_mismatches)} 个图斑的下发乡镇与叠加所得乡镇不同"
+                       f"（如 {jcbh}：下发“{delivered}”，"
                        f"叠加“{township}”），以叠加结果为准 / {len(self.township_mismatches)} patches lie in another "
                        f"township than the delivery names (e.g. {jcbh}: delivered '{delivered}', overlay "
                        f"'{township}'); the overlay's is used")
@@ -75,7 +76,8 @@ def detached_inputs(inputs):
     return replace(
         inputs, townships=copy(inputs.townships), cultivated=copy(inputs.cultivated),
         permanent_farmland=copy(inputs.permanent_farmland), eco_redline=copy(inputs.eco_redline),
-        nature_reserve=copy(inputs.nature_reserve), approvals=[copy(layer) for layer in inputs.approvals], villages=copy(inputs.villages))
+        nature_reserve=copy(inputs.nature_reserve), approvals=[copy(layer) for layer in inputs.approvals],
+        villages=copy(inputs.villages))
 
 
 def _geometry(wkb):
