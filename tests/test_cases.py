@@ -5,6 +5,7 @@ import zipfile
 
 import pytest
 from conftest import SQUARE, patch_row, shift, write_patches
+from test_gui import wait_for
 
 from land_enforcement_plugin.core import schema, schema_cases
 from land_enforcement_plugin.core.errors import LandEnforcementError
@@ -278,6 +279,7 @@ def test_a_case_goes_from_clue_to_write_off_in_the_gui_from_the_review_dock(plug
     plugin.initGui()
     try:
         plugin.dock.set_task(task)
+        wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
         review = plugin.review
         review.select_jcbh("T1")
         panel = review.open_case_panel()

@@ -19,6 +19,7 @@ def plugin(plugin_iface, season, tmp_path):
     plugin = land_enforcement_plugin.classFactory(plugin_iface)
     plugin.initGui()
     plugin.dock.set_task(task)
+    wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
     yield plugin
     plugin.unload()
 

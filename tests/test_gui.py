@@ -75,6 +75,7 @@ def test_dock_reports_errors_without_raising(plugin, tmp_path, task_path):
     messages = []
     plugin.dock.message.connect(lambda text, level: messages.append((text, level)))
     plugin.dock.set_task(task_path)
+    wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
     plugin.dock.run_import(importing.ImportOptions(src))
     wait_for(lambda: plugin.dock.runner.idle)
     assert messages and messages[-1][1] == 2
@@ -128,6 +129,7 @@ def test_overlay_panel_remembers_layers_and_runs_in_background(plugin, tmp_path)
     assert panel.inputs().approvals == [layers["approvals_nzy"]]
 
     plugin.dock.set_task(task)
+    wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
     panel.run_button.click()
     assert not panel.run_button.isEnabled()
     wait_for(lambda: plugin.dock.runner.idle, timeout=60)
@@ -215,6 +217,7 @@ def test_failed_background_import_shows_one_line_and_logs_the_whole_traceback(pl
     QgsApplication.messageLog().messageReceived.connect(received)
     try:
         plugin.dock.set_task(task_path)
+        wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
         plugin.dock.run_import(importing.ImportOptions(src))
         wait_for(lambda: plugin.dock.runner.idle and tracebacks())
     finally:

@@ -298,6 +298,7 @@ def plugin(plugin_iface, demo):
     dock.resize(1000, 700)
     dock.show()
     plugin.dock.set_task(demo["task"])
+    wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
     yield plugin
     plugin.unload()
 
@@ -417,6 +418,7 @@ def test_dock_adds_and_removes_imagery(plugin, demo, tmp_path):
     task = copy_task({"task": demo["task"]}, str(tmp_path / "task"))
     dock = plugin.imagery
     plugin.dock.set_task(task)
+    wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
     assert dock.task_path == task and dock.table.rowCount() == 2
     tif = write_tiles(str(tmp_path / "one"), 4548, columns=1, rows=1, size=20)[0]
     renamed = str(tmp_path / "after_20240401.tif")
@@ -728,6 +730,7 @@ def test_imagery_dock_shows_a_month_patch_on_its_images_with_months_as_2022_10(p
         dock.resize(800, 500)
         dock.show()
         plugin.dock.set_task(month_task)
+        wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
         dock.show_patch(MONTH_JCBH)
         assert names(dock.found) == (registered["2022-10-20"], registered["2023-03-10"])
         assert "QSX 2022-10" in dock.patch_label.text() and "HSX 2023-03" in dock.patch_label.text()

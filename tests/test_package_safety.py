@@ -11,6 +11,7 @@ import tracemalloc
 import zipfile
 
 import pytest
+from test_gui import wait_for
 from test_submission import copy_task
 
 from land_enforcement_plugin.core.errors import LandEnforcementError
@@ -301,6 +302,7 @@ def test_the_export_dialog_says_which_stale_staging_it_removed(plugin_iface, sea
     plugin.initGui()
     try:
         plugin.dock.set_task(task)
+        wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
         dialog = plugin.export_package()
         wait_for(lambda: dialog.runner.idle)
         dialog.evidence.setChecked(False)

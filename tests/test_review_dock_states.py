@@ -5,6 +5,7 @@ from conftest import SQUARE, patch_row, shift, write_patches
 from county_delivery import two_townships
 from qgis.core import QgsVectorLayer
 from qgis.PyQt.QtWidgets import QLabel
+from test_gui import wait_for
 
 import land_enforcement_plugin
 from land_enforcement_plugin.core import schema
@@ -30,6 +31,7 @@ def plugin(plugin_iface, tmp_path, task_path):
     plugin = land_enforcement_plugin.classFactory(plugin_iface)
     plugin.initGui()
     plugin.dock.set_task(task_path)
+    wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
     yield plugin
     plugin.unload()
 

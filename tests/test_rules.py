@@ -5,6 +5,7 @@ import json
 import pytest
 import test_overlay
 from conftest import SQUARE, patch_row, shift, write_patches
+from test_gui import wait_for
 
 from land_enforcement_plugin.core import rules, schema
 from land_enforcement_plugin.core.errors import LandEnforcementError
@@ -538,6 +539,7 @@ def test_metrics_dock_offers_a_year_and_explains_a_clicked_figure(plugin_iface, 
     plugin.initGui()
     try:
         plugin.dock.set_task(task)
+        wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
         dock = plugin.metrics
         wait_for(lambda: dock.runner.idle)
         assert dock.batch.findData("year:2024") > 0

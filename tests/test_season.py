@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 from conftest import SQUARE, patch_row, shift, write_patches
 from county_delivery import two_townships
+from test_gui import wait_for
 from test_submission import copy_task
 
 from land_enforcement_plugin.core import rules, schema
@@ -156,6 +157,7 @@ def test_season_tab_review_and_metrics_docks(two_batches, plugin_iface, tmp_path
     plugin.initGui()
     try:
         plugin.dock.set_task(task)
+        wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
         panel = plugin.dock.season_panel
         assert panel.milestones.rowCount() == 2 * len(schema.MilestoneKind)
         panel.batch.setCurrentText("2024年度")
@@ -173,6 +175,7 @@ def test_season_tab_review_and_metrics_docks(two_batches, plugin_iface, tmp_path
         assert panel.auto_assign() == 4
         review = plugin.review
         review.refresh()
+        wait_for(lambda: review.loading is None)
         assignees = {r["jcbh"]: r["assignee"] for r in review.model.rows}
         assert assignees["A1"] == "张田长" and assignees["A2"] == "王田长"
         review.batch.setCurrentIndex(review.batch.findData("2025Q1"))

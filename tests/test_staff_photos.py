@@ -8,6 +8,7 @@ import piexif
 import pytest
 from PIL import Image
 from qgis.core import QgsFeedback, QgsVectorLayer
+from test_gui import wait_for
 from test_submission import copy_task
 
 from land_enforcement_plugin.core.errors import LandEnforcementError
@@ -184,6 +185,7 @@ def test_the_dock_lists_refused_files(plugin_iface, task, tmp_path, monkeypatch)
     plugin.initGui()
     try:
         plugin.dock.set_task(task)
+        wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
         review = plugin.review
         messages = []
         review.message.connect(lambda text, level: messages.append((text, level)))

@@ -12,6 +12,7 @@ from conftest import SQUARE, patch_row, shift, write_patches
 from qgis.core import Qgis, QgsSettings
 from qgis.PyQt.QtCore import QTimer
 from qgis.PyQt.QtWidgets import QApplication, QInputDialog
+from test_gui import wait_for
 
 import land_enforcement_plugin
 from land_enforcement_plugin.core import schema, store
@@ -71,6 +72,7 @@ def make_plugin(plugin_iface, tmp_path):
     plugin = land_enforcement_plugin.classFactory(plugin_iface)
     plugin.initGui()
     plugin.dock.set_task(task)
+    wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
     return plugin
 
 
