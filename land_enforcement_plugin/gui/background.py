@@ -35,6 +35,15 @@ class _FrozenHeap:
 _FROZEN_HEAP = _FrozenHeap()
 
 
+class _Feedback(QgsFeedback):
+    """Passes on a progress only when its whole percent changes: core work reports per row, and
+    each report is an event for the UI thread (20,000 a sheet's worth)."""
+
+    def setProgress(self, progress):  # noqa: N802 (Qt API)
+        if int(progress) != int(self.progress()):
+            super().setProgress(progress)
+
+
 class CoreTask(QgsTask):
     """Runs work(feedback) in a worker thread; calls done(result, error) back on the main thread.
 
@@ -50,7 +59,7 @@ class CoreTask(QgsTask):
         super().__init__(description, flags)
         self._work = work
         self._done = done
-        self.feedback = QgsFeedback()
+        self.feedback = _Feedback()
         self.feedback.progressChanged.connect(self.setProgress)
         self.result = None
         self.error = None
