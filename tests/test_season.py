@@ -182,8 +182,6 @@ def test_season_tab_review_and_metrics_docks(two_batches, plugin_iface, tmp_path
         assert review.proxy.rowCount() == 2
         assert review.assign("B2", "王田长")
         assert {r["jcbh"]: r["assignee"] for r in review.model.rows}["B2"] == "王田长"
-        from test_gui import wait_for
-
         running = panel.export_lists(str(tmp_path / "lists"))
         assert panel._running is running  # returned at once: written in the background
         wait_for(lambda: panel._running is None)
