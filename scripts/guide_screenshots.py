@@ -235,6 +235,7 @@ class Season:
             if dock is not None:
                 dock.hide()
         self.plugin.dock.set_task(self.config["task"])  # the copy, not the path saved in the demo project
+        yield from self.background_done()  # the review list is read in the background
         self.window.tabifyDockWidget(self.plugin.dock, self.plugin.review)
         layers = self.window.findChild(QDockWidget, "Layers")
         self.window.resizeDocks([self.plugin.dock] + ([layers] if layers else []), [700, 300][:1 + bool(layers)],
@@ -350,6 +351,7 @@ class Season:
         self.show_only(review)
         self.iface.messageBar().clearWidgets()
         review.refresh()
+        yield from self.background_done()  # the list is read in the background
         review.table.resizeColumnToContents(0)  # as a user widens it: the whole monitoring number
         jcbh, matches = self.dc.select_unverified_with_photos(review, self.config["photos"])
         if jcbh is None:
@@ -800,6 +802,7 @@ class Season:
         review = self.plugin.review
         self.show_only(review)
         review.refresh()
+        yield from self.background_done()  # the list is read in the background
         review.batch.setCurrentIndex(0)
         review.search.setText(jcbh)
         yield 0.5
