@@ -11,7 +11,6 @@ import tracemalloc
 import zipfile
 
 import pytest
-from test_gui import wait_for
 from test_submission import copy_task
 
 from land_enforcement_plugin.core.errors import LandEnforcementError

@@ -5,7 +5,6 @@ import json
 import pytest
 import test_overlay
 from conftest import SQUARE, patch_row, shift, write_patches
-from test_gui import wait_for
 
 from land_enforcement_plugin.core import rules, schema
 from land_enforcement_plugin.core.errors import LandEnforcementError

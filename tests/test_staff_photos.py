@@ -8,7 +8,6 @@ import piexif
 import pytest
 from PIL import Image
 from qgis.core import QgsFeedback, QgsVectorLayer
-from test_gui import wait_for
 from test_submission import copy_task
 
 from land_enforcement_plugin.core.errors import LandEnforcementError
