@@ -312,6 +312,8 @@ def _inside_qgis(config):
         review = plugin.review
         review.show()
         review.refresh()
+        while review.loading is not None:  # the list is read in the background
+            QApplication.processEvents()
         jcbh, matches = select_unverified_with_photos(review, photo_dir)
         if jcbh is None:
             return {"error": "no unverified patch with photos"}

@@ -236,6 +236,7 @@ class Season:
             if dock is not None:
                 dock.hide()
         self.plugin.dock.set_task(self.config["task"])  # the copy, not the path saved in the demo project
+        yield from self.background_done()  # the review list is read in the background
         self.window.tabifyDockWidget(self.plugin.dock, self.plugin.review)
         layers = self.window.findChild(QDockWidget, "Layers")
         self.window.resizeDocks([self.plugin.dock] + ([layers] if layers else []), [700, 300][:1 + bool(layers)],
@@ -351,6 +352,7 @@ class Season:
         self.show_only(review)
         self.iface.messageBar().clearWidgets()
         review.refresh()
+        yield from self.background_done()  # the list is read in the background
         review.table.resizeColumnToContents(0)  # as a user widens it: the whole monitoring number
         jcbh, matches = self.dc.select_unverified_with_photos(review, self.config["photos"])
         if jcbh is None:
@@ -802,6 +804,7 @@ class Season:
         review = self.plugin.review
         self.show_only(review)
         review.refresh()
+        yield from self.background_done()  # the list is read in the background
         review.batch.setCurrentIndex(0)
         review.search.setText(jcbh)
         yield 0.5

@@ -2,6 +2,7 @@
 import glob
 import os
 import sys
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -147,6 +148,18 @@ class _StartUp(QObject):
 
 
 @contextmanager
+def wait_for(condition, timeout=30):
+    """Let QGIS's event loop run until condition() holds (background work reporting back)."""
+    from qgis.core import QgsApplication
+
+    deadline = time.time() + timeout
+    while not condition():
+        QgsApplication.processEvents()
+        if time.time() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.01)
+
+
 def running_plugin(iface, task=None):
     """The plugin as QGIS starts it (classFactory, initGui) on `iface`, with `task` open in its dock
     when given; unloaded on leaving, whatever happened."""
@@ -157,6 +170,7 @@ def running_plugin(iface, task=None):
     try:
         if task is not None:
             plugin.dock.set_task(task)
+            wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
         yield plugin
     finally:
         plugin.unload()

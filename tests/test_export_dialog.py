@@ -4,9 +4,8 @@ import os
 import zipfile
 
 import pytest
-from conftest import running_plugin
+from conftest import running_plugin, wait_for
 from qgis.PyQt.QtWidgets import QMessageBox
-from test_gui import wait_for
 from test_submission import copy_task
 
 from land_enforcement_plugin.core.reports import package as submission

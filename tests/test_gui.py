@@ -1,8 +1,7 @@
 """The plugin in a (pytest-qgis) QGIS: toolbar, dock, an import run as a background task."""
-import time
 
 import pytest
-from conftest import BOWTIE, SQUARE, patch_row, shift, write_patches
+from conftest import BOWTIE, SQUARE, patch_row, shift, wait_for, write_patches
 from qgis.core import Qgis, QgsApplication, QgsProject, QgsSettings
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QDockWidget
@@ -11,15 +10,6 @@ import land_enforcement_plugin
 from land_enforcement_plugin.core.intake import importing
 from land_enforcement_plugin.gui.import_dialog import ImportPatchesDialog
 from land_enforcement_plugin.plugin import FIRST_LAYOUT_KEY
-
-
-def wait_for(condition, timeout=30):
-    deadline = time.time() + timeout
-    while not condition():
-        QgsApplication.processEvents()
-        if time.time() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.01)
 
 
 @pytest.fixture
@@ -75,6 +65,7 @@ def test_dock_reports_errors_without_raising(plugin, tmp_path, task_path):
     messages = []
     plugin.dock.message.connect(lambda text, level: messages.append((text, level)))
     plugin.dock.set_task(task_path)
+    wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
     plugin.dock.run_import(importing.ImportOptions(src))
     wait_for(lambda: plugin.dock.runner.idle)
     assert messages and messages[-1][1] == 2
@@ -128,6 +119,7 @@ def test_overlay_panel_remembers_layers_and_runs_in_background(plugin, tmp_path)
     assert panel.inputs().approvals == [layers["approvals_nzy"]]
 
     plugin.dock.set_task(task)
+    wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
     panel.run_button.click()
     assert not panel.run_button.isEnabled()
     wait_for(lambda: plugin.dock.runner.idle, timeout=60)
@@ -216,6 +208,7 @@ def test_failed_background_import_shows_one_line_and_logs_the_whole_traceback(pl
     QgsApplication.messageLog().messageReceived.connect(received)
     try:
         plugin.dock.set_task(task_path)
+        wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
         plugin.dock.run_import(importing.ImportOptions(src))
         wait_for(lambda: plugin.dock.runner.idle and tracebacks())
     finally:

@@ -7,12 +7,11 @@ from contextlib import contextmanager
 
 import numpy as np
 import pytest
-from conftest import running_plugin
+from conftest import running_plugin, wait_for
 from osgeo import gdal, osr
 from qgis.core import QgsApplication, QgsGeometry, QgsPointXY, QgsRasterLayer
 from qgis.PyQt.QtCore import QObject
 from qgis.PyQt.QtGui import QImage
-from test_gui import wait_for
 from test_submission import copy_task
 
 from land_enforcement_plugin.core.errors import LandEnforcementError
@@ -300,6 +299,7 @@ def plugin_on_imagery_dock(iface, task, width, height):
         dock.resize(width, height)
         dock.show()
         plugin.dock.set_task(task)
+        wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
         yield plugin
 
 
@@ -424,6 +424,7 @@ def test_dock_adds_and_removes_imagery(plugin, demo, tmp_path):
     task = copy_task({"task": demo["task"]}, str(tmp_path / "task"))
     dock = plugin.imagery
     plugin.dock.set_task(task)
+    wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
     assert dock.task_path == task and dock.table.rowCount() == 2
     tif = write_tiles(str(tmp_path / "one"), 4548, columns=1, rows=1, size=20)[0]
     renamed = str(tmp_path / "after_20240401.tif")

@@ -1,7 +1,7 @@
 """The import dialog on real deliveries: the batch from PC (quarters), the province's field
 profile, and message boxes in the UI's language."""
 import pytest
-from conftest import SQUARE, running_plugin, shift, write_patches
+from conftest import SQUARE, running_plugin, shift, wait_for, write_patches
 from qgis.core import QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, QTimer
 from qgis.PyQt.QtWidgets import QApplication
@@ -100,6 +100,7 @@ def test_a_new_task_name_is_a_new_task_not_an_error(plugin, plugin_iface, tmp_pa
     before = {level: len(bar.get_messages(level)) for level in (Qgis.Critical, Qgis.Warning)}
     new_task = str(tmp_path / "陵川县_2023.gpkg")
     plugin.dock.set_task(new_task)
+    wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
     QApplication.processEvents()
     assert {level: len(bar.get_messages(level)) for level in (Qgis.Critical, Qgis.Warning)} == before
     assert plugin.review.task_path == ""  # nothing to list before the first import

@@ -2,9 +2,9 @@
 import re
 
 import pytest
+from conftest import wait_for
 from county_delivery import COUNTY_CODE, county_delivered_task, overlay_townships
 from qgis.core import QgsGraduatedSymbolRenderer, QgsProject, QgsVectorFileWriter, QgsVectorLayer
-from test_gui import wait_for
 
 import land_enforcement_plugin
 from land_enforcement_plugin.core import schema
@@ -27,6 +27,7 @@ def plugin(plugin_iface, demo_task):
     plugin = land_enforcement_plugin.classFactory(plugin_iface)
     plugin.initGui()
     plugin.dock.set_task(task)
+    wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
     wait_for(lambda: plugin.metrics.runner.idle)  # the figures are computed in the background
     yield plugin
     plugin.unload()
@@ -154,6 +155,7 @@ def test_unloading_while_the_figures_are_computed(plugin_iface, demo_task):
     plugin = land_enforcement_plugin.classFactory(plugin_iface)
     plugin.initGui()
     plugin.dock.set_task(demo_task[0])
+    wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
     assert not plugin.metrics.runner.idle
     plugin.unload()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the docks are gone now

@@ -1,6 +1,6 @@
 """The review workbench: patch list filters and counts, next unverified, map sync, the verdict form."""
 import pytest
-from conftest import SQUARE, patch_row, shift, write_patches
+from conftest import SQUARE, patch_row, shift, wait_for, write_patches
 from county_delivery import two_townships
 from qgis.core import QgsProject, QgsVectorLayer
 from qgis.PyQt.QtCore import Qt
@@ -28,6 +28,7 @@ def plugin(plugin_iface, tmp_path, task_path):
     plugin = land_enforcement_plugin.classFactory(plugin_iface)
     plugin.initGui()
     plugin.dock.set_task(task_path)
+    wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
     yield plugin
     plugin.unload()
 
@@ -222,6 +223,7 @@ def test_list_says_not_overlaid_and_marks_patches_needing_the_overlay(plugin_ifa
     plugin.initGui()
     try:
         plugin.dock.set_task(task_path)
+        wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
         review = plugin.review
         assert set(_shown_column(review, 1).values()) <= set(schema.NOT_OVERLAID)  # not the county's name
         assert set(_shown_column(review, 2).values()) <= set(schema.NEEDS_OVERLAY)  # no area, and why
@@ -242,6 +244,7 @@ def test_monitoring_numbers_are_shown_whole_or_elided_in_the_middle(plugin_iface
     plugin.initGui()
     try:
         plugin.dock.set_task(task_path)
+        wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
         table = plugin.review.table
         metrics = table.fontMetrics()
         width = table.columnWidth(0)

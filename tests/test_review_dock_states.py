@@ -1,7 +1,7 @@
 """The review dock's 处理状态: the column with the reason of a return, the filter that gives a
 township its returned patches, the review menu's actions, planning conformity in the verdict form."""
 import pytest
-from conftest import SQUARE, patch_row, shift, write_patches
+from conftest import SQUARE, patch_row, shift, wait_for, write_patches
 from county_delivery import two_townships
 from qgis.core import QgsVectorLayer
 from qgis.PyQt.QtWidgets import QLabel
@@ -30,6 +30,7 @@ def plugin(plugin_iface, tmp_path, task_path):
     plugin = land_enforcement_plugin.classFactory(plugin_iface)
     plugin.initGui()
     plugin.dock.set_task(task_path)
+    wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
     yield plugin
     plugin.unload()
 

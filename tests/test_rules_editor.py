@@ -3,8 +3,8 @@ it, and the metrics dock's editor changes any rule with its source in view."""
 import json
 
 import pytest
+from conftest import wait_for
 from qgis.core import QgsSettings
-from test_gui import wait_for
 from test_submission import copy_task
 
 from land_enforcement_plugin.core import rules, schema

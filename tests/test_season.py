@@ -5,7 +5,7 @@ import os
 
 import openpyxl
 import pytest
-from conftest import SQUARE, patch_row, running_plugin, shift, write_patches
+from conftest import SQUARE, patch_row, running_plugin, shift, wait_for, write_patches
 from county_delivery import two_townships
 from test_submission import copy_task
 
@@ -168,14 +168,13 @@ def test_season_tab_review_and_metrics_docks(two_batches, plugin_iface, tmp_path
         assert panel.auto_assign() == 4
         review = plugin.review
         review.refresh()
+        wait_for(lambda: review.loading is None)
         assignees = {r["jcbh"]: r["assignee"] for r in review.model.rows}
         assert assignees["A1"] == "张田长" and assignees["A2"] == "王田长"
         review.batch.setCurrentIndex(review.batch.findData("2025Q1"))
         assert review.proxy.rowCount() == 2
         assert review.assign("B2", "王田长")
         assert {r["jcbh"]: r["assignee"] for r in review.model.rows}["B2"] == "王田长"
-        from test_gui import wait_for
-
         running = panel.export_lists(str(tmp_path / "lists"))
         assert panel._running is running  # returned at once: written in the background
         wait_for(lambda: panel._running is None)

@@ -1,9 +1,47 @@
 """Run a core function as a QgsTask: progress in the status bar and the dock, cancel, no frozen UI."""
+import gc
+import threading
 import traceback
 
 from qgis.core import Qgis, QgsApplication, QgsFeedback, QgsMessageLog, QgsTask
+from qgis.PyQt.QtCore import QTimer
 
 from .messages import LOG_TAG
+
+
+class _FrozenHeap:
+    """While background work runs, Python's collector leaves the objects that were there before it
+    alone (gc.freeze): a full collection started by the work holds the interpreter lock, and so the
+    UI thread, for as long as it takes to scan every object of QGIS and the plugin (about 50 ms,
+    several times a second); frozen, it scans only what the work made. Thawed when the last work ends."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._running = 0
+
+    def __enter__(self):
+        with self._lock:
+            if not self._running:
+                gc.freeze()
+            self._running += 1
+
+    def __exit__(self, *_):
+        with self._lock:
+            self._running -= 1
+            if not self._running:
+                gc.unfreeze()
+
+
+_FROZEN_HEAP = _FrozenHeap()
+
+
+class _Feedback(QgsFeedback):
+    """Passes on a progress only when its whole percent changes: core work reports per row, and
+    each report is an event for the UI thread (20,000 a sheet's worth)."""
+
+    def setProgress(self, progress):  # noqa: N802 (Qt API)
+        if int(progress) != int(self.progress()):
+            super().setProgress(progress)
 
 
 class CoreTask(QgsTask):
@@ -21,7 +59,7 @@ class CoreTask(QgsTask):
         super().__init__(description, flags)
         self._work = work
         self._done = done
-        self.feedback = QgsFeedback()
+        self.feedback = _Feedback()
         self.feedback.progressChanged.connect(self.setProgress)
         self.result = None
         self.error = None
@@ -29,7 +67,8 @@ class CoreTask(QgsTask):
 
     def run(self):
         try:
-            self.result = self._work(self.feedback)
+            with _FROZEN_HEAP:
+                self.result = self._work(self.feedback)
         except Exception as exc:  # handed to the main thread, shown to the user there
             self.error = exc
             self.error_traceback = traceback.format_exc()
@@ -74,6 +113,16 @@ class Runner:
         self.shown_while_running = shown_while_running
         self.hidden = hidden
         self.task = None
+        # The bar reads the task's progress ten times a second: a Python slot on every progress
+        # signal (core work reports per row) would wait for the interpreter lock each time, and the
+        # UI thread with it, while the work runs Python.
+        self._poll = QTimer(progress_bar)
+        self._poll.setInterval(100)
+        self._poll.timeout.connect(self._show_progress)
+
+    def _show_progress(self):
+        if self.task is not None:
+            self.progress_bar.setValue(int(self.task.progress()))
 
     @property
     def idle(self):
@@ -83,14 +132,15 @@ class Runner:
         """done(result, error) runs on the main thread after the bar is hidden again."""
         def finished(result, error):
             self.task = None
+            self._poll.stop()
             for widget in (self.progress_bar, *self.shown_while_running):
                 widget.setVisible(False)
             done(result, error)
             self.changed()
 
         self.task = CoreTask(description, work, finished, self.hidden)
-        self.task.progressChanged.connect(lambda value: self.progress_bar.setValue(int(value)))
         self.progress_bar.setValue(0)
+        self._poll.start()
         for widget in (self.progress_bar, *self.shown_while_running):
             widget.setVisible(True)
         self.changed()
@@ -103,6 +153,5 @@ class Runner:
     def abandon(self):
         """The panel goes away (the plugin unloads): its task is cancelled and, whenever it ends,
         touches nothing of the panel."""
-        if self.task is not None:
-            self.task.progressChanged.disconnect()
+        self._poll.stop()
         self.task = abandoned(self.task)

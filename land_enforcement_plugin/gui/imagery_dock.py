@@ -21,7 +21,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 from qgis.gui import QgsDockWidget, QgsMapCanvas, QgsMapToolPan
-from qgis.PyQt.QtCore import Qt, pyqtSignal
+from qgis.PyQt.QtCore import QCoreApplication, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QKeySequence, QRegion
 from qgis.PyQt.QtWidgets import (
     QAbstractItemView,
@@ -126,6 +126,7 @@ class ImageryDock(ImageryRegistryActions, QgsDockWidget):
         self._syncing = False
         self._filling = False
         self._running = None
+        self._opening_redlines = None  # the red lines opened in the background (a CoreTask), or None
 
         self.canvases = {side: self._canvas() for side in _SIDES}
         self.pan_tools = {side: QgsMapToolPan(canvas) for side, canvas in self.canvases.items()}
@@ -270,7 +271,7 @@ class ImageryDock(ImageryRegistryActions, QgsDockWidget):
         if self.patch_layer is None:
             self.patch_layer = QgsVectorLayer(patches_uri, "patches", provider)
             self._style_patches(None)
-        self.redlines = render.redline_layers(redlines)
+        self._open_redlines(redlines)
         self._drop_unused_rasters()
         self._fill_table()
         if self.jcbh:
@@ -278,6 +279,29 @@ class ImageryDock(ImageryRegistryActions, QgsDockWidget):
         else:
             self._apply_layers()
             self._show_labels()
+
+    def _open_redlines(self, uris):
+        """The overlay's red lines as outline layers, opened in the background (the county's
+        cultivated land alone takes a tenth of a second) and drawn when they are ready."""
+        self._opening_redlines = background.abandoned(self._opening_redlines)
+        main = QCoreApplication.instance().thread()
+
+        def work(_feedback):
+            layers = render.redline_layers(uris)
+            for layer in layers:  # made here, used by the canvases of the UI thread
+                layer.moveToThread(main)
+            return layers
+
+        self._opening_redlines = background.start(background.CoreTask(
+            self.tr("Opening the red lines"), work, self._redlines_opened, hidden=True))
+
+    def _redlines_opened(self, layers, error):
+        self._opening_redlines = None
+        if error is not None:
+            self.message.emit(error_text(error), 2)
+            return
+        self.redlines = layers
+        self._apply_layers()
 
     def release(self):
         """Let go of every layer (before the plugin unloads, or for another task)."""
@@ -498,3 +522,4 @@ class ImageryDock(ImageryRegistryActions, QgsDockWidget):
     def abandon_work(self):
         """The plugin unloads: work still running ends without calling back into this dock."""
         self._running = background.abandoned(self._running)
+        self._opening_redlines = background.abandoned(self._opening_redlines)

@@ -17,6 +17,7 @@ from qgis.PyQt.QtWidgets import (
     QLineEdit,
     QMenu,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QShortcut,
     QTableView,
@@ -28,14 +29,21 @@ from qgis.PyQt.QtWidgets import (
 from ..core import schema
 from ..core.errors import LandEnforcementError
 from ..core.overlay import conformity
-from ..core.review import photos
 from ..core.review import states as review_states
 from ..core.store import VerificationConflict, open_task
 from . import background
 from .case_panel import CasePanel
 from .combos import refill_choices
 from .messages import error_text, ui_is_chinese
-from .patch_list import PatchFilter, PatchListModel, rows_with_review
+from .patch_list import (
+    PatchFilter,
+    PatchListing,
+    PatchListModel,
+    jcbh_width,
+    list_labels,
+    read_listing,
+    rows_with_review,
+)
 from .review_fieldwork import FieldworkActions
 from .review_photos import PhotoActions, PhotoStrip
 from .task_layers import task_table
@@ -143,6 +151,17 @@ class ReviewDock(PhotoActions, FieldworkActions, QgsDockWidget):
         sheet_buttons = QHBoxLayout()
         for button in (export_sheets, import_sheet, export_field, merge_field, assign, self._review_button()):
             sheet_buttons.addWidget(button)
+        # Sheets, QField and photo work run in the background, one at a time, with progress and cancel.
+        self.work_buttons = (export_sheets, import_sheet, export_field, merge_field, attach, match)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        cancel = QPushButton(self.tr("Cancel"))
+        cancel.setVisible(False)
+        cancel.clicked.connect(lambda: self.runner.cancel())
+        self.runner = background.Runner(self.progress, self._update_enabled, (cancel,))
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(cancel)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.addLayout(filters)
@@ -153,8 +172,9 @@ class ReviewDock(PhotoActions, FieldworkActions, QgsDockWidget):
         layout.addWidget(self.thumbnails)
         layout.addLayout(photo_buttons)
         layout.addLayout(sheet_buttons)
+        layout.addLayout(progress_row)
         self.setWidget(body)
-        self._running = None
+        self.loading = None  # the list being read in the background (a CoreTask), or None
         self.case_panel = None  # the open case panel (CasePanel), kept alive while shown
 
     # -- data --------------------------------------------------------------------------------
@@ -162,68 +182,78 @@ class ReviewDock(PhotoActions, FieldworkActions, QgsDockWidget):
         self.task_path = path
         self.refresh()
 
-    def refresh(self, rows=None):
-        """The list read again from the task; `rows` (_with_rows: read by background work) spares
-        the UI thread the read."""
-        if rows is None:
-            rows = self._read_rows()
-        selected = self.selected_jcbh()
-        if self.task_path and rows:
-            with open_task(self.task_path) as store:
-                self.photo_distance.setValue(photos.task_photo_distance(store))
-        self.model.load(rows)
+    def refresh(self, listing=None):
+        """The list read again from the task in the background, then swapped in whole; `listing`
+        (a PatchListing read by background work that changed the task) is swapped in at once."""
+        if listing is None:
+            self.loading = background.abandoned(self.loading)  # an older read would show an older list
+            if not self.task_path:
+                return self._show_listing(PatchListing([], list_labels()))
+            path, labels, (column, order) = self.task_path, list_labels(), self._sorted_by()
+            self.loading = background.start(background.CoreTask(
+                self.tr("Reading the patch list"), lambda _feedback: read_listing(path, labels, column, order),
+                self._listing_read, hidden=True))
+            return self.loading
+        return self._show_listing(listing)
+
+    def _sorted_by(self):
+        """(column, order) the user sorted the list by."""
         header = self.table.horizontalHeader()
-        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())  # keep the user's order
-        self.table.setColumnWidth(0, self.model.jcbh_width(self.table.fontMetrics()))
-        # The overlay's townships by code, then the patches without one (未落乡镇 / 未比对).
-        places = {(not r[schema.TOWNSHIP_CODE.name], r["township_key"], r["township"]) for r in self.model.rows}
+        return header.sortIndicatorSection(), header.sortIndicatorOrder()
+
+    def _listing_read(self, listing, error):
+        self.loading = None
+        if error is not None:  # shown, not raised: the dock must stay usable
+            self.message.emit(error_text(error), 2)
+            listing = PatchListing([], list_labels())
+        self._show_listing(listing)
+
+    def _show_listing(self, listing):
+        """The swap: the model takes the listing's rows in one reset; the choices and the column
+        width come with the listing (only its longest monitoring numbers are measured here)."""
+        selected = self.selected_jcbh()
+        if listing.photo_distance is not None:
+            self.photo_distance.setValue(listing.photo_distance)
+        self.model.load(listing)
+        if listing.sorted_by != self._sorted_by():  # a header clicked meanwhile
+            self.model.sort(*self._sorted_by())
+        self.table.setColumnWidth(0, jcbh_width(listing.longest, self.table.fontMetrics()))
         refill_choices(self.township, self.tr("All townships"),
-                       [(name if unplaced else f"{name} {key}", key) for unplaced, key, name in sorted(places)])
-        refill_choices(self.batch, self.tr("All batches"),
-                [(batch, batch) for batch in sorted({r["batch"] for r in rows if r.get("batch")})])
+                       [(name if unplaced else f"{name} {key}", key) for unplaced, key, name in listing.places])
+        refill_choices(self.batch, self.tr("All batches"), [(batch, batch) for batch in listing.batches])
         self._filter()
         if selected:
             self.select_jcbh(selected)
-
-    def _read_rows(self):
-        if not self.task_path:
-            return []
-        try:
-            store = open_task(self.task_path)
-        except Exception as exc:  # shown, not raised: the dock must stay usable
-            self.message.emit(error_text(exc), 2)
-            return []
-        try:
-            return rows_with_review(store, store.review_rows())
-        finally:
-            store.close()
+        return None
 
     def _filter(self, *_):
+        selected = self.selected_jcbh()  # kept while it passes the filter (a new filter resets the view)
         self.proxy.update(township=self.township.currentData(), verdict=self.verdict.currentData(),
                           status=self.status.currentData(), priority_only=self.priority.isChecked(),
                           photos_only=self.has_photos.isChecked(), batch=self.batch.currentData(),
                           review_state=self.review_state.currentData(), text=self.search.text().strip())
-        shown_rows = [row for row in self.model.rows if self.proxy.accepts(row)]
-        shown = len(shown_rows)
-        verified = sum(1 for row in shown_rows if row.get("verdict"))
+        shown, verified = self.proxy.rowCount(), self.proxy.verified_shown()
         self.count.setText(self.tr("{shown} shown of {total}; {verified} verified, {left} not yet").format(
             shown=shown, total=len(self.model.rows), verified=verified, left=shown - verified))
+        if selected:
+            self._syncing = True  # the same patch: nothing to show again
+            self.select_jcbh(selected)
+            self._syncing = False
 
     # -- selection ---------------------------------------------------------------------------
     def selected_jcbh(self):
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
         if not rows:
             return None
-        return self.model.rows[self.proxy.mapToSource(rows[0]).row()]["jcbh"]
+        return self.model.rows[self.proxy.source_row(rows[0].row())]["jcbh"]
 
     def select_jcbh(self, jcbh):
-        for proxy_row in range(self.proxy.rowCount()):
-            source = self.proxy.mapToSource(self.proxy.index(proxy_row, 0)).row()
-            if self.model.rows[source]["jcbh"] == jcbh:
-                self.table.selectRow(proxy_row)
-                self.table.scrollTo(self.proxy.index(proxy_row, 0))
-                return True
-        return False
+        index = self.proxy.index_of(jcbh)
+        if not index.isValid():
+            return False
+        self.table.selectRow(index.row())
+        self.table.scrollTo(index)
+        return True
 
     def step_unverified(self, direction):
         """Move to the previous / next patch without a verdict, in the list's current order."""
@@ -234,7 +264,7 @@ class ReviewDock(PhotoActions, FieldworkActions, QgsDockWidget):
         start = current[0].row() if current else (-1 if direction > 0 else count)
         row = start + direction
         while 0 <= row < count:
-            if not self.model.rows[self.proxy.mapToSource(self.proxy.index(row, 0)).row()].get("verdict"):
+            if not self.model.rows[self.proxy.source_row(row)].get("verdict"):
                 self.table.selectRow(row)
                 self.table.scrollTo(self.proxy.index(row, 0))
                 return self.selected_jcbh()
@@ -288,13 +318,23 @@ class ReviewDock(PhotoActions, FieldworkActions, QgsDockWidget):
 
     def abandon_work(self):
         """The plugin unloads: work still running ends without calling back into this dock."""
-        self._running = background.abandoned(self._running)
+        self.runner.abandon()
+        self.loading = background.abandoned(self.loading)
 
-    def _run(self, description, work, done=None):
-        """work(feedback) in the background; done(result, error) (by default: photos attached) after."""
-        task = background.CoreTask(description, work, done or self._attached)
-        self._running = task
-        return background.start(task)
+    @property
+    def _running(self):
+        """The sheet, QField or photo work running in the background (a CoreTask), or None."""
+        return self.runner.task
+
+    def _run(self, description, work, done):
+        """work(feedback) in the background, with the dock's progress bar and cancel button;
+        done(result, error) after. Returns the running task."""
+        self.runner.start(description, work, done)
+        return self.runner.task
+
+    def _update_enabled(self):
+        for button in self.work_buttons:
+            button.setEnabled(self.runner.idle)
 
     # -- the form ----------------------------------------------------------------------------
     def open_form(self):

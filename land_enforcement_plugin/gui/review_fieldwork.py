@@ -7,7 +7,7 @@ from ..core.review import fieldwork, templates, verification
 from ..core.season import plan as season
 from ..core.store import open_task
 from .messages import error_text, report_text, sheets_destination
-from .patch_list import with_list_rows
+from .patch_list import list_labels, rows_with_review, with_list_rows
 
 # These methods run on a ReviewDock, and Qt's tr() takes its context from the instance's class: their
 # strings are looked up under "ReviewDock" (pylupdate5 files translate("Ctx", "text") calls under Ctx).
@@ -26,7 +26,6 @@ class FieldworkActions:
         (folder, chips), path = chosen, self.task_path
 
         def written(paths, error):
-            self._running = None
             if error is not None:
                 self.message.emit(error_text(error), 2)
                 return
@@ -51,23 +50,23 @@ class FieldworkActions:
         task_path = self.task_path
 
         def imported(outcome, error):
-            self._running = None
             if error is not None:
                 self.message.emit(error_text(error), 2)
                 return
-            result, rows = outcome
+            result, listing = outcome
             if result.rejected and result.accepted and not accept_partial:
                 if (confirm_partial or self._ask_partial)(result):
                     self.import_sheet(path, confirm_partial, accept_partial=True)
                     return
             self.message.emit(report_text(result.lines()[:12]), 1 if result.rejected else 0)
-            self.refresh(rows)
+            self.refresh(listing)
             self.reload_task_layers()
             self.saved.emit("")
 
+        labels, sorted_by = list_labels(), self._sorted_by()
         return self._run(translate("ReviewDock", "Importing the verification sheet"), lambda feedback: with_list_rows(
-            task_path, verification.import_spreadsheet(task_path, path, accept_partial=accept_partial,
-                                                       feedback=feedback)), imported)
+            task_path, labels, sorted_by, verification.import_spreadsheet(
+                task_path, path, accept_partial=accept_partial, feedback=feedback)), imported)
 
     def export_field_projects(self, folder=None):
         """One QField project per township, written in the background. Returns the running task."""
@@ -78,7 +77,6 @@ class FieldworkActions:
         task_path = self.task_path
 
         def written(folders, error):
-            self._running = None
             if error is not None:
                 self.message.emit(error_text(error), 2)
                 return
@@ -100,21 +98,20 @@ class FieldworkActions:
         task_path = self.task_path
 
         def merged(outcome, error):
-            self._running = None
             if error is not None:
                 self.message.emit(error_text(error), 2)
                 return
-            result, rows = outcome
+            result, listing = outcome
             if result.conflicts and self.isVisible():
                 QMessageBox.warning(self, translate("ReviewDock", "Conflicts"), "\n".join(result.lines()[:30]))
             self.message.emit(report_text(result.lines()[:12]), 1 if result.conflicts or result.rejected else 0)
-            self.refresh(rows)
+            self.refresh(listing)
             self.reload_task_layers()
             self.saved.emit("")
 
-        return self._run(translate("ReviewDock", "Merging the QField package"),
-                         lambda feedback: with_list_rows(task_path, fieldwork.merge_field_package(task_path, path)),
-                         merged)
+        labels, sorted_by = list_labels(), self._sorted_by()
+        return self._run(translate("ReviewDock", "Merging the QField package"), lambda feedback: with_list_rows(
+            task_path, labels, sorted_by, fieldwork.merge_field_package(task_path, path)), merged)
 
     def _ask_partial(self, result):
         report = report_text(result.lines()[1:21])
@@ -146,9 +143,12 @@ class FieldworkActions:
     def assign(self, jcbh, person):
         try:
             season.assign(self.task_path, [jcbh], person)
+            with open_task(self.task_path) as store:
+                (row,) = rows_with_review(store, store.review_rows(jcbh))
         except Exception as exc:
             self.message.emit(error_text(exc), 2)
             return False
-        self.refresh()
+        self.model.replace(row)  # only this patch changed: the list keeps its order and scroll position
+        self._filter()
         self.saved.emit(jcbh)
         return True

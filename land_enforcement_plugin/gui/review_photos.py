@@ -7,6 +7,7 @@ from qgis.PyQt.QtWidgets import QAbstractItemView, QFileDialog, QListView, QList
 from ..core.review import photos
 from ..core.store import open_task
 from .messages import error_text, ui_is_chinese
+from .patch_list import list_labels, with_list_rows
 
 # These methods run on a ReviewDock, and Qt's tr() takes its context from the instance's class: their
 # strings are looked up under "ReviewDock" (pylupdate5 files translate("Ctx", "text") calls under Ctx).
@@ -84,30 +85,32 @@ class PhotoActions:
         if jcbh is None:
             self.message.emit(translate("ReviewDock", "Select a patch first"), 1)
             return
-        self._attach({jcbh: list(paths)})
+        paths = list(paths)
+        self._attach(lambda: {jcbh: paths})
 
     def choose_photo_folder(self):
         folder = QFileDialog.getExistingDirectory(
             self, translate("ReviewDock", "Folder of photos named by monitoring number"))
         if not folder:
             return
-        jcbhs = {row["jcbh"] for row in self.model.rows}
+        jcbhs = set(self.model.positions)
+        self._attach(lambda: photos.match_folder(folder, jcbhs))
+
+    def _attach(self, matched):
+        """Photos attached in the background (matched() gives {jcbh: [paths]}, there too), the list
+        read again afterwards."""
+        path, labels, sorted_by = self.task_path, list_labels(), self._sorted_by()
 
         def work(feedback):
-            return photos.attach_photos(self.task_path, photos.match_folder(folder, jcbhs), feedback=feedback)
+            return with_list_rows(path, labels, sorted_by, photos.attach_photos(path, matched(), feedback=feedback))
 
-        self._run(translate("ReviewDock", "Attaching photos"), work)
+        self._run(translate("ReviewDock", "Attaching photos"), work, self._attached)
 
-    def _attach(self, by_jcbh):
-        path = self.task_path
-        self._run(translate("ReviewDock", "Attaching photos"),
-                  lambda feedback: photos.attach_photos(path, by_jcbh, feedback=feedback))
-
-    def _attached(self, result, error):
-        self._running = None
+    def _attached(self, outcome, error):
         if error is not None:
             self.message.emit(error_text(error), 2)
             return
+        result, listing = outcome
         text = translate("ReviewDock", "{added} photos attached, {skipped} already there").format(
             added=result.added, skipped=result.skipped)
         if result.refused:
@@ -115,7 +118,7 @@ class PhotoActions:
                 refused=len(result.refused))
         text += "".join("\n" + line for line in result.lines(ui_is_chinese()))
         self.message.emit(text, 1 if result.warnings or result.refused else 0)
-        self.refresh()
+        self.refresh(listing)
         self.reload_task_layers()
         if self.selected_jcbh():
             self.show_photos(self.selected_jcbh())

@@ -14,6 +14,7 @@ from qgis.PyQt.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -40,7 +41,6 @@ class SeasonPanel(QWidget):
         super().__init__(parent)
         self.task_path = None
         self._loading = False
-        self._running = None  # per-person lists with image chips, written in the background
 
         self.milestones = QTableWidget(0, 6)
         self.milestones.setHorizontalHeaderLabels([self.tr("Batch"), self.tr("Milestone"), self.tr("Due"),
@@ -104,11 +104,22 @@ class SeasonPanel(QWidget):
         action_buttons = QHBoxLayout()
         for button in (assign, self.reassign, lists, report):
             action_buttons.addWidget(button)
+        # The per-person lists are written in the background, with progress and cancel.
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        cancel = QPushButton(self.tr("Cancel"))
+        cancel.setVisible(False)
+        cancel.clicked.connect(lambda: self.runner.cancel())
+        self.runner = background.Runner(self.progress, lambda: lists.setEnabled(self.runner.idle), (cancel,))
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(cancel)
 
         layout = QVBoxLayout(self)
         layout.addWidget(milestone_box, 1)
         layout.addWidget(roster_box, 1)
         layout.addLayout(action_buttons)
+        layout.addLayout(progress_row)
 
     # -- loading -----------------------------------------------------------------------------
     def set_task(self, path):
@@ -201,7 +212,8 @@ class SeasonPanel(QWidget):
                 elif name == "is_default":
                     person[name] = int(self.roster.item(row, column).checkState() == Qt.CheckState.Checked)
                 else:
-                    person[name] = (self.roster.item(row, column).text() if self.roster.item(row, column) else "").strip()
+                    item = self.roster.item(row, column)
+                    person[name] = (item.text() if item else "").strip()
             if person["name"]:
                 rows.append(person)
         return rows
@@ -256,7 +268,8 @@ class SeasonPanel(QWidget):
                 if self.milestones.item(row, 0).text() == batch and due:
                     day = datetime.date.fromisoformat(due)
                     offset = day.year - year
-                    dates[self.milestones.item(row, 1).text()] = (f"+{offset}-" if offset else "") + day.strftime("%m-%d")
+                    milestone = self.milestones.item(row, 1).text()
+                    dates[milestone] = (f"+{offset}-" if offset else "") + day.strftime("%m-%d")
             with open_task(self.task_path) as store:
                 calendar = dict(season.task_calendar(store), **{kind: dates})
                 rules.set_task_calendar(store, calendar)
@@ -319,21 +332,24 @@ class SeasonPanel(QWidget):
         (out_dir, chips), path = chosen, self.task_path
 
         def written(paths, error):
-            self._running = None
             if error is not None:
                 QMessageBox.warning(self, self.tr("Per-person task lists"), error_text(error))
                 return
             self.message.emit(self.tr("{n} sheets and QField projects written to {dir}").format(
                 n=len(paths), dir=out_dir), 0)
 
-        self._running = background.start(background.CoreTask(
-            self.tr("Per-person task lists"),
-            lambda feedback: season.export_assignee_lists(path, out_dir, chips=chips, feedback=feedback), written))
-        return self._running
+        self.runner.start(self.tr("Per-person task lists"), lambda feedback: season.export_assignee_lists(
+            path, out_dir, chips=chips, feedback=feedback), written)
+        return self.runner.task
+
+    @property
+    def _running(self):
+        """The per-person lists being written in the background (a CoreTask), or None."""
+        return self.runner.task
 
     def abandon_work(self):
         """The plugin unloads: work still running ends without calling back into this panel."""
-        self._running = background.abandoned(self._running)
+        self.runner.abandon()
 
     def export_report(self, path=None):
         if path is None:
