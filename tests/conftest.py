@@ -147,7 +147,6 @@ class _StartUp(QObject):
     completed = pyqtSignal()
 
 
-@contextmanager
 def wait_for(condition, timeout=30):
     """Let QGIS's event loop run until condition() holds (background work reporting back)."""
     from qgis.core import QgsApplication
@@ -160,6 +159,7 @@ def wait_for(condition, timeout=30):
         time.sleep(0.01)
 
 
+@contextmanager
 def running_plugin(iface, task=None):
     """The plugin as QGIS starts it (classFactory, initGui) on `iface`, with `task` open in its dock
     when given; unloaded on leaving, whatever happened."""

@@ -14,6 +14,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from typing import NamedTuple
+from xml.etree import ElementTree
 
 from .. import schema
 from ..dates import parse_date
@@ -91,6 +92,9 @@ _NOT_IMPORTED = READ_ONLY_TITLES + tuple(title for _, title in CHIP_SIDES)
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕")
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _FORMULA_XML = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_MERGED_XML = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"")
+_SPREADSHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELATIONS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
 _INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
 _TOWNSHIP_SUFFIX = re.compile(r"(街道办事处|办事处|街道|镇|乡)$")
@@ -199,26 +203,53 @@ def read_tables(path):
     except ImportError as exc:
         raise missing_package("openpyxl", "读取 Excel 表格", "read Excel files").error() from exc
     try:
-        book = openpyxl.load_workbook(path, data_only=True)
+        # Read-only: the cells stream by as values; a full workbook of 20,000 rows is a quarter of a
+        # million objects whose garbage collection holds up QGIS's UI thread for 100-300 ms at a time.
+        book = openpyxl.load_workbook(path, data_only=True, read_only=True)
         formulas = _formula_cells(path) if _has_formulas(path) else {}
+        merged_ranges = _merged_ranges(path)
+        tables = []
+        for sheet in book.worksheets:
+            sheet.reset_dimensions()  # the stated dimensions of WPS/old files may be wrong: read every row
+            rows = [[CellError(cell.value) if cell.data_type == "e" else cell.value for cell in row]
+                    for row in sheet.iter_rows()]
+            width = max((len(row) for row in rows), default=0)
+            rows = [row + [None] * (width - len(row)) for row in rows]
+            for row, column in formulas.get(sheet.title, ()):
+                if rows[row - 1][column - 1] is None:  # never computed: its value is not known
+                    rows[row - 1][column - 1] = CellError("")
+            # Merged ranges report their value only in the top-left cell: spread it over the range.
+            for min_col, min_row, max_col, max_row in merged_ranges.get(sheet.title, ()):
+                top_left = rows[min_row - 1][min_col - 1]
+                for row in range(min_row, min(max_row, len(rows)) + 1):
+                    for column in range(min_col, min(max_col, width) + 1):
+                        rows[row - 1][column - 1] = top_left
+            tables.append(_Table(sheet.title, sheet.sheet_state != "visible", rows))
+        book.close()
     except Exception as exc:  # openpyxl raises many kinds for a damaged or non-xlsx file
         raise LandEnforcementError(f"无法读取 Excel 文件（需要 .xlsx）：{name}",
                                    f"Cannot read the Excel file (.xlsx needed): {name}") from exc
-    tables = []
-    for sheet in book.worksheets:
-        rows = [[CellError(cell.value) if cell.data_type == "e" else cell.value for cell in row]
-                for row in sheet.iter_rows()]
-        for row, column in formulas.get(sheet.title, ()):
-            if rows[row - 1][column - 1] is None:  # never computed: its value is not known
-                rows[row - 1][column - 1] = CellError("")
-        # Merged ranges report their value only in the top-left cell: spread it over the range.
-        for merged in sheet.merged_cells.ranges:
-            top_left = rows[merged.min_row - 1][merged.min_col - 1]
-            for row in range(merged.min_row, merged.max_row + 1):
-                for column in range(merged.min_col, merged.max_col + 1):
-                    rows[row - 1][column - 1] = top_left
-        tables.append(_Table(sheet.title, sheet.sheet_state != "visible", rows))
     return tables
+
+
+def _merged_ranges(path):
+    """{sheet title: [(min_col, min_row, max_col, max_row)]} of the merged cells, read from the sheets'
+    XML (a read-only workbook does not give them)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {relation.get("Id"): relation.get("Target") for relation in relations}
+        ranges = {}
+        for sheet in workbook.iter(f"{{{_SPREADSHEET_NS}}}sheet"):
+            target = targets.get(sheet.get(f"{{{_RELATIONS_NS}}}id"), "")
+            member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            if member in names:
+                found = _MERGED_XML.findall(archive.read(member))
+                ranges[sheet.get("name")] = [range_boundaries(ref.decode()) for ref in found]
+        return ranges
 
 
 def _has_formulas(path):
