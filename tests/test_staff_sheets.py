@@ -106,6 +106,29 @@ def test_only_a_hidden_sheet_with_the_headers_is_refused_naming_it(tmp_path, tas
     assert jcbh not in stored(task)
 
 
+def test_a_township_cell_merged_over_its_rows_counts_for_every_row(tmp_path, task):
+    """Township staff merge the 乡镇 column over their rows and the 判定结果 column over a block of
+    the same verdict: every row of the range takes the merged value."""
+    township, jcbhs = next(iter(unverified_by_township(task).items()))
+    chosen = jcbhs[:3]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "核查结果"
+    fill(sheet, [(jcbh, township, OTHER) for jcbh in chosen])
+    for row in (3, 4):
+        sheet.cell(row=row, column=2).value = None  # what Excel keeps of a merged range: its top-left cell
+        sheet.cell(row=row, column=HEADERS.index("判定结果") + 1).value = None
+    sheet.merge_cells(start_row=2, start_column=2, end_row=4, end_column=2)
+    column = HEADERS.index("判定结果") + 1
+    sheet.merge_cells(start_row=2, start_column=column, end_row=4, end_column=column)
+    path = str(tmp_path / "合并单元格.xlsx")
+    book.save(path)
+
+    result = verification.import_spreadsheet(task, path)
+    assert result.changed == 3 and not result.rejected
+    assert all(stored(task)[jcbh]["verdict"] == "其他" for jcbh in chosen)
+
+
 # -- 2. one sheet per township --------------------------------------------------------------------
 def test_one_sheet_per_township_imports_every_sheet_with_a_report_each(tmp_path, task):
     """The county's patches in 12 sheets (each township split in two, as townships with two
