@@ -98,7 +98,8 @@ class ExportPackageDialog(QDialog):
         self.buttons = QDialogButtonBox()
         self.export_button = self.buttons.addButton(self.tr("Export"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.export_button.clicked.connect(self.export)
-        self.verify_button = self.buttons.addButton(self.tr("Verify a package…"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.verify_button = self.buttons.addButton(self.tr("Verify a package…"),
+                                                    QDialogButtonBox.ButtonRole.ActionRole)
         self.verify_button.clicked.connect(self.choose_package_to_verify)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.clicked.connect(self.cancel_or_close)

@@ -53,7 +53,8 @@ _SHOWN = ("xzqmc", "patch_count", "verified_count", "unlawful_count", "unlawful_
 _FIGURE_RULES = {
     "construction_cultivated_mu": ("ratio_construction_land_uses",),
     "unlawful_cultivated_ratio": ("ratio_limit", "ratio_construction_land_uses"),
-    "unlawful_pbf_or_reserve_mu": ("interview_pbf_reserve_mu",), "unlawful_general_cultivated_mu": ("interview_general_mu",),
+    "unlawful_pbf_or_reserve_mu": ("interview_pbf_reserve_mu",),
+    "unlawful_general_cultivated_mu": ("interview_general_mu",),
     "case_flag_count": ("case_pbf_mu", "case_cultivated_mu"), "unrectified_cultivated_mu": ("link_quota",),
     "unrectified_pbf_mu": ("link_quota",), "daily_found_share": ("daily_sources",),
     "daily_found_count": ("daily_sources",), "daily_rectified_count": ("daily_sources",),

@@ -90,7 +90,8 @@ class TaskDock(QgsDockWidget):
         self.report_summary.setWordWrap(True)
         self.report_table = QTableWidget(0, 5)
         self.report_table.setHorizontalHeaderLabels(
-            [self.tr("Row"), self.tr("Monitoring no."), self.tr("Result"), self.tr("Reason"), self.tr("Area m² before → after")])
+            [self.tr("Row"), self.tr("Monitoring no."), self.tr("Result"), self.tr("Reason"),
+             self.tr("Area m² before → after")])
         self.report_table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.report_table.verticalHeader().setVisible(False)
         self.report_table.setSortingEnabled(True)
@@ -180,7 +181,8 @@ class TaskDock(QgsDockWidget):
             self.values["version"].setText(str(summary.schema_version))
             self.show_issues(issues)
             counts = {kind: sum(1 for i in issues if i.severity == kind) for kind in ("rejected", "repaired", "note")}
-            self.report_summary.setText(self.tr("{rejected} rejected, {repaired} repaired, {note} notes").format(**counts))
+            self.report_summary.setText(
+                self.tr("{rejected} rejected, {repaired} repaired, {note} notes").format(**counts))
         elif self.task_path and not is_postgis(self.task_path) and not os.path.exists(self.task_path):
             self.path_label.setText(f"{self.task_path}\n" + self.tr("New task: created by its first import"))
         self._update_enabled()
