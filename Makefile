@@ -20,10 +20,10 @@ compile: setup
 test: compile
 	$(PY) -m pytest -q tests
 
-# The quick inner loop: everything but QGIS desktop, PostgreSQL and qgis_process subprocesses (marked
-# `slow` by tests/conftest.py).
+# The quick inner loop: everything but QGIS desktop, PostgreSQL and other processes (marked `slow` by
+# tests/conftest.py), on two workers (pytest-xdist).
 test-fast: compile
-	$(PY) -m pytest -q -m "not slow" tests
+	$(PY) -m pytest -q -n 2 -m "not slow" tests
 
 demo: compile
 	$(PY) scripts/demo.py --out $(DEMO_DIR)
