@@ -207,7 +207,8 @@ class _LayerHits:
             elif self.patch_set.engine(index).intersects(feature.constGet()):
                 small.append(feature)
         if len(small) > 1:
-            small = [QgsGeometry.unaryUnion(small)]
+            union = QgsGeometry.unaryUnion(small)
+            small = small if union.isEmpty() else [union]  # GEOS failed (empty): each cuts in turn
         for feature in small + cutters:
             cut = polygonal(rest.difference(feature))
             if cut is None:
