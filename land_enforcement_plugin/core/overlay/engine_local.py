@@ -5,8 +5,9 @@ source polygons never count twice. Red-line layers are read once, only where pat
 feature is reprojected (a mere shift between the two false eastings of one Gauss-Krüger zone),
 matched against an index of the patches and repaired only when it touches one.
 
-Then each patch is assembled on its own: the patch is cut by each land-use, farmland, ecological
-and reserve polygon over it in turn (one overlay per polygon, never a union of pieces), a layer's
+Then each patch is assembled on its own: the patch is cut by the union of a layer's small polygons
+over it (one union and one cut, however many land-use parcels) and by each large farmland, ecological
+or reserve polygon in turn (never a union of large polygons), a layer's
 area is the patch's less what the layer leaves uncovered (shapes.Cover), and only a patch split by
 townships has the covered parts made. That runs on a few threads (GEOS and PROJ release Python's
 lock); every result is the same, and in the same order, as with one thread.
@@ -187,11 +188,13 @@ class _LayerHits:
     def uncovered(self, index):
         """The part of patch `index` outside the union of the layer's features: the patch itself when
         none is over it, None when they cover it (all but less than a billionth of it). The patch is
-        cut by each feature in turn (by the patch's engine or a large feature's own, only where they
-        meet), so that no union is ever made: one overlay per feature over the patch."""
+        cut by the union of the small features that meet it (a patch lies on ~5 land-use parcels: one
+        union and one cut instead of five cuts), then by each large feature that meets it in turn (its
+        own engine tells, and whether it covers the patch), so that no large feature is ever unioned."""
         numbers = self.by_patch.get(index)
         patch = self.patch_set.geometries[index]
         rest = patch
+        cutters, small = [], []
         for number in numbers or ():
             feature = self.geometries[number]
             if self.large[number]:
@@ -200,8 +203,13 @@ class _LayerHits:
                     continue
                 if engine.contains(patch.constGet()):
                     return None
-            elif not self.patch_set.engine(index).intersects(feature.constGet()):
-                continue
+                cutters.append(feature)
+            elif self.patch_set.engine(index).intersects(feature.constGet()):
+                small.append(feature)
+        if len(small) > 1:
+            union = QgsGeometry.unaryUnion(small)
+            small = small if union.isEmpty() else [union]  # GEOS failed (empty): each cuts in turn
+        for feature in small + cutters:
             cut = polygonal(rest.difference(feature))
             if cut is None:
                 return None

@@ -8,7 +8,7 @@ from osgeo import ogr, osr
 
 from .. import schema
 from .records import ImportIssue, MergeSummary, now_iso
-from .sql import field_indexes, sql_quote, sql_value
+from .sql import chunks, field_indexes, sql_quote, sql_value
 from .tables import COMPARED
 
 
@@ -238,15 +238,24 @@ class PatchTables:
                 {k: run[k] for k in ("area_mode", "recomputed", "reused")}, ensure_ascii=False))
 
     def _write_overlay_rows(self, patch_values, township_rows):
-        for jcbh, values in patch_values.items():
-            assignments = ", ".join(f"{name} = {sql_value(value)}" for name, value in values.items())
-            self._ds.ExecuteSQL(f"UPDATE {schema.PATCHES_LAYER} SET {assignments} WHERE jcbh = {sql_quote(jcbh)}")
-        recomputed = list(patch_values)
-        for start in range(0, len(recomputed), 500):
-            listed = ", ".join(sql_quote(jcbh) for jcbh in recomputed[start:start + 500])
-            self._ds.ExecuteSQL(f"DELETE FROM {schema.PATCH_TOWNSHIPS_TABLE} WHERE jcbh IN ({listed})")
-        for row in township_rows:
-            self.insert(schema.PATCH_TOWNSHIPS_TABLE, row)
+        """A statement per thousand patches, not two per patch: SQLite's UPDATE … FROM a VALUES
+        list (its columns are column1, column2, …) and multi-row INSERTs, inside the one transaction."""
+        items = list(patch_values.items())
+        if items:
+            names = list(items[0][1])
+            assignments = ", ".join(f"{name} = s.column{number}" for number, name in enumerate(names, 2))
+            for chunk in chunks(items):
+                rows = ", ".join("(" + ", ".join([sql_value(jcbh)] + [sql_value(values[n]) for n in names]) + ")"
+                                 for jcbh, values in chunk)
+                self.execute(f"UPDATE {schema.PATCHES_LAYER} SET {assignments} FROM (VALUES {rows}) AS s "
+                             f"WHERE {schema.PATCHES_LAYER}.jcbh = s.column1")
+                listed = ", ".join(sql_value(jcbh) for jcbh, _ in chunk)
+                self.execute(f"DELETE FROM {schema.PATCH_TOWNSHIPS_TABLE} WHERE jcbh IN ({listed})")
+        if township_rows:
+            columns = list(township_rows[0])
+            for chunk in chunks(township_rows):
+                rows = ", ".join("(" + ", ".join(sql_value(row[c]) for c in columns) + ")" for row in chunk)
+                self.execute(f"INSERT INTO {schema.PATCH_TOWNSHIPS_TABLE}({', '.join(columns)}) VALUES {rows}")
 
     def last_overlay_layers(self):
         """The red-line layer URIs of the newest overlay run ({"townships": uri, ..., "approvals":
