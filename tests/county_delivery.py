@@ -3,12 +3,14 @@ patch (the township is only known from the overlay), GBK without a .cpg. Built f
 fixture's patches; imported, overlaid and verified like the demo."""
 import os
 
-from conftest import write_patches
+from conftest import SQUARE, patch_row, shift, write_patches
 from osgeo import gdal
 from qgis.core import QgsVectorLayer
 
 from demodata.season import redline_inputs
+from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
+from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
 from land_enforcement_plugin.core.overlay.run import run_overlay
 from land_enforcement_plugin.core.review import photos, verification
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
@@ -65,3 +67,15 @@ def two_townships(path, split):
     rows = [{"XZQDM": "370323101000", "XZQMC": "城关镇", "wkt": box(118.09, split)},
             {"XZQDM": "370323102000", "XZQMC": "南麻街道", "wkt": box(split, 118.20)}]
     return QgsVectorLayer(write_patches(path, rows, fields=("XZQDM", "XZQMC")), "townships", "ogr")
+
+
+def five_patches_in_two_townships(tmp_path, task_path, split, verdicts):
+    """P1..P5 (conftest's SQUARE shifted east), delivered with the county's code and name on every
+    row, overlaid on two_townships(split), with `verdicts` ({jcbh: record}) saved in the form."""
+    rows = [patch_row(f"P{i}", wkt=shift(SQUARE, 0.01 * i), xzqdm="370323000000", xzqmc="沂源县")
+            for i in range(1, 6)]
+    import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows)))
+    run_overlay(task_path, OverlayInputs(two_townships(str(tmp_path / "townships.gpkg"), split=split)))
+    with GeoPackageTaskStore.open(task_path) as store:
+        store.apply_verifications(verdicts, schema.CHANNEL_FORM)
+    return task_path

@@ -3,16 +3,13 @@ import os
 import shutil
 
 import pytest
-from conftest import SQUARE, patch_row, shift, write_patches
-from county_delivery import two_townships
+from conftest import patch_row, write_patches
+from county_delivery import five_patches_in_two_townships
 from osgeo import ogr
 from PIL import Image
 from qgis.core import QgsProject
 
 from land_enforcement_plugin.core import schema
-from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
-from land_enforcement_plugin.core.overlay.run import run_overlay
 from land_enforcement_plugin.core.review import fieldwork
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
@@ -23,14 +20,7 @@ DONE = {"verdict": "其他", "land_use": "其他", "lead_source": "巡查", "ins
 @pytest.fixture
 def task(tmp_path, task_path):
     # Delivered as provinces do: the county's code on every patch; townships by the overlay.
-    rows = [patch_row(f"P{i}", wkt=shift(SQUARE, 0.01 * i), xzqdm="370323000000", xzqmc="沂源县")
-            for i in range(1, 6)]
-    import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows)))
-    run_overlay(task_path, OverlayInputs(two_townships(str(tmp_path / "townships.gpkg"), split=118.135)))
-    store = GeoPackageTaskStore.open(task_path)
-    store.apply_verifications({"P2": dict(DONE, inspector="室内李")}, schema.CHANNEL_FORM)
-    store.close()
-    return task_path
+    return five_patches_in_two_townships(tmp_path, task_path, 118.135, {"P2": dict(DONE, inspector="室内李")})
 
 
 def edit(gpkg, jcbh, **values):

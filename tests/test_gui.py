@@ -1,7 +1,7 @@
 """The plugin in a (pytest-qgis) QGIS: toolbar, dock, an import run as a background task."""
 
 import pytest
-from conftest import BOWTIE, SQUARE, patch_row, shift, wait_for, write_patches
+from conftest import BOWTIE, SQUARE, patch_row, running_plugin, shift, wait_for, write_patches
 from qgis.core import Qgis, QgsApplication, QgsProject, QgsSettings
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QDockWidget
@@ -14,10 +14,8 @@ from land_enforcement_plugin.plugin import FIRST_LAYOUT_KEY
 
 @pytest.fixture
 def plugin(plugin_iface):
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    yield plugin
-    plugin.unload()
+    with running_plugin(plugin_iface) as plugin:
+        yield plugin
 
 
 def test_plugin_registers_dock_toolbar_menu_and_provider(plugin, plugin_iface):

@@ -1,7 +1,7 @@
 """The review workbench: patch list filters and counts, next unverified, map sync, the verdict form."""
 import pytest
-from conftest import SQUARE, patch_row, shift, wait_for, write_patches
-from county_delivery import two_townships
+from conftest import SQUARE, patch_row, running_plugin, shift, wait_for, write_patches
+from county_delivery import five_patches_in_two_townships
 from qgis.core import QgsProject, QgsVectorLayer
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QDialogButtonBox
@@ -9,8 +9,6 @@ from qgis.PyQt.QtWidgets import QDialogButtonBox
 import land_enforcement_plugin
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
-from land_enforcement_plugin.core.overlay.run import run_overlay
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
 from land_enforcement_plugin.gui.verdict_form import VerdictForm
 
@@ -18,19 +16,9 @@ from land_enforcement_plugin.gui.verdict_form import VerdictForm
 @pytest.fixture
 def plugin(plugin_iface, tmp_path, task_path):
     # Delivered as provinces do: the county's code and name on every patch; townships by the overlay.
-    rows = [patch_row(f"P{i}", wkt=shift(SQUARE, 0.01 * i), xzqdm="370323000000", xzqmc="沂源县")
-            for i in range(1, 6)]
-    import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows)))
-    run_overlay(task_path, OverlayInputs(two_townships(str(tmp_path / "townships.gpkg"), split=118.125)))
-    store = GeoPackageTaskStore.open(task_path)
-    store.apply_verifications({"P2": {"verdict": "违法"}}, schema.CHANNEL_FORM)
-    store.close()
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    plugin.dock.set_task(task_path)
-    wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
-    yield plugin
-    plugin.unload()
+    task = five_patches_in_two_townships(tmp_path, task_path, 118.125, {"P2": {"verdict": "违法"}})
+    with running_plugin(plugin_iface, task) as plugin:
+        yield plugin
 
 
 def test_list_filters_and_counts(plugin):

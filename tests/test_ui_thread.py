@@ -1,36 +1,23 @@
 """The docks keep the UI thread free: the review list is read in the background and swapped in whole,
 sorting and filtering keep the selected patch, background work passes on its progress per percent."""
 import pytest
-from conftest import SQUARE, patch_row, shift, wait_for, write_patches
-from county_delivery import two_townships
+from conftest import running_plugin, wait_for
+from county_delivery import five_patches_in_two_townships
 from qgis.core import QgsApplication
 from qgis.PyQt.QtCore import Qt
 
-import land_enforcement_plugin
-from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
-from land_enforcement_plugin.core.overlay.run import run_overlay
-from land_enforcement_plugin.core.store import GeoPackageTaskStore
 from land_enforcement_plugin.gui import background
 
 
 @pytest.fixture
 def overlaid_task(tmp_path, task_path):
-    rows = [patch_row(f"P{i}", wkt=shift(SQUARE, 0.01 * i), xzqdm="370323000000", xzqmc="沂源县")
-            for i in range(1, 6)]
-    import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows)))
-    run_overlay(task_path, OverlayInputs(two_townships(str(tmp_path / "townships.gpkg"), split=118.125)))
-    with GeoPackageTaskStore.open(task_path) as store:
-        store.apply_verifications({"P2": {"verdict": "违法"}}, "form")
-    return task_path
+    return five_patches_in_two_townships(tmp_path, task_path, 118.125, {"P2": {"verdict": "违法"}})
 
 
 @pytest.fixture
 def plugin(plugin_iface):
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    yield plugin
-    plugin.unload()
+    with running_plugin(plugin_iface) as plugin:
+        yield plugin
 
 
 def shown_jcbhs(review):
