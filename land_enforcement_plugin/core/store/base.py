@@ -16,7 +16,8 @@ from .patch_tables import PatchTables
 from .records import MergeSummary, TaskSummary, now_iso, user_name
 from .review_tables import ReviewTables
 from .season_tables import SeasonTables
-from .sql import plain, sql_quote, sql_value
+from .sql import chunks, plain, sql_quote, sql_value
+from .tables import AUDIT_COLUMNS
 
 gdal.UseExceptions()
 ogr.UseExceptions()
@@ -125,6 +126,8 @@ class OgrTaskStore(PatchTables, ReviewTables, SeasonTables, TaskStore):
         self.path = path  # the task's location: a file path, or pg:<connection>/<schema>
         self._ds = ds
         self._in_transaction = False
+        self._pending_audit = []  # audit rows of the open transaction, written at its commit
+        self._transaction_ts = None
         self.user = user_name()
 
     def initialise(self, meta):
@@ -164,6 +167,7 @@ class OgrTaskStore(PatchTables, ReviewTables, SeasonTables, TaskStore):
             return
         self._ds.StartTransaction(force=True)
         self._in_transaction = True
+        self._transaction_ts = now_iso()  # the time of every audit row it writes
         try:
             self._take_write_lock()
             yield
@@ -171,9 +175,11 @@ class OgrTaskStore(PatchTables, ReviewTables, SeasonTables, TaskStore):
             self._ds.RollbackTransaction()
             raise
         else:
+            self._write_pending_audit()
             self._ds.CommitTransaction()
         finally:
             self._in_transaction = False
+            self._pending_audit = []
 
     def _take_write_lock(self):
         """At the start of a transaction (a database with row locks and MVCC needs nothing)."""
@@ -261,11 +267,23 @@ class OgrTaskStore(PatchTables, ReviewTables, SeasonTables, TaskStore):
 
     # -- audit -----------------------------------------------------------------------------
     def audit(self, action, entity, jcbh, field_name=None, old=None, new=None, detail=None, channel=None):
-        self.insert(schema.AUDIT_TABLE, {
-            "ts": now_iso(), "user_name": self.user, "action": action, "entity": entity,
-            "jcbh": jcbh, "field": field_name,
-            "old_value": None if old is None else str(old),
-            "new_value": None if new is None else str(new), "channel": channel, "detail": detail})
+        row = {"ts": self._transaction_ts if self._in_transaction else now_iso(), "user_name": self.user,
+               "action": action, "entity": entity, "jcbh": jcbh, "field": field_name,
+               "old_value": None if old is None else str(old),
+               "new_value": None if new is None else str(new), "channel": channel, "detail": detail}
+        if self._in_transaction:
+            self._pending_audit.append(row)
+        else:
+            self.insert(schema.AUDIT_TABLE, row)
+
+    def _write_pending_audit(self):
+        """The transaction's audit rows, a thousand a statement: one OGR feature each (a dozen calls into
+        GDAL, each letting go of Python's lock) kept QGIS's UI thread waiting for the lock for a third
+        of a second while a 20,000-row sheet was imported in the background."""
+        names = list(AUDIT_COLUMNS)
+        for chunk in chunks(self._pending_audit):
+            values = ", ".join("(" + ", ".join(sql_value(row[name]) for name in names) + ")" for row in chunk)
+            self.execute(f"INSERT INTO {schema.AUDIT_TABLE} ({', '.join(names)}) VALUES {values}")
 
     def audit_entries(self, jcbh=None):
         where = f" WHERE jcbh = {sql_quote(jcbh)}" if jcbh is not None else ""
