@@ -134,15 +134,11 @@ def test_missing_package_is_named_in_the_message_bar_and_the_plugin_still_loads(
     monkeypatch.setattr(dependencies, "read_requirements",
                         lambda path=None: ["openpyxl>=3.0", "no-such-package-xyz>=1"])
     before = len(plugin_iface.messageBar().get_messages(Qgis.Warning))
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    try:
+    with running_plugin(plugin_iface) as plugin:
         (message,) = plugin_iface.messageBar().get_messages(Qgis.Warning)[before:]
         assert "no-such-package-xyz" in message and "pip install" in message and "openpyxl" not in message
         assert plugin.dock is not None
         assert QgsApplication.processingRegistry().providerById("landenforcement") is not None
-    finally:
-        plugin.unload()
 
 
 def test_import_dialog_offers_the_layers_of_a_multi_layer_geopackage(qgis_parent, tmp_path):

@@ -2,7 +2,7 @@
 import re
 
 import pytest
-from conftest import wait_for
+from conftest import running_plugin, wait_for
 from county_delivery import COUNTY_CODE, county_delivered_task, overlay_townships
 from qgis.core import QgsGraduatedSymbolRenderer, QgsProject, QgsVectorFileWriter, QgsVectorLayer
 
@@ -24,13 +24,9 @@ def plugin(plugin_iface, demo_task):
     towns = QgsVectorLayer(f"{demo['redlines']}|layername=townships", "townships", "ogr")
     QgsProject.instance().addMapLayer(towns)
     QgsProject.instance().writeEntry("land_enforcement", "overlay/townships", towns.id())
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    plugin.dock.set_task(task)
-    wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
-    wait_for(lambda: plugin.metrics.runner.idle)  # the figures are computed in the background
-    yield plugin
-    plugin.unload()
+    with running_plugin(plugin_iface, task) as plugin:
+        wait_for(lambda: plugin.metrics.runner.idle)  # the figures are computed in the background
+        yield plugin
 
 
 def test_table_highlights_and_chart(plugin):
@@ -79,17 +75,22 @@ def test_choropleth_is_named_in_the_ui_language_only(plugin):
     assert not (re.search("[A-Za-z]", name) and re.search("[\u4e00-\u9fff]", name))  # one language
 
 
-def test_townships_layer_with_an_xzdm_code_field(plugin, demo_task, tmp_path):
-    """A townships layer spelling its code field XZDM (as the overlay accepts) makes the map too."""
+def townships_with_code_field(demo_task, tmp_path, name):
+    """The demo county's townships copied to a GeoPackage with their XZQDM field renamed `name`."""
     towns = QgsVectorLayer(f"{demo_task[1]['redlines']}|layername=townships", "townships", "ogr")
-    path = str(tmp_path / "towns_xzdm.gpkg")
+    path = str(tmp_path / f"towns_{name}.gpkg")
     options = QgsVectorFileWriter.SaveVectorOptions()
     options.driverName = "GPKG"
     QgsVectorFileWriter.writeAsVectorFormatV3(towns, path, QgsProject.instance().transformContext(), options)
     renamed = QgsVectorLayer(path, "乡镇", "ogr")
     code = renamed.fields().indexOf(next(n for n in renamed.fields().names() if n.upper() == "XZQDM"))
-    assert renamed.dataProvider().renameAttributes({code: "XZDM"})
-    renamed = QgsVectorLayer(path, "乡镇", "ogr")
+    assert renamed.dataProvider().renameAttributes({code: name})
+    return QgsVectorLayer(path, "乡镇", "ogr")
+
+
+def test_townships_layer_with_an_xzdm_code_field(plugin, demo_task, tmp_path):
+    """A townships layer spelling its code field XZDM (as the overlay accepts) makes the map too."""
+    renamed = townships_with_code_field(demo_task, tmp_path, "XZDM")
     assert "XZDM" in renamed.fields().names()
     layer = plugin.metrics.add_choropleth(renamed)
     assert layer.featureCount() == 6
@@ -98,15 +99,7 @@ def test_townships_layer_with_an_xzdm_code_field(plugin, demo_task, tmp_path):
 def test_townships_layer_without_a_code_field_is_named_in_a_message(plugin, demo_task, tmp_path):
     """A townships layer with no code field in any spelling the overlay accepts: no map, and a message
     naming the layer and the spellings looked for (not a traceback)."""
-    towns = QgsVectorLayer(f"{demo_task[1]['redlines']}|layername=townships", "townships", "ogr")
-    path = str(tmp_path / "towns_dm.gpkg")
-    options = QgsVectorFileWriter.SaveVectorOptions()
-    options.driverName = "GPKG"
-    QgsVectorFileWriter.writeAsVectorFormatV3(towns, path, QgsProject.instance().transformContext(), options)
-    renamed = QgsVectorLayer(path, "乡镇", "ogr")
-    code = renamed.fields().indexOf(next(n for n in renamed.fields().names() if n.upper() == "XZQDM"))
-    assert renamed.dataProvider().renameAttributes({code: "DM"})
-    renamed = QgsVectorLayer(path, "乡镇", "ogr")
+    renamed = townships_with_code_field(demo_task, tmp_path, "DM")
     messages = []
     plugin.metrics.message.connect(lambda text, level: messages.append((text, level)))
     assert plugin.metrics.add_choropleth(renamed) is None
@@ -115,15 +108,11 @@ def test_townships_layer_without_a_code_field_is_named_in_a_message(plugin, demo
 
 
 def test_thresholds_are_blank_before_a_task_is_open(plugin_iface):
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    try:
+    with running_plugin(plugin_iface) as plugin:
         dock = plugin.metrics
         dock.set_task(None)
         for box in (dock.ratio, dock.pbf, dock.general):
             assert box.text() == "—" and not box.isEnabled()  # not 0.00, which would read as a threshold
-    finally:
-        plugin.unload()
 
 
 def test_figures_follow_saved_verdicts_and_thresholds(plugin):

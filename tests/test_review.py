@@ -1,12 +1,11 @@
 """The review workbench: patch list filters and counts, next unverified, map sync, the verdict form."""
 import pytest
-from conftest import SQUARE, patch_row, running_plugin, shift, wait_for, write_patches
+from conftest import SQUARE, patch_row, running_plugin, shift, write_patches
 from county_delivery import five_patches_in_two_townships
 from qgis.core import QgsProject, QgsVectorLayer
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QDialogButtonBox
 
-import land_enforcement_plugin
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 from land_enforcement_plugin.core.store import GeoPackageTaskStore
@@ -207,11 +206,7 @@ def test_list_shows_and_filters_the_overlays_township_not_the_delivered_county(p
 def test_list_says_not_overlaid_and_marks_patches_needing_the_overlay(plugin_iface, tmp_path, task_path):
     rows = [patch_row(f"P{i}", wkt=shift(SQUARE, 0.01 * i), xzqdm="370323000000", xzqmc="沂源县") for i in (1, 2)]
     import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows)))
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    try:
-        plugin.dock.set_task(task_path)
-        wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
+    with running_plugin(plugin_iface, task_path) as plugin:
         review = plugin.review
         assert set(_shown_column(review, 1).values()) <= set(schema.NOT_OVERLAID)  # not the county's name
         assert set(_shown_column(review, 2).values()) <= set(schema.NEEDS_OVERLAY)  # no area, and why
@@ -220,24 +215,16 @@ def test_list_says_not_overlaid_and_marks_patches_needing_the_overlay(plugin_ifa
         assert len(choices) == 1 and choices[0] in schema.NOT_OVERLAID
         review.township.setCurrentIndex(1)
         assert review.proxy.rowCount() == 2
-    finally:
-        plugin.unload()
 
 
 def test_monitoring_numbers_are_shown_whole_or_elided_in_the_middle(plugin_iface, tmp_path, task_path):
     numbers = ["370323202400000123", "370323202400000124"]  # the same but for the last digits
     rows = [patch_row(jcbh, wkt=shift(SQUARE, 0.01 * i)) for i, jcbh in enumerate(numbers)]
     import_patches(task_path, ImportOptions(write_patches(str(tmp_path / "p.shp"), rows)))
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    try:
-        plugin.dock.set_task(task_path)
-        wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
+    with running_plugin(plugin_iface, task_path) as plugin:
         table = plugin.review.table
         metrics = table.fontMetrics()
         width = table.columnWidth(0)
         assert width >= metrics.horizontalAdvance(numbers[0]) + 8  # whole at the default width
         assert table.textElideMode() == Qt.TextElideMode.ElideMiddle  # narrowed: the end stays
         assert metrics.elidedText(numbers[1], table.textElideMode(), width // 2).endswith("124")
-    finally:
-        plugin.unload()

@@ -1,12 +1,11 @@
 """The review dock's 处理状态: the column with the reason of a return, the filter that gives a
 township its returned patches, the review menu's actions, planning conformity in the verdict form."""
 import pytest
-from conftest import SQUARE, patch_row, shift, wait_for, write_patches
+from conftest import SQUARE, patch_row, running_plugin, shift, write_patches
 from county_delivery import two_townships
 from qgis.core import QgsVectorLayer
 from qgis.PyQt.QtWidgets import QLabel
 
-import land_enforcement_plugin
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.ellipsoid import AreaMode
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
@@ -27,12 +26,8 @@ def plugin(plugin_iface, tmp_path, task_path):
     store = open_task(task_path)
     store.apply_verifications({"P1": {"verdict": "违法"}, "P2": {"verdict": "其他"}}, schema.CHANNEL_FORM)
     store.close()
-    plugin = land_enforcement_plugin.classFactory(plugin_iface)
-    plugin.initGui()
-    plugin.dock.set_task(task_path)
-    wait_for(lambda: plugin.review.loading is None)  # the list is read in the background
-    yield plugin
-    plugin.unload()
+    with running_plugin(plugin_iface, task_path) as plugin:
+        yield plugin
 
 
 def column(review, name):
