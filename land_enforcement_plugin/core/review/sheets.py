@@ -206,8 +206,8 @@ def read_tables(path):
         # Read-only: the cells stream by as values; a full workbook of 20,000 rows is a quarter of a
         # million objects whose garbage collection holds up QGIS's UI thread for 100-300 ms at a time.
         book = openpyxl.load_workbook(path, data_only=True, read_only=True)
-        formulas = _formula_cells(path) if _has_formulas(path) else {}
-        merged_ranges = _merged_ranges(path)
+        merged_ranges, has_formulas = _sheet_xml_facts(path)
+        formulas = _formula_cells(path) if has_formulas else {}
         tables = []
         for sheet in book.worksheets:
             sheet.reset_dimensions()  # the stated dimensions of WPS/old files may be wrong: read every row
@@ -232,9 +232,9 @@ def read_tables(path):
     return tables
 
 
-def _merged_ranges(path):
-    """{sheet title: [(min_col, min_row, max_col, max_row)]} of the merged cells, read from the sheets'
-    XML (a read-only workbook does not give them)."""
+def _sheet_xml_facts(path):
+    """What a read-only workbook does not give, from each sheet's XML read once: {sheet title:
+    [(min_col, min_row, max_col, max_row)]} of its merged cells, and whether any sheet has formulas."""
     from openpyxl.utils.cell import range_boundaries
 
     with zipfile.ZipFile(path) as archive:
@@ -242,20 +242,15 @@ def _merged_ranges(path):
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
         targets = {relation.get("Id"): relation.get("Target") for relation in relations}
-        ranges = {}
+        ranges, has_formulas = {}, False
         for sheet in workbook.iter(f"{{{_SPREADSHEET_NS}}}sheet"):
             target = targets.get(sheet.get(f"{{{_RELATIONS_NS}}}id"), "")
             member = target.lstrip("/") if target.startswith("/") else "xl/" + target
             if member in names:
-                found = _MERGED_XML.findall(archive.read(member))
-                ranges[sheet.get("name")] = [range_boundaries(ref.decode()) for ref in found]
-        return ranges
-
-
-def _has_formulas(path):
-    with zipfile.ZipFile(path) as archive:
-        return any(_FORMULA_XML.search(archive.read(member)) for member in archive.namelist()
-                   if member.startswith("xl/worksheets/") and member.endswith(".xml"))
+                xml = archive.read(member)
+                ranges[sheet.get("name")] = [range_boundaries(ref.decode()) for ref in _MERGED_XML.findall(xml)]
+                has_formulas = has_formulas or bool(_FORMULA_XML.search(xml))
+        return ranges, has_formulas
 
 
 def _formula_cells(path):
