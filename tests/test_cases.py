@@ -349,3 +349,12 @@ def test_a_case_on_a_shared_postgis_task_and_its_package(postgis_task, tmp_path)
     assert view["state"]["written_off"] and [a["act_id"] for a in view["acts"]] == list(range(1, 12))
     result = build_package(task, str(tmp_path / "pkg.zip"), PackageOptions(draft=True, evidence=False))
     assert (result.manifest["counts"]["cases"], result.manifest["counts"]["case_attachments"]) == (1, 2)
+
+
+def test_a_list_of_monitoring_numbers_is_split_the_same_in_the_panel_the_sheet_and_processing():
+    """One reading of a typed list (the case panel, a case sheet's cell, caseopen and reviewstate):
+    、, either comma or a line break between numbers, blanks dropped."""
+    from land_enforcement_plugin.core.intake.jcbh import monitoring_numbers
+
+    assert monitoring_numbers("P1、P2，P3, P4\nP5,,") == ["P1", "P2", "P3", "P4", "P5"]
+    assert monitoring_numbers(" ") == []

@@ -25,6 +25,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core import schema, schema_cases
 from ..core.errors import LandEnforcementError
+from ..core.intake.jcbh import monitoring_numbers
 from ..core.review import cases
 from ..core.store import open_task
 from .messages import ask_user_name, error_text, ui_is_chinese
@@ -191,7 +192,7 @@ class CasePanel(QDialog):
         """Open the case with the form's patches and facts; the reason is shown when refused."""
         ask_user_name(self)
         facts = {name: self._value(widget) for name, widget in self.fact_edits.items()}
-        jcbhs = self.patches.text().replace(",", "、").replace("，", "、").split("、")
+        jcbhs = monitoring_numbers(self.patches.text())
         try:
             cases.open_case(self.task_path, jcbhs, facts)
         except LandEnforcementError as exc:

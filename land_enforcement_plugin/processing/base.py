@@ -23,14 +23,6 @@ def tr(text):
     return QCoreApplication.translate("@default", text)
 
 
-def monitoring_numbers(text):
-    """The monitoring numbers of a list typed by hand: separated by 、, commas (ASCII or full width)
-    or line breaks, blanks dropped."""
-    for separator in ("、", "，", "\n"):
-        text = text.replace(separator, ",")
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
 class LandEnforcementAlgorithm(QgsProcessingAlgorithm):
     """Subclasses set ALGORITHM_ID (stable: scripts call it), GROUP, DISPLAY_NAME and HELP (both
     QT_TRANSLATE_NOOP("@default", …): translated here, once), name their parameters and outputs as

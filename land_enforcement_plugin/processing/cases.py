@@ -16,8 +16,9 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ..core import schema, schema_cases
 from ..core.errors import LandEnforcementError
+from ..core.intake.jcbh import monitoring_numbers
 from ..core.review import cases
-from .base import LandEnforcementAlgorithm, monitoring_numbers, tr
+from .base import LandEnforcementAlgorithm, tr
 
 
 class OpenCaseAlgorithm(LandEnforcementAlgorithm):

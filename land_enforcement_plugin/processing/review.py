@@ -13,11 +13,12 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ..core import schema
+from ..core.intake.jcbh import monitoring_numbers
 from ..core.overlay import conformity
 from ..core.review import spot_check
 from ..core.review import states as review_states
 from ..core.store import open_task
-from .base import LandEnforcementAlgorithm, monitoring_numbers, tr
+from .base import LandEnforcementAlgorithm, tr
 
 _ACTIONS = list(review_states.ACTIONS)  # shown as 提交审核 / submit …
 

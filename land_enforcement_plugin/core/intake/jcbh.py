@@ -12,6 +12,14 @@ _COUNTY_PREFIX = re.compile(r"^\d{6}")
 _DOUBLE_DIGITS = 15
 
 
+def monitoring_numbers(text):
+    """The monitoring numbers of a list typed by hand or in a sheet cell: separated by 、, commas
+    (ASCII or full width) or line breaks, blanks dropped."""
+    for separator in ("、", "，", "\n"):
+        text = text.replace(separator, ",")
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 def normalise_jcbh(value):
     """A delivered JCBH -> (text, None), or (shown text, (code, zh, en)) when it cannot be trusted.
 

@@ -15,6 +15,7 @@ import shutil
 from .. import schema, schema_cases
 from ..errors import LandEnforcementError
 from ..files import safe_name
+from ..intake.jcbh import monitoring_numbers
 from ..reproducible import file_sha256
 from ..store import open_task, task_files_folder, task_name
 from ..workbook import MU_FORMAT, PERCENT_FORMAT, add_table, new_workbook, save
@@ -498,7 +499,7 @@ def import_case_sheet(task_path, path, today=None, channel=schema.CHANNEL_SPREAD
             raise LandEnforcementError(f"“{sheet}”第 {number} 行：{exc.zh}",
                                        f"'{sheet}' row {number}: {exc.en}") from None
         key = clean_text(raw.get(schema.C_CASE))
-        jcbhs = [j for j in (clean_text(raw.get(schema.C_PATCHES)) or "").replace(",", "、").split("、") if j]
+        jcbhs = monitoring_numbers(clean_text(raw.get(schema.C_PATCHES)) or "")
         rows.append((sheet, number, key, jcbhs, facts, act))
     new_keys = {}
     for sheet, number, key, jcbhs, facts, (kind, act_date, details) in rows:
