@@ -222,17 +222,6 @@ class ReviewTables:
                 self.audit("insert", "case", jcbh, "case_key", None, case_key,
                            json.dumps(facts, ensure_ascii=False, sort_keys=True))
 
-    def update_case_facts(self, case_key, facts):
-        """Correct the case's own facts (违法主体, 项目名称, 实际用途); each changed one is audited."""
-        with self.transaction():
-            old = next(c for c in self.cases() if c["case_key"] == case_key)
-            diffs = {k: v for k, v in facts.items() if old.get(k) != v}
-            if diffs:
-                self.upsert(schema.CASES_TABLE, {"case_key": case_key}, diffs, True)
-            for name, value in diffs.items():
-                self.audit("update", "case", None, f"{case_key}/{name}", old.get(name), value)
-            return len(diffs)
-
     def append_case_act(self, case_key, kind, act_date, details, attachments=(), channel=None):
         """Append one act (never changed afterwards) and its attachments (dicts: file, name,
         sha256); audited. Returns the act's id."""
