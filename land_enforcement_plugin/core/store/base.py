@@ -17,7 +17,6 @@ from .records import MergeSummary, TaskSummary, now_iso, user_name
 from .review_tables import ReviewTables
 from .season_tables import SeasonTables
 from .sql import chunks, plain, sql_quote, sql_value
-from .tables import AUDIT_COLUMNS
 
 gdal.UseExceptions()
 ogr.UseExceptions()
@@ -97,6 +96,10 @@ class TaskStore(ABC):
     @abstractmethod
     def insert(self, table, values) -> int:
         """A new row; its fid."""
+
+    @abstractmethod
+    def insert_rows(self, table, rows):
+        """New rows (dicts with the same keys), together."""
 
     @abstractmethod
     def upsert(self, table, key, row, exists): ...
@@ -215,6 +218,14 @@ class OgrTaskStore(PatchTables, ReviewTables, SeasonTables, TaskStore):
         layer.CreateFeature(feat)
         return feat.GetFID()
 
+    def insert_rows(self, table, rows):
+        """Rows (dicts with the same keys), a thousand a statement: row by row, OGR's dozen calls a row,
+        each letting go of Python's lock, keep a UI thread waiting for the lock (a lock convoy)."""
+        columns = list(rows[0]) if rows else []
+        for chunk in chunks(rows):
+            values = ", ".join("(" + ", ".join(sql_value(row[c]) for c in columns) + ")" for row in chunk)
+            self.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}")
+
     def upsert(self, table, key, row, exists):
         """Insert `row` with its `key` columns, or update the row that `key` names."""
         if not exists:
@@ -277,13 +288,9 @@ class OgrTaskStore(PatchTables, ReviewTables, SeasonTables, TaskStore):
             self.insert(schema.AUDIT_TABLE, row)
 
     def _write_pending_audit(self):
-        """The transaction's audit rows, a thousand a statement: one OGR feature each (a dozen calls into
-        GDAL, each letting go of Python's lock) kept QGIS's UI thread waiting for the lock for a third
-        of a second while a 20,000-row sheet was imported in the background."""
-        names = list(AUDIT_COLUMNS)
-        for chunk in chunks(self._pending_audit):
-            values = ", ".join("(" + ", ".join(sql_value(row[name]) for name in names) + ")" for row in chunk)
-            self.execute(f"INSERT INTO {schema.AUDIT_TABLE} ({', '.join(names)}) VALUES {values}")
+        """The transaction's audit rows, together: one OGR feature each kept QGIS's UI thread waiting
+        while a 20,000-row sheet was imported in the background (see insert_rows)."""
+        self.insert_rows(schema.AUDIT_TABLE, self._pending_audit)
 
     def audit_entries(self, jcbh=None):
         where = f" WHERE jcbh = {sql_quote(jcbh)}" if jcbh is not None else ""

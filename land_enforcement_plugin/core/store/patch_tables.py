@@ -251,11 +251,7 @@ class PatchTables:
                              f"WHERE {schema.PATCHES_LAYER}.jcbh = s.column1")
                 listed = ", ".join(sql_value(jcbh) for jcbh, _ in chunk)
                 self.execute(f"DELETE FROM {schema.PATCH_TOWNSHIPS_TABLE} WHERE jcbh IN ({listed})")
-        if township_rows:
-            columns = list(township_rows[0])
-            for chunk in chunks(township_rows):
-                rows = ", ".join("(" + ", ".join(sql_value(row[c]) for c in columns) + ")" for row in chunk)
-                self.execute(f"INSERT INTO {schema.PATCH_TOWNSHIPS_TABLE}({', '.join(columns)}) VALUES {rows}")
+        self.insert_rows(schema.PATCH_TOWNSHIPS_TABLE, township_rows)
 
     def last_overlay_layers(self):
         """The red-line layer URIs of the newest overlay run ({"townships": uri, ..., "approvals":

@@ -158,11 +158,7 @@ class PostgisTaskStore(BureauAccess, OgrTaskStore):
                                     f"AS s(jcbh, {', '.join(names)}) WHERE p.jcbh = s.jcbh")
                 listed = ", ".join(sql_value(jcbh) for jcbh, _ in chunk)
                 self._ds.ExecuteSQL(f"DELETE FROM {schema.PATCH_TOWNSHIPS_TABLE} WHERE jcbh IN ({listed})")
-        if township_rows:
-            columns = list(township_rows[0])
-            for chunk in chunks(township_rows):
-                rows = ", ".join("(" + ", ".join(sql_value(row[c]) for c in columns) + ")" for row in chunk)
-                self._ds.ExecuteSQL(f"INSERT INTO {schema.PATCH_TOWNSHIPS_TABLE}({', '.join(columns)}) VALUES {rows}")
+        self.insert_rows(schema.PATCH_TOWNSHIPS_TABLE, township_rows)
 
     # -- photo files: every computer of the bureau sees the same photos ------------------------
     keeps_photo_files = True
