@@ -1,9 +1,10 @@
 """Office comparison (内业比对): red lines over the patches, areas, township split (then prejudge.py).
 
 Each area is that of the patch's intersection with the *union* of a layer's polygons: overlapping
-source polygons never count twice. Red-line layers are read once, only where patches are: each
-feature is reprojected (a mere shift between the two false eastings of one Gauss-Krüger zone),
-matched against an index of the patches and repaired only when it touches one.
+source polygons never count twice. Red-line layers are read once, over the patches' extent, by QGIS
+itself into spatial indexes (several layers at once: no Python runs per feature while reading); a
+feature is moved into the working CRS (by QGIS while reading, or a mere shift between the two false
+eastings of one Gauss-Krüger zone when first asked for) and repaired when a patch's box meets its box.
 
 Then each patch is assembled on its own: the patch is cut by the union of a layer's small polygons
 over it (one union and one cut, however many land-use parcels) and by each large farmland, ecological
@@ -16,7 +17,7 @@ import hashlib
 import os
 import threading
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from qgis.core import (
@@ -28,6 +29,7 @@ from qgis.core import (
     QgsGeometry,
     QgsRectangle,
     QgsSpatialIndex,
+    QgsVectorLayerFeatureSource,
 )
 
 from .. import schema
@@ -88,20 +90,15 @@ class PatchOverlay:
 
 
 class _PatchSet:
-    """The patches in the working CRS with a spatial index and, per thread, prepared engines."""
+    """The patches in the working CRS with their boxes and, per thread, prepared engines."""
 
-    def __init__(self, patches, feedback):
-        self.jcbh = []
-        self.geometries = []
-        self.index = QgsSpatialIndex()
-        self._extent = None
+    def __init__(self, patches):
+        self.jcbh = [jcbh for jcbh, _ in patches]
+        self.geometries = [geometry for _, geometry in patches]
+        self.shapes = [geometry.constGet() for geometry in self.geometries]  # asked for once, not per test
+        self.boxes = [geometry.boundingBox() for geometry in self.geometries]
+        self._shifted = {(0.0, 0.0): self.boxes}
         self._local = threading.local()
-        for number, (jcbh, geometry) in enumerate(patches):
-            self.jcbh.append(jcbh)
-            self.geometries.append(geometry)
-            self.index.addFeature(number, geometry.boundingBox())
-            if feedback is not None and feedback.isCanceled():
-                return
 
     def engine(self, index):
         """This thread's prepared GEOS engine of patch `index`, kept while the thread works on that
@@ -120,92 +117,162 @@ class _PatchSet:
     def __len__(self):
         return len(self.jcbh)
 
+    def shifted_boxes(self, shift):
+        """The patches' boxes moved by -shift (into a layer's CRS that is the working CRS but for its
+        false origin), made once for all the layers in that CRS."""
+        if shift not in self._shifted:
+            dx, dy = shift
+            self._shifted[shift] = [QgsRectangle(b.xMinimum() - dx, b.yMinimum() - dy, b.xMaximum() - dx,
+                                                 b.yMaximum() - dy) for b in self.boxes]
+        return self._shifted[shift]
+
     def extent(self):
-        if self._extent is None:  # asked once per layer
-            self._extent = QgsRectangle(self.geometries[0].boundingBox())
-            for geometry in self.geometries[1:]:
-                self._extent.combineExtentWith(geometry.boundingBox())
-        return QgsRectangle(self._extent)
+        extent = QgsRectangle(self.boxes[0])
+        for box in self.boxes[1:]:
+            extent.combineExtentWith(box)
+        return extent
 
 
-_LARGE = 64  # vertices above which a red-line polygon is clipped by its own engine, never unioned whole
+_LARGE = 64  # vertices above which a red-line polygon cuts a patch on its own, never unioned whole
+_OWN_ENGINE = 1024  # vertices above which a polygon is tested by its own engine, converted to GEOS once a chunk
+_UNSEEN = object()  # a feature not met yet
 
 
 class _LayerHits:
-    """The features of one red-line layer that touch the patches' boxes (in the working CRS,
-    repaired), and for each patch the features near it, in reading order. Clipping is left to the
-    assembly, patch by patch."""
+    """The features of one red-line layer in the patches' extent, and for each patch those whose
+    boxes meet its box (its candidates), in feature id order. QGIS reads the layer into a spatial
+    index that keeps the shapes (in C++, without Python's lock: layers load side by side), checking
+    each with GEOS on the way and handing back the invalid ones, which are repaired here. Matching
+    then moves each candidate into the working CRS (when that is a translation); a repair is
+    reported when the feature's box meets a patch's, as in the database engine. Clipping is left to
+    the assembly, patch by patch."""
 
-    def __init__(self, patch_set):
-        self.patch_set = patch_set
-        self.geometries, self.labels, self.large = [], [], []
-        self.by_patch = defaultdict(list)  # patch index -> [feature number]
+    def __init__(self, patch_set, name, shift, to_working):
+        self.patch_set, self.name, self.shift, self.to_working = patch_set, name, shift, to_working
+        self.index = QgsSpatialIndex()
+        self.labels = {}  # feature id -> label (labelled layers)
+        self.invalid = {}  # feature id -> its shape as read (in the layer's CRS), GEOS finding it invalid
+        self.repairs = {}  # feature id -> RedLineRepair
+        self.by_patch = {}  # patch index -> [(feature id, geometry, its constGet(), vertices, box of a large one)]
+        self._repaired = {}  # feature id -> (area before, repaired geometry or None)
         self._local = threading.local()
+        # Kept here: QGIS holds the callback without a reference of its own.
+        self.keep_invalid = lambda feature: self.invalid.__setitem__(feature.id(), feature.geometry())
 
-    def add(self, geometry, label, near):
-        number = len(self.geometries)
-        self.geometries.append(geometry)
-        self.labels.append(label)
-        self.large.append(geometry.constGet().nCoordinates() > _LARGE)
-        for index in near:
-            self.by_patch[index].append(number)
+    def _repair_invalid(self):
+        """Repairs the features QGIS left out as invalid (polygonal part of GEOS's makeValid) and
+        puts them back into the index, by the box of the shape as read."""
+        for fid, geometry in self.invalid.items():
+            if self.to_working is not None:
+                geometry.transform(self.to_working)
+            before = geometry.area()
+            self._repaired[fid] = (before, polygonal(geometry.makeValid()))
+            self.index.addFeature(fid, geometry.boundingBox())
+
+    def match(self):
+        """Finds each patch's candidates, the features whose boxes meet its box (in feature id order),
+        each feature moved into the working CRS once."""
+        self._repair_invalid()
+        features = {}
+        boxes = self.patch_set.boxes if self.shift is None else self.patch_set.shifted_boxes(self.shift)
+        for index, box in enumerate(boxes):
+            found = []
+            for fid in sorted(self.index.intersects(box)):
+                feature = features.get(fid, _UNSEEN)
+                if feature is _UNSEEN:
+                    feature = features[fid] = self._prepared_feature(fid)
+                if feature is not None:
+                    found.append((fid, *feature))
+            if found:
+                self.by_patch[index] = found
+        self.index = None  # the shapes no patch meets are let go
+
+    def candidates(self, index):
+        """[(feature id, geometry, its constGet(), vertices, box of a large one)]: the features whose
+        boxes meet patch `index`'s."""
+        return self.by_patch.get(index, ())
+
+    def _prepared_feature(self, fid):
+        repaired = self._repaired.get(fid)
+        if repaired is None:
+            geometry = self.index.geometry(fid)
+        else:
+            before, geometry = repaired
+            self.repairs[fid] = RedLineRepair(self.name, fid, before, geometry.area() if geometry else 0.0)
+            if geometry is None:
+                return None
+        if self.shift is not None and self.shift != (0.0, 0.0):
+            geometry.translate(*self.shift)
+        shape = geometry.constGet()
+        vertices = shape.nCoordinates()
+        return geometry, shape, vertices, shape.boundingBox() if vertices > _LARGE else None
 
     def forget_engines(self):
         """Drops this thread's engines of large features: kept for one chunk of patches, so that
         memory stays bounded however many large features the layer has."""
         self._local.engines = {}
 
-    def _engine(self, number):
+    def _engine(self, fid, geometry):
         """This thread's prepared engine of a large feature: converted to GEOS once a chunk, not
         once a patch."""
         engines = getattr(self._local, "engines", None)
         if engines is None:
             engines = self._local.engines = {}
-        engine = engines.get(number)
+        engine = engines.get(fid)
         if engine is None:
-            engine = engines[number] = prepared(self.geometries[number])
+            engine = engines[fid] = prepared(geometry)
         return engine
 
-    def clip(self, index, number):
-        """Feature `number` clipped to patch `index`: the patch itself when the feature covers it,
-        None when they only touch."""
+    def clip(self, index, fid, geometry, shape, vertices, box):
+        """A feature clipped to patch `index`: the patch itself when the feature covers it, None
+        when they only touch."""
         patch_set = self.patch_set
-        if self.large[number]:  # its engine, converted once; the patch converted each time
-            engine, other = self._engine(number), patch_set.geometries[index]
-        else:
-            engine, other = patch_set.engine(index), self.geometries[number]
-        if not engine.intersects(other.constGet()):
+        patch, patch_shape = patch_set.geometries[index], patch_set.shapes[index]
+        if vertices > _OWN_ENGINE:  # its engine, converted once; the patch converted each time
+            engine = self._engine(fid, geometry)
+            if not engine.intersects(patch_shape):
+                return None
+            if engine.contains(patch_shape):
+                return patch
+            return patch_set.whole_or_part(index, polygonal(QgsGeometry(engine.intersection(patch_shape))))
+        engine = patch_set.engine(index)
+        if not engine.intersects(shape):
             return None
-        if engine.contains(other.constGet()):  # the patch inside the feature, or the feature inside the patch
-            return other
-        return patch_set.whole_or_part(index, polygonal(QgsGeometry(engine.intersection(other.constGet()))))
+        if box is not None and box.contains(patch_set.boxes[index]) and engine.within(shape):
+            return patch
+        if engine.contains(shape):
+            return geometry
+        return patch_set.whole_or_part(index, polygonal(QgsGeometry(engine.intersection(shape))))
 
     def pieces(self, index):
         """[(piece, label)]: each feature over patch `index` clipped to it."""
-        clipped = ((self.clip(index, number), self.labels[number]) for number in self.by_patch.get(index, ()))
+        clipped = ((self.clip(index, *feature), self.labels.get(feature[0])) for feature in self.candidates(index))
         return [(piece, label) for piece, label in clipped if piece is not None]
 
     def uncovered(self, index):
         """The part of patch `index` outside the union of the layer's features: the patch itself when
         none is over it, None when they cover it (all but less than a billionth of it). The patch is
         cut by the union of the small features that meet it (a patch lies on ~5 land-use parcels: one
-        union and one cut instead of five cuts), then by each large feature that meets it in turn (its
-        own engine tells, and whether it covers the patch), so that no large feature is ever unioned."""
-        numbers = self.by_patch.get(index)
-        patch = self.patch_set.geometries[index]
+        union and one cut instead of five cuts), then by each large feature that meets it in turn
+        (first asked whether it covers the patch), so that no large feature is ever unioned."""
+        patch_set = self.patch_set
+        patch, patch_shape, patch_engine = patch_set.geometries[index], patch_set.shapes[index], None
         rest = patch
         cutters, small = [], []
-        for number in numbers or ():
-            feature = self.geometries[number]
-            if self.large[number]:
-                engine = self._engine(number)
-                if not engine.intersects(patch.constGet()):
+        for fid, feature, shape, vertices, box in self.candidates(index):
+            if vertices > _OWN_ENGINE:
+                engine = self._engine(fid, feature)
+                if not engine.intersects(patch_shape):
                     continue
-                if engine.contains(patch.constGet()):
+                if engine.contains(patch_shape):
                     return None
-                cutters.append(feature)
-            elif self.patch_set.engine(index).intersects(feature.constGet()):
-                small.append(feature)
+            else:
+                patch_engine = patch_engine or patch_set.engine(index)
+                if not patch_engine.intersects(shape):
+                    continue
+                if box is not None and box.contains(patch_set.boxes[index]) and patch_engine.within(shape):
+                    return None
+            (cutters if vertices > _LARGE else small).append(feature)
         if len(small) > 1:
             union = QgsGeometry.unaryUnion(small)
             small = small if union.isEmpty() else [union]  # GEOS failed (empty): each cuts in turn
@@ -230,60 +297,44 @@ def _takes_something(rest, cut, feature):
     return QgsGeometry.createGeometryEngine(rest.constGet()).relatePattern(feature.constGet(), "T********")
 
 
-def _read_layer(layer, patch_set, working_crs, repairs, feedback, progress, attributes=(), accept=None,
-                labelled=True):
-    """One pass over the features of `layer` in the patches' extent: each is reprojected, matched
-    to the patches whose boxes it touches and repaired. Returns its _LayerHits.
-    accept: a filter expression, evaluated by the data provider where it can (DLBM codes in SQL);
-    labelled: whether the features carry their label (the values of `attributes`)."""
-    to_working = QgsCoordinateTransform(layer.crs(), working_crs, QgsCoordinateTransformContext())
-    shift = false_origin_shift(layer.crs(), working_crs)
+def _load_layer(hits, source, request, label_request, label_of, feedback):
+    """Reads one layer into `hits` (on a worker thread): its shapes into the spatial index, in bulk,
+    then the labels of a labelled layer (without shapes)."""
+    request = QgsFeatureRequest(request).setInvalidGeometryCheck(QgsFeatureRequest.GeometrySkipInvalid)
+    request.setInvalidGeometryCallback(hits.keep_invalid)
+    hits.index = QgsSpatialIndex(source.getFeatures(request), feedback, QgsSpatialIndex.FlagStoreFeatureGeometries)
+    if label_request is not None:
+        hits.labels = {feature.id(): label_of(feature) for feature in source.getFeatures(label_request)}
+    return hits
+
+
+def _layer_reading(layer, patch_set, working_crs, attributes=(), accept=None, labelled=True):
+    """(hits, source, request, label request, labeller) to read `layer` over the patches' extent:
+    reprojected by QGIS while reading, unless the two CRSs differ only by a false origin (then each
+    feature is translated when first asked for). accept: a filter expression, evaluated by the data
+    provider where it can (DLBM codes in SQL); labelled: whether the features carry their label (the
+    values of `attributes`)."""
+    shift = false_origin_shift(layer.crs(), working_crs) if layer.crs() != working_crs else (0.0, 0.0)
+    to_working = None if shift is not None else QgsCoordinateTransform(layer.crs(), working_crs,
+                                                                        QgsCoordinateTransformContext())
+    box = patch_set.extent()
+    fields, wanted = layer.fields(), [a for a in attributes if a]
+    request = QgsFeatureRequest().setSubsetOfAttributes(wanted, fields)  # the filter's DLBM, or none
     if shift is not None:
         dx, dy = shift
-        box = patch_set.extent()
         extent = QgsRectangle(box.xMinimum() - dx, box.yMinimum() - dy, box.xMaximum() - dx, box.yMaximum() - dy)
     else:
-        extent = to_working.transformBoundingBox(patch_set.extent(), QgsCoordinateTransform.ReverseTransform)
-    request = QgsFeatureRequest().setFilterRect(extent)
+        request.setDestinationCrs(working_crs, QgsCoordinateTransformContext())
+        extent = box
+    request.setFilterRect(extent)
     if accept:
         request.setFilterExpression(accept)
-    request.setSubsetOfAttributes([a for a in attributes if a], layer.fields())
-    translate = shift is not None and shift != (0.0, 0.0)
-    reproject = shift is None and layer.crs() != working_crs
-    total = max(layer.featureCount(), 1)
-    fields = layer.fields()
-    label_of = _labeller([fields.indexOf(a) if a else -1 for a in attributes] if labelled else [], layer.name())
-    patch_index = patch_set.index
-    hits = _LayerHits(patch_set)
-    for count, feature in enumerate(layer.getFeatures(request)):
-        if count % 2000 == 0:
-            if feedback is not None and feedback.isCanceled():
-                break
-            progress(count / total)
-        geometry = feature.geometry()
-        if geometry.isEmpty():
-            continue
-        if translate:  # moved only when near a patch: most land-use parcels are not
-            box = geometry.boundingBox()
-            near = patch_index.intersects(QgsRectangle(box.xMinimum() + dx, box.yMinimum() + dy,
-                                                       box.xMaximum() + dx, box.yMaximum() + dy))
-            if not near:
-                continue
-            geometry.translate(dx, dy)
-        else:
-            if reproject:
-                geometry.transform(to_working)
-            near = patch_index.intersects(geometry.boundingBox())
-            if not near:
-                continue
-        if not geometry.isGeosValid():
-            before = geometry.area()
-            geometry = polygonal(geometry.makeValid())
-            repairs.append(RedLineRepair(layer.name(), feature.id(), before, geometry.area() if geometry else 0.0))
-            if geometry is None:
-                continue
-        hits.add(geometry, label_of(feature), near)
-    return hits
+    label_request, label_of = None, None
+    if labelled and wanted:  # every feature's label (a few thousand at most: townships, approvals, villages)
+        label_of = _labeller([fields.indexOf(a) if a else -1 for a in attributes], layer.name())
+        label_request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry).setSubsetOfAttributes(wanted, fields)
+    return (_LayerHits(patch_set, layer.name(), shift, to_working), QgsVectorLayerFeatureSource(layer), request,
+            label_request, label_of)
 
 
 def false_origin_shift(source_crs, working_crs):
@@ -405,18 +456,17 @@ def patch_fingerprint(wkb, layers_print):
 def compute_overlay(patches, working_crs, inputs, feedback=None):
     """patches: iterable of (jcbh, QgsGeometry in working_crs). Returns ([PatchOverlay], [RedLineRepair])."""
     check_inputs(inputs)
-    patch_set = _PatchSet(list(patches), feedback)
+    patch_set = _PatchSet(list(patches))
     if not len(patch_set):
         return [], []
-    repairs = []
     steps = input_layers(inputs)
 
     def progress(done):  # reading is about a third of the work, the assembly the rest
         if feedback is not None:
             feedback.setProgress(100.0 * done)
 
-    collected = {}
-    for step, (key, layer) in enumerate(steps):
+    readings = {}
+    for key, layer in steps:
         attributes, accept = label_fields(key, layer), None
         if key == "cultivated":
             dlbm = find_field(layer, schema.DLBM_FIELDS)
@@ -425,14 +475,28 @@ def compute_overlay(patches, working_crs, inputs, feedback=None):
                 accept = (f"{QgsExpression.quotedColumnRef(dlbm)} IN "
                           f"({', '.join(QgsExpression.quotedString(code) for code in inputs.cultivated_codes)})")
         # Only the labels of townships, approvals and villages are used; the DLBM code is only filtered on.
-        collected[key] = _read_layer(layer, patch_set, working_crs, repairs, feedback,
-                                     lambda fraction, step=step: progress((step + fraction) / len(steps) / 3),
-                                     attributes, accept, labelled=key != "cultivated")
-        if feedback is not None and feedback.isCanceled():
-            return [], repairs
+        readings[key] = _layer_reading(layer, patch_set, working_crs, attributes, accept,
+                                       labelled=key != "cultivated")
+    collected = {}
+    with ThreadPoolExecutor(max_workers=_threads()) as pool:
+        loads = {pool.submit(_load_layer, *reading, feedback): key for key, reading in readings.items()}
+        # Each layer read is matched here while the others are still being read. Matching is thousands
+        # of short calls: on several threads at once they would mostly wait for each other (Python's lock).
+        for done, load in enumerate(as_completed(loads)):
+            if feedback is not None and feedback.isCanceled():
+                return [], []
+            collected[loads[load]] = hits = load.result()
+            hits.match()
+            progress((done + 1) / len(steps) / 3)
+    collected = {key: collected[key] for key, _ in steps}  # the layers' order, whichever loaded first
     results = _patch_results(patch_set, collected, working_crs, inputs, feedback,
                              lambda fraction: progress((1 + 2 * fraction) / 3))
+    repairs = [hits.repairs[fid] for hits in collected.values() for fid in sorted(hits.repairs)]
     return (results, repairs) if results is not None else ([], repairs)
+
+
+def _threads():
+    return min(4, os.cpu_count() or 1)
 
 
 _CHUNK = 500  # patches per task of the assembly
@@ -459,7 +523,7 @@ def _patch_results(patch_set, collected, working_crs, settings, feedback, progre
                 for index in range(start, min(start + _CHUNK, count))]
 
     results = []
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=_threads()) as pool:
         chunks = [pool.submit(assemble, start) for start in range(0, count, _CHUNK)]
         for chunk in chunks:
             part = chunk.result()
