@@ -117,6 +117,33 @@ def test_hand_built_areas_are_exact(hand_task, densify):
     assert p["P1"]["area_mode"] == "planar"
 
 
+def tiles(x1, y1, x2, y2, size, values, dx=0.0):
+    """The rectangle as size x size tiles: a layer with more polygons than there are patches."""
+    return [(rect(x, y, min(x + size, x2), min(y + size, y2), dx), values)
+            for x in range(x1, x2, size) for y in range(y1, y2, size)]
+
+
+def test_layers_with_more_polygons_than_patches_give_the_same_areas(hand_task):
+    """A layer of more polygons than there are patches is matched patch by patch (each patch's box
+    asked of the layer's index), a smaller one polygon by polygon: the same exact answers, the
+    tiles' shared edges adding nothing, the overlapping tiles counting once, an invalid polygon
+    among many still repaired."""
+    inputs = hand_built_inputs()
+    inputs.cultivated = layer("cultivated", 4548, tiles(0, 0, 120, 200, 10, {"DLBM": "0103"}) +
+                              tiles(80, 0, 200, 120, 10, {"DLBM": "0101"}), ("DLBM",))
+    inputs.permanent_farmland = layer("pbf", 4527, tiles(50, 50, 100, 100, 5, {}, dx=PREFIX))
+    bow_tie = (f"POLYGON(({X0 + PREFIX} {Y0},{X0 + PREFIX + 200} {Y0 + 200},{X0 + PREFIX + 200} {Y0},"
+               f"{X0 + PREFIX} {Y0 + 200},{X0 + PREFIX} {Y0}))")
+    inputs.eco_redline = layer("eco", 4527, [(bow_tie, {})] + tiles(300, 300, 340, 340, 10, {}, dx=PREFIX))
+    run = run_overlay(hand_task, inputs)
+    assert [(r.layer, r.feature_id, r.area_after) for r in run.repairs] == [("eco", 1, pytest.approx(20000))]
+    p = stored_patches(hand_task)
+    expected = {"area_m2": 10000, "cultivated_m2": 9100, "pbf_m2": 2500, "general_cultivated_m2": 6600,
+                "eco_m2": 5000, "approved_m2": 10000}
+    assert {k: p["P1"][k] for k in expected} == pytest.approx(expected)
+    assert (p["P2"]["cultivated_m2"], p["P3"]["cultivated_m2"]) == pytest.approx((800, 200))
+
+
 def test_patch_across_three_townships_adds_up(hand_task):
     run_overlay(hand_task, hand_built_inputs())
     parts = stored_parts(hand_task)["P1"]

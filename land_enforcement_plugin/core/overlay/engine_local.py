@@ -96,8 +96,10 @@ class _PatchSet:
         self.jcbh = [jcbh for jcbh, _ in patches]
         self.geometries = [geometry for _, geometry in patches]
         self.shapes = [geometry.constGet() for geometry in self.geometries]  # asked for once, not per test
+        self.planar_areas = [shape.area() for shape in self.shapes]
         self.boxes = [geometry.boundingBox() for geometry in self.geometries]
         self._shifted = {(0.0, 0.0): self.boxes}
+        self._extent = self._index = None
         self._local = threading.local()
 
     def engine(self, index):
@@ -110,7 +112,7 @@ class _PatchSet:
     def whole_or_part(self, index, piece):
         """The patch itself when `piece` (a part of patch `index`) leaves out less than a
         billionth of it, as when a red line covers the patch: its area is then the patch's, exactly."""
-        if piece is not None and piece.area() >= self.geometries[index].area() * (1 - 1e-9):
+        if piece is not None and piece.area() >= self.planar_areas[index] * (1 - 1e-9):
             return self.geometries[index]
         return piece
 
@@ -126,11 +128,22 @@ class _PatchSet:
                                                  b.yMaximum() - dy) for b in self.boxes]
         return self._shifted[shift]
 
-    def extent(self):
-        extent = QgsRectangle(self.boxes[0])
-        for box in self.boxes[1:]:
-            extent.combineExtentWith(box)
-        return extent
+    def extent(self, shift=(0.0, 0.0)):
+        """The patches' extent, moved by -shift."""
+        if self._extent is None:
+            self._extent = QgsRectangle(self.boxes[0])
+            for box in self.boxes[1:]:
+                self._extent.combineExtentWith(box)
+        box, (dx, dy) = self._extent, shift
+        return QgsRectangle(box.xMinimum() - dx, box.yMinimum() - dy, box.xMaximum() - dx, box.yMaximum() - dy)
+
+    def index(self):
+        """A spatial index of the patches' boxes (made when first asked for)."""
+        if self._index is None:
+            self._index = QgsSpatialIndex()
+            for number, box in enumerate(self.boxes):
+                self._index.addFeature(number, box)
+        return self._index
 
 
 _LARGE = 64  # vertices above which a red-line polygon cuts a patch on its own, never unioned whole
@@ -154,7 +167,7 @@ class _LayerHits:
         self.invalid = {}  # feature id -> its shape as read (in the layer's CRS), GEOS finding it invalid
         self.repairs = {}  # feature id -> RedLineRepair
         self.by_patch = {}  # patch index -> [(feature id, geometry, its constGet(), vertices, box of a large one)]
-        self._repaired = {}  # feature id -> (area before, repaired geometry or None)
+        self._repaired = {}  # feature id -> (area before, repaired geometry or None, box as read)
         self._local = threading.local()
         # Kept here: QGIS holds the callback without a reference of its own.
         self.keep_invalid = lambda feature: self.invalid.__setitem__(feature.id(), feature.geometry())
@@ -165,17 +178,26 @@ class _LayerHits:
         for fid, geometry in self.invalid.items():
             if self.to_working is not None:
                 geometry.transform(self.to_working)
-            before = geometry.area()
-            self._repaired[fid] = (before, polygonal(geometry.makeValid()))
-            self.index.addFeature(fid, geometry.boundingBox())
+            box = geometry.boundingBox()
+            self._repaired[fid] = (geometry.area(), polygonal(geometry.makeValid()), box)
+            self.index.addFeature(fid, box)
 
     def match(self):
         """Finds each patch's candidates, the features whose boxes meet its box (in feature id order),
-        each feature moved into the working CRS once."""
+        each feature moved into the working CRS once: each patch's box asked of the layer's index, or
+        each feature's of the patches' when the layer has fewer features than there are patches."""
         self._repair_invalid()
+        shift = self.shift or (0.0, 0.0)
+        fids = self.index.intersects(self.patch_set.extent(shift))
+        if len(fids) < len(self.patch_set):
+            self._match_by_feature(sorted(fids), shift)
+        else:
+            self._match_by_patch(shift)
+        self.index = None  # the shapes no patch meets are let go
+
+    def _match_by_patch(self, shift):
         features = {}
-        boxes = self.patch_set.boxes if self.shift is None else self.patch_set.shifted_boxes(self.shift)
-        for index, box in enumerate(boxes):
+        for index, box in enumerate(self.patch_set.shifted_boxes(shift)):
             found = []
             for fid in sorted(self.index.intersects(box)):
                 feature = features.get(fid, _UNSEEN)
@@ -185,7 +207,18 @@ class _LayerHits:
                     found.append((fid, *feature))
             if found:
                 self.by_patch[index] = found
-        self.index = None  # the shapes no patch meets are let go
+
+    def _match_by_feature(self, fids, shift):
+        patches, (dx, dy) = self.patch_set.index(), shift
+        for fid in fids:
+            repaired = self._repaired.get(fid)
+            box = repaired[2] if repaired is not None else self.index.geometry(fid).boundingBox()
+            near = patches.intersects(QgsRectangle(box.xMinimum() + dx, box.yMinimum() + dy, box.xMaximum() + dx,
+                                                   box.yMaximum() + dy))
+            feature = self._prepared_feature(fid) if near else None
+            if feature is not None:
+                for index in near:
+                    self.by_patch.setdefault(index, []).append((fid, *feature))
 
     def candidates(self, index):
         """[(feature id, geometry, its constGet(), vertices, box of a large one)]: the features whose
@@ -197,7 +230,7 @@ class _LayerHits:
         if repaired is None:
             geometry = self.index.geometry(fid)
         else:
-            before, geometry = repaired
+            before, geometry, _ = repaired
             self.repairs[fid] = RedLineRepair(self.name, fid, before, geometry.area() if geometry else 0.0)
             if geometry is None:
                 return None
@@ -276,23 +309,24 @@ class _LayerHits:
         if len(small) > 1:
             union = QgsGeometry.unaryUnion(small)
             small = small if union.isEmpty() else [union]  # GEOS failed (empty): each cuts in turn
+        patch_area = rest_area = patch_set.planar_areas[index]
         for feature in small + cutters:
             cut = polygonal(rest.difference(feature))
             if cut is None:
                 return None
-            if _takes_something(rest, cut, feature):
-                rest = cut
-        if rest is not patch and rest.area() <= patch.area() * 1e-9:
+            cut_area = cut.area()
+            if _takes_something(rest, rest_area, cut_area, feature):
+                rest, rest_area = cut, cut_area
+        if rest is not patch and rest_area <= patch_area * 1e-9:
             return None
         return rest
 
 
-def _takes_something(rest, cut, feature):
-    """Whether `feature` took anything of `rest` (`cut` being what it left): a polygon that only
-    touches the patch leaves the patch as it was, so that its layer's area stays exactly 0. Areas
-    decide when they differ well beyond their rounding; else whether the two insides meet."""
-    before = rest.area()
-    if before - cut.area() > before * 1e-6:
+def _takes_something(rest, rest_area, cut_area, feature):
+    """Whether `feature` took anything of `rest` (leaving `cut_area` of its `rest_area`): a polygon
+    that only touches the patch leaves the patch as it was, so that its layer's area stays exactly 0.
+    Areas decide when they differ well beyond their rounding; else whether the two insides meet."""
+    if rest_area - cut_area > rest_area * 1e-6:
         return True
     return QgsGeometry.createGeometryEngine(rest.constGet()).relatePattern(feature.constGet(), "T********")
 
@@ -317,16 +351,11 @@ def _layer_reading(layer, patch_set, working_crs, attributes=(), accept=None, la
     shift = false_origin_shift(layer.crs(), working_crs) if layer.crs() != working_crs else (0.0, 0.0)
     to_working = None if shift is not None else QgsCoordinateTransform(layer.crs(), working_crs,
                                                                         QgsCoordinateTransformContext())
-    box = patch_set.extent()
     fields, wanted = layer.fields(), [a for a in attributes if a]
     request = QgsFeatureRequest().setSubsetOfAttributes(wanted, fields)  # the filter's DLBM, or none
-    if shift is not None:
-        dx, dy = shift
-        extent = QgsRectangle(box.xMinimum() - dx, box.yMinimum() - dy, box.xMaximum() - dx, box.yMaximum() - dy)
-    else:
+    if shift is None:
         request.setDestinationCrs(working_crs, QgsCoordinateTransformContext())
-        extent = box
-    request.setFilterRect(extent)
+    request.setFilterRect(patch_set.extent(shift or (0.0, 0.0)))
     if accept:
         request.setFilterExpression(accept)
     label_request, label_of = None, None

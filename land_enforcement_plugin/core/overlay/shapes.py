@@ -1,21 +1,29 @@
 """The shapes the overlay measures: the polygonal part of a GEOS result without collapsed polygons,
 unions of a patch's pieces, and what a red-line layer covers of a patch (Cover)."""
-from qgis.core import QgsGeometry, QgsMultiPolygon, QgsWkbTypes
+from qgis.core import (
+    QgsCurvePolygon,
+    QgsGeometry,
+    QgsGeometryCollection,
+    QgsMultiPolygon,
+    QgsMultiSurface,
+    QgsWkbTypes,
+)
 
 _UNKNOWN = object()  # a Cover's part or uncovered part not made yet
 
 
 def polygonal(geometry):
     """Only the areal part of a clip or union result (touching shapes leave lines and points),
-    without collapsed polygons."""
-    if geometry is None or geometry.isEmpty():
-        return None
-    if geometry.type() == QgsWkbTypes.PolygonGeometry:
-        return _without_collapsed(geometry)
-    if QgsWkbTypes.flatType(geometry.wkbType()) == QgsWkbTypes.GeometryCollection:
+    without collapsed polygons. Told by the class of its shape (one call into QGIS, where asking its
+    type, emptiness and parts would be three: the overlay makes this call tens of thousands of times)."""
+    shape = None if geometry is None else geometry.constGet()
+    if type(shape) is QgsGeometryCollection:  # mixed: its polygons (an empty QgsMultiPolygon when none)
         geometry.convertGeometryCollectionToSubclass(QgsWkbTypes.PolygonGeometry)
-        if not geometry.isEmpty() and QgsWkbTypes.geometryType(geometry.wkbType()) == QgsWkbTypes.PolygonGeometry:
-            return _without_collapsed(geometry)
+        shape = geometry.constGet()
+    if isinstance(shape, QgsCurvePolygon):  # an empty one has no inside either
+        return geometry if shape.area() > COLLAPSED * shape.perimeter() ** 2 else None
+    if isinstance(shape, QgsMultiSurface):
+        return _without_collapsed(geometry)
     return None
 
 
@@ -23,21 +31,20 @@ COLLAPSED = 1e-9  # a polygon whose area is under this times its perimeter squar
 
 
 def _without_collapsed(geometry):
-    """The polygons of `geometry` that have an inside. GEOS 3.11 overlays can leave collapsed
-    polygons (three points on a line, area 0) in their results, and a later intersection with
-    such a result may return the other operand whole: in one real case a township's 211 m² part
+    """The polygons of a multi-polygon `geometry` that have an inside. GEOS 3.11 overlays can leave
+    collapsed polygons (three points on a line, area 0) in their results, and a later intersection
+    with such a result may return the other operand whole: in one real case a township's 211 m² part
     of a patch came out as general cultivated land although farmland covered all of it."""
-    if not geometry.isMultipart():
-        return geometry if geometry.area() > COLLAPSED * geometry.length() ** 2 else None
-    parts = [part for part in geometry.constParts() if part.area() > COLLAPSED * part.perimeter() ** 2]
-    if len(parts) == geometry.constGet().numGeometries():
-        return geometry
-    if not parts:
+    parts = list(geometry.constParts())
+    solid = [part for part in parts if part.area() > COLLAPSED * part.perimeter() ** 2]
+    if len(solid) == len(parts):
+        return geometry if solid else None
+    if not solid:
         return None
-    solid = QgsMultiPolygon()
-    for part in parts:
-        solid.addGeometry(part.clone())
-    return QgsGeometry(solid)
+    kept = QgsMultiPolygon()
+    for part in solid:
+        kept.addGeometry(part.clone())
+    return QgsGeometry(kept)
 
 
 def prepared(geometry):
