@@ -19,7 +19,8 @@ from qgis.core import (
 from land_enforcement_plugin.core import schema
 from land_enforcement_plugin.core.ellipsoid import AreaMode
 from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
-from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs, false_origin_shift
+from land_enforcement_plugin.core.overlay.engine_local import OverlayInputs
+from land_enforcement_plugin.core.overlay.matching import false_origin_shift
 from land_enforcement_plugin.core.overlay.run import run_overlay
 from land_enforcement_plugin.core.overlay.shapes import polygonal
 from land_enforcement_plugin.core.store import GeoPackageTaskStore

@@ -43,13 +43,13 @@ from ..store.postgis import PostgisTaskStore
 from ..store.postgis_connection import qgis_connection_uri
 from ..store.sql import sql_ident, sql_quote
 from .engine_local import (
-    RedLineRepair,
     find_field,
     input_layers,
     label_fields,
     patch_overlay,
     required_township_code_field,
 )
+from .matching import RedLineRepair
 from .shapes import COLLAPSED
 
 ENGINE_LOCAL = "local"

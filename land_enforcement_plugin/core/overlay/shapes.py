@@ -63,7 +63,7 @@ def union_of(shapes, whole=None):
 
 
 class Cover:
-    """What a layer covers of one patch, from its uncovered part (_LayerHits.uncovered: None when it
+    """What a layer covers of one patch, from its uncovered part (matching.LayerHits.uncovered: None when it
     covers all, the patch when nothing) or from the covered part itself (`part`, None when nothing).
     Its area is measured on whichever is known; its geometry made only when asked (a patch split by
     townships)."""
