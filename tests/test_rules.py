@@ -546,5 +546,5 @@ def test_metrics_dock_offers_a_year_and_explains_a_clicked_figure(plugin_iface, 
                       if dock.table.item(row, c).data(0x0100 + 1) == "unlawful_count")
         dock.table.cellClicked.emit(row, column)
         assert dock.explanation.rowCount() == county["unlawful_count"]
-        assert dock.flags.rowCount() == len(dock.result.flags) > 0
+        assert dock.flags.model().rowCount() == len(dock.result.flags) > 0
         assert "yuanqu_2023" in dock.table.horizontalHeaderItem(7).toolTip()  # the ratio column's rule

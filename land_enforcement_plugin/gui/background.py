@@ -1,6 +1,7 @@
 """Run a core function as a QgsTask: progress in the status bar and the dock, cancel, no frozen UI."""
 import gc
 import threading
+import time
 import traceback
 
 from qgis.core import Qgis, QgsApplication, QgsFeedback, QgsMessageLog, QgsTask
@@ -35,12 +36,42 @@ class _FrozenHeap:
 _FROZEN_HEAP = _FrozenHeap()
 
 
+HAND_OVER_EVERY = 0.02  # seconds of background work between two turns of the UI thread
+
+
 class _Feedback(QgsFeedback):
-    """Passes on a progress only when its whole percent changes: core work reports per row, and
-    each report is an event for the UI thread (20,000 a sheet's worth)."""
+    """Core work asks for cancellation and reports progress per row; here both are also the UI
+    thread's turns at Python's interpreter lock. A UI thread waiting for the lock gets it only when
+    the lock has not changed hands for 5 ms, and background work that calls into QGIS or GDAL more
+    often than that lets it go and takes it straight back every time: the UI waited 400 ms while a
+    staff sheet was imported. So at most every HAND_OVER_EVERY the work sleeps a millisecond, in
+    which the UI thread (woken when the lock was let go) takes it. Both are answered in Python, and
+    a progress is passed on only when its whole percent changes (each is an event for the UI)."""
+
+    def __init__(self):
+        super().__init__()
+        self._percent = 0
+        self._cancelled = False
+        self._next_turn = 0.0
+        self.canceled.connect(self._note_cancel)  # however it was cancelled
+
+    def _note_cancel(self):
+        self._cancelled = True
+
+    def _give_turn(self):
+        now = time.monotonic()
+        if now >= self._next_turn:
+            time.sleep(0.001)
+            self._next_turn = time.monotonic() + HAND_OVER_EVERY
+
+    def isCanceled(self):  # noqa: N802 (Qt API)
+        self._give_turn()
+        return self._cancelled
 
     def setProgress(self, progress):  # noqa: N802 (Qt API)
-        if int(progress) != int(self.progress()):
+        self._give_turn()
+        if int(progress) != self._percent:
+            self._percent = int(progress)
             super().setProgress(progress)
 
 

@@ -11,7 +11,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 from qgis.gui import QgsDockWidget
-from qgis.PyQt.QtCore import QRectF, Qt, pyqtSignal
+from qgis.PyQt.QtCore import QAbstractTableModel, QRectF, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor, QPainter
 from qgis.PyQt.QtWidgets import (
     QComboBox,
@@ -25,6 +25,7 @@ from qgis.PyQt.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
+    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -126,6 +127,39 @@ class BarChart(QWidget):
         painter.end()
 
 
+class FlagsModel(QAbstractTableModel):
+    """The flags and their rules, a row each, their texts made only for the rows Qt paints: 2,260
+    flags of a season as table items held the UI thread 90 ms."""
+
+    def __init__(self, headers, parent=None):
+        super().__init__(parent)
+        self.headers, self.flags = headers, []
+
+    def show(self, flags):
+        self.beginResetModel()
+        self.flags = flags
+        self.endResetModel()
+
+    def rowCount(self, parent=None):  # noqa: N802 (Qt API)
+        return 0 if parent is not None and parent.isValid() else len(self.flags)
+
+    def columnCount(self, parent=None):  # noqa: N802 (Qt API)
+        return len(self.headers)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 (Qt API)
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        flag = self.flags[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (flag["kind"], flag["xzqmc"], "、".join(flag["jcbhs"]), flag["text"], flag["source"])[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return flag["quote"]
+        return None
+
+
 class MetricsDock(QgsDockWidget):
     township_clicked = pyqtSignal(str)  # xzqdm
     message = pyqtSignal(str, int)
@@ -204,9 +238,10 @@ class MetricsDock(QgsDockWidget):
         explain_layout = QVBoxLayout(explain_box)
         explain_layout.addWidget(self.explain_title)
         explain_layout.addWidget(self.explanation, 1)
-        self.flags = QTableWidget(0, len(_FLAG_COLUMNS))
-        self.flags.setHorizontalHeaderLabels([zh_en[0] if zh else zh_en[1] for zh_en in _FLAG_COLUMNS])
+        self.flags = QTableView()
+        self.flags.setModel(FlagsModel([zh_en[0] if zh else zh_en[1] for zh_en in _FLAG_COLUMNS], self.flags))
         self.flags.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.flags.horizontalHeader().setResizeContentsPrecision(100)  # widths from the first rows, not thousands
         self.flags.verticalHeader().setVisible(False)
         buttons = QHBoxLayout()
         buttons.addWidget(QLabel(self.tr("Batch")))
@@ -412,13 +447,7 @@ class MetricsDock(QgsDockWidget):
             n=len(flagged), names="、".join(flagged) or "-", cases=len(result.flagged_patches)))
         self.chart.set_bars([(r["xzqmc"], r["unlawful_mu"], bool(r["ratio_flag"] or r["interview_flag"]))
                              for r in result.rows[:-1]])
-        self.flags.setRowCount(len(result.flags))
-        for row_number, flag in enumerate(result.flags):
-            values = (flag["kind"], flag["xzqmc"], "、".join(flag["jcbhs"]), flag["text"], flag["source"])
-            for column, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                item.setToolTip(flag["quote"])
-                self.flags.setItem(row_number, column, item)
+        self.flags.model().show(result.flags)
 
     def _fill_progress(self, rows):
         self.progress.setRowCount(len(rows))

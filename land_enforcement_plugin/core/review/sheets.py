@@ -181,9 +181,10 @@ def _ole2_error(path):
         "'Save As' Excel Workbook (.xlsx) and import that")
 
 
-def read_tables(path):
+def read_tables(path, feedback=None):
     """Every sheet of an .xlsx, or the one table of a .csv; any other file is refused saying what
-    it is and what to do."""
+    it is and what to do. feedback (optional) is asked whether it was cancelled between rows: then
+    the reading stops early (the caller, asking it too, stops)."""
     if not os.path.exists(path):
         raise file_not_found(path).error()
     name = os.path.basename(path)
@@ -211,8 +212,11 @@ def read_tables(path):
         tables = []
         for sheet in book.worksheets:
             sheet.reset_dimensions()  # the stated dimensions of WPS/old files may be wrong: read every row
-            rows = [[CellError(cell.value) if cell.data_type == "e" else cell.value for cell in row]
-                    for row in sheet.iter_rows()]
+            rows = []
+            for row in sheet.iter_rows():
+                if feedback is not None and feedback.isCanceled():
+                    break
+                rows.append([CellError(cell.value) if cell.data_type == "e" else cell.value for cell in row])
             width = max((len(row) for row in rows), default=0)
             rows = [row + [None] * (width - len(row)) for row in rows]
             for row, column in formulas.get(sheet.title, ()):
@@ -248,9 +252,26 @@ def _sheet_xml_facts(path):
             member = target.lstrip("/") if target.startswith("/") else "xl/" + target
             if member in names:
                 xml = archive.read(member)
-                ranges[sheet.get("name")] = [range_boundaries(ref.decode()) for ref in _MERGED_XML.findall(xml)]
-                has_formulas = has_formulas or bool(_FORMULA_XML.search(xml))
+                # The merged ranges follow the cells: a regular expression only over what follows them
+                # (a scan of all the cells holds Python's lock, and QGIS's UI, for as long as it takes).
+                merged = xml.find(b"mergeCell", xml.rfind(b"</sheetData>") + 1)
+                tail = xml[merged:] if merged >= 0 else b""
+                ranges[sheet.get("name")] = [range_boundaries(ref.decode()) for ref in _MERGED_XML.findall(tail)]
+                has_formulas = has_formulas or _has_formula(xml)
         return ranges, has_formulas
+
+
+def _has_formula(xml):
+    """Whether a sheet's XML has a formula cell (<f>, <f t=…/>, <x:f>): byte searches for the places
+    one may start, each checked by the regular expression (a regular-expression scan of every cell
+    takes 25 ms for 14,000 rows, holding Python's lock, and QGIS's UI with it)."""
+    for marker in (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/"):
+        found = xml.find(marker)
+        while found >= 0:
+            if _FORMULA_XML.match(xml, xml.rfind(b"<", 0, found + 1)):
+                return True
+            found = xml.find(marker, found + 1)
+    return False
 
 
 def _formula_cells(path):
@@ -310,11 +331,12 @@ def _export_versions(table):
             if len(row) > 1 and row[0] is not None and isinstance(row[1], (int, float))}
 
 
-def read_spreadsheet(path):
+def read_spreadsheet(path, feedback=None):
     """The visible sheets with the template's headers, their filled rows, the sheets skipped and
-    why, and the record versions the plugin wrote into the file (SheetsRead)."""
+    why, and the record versions the plugin wrote into the file (SheetsRead). feedback: as for
+    read_tables."""
     sheets, rows, skipped, hidden_templates, versions = [], [], [], [], {}
-    for table in read_tables(path):
+    for table in read_tables(path, feedback):
         if table.hidden and table.name == VERSION_SHEET:
             versions = _export_versions(table)
             continue

@@ -201,7 +201,9 @@ def import_spreadsheet(task_path, path, accept_partial=False, feedback=None):
     """Import a returned verification spreadsheet: every visible sheet with the template's headers.
     All-or-nothing unless accept_partial. A record saved since the plugin wrote the sheet (or
     since this import read it) is a conflict, never overwritten."""
-    read = read_spreadsheet(path)
+    read = read_spreadsheet(path, feedback)
+    if feedback is not None and feedback.isCanceled():
+        raise IMPORT_CANCELLED.error()
     with open_task(task_path) as store:
         known = store.patch_index()
         places = _patch_places(store)
