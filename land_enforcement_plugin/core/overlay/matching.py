@@ -202,6 +202,13 @@ class LayerHits:
             engine = engines[fid] = prepared(geometry)
         return engine
 
+    def _covers(self, index, fid, geometry, box):
+        """Whether a large feature covers patch `index`: asked of the feature's own prepared engine (a
+        quick test, where the patch's engine would relate the two whole) only when its box holds the
+        patch's box."""
+        return box.contains(self.patch_set.boxes[index]) and self._engine(fid, geometry).contains(
+            self.patch_set.shapes[index])
+
     def clip(self, index, fid, geometry, shape, vertices, box):
         """A feature clipped to patch `index`: the patch itself when the feature covers it, None
         when they only touch."""
@@ -217,7 +224,7 @@ class LayerHits:
         engine = patch_set.engine(index)
         if not engine.intersects(shape):
             return None
-        if box is not None and box.contains(patch_set.boxes[index]) and engine.within(shape):
+        if box is not None and self._covers(index, fid, geometry, box):
             return patch
         if engine.contains(shape):
             return geometry
@@ -249,7 +256,7 @@ class LayerHits:
                 patch_engine = patch_engine or patch_set.engine(index)
                 if not patch_engine.intersects(shape):
                     continue
-                if box is not None and box.contains(patch_set.boxes[index]) and patch_engine.within(shape):
+                if box is not None and self._covers(index, fid, feature, box):
                     return None
             (cutters if vertices > _LARGE else small).append(feature)
         if len(small) > 1:

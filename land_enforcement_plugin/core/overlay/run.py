@@ -19,7 +19,14 @@ from .. import schema
 from ..store import now_iso, open_task
 from ..store.postgis_connection import first_line
 from ..vector_input import encoding_decision, reading_copy, shapefile_path
-from .engine_local import compute_overlay, input_layers, layers_fingerprint, main_township, patch_fingerprint
+from .engine_local import (
+    compute_overlay,
+    cycle_collection_paused,
+    input_layers,
+    layers_fingerprint,
+    main_township,
+    patch_fingerprint,
+)
 from .engine_sql import ENGINE_LOCAL, ENGINE_POSTGIS, database_sources, overlay_in_database
 from .prejudge import reasons_json
 
@@ -117,6 +124,7 @@ def _compute(store, stale, crs, inputs, feedback):
     return results, repairs, ENGINE_LOCAL, note
 
 
+@cycle_collection_paused
 def run_overlay(task_path, inputs, feedback=None):
     """The overlay of the task's changed patches, stored. Every input is read through its
     vector_input.reading_copy and checked (layers_fingerprint) before anything is computed."""
