@@ -8,6 +8,7 @@ from conftest import write_patches
 from qgis.core import (
     NULL,
     QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
     QgsCoordinateTransformContext,
     QgsDistanceArea,
     QgsFeature,
@@ -143,6 +144,21 @@ def test_layers_with_more_polygons_than_patches_give_the_same_areas(hand_task):
                 "eco_m2": 5000, "approved_m2": 10000}
     assert {k: p["P1"][k] for k in expected} == pytest.approx(expected)
     assert (p["P2"]["cultivated_m2"], p["P3"]["cultivated_m2"]) == pytest.approx((800, 200))
+
+
+def test_invalid_polygon_in_a_geographic_crs_is_repaired_after_reprojection(hand_task):
+    """An ecological red line delivered in EPSG:4490 (degrees) as a bow tie: QGIS reprojects it while
+    reading and hands it back as invalid; it is repaired in the working CRS, its two halves counted."""
+    to_degrees = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4548"),
+                                        QgsCoordinateReferenceSystem("EPSG:4490"), QgsCoordinateTransformContext())
+    corners = [to_degrees.transform(X0 + x, Y0 + y) for x, y in ((0, 0), (200, 200), (200, 0), (0, 200), (0, 0))]
+    bow_tie = "POLYGON((" + ",".join(f"{p.x()!r} {p.y()!r}" for p in corners) + "))"
+    inputs = hand_built_inputs()
+    inputs.eco_redline = layer("eco", 4490, [(bow_tie, {})])
+    run = run_overlay(hand_task, inputs)
+    assert [(r.layer, r.feature_id) for r in run.repairs] == [("eco", 1)]
+    assert run.repairs[0].area_after == pytest.approx(20000, abs=1)
+    assert stored_patches(hand_task)["P1"]["eco_m2"] == pytest.approx(5000, abs=1)
 
 
 def test_patch_across_three_townships_adds_up(hand_task):

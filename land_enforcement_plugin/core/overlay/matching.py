@@ -34,7 +34,6 @@ class RedLineRepair:
     area_after: float
 
 
-
 class PatchSet:
     """The patches in the working CRS with their boxes and, per thread, prepared engines."""
 
