@@ -17,19 +17,13 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from overlay_bench import qgis_app  # noqa: E402 (beside this file; the QgsApplication kept alive)
+
 BENCH_SERVICE = "lep_city_bench"
 BASE_COUNTY = "140827"
 # 运城市's counties (data/counties.csv), 垣曲县 first: the grid's places are taken in this order.
 CITY_COUNTIES = ["140827", "140802", "140821", "140822", "140823", "140824", "140825", "140826", "140828",
                  "140829", "140830", "140881", "140882"]
-
-
-def _qgis():
-    from qgis.core import QgsApplication
-
-    app = QgsApplication([], False)
-    app.initQgis()
-    return app
 
 
 def _county_folder(out, code):
@@ -147,7 +141,7 @@ def run_postgis(out):
 
 
 def child(kind, out):
-    _qgis()
+    qgis_app()
     figures = {"packages": run_packages, "postgis": run_postgis}[kind](out)
     figures["peak_mib"] = _peak_mib()
     print(json.dumps(figures))
@@ -173,7 +167,7 @@ def main():
     if not 1 <= args.counties <= len(CITY_COUNTIES):
         parser.error(f"--counties: 1 to {len(CITY_COUNTIES)}")
     out = os.path.join(args.out, f"{args.counties}x{args.patches}")
-    _qgis()
+    qgis_app()
     started = time.perf_counter()
     prepare(out, args.counties, args.patches, packages_too=args.source != "postgis")
     print(f"counties ready in {time.perf_counter() - started:.1f} s (reused when present): {out}")

@@ -33,7 +33,7 @@ APPROVALS = ("approvals_nzy", "approvals_zs", "approvals_gd", "approvals_ssny", 
 _APP = []  # the QgsApplication must outlive every layer (postgres layers crash without one)
 
 
-def _qgis():
+def qgis_app():
     from qgis.core import QgsApplication
 
     if not _APP:
@@ -47,7 +47,7 @@ def prepare(out, size, seed):
     task = os.path.join(out, "task.gpkg")
     if os.path.exists(task):
         return task
-    _qgis()
+    qgis_app()
     from demodata.county import generate_county
     from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
 
@@ -89,13 +89,13 @@ def prepare_metrics(out):
     store.close()
     if done:
         return
-    _qgis()
+    qgis_app()
     run_overlay(task, _red_lines(out))
     verification.import_spreadsheet(task, os.path.join(out, "verification.xlsx"), accept_partial=True)
 
 
 def run_metrics(out):
-    _qgis()
+    qgis_app()
     from land_enforcement_plugin.core.season.metrics import township_metrics
     from land_enforcement_plugin.core.store import GeoPackageTaskStore
 
@@ -110,7 +110,7 @@ def run_overlay_whole(out):
     (the copy is not timed): reading copies and fingerprint of every layer, compute, store."""
     import shutil
 
-    _qgis()
+    qgis_app()
     from land_enforcement_plugin.core.overlay.run import run_overlay
 
     task = os.path.join(_scratch(out), "whole_task.gpkg")
@@ -168,7 +168,7 @@ def check_reference(label, out):
 def run_native_whole(out):
     """native:intersection as `qgis_process run` runs it: patches x cultivated land read from their
     files, the intersection written to a GeoPackage."""
-    _qgis()
+    qgis_app()
     sys.path.append("/usr/share/qgis/python/plugins")
     import processing
     from processing.core.Processing import Processing
@@ -267,7 +267,7 @@ def run_local_store(out):
     """(c): a copy of the GeoPackage task, every patch overlaid by the local engine."""
     import shutil
 
-    _qgis()
+    qgis_app()
     task = os.path.join(_scratch(out), "task.gpkg")
     shutil.copyfile(os.path.join(out, "task.gpkg"), task)
     return _timed_overlay(task, _red_lines(out), _scratch(out))
@@ -275,7 +275,7 @@ def run_local_store(out):
 
 def run_postgis_store(out):
     """(d): a private PostgreSQL + PostGIS cluster holding the uploaded task and red lines."""
-    _qgis()
+    qgis_app()
     sys.path.insert(0, os.path.join(ROOT, "tests"))
     import pg_cluster
     from osgeo import gdal
@@ -386,7 +386,7 @@ def prepare_shaped(out):
     task = os.path.join(shaped, "task.gpkg")
     if os.path.exists(task):
         return shaped
-    _qgis()
+    qgis_app()
     import shaped_county
 
     from land_enforcement_plugin.core.intake.importing import ImportOptions, import_patches
