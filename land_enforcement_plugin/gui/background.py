@@ -1,40 +1,12 @@
 """Run a core function as a QgsTask: progress in the status bar and the dock, cancel, no frozen UI."""
-import gc
-import threading
 import time
 import traceback
 
 from qgis.core import Qgis, QgsApplication, QgsFeedback, QgsMessageLog, QgsTask
 from qgis.PyQt.QtCore import QTimer
 
+from ..core.collector import FROZEN_HEAP
 from .messages import LOG_TAG
-
-
-class _FrozenHeap:
-    """While background work runs, Python's collector leaves the objects that were there before it
-    alone (gc.freeze): a full collection started by the work holds the interpreter lock, and so the
-    UI thread, for as long as it takes to scan every object of QGIS and the plugin (about 50 ms,
-    several times a second); frozen, it scans only what the work made. Thawed when the last work ends."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._running = 0
-
-    def __enter__(self):
-        with self._lock:
-            if not self._running:
-                gc.freeze()
-            self._running += 1
-
-    def __exit__(self, *_):
-        with self._lock:
-            self._running -= 1
-            if not self._running:
-                gc.unfreeze()
-
-
-_FROZEN_HEAP = _FrozenHeap()
-
 
 HAND_OVER_EVERY = 0.02  # seconds of background work between two turns of the UI thread
 
@@ -98,7 +70,7 @@ class CoreTask(QgsTask):
 
     def run(self):
         try:
-            with _FROZEN_HEAP:
+            with FROZEN_HEAP:
                 self.result = self._work(self.feedback)
         except Exception as exc:  # handed to the main thread, shown to the user there
             self.error = exc

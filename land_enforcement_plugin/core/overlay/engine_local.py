@@ -11,8 +11,6 @@ area is the patch's less what the layer leaves uncovered (shapes.Cover), and onl
 townships has the covered parts made. That runs on a few threads (GEOS and PROJ release Python's
 lock); every result is the same, and in the same order, as with one thread.
 """
-import functools
-import gc
 import hashlib
 import os
 import threading
@@ -23,6 +21,7 @@ from dataclasses import dataclass, field
 from qgis.core import QgsExpression
 
 from .. import schema
+from ..collector import full_collections_held
 from ..ellipsoid import AreaCalculator, AreaMode
 from ..errors import LandEnforcementError
 from ..messages import NO_TOWNSHIPS_LAYER
@@ -148,43 +147,7 @@ def patch_fingerprint(wkb, layers_print):
     return hashlib.sha256(wkb + layers_print.encode("ascii")).hexdigest()
 
 
-class _FullCollections:
-    """Python's full cycle collections held off while any overlay runs (the young generations are
-    still collected): the overlay makes hundreds of thousands of objects that live until it ends,
-    none in a cycle, and each full collection scans them all holding the interpreter lock, stopping
-    every assembling thread (ten collections, 0.9 s of 20,000 patches' run)."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._running, self._thresholds = 0, None
-
-    def __enter__(self):
-        with self._lock:
-            if not self._running:
-                self._thresholds = gc.get_threshold()
-                gc.set_threshold(self._thresholds[0], self._thresholds[1], 1 << 30)
-            self._running += 1
-
-    def __exit__(self, *_):
-        with self._lock:
-            self._running -= 1
-            if not self._running:
-                gc.set_threshold(*self._thresholds)
-
-
-_FULL_COLLECTIONS = _FullCollections()
-
-
-def cycle_collection_paused(function):
-    """`function` run with Python's full cycle collections held off (_FullCollections)."""
-    @functools.wraps(function)
-    def paused(*args, **kwargs):
-        with _FULL_COLLECTIONS:
-            return function(*args, **kwargs)
-    return paused
-
-
-@cycle_collection_paused
+@full_collections_held
 def compute_overlay(patches, working_crs, inputs, feedback=None):
     """patches: iterable of (jcbh, QgsGeometry in working_crs). Returns ([PatchOverlay], [RedLineRepair])."""
     check_inputs(inputs)

@@ -34,6 +34,11 @@ class RedLineRepair:
     area_after: float
 
 
+def _moved(box, dx, dy):
+    """A QgsRectangle moved by (dx, dy)."""
+    return QgsRectangle(box.xMinimum() + dx, box.yMinimum() + dy, box.xMaximum() + dx, box.yMaximum() + dy)
+
+
 class PatchSet:
     """The patches in the working CRS with their boxes and, per thread, prepared engines."""
 
@@ -69,8 +74,7 @@ class PatchSet:
         false origin), made once for all the layers in that CRS."""
         if shift not in self._shifted:
             dx, dy = shift
-            self._shifted[shift] = [QgsRectangle(b.xMinimum() - dx, b.yMinimum() - dy, b.xMaximum() - dx,
-                                                 b.yMaximum() - dy) for b in self.boxes]
+            self._shifted[shift] = [_moved(box, -dx, -dy) for box in self.boxes]
         return self._shifted[shift]
 
     def extent(self, shift=(0.0, 0.0)):
@@ -79,8 +83,7 @@ class PatchSet:
             self._extent = QgsRectangle(self.boxes[0])
             for box in self.boxes[1:]:
                 self._extent.combineExtentWith(box)
-        box, (dx, dy) = self._extent, shift
-        return QgsRectangle(box.xMinimum() - dx, box.yMinimum() - dy, box.xMaximum() - dx, box.yMaximum() - dy)
+        return _moved(self._extent, -shift[0], -shift[1])
 
     def index(self):
         """A spatial index of the patches' boxes (made when first asked for)."""
@@ -158,8 +161,7 @@ class LayerHits:
         for fid in fids:
             repaired = self._repaired.get(fid)
             box = repaired[2] if repaired is not None else self.index.geometry(fid).boundingBox()
-            near = patches.intersects(QgsRectangle(box.xMinimum() + dx, box.yMinimum() + dy, box.xMaximum() + dx,
-                                                   box.yMaximum() + dy))
+            near = patches.intersects(_moved(box, dx, dy))
             feature = self._prepared_feature(fid) if near else None
             if feature is not None:
                 for index in near:

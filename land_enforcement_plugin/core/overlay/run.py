@@ -16,12 +16,12 @@ from dataclasses import asdict, dataclass, field, replace
 from qgis.core import QgsCoordinateReferenceSystem, QgsDataSourceUri, QgsGeometry
 
 from .. import schema
+from ..collector import full_collections_held
 from ..store import now_iso, open_task
 from ..store.postgis_connection import first_line
 from ..vector_input import encoding_decision, reading_copy, shapefile_path
 from .engine_local import (
     compute_overlay,
-    cycle_collection_paused,
     input_layers,
     layers_fingerprint,
     main_township,
@@ -124,7 +124,7 @@ def _compute(store, stale, crs, inputs, feedback):
     return results, repairs, ENGINE_LOCAL, note
 
 
-@cycle_collection_paused
+@full_collections_held
 def run_overlay(task_path, inputs, feedback=None):
     """The overlay of the task's changed patches, stored. Every input is read through its
     vector_input.reading_copy and checked (layers_fingerprint) before anything is computed."""
